@@ -1,0 +1,242 @@
+//! The config file: `$XDG_CONFIG_HOME/frontdesk/config.toml`, or `--config PATH`.
+//! Its defaults are `config.example.toml` itself (compiled in), so the documented
+//! example and the real defaults cannot drift; a test holds them equal. Unknown keys
+//! are errors that name the file, line and column: a typo never passes silently.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::server::copilot::CopilotConfig;
+
+pub const EXAMPLE: &str = include_str!("../config.example.toml");
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub demo: DemoConfig,
+    #[serde(default)]
+    pub accounts: Vec<AccountConfig>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub bind: String,
+    /// `sqlite://PATH`; empty means the XDG data directory.
+    pub database: String,
+    /// Request bodies larger than this are refused with 413.
+    pub body_limit_bytes: usize,
+    /// Requests per second per API key (0: no limit), and the burst allowed.
+    pub rate_limit_per_second: u32,
+    pub rate_limit_burst: u32,
+    /// How long the event log keeps events for `Last-Event-ID` resume.
+    pub event_retention_hours: u32,
+    /// First-response target for orgs made by `admin create-org`.
+    pub first_response_minutes: u32,
+    pub copilot: CopilotConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoConfig {
+    /// Seconds between simulated inbound messages, on average.
+    pub interval_secs: f64,
+}
+
+/// An inbox the client works.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    pub name: String,
+    pub provider: String,
+    pub url: String,
+    /// Environment variable holding the API key.
+    #[serde(default)]
+    pub api_key_env: Option<String>,
+    /// A command printing the API key (e.g. `pass show frontdesk`).
+    #[serde(default)]
+    pub api_key_cmd: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}:{column}: {message}")]
+    Parse { path: PathBuf, line: usize, column: usize, message: String },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        // The example is part of the binary and tested to parse; failing here is a
+        // build defect, not a user error.
+        #[allow(clippy::expect_used)]
+        parse(EXAMPLE, Path::new("config.example.toml")).expect("config.example.toml parses")
+    }
+}
+
+/// Parses config text, layering it over the defaults: a file need only say what it
+/// changes.
+pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let mut merged: toml::Table = if path == Path::new("config.example.toml") {
+        toml::Table::new()
+    } else {
+        toml::from_str(EXAMPLE).map_err(|e| located(EXAMPLE, Path::new("config.example.toml"), &e))?
+    };
+    let user: toml::Table = toml::from_str(text).map_err(|e| located(text, path, &e))?;
+    merge(&mut merged, user);
+    let config: Config = merged.try_into().map_err(|e: toml::de::Error| {
+        // Errors after merging carry no span into the user's text: find the key there.
+        let message = e.message().to_owned();
+        let (line, column) = find_key_position(text, &message).unwrap_or((0, 0));
+        if line > 0 {
+            ConfigError::Parse { path: path.to_owned(), line, column, message }
+        } else {
+            ConfigError::Invalid { path: path.to_owned(), message }
+        }
+    })?;
+    validate(&config).map_err(|message| ConfigError::Invalid { path: path.to_owned(), message })?;
+    Ok(config)
+}
+
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(key, v);
+            }
+        }
+    }
+}
+
+/// The line and column of the key an error message names (`unknown field `x``).
+fn find_key_position(text: &str, message: &str) -> Option<(usize, usize)> {
+    let key = message.split('`').nth(1)?;
+    text.lines().enumerate().find_map(|(i, line)| {
+        let trimmed = line.trim_start();
+        (trimmed.starts_with(key) && trimmed[key.len()..].trim_start().starts_with('='))
+            .then(|| (i + 1, line.len() - trimmed.len() + 1))
+    })
+}
+
+fn located(text: &str, path: &Path, e: &toml::de::Error) -> ConfigError {
+    let (line, column) = e.span().map_or((0, 0), |span| {
+        let before = &text[..span.start.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, column)
+    });
+    ConfigError::Parse { path: path.to_owned(), line, column, message: e.message().to_owned() }
+}
+
+fn validate(c: &Config) -> Result<(), String> {
+    if c.server.body_limit_bytes < 1024 {
+        return Err("server.body_limit_bytes must be at least 1024".into());
+    }
+    if !(c.demo.interval_secs.is_finite() && c.demo.interval_secs > 0.0) {
+        return Err("demo.interval_secs must be a positive number of seconds".into());
+    }
+    if c.server.first_response_minutes == 0 {
+        return Err("server.first_response_minutes must be at least 1".into());
+    }
+    for a in &c.accounts {
+        if a.provider != "native" {
+            return Err(format!("account {}: unknown provider {:?} (known: native)", a.name, a.provider));
+        }
+    }
+    Ok(())
+}
+
+/// Loads the config from `path`, or from the XDG location if it exists, or defaults.
+pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+    let path = match path {
+        Some(p) => p.to_owned(),
+        None => match default_path() {
+            Some(p) if p.exists() => p,
+            _ => return Ok(Config::default()),
+        },
+    };
+    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+    parse(&text, &path)
+}
+
+#[must_use]
+pub fn default_path() -> Option<PathBuf> {
+    use etcetera::BaseStrategy as _;
+    etcetera::choose_base_strategy().ok().map(|s| s.config_dir().join("frontdesk").join("config.toml"))
+}
+
+/// Where the server keeps its database when none is configured.
+#[must_use]
+pub fn default_data_dir() -> Option<PathBuf> {
+    use etcetera::BaseStrategy as _;
+    etcetera::choose_base_strategy().ok().map(|s| s.data_dir().join("frontdesk"))
+}
+
+/// Where logs go: the XDG state directory.
+#[must_use]
+pub fn state_dir() -> Option<PathBuf> {
+    use etcetera::BaseStrategy as _;
+    etcetera::choose_base_strategy().ok().map(|s| s.state_dir().unwrap_or_else(|| s.data_dir()).join("frontdesk"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p() -> &'static Path {
+        Path::new("test.toml")
+    }
+
+    #[test]
+    fn the_example_is_the_defaults() {
+        let from_example = parse(EXAMPLE, Path::new("config.example.toml")).ok();
+        assert_eq!(from_example, Some(Config::default()));
+        // An empty user file changes nothing.
+        assert_eq!(parse("", p()).ok(), Some(Config::default()));
+    }
+
+    #[test]
+    fn a_partial_file_overrides_only_what_it_says() {
+        let c = parse("[server]\nbind = \"0.0.0.0:9000\"\n", p()).ok();
+        assert_eq!(c.as_ref().map(|c| c.server.bind.as_str()), Some("0.0.0.0:9000"));
+        assert_eq!(c.map(|c| c.server.body_limit_bytes), Some(Config::default().server.body_limit_bytes));
+    }
+
+    #[test]
+    fn a_typo_names_file_line_and_key() {
+        let err = parse("[server]\nbind = \"x\"\nbdoy_limit_bytes = 5\n", p()).err().map(|e| e.to_string());
+        let err = err.unwrap_or_default();
+        assert!(err.starts_with("test.toml:3:1:"), "{err}");
+        assert!(err.contains("bdoy_limit_bytes"), "{err}");
+    }
+
+    #[test]
+    fn bad_syntax_names_the_line() {
+        let err = parse("[server]\nbind = \n", p()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.starts_with("test.toml:2:"), "{err}");
+    }
+
+    #[test]
+    fn a_wrong_type_is_reported() {
+        let err = parse("[server]\nbody_limit_bytes = \"big\"\n", p()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("body_limit_bytes") || err.contains("invalid type"), "{err}");
+    }
+
+    #[test]
+    fn impossible_values_are_refused() {
+        let err = parse("[demo]\ninterval_secs = -1\n", p()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("interval_secs"), "{err}");
+        let err = parse("[[accounts]]\nname = \"x\"\nprovider = \"nope\"\nurl = \"http://127.0.0.1\"\n", p())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("unknown provider"), "{err}");
+    }
+}

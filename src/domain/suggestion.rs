@@ -1,0 +1,70 @@
+//! Copilot suggestions: a drafted reply and the next-best actions, waiting for an
+//! agent to send, edit or dismiss them.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{ConversationId, SuggestionId};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SuggestionStatus {
+    Pending,
+    /// Sent as drafted.
+    Sent,
+    /// The agent sent something else while it was pending.
+    Edited,
+    Dismissed,
+    /// A newer suggestion replaced it.
+    Superseded,
+}
+
+impl SuggestionStatus {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Sent => "sent",
+            Self::Edited => "edited",
+            Self::Dismissed => "dismissed",
+            Self::Superseded => "superseded",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Pending, Self::Sent, Self::Edited, Self::Dismissed, Self::Superseded]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// Something the agent might do next, offered beside the draft.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NextAction {
+    /// A machine name: `close`, `snooze`, `tag:refund`, `assign:billing`, `handoff` …
+    pub action: String,
+    /// What the agent reads.
+    pub label: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Suggestion {
+    pub id: SuggestionId,
+    pub conversation_id: ConversationId,
+    pub body: String,
+    #[serde(default)]
+    pub actions: Vec<NextAction>,
+    pub status: SuggestionStatus,
+    /// Which engine drafted it: `kb` (embedded knowledge base) or `llm`.
+    pub engine: String,
+    /// The knowledge-base answers it drew on.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub resolved_at: Option<Timestamp>,
+}

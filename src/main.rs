@@ -1,0 +1,256 @@
+//! The command line: `serve`, `demo` and `admin`. Wiring only; the work is in the
+//! library.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use frontdesk::config::{self, Config};
+use frontdesk::domain::AgentRole;
+use frontdesk::logging;
+use frontdesk::server::{self, admin, db::Db, demo, hub::Hub};
+
+#[derive(Parser)]
+#[command(name = "frontdesk", version, about = "A terminal inbox for support agents, and its reference server")]
+#[command(arg_required_else_help = true)]
+struct Cli {
+    /// The config file (default: $XDG_CONFIG_HOME/frontdesk/config.toml).
+    #[arg(long, global = true, env = "FRONTDESK_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the reference inbox server.
+    Serve {
+        /// Address to listen on (overrides server.bind).
+        #[arg(long)]
+        bind: Option<String>,
+        /// Database URL, sqlite://PATH (overrides server.database).
+        #[arg(long)]
+        database: Option<String>,
+    },
+    /// Run the server in-process on loopback with demo data and live simulated traffic.
+    Demo {
+        /// Keep the demo's data in this directory (default: a fresh temporary one).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Seconds between simulated inbound messages, on average.
+        #[arg(long)]
+        interval: Option<f64>,
+        /// No simulated traffic.
+        #[arg(long)]
+        quiet: bool,
+        /// Address to listen on (default: an ephemeral loopback port).
+        #[arg(long, default_value = "127.0.0.1:0")]
+        bind: String,
+    },
+    /// Set up orgs, agents and keys; export data.
+    Admin {
+        /// Database URL, sqlite://PATH (overrides server.database).
+        #[arg(long, global = true)]
+        database: Option<String>,
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an org with its first admin; prints the admin's API key.
+    CreateOrg {
+        name: String,
+        #[arg(long)]
+        admin_name: String,
+        #[arg(long)]
+        admin_email: String,
+        /// First-response target in minutes (default: server.first_response_minutes).
+        #[arg(long)]
+        first_response_minutes: Option<u32>,
+    },
+    /// Add an agent to an org; prints the agent's API key.
+    CreateAgent {
+        /// The org, by name or id.
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        admin: bool,
+        #[arg(long)]
+        team: Option<String>,
+    },
+    /// Make another API key for an agent; prints it.
+    CreateKey {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+    /// Revoke keys by their prefix (the first 9 characters, e.g. fd_AbC123).
+    RevokeKey { prefix: String },
+    /// Write the (suggestion, sent reply) pairs as JSON Lines.
+    ExportTrainingPairs {
+        /// Only this org (name or id).
+        #[arg(long)]
+        org: Option<String>,
+        /// Write to this file instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+fn database_url(cfg: &Config, flag: Option<String>) -> anyhow::Result<String> {
+    if let Some(url) = flag.or_else(|| Some(cfg.server.database.clone()).filter(|d| !d.is_empty())) {
+        return Ok(url);
+    }
+    let dir = config::default_data_dir().context("cannot find a data directory; set server.database")?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    Ok(format!("sqlite://{}", dir.join("server.db").display()))
+}
+
+fn log_file(name: &str) -> PathBuf {
+    config::state_dir().unwrap_or_else(std::env::temp_dir).join(name)
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("frontdesk: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let cfg = config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve { bind, database } => {
+            let _guard = logging::init(logging::Target::Stderr)?;
+            let url = database_url(&cfg, database)?;
+            let bind = bind.unwrap_or_else(|| cfg.server.bind.clone());
+            let running = server::start(&cfg.server, &url, &bind).await?;
+            eprintln!("frontdesk serving on {} (database {url})", running.url());
+            shutdown_signal().await;
+            running.stop().await;
+            Ok(())
+        }
+        Command::Demo { data, interval, quiet, bind } => {
+            let log = log_file("demo.log");
+            let _guard = logging::init(logging::Target::File(&log))?;
+            let interval = if quiet { None } else { Some(interval.unwrap_or(cfg.demo.interval_secs)) };
+            run_demo(&cfg, data.as_deref(), interval, &bind, &log).await
+        }
+        Command::Admin { database, command } => {
+            let _guard = logging::init(logging::Target::File(&log_file("admin.log")))?;
+            let url = database_url(&cfg, database)?;
+            let db = Db::open(&url, Hub::default()).await?;
+            run_admin(&cfg, &db, command).await
+        }
+    }
+}
+
+async fn run_demo(cfg: &Config, data: Option<&Path>, interval: Option<f64>, bind: &str, log: &Path) -> anyhow::Result<()> {
+    // A temporary directory lives until the demo ends, then goes with its data.
+    let temp;
+    let dir = match data {
+        Some(d) => {
+            std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+            d.to_owned()
+        }
+        None => {
+            temp = tempfile::Builder::new().prefix("frontdesk-demo-").tempdir()?;
+            temp.path().to_owned()
+        }
+    };
+    let demo = demo::start(cfg, &dir, bind, interval).await?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "frontdesk demo: the reference server is running with demo data.")?;
+    writeln!(out)?;
+    writeln!(out, "  URL        {}", demo.running.url())?;
+    for agent in &demo.keys {
+        writeln!(out, "  {:<10} {}  ({})", agent.name.split(' ').next().unwrap_or(""), agent.key, agent.email)?;
+    }
+    writeln!(out)?;
+    writeln!(out, "  try:  curl -H 'Authorization: Bearer {}' {}/v1/views", demo.keys.first().map_or("", |k| k.key.as_str()), demo.running.url())?;
+    writeln!(out, "  data: {}   log: {}", dir.display(), log.display())?;
+    match interval {
+        Some(secs) => writeln!(out, "  simulated traffic: a new inbound message every ~{secs}s")?,
+        None => writeln!(out, "  simulated traffic: off (--quiet)")?,
+    }
+    writeln!(out, "\nPress Ctrl-C to stop.")?;
+    drop(out);
+    shutdown_signal().await;
+    demo.stop().await;
+    Ok(())
+}
+
+async fn run_admin(cfg: &Config, db: &Db, command: AdminCommand) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::CreateOrg { name, admin_name, admin_email, first_response_minutes } => {
+            let minutes = first_response_minutes.unwrap_or(cfg.server.first_response_minutes);
+            let made = admin::create_org(db, &name, &admin_name, &admin_email, i64::from(minutes) * 60).await?;
+            println!("org      {} ({name})", made.org);
+            println!("admin    {} <{}>", made.admin.name, made.admin.email);
+            println!("api key  {}", made.key);
+            eprintln!("Keep the key now: it is stored hashed and cannot be shown again.");
+        }
+        AdminCommand::CreateAgent { org, name, email, admin, team } => {
+            let role = if admin { AgentRole::Admin } else { AgentRole::Agent };
+            let (agent, key) = admin::create_agent(db, &org, &name, &email, role, team.as_deref()).await?;
+            println!("agent    {} {} <{}>", agent.id, agent.name, agent.email);
+            println!("api key  {key}");
+        }
+        AdminCommand::CreateKey { org, email, label } => println!("{}", admin::create_key(db, &org, &email, &label).await?),
+        AdminCommand::RevokeKey { prefix } => {
+            let n = admin::revoke_key(db, &prefix).await?;
+            anyhow::ensure!(n > 0, "no live key starts with {prefix}");
+            println!("revoked {n} key(s)");
+        }
+        AdminCommand::ExportTrainingPairs { org, out } => {
+            let n = match out {
+                Some(path) => {
+                    let mut file = std::io::BufWriter::new(
+                        std::fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?,
+                    );
+                    admin::export_training_pairs(db, org.as_deref(), &mut file).await?
+                }
+                None => admin::export_training_pairs(db, org.as_deref(), &mut std::io::stdout().lock()).await?,
+            };
+            eprintln!("exported {n} training pair(s)");
+        }
+    }
+    Ok(())
+}
+
+/// Ctrl-C, SIGTERM or SIGHUP.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup())) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

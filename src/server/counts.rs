@@ -1,0 +1,108 @@
+//! View counts: computed per org after writes (debounced, so a burst of inbound
+//! messages costs one count), published on the stream as `view_counts_changed`.
+//! Views that depend on who asks ("Mine") are counted for every agent at once, and
+//! each stream picks its agent's numbers.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+
+use crate::domain::{AgentId, AssigneeFilter, OrgId, ViewCount, ViewId};
+
+use super::db::filter::{Me, push_conditions};
+use super::db::views;
+use super::error::ApiResult;
+use super::hub::{Hub, Payload, Published};
+
+/// How long after a write the counts are taken: writes in that window share one count.
+const DEBOUNCE: Duration = Duration::from_millis(250);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Count {
+    Total(u64),
+    /// For views that mean "mine": a count per assignee.
+    PerAgent(HashMap<AgentId, u64>),
+}
+
+/// Every view's count for one org.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OrgCounts {
+    pub views: Vec<(ViewId, Count)>,
+}
+
+impl OrgCounts {
+    /// The counts as `agent` sees them.
+    #[must_use]
+    pub fn for_agent(&self, agent: &AgentId) -> Vec<ViewCount> {
+        self.views
+            .iter()
+            .map(|(id, count)| ViewCount {
+                view_id: id.clone(),
+                count: match count {
+                    Count::Total(n) => *n,
+                    Count::PerAgent(by) => by.get(agent).copied().unwrap_or(0),
+                },
+            })
+            .collect()
+    }
+}
+
+fn to_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// Counts every view of the org.
+pub async fn count(pool: &SqlitePool, org: &OrgId, now: Timestamp) -> ApiResult<OrgCounts> {
+    let mut conn = pool.acquire().await?;
+    let all = views::all(&mut *conn, org).await?;
+    let mut out = OrgCounts::default();
+    for view in &all {
+        let per_agent = matches!(view.filter.assignee, Some(AssigneeFilter::Me));
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(if per_agent {
+            "SELECT c.assignee_id, count(*) FROM conversations c WHERE c.org_id = "
+        } else {
+            "SELECT '', count(*) FROM conversations c WHERE c.org_id = "
+        });
+        qb.push_bind(org.as_str());
+        // `scope=team` in saved views is resolved per request, not here.
+        push_conditions(&mut qb, &view.filter, Me::GroupByAssignee, None, now);
+        if per_agent {
+            qb.push(" GROUP BY c.assignee_id");
+        }
+        let rows: Vec<(Option<String>, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        let count = if per_agent {
+            Count::PerAgent(rows.into_iter().filter_map(|(a, n)| a.map(|a| (AgentId(a), to_u64(n)))).collect())
+        } else {
+            Count::Total(rows.first().map_or(0, |r| to_u64(r.1)))
+        };
+        out.views.push((view.id.clone(), count));
+    }
+    Ok(out)
+}
+
+/// The task that keeps counts current: waits for dirty orgs, debounces, counts, and
+/// publishes when something changed.
+pub async fn run(pool: SqlitePool, hub: Hub, mut stopping: tokio::sync::watch::Receiver<bool>) {
+    let mut last: HashMap<OrgId, OrgCounts> = HashMap::new();
+    loop {
+        let mut dirty = tokio::select! {
+            dirty = hub.dirty_orgs() => dirty,
+            () = super::stopped(&mut stopping) => return,
+        };
+        tokio::time::sleep(DEBOUNCE).await;
+        // Whatever became dirty while we slept rides along.
+        dirty.extend(hub.take_dirty());
+        for org in dirty {
+            match count(&pool, &org, Timestamp::now()).await {
+                Ok(counts) if last.get(&org) != Some(&counts) => {
+                    last.insert(org.clone(), counts.clone());
+                    hub.publish(Published { org_id: org, id: None, payload: Payload::Counts(counts.into()) });
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!(org = %org, error = %err, "cannot count views"),
+            }
+        }
+    }
+}
