@@ -1,0 +1,14 @@
+//! End-to-end tests: the real server over HTTP on loopback, with a temp database.
+//! One binary (modules below) so the suite links once.
+
+mod support;
+
+mod api;
+mod auth;
+mod bad_input;
+mod copilot;
+mod demo;
+mod events;
+mod inbound;
+mod openapi;
+mod snooze;

@@ -1,0 +1,125 @@
+//! The harness: a real server on an ephemeral loopback port with a temp SQLite file,
+//! two orgs with keys, and a small HTTP client that returns (status, JSON).
+
+use std::path::PathBuf;
+
+use frontdesk::config::Config;
+use frontdesk::server::{self, Running, admin, db::Db, hub::Hub};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+pub struct TestServer {
+    pub running: Running,
+    pub url: String,
+    /// An admin of org A.
+    pub key: String,
+    /// A second agent of org A.
+    pub key2: String,
+    /// An admin of org B: must never see org A.
+    pub other_key: String,
+    pub client: reqwest::Client,
+    pub db_url: String,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn config() -> Config {
+    let mut cfg = Config::default();
+    cfg.server.rate_limit_per_second = 0;
+    cfg
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(config()).await
+    }
+
+    pub async fn start_with(cfg: Config) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db_url = format!("sqlite://{}", dir.path().join("test.db").display());
+        // Keys are made before the server starts, through the admin path a team uses.
+        let (key, key2, other_key) = {
+            let db = Db::open(&db_url, Hub::default()).await.expect("open db");
+            let a = admin::create_org(&db, "Org A", "Ada Admin", "ada@a.test", 3600).await.expect("org a");
+            let (_, key2) = admin::create_agent(&db, "Org A", "Bo Agent", "bo@a.test", frontdesk::domain::AgentRole::Agent, Some("billing"))
+                .await
+                .expect("agent");
+            let b = admin::create_org(&db, "Org B", "Bea Admin", "bea@b.test", 3600).await.expect("org b");
+            (a.key, key2, b.key)
+        };
+        let running = server::start(&cfg.server, &db_url, "127.0.0.1:0").await.expect("server starts");
+        let url = running.url();
+        Self { running, url, key, key2, other_key, client: reqwest::Client::new(), db_url, dir }
+    }
+
+    /// Stops the server and starts a new one on the same database.
+    pub async fn restart(self) -> Self {
+        let Self { running, key, key2, other_key, client, db_url, dir, .. } = self;
+        running.stop().await;
+        let running = server::start(&config().server, &db_url, "127.0.0.1:0").await.expect("server restarts");
+        let url = running.url();
+        Self { running, url, key, key2, other_key, client, db_url, dir }
+    }
+
+    pub fn path(&self, p: &str) -> String {
+        format!("{}{}", self.url, p)
+    }
+
+    pub async fn call_as(&self, key: Option<&str>, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, self.path(path));
+        if let Some(k) = key {
+            req = req.bearer_auth(k);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call_as(Some(&self.key), Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call_as(Some(&self.key), Method::POST, path, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call_as(Some(&self.key), Method::PUT, path, Some(body)).await
+    }
+
+    /// A customer message; returns the `Ingested` answer.
+    pub async fn inbound(&self, handle: &str, body: &str) -> Value {
+        self.inbound_on("sms", handle, body, None).await
+    }
+
+    pub async fn inbound_on(&self, channel: &str, handle: &str, body: &str, provider_id: Option<&str>) -> Value {
+        let (status, v) = self
+            .post(
+                "/v1/inbound",
+                json!({"channel": channel, "contact": {"handle": handle, "name": format!("Customer {handle}")},
+                       "body": body, "provider_message_id": provider_id}),
+            )
+            .await;
+        assert!(status.is_success(), "inbound failed: {status} {v}");
+        v
+    }
+
+    /// A new conversation with one inbound message; returns its id.
+    pub async fn conversation(&self, handle: &str) -> String {
+        let v = self.inbound(handle, "Hello, I need help with my order #4821").await;
+        v["conversation"]["id"].as_str().expect("conversation id").to_owned()
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("test.db")
+    }
+}
+
+/// The `code` of an error envelope.
+pub fn code(v: &Value) -> &str {
+    v["error"]["code"].as_str().unwrap_or("")
+}
