@@ -19,7 +19,11 @@ pub fn init(target: Target<'_>) -> anyhow::Result<Option<WorkerGuard>> {
     let filter = EnvFilter::try_from_env("FRONTDESK_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     match target {
         Target::Stderr => {
-            tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init().map_err(|e| anyhow::anyhow!(e))?;
+            tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_writer(std::io::stderr)
+                .try_init()
+                .map_err(|e| anyhow::anyhow!(e))?;
             Ok(None)
         }
         Target::File(path) => {

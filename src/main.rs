@@ -161,7 +161,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn run_demo(cfg: &Config, data: Option<&Path>, interval: Option<f64>, bind: &str, log: &Path) -> anyhow::Result<()> {
+async fn run_demo(
+    cfg: &Config,
+    data: Option<&Path>,
+    interval: Option<f64>,
+    bind: &str,
+    log: &Path,
+) -> anyhow::Result<()> {
     // A temporary directory lives until the demo ends, then goes with its data.
     let temp;
     let dir = match data {
@@ -183,7 +189,12 @@ async fn run_demo(cfg: &Config, data: Option<&Path>, interval: Option<f64>, bind
         writeln!(out, "  {:<10} {}  ({})", agent.name.split(' ').next().unwrap_or(""), agent.key, agent.email)?;
     }
     writeln!(out)?;
-    writeln!(out, "  try:  curl -H 'Authorization: Bearer {}' {}/v1/views", demo.keys.first().map_or("", |k| k.key.as_str()), demo.running.url())?;
+    writeln!(
+        out,
+        "  try:  curl -H 'Authorization: Bearer {}' {}/v1/views",
+        demo.keys.first().map_or("", |k| k.key.as_str()),
+        demo.running.url()
+    )?;
     writeln!(out, "  data: {}   log: {}", dir.display(), log.display())?;
     match interval {
         Some(secs) => writeln!(out, "  simulated traffic: a new inbound message every ~{secs}s")?,
@@ -212,7 +223,9 @@ async fn run_admin(cfg: &Config, db: &Db, command: AdminCommand) -> anyhow::Resu
             println!("agent    {} {} <{}>", agent.id, agent.name, agent.email);
             println!("api key  {key}");
         }
-        AdminCommand::CreateKey { org, email, label } => println!("{}", admin::create_key(db, &org, &email, &label).await?),
+        AdminCommand::CreateKey { org, email, label } => {
+            println!("{}", admin::create_key(db, &org, &email, &label).await?)
+        }
         AdminCommand::RevokeKey { prefix } => {
             let n = admin::revoke_key(db, &prefix).await?;
             anyhow::ensure!(n > 0, "no live key starts with {prefix}");

@@ -106,9 +106,7 @@ impl Delivery {
 
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Queued, Self::Sent, Self::Delivered, Self::Read, Self::Failed]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [Self::Queued, Self::Sent, Self::Delivered, Self::Read, Self::Failed].into_iter().find(|k| k.as_str() == s)
     }
 }
 

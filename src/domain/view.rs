@@ -127,7 +127,12 @@ impl BuiltinView {
 
     #[must_use]
     pub fn view(self) -> View {
-        View { id: ViewId::from(self.id()), name: self.name().to_owned(), kind: ViewKind::Builtin, filter: self.filter() }
+        View {
+            id: ViewId::from(self.id()),
+            name: self.name().to_owned(),
+            kind: ViewKind::Builtin,
+            filter: self.filter(),
+        }
     }
 }
 

@@ -16,7 +16,13 @@ pub struct NewOrg {
     pub key: String,
 }
 
-pub async fn create_org(db: &Db, name: &str, admin_name: &str, admin_email: &str, first_response_secs: i64) -> ApiResult<NewOrg> {
+pub async fn create_org(
+    db: &Db,
+    name: &str,
+    admin_name: &str,
+    admin_email: &str,
+    first_response_secs: i64,
+) -> ApiResult<NewOrg> {
     let (name, admin_name, admin_email) = (name.to_owned(), admin_name.to_owned(), admin_email.to_owned());
     db.write(move |w| {
         Box::pin(async move {
@@ -30,7 +36,14 @@ pub async fn create_org(db: &Db, name: &str, admin_name: &str, admin_email: &str
 }
 
 /// A new agent in an org (by name or id) and its key.
-pub async fn create_agent(db: &Db, org: &str, name: &str, email: &str, role: AgentRole, team: Option<&str>) -> ApiResult<(Agent, String)> {
+pub async fn create_agent(
+    db: &Db,
+    org: &str,
+    name: &str,
+    email: &str,
+    role: AgentRole,
+    team: Option<&str>,
+) -> ApiResult<(Agent, String)> {
     let org = orgs::find_org(&db.pool, org).await?;
     let (name, email, team) = (name.to_owned(), email.to_owned(), team.map(str::to_owned));
     db.write(move |w| {

@@ -6,8 +6,8 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 
@@ -48,9 +48,9 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let key = presented_key(parts)
-            .filter(|k| !k.is_empty())
-            .ok_or_else(|| ApiError::unauthorized("an API key is required: send Authorization: Bearer <key> or X-API-Key"))?;
+        let key = presented_key(parts).filter(|k| !k.is_empty()).ok_or_else(|| {
+            ApiError::unauthorized("an API key is required: send Authorization: Bearer <key> or X-API-Key")
+        })?;
         let (org, agent) = orgs::authenticate(&state.db.pool, key)
             .await?
             .ok_or_else(|| ApiError::unauthorized("the API key is not valid or has been revoked"))?;

@@ -99,9 +99,8 @@ pub struct ErrorBody {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let envelope = ErrorEnvelope {
-            error: ErrorBody { code: self.code.to_owned(), message: self.message, field: self.field },
-        };
+        let envelope =
+            ErrorEnvelope { error: ErrorBody { code: self.code.to_owned(), message: self.message, field: self.field } };
         let mut response = (self.status, axum::Json(envelope)).into_response();
         if let Some(secs) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -103,7 +103,8 @@ pub async fn prepare(cfg: &ServerConfig, database_url: &str) -> Result<AppState,
 
 /// Binds `addr` and serves `state` until stopped.
 pub async fn serve(state: AppState, addr: &str) -> Result<Running, StartError> {
-    let listener = TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr: addr.to_owned(), source })?;
+    let listener =
+        TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr: addr.to_owned(), source })?;
     let local = listener.local_addr().map_err(|source| StartError::Bind { addr: addr.to_owned(), source })?;
     let app: Router = routes::router(state.clone());
     let mut stop = state.stopping.clone();

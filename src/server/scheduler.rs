@@ -63,9 +63,10 @@ async fn crossed_sla(db: &Db, from: Timestamp, to: Timestamp) -> Result<Vec<OrgI
 
 /// The next snooze to end or SLA deadline to pass.
 async fn next_moment(db: &Db, now: Timestamp) -> Result<Option<Timestamp>, sqlx::Error> {
-    let snooze: Option<i64> = sqlx::query_scalar("SELECT min(snoozed_until) FROM conversations WHERE status = 'snoozed'")
-        .fetch_one(&db.pool)
-        .await?;
+    let snooze: Option<i64> =
+        sqlx::query_scalar("SELECT min(snoozed_until) FROM conversations WHERE status = 'snoozed'")
+            .fetch_one(&db.pool)
+            .await?;
     let sla: Option<i64> = sqlx::query_scalar(
         "SELECT min(sla_due_at) FROM conversations WHERE sla_due_at > $1 AND status IN ('open', 'pending')",
     )

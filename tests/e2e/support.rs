@@ -40,9 +40,16 @@ impl TestServer {
         let (key, key2, other_key) = {
             let db = Db::open(&db_url, Hub::default()).await.expect("open db");
             let a = admin::create_org(&db, "Org A", "Ada Admin", "ada@a.test", 3600).await.expect("org a");
-            let (_, key2) = admin::create_agent(&db, "Org A", "Bo Agent", "bo@a.test", frontdesk::domain::AgentRole::Agent, Some("billing"))
-                .await
-                .expect("agent");
+            let (_, key2) = admin::create_agent(
+                &db,
+                "Org A",
+                "Bo Agent",
+                "bo@a.test",
+                frontdesk::domain::AgentRole::Agent,
+                Some("billing"),
+            )
+            .await
+            .expect("agent");
             let b = admin::create_org(&db, "Org B", "Bea Admin", "bea@b.test", 3600).await.expect("org b");
             (a.key, key2, b.key)
         };
@@ -64,7 +71,13 @@ impl TestServer {
         format!("{}{}", self.url, p)
     }
 
-    pub async fn call_as(&self, key: Option<&str>, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call_as(
+        &self,
+        key: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut req = self.client.request(method, self.path(path));
         if let Some(k) = key {
             req = req.bearer_auth(k);
@@ -75,7 +88,8 @@ impl TestServer {
         let resp = req.send().await.expect("request sent");
         let status = resp.status();
         let text = resp.text().await.expect("body");
-        let value = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let value =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
         (status, value)
     }
 
@@ -112,10 +126,6 @@ impl TestServer {
     pub async fn conversation(&self, handle: &str) -> String {
         let v = self.inbound(handle, "Hello, I need help with my order #4821").await;
         v["conversation"]["id"].as_str().expect("conversation id").to_owned()
-    }
-
-    pub fn db_path(&self) -> PathBuf {
-        self.dir.path().join("test.db")
     }
 }
 

@@ -133,9 +133,12 @@ pub fn first_name(full: &str) -> Option<String> {
 #[must_use]
 pub fn find_order_id(ctx: &SuggestContext) -> Option<String> {
     let texts = ctx.subject.iter().map(String::as_str).chain(
-        ctx.messages.iter().filter(|m| matches!(m.kind, MessageKind::Reply | MessageKind::Call)).map(|m| m.body.as_str()),
+        ctx.messages
+            .iter()
+            .filter(|m| matches!(m.kind, MessageKind::Reply | MessageKind::Call))
+            .map(|m| m.body.as_str()),
     );
-    texts.filter_map(last_order_id_in).last()
+    texts.filter_map(last_order_id_in).next_back()
 }
 
 /// The last order number mentioned in one text, normalised for display.
@@ -154,7 +157,7 @@ fn is_plausible_order_id(s: &str) -> bool {
 }
 
 /// `48213` reads as `#48213`; an id with letters reads as written, upper-cased
-/// (`ord-48213` → `ORD-48213`), so "order {order_id}" reads naturally either way.
+/// (`ord-48213` → `ORD-48213`), so `order {order_id}` reads naturally either way.
 fn display_order_id(s: &str) -> String {
     if s.chars().all(|c| c.is_ascii_digit()) { format!("#{s}") } else { s.to_ascii_uppercase() }
 }

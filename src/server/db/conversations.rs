@@ -1,17 +1,16 @@
 //! Reading conversations and messages: one conversation, a filtered page of them,
 //! a thread. Rows become domain values here and nowhere else.
 
-use sqlx::AssertSqlSafe;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use sqlx::AssertSqlSafe;
 use sqlx::{Executor, FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::domain::{
-    Agent, AgentId, AgentRole, AiState, Author, AuthorKind, Channel, Contact, ContactId, Conversation,
-    ConversationId, Delivery, Direction, LastMessage, Message, MessageId, MessageKind, OrgId, Page, Priority,
-    Status, ViewFilter,
+    Agent, AgentId, AgentRole, AiState, Author, AuthorKind, Channel, Contact, ContactId, Conversation, ConversationId,
+    Delivery, Direction, LastMessage, Message, MessageId, MessageKind, OrgId, Page, Priority, Status, ViewFilter,
 };
 use crate::server::error::{ApiError, ApiResult};
 
@@ -87,7 +86,9 @@ impl From<ConversationRow> for Conversation {
             _ => None,
         };
         let last_message = match (r.last_preview, r.last_direction, r.last_message_at) {
-            (Some(preview), Some(dir), Some(at)) => Some(LastMessage { preview, direction: direction(&dir), at: from_ms(at) }),
+            (Some(preview), Some(dir), Some(at)) => {
+                Some(LastMessage { preview, direction: direction(&dir), at: from_ms(at) })
+            }
             _ => None,
         };
         Conversation {
@@ -159,7 +160,8 @@ fn encode_cursor(c: &Cursor) -> String {
 }
 
 fn decode_cursor(s: &str) -> ApiResult<Cursor> {
-    let invalid = || ApiError::bad_request("INVALID_CURSOR", "the cursor is not one this server issued; start again without it");
+    let invalid =
+        || ApiError::bad_request("INVALID_CURSOR", "the cursor is not one this server issued; start again without it");
     let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| invalid())?;
     serde_json::from_slice(&bytes).map_err(|_| invalid())
 }
@@ -276,7 +278,8 @@ pub const SELECT_MESSAGE: &str = "SELECT seq, id, conversation_id, direction, au
 /// One message by id, within the org.
 pub async fn message<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId, id: &MessageId) -> ApiResult<Message> {
     let sql = format!("{SELECT_MESSAGE} WHERE org_id = $1 AND id = $2");
-    let row: Option<MessageRow> = sqlx::query_as(AssertSqlSafe(sql)).bind(org.as_str()).bind(id.as_str()).fetch_optional(db).await?;
+    let row: Option<MessageRow> =
+        sqlx::query_as(AssertSqlSafe(sql)).bind(org.as_str()).bind(id.as_str()).fetch_optional(db).await?;
     found(row, "message").map(Message::from)
 }
 

@@ -22,7 +22,10 @@ pub async fn after(pool: &SqlitePool, org: &OrgId, after: i64, limit: i64) -> Ap
             .bind(limit)
             .fetch_all(pool)
             .await?;
-    Ok(rows.into_iter().map(|(id, kind, payload)| Published::stored(org.clone(), id, static_name(&kind), payload)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(id, kind, payload)| Published::stored(org.clone(), id, static_name(&kind), payload))
+        .collect())
 }
 
 /// Event names are a closed set; mapping them back to statics keeps `Published` cheap.
@@ -46,7 +49,8 @@ pub async fn newest_id(pool: &SqlitePool) -> ApiResult<i64> {
 
 /// The highest id ever pruned: a `Last-Event-ID` below it cannot be resumed.
 pub async fn pruned_through(pool: &SqlitePool) -> ApiResult<i64> {
-    let v: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = $1").bind(PRUNED_KEY).fetch_optional(pool).await?;
+    let v: Option<String> =
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = $1").bind(PRUNED_KEY).fetch_optional(pool).await?;
     Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 

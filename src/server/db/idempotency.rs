@@ -51,7 +51,14 @@ pub async fn lookup(w: &mut WriteCtx, org: &OrgId, key: &str, fingerprint: &str)
     }
 }
 
-pub async fn store(w: &mut WriteCtx, org: &OrgId, key: &str, fingerprint: &str, status: u16, body: &str) -> ApiResult<()> {
+pub async fn store(
+    w: &mut WriteCtx,
+    org: &OrgId,
+    key: &str,
+    fingerprint: &str,
+    status: u16,
+    body: &str,
+) -> ApiResult<()> {
     sqlx::query(
         "INSERT INTO idempotency_keys (org_id, key, request_hash, status, response, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -76,7 +83,10 @@ pub async fn prune(w: &mut WriteCtx, now: Timestamp) -> ApiResult<u64> {
 /// Checks a client-supplied key: printable ASCII, at most 255 characters.
 pub fn validate(key: &str) -> ApiResult<()> {
     if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::invalid("Idempotency-Key", "Idempotency-Key must be 1 to 255 printable ASCII characters"));
+        return Err(ApiError::invalid(
+            "Idempotency-Key",
+            "Idempotency-Key must be 1 to 255 printable ASCII characters",
+        ));
     }
     Ok(())
 }

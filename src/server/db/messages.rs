@@ -2,8 +2,8 @@
 //! replies and notes going out, and the quiet event lines actions leave in a thread.
 //! Each keeps the conversation's summary (preview, unread, SLA clock) in step.
 
-use sqlx::AssertSqlSafe;
 use jiff::{SignedDuration, Timestamp};
+use sqlx::AssertSqlSafe;
 use sqlx::SqliteConnection;
 
 use crate::domain::text::{preview, sanitize, sanitize_line};
@@ -43,7 +43,11 @@ pub async fn insert(w: &mut WriteCtx, org: &OrgId, m: NewMessage) -> ApiResult<M
         Direction::Inbound => "inbound",
         Direction::Outbound => "outbound",
     };
-    let delivery = if m.direction == Direction::Outbound && m.kind == MessageKind::Reply { Delivery::Sent } else { Delivery::Delivered };
+    let delivery = if m.direction == Direction::Outbound && m.kind == MessageKind::Reply {
+        Delivery::Sent
+    } else {
+        Delivery::Delivered
+    };
     sqlx::query(
         "INSERT INTO messages (id, org_id, conversation_id, direction, author_kind, author_id, author_name, kind, body, \
          attachments, call, delivery, provider_message_id, created_at) \
@@ -98,7 +102,11 @@ async fn summarise(conn: &mut SqliteConnection, org: &OrgId, m: &NewMessage) -> 
         .await?;
         return Ok(());
     }
-    let text = if m.body.trim().is_empty() { m.call.as_ref().and_then(|c| c.summary.as_deref()).unwrap_or("") } else { &m.body };
+    let text = if m.body.trim().is_empty() {
+        m.call.as_ref().and_then(|c| c.summary.as_deref()).unwrap_or("")
+    } else {
+        &m.body
+    };
     let direction = if m.direction == Direction::Inbound { "inbound" } else { "outbound" };
     sqlx::query(
         "UPDATE conversations SET activity_at = max(activity_at, $1), updated_at = $1, \
@@ -146,7 +154,13 @@ async fn summarise(conn: &mut SqliteConnection, org: &OrgId, m: &NewMessage) -> 
 }
 
 /// A quiet line in the thread recording what someone did.
-pub async fn event_line(w: &mut WriteCtx, org: &OrgId, conversation: &ConversationId, actor: Option<&Agent>, text: String) -> ApiResult<Message> {
+pub async fn event_line(
+    w: &mut WriteCtx,
+    org: &OrgId,
+    conversation: &ConversationId,
+    actor: Option<&Agent>,
+    text: String,
+) -> ApiResult<Message> {
     let author = match actor {
         Some(a) => Author { kind: AuthorKind::Agent, id: Some(a.id.0.clone()), name: a.name.clone() },
         None => Author { kind: AuthorKind::System, id: None, name: "frontdesk".to_owned() },
@@ -182,6 +196,8 @@ pub struct Inbound {
     pub attachments: Vec<Attachment>,
     pub provider_message_id: Option<String>,
     pub received_at: Option<Timestamp>,
+    /// An AI agent leads the conversation this opens (AI-agent channels).
+    pub ai_agent: Option<String>,
 }
 
 /// What ingesting did.
@@ -234,9 +250,11 @@ pub async fn ingest(w: &mut WriteCtx, org: &OrgId, inbound: Inbound) -> ApiResul
         None => {
             let id = ConversationId::generate();
             let subject = inbound.subject.as_deref().map(sanitize_line).filter(|s| !s.is_empty());
+            let ai_agent = inbound.ai_agent.as_deref().map(sanitize_line).filter(|s| !s.is_empty());
+            let ai_state = if ai_agent.is_some() { "ai_led" } else { "human" };
             sqlx::query(
-                "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, activity_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, 'open', $6, $6, $6)",
+                "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, ai_state, ai_agent, \
+                 activity_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'open', $7, $8, $6, $6, $6)",
             )
             .bind(id.as_str())
             .bind(org.as_str())
@@ -244,6 +262,8 @@ pub async fn ingest(w: &mut WriteCtx, org: &OrgId, inbound: Inbound) -> ApiResul
             .bind(inbound.channel.as_str())
             .bind(subject)
             .bind(to_ms(at))
+            .bind(ai_state)
+            .bind(ai_agent)
             .execute(w.conn())
             .await?;
             (id, true)
@@ -302,7 +322,8 @@ async fn upsert_contact(
     }
     let id = ContactId::generate();
     let email = inbound.email.as_deref().map(sanitize_line).or_else(|| handle.contains('@').then(|| handle.to_owned()));
-    let phone = inbound.phone.as_deref().map(sanitize_line).or_else(|| handle.starts_with('+').then(|| handle.to_owned()));
+    let phone =
+        inbound.phone.as_deref().map(sanitize_line).or_else(|| handle.starts_with('+').then(|| handle.to_owned()));
     sqlx::query(
         "INSERT INTO contacts (id, org_id, name, handle, email, phone, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )

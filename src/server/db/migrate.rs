@@ -30,7 +30,10 @@ pub async fn run(conn: &mut SqliteConnection) -> Result<(), DbError> {
             continue;
         }
         let mut tx = conn.begin().await.map_err(fail)?;
-        sqlx::raw_sql(AssertSqlSafe(*sql)).execute(&mut *tx).await.map_err(|e| DbError::Migrate(format!("{version} {name}: {e}")))?;
+        sqlx::raw_sql(AssertSqlSafe(*sql))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| DbError::Migrate(format!("{version} {name}: {e}")))?;
         sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
             .bind(version)
             .bind(name)

@@ -7,15 +7,15 @@
 //! the stream is gap-free; batching means one fsync covers many writes.
 
 mod codec;
-pub mod filter;
 pub mod conversations;
 pub mod events;
-pub mod migrate;
+pub mod filter;
 pub mod idempotency;
 pub mod messages;
+pub mod migrate;
 pub mod mutations;
-pub mod outbound;
 pub mod orgs;
+pub mod outbound;
 pub mod suggestions;
 pub mod views;
 mod writer;

@@ -3,9 +3,9 @@
 //! event line in the thread where a person would want one, and emits
 //! `conversation_updated`.
 
-use sqlx::AssertSqlSafe;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use sqlx::AssertSqlSafe;
 use utoipa::ToSchema;
 
 use crate::domain::text::sanitize_line;
@@ -48,10 +48,18 @@ pub enum Change {
     },
     Unassign,
     /// Replace the tags.
-    SetTags { tags: Vec<String> },
-    AddTags { tags: Vec<String> },
-    RemoveTags { tags: Vec<String> },
-    SetPriority { priority: Priority },
+    SetTags {
+        tags: Vec<String>,
+    },
+    AddTags {
+        tags: Vec<String>,
+    },
+    RemoveTags {
+        tags: Vec<String>,
+    },
+    SetPriority {
+        priority: Priority,
+    },
     /// The AI agent leading the conversation asks for a human.
     RequestHandoff {
         #[serde(default)]
@@ -67,7 +75,13 @@ pub enum Change {
 }
 
 /// Applies `change` to conversation `id` on behalf of `actor`.
-pub async fn apply(w: &mut WriteCtx, org: &OrgId, actor: &Agent, id: &ConversationId, change: &Change) -> ApiResult<Conversation> {
+pub async fn apply(
+    w: &mut WriteCtx,
+    org: &OrgId,
+    actor: &Agent,
+    id: &ConversationId,
+    change: &Change,
+) -> ApiResult<Conversation> {
     let before = get(w.conn(), org, id).await?;
     let now = Timestamp::now();
     let line = match change {
@@ -113,26 +127,34 @@ pub async fn apply(w: &mut WriteCtx, org: &OrgId, actor: &Agent, id: &Conversati
         Change::Assign { agent_id: Some(agent_id), team } => {
             let assignee = agent(w.conn(), org, agent_id).await?;
             let team = team.as_deref().map(sanitize_line).or_else(|| assignee.team.clone());
-            sqlx::query("UPDATE conversations SET assignee_id = $1, team = $2, updated_at = $3 WHERE org_id = $4 AND id = $5")
-                .bind(assignee.id.as_str())
-                .bind(team)
-                .bind(to_ms(now))
-                .bind(org.as_str())
-                .bind(id.as_str())
-                .execute(w.conn())
-                .await?;
+            sqlx::query(
+                "UPDATE conversations SET assignee_id = $1, team = $2, updated_at = $3 WHERE org_id = $4 AND id = $5",
+            )
+            .bind(assignee.id.as_str())
+            .bind(team)
+            .bind(to_ms(now))
+            .bind(org.as_str())
+            .bind(id.as_str())
+            .execute(w.conn())
+            .await?;
             (before.assignee.as_ref().map(|a| &a.id) != Some(&assignee.id)).then(|| {
-                if assignee.id == actor.id { "Assigned to themselves".to_owned() } else { format!("Assigned to {}", assignee.name) }
+                if assignee.id == actor.id {
+                    "Assigned to themselves".to_owned()
+                } else {
+                    format!("Assigned to {}", assignee.name)
+                }
             })
         }
         Change::Assign { agent_id: None, team: Some(team) } => {
-            sqlx::query("UPDATE conversations SET assignee_id = NULL, team = $1, updated_at = $2 WHERE org_id = $3 AND id = $4")
-                .bind(sanitize_line(team))
-                .bind(to_ms(now))
-                .bind(org.as_str())
-                .bind(id.as_str())
-                .execute(w.conn())
-                .await?;
+            sqlx::query(
+                "UPDATE conversations SET assignee_id = NULL, team = $1, updated_at = $2 WHERE org_id = $3 AND id = $4",
+            )
+            .bind(sanitize_line(team))
+            .bind(to_ms(now))
+            .bind(org.as_str())
+            .bind(id.as_str())
+            .execute(w.conn())
+            .await?;
             Some(format!("Assigned to team {}", sanitize_line(team)))
         }
         Change::Assign { agent_id: None, team: None } | Change::Unassign => {
@@ -167,7 +189,10 @@ pub async fn apply(w: &mut WriteCtx, org: &OrgId, actor: &Agent, id: &Conversati
         }
         Change::RequestHandoff { reason } => {
             if before.ai_state != AiState::AiLed {
-                return Err(ApiError::conflict("NOT_AI_LED", "only a conversation led by an AI agent can ask for a human"));
+                return Err(ApiError::conflict(
+                    "NOT_AI_LED",
+                    "only a conversation led by an AI agent can ask for a human",
+                ));
             }
             set(w, org, id, "ai_state = 'handoff_requested'").await?;
             let who = before.ai_agent.as_deref().unwrap_or("The AI agent");
@@ -223,11 +248,22 @@ async fn assign_to(w: &mut WriteCtx, org: &OrgId, id: &ConversationId, agent: &A
 /// Sets columns given as trusted SQL (never user input) and bumps `updated_at`.
 async fn set(w: &mut WriteCtx, org: &OrgId, id: &ConversationId, assignments: &'static str) -> ApiResult<()> {
     let sql = format!("UPDATE conversations SET {assignments}, updated_at = $1 WHERE org_id = $2 AND id = $3");
-    sqlx::query(AssertSqlSafe(sql)).bind(to_ms(Timestamp::now())).bind(org.as_str()).bind(id.as_str()).execute(w.conn()).await?;
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(to_ms(Timestamp::now()))
+        .bind(org.as_str())
+        .bind(id.as_str())
+        .execute(w.conn())
+        .await?;
     Ok(())
 }
 
-async fn write_tags(w: &mut WriteCtx, org: &OrgId, id: &ConversationId, tags: Vec<String>, now: Timestamp) -> ApiResult<()> {
+async fn write_tags(
+    w: &mut WriteCtx,
+    org: &OrgId,
+    id: &ConversationId,
+    tags: Vec<String>,
+    now: Timestamp,
+) -> ApiResult<()> {
     sqlx::query("UPDATE conversations SET tags = $1, updated_at = $2 WHERE org_id = $3 AND id = $4")
         .bind(serde_json::to_string(&tags)?)
         .bind(to_ms(now))
@@ -294,7 +330,8 @@ mod tests {
 
     #[test]
     fn changes_read_as_tagged_json() {
-        let c: Change = serde_json::from_str(r#"{"type":"snooze","until":"2030-01-01T09:00:00Z"}"#).unwrap_or(Change::Star);
+        let c: Change =
+            serde_json::from_str(r#"{"type":"snooze","until":"2030-01-01T09:00:00Z"}"#).unwrap_or(Change::Star);
         assert!(matches!(c, Change::Snooze { .. }));
         let c: Change = serde_json::from_str(r#"{"type":"assign","agent_id":null}"#).unwrap_or(Change::Star);
         assert_eq!(c, Change::Assign { agent_id: None, team: None });

@@ -59,42 +59,49 @@ pub async fn create_agent(
         AgentRole::Admin => "admin",
         AgentRole::Agent => "agent",
     };
-    sqlx::query("INSERT INTO agents (id, org_id, name, email, role, team, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(id.as_str())
-        .bind(org.as_str())
-        .bind(name)
-        .bind(email)
-        .bind(role_str)
-        .bind(team)
-        .bind(to_ms(Timestamp::now()))
-        .execute(conn)
-        .await
-        .map_err(|e| match e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => {
-                ApiError::conflict("AGENT_EXISTS", format!("an agent with email {email} already exists in this org"))
-            }
-            other => other.into(),
-        })?;
+    sqlx::query(
+        "INSERT INTO agents (id, org_id, name, email, role, team, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id.as_str())
+    .bind(org.as_str())
+    .bind(name)
+    .bind(email)
+    .bind(role_str)
+    .bind(team)
+    .bind(to_ms(Timestamp::now()))
+    .execute(conn)
+    .await
+    .map_err(|e| match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            ApiError::conflict("AGENT_EXISTS", format!("an agent with email {email} already exists in this org"))
+        }
+        other => other.into(),
+    })?;
     Ok(Agent { id, name: name.to_owned(), email: email.to_owned(), role, team: team.map(str::to_owned) })
 }
 
 /// Makes a key for the agent and returns it: the only time it is ever seen whole.
 pub async fn create_key(conn: &mut SqliteConnection, org: &OrgId, agent: &AgentId, label: &str) -> ApiResult<String> {
     let key = new_key();
-    sqlx::query("INSERT INTO api_keys (hash, org_id, agent_id, label, prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(hash_key(&key))
-        .bind(org.as_str())
-        .bind(agent.as_str())
-        .bind(label)
-        .bind(&key[..KEY_PREFIX.len() + 6])
-        .bind(to_ms(Timestamp::now()))
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO api_keys (hash, org_id, agent_id, label, prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(hash_key(&key))
+    .bind(org.as_str())
+    .bind(agent.as_str())
+    .bind(label)
+    .bind(&key[..KEY_PREFIX.len() + 6])
+    .bind(to_ms(Timestamp::now()))
+    .execute(conn)
+    .await?;
     Ok(key)
 }
 
 /// Who a key belongs to, if it is live.
-pub async fn authenticate<'e, E: Executor<'e, Database = Sqlite>>(db: E, key: &str) -> ApiResult<Option<(OrgId, Agent)>> {
+pub async fn authenticate<'e, E: Executor<'e, Database = Sqlite>>(
+    db: E,
+    key: &str,
+) -> ApiResult<Option<(OrgId, Agent)>> {
     let row: Option<(String, String, String, String, String, Option<String>)> = sqlx::query_as(
         "SELECT k.org_id, a.id, a.name, a.email, a.role, a.team FROM api_keys k JOIN agents a ON a.id = k.agent_id \
          WHERE k.hash = $1 AND k.revoked_at IS NULL",
@@ -102,7 +109,9 @@ pub async fn authenticate<'e, E: Executor<'e, Database = Sqlite>>(db: E, key: &s
     .bind(hash_key(key))
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|(org, id, name, email, r, team)| (OrgId(org), Agent { id: AgentId(id), name, email, role: role(&r), team })))
+    Ok(row.map(|(org, id, name, email, r, team)| {
+        (OrgId(org), Agent { id: AgentId(id), name, email, role: role(&r), team })
+    }))
 }
 
 pub async fn agent<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId, id: &AgentId) -> ApiResult<Agent> {
@@ -129,10 +138,11 @@ pub async fn agents<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId) 
 
 /// An org by name or id, for the admin verbs.
 pub async fn find_org<'e, E: Executor<'e, Database = Sqlite>>(db: E, name_or_id: &str) -> ApiResult<OrgId> {
-    let id: Option<String> = sqlx::query_scalar("SELECT id FROM orgs WHERE id = $1 OR name = $1 ORDER BY created_at LIMIT 1")
-        .bind(name_or_id)
-        .fetch_optional(db)
-        .await?;
+    let id: Option<String> =
+        sqlx::query_scalar("SELECT id FROM orgs WHERE id = $1 OR name = $1 ORDER BY created_at LIMIT 1")
+            .bind(name_or_id)
+            .fetch_optional(db)
+            .await?;
     found(id.map(OrgId), "org")
 }
 
@@ -146,7 +156,11 @@ pub async fn first_response_secs<'e, E: Executor<'e, Database = Sqlite>>(db: E, 
 
 /// Sets the first-response target and moves the running SLA clocks to match.
 pub async fn set_first_response_secs(conn: &mut SqliteConnection, org: &OrgId, secs: i64) -> ApiResult<()> {
-    sqlx::query("UPDATE orgs SET first_response_secs = $1 WHERE id = $2").bind(secs).bind(org.as_str()).execute(&mut *conn).await?;
+    sqlx::query("UPDATE orgs SET first_response_secs = $1 WHERE id = $2")
+        .bind(secs)
+        .bind(org.as_str())
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("UPDATE conversations SET sla_due_at = waiting_since + $1 * 1000 WHERE org_id = $2 AND waiting_since IS NOT NULL")
         .bind(secs)
         .bind(org.as_str())

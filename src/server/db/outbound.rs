@@ -25,7 +25,13 @@ pub struct Outgoing {
     pub suggestion: Option<SuggestionId>,
 }
 
-pub async fn send(w: &mut WriteCtx, org: &OrgId, agent: &Agent, conversation: &ConversationId, out: Outgoing) -> ApiResult<Message> {
+pub async fn send(
+    w: &mut WriteCtx,
+    org: &OrgId,
+    agent: &Agent,
+    conversation: &ConversationId,
+    out: Outgoing,
+) -> ApiResult<Message> {
     if !matches!(out.kind, MessageKind::Reply | MessageKind::Note) {
         return Err(ApiError::invalid("kind", "kind must be reply or note"));
     }
@@ -40,7 +46,10 @@ pub async fn send(w: &mut WriteCtx, org: &OrgId, agent: &Agent, conversation: &C
     {
         // Sent, dismissed or superseded already: sending it again would double-send.
         let current = suggestions::get(w.conn(), org, asked).await?;
-        return Err(ApiError::conflict("SUGGESTION_RESOLVED", format!("this suggestion was already {}", current.status.as_str())));
+        return Err(ApiError::conflict(
+            "SUGGESTION_RESOLVED",
+            format!("this suggestion was already {}", current.status.as_str()),
+        ));
     }
     let message = insert(
         w,

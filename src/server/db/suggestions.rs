@@ -2,13 +2,11 @@
 //! supersedes the old), resolved by sending, editing or dismissing; and the training
 //! pairs recorded when an agent sends while one was pending.
 
-use sqlx::AssertSqlSafe;
 use jiff::Timestamp;
+use sqlx::AssertSqlSafe;
 use sqlx::{Executor, FromRow, Sqlite};
 
-use crate::domain::{
-    Agent, ConversationId, EventKind, NextAction, OrgId, Suggestion, SuggestionId, SuggestionStatus,
-};
+use crate::domain::{Agent, ConversationId, EventKind, NextAction, OrgId, Suggestion, SuggestionId, SuggestionStatus};
 use crate::server::error::ApiResult;
 
 use super::codec::{json_or_default, opt_from_ms};
@@ -47,9 +45,16 @@ impl From<Row> for Suggestion {
 const SELECT: &str =
     "SELECT id, conversation_id, body, actions, status, engine, sources, created_at, resolved_at FROM suggestions";
 
-pub async fn get<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId, id: &SuggestionId) -> ApiResult<Suggestion> {
-    let row: Option<Row> =
-        sqlx::query_as(AssertSqlSafe(format!("{SELECT} WHERE org_id = $1 AND id = $2"))).bind(org.as_str()).bind(id.as_str()).fetch_optional(db).await?;
+pub async fn get<'e, E: Executor<'e, Database = Sqlite>>(
+    db: E,
+    org: &OrgId,
+    id: &SuggestionId,
+) -> ApiResult<Suggestion> {
+    let row: Option<Row> = sqlx::query_as(AssertSqlSafe(format!("{SELECT} WHERE org_id = $1 AND id = $2")))
+        .bind(org.as_str())
+        .bind(id.as_str())
+        .fetch_optional(db)
+        .await?;
     found(row, "suggestion").map(Suggestion::from)
 }
 
@@ -98,7 +103,12 @@ pub struct NewSuggestion {
 }
 
 /// Stores a pending suggestion, superseding any older pending one.
-pub async fn create(w: &mut WriteCtx, org: &OrgId, conversation: &ConversationId, draft: NewSuggestion) -> ApiResult<Suggestion> {
+pub async fn create(
+    w: &mut WriteCtx,
+    org: &OrgId,
+    conversation: &ConversationId,
+    draft: NewSuggestion,
+) -> ApiResult<Suggestion> {
     get_conversation(w.conn(), org, conversation).await?;
     if let Some(old) = pending_for(w.conn(), org, conversation).await? {
         resolve(w, org, &old.id, SuggestionStatus::Superseded).await?;
@@ -129,7 +139,12 @@ pub async fn create(w: &mut WriteCtx, org: &OrgId, conversation: &ConversationId
 
 /// Moves a pending suggestion to its final status. Resolving one that is no longer
 /// pending answers 409, so a double click cannot send twice.
-pub async fn resolve(w: &mut WriteCtx, org: &OrgId, id: &SuggestionId, status: SuggestionStatus) -> ApiResult<Suggestion> {
+pub async fn resolve(
+    w: &mut WriteCtx,
+    org: &OrgId,
+    id: &SuggestionId,
+    status: SuggestionStatus,
+) -> ApiResult<Suggestion> {
     let current = get(w.conn(), org, id).await?;
     if current.status != SuggestionStatus::Pending {
         return Err(crate::server::error::ApiError::conflict(
@@ -164,7 +179,13 @@ async fn set_pending_flag(w: &mut WriteCtx, org: &OrgId, conversation: &Conversa
 }
 
 /// Records what the agent sent against what was suggested.
-pub async fn record_pair(w: &mut WriteCtx, org: &OrgId, suggestion: &Suggestion, sent: &str, agent: &Agent) -> ApiResult<()> {
+pub async fn record_pair(
+    w: &mut WriteCtx,
+    org: &OrgId,
+    suggestion: &Suggestion,
+    sent: &str,
+    agent: &Agent,
+) -> ApiResult<()> {
     sqlx::query(
         "INSERT INTO training_pairs (org_id, suggestion_id, conversation_id, agent_id, draft, sent, edited, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -195,7 +216,10 @@ pub struct TrainingPair {
     pub created_at: i64,
 }
 
-pub async fn training_pairs<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: Option<&OrgId>) -> ApiResult<Vec<TrainingPair>> {
+pub async fn training_pairs<'e, E: Executor<'e, Database = Sqlite>>(
+    db: E,
+    org: Option<&OrgId>,
+) -> ApiResult<Vec<TrainingPair>> {
     Ok(sqlx::query_as(
         "SELECT org_id, suggestion_id, conversation_id, agent_id, draft, sent, edited, created_at FROM training_pairs \
          WHERE ($1 IS NULL OR org_id = $1) ORDER BY id",

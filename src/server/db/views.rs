@@ -13,7 +13,10 @@ use super::{found, to_ms};
 pub async fn all<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId) -> ApiResult<Vec<View>> {
     let mut views: Vec<View> = BuiltinView::ALL.into_iter().map(BuiltinView::view).collect();
     let rows: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT id, name, filter FROM saved_views WHERE org_id = $1 ORDER BY name, id").bind(org.as_str()).fetch_all(db).await?;
+        sqlx::query_as("SELECT id, name, filter FROM saved_views WHERE org_id = $1 ORDER BY name, id")
+            .bind(org.as_str())
+            .fetch_all(db)
+            .await?;
     views.extend(rows.into_iter().map(|(id, name, filter)| View {
         id: ViewId(id),
         name,
@@ -28,8 +31,11 @@ pub async fn filter<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId, 
     if let Some(builtin) = BuiltinView::parse(id) {
         return Ok(builtin.filter());
     }
-    let row: Option<String> =
-        sqlx::query_scalar("SELECT filter FROM saved_views WHERE org_id = $1 AND id = $2").bind(org.as_str()).bind(id).fetch_optional(db).await?;
+    let row: Option<String> = sqlx::query_scalar("SELECT filter FROM saved_views WHERE org_id = $1 AND id = $2")
+        .bind(org.as_str())
+        .bind(id)
+        .fetch_optional(db)
+        .await?;
     found(row, "view").map(|f| json_or_default(&f, "saved_views.filter"))
 }
 
@@ -65,7 +71,13 @@ fn refuse_builtin(id: &str) -> ApiResult<()> {
     Ok(())
 }
 
-pub async fn update(conn: &mut SqliteConnection, org: &OrgId, id: &str, name: Option<&str>, filter: Option<&ViewFilter>) -> ApiResult<View> {
+pub async fn update(
+    conn: &mut SqliteConnection,
+    org: &OrgId,
+    id: &str,
+    name: Option<&str>,
+    filter: Option<&ViewFilter>,
+) -> ApiResult<View> {
     refuse_builtin(id)?;
     let name = name.map(check_name).transpose()?;
     let filter = filter.map(serde_json::to_string).transpose()?;
@@ -86,7 +98,11 @@ pub async fn update(conn: &mut SqliteConnection, org: &OrgId, id: &str, name: Op
 
 pub async fn delete(conn: &mut SqliteConnection, org: &OrgId, id: &str) -> ApiResult<()> {
     refuse_builtin(id)?;
-    let done = sqlx::query("DELETE FROM saved_views WHERE org_id = $1 AND id = $2").bind(org.as_str()).bind(id).execute(conn).await?;
+    let done = sqlx::query("DELETE FROM saved_views WHERE org_id = $1 AND id = $2")
+        .bind(org.as_str())
+        .bind(id)
+        .execute(conn)
+        .await?;
     if done.rows_affected() == 0 {
         return Err(ApiError::not_found("view"));
     }

@@ -18,7 +18,8 @@ pub type WriteFuture<'c, T> = Pin<Box<dyn Future<Output = ApiResult<T>> + Send +
 
 /// Called once the batch's fate is known: `None` when committed.
 type Finish = Box<dyn FnOnce(Option<ApiError>) + Send>;
-type Job = Box<dyn for<'c> FnOnce(&'c mut WriteCtx) -> Pin<Box<dyn Future<Output = (bool, Finish)> + Send + 'c>> + Send>;
+type Job =
+    Box<dyn for<'c> FnOnce(&'c mut WriteCtx) -> Pin<Box<dyn Future<Output = (bool, Finish)> + Send + 'c>> + Send>;
 
 /// Jobs per transaction at most: bounds the latency one batch adds to the next.
 const MAX_BATCH: usize = 512;

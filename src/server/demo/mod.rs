@@ -12,12 +12,13 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::domain::OrgId;
 
-use super::db::{orgs, to_ms};
+use super::db::orgs;
 use super::error::ApiError;
 use super::{Running, StartError};
 
-/// The demo org's name; finding it in an existing database means "already seeded".
-pub const ORG_NAME: &str = "Demo Co";
+/// One seed for the plan and the simulator: the simulator's follow-ups then land in
+/// the seeded conversations, and every demo (and a restarted one) tells the same story.
+const DEMO_SEED: u64 = 2026;
 
 /// A demo agent's login.
 pub struct AgentKey {
@@ -58,11 +59,12 @@ pub async fn start(cfg: &Config, dir: &Path, bind: &str, interval: Option<f64>) 
     // One person clicking around their own demo should never see a 429.
     server_cfg.rate_limit_per_second = 0;
     let state = super::prepare(&server_cfg, &url).await?;
-    let org = match orgs::find_org(&state.db.pool, ORG_NAME).await {
+    let plan = plan::plan(jiff::Timestamp::now(), DEMO_SEED)?;
+    let sim = plan::Simulator::from_plan(&plan, DEMO_SEED)?;
+    // Finding the demo org in the database means it was seeded on an earlier run.
+    let org = match orgs::find_org(&state.db.pool, &plan.org_name).await {
         Ok(org) => org,
         Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => {
-            let now = jiff::Timestamp::now();
-            let plan = plan::plan(now, u64::try_from(to_ms(now)).unwrap_or(1))?;
             seed::seed(&state, plan, i64::from(cfg.server.first_response_minutes) * 60).await?
         }
         Err(e) => return Err(e.into()),
@@ -70,7 +72,6 @@ pub async fn start(cfg: &Config, dir: &Path, bind: &str, interval: Option<f64>) 
     let keys = seed::fresh_keys(&state, &org, 2).await?;
     let running = super::serve(state.clone(), bind).await?;
     if let Some(secs) = interval {
-        let sim = plan::Simulator::new(u64::try_from(to_ms(jiff::Timestamp::now())).unwrap_or(7))?;
         let period = Duration::from_secs_f64(secs.max(0.05));
         tokio::spawn(simulator::run(state, org.clone(), sim, period));
     }

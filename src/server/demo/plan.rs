@@ -72,6 +72,7 @@ pub struct DemoContact {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)] // the inbox flags, one for one with the domain's Conversation
 pub struct DemoConversation {
     pub contact: DemoContact,
     pub channel: Channel,
@@ -194,19 +195,17 @@ impl Simulator {
         let inbound: InboundFile = parse(&INBOUND)?;
         inbound.validate()?;
         let contacts: ContactsFile = parse(&CONTACTS)?;
-        let langs: HashMap<&str, (&str, String)> = contacts
-            .contact
-            .iter()
-            .map(|c| (c.name.as_str(), (c.lang.as_str(), c.greeting())))
-            .collect();
-        let mut seen = HashSet::new();
+        let langs: HashMap<&str, (&str, String)> =
+            contacts.contact.iter().map(|c| (c.name.as_str(), (c.lang.as_str(), c.greeting()))).collect();
+        let mut threaded = HashSet::new();
         let live = plan
             .conversations
             .iter()
             .filter(|c| c.status != Status::Closed && !c.archived)
-            .filter(|c| seen.insert((c.channel, c.contact.handle.clone())))
+            .filter(|c| threaded.insert((c.channel, c.contact.handle.clone())))
             .map(|c| {
-                let (lang, first) = langs.get(c.contact.name.as_str()).cloned().unwrap_or(("en", first_word(&c.contact.name)));
+                let (lang, first) =
+                    langs.get(c.contact.name.as_str()).cloned().unwrap_or(("en", first_word(&c.contact.name)));
                 LiveThread {
                     contact: c.contact.clone(),
                     channel: c.channel,
@@ -253,9 +252,14 @@ impl Simulator {
         remember(&mut self.recent_threads, index, 5);
         let thread = &self.live[index];
         // Someone who wrote in their own language mostly follows up in it.
-        let own: Vec<usize> = (0..self.followups.len()).filter(|&i| self.followups[i].lang == thread.lang).collect();
-        let english: Vec<usize> = (0..self.followups.len()).filter(|&i| self.followups[i].lang == "en").collect();
-        let pool = if thread.lang != "en" && !own.is_empty() && self.rng.random_bool(0.5) { own } else { english };
+        let fitting = |i: &usize| self.followups[*i].fits(thread.channel);
+        let own: Vec<usize> =
+            (0..self.followups.len()).filter(fitting).filter(|&i| self.followups[i].lang == thread.lang).collect();
+        let mut pool: Vec<usize> =
+            (0..self.followups.len()).filter(fitting).filter(|&i| self.followups[i].lang == "en").collect();
+        if thread.lang != "en" && !own.is_empty() && (pool.is_empty() || self.rng.random_bool(0.5)) {
+            pool = own;
+        }
         let line = pick_fresh(&mut self.rng, &pool, &self.recent_bodies, |i| self.followups[i].body.as_str());
         let vars = Vars::for_simulator(&mut self.rng, &thread.first);
         let body = render_or_raw(&self.followups[line].body, &vars);
@@ -415,6 +419,7 @@ enum AiRole {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(clippy::struct_excessive_bools)] // independent switches of the file format
 struct Script {
     id: String,
     team: String,
@@ -524,8 +529,16 @@ struct InboundFile {
 #[serde(deny_unknown_fields)]
 struct FollowupEntry {
     body: String,
+    #[serde(default)]
+    channels: Vec<Channel>,
     #[serde(default = "english")]
     lang: String,
+}
+
+impl FollowupEntry {
+    fn fits(&self, channel: Channel) -> bool {
+        typed_or_listed(&self.channels).contains(&channel)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -541,12 +554,17 @@ struct OpenerEntry {
 
 impl OpenerEntry {
     fn channels(&self) -> Vec<Channel> {
-        if self.channels.is_empty() {
-            // A typed line reads wrong as a phone call; voice openers say so explicitly.
-            Channel::ALL.into_iter().filter(|c| *c != Channel::Voice).collect()
-        } else {
-            self.channels.clone()
-        }
+        typed_or_listed(&self.channels)
+    }
+}
+
+/// The channels a simulator line suits: those listed, or by default every channel but
+/// voice (a typed line reads wrong as a phone call; voice lines say so explicitly).
+fn typed_or_listed(listed: &[Channel]) -> Vec<Channel> {
+    if listed.is_empty() {
+        Channel::ALL.into_iter().filter(|c| *c != Channel::Voice).collect()
+    } else {
+        listed.to_vec()
     }
 }
 
@@ -563,8 +581,14 @@ struct WalkinEntry {
 impl InboundFile {
     fn validate(&self) -> Result<(), DemoError> {
         let file = INBOUND.file;
-        if self.followup.is_empty() || self.opener.is_empty() || self.walkin.is_empty() {
-            return Err(invalid(file, "needs at least one followup, opener and walkin"));
+        if self.opener.is_empty() || self.walkin.is_empty() {
+            return Err(invalid(file, "needs at least one opener and one walkin"));
+        }
+        // Every live conversation must have something to follow up with.
+        for channel in Channel::ALL {
+            if !self.followup.iter().any(|f| f.lang == "en" && f.fits(channel)) {
+                return Err(invalid(file, format!("no English followup suits {}", channel.as_str())));
+            }
         }
         let probe = Vars::probe();
         for text in self.followup.iter().map(|f| &f.body).chain(self.opener.iter().map(|o| &o.body)) {
@@ -573,7 +597,10 @@ impl InboundFile {
         for opener in &self.opener {
             let typed = opener.channels().iter().any(|c| matches!(c, Channel::Email | Channel::Api));
             if typed && opener.subject.is_none() {
-                return Err(invalid(file, format!("opener {:?} may go by email or api but has no subject", opener.body)));
+                return Err(invalid(
+                    file,
+                    format!("opener {:?} may go by email or api but has no subject", opener.body),
+                ));
             }
         }
         if let Some(w) = self.walkin.iter().find(|w| w.email.is_none() && w.phone.is_none()) {
@@ -662,7 +689,9 @@ impl Assets {
                 let at = |message: &str| err(format!("message {}: {message}", n + 1));
                 let kind = m.kind();
                 let allowed = match m.from {
-                    Speaker::Contact | Speaker::Ai => matches!(kind, MessageKind::Reply | MessageKind::Call),
+                    Speaker::Contact | Speaker::Ai => {
+                        matches!(kind, MessageKind::Reply | MessageKind::Call)
+                    }
                     Speaker::Agent | Speaker::Agent2 => kind != MessageKind::Event,
                     Speaker::System => kind == MessageKind::Event,
                 };
@@ -755,8 +784,28 @@ fn suits(script: &Script, contact: &PoolContact, channel: Channel) -> bool {
 // ---------------------------------------------------------------------------------
 
 const VAR_NAMES: [&str; 22] = [
-    "first", "name", "email", "phone", "company", "agent", "agent_name", "agent2", "agent2_name", "mention", "ai",
-    "team", "org", "order", "tracking", "ticket", "rma", "last4", "product", "price", "plan", "plan_price",
+    "first",
+    "name",
+    "email",
+    "phone",
+    "company",
+    "agent",
+    "agent_name",
+    "agent2",
+    "agent2_name",
+    "mention",
+    "ai",
+    "team",
+    "org",
+    "order",
+    "tracking",
+    "ticket",
+    "rma",
+    "last4",
+    "product",
+    "price",
+    "plan",
+    "plan_price",
 ];
 
 struct Vars(HashMap<&'static str, String>);
@@ -845,9 +894,8 @@ fn reply_subject(subject: &str) -> String {
 fn handle_for(channel: Channel, email: Option<&str>, phone: Option<&str>, name: &str, salt: u32) -> String {
     let visitor = || format!("visitor-{:08x}", fnv1a(name) ^ salt);
     match channel {
-        Channel::Email | Channel::Api => email.map_or_else(visitor, str::to_owned),
+        Channel::Email | Channel::Api | Channel::Web => email.map_or_else(visitor, str::to_owned),
         Channel::Sms | Channel::Whatsapp | Channel::Voice => phone.map_or_else(visitor, str::to_owned),
-        Channel::Web => email.map_or_else(visitor, str::to_owned),
     }
 }
 
@@ -881,7 +929,12 @@ fn remember<T: PartialEq>(recent: &mut VecDeque<T>, item: T, keep: usize) {
 }
 
 /// A random index from `pool` whose text was not sent lately (after a few tries, any).
-fn pick_fresh<'a>(rng: &mut StdRng, pool: &[usize], recent: &VecDeque<String>, text: impl Fn(usize) -> &'a str) -> usize {
+fn pick_fresh<'a>(
+    rng: &mut StdRng,
+    pool: &[usize],
+    recent: &VecDeque<String>,
+    text: impl Fn(usize) -> &'a str,
+) -> usize {
     let mut choice = pool.choose(rng).copied().unwrap_or(0);
     for _ in 0..8 {
         if !recent.iter().any(|r| r == text(choice)) {
@@ -929,7 +982,7 @@ impl Shape {
 }
 
 /// The mix of the seeded inbox, in the order it is filled: the shapes few scripts can
-/// take go first, so they get those scripts. 168 conversations.
+/// take go first, so they get those scripts. 174 conversations.
 const QUOTAS: [(Shape, usize); 9] = [
     (Shape::Handoff, 8),
     (Shape::AiLed, 8),
@@ -939,7 +992,7 @@ const QUOTAS: [(Shape, usize); 9] = [
     (Shape::Replied, 8),
     (Shape::Snoozed, 14),
     (Shape::Pending, 24),
-    (Shape::Closed, 60),
+    (Shape::Closed, 66),
 ];
 
 /// Snoozed conversations whose snooze ends within minutes, so the demo shows one wake.
@@ -1001,12 +1054,13 @@ fn cuts(script: &Script, shape: Shape) -> Vec<Cut> {
             Shape::Fresh | Shape::Waiting => customer_last && human_led,
             Shape::Replied | Shape::Pending | Shape::Snoozed | Shape::Closed => m.is_agent_answer() && human_led,
             Shape::AiLed => m.from == Speaker::Ai && ai_state == AiState::AiLed,
-            // The AI's handoff line and the system lines right after it.
+            // The AI's handoff line and the system lines logged with it; a later one
+            // ("… joined") already belongs to the human's part.
             Shape::Handoff => {
+                let logged_with = |p: &ScriptMessage| p.from == Speaker::System && p.after.is_none();
                 ai_state == AiState::HandoffRequested
-                    && m.from != Speaker::Contact
-                    && next_from != Some(Speaker::System)
-                    && msgs[..=i].iter().rev().take_while(|p| !p.handoff).all(|p| p.from == Speaker::System)
+                    && !msgs.get(i + 1).is_some_and(logged_with)
+                    && msgs[..=i].iter().rev().take_while(|p| !p.handoff).all(logged_with)
             }
         };
         if fits {
@@ -1086,6 +1140,7 @@ struct Generator<'a> {
 }
 
 /// One conversation being made, before its times are known.
+#[derive(Clone, Copy)]
 struct Slot {
     shape: Shape,
     /// Its index among the slots of its shape.
@@ -1145,8 +1200,7 @@ impl<'a> Generator<'a> {
     /// About a tenth of the inbox is archived: closed conversations, never the long
     /// threads (they are there to be seen).
     fn archive(&mut self, conversations: &mut [DemoConversation]) {
-        let long: HashSet<&str> =
-            self.assets.scripts.iter().filter(|s| s.long).map(|s| s.id.as_str()).collect();
+        let long: HashSet<&str> = self.assets.scripts.iter().filter(|s| s.long).map(|s| s.id.as_str()).collect();
         let mut closed: Vec<usize> = (0..conversations.len())
             .filter(|&i| conversations[i].status == Status::Closed && !long.contains(conversations[i].script.as_str()))
             .collect();
@@ -1186,7 +1240,8 @@ impl<'a> Generator<'a> {
             _ => None,
         };
 
-        let spoken_by_agents = script.message[..cut.end].iter().any(|m| matches!(m.from, Speaker::Agent | Speaker::Agent2));
+        let spoken_by_agents =
+            script.message[..cut.end].iter().any(|m| matches!(m.from, Speaker::Agent | Speaker::Agent2));
         let assignee = match slot.shape {
             Shape::Handoff | Shape::AiLed => None,
             // Nobody has answered yet: some are still in the team queue.
@@ -1199,35 +1254,7 @@ impl<'a> Generator<'a> {
             self.note_assignment(&mut drafts, script, assignee);
         }
         let (end_age, snooze) = self.end_age(&slot);
-        let mut snoozed_until = None;
-        let mut ages = self.ages(&drafts, end_age);
-        if let Some(snooze) = snooze {
-            let (until, text) = snooze_times(snooze, now)?;
-            drafts.push(Draft {
-                author: DemoAuthor::System,
-                kind: MessageKind::Event,
-                body: text,
-                attachments: Vec::new(),
-                call: None,
-                gap: 0,
-            });
-            ages.push(snooze.set_age());
-            snoozed_until = Some(until);
-        }
-        let messages = drafts
-            .into_iter()
-            .zip(ages)
-            .map(|(d, age)| {
-                Ok(DemoMessage {
-                    at: now.checked_sub(SignedDuration::from_secs(age))?,
-                    author: d.author,
-                    kind: d.kind,
-                    body: d.body,
-                    attachments: d.attachments,
-                    call: d.call,
-                })
-            })
-            .collect::<Result<Vec<_>, jiff::Error>>()?;
+        let (messages, snoozed_until) = Self::timeline(drafts, end_age, snooze, now)?;
 
         let customer_last = matches!(slot.shape, Shape::Overdue | Shape::Fresh | Shape::Waiting);
         let wants_suggestion = SUGGESTIONS.iter().any(|&(shape, n)| shape == slot.shape && slot.nth < n);
@@ -1283,9 +1310,15 @@ impl<'a> Generator<'a> {
         let assets = self.assets;
         for (_, _, index) in candidates {
             let script = &assets.scripts[index];
-            let Some(channel) = self.pick_channel(script, slot.shape) else { continue };
-            let Some(contact) = self.pick_contact(script, channel, slot.shape) else { continue };
-            let Some(options) = self.cut_table.get(&(index, slot.shape)) else { continue };
+            let Some(channel) = self.pick_channel(script, slot.shape) else {
+                continue;
+            };
+            let Some(contact) = self.pick_contact(script, channel, slot.shape) else {
+                continue;
+            };
+            let Some(options) = self.cut_table.get(&(index, slot.shape)) else {
+                continue;
+            };
             // Long threads stay long; other scripts stop anywhere the shape allows.
             let cut = if script.long { options.last() } else { options.choose(&mut self.rng) };
             if let Some(&cut) = cut {
@@ -1302,10 +1335,10 @@ impl<'a> Generator<'a> {
             if !self.assets.contacts.iter().any(|c| self.free(script, c, channel, shape)) {
                 continue;
             }
-            let share = CHANNEL_SHARE.iter().find(|(c, _)| *c == channel).map_or(0.1, |(_, s)| *s);
+            let target = CHANNEL_SHARE.iter().find(|(c, _)| *c == channel).map_or(0.1, |(_, s)| *s);
             let used = f64::from(self.channel_uses.get(&channel).copied().unwrap_or(0));
             // The channel furthest behind its share wins, with a little noise.
-            let score = share * f64::from(total + 1) - used + self.rng.random_range(0.0..0.6);
+            let score = target * f64::from(total + 1) - used + self.rng.random_range(0.0..0.6);
             if best.is_none_or(|(b, _)| score > b) {
                 best = Some((score, channel));
             }
@@ -1323,7 +1356,8 @@ impl<'a> Generator<'a> {
 
     fn pick_contact(&mut self, script: &Script, channel: Channel, shape: Shape) -> Option<usize> {
         let contacts = &self.assets.contacts;
-        let mut fit: Vec<usize> = (0..contacts.len()).filter(|&i| self.free(script, &contacts[i], channel, shape)).collect();
+        let mut fit: Vec<usize> =
+            (0..contacts.len()).filter(|&i| self.free(script, &contacts[i], channel, shape)).collect();
         // Spread the pool: the least-seen customers first. English scripts prefer
         // English speakers, keeping the others for the scripts in their language.
         let rank = |i: usize| (self.contact_uses[i], u32::from(script.lang.is_none() && contacts[i].lang != "en"));
@@ -1333,27 +1367,34 @@ impl<'a> Generator<'a> {
     }
 
     fn agents_for(&mut self, script: &Script) -> (&'a AgentEntry, &'a AgentEntry) {
-        let agents = &self.assets.org.agent;
-        let in_team = |team: &str| agents.iter().filter(|a| a.team.as_deref() == Some(team)).collect::<Vec<_>>();
+        let everyone = &self.assets.org.agent;
+        let in_team = |team: &str| everyone.iter().filter(|a| a.team.as_deref() == Some(team)).collect::<Vec<_>>();
         let mut team = in_team(&script.team);
         if script.lead && team.iter().any(|a| a.role == AgentRole::Admin) {
             team.retain(|a| a.role == AgentRole::Admin);
         }
         // Validation guarantees the team has someone; the fallback keeps this total.
-        let agent = team.choose(&mut self.rng).copied().unwrap_or(&agents[0]);
+        let agent = team.choose(&mut self.rng).copied().unwrap_or(&everyone[0]);
         let mut colleagues: Vec<&AgentEntry> = match &script.team2 {
             Some(t) => in_team(t),
-            None => agents.iter().collect(),
+            None => everyone.iter().collect(),
         };
         colleagues.retain(|a| a.email != agent.email);
         if colleagues.is_empty() {
-            colleagues = agents.iter().filter(|a| a.email != agent.email).collect();
+            colleagues = everyone.iter().filter(|a| a.email != agent.email).collect();
         }
         let agent2 = colleagues.choose(&mut self.rng).copied().unwrap_or(agent);
         (agent, agent2)
     }
 
-    fn vars(&mut self, script: &Script, contact: &PoolContact, agent: &AgentEntry, agent2: &AgentEntry, ai: &str) -> Vars {
+    fn vars(
+        &mut self,
+        script: &Script,
+        contact: &PoolContact,
+        agent: &AgentEntry,
+        agent2: &AgentEntry,
+        ai: &str,
+    ) -> Vars {
         let org = &self.assets.org;
         let rng = &mut self.rng;
         let product = org.product.choose(rng).unwrap_or(&org.product[0]);
@@ -1373,7 +1414,10 @@ impl<'a> Generator<'a> {
         v.set("team", script.team.clone());
         v.set("org", org.name.clone());
         v.set("order", order_number(rng));
-        v.set("tracking", format!("1Z{:03}E7{:010}", rng.random_range(100..999), rng.random_range(0..9_999_999_999_u64)));
+        v.set(
+            "tracking",
+            format!("1Z{:03}E7{:010}", rng.random_range(100..999), rng.random_range(0..9_999_999_999_u64)),
+        );
         v.set("ticket", rng.random_range(10_000..99_999).to_string());
         v.set("rma", format!("RMA-{}", rng.random_range(20_000..69_999)));
         v.set("last4", format!("{:04}", rng.random_range(0..10_000)));
@@ -1426,25 +1470,38 @@ impl<'a> Generator<'a> {
                     duration_secs: c.duration_secs,
                     summary: Some(render(&c.summary, vars).map_err(err)?),
                     recording_url: c.recording.then(|| {
-                        format!("https://voice.demo.frontdesk.test/recordings/rec_{:012x}.mp3", self.rng.random::<u64>() >> 16)
+                        format!(
+                            "https://voice.demo.frontdesk.test/recordings/rec_{:012x}.mp3",
+                            self.rng.random::<u64>() >> 16
+                        )
                     }),
                 }),
                 None => None,
             };
             let gap = previous.map_or(0, |p| self.gap(p, m, channel));
-            drafts.push(Draft { author, kind: m.kind(), body: render(body, vars).map_err(err)?, attachments, call, gap });
+            drafts.push(Draft {
+                author,
+                kind: m.kind(),
+                body: render(body, vars).map_err(err)?,
+                attachments,
+                call,
+                gap,
+            });
             previous = Some(m);
         }
         Ok(drafts)
     }
 
     /// Adds "Assigned to …" just before the first agent message, unless the script
-    /// tells its own assignment story.
+    /// tells its own assignment story ("Assigned to …", "… joined the conversation").
     fn note_assignment(&mut self, drafts: &mut Vec<Draft>, script: &Script, assignee: &AgentEntry) {
-        if script.message.iter().any(|m| m.from == Speaker::System && m.body.starts_with("Assigned to")) {
+        let told = |m: &ScriptMessage| m.body.starts_with("Assigned to") || m.body.contains("joined the conversation");
+        if script.message.iter().any(|m| m.from == Speaker::System && told(m)) {
             return;
         }
-        let Some(pos) = drafts.iter().position(|d| matches!(d.author, DemoAuthor::Agent(_))) else { return };
+        let Some(pos) = drafts.iter().position(|d| matches!(d.author, DemoAuthor::Agent(_))) else {
+            return;
+        };
         if pos == 0 {
             return;
         }
@@ -1525,7 +1582,9 @@ impl<'a> Generator<'a> {
                     Snooze::Soon { length, left: rng.random_range(2..=9) }
                 } else {
                     match rng.random_range(0..3) {
-                        0 => Snooze::Hours { age: rng.random_range(10 * MIN..=2 * HOUR), hours: rng.random_range(3..=6) },
+                        0 => {
+                            Snooze::Hours { age: rng.random_range(10 * MIN..=2 * HOUR), hours: rng.random_range(3..=6) }
+                        }
                         1 => Snooze::NextMorning { age: rng.random_range(10 * MIN..=10 * HOUR) },
                         _ => Snooze::Monday { age: rng.random_range(HOUR..=2 * DAY) },
                     }
@@ -1537,9 +1596,49 @@ impl<'a> Generator<'a> {
         (age, None)
     }
 
+    /// The drafts with their times, the last `end_age` seconds before now, and the
+    /// snooze line and wake time of a snoozed conversation.
+    fn timeline(
+        mut drafts: Vec<Draft>,
+        end_age: i64,
+        snooze: Option<Snooze>,
+        now: Timestamp,
+    ) -> Result<(Vec<DemoMessage>, Option<Timestamp>), DemoError> {
+        let mut ages = Self::ages(&drafts, end_age);
+        let mut snoozed_until = None;
+        if let Some(snooze) = snooze {
+            let (until, text) = snooze_times(snooze, now)?;
+            drafts.push(Draft {
+                author: DemoAuthor::System,
+                kind: MessageKind::Event,
+                body: text,
+                attachments: Vec::new(),
+                call: None,
+                gap: 0,
+            });
+            ages.push(snooze.set_age());
+            snoozed_until = Some(until);
+        }
+        let messages = drafts
+            .into_iter()
+            .zip(ages)
+            .map(|(d, age)| {
+                Ok(DemoMessage {
+                    at: now.checked_sub(SignedDuration::from_secs(age))?,
+                    author: d.author,
+                    kind: d.kind,
+                    body: d.body,
+                    attachments: d.attachments,
+                    call: d.call,
+                })
+            })
+            .collect::<Result<Vec<_>, jiff::Error>>()?;
+        Ok((messages, snoozed_until))
+    }
+
     /// Ages (seconds before now) of each draft, the last at `end_age`; squeezed if the
     /// story would reach further back than [`MAX_AGE`].
-    fn ages(&self, drafts: &[Draft], end_age: i64) -> Vec<i64> {
+    fn ages(drafts: &[Draft], end_age: i64) -> Vec<i64> {
         let gaps: Vec<i64> = drafts.iter().skip(1).map(|d| d.gap.max(1)).collect();
         let total: i64 = gaps.iter().sum();
         let room = (MAX_AGE - end_age).max(i64::try_from(gaps.len()).unwrap_or(i64::MAX));
@@ -1620,4 +1719,457 @@ struct LiveThread {
     subject: Option<String>,
     lang: String,
     first: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEEDS: [u64; 3] = [1, 42, 20_260_101];
+
+    fn now() -> Timestamp {
+        // A Wednesday afternoon, with sub-second noise like a real clock.
+        Timestamp::from_nanosecond(1_767_799_813_123_456_789).expect("valid instant")
+    }
+
+    fn demo(seed: u64) -> DemoPlan {
+        plan(now(), seed).expect("the demo data loads and plans")
+    }
+
+    fn age(at: Timestamp) -> SignedDuration {
+        now().duration_since(at)
+    }
+
+    fn last(c: &DemoConversation) -> &DemoMessage {
+        c.messages.last().expect("every conversation has messages")
+    }
+
+    fn is_answer(m: &DemoMessage) -> bool {
+        matches!(m.author, DemoAuthor::Agent(_) | DemoAuthor::Ai(_))
+            && matches!(m.kind, MessageKind::Reply | MessageKind::Call)
+    }
+
+    fn overdue(c: &DemoConversation) -> bool {
+        let hours = age(last(c).at).as_secs_f64() / 3_600.0;
+        c.status == Status::Open
+            && last(c).author == DemoAuthor::Contact
+            && !c.messages.iter().any(is_answer)
+            && (2.0..=30.0).contains(&hours)
+    }
+
+    fn fresh(c: &DemoConversation) -> bool {
+        c.status == Status::Open
+            && last(c).author == DemoAuthor::Contact
+            && age(last(c).at) < SignedDuration::from_mins(30)
+    }
+
+    #[test]
+    fn the_files_parse_and_validate() {
+        let assets = Assets::load().expect("assets load");
+        assert!(assets.scripts.len() >= 45, "{} scripts", assets.scripts.len());
+        assert!(assets.contacts.len() >= 80, "{} contacts", assets.contacts.len());
+        assert!((5..=8).contains(&assets.org.agent.len()));
+        let long = assets.scripts.iter().filter(|s| s.long && s.message.len() >= 25).count();
+        assert!(long >= 3, "{long} long scripts");
+    }
+
+    #[test]
+    fn a_plan_has_enough_conversations_on_every_channel_and_status() {
+        for seed in SEEDS {
+            let plan = demo(seed);
+            assert!(plan.conversations.len() >= 160);
+            for channel in Channel::ALL {
+                assert!(plan.conversations.iter().any(|c| c.channel == channel), "seed {seed}: no {channel:?}");
+            }
+            for status in Status::ALL {
+                assert!(plan.conversations.iter().any(|c| c.status == status), "seed {seed}: no {status:?}");
+            }
+            assert!(plan.agents.len() >= 5);
+            assert_eq!(plan.org_name, "Kestrel Home");
+        }
+    }
+
+    #[test]
+    fn every_script_is_used() {
+        let plan = demo(42);
+        let used: HashSet<&str> = plan.conversations.iter().map(|c| c.script.as_str()).collect();
+        let assets = Assets::load().expect("assets load");
+        let unused: Vec<&str> = assets.scripts.iter().map(|s| s.id.as_str()).filter(|id| !used.contains(id)).collect();
+        assert!(unused.is_empty(), "never used: {unused:?}");
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_plan_and_another_seed_another() {
+        assert_eq!(demo(7), demo(7));
+        assert_ne!(demo(7), demo(8));
+    }
+
+    #[test]
+    fn the_plan_does_not_depend_on_now_except_for_times() {
+        let shape = |p: &DemoPlan| {
+            p.conversations
+                .iter()
+                .map(|c| (c.contact.handle.clone(), c.channel, c.status, c.script.clone(), c.messages.len()))
+                .collect::<Vec<_>>()
+        };
+        let later = now().checked_add(SignedDuration::from_hours(77)).expect("in range");
+        assert_eq!(shape(&demo(3)), shape(&plan(later, 3).expect("plans")));
+    }
+
+    #[test]
+    fn messages_are_in_the_past_in_order_and_spread_over_two_weeks() {
+        for seed in SEEDS {
+            let plan = demo(seed);
+            let two_days = SignedDuration::from_hours(48);
+            for c in &plan.conversations {
+                assert!(c.messages.windows(2).all(|w| w[0].at < w[1].at), "{}: not sorted", c.script);
+                assert!(c.messages.iter().all(|m| m.at < now()), "{}: message in the future", c.script);
+                assert!(age(c.messages[0].at) <= SignedDuration::from_hours(15 * 24), "{}: too old", c.script);
+            }
+            let recent = plan.conversations.iter().filter(|c| age(last(c).at) < two_days).count();
+            assert!(recent * 2 > plan.conversations.len(), "seed {seed}: only {recent} active in 48h");
+            let old = plan
+                .conversations
+                .iter()
+                .filter(|c| age(c.messages[0].at) > SignedDuration::from_hours(7 * 24))
+                .count();
+            assert!(old >= 10, "seed {seed}: only {old} started over a week ago");
+            let sorted = plan.conversations.windows(2).all(|w| last(&w[0]).at <= last(&w[1]).at);
+            assert!(sorted, "conversations come oldest activity first");
+        }
+    }
+
+    #[test]
+    fn snoozed_conversations_wake_in_the_future_some_within_minutes() {
+        for seed in SEEDS {
+            let plan = demo(seed);
+            let mut soon = 0;
+            for c in &plan.conversations {
+                match (c.status, c.snoozed_until) {
+                    (Status::Snoozed, Some(until)) => {
+                        assert!(until > now(), "{}: snoozed into the past", c.script);
+                        let wait = until.duration_since(now());
+                        if wait >= SignedDuration::from_mins(2) && wait <= SignedDuration::from_mins(10) {
+                            soon += 1;
+                        }
+                        assert!(last(c).body.starts_with("Snoozed until"), "{}", last(c).body);
+                    }
+                    (Status::Snoozed, None) => panic!("{}: snoozed without an end", c.script),
+                    (_, Some(_)) => panic!("{}: snoozed_until on a {:?} conversation", c.script, c.status),
+                    (_, None) => {}
+                }
+            }
+            assert!(soon >= 3, "seed {seed}: {soon} wake within 2-10 min");
+        }
+    }
+
+    #[test]
+    fn closed_conversations_end_with_an_agent_answer() {
+        for c in demo(42).conversations.iter().filter(|c| c.status == Status::Closed) {
+            let m = last(c);
+            assert!(
+                matches!(m.author, DemoAuthor::Agent(_)) && matches!(m.kind, MessageKind::Reply | MessageKind::Call),
+                "{}: ends with {:?} {:?}",
+                c.script,
+                m.author,
+                m.kind
+            );
+        }
+    }
+
+    #[test]
+    fn there_are_overdue_and_fresh_unanswered_conversations() {
+        for seed in SEEDS {
+            let plan = demo(seed);
+            let overdue = plan.conversations.iter().filter(|c| overdue(c)).count();
+            let fresh = plan.conversations.iter().filter(|c| fresh(c)).count();
+            assert!(overdue >= 15, "seed {seed}: {overdue} overdue");
+            assert!(fresh >= 15, "seed {seed}: {fresh} fresh");
+        }
+    }
+
+    #[test]
+    fn ai_led_conversations_have_ai_replies_and_handoffs_say_so() {
+        for seed in SEEDS {
+            let plan = demo(seed);
+            let ai: Vec<&DemoConversation> =
+                plan.conversations.iter().filter(|c| c.ai_state != AiState::Human).collect();
+            assert!(ai.len() >= 10, "seed {seed}: {} AI-led", ai.len());
+            for c in &ai {
+                let name = c.ai_agent.as_deref().expect("an AI-led conversation names its AI");
+                assert!(plan.ai_agents.iter().any(|a| a == name));
+                assert!(
+                    c.messages.iter().any(|m| m.author == DemoAuthor::Ai(name.to_owned())),
+                    "{}: no AI line",
+                    c.script
+                );
+                assert_eq!(c.status, Status::Open);
+            }
+            let handoffs: Vec<&&DemoConversation> =
+                ai.iter().filter(|c| c.ai_state == AiState::HandoffRequested).collect();
+            assert!(handoffs.len() >= 6, "seed {seed}: {} handoffs", handoffs.len());
+            for c in handoffs {
+                let said = c.messages.iter().rev().find(|m| matches!(m.author, DemoAuthor::Ai(_))).expect("an AI line");
+                let text = said.body.to_lowercase();
+                assert!(
+                    ["colleague", "human", "teammate", "person"].iter().any(|w| text.contains(w)),
+                    "{}: the AI's last line does not bring in a human: {}",
+                    c.script,
+                    said.body
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn suggestions_are_wanted_only_where_the_customer_waits() {
+        for seed in SEEDS {
+            let plan = demo(seed);
+            let wanted: Vec<&DemoConversation> = plan.conversations.iter().filter(|c| c.wants_suggestion).collect();
+            assert!(wanted.len() >= 12, "seed {seed}: {}", wanted.len());
+            for c in wanted {
+                assert_eq!(c.status, Status::Open);
+                assert_eq!(last(c).author, DemoAuthor::Contact, "{}", c.script);
+            }
+        }
+    }
+
+    #[test]
+    fn voice_conversations_are_mostly_calls_with_summaries() {
+        let plan = demo(42);
+        let voice: Vec<&DemoConversation> = plan.conversations.iter().filter(|c| c.channel == Channel::Voice).collect();
+        let (mut calls, mut spoken) = (0, 0);
+        for c in &voice {
+            assert!(
+                c.messages
+                    .iter()
+                    .any(|m| m.kind == MessageKind::Call && m.call.as_ref().is_some_and(|i| i.summary.is_some())),
+                "{}: no summarised call",
+                c.script
+            );
+            calls += c.messages.iter().filter(|m| m.kind == MessageKind::Call).count();
+            spoken += c.messages.iter().filter(|m| matches!(m.kind, MessageKind::Call | MessageKind::Reply)).count();
+        }
+        assert!(calls * 2 >= spoken, "{calls} calls of {spoken} messages");
+        for c in &plan.conversations {
+            for m in &c.messages {
+                assert_eq!(m.kind == MessageKind::Call, m.call.is_some(), "{}", c.script);
+            }
+        }
+    }
+
+    #[test]
+    fn email_conversations_have_subjects_and_chats_have_none() {
+        for c in &demo(42).conversations {
+            match c.channel {
+                Channel::Email | Channel::Api => {
+                    assert!(c.subject.as_deref().is_some_and(|s| !s.trim().is_empty()), "{}", c.script);
+                }
+                Channel::Sms | Channel::Whatsapp | Channel::Voice => {
+                    assert_eq!(c.subject, None, "{}", c.script);
+                }
+                Channel::Web => {}
+            }
+        }
+    }
+
+    #[test]
+    fn about_a_tenth_is_archived_and_only_closed_ones() {
+        let plan = demo(42);
+        let archived: Vec<&DemoConversation> = plan.conversations.iter().filter(|c| c.archived).collect();
+        let share = archived.len() * 100 / plan.conversations.len();
+        assert!((8..=12).contains(&share), "{share}% archived");
+        assert!(archived.iter().all(|c| c.status == Status::Closed));
+    }
+
+    #[test]
+    fn every_agent_email_belongs_to_an_agent() {
+        for seed in SEEDS {
+            let plan = demo(seed);
+            let emails: HashSet<&str> = plan.agents.iter().map(|a| a.email.as_str()).collect();
+            for c in &plan.conversations {
+                if let Some(a) = &c.assignee_email {
+                    assert!(emails.contains(a.as_str()), "{a}");
+                }
+                for m in &c.messages {
+                    if let DemoAuthor::Agent(a) = &m.author {
+                        assert!(emails.contains(a.as_str()), "{a}");
+                    }
+                    if let DemoAuthor::Ai(a) = &m.author {
+                        assert!(plan.ai_agents.contains(a), "{a}");
+                    }
+                }
+                let team_ok = c.team.as_ref().is_none_or(|t| plan.agents.iter().any(|a| a.team.as_ref() == Some(t)));
+                assert!(team_ok, "{:?}", c.team);
+            }
+        }
+    }
+
+    #[test]
+    fn one_live_conversation_per_address_and_channel() {
+        let plan = demo(42);
+        let mut seen = HashSet::new();
+        for c in plan.conversations.iter().filter(|c| c.status != Status::Closed) {
+            assert!(seen.insert((c.channel, c.contact.handle.clone())), "{:?} {} twice", c.channel, c.contact.handle);
+        }
+    }
+
+    #[test]
+    fn the_inbox_reads_like_a_real_one() {
+        let plan = demo(42);
+        let all: Vec<&DemoMessage> = plan.conversations.iter().flat_map(|c| &c.messages).collect();
+        let long = plan.conversations.iter().filter(|c| c.messages.len() >= 25).count();
+        assert!(long >= 3, "{long} long threads");
+        let notes = all.iter().filter(|m| m.kind == MessageKind::Note).count();
+        assert!(notes >= 20, "{notes} notes");
+        assert!(all.iter().any(|m| m.kind == MessageKind::Note && m.body.contains('@')), "a note mentions someone");
+        for event in ["Assigned to ", "Snoozed until ", "Conversation reopened"] {
+            assert!(all.iter().any(|m| m.kind == MessageKind::Event && m.body.starts_with(event)), "no {event:?}");
+        }
+        assert!(all.iter().all(|m| (m.kind == MessageKind::Event) == (m.author == DemoAuthor::System)));
+        assert!(all.iter().any(|m| m.body.chars().any(|c| ('\u{1F300}'..='\u{1FAFF}').contains(&c))), "emoji");
+        assert!(all.iter().any(|m| m.body.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))), "CJK");
+        assert!(
+            all.iter().any(|m| m.body.contains("\n> ") && m.body.matches("\n\n").count() >= 3),
+            "a quoted email chain"
+        );
+        assert!(all.iter().any(|m| !m.attachments.is_empty()), "attachments");
+        for m in &all {
+            let unfilled = VAR_NAMES.iter().any(|v| m.body.contains(&format!("{{{v}}}")));
+            assert!(!unfilled, "an unfilled placeholder in {:?}", m.body);
+        }
+        let untagged: Vec<&str> =
+            plan.conversations.iter().filter(|c| c.tags.is_empty()).map(|c| c.script.as_str()).collect();
+        assert!(untagged.is_empty(), "no tags: {untagged:?}");
+        let priorities: HashSet<Priority> = plan.conversations.iter().map(|c| c.priority).collect();
+        assert_eq!(priorities.len(), 4, "every priority appears");
+        assert!(plan.conversations.iter().any(|c| c.starred) && plan.conversations.iter().any(|c| c.unread));
+        let assignees: HashSet<&String> = plan.conversations.iter().filter_map(|c| c.assignee_email.as_ref()).collect();
+        assert!(assignees.len() >= 5, "work is spread over the team");
+        assert!(plan.conversations.iter().any(|c| c.assignee_email.is_none() && c.status == Status::Open));
+    }
+
+    #[test]
+    fn contacts_are_fictional_unique_and_diverse() {
+        let assets = Assets::load().expect("assets load");
+        let fictional_phone = |p: &str| {
+            let north_america = p.len() == 12 && p.starts_with("+1") && p[5..10] == *"55501";
+            let uk = p.len() == 13 && p.starts_with("+447700900");
+            (north_america || uk) && p[1..].chars().all(|c| c.is_ascii_digit())
+        };
+        let fictional_email = |e: &str| e.ends_with("@example.com") || e.ends_with("@example.org");
+        for c in &assets.contacts {
+            assert!(c.phone.as_deref().is_none_or(fictional_phone), "{:?}", c.phone);
+            assert!(c.email.as_deref().is_none_or(fictional_email), "{:?}", c.email);
+        }
+        // Arabic, CJK, Hangul …: everything past the Latin, Greek and Cyrillic blocks.
+        let non_latin = assets.contacts.iter().filter(|c| c.name.chars().any(|ch| ch >= '\u{0590}')).count();
+        assert!(non_latin >= 4, "{non_latin} names in non-Latin scripts");
+        assert!(assets.contacts.iter().any(|c| c.name.contains('é') || c.name.contains('ö') || c.name.contains('á')));
+        assert!(assets.contacts.iter().filter(|c| c.company.is_some()).count() >= 10);
+        let inbound: InboundFile = parse(&INBOUND).expect("inbound parses");
+        for w in &inbound.walkin {
+            assert!(w.phone.as_deref().is_none_or(fictional_phone), "{:?}", w.phone);
+            assert!(w.email.as_deref().is_none_or(fictional_email), "{:?}", w.email);
+            let clash = assets.contacts.iter().any(|c| {
+                c.name == w.name
+                    || (c.email.is_some() && c.email == w.email)
+                    || (c.phone.is_some() && c.phone == w.phone)
+            });
+            assert!(!clash, "walk-in {} is already a contact", w.name);
+        }
+        let plan = demo(42);
+        let agents_fictional = plan.agents.iter().all(|a| a.email.ends_with("@demo.frontdesk.test"));
+        assert!(agents_fictional);
+    }
+
+    #[test]
+    fn templates_reject_unknown_placeholders_and_keep_literal_braces() {
+        let vars = Vars::probe();
+        assert_eq!(render("{{ \"a\": 1 }}", &vars).as_deref(), Ok("{ \"a\": 1 }"));
+        assert!(render("Hi {frist}", &vars).is_err());
+        assert!(render("Hi {first", &vars).is_err());
+        assert!(render("a } b", &vars).is_err());
+        assert_eq!(parse_span("3h"), Some(10_800));
+        assert_eq!(parse_span("45s"), Some(45));
+        assert_eq!(parse_span("2 weeks"), None);
+    }
+
+    #[test]
+    fn the_simulator_is_deterministic_and_varied() {
+        let run = |seed| {
+            let mut sim = Simulator::new(seed).expect("simulator builds");
+            (0..60).map(|_| sim.next()).collect::<Vec<_>>()
+        };
+        let lines = run(5);
+        assert_eq!(lines, run(5));
+        assert_ne!(lines, run(6));
+        let bodies: HashSet<&str> = lines.iter().map(|l| l.body.as_str()).collect();
+        assert!(bodies.len() >= 30, "{} distinct lines of 60", bodies.len());
+        assert!(lines.windows(2).all(|w| w[0].body != w[1].body), "a line repeats at once");
+        let inbound: InboundFile = parse(&INBOUND).expect("inbound parses");
+        assert!(inbound.followup.len() + inbound.opener.len() >= 60);
+        assert!(
+            inbound.followup.iter().chain(inbound.opener.iter().map(|_| &inbound.followup[0])).any(|f| f.lang != "en")
+        );
+    }
+
+    #[test]
+    fn the_simulator_threads_most_lines_into_live_conversations() {
+        let seed = 11;
+        let plan = demo(seed);
+        let live: HashSet<(Channel, &str)> = plan
+            .conversations
+            .iter()
+            .filter(|c| c.status != Status::Closed && !c.archived)
+            .map(|c| (c.channel, c.contact.handle.as_str()))
+            .collect();
+        let known: HashSet<&str> = plan.conversations.iter().map(|c| c.contact.handle.as_str()).collect();
+        let mut sim = Simulator::new(seed).expect("simulator builds");
+        let lines: Vec<SimulatedInbound> = (0..500).map(|_| sim.next()).collect();
+        let existing = lines.iter().filter(|l| l.existing).count();
+        assert!((250..=350).contains(&existing), "{existing} of 500 follow up");
+        for line in &lines {
+            if line.existing {
+                assert!(live.contains(&(line.channel, line.contact.handle.as_str())), "{:?}", line.contact);
+            } else {
+                assert!(!known.contains(line.contact.handle.as_str()), "{} is not new", line.contact.handle);
+            }
+            if matches!(line.channel, Channel::Email | Channel::Api) {
+                assert!(line.subject.is_some(), "{:?}", line.body);
+            }
+            assert!(!line.body.contains('{'), "{}", line.body);
+        }
+        let channels: HashSet<Channel> = lines.iter().filter(|l| !l.existing).map(|l| l.channel).collect();
+        assert!(channels.len() >= 4, "{channels:?}");
+        let delay = sim.next_delay();
+        assert!(delay >= Duration::from_secs(2) && delay <= Duration::from_secs(7));
+    }
+
+    #[test]
+    #[ignore = "prints the inbox for a human to read: cargo test -- --ignored --nocapture"]
+    fn print_the_inbox() {
+        for c in &demo(42).conversations {
+            let m = last(c);
+            println!(
+                "{:<8} {:<8} {:<17} {:>3} msgs  {:>7}m ago  {:<28} {:<26} {:?}/{:?} {:?}",
+                c.channel.as_str(),
+                c.status.as_str(),
+                c.ai_state.as_str(),
+                c.messages.len(),
+                age(m.at).as_secs() / 60,
+                c.script,
+                c.contact.name,
+                c.assignee_email.as_deref().map(|e| e.split('@').next()),
+                c.priority.as_str(),
+                text::preview_of(&m.body),
+            );
+        }
+    }
+
+    mod text {
+        pub fn preview_of(body: &str) -> String {
+            body.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(60).collect()
+        }
+    }
 }

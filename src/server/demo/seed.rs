@@ -14,21 +14,24 @@ use crate::server::db::suggestions::{self, NewSuggestion};
 use crate::server::db::{WriteCtx, orgs, to_ms};
 use crate::server::error::ApiResult;
 
+use super::AgentKey;
 use super::plan::{DemoAuthor, DemoConversation, DemoPlan};
-use super::{AgentKey, ORG_NAME};
 
 /// Seeds the plan; returns the demo org.
 pub async fn seed(state: &AppState, plan: DemoPlan, first_response_secs: i64) -> ApiResult<OrgId> {
-    let wants: Vec<usize> = plan.conversations.iter().enumerate().filter(|(_, c)| c.wants_suggestion).map(|(i, _)| i).collect();
-    let contexts: Vec<SuggestContext> = wants.iter().filter_map(|i| plan.conversations.get(*i)).map(|c| context(c, &plan)).collect();
+    let wants: Vec<usize> =
+        plan.conversations.iter().enumerate().filter(|(_, c)| c.wants_suggestion).map(|(i, _)| i).collect();
+    let contexts: Vec<SuggestContext> =
+        wants.iter().filter_map(|i| plan.conversations.get(*i)).map(|c| context(c, &plan)).collect();
     let (org, ids) = state
         .db
         .write(move |w| {
             Box::pin(async move {
-                let org = orgs::create_org(w.conn(), ORG_NAME, first_response_secs).await?;
+                let org = orgs::create_org(w.conn(), &plan.org_name, first_response_secs).await?;
                 let mut agents: HashMap<String, Agent> = HashMap::new();
                 for a in &plan.agents {
-                    let agent = orgs::create_agent(w.conn(), &org, &a.name, &a.email, a.role, a.team.as_deref()).await?;
+                    let agent =
+                        orgs::create_agent(w.conn(), &org, &a.name, &a.email, a.role, a.team.as_deref()).await?;
                     agents.insert(a.email.clone(), agent);
                 }
                 let mut ids = Vec::with_capacity(plan.conversations.len());
@@ -120,19 +123,30 @@ struct Summary {
 }
 
 fn summarise(c: &DemoConversation, now: Timestamp) -> Summary {
-    let mut s = Summary { preview: None, waiting_since: None, count: 0, activity: c.messages.first().map_or(to_ms(now), |m| to_ms(m.at)) };
+    let mut s = Summary {
+        preview: None,
+        waiting_since: None,
+        count: 0,
+        activity: c.messages.first().map_or(to_ms(now), |m| to_ms(m.at)),
+    };
     for m in c.messages.iter().filter(|m| m.kind != MessageKind::Event) {
         let at = to_ms(m.at);
         s.count += 1;
         s.activity = s.activity.max(at);
         let inbound = matches!(m.author, DemoAuthor::Contact);
         if m.kind != MessageKind::Note {
-            let text = if m.body.trim().is_empty() { m.call.as_ref().and_then(|c| c.summary.clone()).unwrap_or_default() } else { m.body.clone() };
+            let text = if m.body.trim().is_empty() {
+                m.call.as_ref().and_then(|c| c.summary.clone()).unwrap_or_default()
+            } else {
+                m.body.clone()
+            };
             s.preview = Some((preview(&text, 140), if inbound { "inbound" } else { "outbound" }, at));
         }
         match (&m.author, m.kind) {
             (DemoAuthor::Contact, _) => s.waiting_since = s.waiting_since.or(Some(at)),
-            (DemoAuthor::Agent(_) | DemoAuthor::Ai(_), MessageKind::Reply | MessageKind::Call) => s.waiting_since = None,
+            (DemoAuthor::Agent(_) | DemoAuthor::Ai(_), MessageKind::Reply | MessageKind::Call) => {
+                s.waiting_since = None
+            }
             _ => {}
         }
     }

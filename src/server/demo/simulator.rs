@@ -40,6 +40,7 @@ pub async fn run(state: AppState, org: OrgId, mut sim: Simulator, period: Durati
             attachments: Vec::new(),
             provider_message_id: Some(format!("sim-{}", uuid::Uuid::now_v7())),
             received_at: None,
+            ai_agent: None,
         };
         let org2 = org.clone();
         let done = match state.db.write(move |w| Box::pin(async move { ingest(w, &org2, inbound).await })).await {
@@ -87,7 +88,12 @@ async fn suggest(state: &AppState, org: &OrgId, c: &Conversation) -> ApiResult<(
         .db
         .write(move |w| {
             Box::pin(async move {
-                let new = NewSuggestion { body: draft.body, actions: draft.actions, sources: draft.sources, engine: draft.engine };
+                let new = NewSuggestion {
+                    body: draft.body,
+                    actions: draft.actions,
+                    sources: draft.sources,
+                    engine: draft.engine,
+                };
                 suggestions::create(w, &org, &id, new).await.map(|_| ())
             })
         })
@@ -132,6 +138,10 @@ async fn request_handoff(state: &AppState, org: &OrgId, c: &Conversation) -> Api
     let reason = Some("the customer asked for a person".to_owned());
     state
         .db
-        .write(move |w| Box::pin(async move { mutations::apply(w, &org, &actor, &id, &Change::RequestHandoff { reason }).await.map(|_| ()) }))
+        .write(move |w| {
+            Box::pin(async move {
+                mutations::apply(w, &org, &actor, &id, &Change::RequestHandoff { reason }).await.map(|_| ())
+            })
+        })
         .await
 }

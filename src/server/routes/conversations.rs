@@ -76,7 +76,9 @@ async fn resolve_filter(st: &AppState, caller: &Caller, p: &ListParams) -> ApiRe
         None => {}
         Some("mine") => f.assignee = Some(AssigneeFilter::Me),
         Some("team") => f.team = Some("mine".to_owned()),
-        Some(other) => return Err(ApiError::invalid("scope", format!("scope: unknown value {other:?} (mine or team)"))),
+        Some(other) => {
+            return Err(ApiError::invalid("scope", format!("scope: unknown value {other:?} (mine or team)")));
+        }
     }
     let status = csv("status", p.status.as_deref(), Status::parse)?;
     if !status.is_empty() {
@@ -100,7 +102,10 @@ async fn resolve_filter(st: &AppState, caller: &Caller, p: &ListParams) -> ApiRe
     f.starred = p.starred.or(f.starred);
     f.unread = p.unread.or(f.unread);
     if let Some(state) = p.ai_state.as_deref() {
-        f.ai_state = Some(AiState::parse(state).ok_or_else(|| ApiError::invalid("ai_state", format!("ai_state: unknown value {state:?}")))?);
+        f.ai_state = Some(
+            AiState::parse(state)
+                .ok_or_else(|| ApiError::invalid("ai_state", format!("ai_state: unknown value {state:?}")))?,
+        );
     }
     if let Some(archived) = p.archived {
         f.archived = archived;
@@ -116,7 +121,11 @@ async fn resolve_filter(st: &AppState, caller: &Caller, p: &ListParams) -> ApiRe
 #[utoipa::path(get, path = "/v1/conversations", tag = "conversations", params(ListParams),
     responses((status = 200, body = Page<Conversation>), (status = 400, body = ErrorEnvelope),
               (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-pub async fn list(State(st): State<AppState>, caller: Caller, Query(p): Query<ListParams>) -> ApiResult<Json<Page<Conversation>>> {
+pub async fn list(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(p): Query<ListParams>,
+) -> ApiResult<Json<Page<Conversation>>> {
     let filter = resolve_filter(&st, &caller, &p).await?;
     let mut conn = st.db.pool.acquire().await?;
     let spec = ListSpec {
@@ -143,7 +152,9 @@ pub async fn get(State(st): State<AppState>, caller: Caller, Path(id): Path<Stri
 pub async fn change(st: &AppState, caller: Caller, id: String, change: Change) -> ApiResult<Json<Conversation>> {
     let conversation = st
         .db
-        .write(move |w| Box::pin(async move { mutations::apply(w, &caller.org, &caller.agent, &ConversationId(id), &change).await }))
+        .write(move |w| {
+            Box::pin(async move { mutations::apply(w, &caller.org, &caller.agent, &ConversationId(id), &change).await })
+        })
         .await?;
     Ok(Json(conversation))
 }
@@ -191,7 +202,12 @@ pub struct SnoozeBody {
 #[utoipa::path(post, path = "/v1/conversations/{id}/snooze", tag = "conversations", params(("id" = String, Path)),
     request_body = SnoozeBody,
     responses((status = 200, body = Conversation), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-pub async fn snooze(State(st): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(b): JsonBody<SnoozeBody>) -> ApiResult<Json<Conversation>> {
+pub async fn snooze(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<SnoozeBody>,
+) -> ApiResult<Json<Conversation>> {
     change(&st, caller, id, Change::Snooze { until: b.until }).await
 }
 
@@ -208,7 +224,12 @@ pub struct AssignBody {
 #[utoipa::path(post, path = "/v1/conversations/{id}/assign", tag = "conversations", params(("id" = String, Path)),
     request_body = AssignBody,
     responses((status = 200, body = Conversation), (status = 404, body = ErrorEnvelope)))]
-pub async fn assign(State(st): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(b): JsonBody<AssignBody>) -> ApiResult<Json<Conversation>> {
+pub async fn assign(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<AssignBody>,
+) -> ApiResult<Json<Conversation>> {
     change(&st, caller, id, Change::Assign { agent_id: b.agent_id, team: b.team }).await
 }
 
@@ -221,7 +242,12 @@ pub struct TagsBody {
 #[utoipa::path(put, path = "/v1/conversations/{id}/tags", tag = "conversations", params(("id" = String, Path)),
     request_body = TagsBody,
     responses((status = 200, body = Conversation), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-pub async fn tags(State(st): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(b): JsonBody<TagsBody>) -> ApiResult<Json<Conversation>> {
+pub async fn tags(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<TagsBody>,
+) -> ApiResult<Json<Conversation>> {
     change(&st, caller, id, Change::SetTags { tags: b.tags }).await
 }
 
@@ -234,7 +260,12 @@ pub struct PriorityBody {
 #[utoipa::path(put, path = "/v1/conversations/{id}/priority", tag = "conversations", params(("id" = String, Path)),
     request_body = PriorityBody,
     responses((status = 200, body = Conversation), (status = 404, body = ErrorEnvelope)))]
-pub async fn priority(State(st): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(b): JsonBody<PriorityBody>) -> ApiResult<Json<Conversation>> {
+pub async fn priority(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<PriorityBody>,
+) -> ApiResult<Json<Conversation>> {
     change(&st, caller, id, Change::SetPriority { priority: b.priority }).await
 }
 
@@ -248,11 +279,22 @@ pub struct PresenceBody {
 #[utoipa::path(post, path = "/v1/conversations/{id}/presence", tag = "conversations", params(("id" = String, Path)),
     request_body = PresenceBody,
     responses((status = 204), (status = 404, body = ErrorEnvelope)))]
-pub async fn presence(State(st): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(b): JsonBody<PresenceBody>) -> ApiResult<axum::http::StatusCode> {
+pub async fn presence(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<PresenceBody>,
+) -> ApiResult<axum::http::StatusCode> {
     let id = ConversationId(id);
     db_conv::get(&st.db.pool, &caller.org, &id).await?;
-    let presence = Presence { conversation_id: id, agent_id: caller.agent.id.clone(), agent_name: caller.agent.name.clone(), state: b.state };
-    let event = crate::domain::Event { id: None, at: Timestamp::now(), kind: crate::domain::EventKind::Presence(presence) };
+    let presence = Presence {
+        conversation_id: id,
+        agent_id: caller.agent.id.clone(),
+        agent_name: caller.agent.name.clone(),
+        state: b.state,
+    };
+    let event =
+        crate::domain::Event { id: None, at: Timestamp::now(), kind: crate::domain::EventKind::Presence(presence) };
     st.hub.publish(Published::ephemeral(caller.org.clone(), "presence", serde_json::to_string(&event)?));
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
@@ -287,7 +329,11 @@ pub struct BulkResult {
 /// fails on its own; the answer says which.
 #[utoipa::path(post, path = "/v1/conversations/bulk", tag = "conversations", request_body = BulkBody,
     responses((status = 200, body = BulkResult), (status = 422, body = ErrorEnvelope)))]
-pub async fn bulk(State(st): State<AppState>, caller: Caller, JsonBody(b): JsonBody<BulkBody>) -> ApiResult<Json<BulkResult>> {
+pub async fn bulk(
+    State(st): State<AppState>,
+    caller: Caller,
+    JsonBody(b): JsonBody<BulkBody>,
+) -> ApiResult<Json<BulkResult>> {
     if b.ids.is_empty() || b.ids.len() > MAX_BULK {
         return Err(ApiError::invalid("ids", format!("ids must hold 1 to {MAX_BULK} conversation ids")));
     }
@@ -306,7 +352,11 @@ pub async fn bulk(State(st): State<AppState>, caller: Caller, JsonBody(b): JsonB
                             id,
                             ok: false,
                             conversation: None,
-                            error: Some(crate::server::error::ErrorBody { code: e.code.to_owned(), message: e.message, field: e.field }),
+                            error: Some(crate::server::error::ErrorBody {
+                                code: e.code.to_owned(),
+                                message: e.message,
+                                field: e.field,
+                            }),
                         },
                     });
                 }

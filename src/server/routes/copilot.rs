@@ -29,7 +29,11 @@ const CONTEXT_MESSAGES: u32 = 30;
 /// suggestion.
 #[utoipa::path(post, path = "/v1/conversations/{id}/copilot/suggest", tag = "copilot", params(("id" = String, Path)),
     responses((status = 201, body = Suggestion), (status = 404, body = ErrorEnvelope), (status = 502, body = ErrorEnvelope)))]
-pub async fn suggest(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<(StatusCode, Json<Suggestion>)> {
+pub async fn suggest(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<Suggestion>)> {
     let id = ConversationId(id);
     let conversation = db_conv::get(&st.db.pool, &caller.org, &id).await?;
     let mut conn = st.db.pool.acquire().await?;
@@ -48,13 +52,22 @@ pub async fn suggest(State(st): State<AppState>, caller: Caller, Path(id): Path<
             .collect(),
     };
     // Drafting may take seconds (an LLM): it runs outside the writer.
-    let draft = st.copilot.suggest(&ctx).await.map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, "COPILOT_FAILED", e.to_string()))?;
+    let draft = st
+        .copilot
+        .suggest(&ctx)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, "COPILOT_FAILED", e.to_string()))?;
     let org = caller.org;
     let suggestion = st
         .db
         .write(move |w| {
             Box::pin(async move {
-                let new = NewSuggestion { body: draft.body, actions: draft.actions, sources: draft.sources, engine: draft.engine };
+                let new = NewSuggestion {
+                    body: draft.body,
+                    actions: draft.actions,
+                    sources: draft.sources,
+                    engine: draft.engine,
+                };
                 suggestions::create(w, &org, &id, new).await
             })
         })
@@ -65,7 +78,11 @@ pub async fn suggest(State(st): State<AppState>, caller: Caller, Path(id): Path<
 /// The conversation's suggestions, newest first.
 #[utoipa::path(get, path = "/v1/conversations/{id}/suggestions", tag = "copilot", params(("id" = String, Path)),
     responses((status = 200, body = Vec<Suggestion>), (status = 404, body = ErrorEnvelope)))]
-pub async fn for_conversation(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Vec<Suggestion>>> {
+pub async fn for_conversation(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<Suggestion>>> {
     let id = ConversationId(id);
     db_conv::get(&st.db.pool, &caller.org, &id).await?;
     Ok(Json(suggestions::list(&st.db.pool, &caller.org, None, Some(&id), 100).await?))
@@ -82,11 +99,18 @@ pub struct SuggestionParams {
 /// The org's suggestions, newest first: by default the pending ones.
 #[utoipa::path(get, path = "/v1/suggestions", tag = "copilot", params(SuggestionParams),
     responses((status = 200, body = Vec<Suggestion>), (status = 422, body = ErrorEnvelope)))]
-pub async fn list(State(st): State<AppState>, caller: Caller, Query(p): Query<SuggestionParams>) -> ApiResult<Json<Vec<Suggestion>>> {
+pub async fn list(
+    State(st): State<AppState>,
+    caller: Caller,
+    Query(p): Query<SuggestionParams>,
+) -> ApiResult<Json<Vec<Suggestion>>> {
     let status = match p.status.as_deref() {
         None => Some(SuggestionStatus::Pending),
         Some("any") => None,
-        Some(s) => Some(SuggestionStatus::parse(s).ok_or_else(|| ApiError::invalid("status", format!("status: unknown value {s:?}")))?),
+        Some(s) => Some(
+            SuggestionStatus::parse(s)
+                .ok_or_else(|| ApiError::invalid("status", format!("status: unknown value {s:?}")))?,
+        ),
     };
     Ok(Json(suggestions::list(&st.db.pool, &caller.org, status, None, page_limit(p.limit, 100)).await?))
 }
@@ -104,8 +128,15 @@ pub struct SendSuggestion {
     params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     request_body(content = Option<SendSuggestion>),
     responses((status = 201, body = Message), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
-pub async fn send(State(st): State<AppState>, caller: Caller, Path(id): Path<String>, headers: HeaderMap, RawBody(raw): RawBody) -> ApiResult<Response> {
-    let body: SendSuggestion = if raw.iter().all(u8::is_ascii_whitespace) { SendSuggestion::default() } else { parse_json(&raw)? };
+pub async fn send(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawBody(raw): RawBody,
+) -> ApiResult<Response> {
+    let body: SendSuggestion =
+        if raw.iter().all(u8::is_ascii_whitespace) { SendSuggestion::default() } else { parse_json(&raw)? };
     let route = format!("suggestion:{id}");
     let (org, agent) = (caller.org.clone(), caller.agent.clone());
     idempotent(&st, &caller, &headers, &route, &raw, StatusCode::CREATED, move |w| {
@@ -126,11 +157,17 @@ pub async fn send(State(st): State<AppState>, caller: Caller, Path(id): Path<Str
 /// Dismisses the suggestion.
 #[utoipa::path(post, path = "/v1/suggestions/{id}/dismiss", tag = "copilot", params(("id" = String, Path)),
     responses((status = 200, body = Suggestion), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
-pub async fn dismiss(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Suggestion>> {
+pub async fn dismiss(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Suggestion>> {
     let org = caller.org;
     let suggestion = st
         .db
-        .write(move |w| Box::pin(async move { suggestions::resolve(w, &org, &SuggestionId(id), SuggestionStatus::Dismissed).await }))
+        .write(move |w| {
+            Box::pin(async move { suggestions::resolve(w, &org, &SuggestionId(id), SuggestionStatus::Dismissed).await })
+        })
         .await?;
     Ok(Json(suggestion))
 }
@@ -149,7 +186,12 @@ fn optional_body(raw: &[u8]) -> ApiResult<HandoffBody> {
 #[utoipa::path(post, path = "/v1/conversations/{id}/handoff", tag = "copilot", params(("id" = String, Path)),
     request_body(content = Option<HandoffBody>),
     responses((status = 200, body = Conversation), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
-pub async fn handoff(State(st): State<AppState>, caller: Caller, Path(id): Path<String>, RawBody(raw): RawBody) -> ApiResult<Json<Conversation>> {
+pub async fn handoff(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawBody(raw): RawBody,
+) -> ApiResult<Json<Conversation>> {
     let b = optional_body(&raw)?;
     change(&st, caller, id, Change::Handoff { reason: b.reason }).await
 }
@@ -158,7 +200,12 @@ pub async fn handoff(State(st): State<AppState>, caller: Caller, Path(id): Path<
 #[utoipa::path(post, path = "/v1/conversations/{id}/handoff/request", tag = "copilot", params(("id" = String, Path)),
     request_body(content = Option<HandoffBody>),
     responses((status = 200, body = Conversation), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
-pub async fn request_handoff(State(st): State<AppState>, caller: Caller, Path(id): Path<String>, RawBody(raw): RawBody) -> ApiResult<Json<Conversation>> {
+pub async fn request_handoff(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    RawBody(raw): RawBody,
+) -> ApiResult<Json<Conversation>> {
     let b = optional_body(&raw)?;
     change(&st, caller, id, Change::RequestHandoff { reason: b.reason }).await
 }
@@ -166,6 +213,10 @@ pub async fn request_handoff(State(st): State<AppState>, caller: Caller, Path(id
 /// Resolves the handoff: the AI pause ends and the AI agent leads again.
 #[utoipa::path(post, path = "/v1/conversations/{id}/handoff/resolve", tag = "copilot", params(("id" = String, Path)),
     responses((status = 200, body = Conversation), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
-pub async fn resolve_handoff(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Conversation>> {
+pub async fn resolve_handoff(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Conversation>> {
     change(&st, caller, id, Change::ResolveHandoff).await
 }

@@ -52,7 +52,11 @@ fn render(p: &Published, caller: &Caller) -> Option<SseEvent> {
     match &p.payload {
         Payload::Json { name, data } => Some(sse(p.id, name, data)),
         Payload::Counts(counts) => {
-            let event = Event { id: None, at: Timestamp::now(), kind: EventKind::ViewCountsChanged(counts.for_agent(&caller.agent.id)) };
+            let event = Event {
+                id: None,
+                at: Timestamp::now(),
+                kind: EventKind::ViewCountsChanged(counts.for_agent(&caller.agent.id)),
+            };
             serde_json::to_string(&event).ok().map(|data| sse(None, "view_counts_changed", &data))
         }
     }
@@ -73,8 +77,15 @@ pub async fn stream(
 ) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
     let header_id = match headers.get("last-event-id").map(|v| v.to_str().map(str::trim)) {
         None | Some(Ok("")) => None,
-        Some(Ok(v)) => Some(v.parse::<i64>().map_err(|_| ApiError::bad_request("INVALID_LAST_EVENT_ID", "Last-Event-ID must be an event id this server sent"))?),
-        Some(Err(_)) => return Err(ApiError::bad_request("INVALID_LAST_EVENT_ID", "Last-Event-ID must be an event id this server sent")),
+        Some(Ok(v)) => Some(v.parse::<i64>().map_err(|_| {
+            ApiError::bad_request("INVALID_LAST_EVENT_ID", "Last-Event-ID must be an event id this server sent")
+        })?),
+        Some(Err(_)) => {
+            return Err(ApiError::bad_request(
+                "INVALID_LAST_EVENT_ID",
+                "Last-Event-ID must be an event id this server sent",
+            ));
+        }
     };
     let resume = header_id.or(p.last_event_id);
     // Subscribe before reading anything, so nothing falls between replay and live.

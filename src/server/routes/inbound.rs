@@ -41,6 +41,9 @@ pub struct InboundBody {
     #[serde(default)]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub received_at: Option<Timestamp>,
+    /// The AI agent answering on this channel: a conversation this opens is AI-led.
+    #[serde(default)]
+    pub ai_agent: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -58,7 +61,11 @@ pub struct Ingested {
 #[utoipa::path(post, path = "/v1/inbound", tag = "inbound", request_body = InboundBody,
     responses((status = 201, body = Ingested), (status = 200, body = Ingested, description = "A duplicate"),
               (status = 413, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-pub async fn ingest(State(st): State<AppState>, caller: Caller, JsonBody(b): JsonBody<InboundBody>) -> ApiResult<(StatusCode, Json<Ingested>)> {
+pub async fn ingest(
+    State(st): State<AppState>,
+    caller: Caller,
+    JsonBody(b): JsonBody<InboundBody>,
+) -> ApiResult<(StatusCode, Json<Ingested>)> {
     if b.body.trim().is_empty() && b.attachments.is_empty() {
         return Err(ApiError::invalid("body", "body must not be empty"));
     }
@@ -76,9 +83,18 @@ pub async fn ingest(State(st): State<AppState>, caller: Caller, JsonBody(b): Jso
         attachments: b.attachments,
         provider_message_id: b.provider_message_id,
         received_at: b.received_at,
+        ai_agent: b.ai_agent,
     };
     let org = caller.org;
     let done = st.db.write(move |w| Box::pin(async move { ingest_message(w, &org, inbound).await })).await?;
     let status = if done.duplicate { StatusCode::OK } else { StatusCode::CREATED };
-    Ok((status, Json(Ingested { message: done.message, conversation: done.conversation, opened: done.opened, duplicate: done.duplicate })))
+    Ok((
+        status,
+        Json(Ingested {
+            message: done.message,
+            conversation: done.conversation,
+            opened: done.opened,
+            duplicate: done.duplicate,
+        }),
+    ))
 }

@@ -32,14 +32,27 @@ pub struct ThreadParams {
 #[utoipa::path(get, path = "/v1/conversations/{id}/messages", tag = "conversations",
     params(("id" = String, Path), ThreadParams),
     responses((status = 200, body = Page<Message>), (status = 404, body = ErrorEnvelope)))]
-pub async fn list(State(st): State<AppState>, caller: Caller, Path(id): Path<String>, Query(p): Query<ThreadParams>) -> ApiResult<Json<Page<Message>>> {
+pub async fn list(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(p): Query<ThreadParams>,
+) -> ApiResult<Json<Page<Message>>> {
     let newest_first = match p.order.as_deref() {
         None | Some("asc") => false,
         Some("desc") => true,
         Some(other) => return Err(ApiError::invalid("order", format!("order: unknown value {other:?} (asc or desc)"))),
     };
     let mut conn = st.db.pool.acquire().await?;
-    let page = db_conv::thread(&mut conn, &caller.org, &ConversationId(id), p.cursor.as_deref(), page_limit(p.limit, 50), newest_first).await?;
+    let page = db_conv::thread(
+        &mut conn,
+        &caller.org,
+        &ConversationId(id),
+        p.cursor.as_deref(),
+        page_limit(p.limit, 50),
+        newest_first,
+    )
+    .await?;
     Ok(Json(page))
 }
 
@@ -72,7 +85,13 @@ pub struct SendBody {
     request_body = SendBody,
     responses((status = 201, body = Message), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope),
               (status = 413, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-pub async fn send(State(st): State<AppState>, caller: Caller, Path(id): Path<String>, headers: HeaderMap, RawBody(raw): RawBody) -> ApiResult<Response> {
+pub async fn send(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    RawBody(raw): RawBody,
+) -> ApiResult<Response> {
     let body: SendBody = parse_json(&raw)?;
     let route = format!("messages:{id}");
     let (org, agent) = (caller.org.clone(), caller.agent.clone());

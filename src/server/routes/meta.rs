@@ -23,7 +23,10 @@ pub struct Me {
 #[utoipa::path(get, path = "/v1/me", tag = "meta",
     responses((status = 200, body = Me), (status = 401, body = ErrorEnvelope)))]
 pub async fn me(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<Me>> {
-    let name: String = sqlx::query_scalar("SELECT name FROM orgs WHERE id = $1").bind(caller.org.as_str()).fetch_one(&st.db.pool).await?;
+    let name: String = sqlx::query_scalar("SELECT name FROM orgs WHERE id = $1")
+        .bind(caller.org.as_str())
+        .fetch_one(&st.db.pool)
+        .await?;
     Ok(Json(Me { agent: caller.agent, org_id: caller.org, org_name: name }))
 }
 
@@ -70,9 +73,17 @@ pub async fn sla_get(State(st): State<AppState>, caller: Caller) -> ApiResult<Js
 /// Sets the first-response target (admins only); running SLA clocks move with it.
 #[utoipa::path(put, path = "/v1/sla", tag = "views", request_body = SetSla,
     responses((status = 200, body = Sla), (status = 403, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-pub async fn sla_put(State(st): State<AppState>, caller: Caller, JsonBody(body): JsonBody<SetSla>) -> ApiResult<Json<Sla>> {
+pub async fn sla_put(
+    State(st): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<SetSla>,
+) -> ApiResult<Json<Sla>> {
     if caller.agent.role != AgentRole::Admin {
-        return Err(ApiError::new(axum::http::StatusCode::FORBIDDEN, "FORBIDDEN", "only an admin may change the SLA target"));
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+            "only an admin may change the SLA target",
+        ));
     }
     if !(60..=30 * 24 * 3600).contains(&body.first_response_secs) {
         return Err(ApiError::invalid("first_response_secs", "first_response_secs must be between 60 and 2592000"));

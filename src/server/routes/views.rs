@@ -48,7 +48,11 @@ pub struct NewView {
 /// Saves a view for the whole team.
 #[utoipa::path(post, path = "/v1/views", tag = "views", request_body = NewView,
     responses((status = 201, body = View), (status = 409, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
-pub async fn create(State(st): State<AppState>, caller: Caller, JsonBody(b): JsonBody<NewView>) -> ApiResult<(StatusCode, Json<View>)> {
+pub async fn create(
+    State(st): State<AppState>,
+    caller: Caller,
+    JsonBody(b): JsonBody<NewView>,
+) -> ApiResult<(StatusCode, Json<View>)> {
     let org = caller.org;
     let view = st
         .db
@@ -72,7 +76,12 @@ pub struct ViewPatch {
 /// Renames a saved view or changes its filter. Built-in views answer 409.
 #[utoipa::path(patch, path = "/v1/views/{id}", tag = "views", params(("id" = String, Path)), request_body = ViewPatch,
     responses((status = 200, body = View), (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)))]
-pub async fn update(State(st): State<AppState>, caller: Caller, Path(id): Path<String>, JsonBody(b): JsonBody<ViewPatch>) -> ApiResult<Json<View>> {
+pub async fn update(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<ViewPatch>,
+) -> ApiResult<Json<View>> {
     let org = caller.org;
     let view = st
         .db

@@ -1,0 +1,85 @@
+//! Keys, org isolation and rate limits.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::support::{TestServer, code, config};
+
+#[tokio::test]
+async fn a_missing_or_wrong_key_is_401() {
+    let s = TestServer::start().await;
+    let (status, err) = s.call_as(None, Method::GET, "/v1/conversations", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(code(&err), "UNAUTHORIZED");
+    let (status, _) = s.call_as(Some("fd_wrong"), Method::GET, "/v1/conversations", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn x_api_key_works_as_well_as_bearer() {
+    let s = TestServer::start().await;
+    let resp = s.client.get(s.path("/v1/me")).header("X-API-Key", &s.key).send().await.expect("sent");
+    assert_eq!(resp.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn another_orgs_conversation_is_404_everywhere() {
+    let s = TestServer::start().await;
+    let id = s.conversation("+15556000001").await;
+    let other = Some(s.other_key.as_str());
+    for (method, path, body) in [
+        (Method::GET, format!("/v1/conversations/{id}"), None),
+        (Method::GET, format!("/v1/conversations/{id}/messages"), None),
+        (Method::POST, format!("/v1/conversations/{id}/star"), Some(json!({}))),
+        (Method::POST, format!("/v1/conversations/{id}/messages"), Some(json!({"body": "hi"}))),
+        (Method::POST, format!("/v1/conversations/{id}/copilot/suggest"), Some(json!({}))),
+        (Method::POST, format!("/v1/conversations/{id}/snooze"), Some(json!({"until": "2099-01-01T00:00:00Z"}))),
+    ] {
+        let (status, err) = s.call_as(other, method.clone(), &path, body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {err}");
+    }
+    let (_, page) = s.call_as(other, Method::GET, "/v1/conversations", None).await;
+    assert_eq!(page["items"], json!([]), "org B lists nothing of org A");
+    let (_, c) = s.get(&format!("/v1/conversations/{id}")).await;
+    assert_eq!(c["starred"], false, "org B's attempt changed nothing");
+    assert_eq!(c["message_count"], 1);
+}
+
+#[tokio::test]
+async fn a_revoked_key_stops_working() {
+    let s = TestServer::start().await;
+    let db = frontdesk::server::db::Db::open(&s.db_url, frontdesk::server::hub::Hub::default()).await.expect("db");
+    let n = frontdesk::server::admin::revoke_key(&db, &s.key2[..9]).await.expect("revoke");
+    assert_eq!(n, 1);
+    let (status, _) = s.call_as(Some(&s.key2), Method::GET, "/v1/me", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn past_the_rate_limit_answers_429_with_retry_after() {
+    let mut cfg = config();
+    cfg.server.rate_limit_per_second = 1;
+    cfg.server.rate_limit_burst = 3;
+    let s = TestServer::start_with(cfg).await;
+    let mut limited = None;
+    for _ in 0..10 {
+        let resp = s.client.get(s.path("/v1/me")).bearer_auth(&s.key).send().await.expect("sent");
+        if resp.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(resp);
+            break;
+        }
+    }
+    let resp = limited.expect("the limit was reached within 10 quick requests");
+    let retry: u64 = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!(retry >= 1);
+    let body: serde_json::Value = resp.json().await.expect("json");
+    assert_eq!(code(&body), "RATE_LIMITED");
+    // Another key has its own budget.
+    let (status, _) = s.call_as(Some(&s.key2), Method::GET, "/v1/me", None).await;
+    assert_eq!(status, StatusCode::OK);
+}

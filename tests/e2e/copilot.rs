@@ -1,0 +1,204 @@
+//! Copilot suggestions (kb and llm engines), training pairs, and AI handoff.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::{TestServer, code, config};
+
+async fn suggest(s: &TestServer, id: &str) -> Value {
+    let (status, sug) = s.post(&format!("/v1/conversations/{id}/copilot/suggest"), json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{sug}");
+    sug
+}
+
+async fn pairs(s: &TestServer) -> Vec<Value> {
+    let db = frontdesk::server::db::Db::open(&s.db_url, frontdesk::server::hub::Hub::default()).await.expect("db");
+    let mut out = Vec::new();
+    frontdesk::server::admin::export_training_pairs(&db, Some("Org A"), &mut out).await.expect("export");
+    String::from_utf8(out).expect("utf8").lines().map(|l| serde_json::from_str(l).expect("jsonl")).collect()
+}
+
+#[tokio::test]
+async fn a_suggestion_drafts_from_the_knowledge_base() {
+    let s = TestServer::start().await;
+    let v = s
+        .inbound_on("email", "maya@example.com", "Hi, I was charged twice for order #55123, can I get a refund?", None)
+        .await;
+    let id = v["conversation"]["id"].as_str().expect("id").to_owned();
+    let sug = suggest(&s, &id).await;
+    assert_eq!(sug["status"], "pending");
+    assert_eq!(sug["engine"], "kb");
+    let body = sug["body"].as_str().expect("body");
+    assert!(!body.contains('{'), "no placeholder survives: {body}");
+    assert!(!sug["sources"].as_array().expect("sources").is_empty(), "drawn from the knowledge base: {sug}");
+    assert!(!sug["actions"].as_array().expect("actions").is_empty());
+    let (_, c) = s.get(&format!("/v1/conversations/{id}")).await;
+    assert_eq!(c["has_pending_suggestion"], true);
+    let (_, pending) = s.get("/v1/suggestions").await;
+    assert_eq!(pending.as_array().map(Vec::len), Some(1));
+    // Asking again supersedes the first.
+    let again = suggest(&s, &id).await;
+    let (_, all) = s.get(&format!("/v1/conversations/{id}/suggestions")).await;
+    let statuses: Vec<&str> = all.as_array().expect("list").iter().filter_map(|x| x["status"].as_str()).collect();
+    assert_eq!(statuses, vec!["pending", "superseded"]);
+    assert_ne!(again["id"], sug["id"]);
+}
+
+#[tokio::test]
+async fn sending_a_suggestion_replies_and_records_the_pair() {
+    let s = TestServer::start().await;
+    let id = s.conversation("+15558000001").await;
+    let sug = suggest(&s, &id).await;
+    let sid = sug["id"].as_str().expect("id");
+    let send = || {
+        s.client
+            .post(s.path(&format!("/v1/suggestions/{sid}/send")))
+            .bearer_auth(&s.key)
+            .header("Idempotency-Key", "sug-1")
+            .send()
+    };
+    let resp = send().await.expect("sent");
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let message: Value = resp.json().await.expect("json");
+    assert_eq!(message["body"], sug["body"]);
+    assert_eq!(message["kind"], "reply");
+    // A retry with the same key replays; without a key, a second send is refused.
+    let resp = send().await.expect("sent");
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let (status, err) = s.post(&format!("/v1/suggestions/{sid}/send"), json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(code(&err), "SUGGESTION_RESOLVED");
+    let (_, c) = s.get(&format!("/v1/conversations/{id}")).await;
+    assert_eq!(c["message_count"], 2, "one send, not two");
+    assert_eq!(c["has_pending_suggestion"], false);
+    let pairs = pairs(&s).await;
+    assert_eq!(pairs.len(), 1);
+    assert_eq!(pairs[0]["edited"], false);
+    assert_eq!(pairs[0]["draft"], pairs[0]["sent"]);
+}
+
+#[tokio::test]
+async fn a_reply_while_a_suggestion_waits_is_an_edited_pair() {
+    let s = TestServer::start().await;
+    let id = s.conversation("+15558000002").await;
+    let sug = suggest(&s, &id).await;
+    let (status, _) = s
+        .post(&format!("/v1/conversations/{id}/messages"), json!({"body": "My own words", "suggestion_id": sug["id"]}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, all) = s.get(&format!("/v1/conversations/{id}/suggestions")).await;
+    assert_eq!(all[0]["status"], "edited");
+    let pairs = pairs(&s).await;
+    assert_eq!(pairs.len(), 1);
+    assert_eq!(pairs[0]["edited"], true);
+    assert_eq!(pairs[0]["sent"], "My own words");
+    assert_eq!(pairs[0]["draft"], sug["body"]);
+    // A note does not resolve a pending suggestion.
+    let sug2 = suggest(&s, &id).await;
+    s.post(&format!("/v1/conversations/{id}/messages"), json!({"kind": "note", "body": "thinking"})).await;
+    let (_, all) = s.get(&format!("/v1/conversations/{id}/suggestions")).await;
+    assert_eq!(all[0]["id"], sug2["id"]);
+    assert_eq!(all[0]["status"], "pending");
+}
+
+#[tokio::test]
+async fn dismissing_resolves_once() {
+    let s = TestServer::start().await;
+    let id = s.conversation("+15558000003").await;
+    let sug = suggest(&s, &id).await;
+    let sid = sug["id"].as_str().expect("id");
+    let (status, d) = s.post(&format!("/v1/suggestions/{sid}/dismiss"), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(d["status"], "dismissed");
+    let (status, err) = s.post(&format!("/v1/suggestions/{sid}/dismiss"), json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(code(&err), "SUGGESTION_RESOLVED");
+    assert!(pairs(&s).await.is_empty(), "a dismissal is no training pair");
+}
+
+#[tokio::test]
+async fn the_llm_engine_drafts_through_an_openai_compatible_endpoint() {
+    let llm = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "x", "object": "chat.completion",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Hi! Your parcel left our warehouse today."}, "finish_reason": "stop"}]
+        })))
+        .expect(1)
+        .mount(&llm)
+        .await;
+    let mut cfg = config();
+    cfg.server.copilot =
+        toml::from_str(&format!("engine = \"llm\"\n[llm]\nurl = \"{}/v1\"\nmodel = \"test-model\"\n", llm.uri()))
+            .expect("copilot config");
+    let s = TestServer::start_with(cfg).await;
+    let id = s.conversation("+15558000004").await;
+    let sug = suggest(&s, &id).await;
+    assert_eq!(sug["engine"], "llm");
+    assert_eq!(sug["body"], "Hi! Your parcel left our warehouse today.");
+}
+
+#[tokio::test]
+async fn a_failing_llm_is_a_502_that_stores_nothing() {
+    let llm = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/chat/completions"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"error": {"message": "model overloaded"}})))
+        .mount(&llm)
+        .await;
+    let mut cfg = config();
+    cfg.server.copilot =
+        toml::from_str(&format!("engine = \"llm\"\n[llm]\nurl = \"{}/v1\"\nmodel = \"m\"\n", llm.uri()))
+            .expect("copilot config");
+    let s = TestServer::start_with(cfg).await;
+    let id = s.conversation("+15558000005").await;
+    let (status, err) = s.post(&format!("/v1/conversations/{id}/copilot/suggest"), json!({})).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert_eq!(code(&err), "COPILOT_FAILED");
+    assert!(err["error"]["message"].as_str().is_some_and(|m| m.contains("overloaded")), "{err}");
+    let (_, c) = s.get(&format!("/v1/conversations/{id}")).await;
+    assert_eq!(c["has_pending_suggestion"], false);
+}
+
+#[tokio::test]
+async fn handoff_moves_between_the_ai_agent_and_a_human() {
+    let s = TestServer::start().await;
+    let (status, v) = s
+        .post("/v1/inbound", json!({"channel": "whatsapp", "contact": {"handle": "+15558000006"}, "body": "I want a human", "ai_agent": "Nova"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = v["conversation"]["id"].as_str().expect("id").to_owned();
+    assert_eq!(v["conversation"]["ai_state"], "ai_led");
+    assert_eq!(v["conversation"]["ai_agent"], "Nova");
+    let (_, c) =
+        s.post(&format!("/v1/conversations/{id}/handoff/request"), json!({"reason": "asked for a person"})).await;
+    assert_eq!(c["ai_state"], "handoff_requested");
+    let (_, listed) = s.get("/v1/conversations?ai_state=handoff_requested").await;
+    assert_eq!(listed["items"][0]["id"], id.as_str());
+    let (status, c) = s.post(&format!("/v1/conversations/{id}/handoff"), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(c["ai_state"], "human");
+    assert_eq!(c["assignee"]["email"], "ada@a.test", "whoever takes over holds it");
+    let (status, err) = s.post(&format!("/v1/conversations/{id}/handoff"), json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(code(&err), "NOT_AI_LED");
+    let (_, c) = s.post(&format!("/v1/conversations/{id}/handoff/resolve"), json!({})).await;
+    assert_eq!(c["ai_state"], "ai_led");
+    let (status, _) = s.post(&format!("/v1/conversations/{id}/handoff/resolve"), json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (_, thread) = s.get(&format!("/v1/conversations/{id}/messages")).await;
+    let lines: Vec<&str> = thread["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|m| m["kind"] == "event")
+        .filter_map(|m| m["body"].as_str())
+        .collect();
+    assert_eq!(lines, vec!["Nova asked for a human: asked for a person", "Took over from Nova", "Handed back to Nova"]);
+    let human = s.conversation("+15558000007").await;
+    let (status, _) = s.post(&format!("/v1/conversations/{human}/handoff"), json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a human conversation has nothing to hand off");
+}

@@ -1,0 +1,87 @@
+//! `frontdesk demo`: seeded data and live simulated traffic.
+
+use std::time::Duration;
+
+use frontdesk::config::Config;
+use frontdesk::server::demo;
+use serde_json::Value;
+
+async fn get(client: &reqwest::Client, url: &str, key: &str) -> Value {
+    client.get(url).bearer_auth(key).send().await.expect("sent").json().await.expect("json")
+}
+
+async fn all_conversations(client: &reqwest::Client, base: &str, key: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = get(client, &format!("{base}/v1/conversations?limit=100{cursor}"), key).await;
+        out.extend(page["items"].as_array().cloned().unwrap_or_default());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => return out,
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_demo_is_a_believable_inbox() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = demo::start(&Config::default(), dir.path(), "127.0.0.1:0", None).await.expect("demo starts");
+    assert_eq!(d.keys.len(), 2);
+    let (base, key) = (d.running.url(), d.keys[0].key.clone());
+    let client = reqwest::Client::new();
+    let mut all = all_conversations(&client, &base, &key).await;
+    all.extend(
+        get(&client, &format!("{base}/v1/conversations?archived=true&limit=100"), &key).await["items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+    );
+    assert!(all.len() >= 150, "at least 150 conversations, got {}", all.len());
+    for channel in ["sms", "whatsapp", "email", "web", "voice", "api"] {
+        assert!(all.iter().any(|c| c["channel"] == channel), "no {channel} conversation");
+    }
+    for status in ["open", "pending", "snoozed", "closed"] {
+        assert!(all.iter().any(|c| c["status"] == status), "no {status} conversation");
+    }
+    assert!(all.iter().any(|c| c["ai_state"] == "handoff_requested"), "no handoff requested");
+    assert!(all.iter().any(|c| c["ai_state"] == "ai_led"), "no AI-led conversation");
+    assert!(all.iter().filter(|c| c["has_pending_suggestion"] == true).count() >= 5, "pending suggestions");
+    assert!(all.iter().any(|c| c["message_count"].as_u64().unwrap_or(0) >= 20), "a long thread");
+    let views = get(&client, &format!("{base}/v1/views"), &key).await;
+    let overdue = views
+        .as_array()
+        .and_then(|v| v.iter().find(|v| v["id"] == "overdue"))
+        .map(|v| v["count"].as_u64().unwrap_or(0));
+    assert!(overdue.unwrap_or(0) > 0, "some conversations are overdue: {views}");
+    let agents = get(&client, &format!("{base}/v1/agents"), &key).await;
+    assert!(agents.as_array().map_or(0, Vec::len) >= 4, "several agents");
+    let org = d.org.clone();
+    d.stop().await;
+
+    // Started again on the same directory, it keeps its data instead of seeding twice.
+    let d = demo::start(&Config::default(), dir.path(), "127.0.0.1:0", None).await.expect("demo restarts");
+    assert_eq!(d.org, org);
+    let again = all_conversations(&client, &d.running.url(), &d.keys[0].key).await;
+    assert!(again.len() >= 150 && again.len() < 400, "not seeded twice: {}", again.len());
+    d.stop().await;
+}
+
+#[tokio::test]
+async fn the_simulator_brings_new_messages() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d = demo::start(&Config::default(), dir.path(), "127.0.0.1:0", Some(0.05)).await.expect("demo starts");
+    let client = reqwest::Client::new();
+    let url = format!("{}/v1/conversations?limit=1", d.running.url());
+    let first = get(&client, &url, &d.keys[0].key).await["items"][0]["updated_at"].clone();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = get(&client, &url, &d.keys[0].key).await["items"][0].clone();
+        if now["updated_at"] != first && now["last_message"]["direction"] == "inbound" {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no simulated message arrived in 20 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    d.stop().await;
+}
