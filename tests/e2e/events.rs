@@ -261,7 +261,6 @@ async fn star_reply_and_inbound_produce_events_with_increasing_ids() {
 }
 
 #[tokio::test]
-#[ignore = "server bug: persisted events' data has no `id` (the payload is serialised before the insert assigns it)"]
 async fn persisted_event_data_carries_its_id() {
     let s = TestServer::start().await;
     let c = s.conversation("+15551110003").await;

@@ -187,9 +187,10 @@ async fn an_agent_reply_stops_the_clock_and_a_note_does_not() {
     assert_eq!(replied["sla_due_at"], Value::Null, "a reply left the clock running: {replied}");
 
     // The customer writing again starts it afresh.
+    let asked_again = Timestamp::from_millisecond(Timestamp::now().as_millisecond()).expect("timestamp");
     let again = s.inbound("+15553330007", "Thanks, and one more thing").await;
     let restarted = ts(&again["conversation"], "waiting_since").expect("the clock restarts");
-    assert!(Some(restarted) > waiting);
+    assert!(restarted >= asked_again, "the clock restarted at {restarted}, before the new message");
     assert_eq!(ts(&again["conversation"], "sla_due_at"), Some(restarted + SignedDuration::from_secs(3600)));
 }
 
@@ -264,7 +265,6 @@ async fn inbound_text_is_stored_without_escape_or_control_characters() {
 }
 
 #[tokio::test]
-#[ignore = "server bug: domain::text::sanitize keeps bidi overrides and isolates (U+202A-202E, U+2066-2069)"]
 async fn inbound_text_is_stored_without_bidi_controls() {
     let s = TestServer::start().await;
     for (what, text) in stored_texts(&s).await {
@@ -273,7 +273,6 @@ async fn inbound_text_is_stored_without_bidi_controls() {
 }
 
 #[tokio::test]
-#[ignore = "server bug: domain::text::sanitize drops the control characters but leaves the rest of each CSI/OSC/DCS sequence as visible text"]
 async fn inbound_escape_sequences_are_dropped_whole() {
     let s = TestServer::start().await;
     for (what, text) in stored_texts(&s).await {
@@ -344,7 +343,6 @@ async fn a_missing_or_empty_handle_is_422_naming_it() {
 }
 
 #[tokio::test]
-#[ignore = "server bug: ingest checks handle.is_empty() without trimming, so a blank handle makes a contact"]
 async fn a_blank_handle_is_422_naming_it() {
     let s = TestServer::start().await;
     for handle in [" ", "\t\n", "\u{3000}"] {

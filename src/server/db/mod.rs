@@ -71,7 +71,10 @@ impl Db {
             .connect_with(options.read_only(true))
             .await
             .map_err(|source| DbError::Open { url: url.to_owned(), source })?;
-        Ok(Self { pool, writer: writer::Writer::start(writer_conn, hub) })
+        let writer = writer::Writer::start(writer_conn, hub)
+            .await
+            .map_err(|source| DbError::Open { url: url.to_owned(), source })?;
+        Ok(Self { pool, writer })
     }
 
     /// Opens a database file by path.

@@ -28,6 +28,10 @@ const MAX_BATCH: usize = 512;
 /// events that will be published if the batch commits.
 pub struct WriteCtx {
     conn: SqliteConnection,
+    /// The id the next event gets. The writer is the only one to insert events, so it
+    /// can number them itself and put the id inside the stored payload. A rolled-back
+    /// job leaves a gap, which is fine: ids need only increase.
+    next_event_id: i64,
     events: Vec<Published>,
     touched: HashSet<OrgId>,
     reschedule: bool,
@@ -43,17 +47,20 @@ impl WriteCtx {
         let at = Timestamp::now();
         let conversation_id = kind.conversation_id().map(|c| c.0.clone());
         let name = kind.name();
-        let event = Event { id: None, at, kind };
+        let id = self.next_event_id;
+        self.next_event_id += 1;
+        let event = Event { id: Some(id), at, kind };
         let payload = serde_json::to_string(&event)?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO events (org_id, kind, conversation_id, payload, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        sqlx::query(
+            "INSERT INTO events (id, org_id, kind, conversation_id, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )
+        .bind(id)
         .bind(org.as_str())
         .bind(name)
         .bind(conversation_id)
         .bind(&payload)
         .bind(at.as_millisecond())
-        .fetch_one(&mut self.conn)
+        .execute(&mut self.conn)
         .await?;
         self.events.push(Published::stored(org.clone(), id, name, payload));
         self.touched.insert(org.clone());
@@ -94,11 +101,19 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn start(conn: SqliteConnection, hub: Hub) -> Self {
+    /// Starts the writer on `conn`. Reads where event numbering resumes: past every id
+    /// ever used, pruned ones included (the AUTOINCREMENT sequence remembers them).
+    pub async fn start(mut conn: SqliteConnection, hub: Hub) -> Result<Self, sqlx::Error> {
+        let next_event_id: i64 = sqlx::query_scalar(
+            "SELECT max(coalesce((SELECT max(id) FROM events), 0), \
+                        coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)) + 1",
+        )
+        .fetch_one(&mut conn)
+        .await?;
         let (tx, rx) = mpsc::channel(4096);
-        let ctx = WriteCtx { conn, events: Vec::new(), touched: HashSet::new(), reschedule: false };
+        let ctx = WriteCtx { conn, next_event_id, events: Vec::new(), touched: HashSet::new(), reschedule: false };
         tokio::spawn(run(ctx, rx, hub));
-        Self { tx }
+        Ok(Self { tx })
     }
 
     pub async fn submit<T, F>(&self, f: F) -> ApiResult<T>
