@@ -115,7 +115,7 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
     }
 }
 
-/// The line and column of the key an error message names (`unknown field `x``).
+/// The line and column of the key named between backticks in a serde error message.
 fn find_key_position(text: &str, message: &str) -> Option<(usize, usize)> {
     let key = message.split('`').nth(1)?;
     text.lines().enumerate().find_map(|(i, line)| {

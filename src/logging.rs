@@ -7,6 +7,7 @@ use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
 /// Where the logs go.
+#[derive(Clone, Copy)]
 pub enum Target<'a> {
     Stderr,
     File(&'a Path),

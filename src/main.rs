@@ -16,7 +16,7 @@ use frontdesk::server::{self, admin, db::Db, demo, hub::Hub};
 #[command(name = "frontdesk", version, about = "A terminal inbox for support agents, and its reference server")]
 #[command(arg_required_else_help = true)]
 struct Cli {
-    /// The config file (default: $XDG_CONFIG_HOME/frontdesk/config.toml).
+    /// The config file (default: $`XDG_CONFIG_HOME/frontdesk/config.toml`).
     #[arg(long, global = true, env = "FRONTDESK_CONFIG")]
     config: Option<PathBuf>,
     #[command(subcommand)]
@@ -30,7 +30,7 @@ enum Command {
         /// Address to listen on (overrides server.bind).
         #[arg(long)]
         bind: Option<String>,
-        /// Database URL, sqlite://PATH (overrides server.database).
+        /// Database URL, <sqlite://PATH> (overrides server.database).
         #[arg(long)]
         database: Option<String>,
     },
@@ -51,7 +51,7 @@ enum Command {
     },
     /// Set up orgs, agents and keys; export data.
     Admin {
-        /// Database URL, sqlite://PATH (overrides server.database).
+        /// Database URL, <sqlite://PATH> (overrides server.database).
         #[arg(long, global = true)]
         database: Option<String>,
         #[command(subcommand)]
@@ -68,7 +68,7 @@ enum AdminCommand {
         admin_name: String,
         #[arg(long)]
         admin_email: String,
-        /// First-response target in minutes (default: server.first_response_minutes).
+        /// First-response target in minutes (default: `server.first_response_minutes`).
         #[arg(long)]
         first_response_minutes: Option<u32>,
     },
@@ -95,7 +95,7 @@ enum AdminCommand {
         #[arg(long, default_value = "cli")]
         label: String,
     },
-    /// Revoke keys by their prefix (the first 9 characters, e.g. fd_AbC123).
+    /// Revoke keys by their prefix (the first 9 characters, e.g. `fd_AbC123`).
     RevokeKey { prefix: String },
     /// Write the (suggestion, sent reply) pairs as JSON Lines.
     ExportTrainingPairs {
@@ -170,15 +170,12 @@ async fn run_demo(
 ) -> anyhow::Result<()> {
     // A temporary directory lives until the demo ends, then goes with its data.
     let temp;
-    let dir = match data {
-        Some(d) => {
-            std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
-            d.to_owned()
-        }
-        None => {
-            temp = tempfile::Builder::new().prefix("frontdesk-demo-").tempdir()?;
-            temp.path().to_owned()
-        }
+    let dir = if let Some(d) = data {
+        std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+        d.to_owned()
+    } else {
+        temp = tempfile::Builder::new().prefix("frontdesk-demo-").tempdir()?;
+        temp.path().to_owned()
     };
     let demo = demo::start(cfg, &dir, bind, interval).await?;
     let mut out = std::io::stdout().lock();
@@ -224,7 +221,7 @@ async fn run_admin(cfg: &Config, db: &Db, command: AdminCommand) -> anyhow::Resu
             println!("api key  {key}");
         }
         AdminCommand::CreateKey { org, email, label } => {
-            println!("{}", admin::create_key(db, &org, &email, &label).await?)
+            println!("{}", admin::create_key(db, &org, &email, &label).await?);
         }
         AdminCommand::RevokeKey { prefix } => {
             let n = admin::revoke_key(db, &prefix).await?;

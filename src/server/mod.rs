@@ -1,4 +1,4 @@
-//! The reference inbox server: axum over SQLite. `start()` binds, spawns the
+//! The reference inbox server: axum over `SQLite`. `start()` binds, spawns the
 //! background tasks (writer, counts, scheduler) and serves; `frontdesk serve`, `frontdesk
 //! demo` and the end-to-end tests all start it the same way.
 

@@ -36,8 +36,7 @@ pub async fn run(db: Db, hub: Hub, event_retention: SignedDuration, mut stopping
         }
         let next = next_moment(&db, now).await.unwrap_or(None);
         let sleep_for = next
-            .map(|t| Duration::try_from(t.duration_since(Timestamp::now())).unwrap_or(Duration::ZERO))
-            .unwrap_or(HOUSEKEEPING)
+            .map_or(HOUSEKEEPING, |t| Duration::try_from(t.duration_since(Timestamp::now())).unwrap_or(Duration::ZERO))
             .min(next_housekeeping.saturating_duration_since(tokio::time::Instant::now()))
             // Never spin: a deadline a hair away waits a few milliseconds.
             .max(Duration::from_millis(20));

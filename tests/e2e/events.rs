@@ -79,7 +79,7 @@ async fn request(s: &TestServer, key: &str, last_event_id: Option<&str>, query: 
     if let Some(id) = last_event_id {
         req = req.header("Last-Event-ID", id);
     }
-    req.send().await.expect("GET /v1/events sent")
+    req.send().await.unwrap_or_else(|e| panic!("GET /v1/events{query} not sent: {e}"))
 }
 
 impl EventStream {
@@ -87,11 +87,13 @@ impl EventStream {
     /// skipped), waiting until `deadline`.
     async fn next_until(&mut self, deadline: Instant, waiting_for: &str) -> Received {
         loop {
-            let block = match tokio::time::timeout_at(deadline, self.blocks.next()).await {
-                Err(_) => panic!("no event within {WAIT:?} while waiting for {waiting_for}"),
-                Ok(None) => panic!("the event stream ended while waiting for {waiting_for}"),
-                Ok(Some(Err(e))) => panic!("the event stream broke while waiting for {waiting_for}: {e}"),
-                Ok(Some(Ok(block))) => block,
+            let Ok(next) = tokio::time::timeout_at(deadline, self.blocks.next()).await else {
+                panic!("no event within {WAIT:?} while waiting for {waiting_for}");
+            };
+            let block = match next {
+                None => panic!("the event stream ended while waiting for {waiting_for}"),
+                Some(Err(e)) => panic!("the event stream broke while waiting for {waiting_for}: {e}"),
+                Some(Ok(block)) => block,
             };
             if let Some(retry) = block.retry {
                 self.retry = Some(retry);
@@ -182,7 +184,7 @@ async fn ok_post(s: &TestServer, path: &str, body: Value) -> Value {
 async fn agent_id(s: &TestServer, key: &str) -> String {
     let (status, me) = s.call_as(Some(key), Method::GET, "/v1/me", None).await;
     assert_eq!(status, StatusCode::OK, "{me}");
-    me["agent"]["id"].as_str().expect("me.agent.id").to_owned()
+    me["agent"]["id"].as_str().unwrap_or_else(|| panic!("no agent id in /v1/me: {me}")).to_owned()
 }
 
 fn count_of(counts: &[frontdesk::domain::ViewCount], view: &str) -> u64 {

@@ -2,6 +2,7 @@
 //! threading into the contact's live conversation on the channel, the first-response
 //! clock, sanitising what strangers send, and validation.
 
+use frontdesk::domain::text::contains_escape;
 use jiff::{SignedDuration, Timestamp};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -29,7 +30,7 @@ async fn conversation(s: &TestServer, id: &str) -> Value {
 async fn messages(s: &TestServer, id: &str) -> Vec<Value> {
     let (status, page) = s.get(&format!("/v1/conversations/{id}/messages?limit=100")).await;
     assert_eq!(status, StatusCode::OK, "GET messages of {id}: {page}");
-    page["items"].as_array().expect("items").clone()
+    page["items"].as_array().unwrap_or_else(|| panic!("no items in the thread of {id}: {page}")).clone()
 }
 
 fn ts(v: &Value, field: &str) -> Option<Timestamp> {
@@ -251,6 +252,7 @@ async fn inbound_text_is_stored_without_escape_or_control_characters() {
     let texts = stored_texts(&s).await;
     for (what, text) in &texts {
         assert!(!text.chars().any(is_escape_or_control), "{what} keeps a control character: {text:?}");
+        assert!(!contains_escape(text), "{what} holds something a terminal would act on: {text:?}");
     }
     // The words survive; only the body keeps its line break.
     let body = &texts[0].1;
@@ -269,6 +271,7 @@ async fn inbound_text_is_stored_without_bidi_controls() {
     let s = TestServer::start().await;
     for (what, text) in stored_texts(&s).await {
         assert!(!text.chars().any(is_bidi_control), "{what} keeps a bidi control: {text:?}");
+        assert!(!contains_escape(&text), "{what}: {text:?}");
     }
 }
 

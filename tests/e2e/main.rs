@@ -1,6 +1,8 @@
 //! End-to-end tests: the real server over HTTP on loopback, with a temp database.
 //! One binary (modules below) so the suite links once.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod support;
 
 mod api;

@@ -1,4 +1,4 @@
-//! The OpenAPI document describes every route, and every documented route exists.
+//! The `OpenAPI` document describes every route, and every documented route exists.
 
 use reqwest::{Method, StatusCode};
 

@@ -12,7 +12,7 @@ use crate::support::{TestServer, code};
 /// A time `secs` from now, to the millisecond (what the server stores).
 fn in_secs(secs: i64) -> Timestamp {
     let t = Timestamp::now() + SignedDuration::from_secs(secs);
-    Timestamp::from_millisecond(t.as_millisecond()).expect("a valid timestamp")
+    Timestamp::from_millisecond(t.as_millisecond()).unwrap_or_else(|e| panic!("{t} to the millisecond: {e}"))
 }
 
 fn ts(v: &Value, field: &str) -> Option<Timestamp> {
@@ -29,12 +29,14 @@ async fn conversation(s: &TestServer, id: &str) -> Value {
 async fn thread(s: &TestServer, id: &str) -> Vec<(String, String)> {
     let (status, page) = s.get(&format!("/v1/conversations/{id}/messages?limit=100")).await;
     assert_eq!(status, StatusCode::OK, "GET messages of {id}: {page}");
-    page["items"]
-        .as_array()
-        .expect("items")
+    items(&page)
         .iter()
         .map(|m| (m["kind"].as_str().unwrap_or("").to_owned(), m["body"].as_str().unwrap_or("").to_owned()))
         .collect()
+}
+
+fn items(page: &Value) -> &Vec<Value> {
+    page["items"].as_array().unwrap_or_else(|| panic!("not a page: {page}"))
 }
 
 fn event_lines(thread: &[(String, String)]) -> Vec<&str> {
@@ -44,7 +46,7 @@ fn event_lines(thread: &[(String, String)]) -> Vec<&str> {
 async fn listed(s: &TestServer, query: &str) -> Vec<String> {
     let (status, page) = s.get(&format!("/v1/conversations?{query}")).await;
     assert_eq!(status, StatusCode::OK, "GET /v1/conversations?{query}: {page}");
-    page["items"].as_array().expect("items").iter().map(|c| c["id"].as_str().expect("id").to_owned()).collect()
+    items(&page).iter().map(|c| c["id"].as_str().unwrap_or_else(|| panic!("no id in {c}")).to_owned()).collect()
 }
 
 async fn snooze(s: &TestServer, id: &str, until: Timestamp) -> (StatusCode, Value) {

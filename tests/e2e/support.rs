@@ -1,7 +1,5 @@
-//! The harness: a real server on an ephemeral loopback port with a temp SQLite file,
+//! The harness: a real server on an ephemeral loopback port with a temp `SQLite` file,
 //! two orgs with keys, and a small HTTP client that returns (status, JSON).
-
-use std::path::PathBuf;
 
 use frontdesk::config::Config;
 use frontdesk::server::{self, Running, admin, db::Db, hub::Hub};

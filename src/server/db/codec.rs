@@ -26,3 +26,13 @@ pub fn json_or_default<T: serde::de::DeserializeOwned + Default>(text: &str, col
         T::default()
     })
 }
+
+/// Lower-case hex of bytes (hashes).
+#[must_use]
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}

@@ -21,7 +21,7 @@ pub fn fingerprint(route: &str, body: &[u8]) -> String {
     h.update(route.as_bytes());
     h.update([0]);
     h.update(body);
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    super::codec::hex(&h.finalize())
 }
 
 /// A stored answer: status and JSON body.

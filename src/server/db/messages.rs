@@ -245,29 +245,28 @@ pub async fn ingest(w: &mut WriteCtx, org: &OrgId, inbound: Inbound) -> ApiResul
     .bind(inbound.channel.as_str())
     .fetch_optional(w.conn())
     .await?;
-    let (conversation_id, opened) = match live {
-        Some(id) => (ConversationId(id), false),
-        None => {
-            let id = ConversationId::generate();
-            let subject = inbound.subject.as_deref().map(sanitize_line).filter(|s| !s.is_empty());
-            let ai_agent = inbound.ai_agent.as_deref().map(sanitize_line).filter(|s| !s.is_empty());
-            let ai_state = if ai_agent.is_some() { "ai_led" } else { "human" };
-            sqlx::query(
-                "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, ai_state, ai_agent, \
-                 activity_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'open', $7, $8, $6, $6, $6)",
-            )
-            .bind(id.as_str())
-            .bind(org.as_str())
-            .bind(contact_id.as_str())
-            .bind(inbound.channel.as_str())
-            .bind(subject)
-            .bind(to_ms(at))
-            .bind(ai_state)
-            .bind(ai_agent)
-            .execute(w.conn())
-            .await?;
-            (id, true)
-        }
+    let (conversation_id, opened) = if let Some(id) = live {
+        (ConversationId(id), false)
+    } else {
+        let id = ConversationId::generate();
+        let subject = inbound.subject.as_deref().map(sanitize_line).filter(|s| !s.is_empty());
+        let ai_agent = inbound.ai_agent.as_deref().map(sanitize_line).filter(|s| !s.is_empty());
+        let ai_state = if ai_agent.is_some() { "ai_led" } else { "human" };
+        sqlx::query(
+            "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, ai_state, ai_agent, \
+             activity_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'open', $7, $8, $6, $6, $6)",
+        )
+        .bind(id.as_str())
+        .bind(org.as_str())
+        .bind(contact_id.as_str())
+        .bind(inbound.channel.as_str())
+        .bind(subject)
+        .bind(to_ms(at))
+        .bind(ai_state)
+        .bind(ai_agent)
+        .execute(w.conn())
+        .await?;
+        (id, true)
     };
     let was_snoozed = !opened && get(w.conn(), org, &conversation_id).await?.status == Status::Snoozed;
     let message = insert(
@@ -279,7 +278,7 @@ pub async fn ingest(w: &mut WriteCtx, org: &OrgId, inbound: Inbound) -> ApiResul
             author: Author { kind: AuthorKind::Contact, id: Some(contact_id.0.clone()), name },
             kind: MessageKind::Reply,
             body: sanitize(&inbound.body),
-            attachments: inbound.attachments.into_iter().map(sanitize_attachment).collect(),
+            attachments: inbound.attachments.iter().map(sanitize_attachment).collect(),
             call: None,
             at,
             provider_message_id: inbound.provider_message_id,
@@ -295,7 +294,7 @@ pub async fn ingest(w: &mut WriteCtx, org: &OrgId, inbound: Inbound) -> ApiResul
     Ok(Ingested { message, conversation, opened, duplicate: false })
 }
 
-fn sanitize_attachment(a: Attachment) -> Attachment {
+fn sanitize_attachment(a: &Attachment) -> Attachment {
     Attachment {
         name: sanitize_line(&a.name),
         content_type: sanitize_line(&a.content_type),

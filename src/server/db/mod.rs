@@ -1,4 +1,4 @@
-//! The server's storage: SQLite in WAL mode, a pool of readers and one writer.
+//! The server's storage: `SQLite` in WAL mode, a pool of readers and one writer.
 //!
 //! Every mutation goes through [`Db::write`], which hands a job to a single writer task.
 //! The writer runs queued jobs in one transaction (each inside its own savepoint, so one

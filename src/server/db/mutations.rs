@@ -75,6 +75,8 @@ pub enum Change {
 }
 
 /// Applies `change` to conversation `id` on behalf of `actor`.
+// One arm per change: the match is the table of what each does, and reads best whole.
+#[allow(clippy::too_many_lines)]
 pub async fn apply(
     w: &mut WriteCtx,
     org: &OrgId,
@@ -319,7 +321,7 @@ mod tests {
 
     #[test]
     fn tags_are_cleaned_and_deduplicated() {
-        let tags = clean_tags(&["  Refund ".into(), "refund".into(), "".into(), "VIP".into()]).ok();
+        let tags = clean_tags(&["  Refund ".into(), "refund".into(), String::new(), "VIP".into()]).ok();
         assert_eq!(tags, Some(vec!["refund".to_owned(), "vip".to_owned()]));
     }
 

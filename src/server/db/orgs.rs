@@ -18,12 +18,7 @@ const KEY_PREFIX: &str = "fd_";
 /// The hash a key is stored and looked up by.
 #[must_use]
 pub fn hash_key(key: &str) -> String {
-    let digest = Sha256::digest(key.as_bytes());
-    digest.iter().fold(String::with_capacity(64), |mut s, b| {
-        use std::fmt::Write as _;
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    super::codec::hex(&Sha256::digest(key.as_bytes()))
 }
 
 #[must_use]

@@ -145,7 +145,7 @@ fn summarise(c: &DemoConversation, now: Timestamp) -> Summary {
         match (&m.author, m.kind) {
             (DemoAuthor::Contact, _) => s.waiting_since = s.waiting_since.or(Some(at)),
             (DemoAuthor::Agent(_) | DemoAuthor::Ai(_), MessageKind::Reply | MessageKind::Call) => {
-                s.waiting_since = None
+                s.waiting_since = None;
             }
             _ => {}
         }
@@ -157,7 +157,7 @@ async fn insert_conversation(
     w: &mut WriteCtx,
     org: &OrgId,
     agents: &HashMap<String, Agent>,
-    c: &DemoConversation,
+    conv: &DemoConversation,
     first_response_secs: i64,
 ) -> ApiResult<ConversationId> {
     let now = Timestamp::now();
@@ -168,25 +168,25 @@ async fn insert_conversation(
     )
     .bind(contact_id.as_str())
     .bind(org.as_str())
-    .bind(&c.contact.name)
-    .bind(&c.contact.handle)
-    .bind(c.contact.email.as_deref())
-    .bind(c.contact.phone.as_deref())
-    .bind(c.contact.company.as_deref())
+    .bind(&conv.contact.name)
+    .bind(&conv.contact.handle)
+    .bind(conv.contact.email.as_deref())
+    .bind(conv.contact.phone.as_deref())
+    .bind(conv.contact.company.as_deref())
     .bind(to_ms(now))
     .execute(w.conn())
     .await?;
     let contact_id: String = sqlx::query_scalar("SELECT id FROM contacts WHERE org_id = $1 AND handle = $2")
         .bind(org.as_str())
-        .bind(&c.contact.handle)
+        .bind(&conv.contact.handle)
         .fetch_one(w.conn())
         .await?;
     let id = ConversationId::generate();
-    let s = summarise(c, now);
-    let live = matches!(c.status, Status::Open | Status::Pending);
-    let waiting = s.waiting_since.filter(|_| live);
-    let assignee = c.assignee_email.as_ref().and_then(|e| agents.get(e)).map(|a| a.id.0.clone());
-    let (preview, direction, last_at) = match s.preview.clone() {
+    let summary = summarise(conv, now);
+    let live = matches!(conv.status, Status::Open | Status::Pending);
+    let waiting = summary.waiting_since.filter(|_| live);
+    let assignee = conv.assignee_email.as_ref().and_then(|e| agents.get(e)).map(|a| a.id.0.clone());
+    let (preview, direction, last_at) = match summary.preview.clone() {
         Some((p, d, at)) => (Some(p), Some(d), Some(at)),
         None => (None, None, None),
     };
@@ -199,33 +199,33 @@ async fn insert_conversation(
     .bind(id.as_str())
     .bind(org.as_str())
     .bind(&contact_id)
-    .bind(c.channel.as_str())
-    .bind(c.subject.as_deref())
-    .bind(c.status.as_str())
-    .bind(c.snoozed_until.filter(|_| c.status == Status::Snoozed).map(to_ms))
+    .bind(conv.channel.as_str())
+    .bind(conv.subject.as_deref())
+    .bind(conv.status.as_str())
+    .bind(conv.snoozed_until.filter(|_| conv.status == Status::Snoozed).map(to_ms))
     .bind(assignee)
-    .bind(c.team.as_deref())
-    .bind(serde_json::to_string(&c.tags)?)
-    .bind(c.starred)
-    .bind(c.unread)
-    .bind(c.archived)
-    .bind(c.priority.as_str())
+    .bind(conv.team.as_deref())
+    .bind(serde_json::to_string(&conv.tags)?)
+    .bind(conv.starred)
+    .bind(conv.unread)
+    .bind(conv.archived)
+    .bind(conv.priority.as_str())
     .bind(preview)
     .bind(direction)
     .bind(last_at)
     .bind(waiting)
     .bind(waiting.map(|t| t + first_response_secs * 1000))
-    .bind(c.ai_state.as_str())
-    .bind(c.ai_agent.as_deref())
-    .bind(s.count)
-    .bind(s.activity)
-    .bind(c.messages.first().map_or(s.activity, |m| to_ms(m.at)))
-    .bind(s.activity)
+    .bind(conv.ai_state.as_str())
+    .bind(conv.ai_agent.as_deref())
+    .bind(summary.count)
+    .bind(summary.activity)
+    .bind(conv.messages.first().map_or(summary.activity, |m| to_ms(m.at)))
+    .bind(summary.activity)
     .execute(w.conn())
     .await?;
-    for m in &c.messages {
+    for m in &conv.messages {
         let (kind, author_id, name, direction) = match &m.author {
-            DemoAuthor::Contact => ("contact", Some(contact_id.clone()), c.contact.name.clone(), "inbound"),
+            DemoAuthor::Contact => ("contact", Some(contact_id.clone()), conv.contact.name.clone(), "inbound"),
             DemoAuthor::Agent(email) => match agents.get(email) {
                 Some(a) => ("agent", Some(a.id.0.clone()), a.name.clone(), "outbound"),
                 None => ("system", None, "frontdesk".to_owned(), "outbound"),

@@ -69,7 +69,7 @@ async fn context(state: &AppState, org: &OrgId, c: &Conversation) -> ApiResult<S
     recent.reverse();
     Ok(SuggestContext {
         contact_name: c.contact.name.clone(),
-        agent_name: c.assignee.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| "the team".to_owned()),
+        agent_name: c.assignee.as_ref().map_or_else(|| "the team".to_owned(), |a| a.name.clone()),
         channel: c.channel,
         subject: c.subject.clone(),
         messages: recent

@@ -40,7 +40,7 @@ pub struct ListParams {
     pub channel: Option<String>,
     pub starred: Option<bool>,
     pub unread: Option<bool>,
-    /// ai_led, handoff_requested or human.
+    /// `ai_led`, `handoff_requested` or human.
     pub ai_state: Option<String>,
     /// Archived conversations instead of live ones.
     pub archived: Option<bool>,

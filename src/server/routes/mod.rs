@@ -1,5 +1,5 @@
 //! The native API under `/v1`: one file per resource. Every handler is registered
-//! through utoipa-axum's `routes!`, so a route cannot exist without its OpenAPI entry
+//! through utoipa-axum's `routes!`, so a route cannot exist without its `OpenAPI` entry
 //! (served at `/v1/openapi.json`).
 
 mod conversations;
@@ -55,7 +55,7 @@ impl utoipa::Modify for Security {
     }
 }
 
-/// The API's routes with their OpenAPI document.
+/// The API's routes with their `OpenAPI` document.
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(meta::me))
@@ -95,7 +95,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(inbound::ingest))
 }
 
-/// The OpenAPI document, as served.
+/// The `OpenAPI` document, as served.
 #[must_use]
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut doc) = api().split_for_parts();
