@@ -112,10 +112,13 @@ impl BuiltinView {
         Self::ALL.into_iter().find(|v| v.id() == id)
     }
 
-    /// The built-in views hide closed conversations, except All.
+    /// The working views (Unread, Mine) hold what needs an agent now: open or pending,
+    /// not snoozed (it comes back when it wakes), not closed. Starred is a bookmark and
+    /// keeps whatever was starred; All keeps everything not archived; Overdue is what
+    /// has passed its first-response target.
     #[must_use]
     pub fn filter(self) -> ViewFilter {
-        let live = vec![Status::Open, Status::Pending, Status::Snoozed];
+        let live = vec![Status::Open, Status::Pending];
         match self {
             Self::Unread => ViewFilter { unread: Some(true), status: live, ..ViewFilter::default() },
             Self::Starred => ViewFilter { starred: Some(true), ..ViewFilter::default() },

@@ -49,6 +49,12 @@ async fn listed(s: &TestServer, query: &str) -> Vec<String> {
     items(&page).iter().map(|c| c["id"].as_str().unwrap_or_else(|| panic!("no id in {c}")).to_owned()).collect()
 }
 
+/// The answer's body, after checking it succeeded.
+fn ok((status, v): (StatusCode, Value)) -> Value {
+    assert!(status.is_success(), "{status} {v}");
+    v
+}
+
 async fn snooze(s: &TestServer, id: &str, until: Timestamp) -> (StatusCode, Value) {
     s.post(&format!("/v1/conversations/{id}/snooze"), json!({"until": until.to_string()})).await
 }
@@ -72,10 +78,9 @@ async fn snooze_sets_status_and_until_and_leaves_the_open_list() {
 
     assert!(!listed(&s, "status=open").await.contains(&c), "a snoozed conversation is listed as open");
     assert!(listed(&s, "status=snoozed").await.contains(&c));
-    // The built-in views, as src/domain/view.rs defines them: Unread keeps the live
-    // statuses (open, pending *and snoozed*), All keeps everything not archived,
-    // Overdue only open or pending ones.
-    assert!(listed(&s, "view=unread").await.contains(&c), "Unread's filter keeps snoozed conversations");
+    // A snoozed conversation is out of the working views (Unread, Mine, Overdue) until
+    // it wakes; All keeps everything not archived.
+    assert!(!listed(&s, "view=unread").await.contains(&c), "a snoozed conversation is hidden from Unread");
     assert!(listed(&s, "view=all").await.contains(&c));
     assert!(!listed(&s, "view=overdue").await.contains(&c));
     assert!(!listed(&s, "view=mine").await.contains(&c), "nobody was assigned");
@@ -121,11 +126,6 @@ async fn snooze_ends_by_itself_when_its_time_comes() {
         })
         .await;
     assert!(e.id.is_some(), "the wake's conversation_updated has no id");
-}
-
-fn ok((status, v): (StatusCode, Value)) -> Value {
-    assert!(status.is_success(), "{status} {v}");
-    v
 }
 
 #[tokio::test]
@@ -211,7 +211,7 @@ async fn close_and_reopen_leave_event_lines_once() {
 
     let (status, page) = s.get(&format!("/v1/conversations/{c}/messages")).await;
     assert_eq!(status, StatusCode::OK);
-    let lines: Vec<&Value> = page["items"].as_array().expect("items").iter().filter(|m| m["kind"] == "event").collect();
+    let lines: Vec<&Value> = items(&page).iter().filter(|m| m["kind"] == "event").collect();
     let bodies: Vec<&str> = lines.iter().map(|m| m["body"].as_str().unwrap_or("")).collect();
     assert_eq!(bodies, ["Closed", "Reopened"]);
     for line in lines {

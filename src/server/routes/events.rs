@@ -62,9 +62,10 @@ fn render(p: &Published, caller: &Caller) -> Option<SseEvent> {
     }
 }
 
-/// Live events. The first event is `ready` (or `resync` when the `Last-Event-ID` is
-/// older than the log keeps), carrying the id to resume from. Persisted events carry
-/// ids; `view_counts_changed` and `presence` do not.
+/// Live events. A fresh connection starts with `ready`, carrying the id to resume
+/// from; a resume (`Last-Event-ID`) starts with the missed events, or with `resync`
+/// when that id is older than the log keeps or unknown. Persisted events carry ids;
+/// `view_counts_changed` and `presence` do not.
 #[utoipa::path(get, path = "/v1/events", tag = "events",
     params(StreamParams, ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event")),
     responses((status = 200, description = "text/event-stream of events", content_type = "text/event-stream"),
