@@ -260,6 +260,7 @@ fn inbound(run: &str, n: usize, rng: &mut StdRng) -> Inbound {
         attachments: Vec::new(),
         provider_message_id: Some(format!("{run}-{n}")),
         received_at: None,
+        ai_agent: None,
     }
 }
 

@@ -34,8 +34,10 @@ use super::hub::Hub;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    #[error("cannot open the database {url}: {source}")]
-    Open { url: String, source: sqlx::Error },
+    /// The reason is the driver's message, kept as text: sqlx's own error chain repeats
+    /// it, and the CLI prints chains.
+    #[error("cannot open the database {url}: {reason}")]
+    Open { url: String, reason: String },
     #[error("database migration failed: {0}")]
     Migrate(String),
 }
@@ -52,7 +54,7 @@ impl Db {
     /// `sqlite::memory:`), runs the migrations and starts the writer.
     pub async fn open(url: &str, hub: Hub) -> Result<Self, DbError> {
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|source| DbError::Open { url: url.to_owned(), source })?
+            .map_err(|e| open_error(url, &e))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             // Sent messages are promises: a commit must survive power loss.
@@ -61,19 +63,15 @@ impl Db {
             .busy_timeout(Duration::from_secs(10))
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-32000");
-        let mut writer_conn = sqlx::ConnectOptions::connect(&options)
-            .await
-            .map_err(|source| DbError::Open { url: url.to_owned(), source })?;
+        let mut writer_conn = sqlx::ConnectOptions::connect(&options).await.map_err(|e| open_error(url, &e))?;
         migrate::run(&mut writer_conn).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)
             .connect_with(options.read_only(true))
             .await
-            .map_err(|source| DbError::Open { url: url.to_owned(), source })?;
-        let writer = writer::Writer::start(writer_conn, hub)
-            .await
-            .map_err(|source| DbError::Open { url: url.to_owned(), source })?;
+            .map_err(|e| open_error(url, &e))?;
+        let writer = writer::Writer::start(writer_conn, hub).await.map_err(|e| open_error(url, &e))?;
         Ok(Self { pool, writer })
     }
 
@@ -91,6 +89,14 @@ impl Db {
     {
         self.writer.submit(job).await
     }
+}
+
+fn open_error(url: &str, e: &sqlx::Error) -> DbError {
+    let reason = match e {
+        sqlx::Error::Database(d) => d.message().to_owned(),
+        other => other.to_string(),
+    };
+    DbError::Open { url: url.to_owned(), reason }
 }
 
 /// Maps "no row" to a 404 for the named thing.

@@ -138,7 +138,13 @@ pub async fn find_org<'e, E: Executor<'e, Database = Sqlite>>(db: E, name_or_id:
             .bind(name_or_id)
             .fetch_optional(db)
             .await?;
-    found(id.map(OrgId), "org")
+    id.map(OrgId).ok_or_else(|| {
+        ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            format!("no org is named or has the id {name_or_id:?}"),
+        )
+    })
 }
 
 pub async fn first_response_secs<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId) -> ApiResult<i64> {
