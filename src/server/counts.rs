@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Row as _, Sqlite, SqlitePool};
 
 use crate::domain::{AgentId, AssigneeFilter, OrgId, ViewCount, ViewId};
 
@@ -16,8 +16,9 @@ use super::db::views;
 use super::error::ApiResult;
 use super::hub::{Hub, Payload, Published};
 
-/// How long after a write the counts are taken: writes in that window share one count.
-const DEBOUNCE: Duration = Duration::from_millis(250);
+/// How long after a write the counts are taken: writes in that window share one count,
+/// so a burst of inbound messages costs one pass, not one per message.
+const DEBOUNCE: Duration = Duration::from_millis(400);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Count {
@@ -53,33 +54,47 @@ fn to_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
-/// Counts every view of the org.
+/// Counts every view of the org in one pass over its conversations: a `CASE` per
+/// view, grouped by assignee so that views meaning "mine" come out per agent.
 pub async fn count(pool: &SqlitePool, org: &OrgId, now: Timestamp) -> ApiResult<OrgCounts> {
     let mut conn = pool.acquire().await?;
     let all = views::all(&mut *conn, org).await?;
-    let mut out = OrgCounts::default();
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT c.assignee_id");
     for view in &all {
-        let per_agent = matches!(view.filter.assignee, Some(AssigneeFilter::Me));
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(if per_agent {
-            "SELECT c.assignee_id, count(*) FROM conversations c WHERE c.org_id = "
-        } else {
-            "SELECT '', count(*) FROM conversations c WHERE c.org_id = "
-        });
-        qb.push_bind(org.as_str());
+        qb.push(", sum(CASE WHEN 1 = 1");
         // `scope=team` in saved views is resolved per request, not here.
-        push_conditions(&mut qb, &view.filter, Me::GroupByAssignee, None, now);
-        if per_agent {
-            qb.push(" GROUP BY c.assignee_id");
-        }
-        let rows: Vec<(Option<String>, i64)> = qb.build_query_as().fetch_all(&mut *conn).await?;
-        let count = if per_agent {
-            Count::PerAgent(rows.into_iter().filter_map(|(a, n)| a.map(|a| (AgentId(a), to_u64(n)))).collect())
-        } else {
-            Count::Total(rows.first().map_or(0, |r| to_u64(r.1)))
-        };
-        out.views.push((view.id.clone(), count));
+        push_conditions(&mut qb, org, &view.filter, Me::GroupByAssignee, None, now);
+        qb.push(" THEN 1 ELSE 0 END)");
     }
-    Ok(out)
+    qb.push(" FROM conversations c WHERE c.org_id = ").push_bind(org.as_str()).push(" GROUP BY c.assignee_id");
+    let rows = qb.build().fetch_all(&mut *conn).await?;
+    let mut totals = vec![0_u64; all.len()];
+    let mut per_agent: Vec<HashMap<AgentId, u64>> = vec![HashMap::new(); all.len()];
+    for row in &rows {
+        let assignee: Option<String> = row.try_get(0)?;
+        for (i, total) in totals.iter_mut().enumerate() {
+            let n = to_u64(row.try_get::<Option<i64>, _>(i + 1)?.unwrap_or(0));
+            *total += n;
+            if let Some(a) = &assignee
+                && n > 0
+            {
+                per_agent[i].insert(AgentId(a.clone()), n);
+            }
+        }
+    }
+    let views = all
+        .into_iter()
+        .zip(totals.into_iter().zip(per_agent))
+        .map(|(view, (total, by_agent))| {
+            let count = if matches!(view.filter.assignee, Some(AssigneeFilter::Me)) {
+                Count::PerAgent(by_agent)
+            } else {
+                Count::Total(total)
+            };
+            (view.id, count)
+        })
+        .collect();
+    Ok(OrgCounts { views })
 }
 
 /// The task that keeps counts current: waits for dirty orgs, debounces, counts, and

@@ -62,10 +62,12 @@ async fn crossed_sla(db: &Db, from: Timestamp, to: Timestamp) -> Result<Vec<OrgI
 
 /// The next snooze to end or SLA deadline to pass.
 async fn next_moment(db: &Db, now: Timestamp) -> Result<Option<Timestamp>, sqlx::Error> {
-    let snooze: Option<i64> =
-        sqlx::query_scalar("SELECT min(snoozed_until) FROM conversations WHERE status = 'snoozed'")
-            .fetch_one(&db.pool)
-            .await?;
+    // `snoozed_until IS NOT NULL` lets SQLite answer from the partial index.
+    let snooze: Option<i64> = sqlx::query_scalar(
+        "SELECT min(snoozed_until) FROM conversations WHERE snoozed_until IS NOT NULL AND status = 'snoozed'",
+    )
+    .fetch_one(&db.pool)
+    .await?;
     let sla: Option<i64> = sqlx::query_scalar(
         "SELECT min(sla_due_at) FROM conversations WHERE sla_due_at > $1 AND status IN ('open', 'pending')",
     )
@@ -82,6 +84,8 @@ async fn housekeeping(db: &Db, event_retention: SignedDuration) {
                 let now = Timestamp::now();
                 let events = super::db::events::prune(w, now, event_retention).await?;
                 let keys = idempotency::prune(w, now).await?;
+                // Keeps the planner's statistics current as the tables grow.
+                sqlx::query("PRAGMA optimize").execute(w.conn()).await?;
                 Ok((events, keys))
             })
         })

@@ -186,7 +186,7 @@ pub async fn list(conn: &mut SqliteConnection, spec: &ListSpec<'_>) -> ApiResult
     }
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(SELECT_CONVERSATION);
     qb.push(" WHERE c.org_id = ").push_bind(spec.org.as_str());
-    push_conditions(&mut qb, spec.filter, Me::Agent(spec.me), spec.my_team, spec.now);
+    push_conditions(&mut qb, spec.org, spec.filter, Me::Agent(spec.me), spec.my_team, spec.now);
     if let Some(since) = spec.updated_since {
         qb.push(" AND c.updated_at > ").push_bind(to_ms(since));
     }

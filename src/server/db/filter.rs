@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 use sqlx::{QueryBuilder, Sqlite};
 
-use crate::domain::{AgentId, AssigneeFilter, ViewFilter};
+use crate::domain::{AgentId, AssigneeFilter, OrgId, ViewFilter};
 
 use super::to_ms;
 
@@ -17,9 +17,11 @@ pub enum Me<'a> {
 }
 
 /// Pushes ` AND …` conditions for `filter` onto `qb`. The query must already have a
-/// `WHERE c.org_id = …`.
+/// `WHERE c.org_id = …` (or be inside a `CASE WHEN 1 = 1`); `org` scopes the full-text
+/// subquery, which must not refer to the outer row (it would run once per row).
 pub fn push_conditions(
     qb: &mut QueryBuilder<Sqlite>,
+    org: &OrgId,
     filter: &ViewFilter,
     me: Me<'_>,
     my_team: Option<&str>,
@@ -89,7 +91,9 @@ pub fn push_conditions(
     if let Some(q) = filter.q.as_deref().and_then(fts_query) {
         qb.push(" AND c.id IN (SELECT conversation_id FROM search WHERE search MATCH ")
             .push_bind(q)
-            .push(" AND search.org_id = c.org_id)");
+            .push(" AND search.org_id = ")
+            .push_bind(org.as_str().to_owned())
+            .push(")");
     }
 }
 

@@ -237,8 +237,10 @@ pub async fn ingest(w: &mut WriteCtx, org: &OrgId, inbound: Inbound) -> ApiResul
     let name = inbound.name.as_deref().map(sanitize_line).filter(|n| !n.is_empty()).unwrap_or_else(|| handle.clone());
     let contact_id = upsert_contact(w.conn(), org, &handle, &name, &inbound, now).await?;
     let live: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM conversations WHERE org_id = $1 AND contact_id = $2 AND channel = $3 AND status != 'closed' \
-         AND archived = 0 ORDER BY activity_at DESC LIMIT 1",
+        // INDEXED BY: before ANALYZE has run, SQLite prefers the list index for the ORDER
+        // BY and walks the whole org.
+        "SELECT id FROM conversations INDEXED BY conversations_contact WHERE contact_id = $2 AND channel = $3 \
+         AND status != 'closed' AND org_id = $1 AND archived = 0 ORDER BY activity_at DESC LIMIT 1",
     )
     .bind(org.as_str())
     .bind(contact_id.as_str())

@@ -61,6 +61,7 @@ pub async fn sla_get(State(st): State<AppState>, caller: Caller) -> ApiResult<Js
     qb.push_bind(caller.org.as_str());
     crate::server::db::filter::push_conditions(
         &mut qb,
+        &caller.org,
         &filter,
         crate::server::db::filter::Me::Agent(&caller.agent.id),
         None,
