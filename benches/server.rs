@@ -20,7 +20,7 @@ use anyhow::{Context, Result, bail};
 use frontdesk::config::Config;
 use frontdesk::domain::{AgentId, AgentRole, Channel, ContactId, ConversationId, MessageId, OrgId};
 use frontdesk::server::db::Db;
-use frontdesk::server::db::messages::{Inbound, ingest};
+use frontdesk::server::db::ingest::{Inbound, ingest};
 use frontdesk::server::{self, Running, admin};
 use futures::StreamExt;
 use rand::rngs::StdRng;

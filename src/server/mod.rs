@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod hub;
+pub mod intake;
 pub mod routes;
 pub mod scheduler;
 
@@ -34,6 +35,7 @@ pub struct AppState {
     pub db: Db,
     pub hub: Hub,
     pub copilot: Arc<Copilot>,
+    pub intake: intake::Intake,
     pub limiter: Option<Arc<auth::Limiter>>,
     pub body_limit: usize,
     /// Flips to true when the server stops: open event streams end on it.
@@ -92,6 +94,7 @@ pub async fn prepare(cfg: &ServerConfig, database_url: &str) -> Result<AppState,
         db: db.clone(),
         hub: hub.clone(),
         copilot,
+        intake: intake::Intake::start(db.clone()),
         limiter: auth::limiter(cfg.rate_limit_per_second, cfg.rate_limit_burst),
         body_limit: cfg.body_limit_bytes,
     };

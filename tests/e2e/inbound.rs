@@ -366,3 +366,76 @@ async fn unknown_extra_fields_are_ignored() {
     assert_eq!(v["opened"], true);
     assert_eq!(v["message"]["body"], "Hi from the widget");
 }
+
+/// Concurrent requests are written as one batch: messages from one new contact in the
+/// same batch must share one new conversation, and repeats of one provider id store
+/// one message.
+#[tokio::test]
+async fn a_burst_from_one_new_contact_opens_one_conversation_and_dedupes() {
+    let s = TestServer::start().await;
+    let sends = (0..40).map(|i| {
+        let pid = format!("burst-{}", i % 10);
+        let s = &s;
+        async move { s.inbound_on("sms", "+15559990001", &format!("part {}", i % 10), Some(&pid)).await }
+    });
+    let answers = futures::future::join_all(sends).await;
+    let conversations: std::collections::HashSet<&str> =
+        answers.iter().filter_map(|a| a["conversation"]["id"].as_str()).collect();
+    assert_eq!(conversations.len(), 1, "one conversation for one contact on one channel");
+    assert_eq!(answers.iter().filter(|a| a["opened"] == true).count(), 1, "exactly one answer opened it");
+    assert_eq!(answers.iter().filter(|a| a["duplicate"] == false).count(), 10, "ten distinct provider ids");
+    let id = conversations.into_iter().next().expect("id");
+    let (_, c) = s.get(&format!("/v1/conversations/{id}")).await;
+    assert_eq!(c["message_count"], 10, "{c}");
+    let (_, thread) = s.get(&format!("/v1/conversations/{id}/messages?limit=100")).await;
+    assert_eq!(thread["items"].as_array().map(Vec::len), Some(10));
+}
+
+/// The same, without leaving batching to timing: one call with a batch holding a new
+/// contact twice, a repeated provider id, and a message for an existing conversation.
+#[tokio::test]
+async fn one_batch_threads_dedupes_and_answers_in_order() {
+    use frontdesk::domain::{Channel, OrgId};
+    use frontdesk::server::db::ingest::{Inbound, ingest_many};
+    let s = TestServer::start().await;
+    let existing = s.conversation("+15559990100").await;
+    let (_, me) = s.get("/v1/me").await;
+    let org = OrgId(me["org_id"].as_str().expect("org").to_owned());
+    let msg = |handle: &str, body: &str, pid: &str| Inbound {
+        channel: Channel::Sms,
+        handle: handle.to_owned(),
+        name: None,
+        email: None,
+        phone: None,
+        subject: None,
+        body: body.to_owned(),
+        attachments: Vec::new(),
+        provider_message_id: Some(pid.to_owned()),
+        received_at: None,
+        ai_agent: None,
+    };
+    let batch = vec![
+        msg("+15559990101", "first", "p1"),
+        msg("+15559990101", "second", "p2"),
+        msg("+15559990101", "first again", "p1"),
+        msg("+15559990100", "follow-up", "p3"),
+    ];
+    let out = s
+        .running
+        .state
+        .db
+        .write(move |w| Box::pin(async move { ingest_many(w, &org, batch).await }))
+        .await
+        .expect("batch ingested");
+    assert_eq!(out.len(), 4);
+    assert!(out[0].opened && !out[0].duplicate);
+    assert!(!out[1].opened && !out[1].duplicate);
+    assert_eq!(out[0].conversation.id, out[1].conversation.id);
+    assert!(out[2].duplicate, "a repeat inside the batch is a duplicate");
+    assert_eq!(out[2].message.id, out[0].message.id, "and answers with the first message");
+    assert_eq!(out[3].conversation.id.as_str(), existing, "threads into the live conversation");
+    assert_eq!(out[1].conversation.message_count, 2);
+    assert_eq!(out[1].conversation.last_message.as_ref().map(|m| m.preview.as_str()), Some("second"));
+    let (_, c) = s.get(&format!("/v1/conversations/{existing}")).await;
+    assert_eq!(c["message_count"], 2);
+}

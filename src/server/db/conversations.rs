@@ -137,6 +137,15 @@ pub async fn get<'e, E: Executor<'e, Database = Sqlite>>(
     found(row, "conversation").map(Conversation::from)
 }
 
+/// Runs a query built on [`SELECT_CONVERSATION`].
+pub async fn fetch_conversations(
+    mut qb: QueryBuilder<Sqlite>,
+    conn: &mut SqliteConnection,
+) -> ApiResult<Vec<Conversation>> {
+    let rows: Vec<ConversationRow> = qb.build_query_as().fetch_all(conn).await?;
+    Ok(rows.into_iter().map(Conversation::from).collect())
+}
+
 /// How a page is ordered: the inbox order (latest activity first), or the change
 /// feed order a poller walks (`updated_since`, oldest change first).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,15 +6,15 @@ use jiff::{SignedDuration, Timestamp};
 use sqlx::AssertSqlSafe;
 use sqlx::SqliteConnection;
 
-use crate::domain::text::{preview, sanitize, sanitize_line};
+use crate::domain::text::preview;
 use crate::domain::{
-    Agent, Attachment, Author, AuthorKind, CallInfo, Channel, ContactId, Conversation, ConversationId, Delivery,
-    Direction, EventKind, Message, MessageId, MessageKind, OrgId, Status,
+    Agent, Attachment, Author, AuthorKind, CallInfo, ConversationId, Delivery, Direction, EventKind, Message,
+    MessageId, MessageKind, OrgId,
 };
 use crate::server::error::{ApiError, ApiResult};
 
 use super::WriteCtx;
-use super::conversations::{get, message};
+use super::conversations::message;
 use super::to_ms;
 
 /// The longest preview kept on a conversation row.
@@ -181,163 +181,6 @@ pub async fn event_line(
         },
     )
     .await
-}
-
-/// A customer message arriving from a channel.
-#[derive(Clone, Debug)]
-pub struct Inbound {
-    pub channel: Channel,
-    pub handle: String,
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub subject: Option<String>,
-    pub body: String,
-    pub attachments: Vec<Attachment>,
-    pub provider_message_id: Option<String>,
-    pub received_at: Option<Timestamp>,
-    /// An AI agent leads the conversation this opens (AI-agent channels).
-    pub ai_agent: Option<String>,
-}
-
-/// What ingesting did.
-pub struct Ingested {
-    pub message: Message,
-    pub conversation: Conversation,
-    /// A new conversation was opened for it.
-    pub opened: bool,
-    /// The provider message id was seen before: nothing was written.
-    pub duplicate: bool,
-}
-
-/// Ingests a customer message: dedupes by provider message id, threads it into the
-/// contact's live conversation on that channel or opens one. Text is sanitised here,
-/// where it enters.
-pub async fn ingest(w: &mut WriteCtx, org: &OrgId, inbound: Inbound) -> ApiResult<Ingested> {
-    let handle = sanitize_line(&inbound.handle);
-    if handle.is_empty() {
-        return Err(ApiError::invalid("contact.handle", "contact.handle must not be empty"));
-    }
-    if let Some(pid) = inbound.provider_message_id.as_deref() {
-        let seen: Option<(String, String)> =
-            sqlx::query_as("SELECT id, conversation_id FROM messages WHERE org_id = $1 AND provider_message_id = $2")
-                .bind(org.as_str())
-                .bind(pid)
-                .fetch_optional(w.conn())
-                .await?;
-        if let Some((mid, cid)) = seen {
-            let message = message(w.conn(), org, &MessageId(mid)).await?;
-            let conversation = get(w.conn(), org, &ConversationId(cid)).await?;
-            return Ok(Ingested { message, conversation, opened: false, duplicate: true });
-        }
-    }
-    let now = Timestamp::now();
-    // A claimed receive time in the future (a skewed clock) would pin the row to the top.
-    let at = inbound.received_at.map_or(now, |t| t.min(now));
-    let name = inbound.name.as_deref().map(sanitize_line).filter(|n| !n.is_empty()).unwrap_or_else(|| handle.clone());
-    let contact_id = upsert_contact(w.conn(), org, &handle, &name, &inbound, now).await?;
-    let live: Option<String> = sqlx::query_scalar(
-        // INDEXED BY: before ANALYZE has run, SQLite prefers the list index for the ORDER
-        // BY and walks the whole org.
-        "SELECT id FROM conversations INDEXED BY conversations_contact WHERE contact_id = $2 AND channel = $3 \
-         AND status != 'closed' AND org_id = $1 AND archived = 0 ORDER BY activity_at DESC LIMIT 1",
-    )
-    .bind(org.as_str())
-    .bind(contact_id.as_str())
-    .bind(inbound.channel.as_str())
-    .fetch_optional(w.conn())
-    .await?;
-    let (conversation_id, opened) = if let Some(id) = live {
-        (ConversationId(id), false)
-    } else {
-        let id = ConversationId::generate();
-        let subject = inbound.subject.as_deref().map(sanitize_line).filter(|s| !s.is_empty());
-        let ai_agent = inbound.ai_agent.as_deref().map(sanitize_line).filter(|s| !s.is_empty());
-        let ai_state = if ai_agent.is_some() { "ai_led" } else { "human" };
-        sqlx::query(
-            "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, ai_state, ai_agent, \
-             activity_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'open', $7, $8, $6, $6, $6)",
-        )
-        .bind(id.as_str())
-        .bind(org.as_str())
-        .bind(contact_id.as_str())
-        .bind(inbound.channel.as_str())
-        .bind(subject)
-        .bind(to_ms(at))
-        .bind(ai_state)
-        .bind(ai_agent)
-        .execute(w.conn())
-        .await?;
-        (id, true)
-    };
-    let was_snoozed = !opened && get(w.conn(), org, &conversation_id).await?.status == Status::Snoozed;
-    let message = insert(
-        w,
-        org,
-        NewMessage {
-            conversation_id: conversation_id.clone(),
-            direction: Direction::Inbound,
-            author: Author { kind: AuthorKind::Contact, id: Some(contact_id.0.clone()), name },
-            kind: MessageKind::Reply,
-            body: sanitize(&inbound.body),
-            attachments: inbound.attachments.iter().map(sanitize_attachment).collect(),
-            call: None,
-            at,
-            provider_message_id: inbound.provider_message_id,
-        },
-    )
-    .await?;
-    if was_snoozed {
-        event_line(w, org, &conversation_id, None, "Woken from snooze by a new message".to_owned()).await?;
-    }
-    let conversation = get(w.conn(), org, &conversation_id).await?;
-    w.emit(org, EventKind::ConversationUpdated(Box::new(conversation.clone()))).await?;
-    w.reschedule();
-    Ok(Ingested { message, conversation, opened, duplicate: false })
-}
-
-fn sanitize_attachment(a: &Attachment) -> Attachment {
-    Attachment {
-        name: sanitize_line(&a.name),
-        content_type: sanitize_line(&a.content_type),
-        size: a.size,
-        url: a.url.as_deref().map(sanitize_line),
-    }
-}
-
-async fn upsert_contact(
-    conn: &mut SqliteConnection,
-    org: &OrgId,
-    handle: &str,
-    name: &str,
-    inbound: &Inbound,
-    now: Timestamp,
-) -> ApiResult<ContactId> {
-    let existing: Option<String> = sqlx::query_scalar("SELECT id FROM contacts WHERE org_id = $1 AND handle = $2")
-        .bind(org.as_str())
-        .bind(handle)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if let Some(id) = existing {
-        return Ok(ContactId(id));
-    }
-    let id = ContactId::generate();
-    let email = inbound.email.as_deref().map(sanitize_line).or_else(|| handle.contains('@').then(|| handle.to_owned()));
-    let phone =
-        inbound.phone.as_deref().map(sanitize_line).or_else(|| handle.starts_with('+').then(|| handle.to_owned()));
-    sqlx::query(
-        "INSERT INTO contacts (id, org_id, name, handle, email, phone, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(id.as_str())
-    .bind(org.as_str())
-    .bind(name)
-    .bind(handle)
-    .bind(email)
-    .bind(phone)
-    .bind(to_ms(now))
-    .execute(&mut *conn)
-    .await?;
-    Ok(id)
 }
 
 /// How long ago, for event lines' wording.

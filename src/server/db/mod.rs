@@ -11,6 +11,7 @@ pub mod conversations;
 pub mod events;
 pub mod filter;
 pub mod idempotency;
+pub mod ingest;
 pub mod messages;
 pub mod migrate;
 pub mod mutations;

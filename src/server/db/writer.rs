@@ -44,27 +44,43 @@ impl WriteCtx {
 
     /// Records an event in the durable log; it is published after commit.
     pub async fn emit(&mut self, org: &OrgId, kind: EventKind) -> ApiResult<i64> {
+        let first = self.next_event_id;
+        self.emit_many(org, vec![kind]).await?;
+        Ok(first)
+    }
+
+    /// Records several events in one statement (a batch of inbound messages emits
+    /// hundreds); they are published after commit, in this order.
+    pub async fn emit_many(&mut self, org: &OrgId, kinds: Vec<EventKind>) -> ApiResult<()> {
+        if kinds.is_empty() {
+            return Ok(());
+        }
         let at = Timestamp::now();
-        let conversation_id = kind.conversation_id().map(|c| c.0.clone());
-        let name = kind.name();
-        let id = self.next_event_id;
-        self.next_event_id += 1;
-        let event = Event { id: Some(id), at, kind };
-        let payload = serde_json::to_string(&event)?;
-        sqlx::query(
-            "INSERT INTO events (id, org_id, kind, conversation_id, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(id)
-        .bind(org.as_str())
-        .bind(name)
-        .bind(conversation_id)
-        .bind(&payload)
-        .bind(at.as_millisecond())
-        .execute(&mut self.conn)
-        .await?;
-        self.events.push(Published::stored(org.clone(), id, name, payload));
+        let mut rows = Vec::with_capacity(kinds.len());
+        for kind in kinds {
+            let id = self.next_event_id;
+            self.next_event_id += 1;
+            let name = kind.name();
+            let conversation_id = kind.conversation_id().map(|c| c.0.clone());
+            let payload = serde_json::to_string(&Event { id: Some(id), at, kind })?;
+            rows.push((id, name, conversation_id, payload));
+        }
+        let mut qb =
+            sqlx::QueryBuilder::new("INSERT INTO events (id, org_id, kind, conversation_id, payload, created_at) ");
+        qb.push_values(&rows, |mut b, (id, name, conversation_id, payload)| {
+            b.push_bind(*id)
+                .push_bind(org.as_str().to_owned())
+                .push_bind(*name)
+                .push_bind(conversation_id.clone())
+                .push_bind(payload.clone())
+                .push_bind(at.as_millisecond());
+        });
+        qb.build().execute(&mut self.conn).await?;
+        for (id, name, _, payload) in rows {
+            self.events.push(Published::stored(org.clone(), id, name, payload));
+        }
         self.touched.insert(org.clone());
-        Ok(id)
+        Ok(())
     }
 
     /// Opens a nested savepoint for one item of a bulk job; pass the mark it returns

@@ -11,7 +11,8 @@ use rand::{Rng, SeedableRng};
 use crate::domain::{AiState, Author, AuthorKind, Conversation, Direction, EventKind, MessageKind, OrgId};
 use crate::server::AppState;
 use crate::server::copilot::{ContextMessage, SuggestContext};
-use crate::server::db::messages::{Inbound, NewMessage, ingest, insert};
+use crate::server::db::ingest::Inbound;
+use crate::server::db::messages::{NewMessage, insert};
 use crate::server::db::mutations::{self, Change};
 use crate::server::db::suggestions::{self, NewSuggestion};
 use crate::server::db::{conversations, orgs};
@@ -42,8 +43,7 @@ pub async fn run(state: AppState, org: OrgId, mut sim: Simulator, period: Durati
             received_at: None,
             ai_agent: None,
         };
-        let org2 = org.clone();
-        let done = match state.db.write(move |w| Box::pin(async move { ingest(w, &org2, inbound).await })).await {
+        let done = match state.intake.ingest(org.clone(), inbound).await {
             Ok(done) => done,
             Err(err) => {
                 tracing::warn!(error = %err, "simulator: inbound failed");

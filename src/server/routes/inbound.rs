@@ -10,8 +10,8 @@ use utoipa::ToSchema;
 use crate::domain::{Attachment, Channel, Conversation, Message};
 use crate::server::AppState;
 use crate::server::auth::Caller;
-use crate::server::db::messages::{Inbound, ingest as ingest_message};
-use crate::server::error::{ApiError, ApiResult, ErrorEnvelope};
+use crate::server::db::ingest::Inbound;
+use crate::server::error::{ApiResult, ErrorEnvelope};
 use crate::server::extract::JsonBody;
 
 #[derive(Deserialize, ToSchema)]
@@ -66,12 +66,6 @@ pub async fn ingest(
     caller: Caller,
     JsonBody(b): JsonBody<InboundBody>,
 ) -> ApiResult<(StatusCode, Json<Ingested>)> {
-    if b.body.trim().is_empty() && b.attachments.is_empty() {
-        return Err(ApiError::invalid("body", "body must not be empty"));
-    }
-    if b.provider_message_id.as_ref().is_some_and(|id| id.is_empty() || id.len() > 255) {
-        return Err(ApiError::invalid("provider_message_id", "provider_message_id must be 1 to 255 characters"));
-    }
     let inbound = Inbound {
         channel: b.channel,
         handle: b.contact.handle,
@@ -85,8 +79,7 @@ pub async fn ingest(
         received_at: b.received_at,
         ai_agent: b.ai_agent,
     };
-    let org = caller.org;
-    let done = st.db.write(move |w| Box::pin(async move { ingest_message(w, &org, inbound).await })).await?;
+    let done = st.intake.ingest(caller.org, inbound).await?;
     let status = if done.duplicate { StatusCode::OK } else { StatusCode::CREATED };
     Ok((
         status,
