@@ -379,15 +379,17 @@ async fn ingest_http(env: &Env) -> Result<Row> {
 /// What each writer job does in a storage-path run.
 #[derive(Clone, Copy)]
 enum Load {
-    /// `messages::ingest` of one customer message.
+    /// `db::ingest::ingest` of one customer message, one writer job each.
     Ingest,
+    /// `AppState::intake`: what `POST /v1/inbound` calls; concurrent messages share a job.
+    Intake,
     /// Nothing: the writer's own cost per job (savepoint, answer, batch commit).
     Empty,
     /// This many `SELECT 1`s: the cost of one statement round trip on the writer.
     Selects(usize),
 }
 
-/// `tasks` tasks submitting `load` jobs to `Db::write` back to back, for `time` or
+/// `tasks` tasks submitting `load` jobs back to back, for `time` or
 /// `INGEST_MAX` jobs in all. Returns per-job latencies, failures and the elapsed time.
 async fn write_load(
     env: &Env,
@@ -401,8 +403,9 @@ async fn write_load(
     let deadline = start + time;
     let mut handles = Vec::new();
     for t in 0..tasks {
-        let (db, org, next) = (env.running.state.db.clone(), env.org.clone(), next.clone());
+        let (state, org, next) = (env.running.state.clone(), env.org.clone(), next.clone());
         handles.push(tokio::spawn(async move {
+            let db = &state.db;
             let mut rng = StdRng::seed_from_u64(2_000 + t as u64);
             let (mut lat, mut errors) = (Vec::new(), 0);
             loop {
@@ -418,6 +421,10 @@ async fn write_load(
                             .write(move |w| Box::pin(async move { ingest(w, &org, m).await.map(|i| i.duplicate) }))
                             .await;
                         matches!(done, Ok(false))
+                    }
+                    Load::Intake => {
+                        let done = state.intake.ingest(org.clone(), inbound(run, n, &mut rng)).await;
+                        matches!(done, Ok(ref i) if !i.duplicate)
                     }
                     Load::Empty => db.write(|_| Box::pin(async { Ok(()) })).await.is_ok(),
                     Load::Selects(k) => db
@@ -472,6 +479,11 @@ async fn ingest_storage(env: &Env, rows: &mut Vec<Row>) -> Result<()> {
     report(
         rows,
         storage_row(env, name, "store", Load::Ingest, STORAGE_TASKS, INGEST_TIME, Target::Rate(INGEST_TARGET)).await?,
+    );
+    let name = format!("ingest via AppState::intake ({STORAGE_TASKS} tasks)");
+    report(
+        rows,
+        storage_row(env, name, "intake", Load::Intake, STORAGE_TASKS, INGEST_TIME, Target::Rate(INGEST_TARGET)).await?,
     );
     let name = "  diag: ingest, 1 task (a commit per message)".to_owned();
     report(rows, storage_row(env, name, "seq", Load::Ingest, 1, DIAG_TIME, Target::None).await?);
@@ -1029,6 +1041,14 @@ async fn sse_fanout(env: &Env, rows: &mut Vec<Row>) -> Result<()> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    // RUST_LOG (e.g. `sqlx::query=debug`, which logs every statement with its time) to
+    // see where the time goes; silent by default.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let began = Instant::now();
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     println!("frontdesk server benchmarks: {cores} cores available; client and server share this process.");

@@ -476,7 +476,8 @@ async fn read_conversations(
         return Ok(HashMap::new());
     }
     let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(SELECT_CONVERSATION);
-    qb.push(" WHERE c.org_id = ").push_bind(org.as_str().to_owned()).push(" AND c.id IN (");
+    // `+c.org_id`: without it SQLite may walk an org index instead of the id lookups.
+    qb.push(" WHERE +c.org_id = ").push_bind(org.as_str().to_owned()).push(" AND c.id IN (");
     let mut sep = qb.separated(", ");
     for id in ids {
         sep.push_bind(id.0.clone());
