@@ -14,10 +14,12 @@ use super::error::{ApiError, ApiResult};
 /// Most messages in one batch: bounds one transaction's size and latency.
 const MAX_BATCH: usize = 512;
 
+type Reply = oneshot::Sender<ApiResult<Ingested>>;
+
 struct Request {
     org: OrgId,
     inbound: Inbound,
-    reply: oneshot::Sender<ApiResult<Ingested>>,
+    reply: Reply,
 }
 
 #[derive(Clone)]
@@ -49,18 +51,17 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Request>) {
     let mut batch: Vec<Request> = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
         // Group by org, keeping arrival order within each.
-        let mut groups: Vec<(OrgId, Vec<Inbound>, Vec<oneshot::Sender<ApiResult<Ingested>>>)> = Vec::new();
+        let mut work: Vec<(OrgId, Vec<Inbound>)> = Vec::new();
+        let mut waiting: Vec<Vec<Reply>> = Vec::new();
         for r in batch.drain(..) {
-            match groups.iter_mut().find(|(org, _, _)| *org == r.org) {
-                Some((_, inbound, replies)) => {
-                    inbound.push(r.inbound);
-                    replies.push(r.reply);
-                }
-                None => groups.push((r.org, vec![r.inbound], vec![r.reply])),
+            if let Some(n) = work.iter().position(|(org, _)| *org == r.org) {
+                work[n].1.push(r.inbound);
+                waiting[n].push(r.reply);
+            } else {
+                work.push((r.org, vec![r.inbound]));
+                waiting.push(vec![r.reply]);
             }
         }
-        let (work, waiting): (Vec<(OrgId, Vec<Inbound>)>, Vec<Vec<oneshot::Sender<ApiResult<Ingested>>>>) =
-            groups.into_iter().map(|(org, inbound, replies)| ((org, inbound), replies)).unzip();
         let result = db
             .write(move |w| {
                 Box::pin(async move {

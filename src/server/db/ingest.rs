@@ -295,6 +295,16 @@ async fn upsert_contacts(
     Ok(q.fetch_all(w.conn()).await?.into_iter().map(|(h, id)| (h, ContactId(id))).collect())
 }
 
+/// A conversation the batch opens.
+struct Opening {
+    id: ConversationId,
+    contact: ContactId,
+    channel: Channel,
+    subject: Option<String>,
+    ai_agent: Option<String>,
+    at: i64,
+}
+
 /// Finds each new message's live conversation or opens one; returns the snoozed
 /// conversations this batch wakes.
 async fn thread_or_open(
@@ -324,7 +334,7 @@ async fn thread_or_open(
         live.entry((contact, channel)).or_insert((ConversationId(id), status == Status::Snoozed.as_str()));
     }
     let mut woken = Vec::new();
-    let mut opening: Vec<(ConversationId, &str, Channel, Option<String>, Option<String>, i64)> = Vec::new();
+    let mut opening: Vec<Opening> = Vec::new();
     for item in items.iter_mut().filter(|i| i.is_new()) {
         let contact = contacts.get(&item.handle).ok_or_else(|| ApiError::internal("contact missing after upsert"))?;
         let key = (contact.0.clone(), item.channel.as_str().to_owned());
@@ -337,14 +347,14 @@ async fn thread_or_open(
         }
         let id = ConversationId::generate();
         live.insert(key, (id.clone(), false));
-        opening.push((
-            id.clone(),
-            contact.as_str(),
-            item.channel,
-            item.subject.clone(),
-            item.ai_agent.clone(),
-            to_ms(item.at),
-        ));
+        opening.push(Opening {
+            id: id.clone(),
+            contact: contact.clone(),
+            channel: item.channel,
+            subject: item.subject.clone(),
+            ai_agent: item.ai_agent.clone(),
+            at: to_ms(item.at),
+        });
         item.conversation = Some(id);
         item.opened = true;
     }
@@ -353,18 +363,18 @@ async fn thread_or_open(
             "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, ai_state, ai_agent, \
              activity_at, created_at, updated_at) ",
         );
-        qb.push_values(&opening, |mut b, (id, contact, channel, subject, ai_agent, at)| {
-            b.push_bind(id.0.clone())
+        qb.push_values(&opening, |mut b, o| {
+            b.push_bind(o.id.0.clone())
                 .push_bind(org.as_str().to_owned())
-                .push_bind((*contact).to_owned())
-                .push_bind(channel.as_str())
-                .push_bind(subject.clone())
+                .push_bind(o.contact.0.clone())
+                .push_bind(o.channel.as_str())
+                .push_bind(o.subject.clone())
                 .push_bind("open")
-                .push_bind(if ai_agent.is_some() { "ai_led" } else { "human" })
-                .push_bind(ai_agent.clone())
-                .push_bind(*at)
-                .push_bind(*at)
-                .push_bind(*at);
+                .push_bind(if o.ai_agent.is_some() { "ai_led" } else { "human" })
+                .push_bind(o.ai_agent.clone())
+                .push_bind(o.at)
+                .push_bind(o.at)
+                .push_bind(o.at);
         });
         qb.build().execute(w.conn()).await?;
     }
