@@ -15,17 +15,32 @@ use crate::domain::{
 use crate::server::error::{ApiError, ApiResult};
 
 use super::codec::{json_or_default, opt_from_ms};
-use super::filter::{Me, push_conditions};
+use super::filter::{Me, fts_query, push_conditions};
 use super::{found, from_ms, to_ms};
 
-pub const SELECT_CONVERSATION: &str = "SELECT c.id, c.channel, c.subject, c.status, c.snoozed_until, c.team, c.tags, \
-    c.starred, c.unread, c.archived, c.priority, c.last_preview, c.last_direction, c.last_message_at, \
-    c.waiting_since, c.sla_due_at, c.ai_state, c.ai_agent, c.pending_suggestion, c.message_count, \
-    c.activity_at, c.created_at, c.updated_at, \
-    ct.id AS contact_id, ct.name AS contact_name, ct.handle AS contact_handle, ct.email AS contact_email, \
-    ct.phone AS contact_phone, ct.company AS contact_company, \
-    a.id AS agent_id, a.name AS agent_name, a.email AS agent_email, a.role AS agent_role, a.team AS agent_team \
-    FROM conversations c JOIN contacts ct ON ct.id = c.contact_id LEFT JOIN agents a ON a.id = c.assignee_id";
+/// The columns every conversation query reads (a macro so `concat!` can share it).
+macro_rules! conversation_columns {
+    () => {
+        "SELECT c.id, c.channel, c.subject, c.status, c.snoozed_until, c.team, c.tags, \
+         c.starred, c.unread, c.archived, c.priority, c.last_preview, c.last_direction, c.last_message_at, \
+         c.waiting_since, c.sla_due_at, c.ai_state, c.ai_agent, c.pending_suggestion, c.message_count, \
+         c.activity_at, c.created_at, c.updated_at, \
+         ct.id AS contact_id, ct.name AS contact_name, ct.handle AS contact_handle, ct.email AS contact_email, \
+         ct.phone AS contact_phone, ct.company AS contact_company, \
+         a.id AS agent_id, a.name AS agent_name, a.email AS agent_email, a.role AS agent_role, a.team AS agent_team "
+    };
+}
+
+pub const SELECT_CONVERSATION: &str = concat!(
+    conversation_columns!(),
+    "FROM conversations c JOIN contacts ct ON ct.id = c.contact_id LEFT JOIN agents a ON a.id = c.assignee_id"
+);
+
+/// The same columns, driven by full-text hits: a `CROSS JOIN` makes the planner start
+/// from the (usually few) matching conversations instead of walking the whole list
+/// index and testing each row. Binds: the FTS query, then the org.
+const SELECT_CONVERSATION_HITS: &str =
+    concat!(conversation_columns!(), "FROM (SELECT DISTINCT conversation_id AS hit FROM search WHERE search MATCH ");
 
 #[derive(FromRow)]
 struct ConversationRow {
@@ -193,9 +208,24 @@ pub async fn list(conn: &mut SqliteConnection, spec: &ListSpec<'_>) -> ApiResult
     if cursor.as_ref().is_some_and(|c| c.o != order) {
         return Err(ApiError::bad_request("INVALID_CURSOR", "the cursor belongs to a different kind of listing"));
     }
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(SELECT_CONVERSATION);
+    let fts = spec.filter.q.as_deref().and_then(fts_query);
+    let mut qb: QueryBuilder<Sqlite>;
+    let rest: ViewFilter;
+    let filter = if let Some(q) = fts {
+        qb = QueryBuilder::new(SELECT_CONVERSATION_HITS);
+        qb.push_bind(q).push(" AND search.org_id = ").push_bind(spec.org.as_str()).push(
+            ") AS s CROSS JOIN conversations c ON c.id = s.hit JOIN contacts ct ON ct.id = c.contact_id \
+                 LEFT JOIN agents a ON a.id = c.assignee_id",
+        );
+        // The hits are the text condition: the rest of the filter applies as usual.
+        rest = ViewFilter { q: None, ..spec.filter.clone() };
+        &rest
+    } else {
+        qb = QueryBuilder::new(SELECT_CONVERSATION);
+        spec.filter
+    };
     qb.push(" WHERE c.org_id = ").push_bind(spec.org.as_str());
-    push_conditions(&mut qb, spec.org, spec.filter, Me::Agent(spec.me), spec.my_team, spec.now);
+    push_conditions(&mut qb, spec.org, filter, Me::Agent(spec.me), spec.my_team, spec.now);
     if let Some(since) = spec.updated_since {
         qb.push(" AND c.updated_at > ").push_bind(to_ms(since));
     }
