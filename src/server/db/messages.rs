@@ -1,6 +1,7 @@
-//! Writing messages: customer messages coming in (with dedupe and threading), agent
-//! replies and notes going out, and the quiet event lines actions leave in a thread.
-//! Each keeps the conversation's summary (preview, unread, SLA clock) in step.
+//! Writing what we put in a thread: agents' replies and notes, AI agents' answers, and
+//! the quiet event lines actions leave. Each keeps the conversation's summary
+//! (preview, SLA clock, unread) in step. Customer messages come in through `ingest`,
+//! which does the same for a whole batch at once.
 
 use jiff::{SignedDuration, Timestamp};
 use sqlx::AssertSqlSafe;
@@ -8,8 +9,8 @@ use sqlx::SqliteConnection;
 
 use crate::domain::text::preview;
 use crate::domain::{
-    Agent, Attachment, Author, AuthorKind, CallInfo, ConversationId, Delivery, Direction, EventKind, Message,
-    MessageId, MessageKind, OrgId,
+    Agent, Attachment, Author, AuthorKind, CallInfo, ConversationId, Delivery, EventKind, Message, MessageId,
+    MessageKind, OrgId,
 };
 use crate::server::error::{ApiError, ApiResult};
 
@@ -23,7 +24,6 @@ const PREVIEW_CHARS: usize = 140;
 /// A message about to be written.
 pub struct NewMessage {
     pub conversation_id: ConversationId,
-    pub direction: Direction,
     pub author: Author,
     pub kind: MessageKind,
     pub body: String,
@@ -39,15 +39,8 @@ pub async fn insert(w: &mut WriteCtx, org: &OrgId, m: NewMessage) -> ApiResult<M
     let id = MessageId::generate();
     let attachments = serde_json::to_string(&m.attachments)?;
     let call = m.call.as_ref().map(serde_json::to_string).transpose()?;
-    let direction = match m.direction {
-        Direction::Inbound => "inbound",
-        Direction::Outbound => "outbound",
-    };
-    let delivery = if m.direction == Direction::Outbound && m.kind == MessageKind::Reply {
-        Delivery::Sent
-    } else {
-        Delivery::Delivered
-    };
+
+    let delivery = if m.kind == MessageKind::Reply { Delivery::Sent } else { Delivery::Delivered };
     sqlx::query(
         "INSERT INTO messages (id, org_id, conversation_id, direction, author_kind, author_id, author_name, kind, body, \
          attachments, call, delivery, provider_message_id, created_at) \
@@ -56,7 +49,7 @@ pub async fn insert(w: &mut WriteCtx, org: &OrgId, m: NewMessage) -> ApiResult<M
     .bind(id.as_str())
     .bind(org.as_str())
     .bind(m.conversation_id.as_str())
-    .bind(direction)
+    .bind("outbound")
     .bind(m.author.kind.as_str())
     .bind(m.author.id.as_deref())
     .bind(&m.author.name)
@@ -107,7 +100,6 @@ async fn summarise(conn: &mut SqliteConnection, org: &OrgId, m: &NewMessage) -> 
     } else {
         &m.body
     };
-    let direction = if m.direction == Direction::Inbound { "inbound" } else { "outbound" };
     sqlx::query(
         "UPDATE conversations SET activity_at = max(activity_at, $1), updated_at = $1, \
          message_count = message_count + 1, last_preview = $4, last_direction = $5, last_message_at = $1 \
@@ -117,28 +109,12 @@ async fn summarise(conn: &mut SqliteConnection, org: &OrgId, m: &NewMessage) -> 
     .bind(org)
     .bind(id)
     .bind(preview(text, PREVIEW_CHARS))
-    .bind(direction)
+    .bind("outbound")
     .execute(&mut *conn)
     .await?;
-    match (m.direction, m.author.kind) {
-        // A customer message starts the first-response clock if it is not running,
-        // and wakes a snoozed or pending conversation.
-        (Direction::Inbound, _) => {
-            sqlx::query(
-                "UPDATE conversations SET unread = 1, waiting_since = coalesce(waiting_since, $1), \
-                 sla_due_at = coalesce(sla_due_at, coalesce(waiting_since, $1) \
-                   + (SELECT first_response_secs * 1000 FROM orgs WHERE id = $2)), \
-                 status = CASE WHEN status IN ('snoozed', 'pending') THEN 'open' ELSE status END, \
-                 snoozed_until = NULL WHERE org_id = $2 AND id = $3",
-            )
-            .bind(at)
-            .bind(org)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-        }
+    match m.author.kind {
         // An answer from us stops the clock; an agent answering has read the thread.
-        (Direction::Outbound, AuthorKind::Agent | AuthorKind::Ai) => {
+        AuthorKind::Agent | AuthorKind::Ai => {
             let read = if m.author.kind == AuthorKind::Agent { ", unread = 0" } else { "" };
             sqlx::query(AssertSqlSafe(format!(
                 "UPDATE conversations SET waiting_since = NULL, sla_due_at = NULL{read} WHERE org_id = $1 AND id = $2"
@@ -170,7 +146,6 @@ pub async fn event_line(
         org,
         NewMessage {
             conversation_id: conversation.clone(),
-            direction: Direction::Outbound,
             author,
             kind: MessageKind::Event,
             body: text,

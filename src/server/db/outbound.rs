@@ -6,8 +6,8 @@ use jiff::Timestamp;
 
 use crate::domain::text::sanitize;
 use crate::domain::{
-    Agent, Attachment, Author, AuthorKind, ConversationId, Direction, EventKind, Message, MessageKind, OrgId,
-    SuggestionId, SuggestionStatus,
+    Agent, Attachment, Author, AuthorKind, ConversationId, EventKind, Message, MessageKind, OrgId, SuggestionId,
+    SuggestionStatus,
 };
 use crate::server::error::{ApiError, ApiResult};
 
@@ -56,7 +56,6 @@ pub async fn send(
         org,
         NewMessage {
             conversation_id: conversation.clone(),
-            direction: Direction::Outbound,
             author: Author { kind: AuthorKind::Agent, id: Some(agent.id.0.clone()), name: agent.name.clone() },
             kind: out.kind,
             body,

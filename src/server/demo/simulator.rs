@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use crate::domain::{AiState, Author, AuthorKind, Conversation, Direction, EventKind, MessageKind, OrgId};
+use crate::domain::{AiState, Author, AuthorKind, Conversation, EventKind, MessageKind, OrgId};
 use crate::server::AppState;
 use crate::server::copilot::{ContextMessage, SuggestContext};
 use crate::server::db::ingest::Inbound;
@@ -113,7 +113,6 @@ async fn ai_reply(state: &AppState, org: &OrgId, c: &Conversation) -> ApiResult<
             Box::pin(async move {
                 let message = NewMessage {
                     conversation_id: id.clone(),
-                    direction: Direction::Outbound,
                     author: Author { kind: AuthorKind::Ai, id: None, name },
                     kind: MessageKind::Reply,
                     body: draft.body,
