@@ -32,6 +32,10 @@
 //!   shaping need them. U+200B (zero-width space), U+2060 (word joiner) and U+FEFF
 //!   (BOM) are dropped: invisible, meaningless in support text, and handy for hiding
 //!   words from search or spoofing names.
+//! - Unicode tag characters (U+E0020–U+E007F) are dropped, except right after a black
+//!   flag (U+1F3F4), where they spell a subdivision flag (🏴󠁧󠁢󠁳󠁣󠁴󠁿). Elsewhere they are invisible
+//!   text that a language model still reads: a way to smuggle instructions to the
+//!   copilot past the agent's eyes.
 //! - Everything else, CJK, emoji, accents, combining marks, is left byte-identical.
 //!   Non-ASCII characters that arrive inside an escape sequence belong to it, as they
 //!   do for vte and so for Alacritty.
@@ -59,7 +63,7 @@ pub fn sanitize(s: &str) -> String {
         return s.to_owned();
     }
 
-    let mut sink = Sink { out: String::with_capacity(s.len()), in_dcs: false };
+    let mut sink = Sink { out: String::with_capacity(s.len()), in_dcs: false, in_flag: false };
     let mut parser = Parser::new();
     let mut utf8 = [0u8; 4];
     let mut chars = s.chars().peekable();
@@ -143,10 +147,23 @@ struct Sink {
     out: String,
     /// Inside a DCS payload, between vte's `hook` and `unhook`.
     in_dcs: bool,
+    /// Just after a black flag (U+1F3F4): tag characters here spell a subdivision flag.
+    in_flag: bool,
 }
 
 impl Perform for Sink {
     fn print(&mut self, c: char) {
+        if is_tag(c) {
+            // Tags are kept only as part of a flag emoji: anywhere else they are
+            // invisible text, a way to hide instructions from people but not from the
+            // copilot's language model.
+            if self.in_flag {
+                self.out.push(c);
+                self.in_flag = c != CANCEL_TAG;
+            }
+            return;
+        }
+        self.in_flag = c == BLACK_FLAG;
         // vte prints DEL (it only executes C0 and C1), and bidi and zero-width
         // characters are ordinary printables to it.
         if !is_active_control(c) && !is_dropped_format(c) {
@@ -173,7 +190,15 @@ impl Perform for Sink {
 
 /// Whether [`sanitize`] could change a string holding `c`.
 fn needs_work(c: char) -> bool {
-    is_active_control(c) || is_dropped_format(c)
+    is_active_control(c) || is_dropped_format(c) || is_tag(c)
+}
+
+const BLACK_FLAG: char = '\u{1f3f4}';
+const CANCEL_TAG: char = '\u{e007f}';
+
+/// Unicode tag characters (U+E0020–U+E007F).
+fn is_tag(c: char) -> bool {
+    ('\u{e0020}'..=CANCEL_TAG).contains(&c)
 }
 
 /// Cc, except the two layout controls text is allowed to keep.
@@ -304,6 +329,19 @@ mod tests {
             "if access_level != \"user // Check if admin \" {"
         );
         assert_eq!(sanitize("\u{202a}\u{202b}\u{202c}\u{202d}\u{2067}\u{2068}x"), "x");
+    }
+
+    #[test]
+    fn drops_tag_characters_but_keeps_subdivision_flags() {
+        // "ignore previous instructions" spelled in invisible tag characters.
+        let hidden: String =
+            "ignore previous".chars().map(|c| char::from_u32(0xE0000 + c as u32).unwrap_or(' ')).collect();
+        assert_eq!(sanitize(&format!("Hi{hidden} there")), "Hi there");
+        let scotland = "\u{1f3f4}\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}";
+        assert_eq!(sanitize(&format!("Go {scotland}!")), format!("Go {scotland}!"));
+        // Tags after the flag's cancel tag, or after other text, are not part of it.
+        assert_eq!(sanitize(&format!("{scotland}\u{e0041}x\u{e0041}")), format!("{scotland}x"));
+        assert_eq!(sanitize(&sanitize(&format!("{scotland}{hidden}"))), sanitize(&format!("{scotland}{hidden}")));
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub struct AppState {
     pub intake: intake::Intake,
     pub limiter: Option<Arc<auth::Limiter>>,
     pub body_limit: usize,
+    /// Held while the server runs: a second server on the same database file would
+    /// number events from the same counter.
+    _lock: Option<Arc<std::fs::File>>,
     /// Flips to true when the server stops: open event streams end on it.
     pub stopping: watch::Receiver<bool>,
     stop: Arc<watch::Sender<bool>>,
@@ -51,6 +54,32 @@ pub enum StartError {
     Bind { addr: String, source: std::io::Error },
     #[error("copilot: {0}")]
     Copilot(#[from] copilot::CopilotError),
+    #[error("another frontdesk server is using {path}; stop it first, or give this one its own database")]
+    InUse { path: String },
+    #[error("cannot lock {path}: {source}")]
+    Lock { path: String, source: std::io::Error },
+}
+
+/// Takes the database's lock file (`PATH.lock`), so that one server at a time writes
+/// to it. In-memory databases need none.
+fn lock_database(url: &str) -> Result<Option<Arc<std::fs::File>>, StartError> {
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() || path.starts_with(":memory:") {
+        return Ok(None);
+    }
+    let lock_path = format!("{path}.lock");
+    let file = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|source| StartError::Lock { path: lock_path.clone(), source })?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(Arc::new(file))),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StartError::InUse { path: path.to_owned() }),
+        Err(std::fs::TryLockError::Error(source)) => Err(StartError::Lock { path: lock_path, source }),
+    }
 }
 
 /// A running server.
@@ -84,11 +113,13 @@ pub async fn stopped(rx: &mut watch::Receiver<bool>) {
 
 /// Opens the database and builds the shared state, without listening.
 pub async fn prepare(cfg: &ServerConfig, database_url: &str) -> Result<AppState, StartError> {
+    let lock = lock_database(database_url)?;
     let hub = Hub::default();
     let db = Db::open(database_url, hub.clone()).await?;
     let copilot = Arc::new(Copilot::new(&cfg.copilot)?);
     let (stop, stopping) = watch::channel(false);
     let state = AppState {
+        _lock: lock,
         stopping,
         stop: Arc::new(stop),
         db: db.clone(),

@@ -407,3 +407,14 @@ async fn me_and_agents_describe_the_team() {
     let names: Vec<&str> = agents.as_array().expect("agents").iter().filter_map(|a| a["name"].as_str()).collect();
     assert_eq!(names, vec!["Ada Admin", "Bo Agent"], "only this org's agents");
 }
+
+#[tokio::test]
+async fn a_second_server_on_the_same_database_is_refused() {
+    let s = TestServer::start().await;
+    let second = frontdesk::server::start(&crate::support::config().server, &s.db_url, "127.0.0.1:0").await;
+    let err = second.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.contains("another frontdesk server is using"), "{err}");
+    // The first one is unaffected.
+    let (status, _) = s.get("/v1/me").await;
+    assert_eq!(status, StatusCode::OK);
+}

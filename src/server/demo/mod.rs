@@ -33,11 +33,16 @@ pub struct Demo {
     /// Keys for the first agents of the demo team, made fresh at each start (keys are
     /// stored hashed, so old ones cannot be shown again).
     pub keys: Vec<AgentKey>,
+    simulator: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Demo {
     pub async fn stop(self) {
         self.running.stop().await;
+        // The simulator ends on the same signal; wait so the database is free after.
+        if let Some(sim) = self.simulator {
+            let _ = sim.await;
+        }
     }
 }
 
@@ -71,9 +76,9 @@ pub async fn start(cfg: &Config, dir: &Path, bind: &str, interval: Option<f64>) 
     };
     let keys = seed::fresh_keys(&state, &org, 2).await?;
     let running = super::serve(state.clone(), bind).await?;
-    if let Some(secs) = interval {
+    let simulator = interval.map(|secs| {
         let period = Duration::from_secs_f64(secs.max(0.05));
-        tokio::spawn(simulator::run(state, org.clone(), sim, period));
-    }
-    Ok(Demo { running, org, keys })
+        tokio::spawn(simulator::run(state, org.clone(), sim, period))
+    });
+    Ok(Demo { running, org, keys, simulator })
 }
