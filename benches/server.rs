@@ -36,6 +36,10 @@ const INGEST_TIME: Duration = Duration::from_secs(10);
 const INGEST_MAX: usize = 50_000;
 const HTTP_CLIENTS: usize = 32;
 const STORAGE_TASKS: usize = 64;
+/// Ingestion capacity: with ~15 ms per batch, 64 senders cap throughput at ~4,000/s
+/// (Little's law), so a heavier load shows what one batch per turn can carry.
+const HTTP_CLIENTS_HEAVY: usize = 128;
+const STORAGE_TASKS_HEAVY: usize = 256;
 /// Contacts known before an ingestion run starts: half the traffic writes to them.
 const KNOWN_CONTACTS: usize = 1_000;
 /// The diagnostic runs that split the storage path's cost.
@@ -325,14 +329,14 @@ async fn gather(tasks: Vec<tokio::task::JoinHandle<TaskResult>>) -> Result<TaskR
     Ok((all, errors))
 }
 
-async fn ingest_http(env: &Env) -> Result<Row> {
-    seed_known_contacts(env, "http").await?;
+async fn ingest_http(env: &Env, clients: usize, run: &'static str) -> Result<Row> {
+    seed_known_contacts(env, run).await?;
     let next = Arc::new(AtomicUsize::new(0));
     let url = env.url("/v1/inbound");
     let start = Instant::now();
     let deadline = start + INGEST_TIME;
     let mut tasks = Vec::new();
-    for t in 0..HTTP_CLIENTS {
+    for t in 0..clients {
         let (client, url, key, next) = (env.http.clone(), url.clone(), env.key.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
             let mut rng = StdRng::seed_from_u64(1_000 + t as u64);
@@ -342,7 +346,7 @@ async fn ingest_http(env: &Env) -> Result<Row> {
                 if n >= INGEST_MAX || Instant::now() >= deadline {
                     break;
                 }
-                let m = inbound("http", n, &mut rng);
+                let m = inbound(run, n, &mut rng);
                 let body = json!({
                     "channel": m.channel.as_str(),
                     "contact": {"handle": m.handle, "name": m.name},
@@ -367,7 +371,7 @@ async fn ingest_http(env: &Env) -> Result<Row> {
     let (mut lat, errors) = gather(tasks).await?;
     let elapsed = start.elapsed();
     Ok(Row {
-        name: format!("ingest via POST /v1/inbound ({HTTP_CLIENTS} clients)"),
+        name: format!("ingest via POST /v1/inbound ({clients} clients)"),
         n: lat.len(),
         throughput: Some(per_sec(lat.len(), elapsed)),
         stats: stats(&mut lat),
@@ -484,6 +488,12 @@ async fn ingest_storage(env: &Env, rows: &mut Vec<Row>) -> Result<()> {
     report(
         rows,
         storage_row(env, name, "intake", Load::Intake, STORAGE_TASKS, INGEST_TIME, Target::Rate(INGEST_TARGET)).await?,
+    );
+    let name = format!("ingest via AppState::intake ({STORAGE_TASKS_HEAVY} tasks)");
+    report(
+        rows,
+        storage_row(env, name, "intake2", Load::Intake, STORAGE_TASKS_HEAVY, INGEST_TIME, Target::Rate(INGEST_TARGET))
+            .await?,
     );
     let name = "  diag: ingest, 1 task (a commit per message)".to_owned();
     report(rows, storage_row(env, name, "seq", Load::Ingest, 1, DIAG_TIME, Target::None).await?);
@@ -1061,7 +1071,8 @@ async fn main() -> Result<()> {
 
     if want("ingest") {
         let env = Env::start().await?;
-        report(&mut rows, ingest_http(&env).await?);
+        report(&mut rows, ingest_http(&env, HTTP_CLIENTS, "http").await?);
+        report(&mut rows, ingest_http(&env, HTTP_CLIENTS_HEAVY, "http2").await?);
         env.stop().await;
 
         let env = Env::start().await?;
