@@ -2,8 +2,10 @@
 //! agent of one org, and every query of the request is scoped to that org. Keys are
 //! rate-limited each on their own.
 
+use std::collections::HashMap;
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
@@ -25,6 +27,34 @@ pub struct Caller {
 }
 
 pub type Limiter = DefaultKeyedRateLimiter<String>;
+
+/// How long a key's owner is remembered without asking the database again: a revoked
+/// key stops working within this long. It spares every request a database round trip.
+const KEY_TTL: Duration = Duration::from_secs(1);
+/// Past this many remembered keys the cache starts over, so it cannot grow unbounded.
+const KEY_CACHE_MAX: usize = 10_000;
+
+/// Recently authenticated keys, by hash (never the key itself).
+#[derive(Default)]
+pub struct KeyCache {
+    entries: Mutex<HashMap<String, (Instant, Caller)>>,
+}
+
+impl KeyCache {
+    fn get(&self, hash: &str) -> Option<Caller> {
+        let entries = self.entries.lock().ok()?;
+        entries.get(hash).filter(|(at, _)| at.elapsed() < KEY_TTL).map(|(_, c)| c.clone())
+    }
+
+    fn put(&self, hash: String, caller: Caller) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= KEY_CACHE_MAX {
+                entries.clear();
+            }
+            entries.insert(hash, (Instant::now(), caller));
+        }
+    }
+}
 
 /// A limiter for `per_second` with `burst`, or none when `per_second` is 0.
 #[must_use]
@@ -51,15 +81,23 @@ impl FromRequestParts<AppState> for Caller {
         let key = presented_key(parts).filter(|k| !k.is_empty()).ok_or_else(|| {
             ApiError::unauthorized("an API key is required: send Authorization: Bearer <key> or X-API-Key")
         })?;
-        let (org, agent) = orgs::authenticate(&state.db.pool, key)
-            .await?
-            .ok_or_else(|| ApiError::unauthorized("the API key is not valid or has been revoked"))?;
+        let hash = orgs::hash_key(key);
+        let caller = if let Some(caller) = state.keys.get(&hash) {
+            caller
+        } else {
+            let (org, agent) = orgs::authenticate_hash(&state.db.pool, &hash)
+                .await?
+                .ok_or_else(|| ApiError::unauthorized("the API key is not valid or has been revoked"))?;
+            let caller = Caller { org, agent };
+            state.keys.put(hash, caller.clone());
+            caller
+        };
         if let Some(limiter) = &state.limiter
-            && let Err(not_until) = limiter.check_key(&agent.id.0)
+            && let Err(not_until) = limiter.check_key(&caller.agent.id.0)
         {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             return Err(ApiError::rate_limited(wait.as_secs().max(1)));
         }
-        Ok(Caller { org, agent })
+        Ok(caller)
     }
 }

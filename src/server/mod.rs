@@ -37,6 +37,7 @@ pub struct AppState {
     pub copilot: Arc<Copilot>,
     pub intake: intake::Intake,
     pub limiter: Option<Arc<auth::Limiter>>,
+    pub keys: Arc<auth::KeyCache>,
     pub body_limit: usize,
     /// Held while the server runs: a second server on the same database file would
     /// number events from the same counter.
@@ -126,6 +127,7 @@ pub async fn prepare(cfg: &ServerConfig, database_url: &str) -> Result<AppState,
         hub: hub.clone(),
         copilot,
         intake: intake::Intake::start(db.clone()),
+        keys: Arc::default(),
         limiter: auth::limiter(cfg.rate_limit_per_second, cfg.rate_limit_burst),
         body_limit: cfg.body_limit_bytes,
     };

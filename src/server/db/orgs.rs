@@ -97,11 +97,19 @@ pub async fn authenticate<'e, E: Executor<'e, Database = Sqlite>>(
     db: E,
     key: &str,
 ) -> ApiResult<Option<(OrgId, Agent)>> {
+    authenticate_hash(db, &hash_key(key)).await
+}
+
+/// The same, by the key's hash.
+pub async fn authenticate_hash<'e, E: Executor<'e, Database = Sqlite>>(
+    db: E,
+    hash: &str,
+) -> ApiResult<Option<(OrgId, Agent)>> {
     let row: Option<(String, String, String, String, String, Option<String>)> = sqlx::query_as(
         "SELECT k.org_id, a.id, a.name, a.email, a.role, a.team FROM api_keys k JOIN agents a ON a.id = k.agent_id \
          WHERE k.hash = $1 AND k.revoked_at IS NULL",
     )
-    .bind(hash_key(key))
+    .bind(hash)
     .fetch_optional(db)
     .await?;
     Ok(row.map(|(org, id, name, email, r, team)| {
