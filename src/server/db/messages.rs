@@ -158,13 +158,13 @@ pub async fn event_line(
     .await
 }
 
-/// How long ago, for event lines' wording.
+/// A time as event lines word it (in UTC: the server does not know the reader's zone).
 #[must_use]
 pub fn human_until(until: Timestamp) -> String {
     until.strftime("%a %d %b %H:%M UTC").to_string()
 }
 
-/// Unused-duration guard: callers snoozing must pick a time in the future.
+/// A snooze must end in the future (a second of slack for the request in flight).
 pub fn require_future(until: Timestamp, now: Timestamp) -> ApiResult<()> {
     if until <= now + SignedDuration::from_secs(1) {
         return Err(ApiError::invalid("until", "until must be in the future"));
