@@ -34,6 +34,8 @@ pub struct ServerConfig {
     pub rate_limit_burst: u32,
     /// How long the event log keeps events for `Last-Event-ID` resume.
     pub event_retention_hours: u32,
+    /// Seconds between keep-alive comments on idle event streams.
+    pub event_keep_alive_secs: u32,
     /// First-response target for orgs made by `admin create-org`.
     pub first_response_minutes: u32,
     pub copilot: CopilotConfig,
@@ -141,6 +143,9 @@ fn validate(c: &Config) -> Result<(), String> {
     }
     if !(c.demo.interval_secs.is_finite() && c.demo.interval_secs > 0.0) {
         return Err("demo.interval_secs must be a positive number of seconds".into());
+    }
+    if c.server.event_keep_alive_secs == 0 {
+        return Err("server.event_keep_alive_secs must be at least 1".into());
     }
     if c.server.first_response_minutes == 0 {
         return Err("server.first_response_minutes must be at least 1".into());

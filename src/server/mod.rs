@@ -39,6 +39,8 @@ pub struct AppState {
     pub limiter: Option<Arc<auth::Limiter>>,
     pub keys: Arc<auth::KeyCache>,
     pub body_limit: usize,
+    /// Between keep-alive comments on idle event streams.
+    pub keep_alive: std::time::Duration,
     /// Held while the server runs: a second server on the same database file would
     /// number events from the same counter.
     _lock: Option<Arc<std::fs::File>>,
@@ -130,6 +132,7 @@ pub async fn prepare(cfg: &ServerConfig, database_url: &str) -> Result<AppState,
         keys: Arc::default(),
         limiter: auth::limiter(cfg.rate_limit_per_second, cfg.rate_limit_burst),
         body_limit: cfg.body_limit_bytes,
+        keep_alive: std::time::Duration::from_secs(u64::from(cfg.event_keep_alive_secs)),
     };
     tokio::spawn(counts::run(db.pool.clone(), hub.clone(), state.stopping.clone()));
     let retention = SignedDuration::from_hours(i64::from(cfg.event_retention_hours));

@@ -593,3 +593,23 @@ async fn presence_reaches_another_agents_stream_without_id() {
     let (status, body) = s.post("/v1/conversations/cnv_nope/presence", json!({"state": "typing"})).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }
+
+#[tokio::test]
+async fn an_idle_stream_gets_keep_alive_comments() {
+    let mut cfg = crate::support::config();
+    cfg.server.event_keep_alive_secs = 1;
+    let s = TestServer::start_with(cfg).await;
+    let resp = request(&s, &s.key, None, "").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let mut bytes = resp.bytes_stream();
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    // Past the `retry:` and `ready` blocks, nothing happens: only comments should come.
+    while !seen.lines().any(|l| l.starts_with(':')) {
+        let chunk = tokio::time::timeout_at(deadline, bytes.next())
+            .await
+            .unwrap_or_else(|_| panic!("no keep-alive comment within 10 s; got {seen:?}"));
+        let chunk = chunk.expect("the stream ended").expect("the stream broke");
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}

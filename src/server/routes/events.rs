@@ -26,8 +26,6 @@ use crate::server::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::server::extract::Query;
 use crate::server::hub::{Payload, Published};
 
-/// The keep-alive comment interval.
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// How long a client should wait before reconnecting (the SSE `retry:` field).
 const RETRY: Duration = Duration::from_secs(2);
 /// Log rows read per query while replaying.
@@ -95,6 +93,7 @@ pub async fn stream(
     let pruned = events::pruned_through(&st.db.pool).await?;
     let pool = st.db.pool.clone();
     let mut stopping = st.stopping.clone();
+    let keep_alive = st.keep_alive;
     let stream = async_stream::stream! {
         let mut cursor = match resume {
             Some(id) if id >= pruned && id <= newest => id,
@@ -155,5 +154,5 @@ pub async fn stream(
         }
     };
     let first = futures::stream::once(async { Ok(SseEvent::default().retry(RETRY)) });
-    Ok(Sse::new(futures::StreamExt::chain(first, stream)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+    Ok(Sse::new(futures::StreamExt::chain(first, stream)).keep_alive(KeepAlive::new().interval(keep_alive)))
 }
