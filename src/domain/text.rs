@@ -172,6 +172,10 @@ impl Perform for Sink {
     }
 
     fn execute(&mut self, byte: u8) {
+        // A line break or tab ends a flag: tags after it are not part of the emoji.
+        if matches!(byte, b'\n' | b'\r' | b'\t') {
+            self.in_flag = false;
+        }
         match byte {
             b'\n' | b'\r' => self.out.push('\n'),
             b'\t' => self.out.push('\t'),

@@ -268,6 +268,7 @@ fn plain_char() -> impl Strategy<Value = char> {
                         | '\u{200b}'
                         | '\u{2060}'
                         | '\u{feff}'
+                        | '\u{e0020}'..='\u{e007f}'
                 )
         }),
     ]
