@@ -54,6 +54,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+/// A JSON body that may be left out: an empty body means the defaults.
+pub fn parse_optional_json<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) { Ok(T::default()) } else { parse_json(bytes) }
+}
+
 /// The body limit in force, put in the request extensions by the router so the
 /// 413 answer can say it.
 #[derive(Clone, Copy)]

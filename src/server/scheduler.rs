@@ -20,10 +20,14 @@ pub async fn run(db: Db, hub: Hub, event_retention: SignedDuration, mut stopping
     let mut next_housekeeping = tokio::time::Instant::now();
     loop {
         let now = Timestamp::now();
-        match db.write(|w| Box::pin(async move { mutations::wake_snoozed(w, Timestamp::now()).await })).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(woken = n, "snoozed conversations reopened"),
-            Err(err) => tracing::warn!(error = %err, "cannot wake snoozed conversations"),
+        // Every write that moves a time wakes this loop (each inbound batch does), so
+        // ask the writer for work only when a snooze is actually due.
+        if next_snooze(&db).await.unwrap_or(None).is_some_and(|t| t <= now) {
+            match db.write(|w| Box::pin(async move { mutations::wake_snoozed(w, Timestamp::now()).await })).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(woken = n, "snoozed conversations reopened"),
+                Err(err) => tracing::warn!(error = %err, "cannot wake snoozed conversations"),
+            }
         }
         match crossed_sla(&db, last_sla_check, now).await {
             Ok(orgs) => orgs.into_iter().for_each(|org| hub.mark_dirty(org)),
@@ -60,21 +64,27 @@ async fn crossed_sla(db: &Db, from: Timestamp, to: Timestamp) -> Result<Vec<OrgI
     Ok(rows.into_iter().map(OrgId).collect())
 }
 
-/// The next snooze to end or SLA deadline to pass.
-async fn next_moment(db: &Db, now: Timestamp) -> Result<Option<Timestamp>, sqlx::Error> {
+/// When the earliest snooze ends.
+async fn next_snooze(db: &Db) -> Result<Option<Timestamp>, sqlx::Error> {
     // `snoozed_until IS NOT NULL` lets SQLite answer from the partial index.
     let snooze: Option<i64> = sqlx::query_scalar(
         "SELECT min(snoozed_until) FROM conversations WHERE snoozed_until IS NOT NULL AND status = 'snoozed'",
     )
     .fetch_one(&db.pool)
     .await?;
+    Ok(snooze.map(from_ms))
+}
+
+/// The next snooze to end or SLA deadline to pass.
+async fn next_moment(db: &Db, now: Timestamp) -> Result<Option<Timestamp>, sqlx::Error> {
+    let snooze = next_snooze(db).await?;
     let sla: Option<i64> = sqlx::query_scalar(
         "SELECT min(sla_due_at) FROM conversations WHERE sla_due_at > $1 AND status IN ('open', 'pending')",
     )
     .bind(to_ms(now))
     .fetch_one(&db.pool)
     .await?;
-    Ok([snooze, sla].into_iter().flatten().min().map(from_ms))
+    Ok([snooze, sla.map(from_ms)].into_iter().flatten().min())
 }
 
 async fn housekeeping(db: &Db, event_retention: SignedDuration) {

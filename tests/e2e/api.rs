@@ -189,13 +189,7 @@ async fn every_action_changes_state_and_leaves_event_lines() {
     assert_eq!(c["archived"], false);
 
     let (_, thread) = s.get(&format!("/v1/conversations/{id}/messages?limit=100")).await;
-    let lines: Vec<&str> = thread["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter(|m| m["kind"] == "event")
-        .filter_map(|m| m["body"].as_str())
-        .collect();
+    let lines = crate::support::event_lines(&thread);
     for expected in [
         "Marked pending",
         "Closed",

@@ -190,13 +190,7 @@ async fn handoff_moves_between_the_ai_agent_and_a_human() {
     let (status, _) = s.post(&format!("/v1/conversations/{id}/handoff/resolve"), json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT);
     let (_, thread) = s.get(&format!("/v1/conversations/{id}/messages")).await;
-    let lines: Vec<&str> = thread["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter(|m| m["kind"] == "event")
-        .filter_map(|m| m["body"].as_str())
-        .collect();
+    let lines = crate::support::event_lines(&thread);
     assert_eq!(lines, vec!["Nova asked for a human: asked for a person", "Took over from Nova", "Handed back to Nova"]);
     let human = s.conversation("+15558000007").await;
     let (status, _) = s.post(&format!("/v1/conversations/{human}/handoff"), json!({})).await;

@@ -131,3 +131,11 @@ impl TestServer {
 pub fn code(v: &Value) -> &str {
     v["error"]["code"].as_str().unwrap_or("")
 }
+
+/// The event lines ("Closed", "Took over from Nova", …) of a thread page, in order.
+pub fn event_lines(thread: &Value) -> Vec<&str> {
+    thread["items"]
+        .as_array()
+        .map(|items| items.iter().filter(|m| m["kind"] == "event").filter_map(|m| m["body"].as_str()).collect())
+        .unwrap_or_default()
+}

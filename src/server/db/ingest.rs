@@ -19,11 +19,8 @@ use crate::domain::{
 use crate::server::error::{ApiError, ApiResult};
 
 use super::conversations::{SELECT_CONVERSATION, get, message};
-use super::messages::event_line;
+use super::messages::{PREVIEW_CHARS, event_line};
 use super::{WriteCtx, to_ms};
-
-/// The longest preview kept on a conversation row.
-const PREVIEW_CHARS: usize = 140;
 
 /// A customer message arriving from a channel.
 #[derive(Clone, Debug)]

@@ -19,7 +19,7 @@ use super::conversations::message;
 use super::to_ms;
 
 /// The longest preview kept on a conversation row.
-const PREVIEW_CHARS: usize = 140;
+pub const PREVIEW_CHARS: usize = 140;
 
 /// A message about to be written.
 pub struct NewMessage {

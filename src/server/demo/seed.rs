@@ -140,7 +140,11 @@ fn summarise(c: &DemoConversation, now: Timestamp) -> Summary {
             } else {
                 m.body.clone()
             };
-            s.preview = Some((preview(&text, 140), if inbound { "inbound" } else { "outbound" }, at));
+            s.preview = Some((
+                preview(&text, crate::server::db::messages::PREVIEW_CHARS),
+                if inbound { "inbound" } else { "outbound" },
+                at,
+            ));
         }
         match (&m.author, m.kind) {
             (DemoAuthor::Contact, _) => s.waiting_since = s.waiting_since.or(Some(at)),

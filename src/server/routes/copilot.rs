@@ -17,7 +17,7 @@ use crate::server::db::mutations::Change;
 use crate::server::db::outbound::{Outgoing, send as send_message};
 use crate::server::db::suggestions::{self, NewSuggestion};
 use crate::server::error::{ApiError, ApiResult, ErrorEnvelope};
-use crate::server::extract::{Query, RawBody, parse_json};
+use crate::server::extract::{Query, RawBody, parse_optional_json};
 
 use super::conversations::change;
 use super::respond::{idempotent, page_limit};
@@ -135,8 +135,7 @@ pub async fn send(
     headers: HeaderMap,
     RawBody(raw): RawBody,
 ) -> ApiResult<Response> {
-    let body: SendSuggestion =
-        if raw.iter().all(u8::is_ascii_whitespace) { SendSuggestion::default() } else { parse_json(&raw)? };
+    let body: SendSuggestion = parse_optional_json(&raw)?;
     let route = format!("suggestion:{id}");
     let (org, agent) = (caller.org.clone(), caller.agent.clone());
     idempotent(&st, &caller, &headers, &route, &raw, StatusCode::CREATED, move |w| {
@@ -178,10 +177,6 @@ pub struct HandoffBody {
     pub reason: Option<String>,
 }
 
-fn optional_body(raw: &[u8]) -> ApiResult<HandoffBody> {
-    if raw.iter().all(u8::is_ascii_whitespace) { Ok(HandoffBody::default()) } else { parse_json(raw) }
-}
-
 /// A human takes the conversation over from its AI agent, which pauses.
 #[utoipa::path(post, path = "/v1/conversations/{id}/handoff", tag = "copilot", params(("id" = String, Path)),
     request_body(content = Option<HandoffBody>),
@@ -192,7 +187,7 @@ pub async fn handoff(
     Path(id): Path<String>,
     RawBody(raw): RawBody,
 ) -> ApiResult<Json<Conversation>> {
-    let b = optional_body(&raw)?;
+    let b: HandoffBody = parse_optional_json(&raw)?;
     change(&st, caller, id, Change::Handoff { reason: b.reason }).await
 }
 
@@ -206,7 +201,7 @@ pub async fn request_handoff(
     Path(id): Path<String>,
     RawBody(raw): RawBody,
 ) -> ApiResult<Json<Conversation>> {
-    let b = optional_body(&raw)?;
+    let b: HandoffBody = parse_optional_json(&raw)?;
     change(&st, caller, id, Change::RequestHandoff { reason: b.reason }).await
 }
 
