@@ -18,6 +18,33 @@ pub struct Config {
     pub demo: DemoConfig,
     #[serde(default)]
     pub accounts: Vec<AccountConfig>,
+    pub ui: UiConfig,
+    /// Key overrides by context: `[keys.global]` `"#" = "archive"`.
+    #[serde(default)]
+    pub keys: crate::tui::keymap::Overrides,
+    /// Canned replies for the composer's picker.
+    #[serde(default)]
+    pub canned: Vec<CannedReply>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UiConfig {
+    /// `auto`, `default`, `16` or `mono`.
+    pub theme: String,
+    /// ASCII glyphs instead of Unicode.
+    pub ascii: bool,
+    pub mouse: bool,
+    /// The web address of a conversation for copy-link: `{url}` is the account's
+    /// URL, `{id}` the conversation's id.
+    pub link_template: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CannedReply {
+    pub name: String,
+    pub body: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -150,6 +177,8 @@ fn validate(c: &Config) -> Result<(), String> {
     if c.server.first_response_minutes == 0 {
         return Err("server.first_response_minutes must be at least 1".into());
     }
+    crate::tui::ui::theme::Palette::choose(&c.ui.theme, false, "", "")?;
+    crate::tui::keymap::Keymap::new(&c.keys)?;
     for a in &c.accounts {
         if a.provider != "native" {
             return Err(format!("account {}: unknown provider {:?} (known: native)", a.name, a.provider));
@@ -243,5 +272,17 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("unknown provider"), "{err}");
+    }
+
+    #[test]
+    fn key_overrides_are_checked_at_load() {
+        let ok = parse("[keys.global]\n\"#\" = \"archive\"\n", p());
+        assert!(ok.is_ok(), "{ok:?}");
+        let err = parse("[keys.global]\n\"#\" = \"archiv\"\n", p()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("unknown command 'archiv'"), "{err}");
+        let err = parse("[keys.inbx]\n\"x\" = \"archive\"\n", p()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("unknown context"), "{err}");
+        let err = parse("[ui]\ntheme = \"neon\"\n", p()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("ui.theme"), "{err}");
     }
 }

@@ -4,4 +4,7 @@
 pub mod config;
 pub mod domain;
 pub mod logging;
+pub mod provider;
 pub mod server;
+pub mod sync;
+pub mod tui;

@@ -1,5 +1,5 @@
-//! The command line: `serve`, `demo` and `admin`. Wiring only; the work is in the
-//! library.
+//! The command line: `frontdesk` (the terminal client), `serve`, `demo` and `admin`.
+//! Wiring only; the work is in the library.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -10,17 +10,26 @@ use clap::{Parser, Subcommand};
 use frontdesk::config::{self, Config};
 use frontdesk::domain::AgentRole;
 use frontdesk::logging;
+use frontdesk::provider::native::NativeProvider;
 use frontdesk::server::{self, admin, db::Db, demo, hub::Hub};
+use frontdesk::tui;
+use secrecy::SecretString;
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(name = "frontdesk", version, about = "A terminal inbox for support agents, and its reference server")]
-#[command(arg_required_else_help = true)]
 struct Cli {
     /// The config file (default: $`XDG_CONFIG_HOME/frontdesk/config.toml`).
     #[arg(long, global = true, env = "FRONTDESK_CONFIG")]
     config: Option<PathBuf>,
+    /// The account to open (its `name` in the config); the first by default.
+    #[arg(long, short)]
+    account: Option<String>,
+    /// ASCII symbols instead of Unicode.
+    #[arg(long, global = true)]
+    ascii: bool,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -48,6 +57,9 @@ enum Command {
         /// Address to listen on (default: an ephemeral loopback port).
         #[arg(long, default_value = "127.0.0.1:0")]
         bind: String,
+        /// Run only the server and print its keys, without opening the client.
+        #[arg(long)]
+        headless: bool,
     },
     /// Set up orgs, agents and keys; export data.
     Admin {
@@ -135,7 +147,15 @@ async fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let cfg = config::load(cli.config.as_deref())?;
-    match cli.command {
+    let Some(command) = cli.command else {
+        let _guard = logging::init(logging::Target::File(&log_file("client.log")))?;
+        let account = tui::setup::account(&cfg, cli.account.as_deref())?;
+        let key = tui::setup::api_key(account)?;
+        let settings = tui::setup::settings(&cfg, &account.name, &account.url, cli.ascii)?;
+        let provider = NativeProvider::new(&account.name, &account.url, key)?;
+        return tui::run(settings, Arc::new(provider)).await;
+    };
+    match command {
         Command::Serve { bind, database } => {
             let _guard = logging::init(logging::Target::Stderr)?;
             let url = database_url(&cfg, database)?;
@@ -146,11 +166,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             running.stop().await;
             Ok(())
         }
-        Command::Demo { data, interval, quiet, bind } => {
+        Command::Demo { data, interval, quiet, bind, headless } => {
             let log = log_file("demo.log");
             let _guard = logging::init(logging::Target::File(&log))?;
             let interval = if quiet { None } else { Some(interval.unwrap_or(cfg.demo.interval_secs)) };
-            run_demo(&cfg, data.as_deref(), interval, &bind, &log).await
+            let demo = DemoOptions { data: data.as_deref(), interval, bind: &bind, log: &log, headless, ascii: cli.ascii };
+            run_demo(&cfg, &demo).await
         }
         Command::Admin { database, command } => {
             let _guard = logging::init(logging::Target::File(&log_file("admin.log")))?;
@@ -161,13 +182,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn run_demo(
-    cfg: &Config,
-    data: Option<&Path>,
+struct DemoOptions<'a> {
+    data: Option<&'a Path>,
     interval: Option<f64>,
-    bind: &str,
-    log: &Path,
-) -> anyhow::Result<()> {
+    bind: &'a str,
+    log: &'a Path,
+    headless: bool,
+    ascii: bool,
+}
+
+async fn run_demo(cfg: &Config, o: &DemoOptions<'_>) -> anyhow::Result<()> {
+    let (data, interval, bind, log) = (o.data, o.interval, o.bind, o.log);
     // A temporary directory lives until the demo ends, then goes with its data.
     let temp;
     let dir = if let Some(d) = data {
@@ -178,6 +203,15 @@ async fn run_demo(
         temp.path().to_owned()
     };
     let demo = demo::start(cfg, &dir, bind, interval).await?;
+    if !o.headless {
+        let url = demo.running.url();
+        let agent = demo.keys.first().context("the demo made no agent keys")?;
+        let settings = tui::setup::settings(cfg, &format!("demo · {}", agent.name), &url, o.ascii)?;
+        let provider = NativeProvider::new("demo", &url, SecretString::from(agent.key.clone()))?;
+        let result = tui::run(settings, Arc::new(provider)).await;
+        demo.stop().await;
+        return result;
+    }
     let mut out = std::io::stdout().lock();
     writeln!(out, "frontdesk demo: the reference server is running with demo data.")?;
     writeln!(out)?;

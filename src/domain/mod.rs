@@ -5,21 +5,25 @@
 //! To extend: add the field here with a serde default so older payloads still parse,
 //! then teach the server's db layer and each adapter to fill it.
 
+mod clean;
 mod contact;
 mod conversation;
 mod event;
 mod ids;
 mod message;
+mod op;
 mod page;
 mod suggestion;
 pub mod text;
 mod view;
 
+pub use clean::Clean;
 pub use contact::{Agent, AgentRole, Contact};
 pub use conversation::{AiState, Channel, Conversation, LastMessage, Priority, Status};
 pub use event::{Event, EventKind, Presence, PresenceState};
 pub use ids::{AgentId, ContactId, ConversationId, MessageId, OrgId, SuggestionId, ViewId};
 pub use message::{Attachment, Author, AuthorKind, CallInfo, Delivery, Direction, Message, MessageKind};
+pub use op::{Change, Op, ReplyKind};
 pub use page::Page;
 pub use suggestion::{NextAction, Suggestion, SuggestionStatus};
 pub use view::{AssigneeFilter, BuiltinView, View, ViewCount, ViewFilter, ViewKind, ViewWithCount};

@@ -200,11 +200,17 @@ pub struct ListSpec<'a> {
     pub cursor: Option<&'a str>,
     pub limit: u32,
     pub now: Timestamp,
+    /// Most urgent first (SLA breached, then at risk, then oldest unanswered); one
+    /// page only, since the order changes as the clock moves.
+    pub urgent: bool,
 }
 
 pub async fn list(conn: &mut SqliteConnection, spec: &ListSpec<'_>) -> ApiResult<Page<Conversation>> {
     let order = if spec.updated_since.is_some() { Order::Updated } else { Order::Activity };
     let cursor = spec.cursor.map(decode_cursor).transpose()?;
+    if spec.urgent && (cursor.is_some() || spec.updated_since.is_some()) {
+        return Err(ApiError::invalid("sort", "sort=urgency takes neither a cursor nor updated_since"));
+    }
     if cursor.as_ref().is_some_and(|c| c.o != order) {
         return Err(ApiError::bad_request("INVALID_CURSOR", "the cursor belongs to a different kind of listing"));
     }
@@ -251,13 +257,16 @@ pub async fn list(conn: &mut SqliteConnection, spec: &ListSpec<'_>) -> ApiResult
         (None, _) => {}
     }
     qb.push(match order {
+        _ if spec.urgent => {
+            " ORDER BY c.sla_due_at IS NULL, c.sla_due_at ASC, c.waiting_since IS NULL, c.waiting_since ASC, c.id ASC"
+        }
         Order::Activity => " ORDER BY c.activity_at DESC, c.id DESC",
         Order::Updated => " ORDER BY c.updated_at ASC, c.id ASC",
     });
     // One extra row tells whether another page exists without a COUNT.
     qb.push(" LIMIT ").push_bind(i64::from(spec.limit) + 1);
     let mut rows: Vec<ConversationRow> = qb.build_query_as().fetch_all(&mut *conn).await?;
-    let more = rows.len() > spec.limit as usize;
+    let more = rows.len() > spec.limit as usize && !spec.urgent;
     rows.truncate(spec.limit as usize);
     let next_cursor = if more {
         rows.last().map(|r| {

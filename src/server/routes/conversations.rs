@@ -54,6 +54,9 @@ pub struct ListParams {
     pub cursor: Option<String>,
     /// Page size, at most 100 (default 50).
     pub limit: Option<u32>,
+    /// `activity` (newest activity first, the default) or `urgency`: SLA breached,
+    /// then at risk, then the longest-waiting customer; one page, no cursor.
+    pub sort: Option<String>,
 }
 
 fn csv<T>(field: &str, value: Option<&str>, parse: impl Fn(&str) -> Option<T>) -> ApiResult<Vec<T>> {
@@ -137,6 +140,11 @@ pub async fn list(
         cursor: p.cursor.as_deref(),
         limit: page_limit(p.limit, 50),
         now: Timestamp::now(),
+        urgent: match p.sort.as_deref() {
+            None | Some("activity") => false,
+            Some("urgency") => true,
+            Some(other) => return Err(ApiError::invalid("sort", format!("unknown sort '{other}': activity or urgency"))),
+        },
     };
     Ok(Json(db_conv::list(&mut conn, &spec).await?))
 }

@@ -1,0 +1,149 @@
+//! The provider contract: every backend (our reference server, each hosted vendor)
+//! sits behind [`Provider`]. Adapters live one per file and keep their wire types
+//! private; the rest of the program sees only `domain` values. To add a vendor, write
+//! a file here that implements the trait and declares its [`Capabilities`] honestly.
+
+pub mod native;
+
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+
+use crate::domain::{
+    Agent, Conversation, ConversationId, Event, Message, Op, Page, Suggestion, ViewFilter, ViewId, ViewWithCount,
+};
+
+/// What went wrong, by what the caller can do about it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ProviderError {
+    #[error("not authorised: {0}")]
+    Auth(String),
+    #[error("rate limited{}", retry_after.map(|d| format!(", retry in {}s", d.as_secs())).unwrap_or_default())]
+    RateLimited { retry_after: Option<Duration> },
+    #[error("network: {0}")]
+    Network(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The server refused for good (validation, a closed messaging window).
+    #[error("{message}")]
+    Permanent { code: String, message: String },
+    /// The answer could not be read.
+    #[error("unexpected answer: {0}")]
+    Malformed(String),
+    /// The backend has no such operation.
+    #[error("{0} is not supported by this account")]
+    Unsupported(&'static str),
+}
+
+impl ProviderError {
+    /// Whether trying again later can succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Network(_) | Self::RateLimited { .. })
+    }
+}
+
+pub type ProviderResult<T> = Result<T, ProviderError>;
+pub type ProviderFuture<'a, T> = BoxFuture<'a, ProviderResult<T>>;
+
+/// What a backend can do; the client hides or explains what is missing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Updates arrive on a stream (SSE) rather than by polling.
+    pub streaming: bool,
+    pub saved_views: bool,
+    pub copilot: bool,
+    pub handoff: bool,
+    pub bulk: bool,
+    pub snooze: bool,
+    pub tags: bool,
+    pub notes: bool,
+    /// Full-text search on the server (`q`).
+    pub search: bool,
+    /// A "most urgent first" listing.
+    pub urgency_sort: bool,
+}
+
+impl Capabilities {
+    pub const ALL: Self = Self {
+        streaming: true,
+        saved_views: true,
+        copilot: true,
+        handoff: true,
+        bulk: true,
+        snooze: true,
+        tags: true,
+        notes: true,
+        search: true,
+        urgency_sort: true,
+    };
+}
+
+/// Who the key belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    pub agent: Agent,
+    pub org_name: String,
+}
+
+/// How a list is ordered.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Sort {
+    #[default]
+    Activity,
+    Urgency,
+}
+
+/// One page of a conversation list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    pub view: Option<ViewId>,
+    /// Extra conditions on top of the view (a status, a search).
+    pub filter: ViewFilter,
+    pub sort: Sort,
+    pub cursor: Option<String>,
+    pub limit: u32,
+}
+
+/// The result of applying an [`Op`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Applied {
+    Conversation(Box<Conversation>),
+    Message(Box<Message>),
+    Suggestion(Box<Suggestion>),
+    /// Per conversation: the new state, or why it failed.
+    Bulk(Vec<(ConversationId, Result<Box<Conversation>, String>)>),
+    Done,
+}
+
+/// One item of the live update stream.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Update {
+    /// The stream is (re)connected.
+    Connected,
+    Event(Box<Event>),
+    /// The connection dropped; the stream reconnects by itself after `after`.
+    Reconnecting { after: Duration, reason: String },
+}
+
+pub trait Provider: Send + Sync {
+    /// A name for logs and the status bar.
+    fn name(&self) -> &str;
+    fn capabilities(&self) -> &Capabilities;
+    fn me(&self) -> ProviderFuture<'_, Identity>;
+    fn agents(&self) -> ProviderFuture<'_, Vec<Agent>>;
+    fn views(&self) -> ProviderFuture<'_, Vec<ViewWithCount>>;
+    fn list(&self, query: ListQuery) -> ProviderFuture<'_, Page<Conversation>>;
+    fn conversation(&self, id: ConversationId) -> ProviderFuture<'_, Conversation>;
+    /// The newest `limit` messages, oldest first.
+    fn thread(&self, id: ConversationId, limit: u32) -> ProviderFuture<'_, Vec<Message>>;
+    /// Suggestions for the conversation, newest first.
+    fn suggestions(&self, id: ConversationId) -> ProviderFuture<'_, Vec<Suggestion>>;
+    /// Applies an op; the same key on a retry must not apply it twice.
+    fn apply(&self, op: Op, idempotency_key: String) -> ProviderFuture<'_, Applied>;
+    /// Live updates from `resume` (an event id or watermark) on. The stream ends only
+    /// when the caller drops it.
+    fn updates(&self, resume: Option<String>) -> BoxStream<'static, Update>;
+}

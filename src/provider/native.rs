@@ -1,0 +1,430 @@
+//! The adapter for our own reference server (`frontdesk serve`). The native API
+//! speaks the `domain` types themselves, so the wire types here are only the
+//! request bodies and the few envelopes the server wraps answers in.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use reqwest::{Method, RequestBuilder, StatusCode, header};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::{
+    Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Sort,
+    Update,
+};
+use crate::domain::{
+    Agent, Change, Clean, Conversation, ConversationId, Event, Message, Op, Page, ReplyKind, Suggestion,
+    ViewWithCount,
+};
+
+/// How long one ordinary request may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// No byte on the event stream for this long means it is dead: three missed
+/// keep-alives of the server's default 15 s.
+const STREAM_READ_TIMEOUT: Duration = Duration::from_secs(45);
+const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(60);
+
+pub struct NativeProvider {
+    name: String,
+    base: String,
+    key: SecretString,
+    http: reqwest::Client,
+    stream_http: reqwest::Client,
+    caps: Capabilities,
+}
+
+impl NativeProvider {
+    pub fn new(name: &str, base_url: &str, key: SecretString) -> ProviderResult<Self> {
+        let build = |b: reqwest::ClientBuilder| {
+            b.connect_timeout(Duration::from_secs(5))
+                .user_agent(concat!("frontdesk/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| ProviderError::Network(e.to_string()))
+        };
+        Ok(Self {
+            name: name.to_owned(),
+            base: base_url.trim_end_matches('/').to_owned(),
+            key,
+            http: build(reqwest::Client::builder().timeout(REQUEST_TIMEOUT))?,
+            stream_http: build(reqwest::Client::builder().read_timeout(STREAM_READ_TIMEOUT))?,
+            caps: Capabilities::ALL,
+        })
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.base)).bearer_auth(self.key.expose_secret())
+    }
+
+    async fn call<T: DeserializeOwned>(&self, req: RequestBuilder) -> ProviderResult<T> {
+        let resp = req.send().await.map_err(network)?;
+        let status = resp.status();
+        let retry_after = resp.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry_after);
+        let bytes = resp.bytes().await.map_err(network)?;
+        if status.is_success() {
+            let body = if bytes.is_empty() { &b"null"[..] } else { &bytes[..] };
+            return serde_json::from_slice(body).map_err(|e| ProviderError::Malformed(e.to_string()));
+        }
+        Err(error_for(status, retry_after, &bytes))
+    }
+
+    fn conversation_path(id: &ConversationId, rest: &str) -> String {
+        format!("/v1/conversations/{}{rest}", urlencode(id.as_str()))
+    }
+
+    async fn change(&self, id: &ConversationId, change: &Change) -> ProviderResult<Conversation> {
+        let simple = |verb: &str| self.request(Method::POST, &Self::conversation_path(id, &format!("/{verb}")));
+        let req = match change {
+            Change::Star => simple("star"),
+            Change::Unstar => simple("unstar"),
+            Change::Read => simple("read"),
+            Change::Unread => simple("unread"),
+            Change::Archive => simple("archive"),
+            Change::Unarchive => simple("unarchive"),
+            Change::Close => simple("close"),
+            Change::Reopen => simple("reopen"),
+            Change::Pending => simple("pending"),
+            Change::Snooze { until } => simple("snooze").json(&serde_json::json!({ "until": until })),
+            Change::Assign { agent_id } => simple("assign").json(&serde_json::json!({ "agent_id": agent_id })),
+            Change::SetTags { tags } => {
+                self.request(Method::PUT, &Self::conversation_path(id, "/tags")).json(&serde_json::json!({ "tags": tags }))
+            }
+        };
+        let mut c: Conversation = self.call(req).await?;
+        c.clean();
+        Ok(c)
+    }
+
+    async fn apply_op(&self, op: Op, key: String) -> ProviderResult<Applied> {
+        let keyed = |req: RequestBuilder| req.header("Idempotency-Key", key.clone());
+        Ok(match op {
+            Op::Change { conversation, change } => {
+                Applied::Conversation(Box::new(self.change(&conversation, &change).await?))
+            }
+            Op::Bulk { conversations, change } => {
+                let body = serde_json::json!({ "ids": conversations, "action": change });
+                let result: BulkResult =
+                    self.call(keyed(self.request(Method::POST, "/v1/conversations/bulk").json(&body))).await?;
+                Applied::Bulk(
+                    result
+                        .results
+                        .into_iter()
+                        .map(|item| {
+                            let outcome = match (item.ok, item.conversation) {
+                                (true, Some(mut c)) => {
+                                    c.clean();
+                                    Ok(Box::new(c))
+                                }
+                                _ => Err(item.error.map_or_else(|| "failed".to_owned(), |e| e.message)),
+                            };
+                            (item.id, outcome)
+                        })
+                        .collect(),
+                )
+            }
+            Op::Send { conversation, kind, body, suggestion } => {
+                let kind = match kind {
+                    ReplyKind::Reply => "reply",
+                    ReplyKind::Note => "note",
+                };
+                let body = serde_json::json!({ "kind": kind, "body": body, "suggestion_id": suggestion });
+                let req = self.request(Method::POST, &Self::conversation_path(&conversation, "/messages")).json(&body);
+                let mut m: Message = self.call(keyed(req)).await?;
+                m.clean();
+                Applied::Message(Box::new(m))
+            }
+            Op::SendSuggestion { suggestion } => {
+                let path = format!("/v1/suggestions/{}/send", urlencode(suggestion.as_str()));
+                let mut m: Message = self.call(keyed(self.request(Method::POST, &path))).await?;
+                m.clean();
+                Applied::Message(Box::new(m))
+            }
+            Op::DismissSuggestion { suggestion } => {
+                let path = format!("/v1/suggestions/{}/dismiss", urlencode(suggestion.as_str()));
+                let mut s: Suggestion = self.call(self.request(Method::POST, &path)).await?;
+                s.clean();
+                Applied::Suggestion(Box::new(s))
+            }
+            Op::RequestSuggestion { conversation } => {
+                let req = self.request(Method::POST, &Self::conversation_path(&conversation, "/copilot/suggest"));
+                let mut s: Suggestion = self.call(req).await?;
+                s.clean();
+                Applied::Suggestion(Box::new(s))
+            }
+            Op::Handoff { conversation } => {
+                let req = self.request(Method::POST, &Self::conversation_path(&conversation, "/handoff"));
+                let mut c: Conversation = self.call(req).await?;
+                c.clean();
+                Applied::Conversation(Box::new(c))
+            }
+            Op::ResolveHandoff { conversation } => {
+                let req = self.request(Method::POST, &Self::conversation_path(&conversation, "/handoff/resolve"));
+                let mut c: Conversation = self.call(req).await?;
+                c.clean();
+                Applied::Conversation(Box::new(c))
+            }
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct MeWire {
+    agent: Agent,
+    org_name: String,
+}
+
+#[derive(Deserialize)]
+struct ErrorEnvelope {
+    error: ErrorBody,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    code: String,
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct BulkResult {
+    results: Vec<BulkItem>,
+}
+
+#[derive(Deserialize)]
+struct BulkItem {
+    id: ConversationId,
+    ok: bool,
+    conversation: Option<Conversation>,
+    error: Option<ErrorBody>,
+}
+
+fn network(e: reqwest::Error) -> ProviderError {
+    // reqwest's Display hides the cause ("error sending request"); the source says why.
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        text = format!("{text}: {s}");
+        source = s.source();
+    }
+    ProviderError::Network(text)
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// `Retry-After` is seconds or an HTTP date; clamped to [1 s, 10 min].
+fn retry_after(v: &str) -> Option<Duration> {
+    let secs = if let Ok(secs) = v.trim().parse::<u64>() {
+        secs
+    } else {
+        let at = jiff::fmt::rfc2822::parse(v.trim()).ok()?.timestamp();
+        u64::try_from(at.as_second() - jiff::Timestamp::now().as_second()).unwrap_or(0)
+    };
+    Some(Duration::from_secs(secs.clamp(1, 600)))
+}
+
+fn error_for(status: StatusCode, retry_after: Option<Duration>, body: &[u8]) -> ProviderError {
+    let (code, message) = match serde_json::from_slice::<ErrorEnvelope>(body) {
+        Ok(e) => (e.error.code, crate::domain::text::sanitize_line(&e.error.message)),
+        Err(_) => (status.as_str().to_owned(), format!("HTTP {status}")),
+    };
+    match status {
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => ProviderError::Auth(message),
+        StatusCode::NOT_FOUND => ProviderError::NotFound(message),
+        StatusCode::CONFLICT => ProviderError::Conflict(message),
+        StatusCode::TOO_MANY_REQUESTS => ProviderError::RateLimited { retry_after },
+        s if s.is_server_error() => ProviderError::Network(format!("{message} ({status})")),
+        _ => ProviderError::Permanent { code, message },
+    }
+}
+
+impl Provider for NativeProvider {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+
+    fn me(&self) -> ProviderFuture<'_, Identity> {
+        Box::pin(async move {
+            let mut me: MeWire = self.call(self.request(Method::GET, "/v1/me")).await?;
+            me.agent.clean();
+            Ok(Identity { agent: me.agent, org_name: crate::domain::text::sanitize_line(&me.org_name) })
+        })
+    }
+
+    fn agents(&self) -> ProviderFuture<'_, Vec<Agent>> {
+        Box::pin(async move {
+            let mut agents: Vec<Agent> = self.call(self.request(Method::GET, "/v1/agents")).await?;
+            agents.clean();
+            Ok(agents)
+        })
+    }
+
+    fn views(&self) -> ProviderFuture<'_, Vec<ViewWithCount>> {
+        Box::pin(async move {
+            let mut views: Vec<ViewWithCount> = self.call(self.request(Method::GET, "/v1/views")).await?;
+            views.clean();
+            Ok(views)
+        })
+    }
+
+    fn list(&self, query: ListQuery) -> ProviderFuture<'_, Page<Conversation>> {
+        Box::pin(async move {
+            let mut params: Vec<(&str, String)> = vec![("limit", query.limit.clamp(1, 100).to_string())];
+            if let Some(view) = &query.view {
+                params.push(("view", view.to_string()));
+            }
+            let f = &query.filter;
+            if !f.status.is_empty() {
+                params.push(("status", f.status.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")));
+            }
+            if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
+                params.push(("q", q.to_owned()));
+            }
+            if f.archived {
+                params.push(("archived", "true".to_owned()));
+            }
+            if query.sort == Sort::Urgency {
+                params.push(("sort", "urgency".to_owned()));
+            }
+            if let Some(c) = &query.cursor {
+                params.push(("cursor", c.clone()));
+            }
+            let mut page: Page<Conversation> =
+                self.call(self.request(Method::GET, "/v1/conversations").query(&params)).await?;
+            page.items.clean();
+            Ok(page)
+        })
+    }
+
+    fn conversation(&self, id: ConversationId) -> ProviderFuture<'_, Conversation> {
+        Box::pin(async move {
+            let mut c: Conversation = self.call(self.request(Method::GET, &Self::conversation_path(&id, ""))).await?;
+            c.clean();
+            Ok(c)
+        })
+    }
+
+    fn thread(&self, id: ConversationId, limit: u32) -> ProviderFuture<'_, Vec<Message>> {
+        Box::pin(async move {
+            let req = self
+                .request(Method::GET, &Self::conversation_path(&id, "/messages"))
+                .query(&[("order", "desc"), ("limit", &limit.clamp(1, 100).to_string())]);
+            let page: Page<Message> = self.call(req).await?;
+            let mut items = page.items;
+            items.reverse();
+            items.clean();
+            Ok(items)
+        })
+    }
+
+    fn suggestions(&self, id: ConversationId) -> ProviderFuture<'_, Vec<Suggestion>> {
+        Box::pin(async move {
+            let mut s: Vec<Suggestion> =
+                self.call(self.request(Method::GET, &Self::conversation_path(&id, "/suggestions"))).await?;
+            s.clean();
+            Ok(s)
+        })
+    }
+
+    fn apply(&self, op: Op, idempotency_key: String) -> ProviderFuture<'_, Applied> {
+        Box::pin(self.apply_op(op, idempotency_key))
+    }
+
+    fn updates(&self, resume: Option<String>) -> BoxStream<'static, Update> {
+        let http = self.stream_http.clone();
+        let url = format!("{}/v1/events", self.base);
+        let key = self.key.clone();
+        Box::pin(async_stream::stream! {
+            let mut last_id = resume;
+            let mut retry = Duration::from_secs(1);
+            let mut failures: u32 = 0;
+            loop {
+                let mut req = http
+                    .get(&url)
+                    .bearer_auth(key.expose_secret())
+                    .header(header::ACCEPT, "text/event-stream");
+                if let Some(id) = last_id.as_deref().filter(|id| !id.is_empty()) {
+                    req = req.header("Last-Event-ID", id);
+                }
+                let reason = match req.send().await {
+                    Ok(resp) if resp.status() == StatusCode::OK => {
+                        failures = 0;
+                        yield Update::Connected;
+                        let mut events = sse_stream::SseByteStream::new(resp.bytes_stream());
+                        let mut reason = "the server closed the stream".to_owned();
+                        while let Some(item) = events.next().await {
+                            match item {
+                                Ok(sse) => {
+                                    if let Some(ms) = sse.retry {
+                                        retry = Duration::from_millis(ms.clamp(100, 60_000));
+                                    }
+                                    if let Some(id) = sse.id.filter(|id| !id.is_empty()) {
+                                        last_id = Some(id);
+                                    }
+                                    if sse.event.as_deref() == Some("ready") {
+                                        continue;
+                                    }
+                                    let Some(data) = sse.data else { continue };
+                                    match serde_json::from_str::<Event>(&data) {
+                                        Ok(mut event) => {
+                                            event.clean();
+                                            yield Update::Event(Box::new(event));
+                                        }
+                                        // One bad event must not stop the stream.
+                                        Err(e) => tracing::warn!(error = %e, "skipped an unreadable event"),
+                                    }
+                                }
+                                Err(e) => {
+                                    reason = e.to_string();
+                                    break;
+                                }
+                            }
+                        }
+                        reason
+                    }
+                    Ok(resp) => format!("the server answered {}", resp.status()),
+                    Err(e) => network(e).to_string(),
+                };
+                failures = failures.saturating_add(1);
+                let backoff = retry.saturating_mul(1 << failures.min(6)).min(MAX_RECONNECT_DELAY);
+                let jitter = Duration::from_millis(rand::random_range(0..=backoff.as_millis().min(1000) as u64 / 4));
+                let after = backoff + jitter;
+                tracing::info!(%reason, ?after, "event stream dropped");
+                yield Update::Reconnecting { after, reason };
+                tokio::time::sleep(after).await;
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_clamps() {
+        assert_eq!(retry_after("5"), Some(Duration::from_secs(5)));
+        assert_eq!(retry_after("0"), Some(Duration::from_secs(1)));
+        assert_eq!(retry_after("99999"), Some(Duration::from_secs(600)));
+        assert_eq!(retry_after("soon"), None);
+    }
+
+    #[test]
+    fn errors_map_to_kinds() {
+        let body = br#"{"error":{"code":"VALIDATION","message":"body must not be empty"}}"#;
+        assert_eq!(
+            error_for(StatusCode::UNPROCESSABLE_ENTITY, None, body),
+            ProviderError::Permanent { code: "VALIDATION".into(), message: "body must not be empty".into() }
+        );
+        assert!(matches!(error_for(StatusCode::UNAUTHORIZED, None, body), ProviderError::Auth(_)));
+        assert!(error_for(StatusCode::BAD_GATEWAY, None, b"<html>").is_transient());
+        let hostile = br#"{"error":{"code":"X","message":"\u001b[31mred"}}"#;
+        assert_eq!(error_for(StatusCode::BAD_REQUEST, None, hostile).to_string(), "red");
+    }
+}

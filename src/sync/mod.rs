@@ -1,0 +1,164 @@
+//! The client's sync engine: one actor that owns the provider and turns the
+//! terminal client's requests ([`SyncCommand`]) into provider calls, sending back
+//! owned results ([`SyncEvent`]). Requests run concurrently; replies carry the
+//! generation they were asked with, so the client drops stale ones. The live update
+//! stream runs beside them and arrives as [`SyncEvent::Live`].
+//!
+//! The durable outbox, cache and notifications build on this (see the sync issue);
+//! the client sees only these two enums, never a provider.
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
+use crate::domain::{Agent, Conversation, ConversationId, Message, Op, Page, Suggestion, ViewWithCount};
+use crate::provider::{Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, Update};
+
+/// How many of a thread's newest messages are loaded when it opens.
+pub const THREAD_PAGE: u32 = 100;
+
+/// What the client asks of the engine.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SyncCommand {
+    /// Who am I, the team, the views: what the first screen needs.
+    Bootstrap,
+    /// Reload the views and their counts.
+    Views,
+    /// A page of the conversation list.
+    List { generation: u64, query: ListQuery, append: bool },
+    /// A conversation's thread and its pending suggestion.
+    Thread { generation: u64, id: ConversationId },
+    /// The most urgent open conversation, across views.
+    Urgent,
+    /// Apply a change; the answer comes back with the same ticket.
+    Apply { ticket: u64, op: Op },
+}
+
+/// What the engine tells the client.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SyncEvent {
+    Identity(Identity),
+    Agents(Vec<Agent>),
+    Views(Vec<ViewWithCount>),
+    List { generation: u64, page: Page<Conversation>, append: bool },
+    Thread { generation: u64, id: ConversationId, messages: Vec<Message>, suggestion: Option<Suggestion> },
+    Urgent(Option<Box<Conversation>>),
+    Applied { ticket: u64, result: Result<Applied, ProviderError> },
+    /// A read failed; `what` says which, for the status bar.
+    Failed { what: &'static str, error: ProviderError },
+    Live(Update),
+}
+
+/// The client's end of the engine.
+#[derive(Clone)]
+pub struct SyncHandle {
+    tx: mpsc::UnboundedSender<SyncCommand>,
+    caps: Capabilities,
+}
+
+impl SyncHandle {
+    /// Sends a command; false when the engine has stopped.
+    pub fn send(&self, command: SyncCommand) -> bool {
+        self.tx.send(command).is_ok()
+    }
+
+    pub fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+}
+
+/// Starts the engine on a provider. The update stream starts at once.
+pub fn spawn(provider: Arc<dyn Provider>) -> (SyncHandle, mpsc::UnboundedReceiver<SyncEvent>) {
+    let (tx, mut commands) = mpsc::unbounded_channel::<SyncCommand>();
+    let (events, rx) = mpsc::unbounded_channel();
+    let caps = provider.capabilities().clone();
+    if caps.streaming {
+        let mut updates = provider.updates(None);
+        let events = events.clone();
+        tokio::spawn(async move {
+            while let Some(update) = updates.next().await {
+                if events.send(SyncEvent::Live(update)).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    tokio::spawn(async move {
+        while let Some(command) = commands.recv().await {
+            let provider = Arc::clone(&provider);
+            let events = events.clone();
+            tokio::spawn(async move {
+                for event in run(&*provider, command).await {
+                    if events.send(event).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    (SyncHandle { tx, caps }, rx)
+}
+
+async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
+    let failed = |what| move |error| vec![SyncEvent::Failed { what, error }];
+    match command {
+        SyncCommand::Bootstrap => {
+            let (me, agents, views) = tokio::join!(p.me(), p.agents(), p.views());
+            let mut out = Vec::new();
+            match me {
+                Ok(me) => out.push(SyncEvent::Identity(me)),
+                Err(error) => out.push(SyncEvent::Failed { what: "sign-in", error }),
+            }
+            match agents {
+                Ok(a) => out.push(SyncEvent::Agents(a)),
+                Err(error) => out.push(SyncEvent::Failed { what: "team", error }),
+            }
+            match views {
+                Ok(v) => out.push(SyncEvent::Views(v)),
+                Err(error) => out.push(SyncEvent::Failed { what: "views", error }),
+            }
+            out
+        }
+        SyncCommand::Views => p.views().await.map_or_else(failed("views"), |v| vec![SyncEvent::Views(v)]),
+        SyncCommand::List { generation, query, append } => p
+            .list(query)
+            .await
+            .map_or_else(failed("conversations"), |page| vec![SyncEvent::List { generation, page, append }]),
+        SyncCommand::Thread { generation, id } => {
+            let (messages, suggestions) = tokio::join!(p.thread(id.clone(), THREAD_PAGE), async {
+                if p.capabilities().copilot { p.suggestions(id.clone()).await } else { Ok(Vec::new()) }
+            });
+            match messages {
+                Ok(messages) => {
+                    let suggestion = suggestions
+                        .unwrap_or_default()
+                        .into_iter()
+                        .find(|s| s.status == crate::domain::SuggestionStatus::Pending);
+                    vec![SyncEvent::Thread { generation, id, messages, suggestion }]
+                }
+                Err(error) => vec![SyncEvent::Failed { what: "thread", error }],
+            }
+        }
+        SyncCommand::Urgent => {
+            let query = ListQuery {
+                view: Some("all".into()),
+                filter: crate::domain::ViewFilter {
+                    status: vec![crate::domain::Status::Open, crate::domain::Status::Pending],
+                    ..Default::default()
+                },
+                sort: crate::provider::Sort::Urgency,
+                cursor: None,
+                limit: 1,
+            };
+            p.list(query)
+                .await
+                .map_or_else(failed("most urgent"), |page| vec![SyncEvent::Urgent(page.items.into_iter().next().map(Box::new))])
+        }
+        SyncCommand::Apply { ticket, op } => {
+            // The key is fixed here, once per op; the outbox will persist it.
+            let key = uuid::Uuid::now_v7().to_string();
+            vec![SyncEvent::Applied { ticket, result: p.apply(op, key).await }]
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! Every named command the client knows, with its one-line doc and default keys.
+//! This is the single table the keymap, the help overlay, the `:` palette and the
+//! status-bar hints are generated from. To add a command: add a line to the table
+//! below, then handle it in `update/`.
+
+/// Where a key binding applies. `Inbox` and `Thread` also see `Global` bindings; the
+/// composer and the review line see only their own, so typing never triggers a
+/// command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    Global,
+    Inbox,
+    Thread,
+    Composer,
+    Review,
+}
+
+impl Context {
+    pub const ALL: [Self; 5] = [Self::Global, Self::Inbox, Self::Thread, Self::Composer, Self::Review];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Global => "global",
+            Self::Inbox => "inbox",
+            Self::Thread => "thread",
+            Self::Composer => "composer",
+            Self::Review => "review",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.name() == s)
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Global => "Everywhere",
+            Self::Inbox => "Views and list",
+            Self::Thread => "Thread",
+            Self::Composer => "Composer",
+            Self::Review => "Review line (before sending)",
+        }
+    }
+}
+
+macro_rules! commands {
+    ($($variant:ident, $name:literal, $ctx:ident, [$($key:literal),*], $doc:literal;)*) => {
+        /// A named command: what a key, the palette or a mouse click asks for.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Command {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl Command {
+            pub const ALL: &'static [Command] = &[$(Self::$variant,)*];
+
+            /// The kebab-case name used in the config and the palette.
+            pub fn name(self) -> &'static str {
+                match self { $(Self::$variant => $name,)* }
+            }
+
+            /// One line for the help overlay and the palette.
+            pub fn doc(self) -> &'static str {
+                match self { $(Self::$variant => $doc,)* }
+            }
+
+            /// The context the default keys live in.
+            pub fn context(self) -> Context {
+                match self { $(Self::$variant => Context::$ctx,)* }
+            }
+
+            /// The default keys, in the keymap's notation.
+            pub fn default_keys(self) -> &'static [&'static str] {
+                match self { $(Self::$variant => &[$($key),*],)* }
+            }
+
+            pub fn parse(name: &str) -> Option<Self> {
+                match name { $($name => Some(Self::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+commands! {
+    Quit, "quit", Global, ["q"], "Quit (asks first if something is still being sent)";
+    Help, "help", Global, ["?"], "Show the keys";
+    Palette, "palette", Global, [":", "<C-k>"], "Run a command by name";
+    NextPane, "next-pane", Global, ["<Tab>"], "Focus the next pane";
+    PrevPane, "prev-pane", Global, ["<S-Tab>"], "Focus the previous pane";
+    Down, "down", Global, ["j", "<Down>"], "Next conversation (or scroll down)";
+    Up, "up", Global, ["k", "<Up>"], "Previous conversation (or scroll up)";
+    First, "first", Global, ["g g", "<Home>"], "First conversation (or top of the thread)";
+    Last, "last", Global, ["G", "<End>"], "Last conversation (or newest message)";
+    PageDown, "page-down", Global, ["<C-d>", "<PageDown>"], "Half a page down";
+    PageUp, "page-up", Global, ["<C-u>", "<PageUp>"], "Half a page up";
+    Open, "open", Global, ["<Enter>"], "Open the conversation or view";
+    Back, "back", Global, ["<Esc>"], "Back: leave the thread, clear the filter or the marks";
+    NextUnread, "next-unread", Inbox, ["J"], "Next unread conversation";
+    MostUrgent, "most-urgent", Global, ["!"], "The most urgent conversation across views (SLA breached, at risk, oldest waiting)";
+    View1, "view-1", Global, ["1"], "Go to view 1";
+    View2, "view-2", Global, ["2"], "Go to view 2";
+    View3, "view-3", Global, ["3"], "Go to view 3";
+    View4, "view-4", Global, ["4"], "Go to view 4";
+    View5, "view-5", Global, ["5"], "Go to view 5";
+    View6, "view-6", Global, ["6"], "Go to view 6";
+    View7, "view-7", Global, ["7"], "Go to view 7";
+    View8, "view-8", Global, ["8"], "Go to view 8";
+    View9, "view-9", Global, ["9"], "Go to view 9";
+    GoUnread, "go-unread", Global, ["g u"], "Go to Unread";
+    GoStarred, "go-starred", Global, ["g s"], "Go to Starred";
+    GoMine, "go-mine", Global, ["g m"], "Go to Mine";
+    GoAll, "go-all", Global, ["g a"], "Go to All";
+    GoOverdue, "go-overdue", Global, ["g o"], "Go to Overdue";
+    NextView, "next-view", Global, ["]"], "Next view";
+    PrevView, "prev-view", Global, ["["], "Previous view";
+    Search, "search", Global, ["/"], "Filter the list; Tab in the prompt searches the whole inbox";
+    Refresh, "refresh", Global, ["<C-r>"], "Reload views, list and thread now";
+    Reply, "reply", Global, ["r"], "Reply to the customer";
+    Note, "note", Global, ["n"], "Write an internal note";
+    CloseNext, "close-next", Global, ["e"], "Close and go to the next conversation";
+    Close, "close", Global, ["E", "S c"], "Close and stay";
+    Reopen, "reopen", Global, ["S o"], "Set open (reopen)";
+    SetPending, "pending", Global, ["S p"], "Set pending (waiting on the customer)";
+    Star, "star", Global, ["s"], "Star or unstar";
+    ToggleRead, "toggle-read", Global, ["U"], "Mark read or unread";
+    Undo, "undo", Global, ["u"], "Undo the last archive, close, snooze, assign or bulk action";
+    Assign, "assign", Global, ["a"], "Assign to an agent (picker)";
+    AssignMe, "assign-me", Global, ["m"], "Assign to me";
+    Unassign, "unassign", Global, ["A"], "Unassign";
+    Tags, "tags", Global, ["t"], "Tags (picker; type a new one to create it)";
+    Snooze, "snooze", Global, ["z"], "Snooze (presets or a typed date/time)";
+    SnoozeTomorrow, "snooze-tomorrow", Global, ["Z"], "Snooze until tomorrow 09:00";
+    Archive, "archive", Global, ["X"], "Archive";
+    TakeOver, "take-over", Global, ["T"], "Take over from the AI agent";
+    ResolveHandoff, "resolve-handoff", Global, ["H"], "Resolve the handoff request";
+    SendSuggestion, "send-suggestion", Global, ["y"], "Send the copilot's suggestion as it is";
+    DismissSuggestion, "dismiss-suggestion", Global, ["x"], "Dismiss the copilot's suggestion";
+    AskSuggestion, "ask-suggestion", Global, ["c"], "Ask the copilot for a new suggestion";
+    CopyLink, "copy-link", Global, ["Y"], "Copy the conversation's link (OSC 52)";
+    OpenLink, "open-link", Global, ["o"], "Open the first link in the thread";
+    Mark, "mark", Inbox, ["<Space>"], "Mark or unmark for a bulk action";
+    MarkRange, "mark-range", Inbox, ["V"], "Mark from the last mark to here";
+    MarkAll, "mark-all", Inbox, ["*"], "Mark every conversation in the view (again: none)";
+    EditSuggestion, "edit-suggestion", Thread, ["<Enter>"], "Edit the suggestion in the composer";
+    ToggleFold, "toggle-fold", Thread, ["f"], "Expand or fold long messages";
+    CopyMessage, "copy-message", Thread, ["C"], "Copy the newest message (OSC 52)";
+    SendReview, "send", Composer, ["<C-s>"], "Send (through the review line)";
+    ExternalEditor, "editor", Composer, ["<C-e>"], "Edit the draft in $EDITOR";
+    ToggleNote, "toggle-note", Composer, ["<C-t>"], "Switch between reply and internal note";
+    Canned, "canned", Composer, ["<C-p>"], "Insert a canned reply";
+    CancelCompose, "cancel", Composer, ["<Esc>"], "Leave the composer (the draft is kept)";
+    ConfirmSend, "confirm-send", Review, ["y", "<Enter>"], "Send";
+    SendClose, "send-close", Review, ["c"], "Send and close";
+    SendSnooze, "send-snooze", Review, ["z"], "Send and snooze until tomorrow 09:00";
+    BackToEdit, "back-to-edit", Review, ["<Esc>"], "Back to editing";
+}

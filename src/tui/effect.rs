@@ -1,0 +1,19 @@
+//! What `update()` asks the outside world to do, as data: the loop runs each one
+//! and any result comes back as an `Action`. Tests assert on these values.
+
+use crate::domain::ConversationId;
+use crate::sync::SyncCommand;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    /// A request to the sync engine.
+    Sync(SyncCommand),
+    /// Put text on the clipboard with OSC 52 (works over SSH).
+    Copy(String),
+    /// Open a link in the browser (or show it, over SSH).
+    OpenUrl(String),
+    /// Suspend the screen and edit the draft in `$EDITOR`.
+    Edit { conversation: ConversationId, text: String },
+    /// Leave the program.
+    Quit,
+}

@@ -1,0 +1,201 @@
+//! The terminal client: the Elm shape. Terminal input, the sync engine's events and
+//! the clock become [`Action`]s; [`update::update`] changes the [`State`] and returns
+//! [`Effect`]s, which run here and report back as actions; the screen is drawn from
+//! the state only when something changed. No tick: idle means asleep.
+
+pub mod action;
+pub mod command;
+pub mod effect;
+pub mod keymap;
+pub mod schedule;
+pub mod state;
+pub mod setup;
+pub mod terminal;
+pub mod testing;
+pub mod ui;
+pub mod update;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures::{FutureExt as _, StreamExt as _};
+use jiff::Timestamp;
+use tokio::sync::mpsc;
+
+pub use action::Action;
+pub use effect::Effect;
+pub use state::{Settings, State};
+
+use crate::provider::Provider;
+use crate::sync::{self, SyncCommand, SyncEvent, SyncHandle};
+
+/// OSC 52 payloads are capped by terminals; more than this is cut.
+const COPY_LIMIT: usize = 64 * 1024;
+
+/// The first requests: who am I, the views, the first page of the list.
+pub fn init(state: &mut State) -> Vec<Effect> {
+    vec![Effect::Sync(SyncCommand::Bootstrap), update::nav_reload(state)]
+}
+
+/// Runs the client until the agent quits or the terminal goes away.
+pub async fn run(settings: Settings, provider: Arc<dyn Provider>) -> anyhow::Result<()> {
+    let (sync, mut events) = sync::spawn(provider);
+    let mut term = terminal::enter(settings.mouse).context("cannot set up the terminal")?;
+    let result = event_loop(&mut term, settings, &sync, &mut events).await;
+    terminal::restore();
+    result
+}
+
+async fn event_loop(
+    term: &mut terminal::Term,
+    settings: Settings,
+    sync: &SyncHandle,
+    events: &mut mpsc::UnboundedReceiver<SyncEvent>,
+) -> anyhow::Result<()> {
+    let size = term.size()?;
+    let mut state = State::new(settings, sync.capabilities().clone(), Timestamp::now(), size.width, size.height);
+    let mut input = EventStream::new();
+    let mut term_signal = signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
+    let mut pending: Vec<Effect> = init(&mut state);
+    let mut dirty = true;
+    let mut turns: u64 = 0;
+    loop {
+        let mut actions = Vec::new();
+        for effect in pending.drain(..) {
+            actions.extend(run_effect(effect, sync, term, &mut input).await);
+        }
+        for a in actions {
+            state.now = Timestamp::now();
+            pending.extend(update::update(&mut state, a));
+            dirty = true;
+        }
+        if !pending.is_empty() {
+            continue;
+        }
+        if state.quit {
+            break;
+        }
+        if dirty {
+            term.draw(|f| ui::render(&state, f))?;
+            dirty = false;
+        }
+        let wake = schedule::next_wake(&state);
+        let sleep = async move {
+            match wake {
+                Some(t) => {
+                    let ms = (t.as_millisecond() - Timestamp::now().as_millisecond()).max(0);
+                    tokio::time::sleep(Duration::from_millis(ms.unsigned_abs())).await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        turns += 1;
+        let action = tokio::select! {
+            biased;
+            _ = term_signal.recv() => break,
+            _ = hangup.recv() => break,
+            ev = input.next() => match ev {
+                Some(Ok(ev)) => term_action(ev),
+                Some(Err(e)) => return Err(e).context("reading the terminal"),
+                None => break,
+            },
+            Some(ev) = events.recv() => Some(Action::Sync(ev)),
+            () = sleep => Some(Action::Clock(Timestamp::now())),
+        };
+        let mut batch: Vec<Action> = action.into_iter().collect();
+        // Take what else is ready before drawing: a burst of events draws once.
+        while let Ok(ev) = events.try_recv() {
+            batch.push(Action::Sync(ev));
+            if batch.len() >= 256 {
+                break;
+            }
+        }
+        while let Some(Some(Ok(ev))) = input.next().now_or_never() {
+            batch.extend(term_action(ev));
+        }
+        for a in batch {
+            state.now = Timestamp::now();
+            pending.extend(update::update(&mut state, a));
+            dirty = true;
+        }
+    }
+    tracing::debug!(turns, "client loop ended");
+    Ok(())
+}
+
+fn signal(kind: tokio::signal::unix::SignalKind) -> anyhow::Result<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(kind).context("cannot listen for signals")
+}
+
+fn term_action(ev: TermEvent) -> Option<Action> {
+    match ev {
+        TermEvent::Key(k) => Some(Action::Key(k)),
+        TermEvent::Mouse(m) => Some(Action::Mouse(m)),
+        TermEvent::Paste(p) => Some(Action::Paste(p)),
+        TermEvent::Resize(w, h) => Some(Action::Resize(w, h)),
+        TermEvent::FocusGained | TermEvent::FocusLost => None,
+    }
+}
+
+async fn run_effect(effect: Effect, sync: &SyncHandle, term: &mut terminal::Term, input: &mut EventStream) -> Vec<Action> {
+    match effect {
+        Effect::Sync(command) => {
+            if sync.send(command) {
+                Vec::new()
+            } else {
+                vec![Action::EffectFailed("the sync engine stopped; restart frontdesk".into())]
+            }
+        }
+        Effect::Copy(text) => copy(&text).err().map(Action::EffectFailed).into_iter().collect(),
+        Effect::OpenUrl(url) => {
+            if std::env::var_os("SSH_CONNECTION").is_some() {
+                // No browser on this side of SSH: put the link where the agent's is.
+                return match copy(&url) {
+                    Ok(()) => vec![Action::Notice(format!("over SSH: {url} copied (OSC 52)"))],
+                    Err(e) => vec![Action::EffectFailed(e)],
+                };
+            }
+            match open::that_detached(&url) {
+                Ok(()) => Vec::new(),
+                Err(e) => vec![Action::EffectFailed(format!("cannot open {url}: {e}"))],
+            }
+        }
+        Effect::Edit { conversation, text } => {
+            // The input reader must not steal the editor's keys: stop it, then start anew.
+            *input = EventStream::new();
+            let result = edit_outside(term, &text);
+            *input = EventStream::new();
+            vec![Action::Edited { conversation, result }]
+        }
+        Effect::Quit => Vec::new(),
+    }
+}
+
+fn copy(text: &str) -> Result<(), String> {
+    let mut end = text.len().min(COPY_LIMIT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    terminal::copy(&text[..end]).map_err(|e| format!("copy failed: {e}"))
+}
+
+/// Suspends the screen, runs `$VISUAL`/`$EDITOR` on a temporary file, reads it back.
+fn edit_outside(term: &mut terminal::Term, text: &str) -> Result<String, String> {
+    let editor = std::env::var("VISUAL").or_else(|_| std::env::var("EDITOR")).unwrap_or_else(|_| "vi".to_owned());
+    let file = tempfile::Builder::new().prefix("frontdesk-draft-").suffix(".txt").tempfile().map_err(|e| e.to_string())?;
+    std::fs::write(file.path(), text).map_err(|e| e.to_string())?;
+    terminal::suspend(term).map_err(|e| e.to_string())?;
+    // The editor command may carry arguments ("code --wait").
+    let mut parts = editor.split_whitespace();
+    let program = parts.next().unwrap_or("vi");
+    let status = tokio::task::block_in_place(|| std::process::Command::new(program).args(parts).arg(file.path()).status());
+    terminal::resume(term).map_err(|e| e.to_string())?;
+    match status {
+        Ok(s) if s.success() => std::fs::read_to_string(file.path()).map_err(|e| e.to_string()),
+        Ok(s) => Err(format!("{program} exited with {s}")),
+        Err(e) => Err(format!("cannot run {program}: {e}")),
+    }
+}

@@ -1,0 +1,79 @@
+//! From the config file to the client's [`Settings`]: theme and glyphs chosen from
+//! the config and the environment, the keymap with its overrides, canned replies,
+//! and the account's API key (from `api_key_cmd` or an environment variable; never
+//! logged, never stored).
+
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+use jiff::tz::TimeZone;
+use secrecy::SecretString;
+
+use super::keymap::Keymap;
+use super::state::{Canned, Settings};
+use super::ui::theme::{Glyphs, Palette, Theme};
+use crate::config::{AccountConfig, Config};
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_default()
+}
+
+pub fn settings(cfg: &Config, account: &str, url: &str, force_ascii: bool) -> anyhow::Result<Settings> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let palette = Palette::choose(&cfg.ui.theme, no_color, &env("TERM"), &env("COLORTERM")).map_err(anyhow::Error::msg)?;
+    let utf8 = Glyphs::locale_is_utf8(&env("LC_ALL"), &env("LC_CTYPE"), &env("LANG"));
+    let glyphs = if force_ascii || cfg.ui.ascii || !utf8 { Glyphs::ASCII } else { Glyphs::UNICODE };
+    let keymap = Keymap::new(&cfg.keys).map_err(anyhow::Error::msg)?;
+    Ok(Settings {
+        account: account.to_owned(),
+        link_template: cfg.ui.link_template.replace("{url}", url.trim_end_matches('/')),
+        theme: Theme::new(palette),
+        glyphs,
+        tz: TimeZone::system(),
+        canned: cfg.canned.iter().map(|c| Canned { name: c.name.clone(), body: c.body.clone() }).collect(),
+        keymap: Arc::new(keymap),
+        mouse: cfg.ui.mouse,
+    })
+}
+
+/// The account to open: the one named, or the first.
+pub fn account<'a>(cfg: &'a Config, name: Option<&str>) -> anyhow::Result<&'a AccountConfig> {
+    match name {
+        Some(n) => cfg.accounts.iter().find(|a| a.name == n).with_context(|| {
+            let names: Vec<_> = cfg.accounts.iter().map(|a| a.name.as_str()).collect();
+            format!("no account named {n:?} in the config (have: {})", names.join(", "))
+        }),
+        None => cfg.accounts.first().context(
+            "no account in the config: add an [[accounts]] entry (see config.example.toml), \
+             or try `frontdesk demo`",
+        ),
+    }
+}
+
+/// The account's API key: `api_key_cmd`'s output, else the environment variable.
+pub fn api_key(a: &AccountConfig) -> anyhow::Result<SecretString> {
+    if let Some(cmd) = &a.api_key_cmd {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .with_context(|| format!("account {}: cannot run api_key_cmd", a.name))?;
+        if !out.status.success() {
+            bail!("account {}: api_key_cmd failed ({})", a.name, out.status);
+        }
+        let key = String::from_utf8(out.stdout).with_context(|| format!("account {}: api_key_cmd printed non-UTF-8", a.name))?;
+        let key = key.trim();
+        if key.is_empty() {
+            bail!("account {}: api_key_cmd printed nothing", a.name);
+        }
+        return Ok(SecretString::from(key.to_owned()));
+    }
+    if let Some(var) = &a.api_key_env {
+        return match std::env::var(var) {
+            Ok(k) if !k.trim().is_empty() => Ok(SecretString::from(k.trim().to_owned())),
+            _ => bail!("account {}: the environment variable {var} holds no API key", a.name),
+        };
+    }
+    bail!("account {}: set api_key_cmd or api_key_env to say where its API key comes from", a.name)
+}

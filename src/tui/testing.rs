@@ -1,0 +1,284 @@
+//! A harness for testing the client without a terminal: fixture states with a
+//! fixed clock, key strings typed through the real keymap (`keys(&mut s, "jj<C-r>")`),
+//! and rendering into ratatui's `TestBackend`. Used by unit tests, the snapshot
+//! tests and the benchmarks.
+
+use std::sync::Arc;
+
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan as _};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+use super::keymap::{Key, Keymap, Overrides};
+use super::state::{Canned, Focus, Settings, State, Thread, ViewEntry};
+use super::ui::theme::{Glyphs, Palette, Theme};
+use super::{Action, Effect, update};
+use crate::domain::{
+    Agent, AgentId, AgentRole, AiState, Author, AuthorKind, CallInfo, Channel, Contact, ContactId, Conversation,
+    ConversationId, Delivery, Direction, LastMessage, Message, MessageId, MessageKind, NextAction, Priority, Status,
+    Suggestion, SuggestionId, SuggestionStatus, View, ViewFilter, ViewId, ViewKind,
+};
+use crate::provider::Capabilities;
+
+/// The fixed "now" of every fixture: Wednesday 25 November 2026, 10:00 UTC.
+pub fn now() -> Timestamp {
+    Timestamp::from_second(1_795_600_800).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+pub fn settings(palette: Palette, glyphs: Glyphs) -> Settings {
+    Settings {
+        account: "support".into(),
+        link_template: "http://127.0.0.1:8600/c/{id}".into(),
+        theme: Theme::new(palette),
+        glyphs,
+        tz: TimeZone::UTC,
+        canned: vec![
+            Canned { name: "Thanks".into(), body: "Thanks for reaching out! I'm looking into it now.".into() },
+            Canned { name: "Refund issued".into(), body: "Your refund is on its way: 3–5 business days.".into() },
+        ],
+        keymap: Arc::new(Keymap::new(&Overrides::new()).unwrap_or_default()),
+        mouse: true,
+    }
+}
+
+pub fn agent(id: &str, name: &str) -> Agent {
+    Agent {
+        id: AgentId::from(id),
+        name: name.into(),
+        email: format!("{}@acme.test", name.split(' ').next().unwrap_or(name).to_lowercase()),
+        role: AgentRole::Agent,
+        team: Some("support".into()),
+    }
+}
+
+fn ago(mins: i64) -> Timestamp {
+    now() - mins.minutes()
+}
+
+/// A plain open conversation; tests adjust the fields they care about.
+pub fn conversation(n: usize, name: &str, channel: Channel, preview: &str) -> Conversation {
+    let at = ago(i64::try_from(n).unwrap_or(0) * 7 + 2);
+    Conversation {
+        id: ConversationId::from(format!("cnv_{n:04}").as_str()),
+        contact: Contact {
+            id: ContactId::from(format!("ctc_{n:04}").as_str()),
+            name: name.into(),
+            handle: format!("+1555000{n:04}"),
+            email: None,
+            phone: None,
+            company: None,
+        },
+        channel,
+        subject: None,
+        status: Status::Open,
+        snoozed_until: None,
+        assignee: None,
+        team: Some("support".into()),
+        tags: Vec::new(),
+        starred: false,
+        unread: false,
+        archived: false,
+        priority: Priority::Normal,
+        last_message: Some(LastMessage { preview: preview.into(), direction: Direction::Inbound, at }),
+        waiting_since: Some(at),
+        sla_due_at: None,
+        ai_state: AiState::Human,
+        ai_agent: None,
+        has_pending_suggestion: false,
+        message_count: 3,
+        created_at: at - 2.hours(),
+        updated_at: at,
+    }
+}
+
+/// A list with one of each badge.
+pub fn conversations() -> Vec<Conversation> {
+    let dana = agent("agt_dana", "Dana Scully");
+    let sam = agent("agt_sam", "Sam Carter");
+    let mut v = vec![
+        conversation(1, "Maria González", Channel::Whatsapp, "My order #4411 never arrived and I need it by Friday"),
+        conversation(2, "Kenji Watanabe", Channel::Email, "請求書の件について"),
+        conversation(3, "Ahmed Hassan", Channel::Sms, "Can I change the delivery address?"),
+        conversation(4, "Olivia Brown", Channel::Web, "The app crashes when I upload a photo"),
+        conversation(5, "Lukas Schmidt", Channel::Voice, "Call about a billing dispute"),
+        conversation(6, "Chloé Martin", Channel::Email, "Refund for a damaged item"),
+        conversation(7, "Priya Patel", Channel::Web, "Thanks, that worked! 👍"),
+    ];
+    v[0].unread = true;
+    v[0].starred = true;
+    v[0].sla_due_at = Some(ago(12));
+    v[0].has_pending_suggestion = true;
+    v[1].unread = true;
+    v[1].subject = Some("Invoice question / 請求書".into());
+    v[1].sla_due_at = Some(now() + 8.minutes());
+    v[1].assignee = Some(sam);
+    v[2].ai_state = AiState::AiLed;
+    v[2].ai_agent = Some("Ada (AI)".into());
+    v[3].ai_state = AiState::HandoffRequested;
+    v[3].unread = true;
+    v[4].assignee = Some(dana.clone());
+    v[4].tags = vec!["billing".into(), "vip".into()];
+    v[5].status = Status::Snoozed;
+    v[5].snoozed_until = Some(now() + 1.days() - 1.hours());
+    v[6].status = Status::Pending;
+    v[6].assignee = Some(dana);
+    v
+}
+
+pub fn message(n: usize, conversation: &ConversationId, kind: MessageKind, direction: Direction, author: (&str, AuthorKind), body: &str) -> Message {
+    Message {
+        id: MessageId::from(format!("msg_{n:04}").as_str()),
+        conversation_id: conversation.clone(),
+        direction,
+        author: Author { kind: author.1, id: None, name: author.0.into() },
+        kind,
+        body: body.into(),
+        attachments: Vec::new(),
+        call: None,
+        created_at: ago(60 - i64::try_from(n).unwrap_or(0) * 5),
+        delivery: Delivery::Sent,
+    }
+}
+
+/// A thread with an inbound message, a note, a call with its summary, a system
+/// event and an outbound reply.
+pub fn thread_messages(id: &ConversationId) -> Vec<Message> {
+    let mut call = message(3, id, MessageKind::Call, Direction::Inbound, ("Maria González", AuthorKind::Contact), "");
+    call.call = Some(CallInfo {
+        duration_secs: 252,
+        summary: Some("Customer reports order #4411 missing; courier shows it delivered to a neighbour. Wants a resend before Friday.".into()),
+        recording_url: None,
+    });
+    vec![
+        message(1, id, MessageKind::Reply, Direction::Inbound, ("Maria González", AuthorKind::Contact), "Hi, my order #4411 never arrived and I need it by Friday. Tracking says delivered but nothing is here."),
+        message(2, id, MessageKind::Note, Direction::Outbound, ("Sam Carter", AuthorKind::Agent), "Courier confirmed a neighbour signed. Check with her before resending."),
+        call,
+        message(4, id, MessageKind::Event, Direction::Outbound, ("system", AuthorKind::System), "assigned to Dana Scully"),
+        message(5, id, MessageKind::Reply, Direction::Outbound, ("Dana Scully", AuthorKind::Agent), "Sorry about this, Maria. I've asked the courier and will update you within the hour."),
+    ]
+}
+
+pub fn suggestion(id: &ConversationId) -> Suggestion {
+    Suggestion {
+        id: SuggestionId::from("sug_0001"),
+        conversation_id: id.clone(),
+        body: "Good news, Maria: we've shipped a replacement by express. It will arrive Thursday, and the tracking link is in your email.".into(),
+        actions: vec![
+            NextAction { action: "tag:resend".into(), label: "Tag resend".into() },
+            NextAction { action: "snooze:1d".into(), label: "Snooze 1 day".into() },
+        ],
+        status: SuggestionStatus::Pending,
+        engine: "kb".into(),
+        sources: Vec::new(),
+        created_at: ago(1),
+        resolved_at: None,
+    }
+}
+
+/// An empty client, signed in, before anything is loaded.
+pub fn state(width: u16, height: u16) -> State {
+    styled(width, height, Palette::Default, Glyphs::UNICODE)
+}
+
+pub fn styled(width: u16, height: u16, palette: Palette, glyphs: Glyphs) -> State {
+    let mut s = State::new(settings(palette, glyphs), Capabilities::ALL, now(), width, height);
+    let dana = agent("agt_dana", "Dana Scully");
+    s.me = Some(dana.clone());
+    s.agents = vec![dana, agent("agt_sam", "Sam Carter"), agent("agt_priya", "Priya Patel")];
+    for (v, n) in s.views.iter_mut().zip([3u64, 1, 2, 7, 1]) {
+        v.count = Some(n);
+    }
+    s.views.push(ViewEntry {
+        view: View {
+            id: ViewId::from("viw_vip"),
+            name: "VIP customers".into(),
+            kind: ViewKind::Saved,
+            filter: ViewFilter { tags: vec!["vip".into()], ..ViewFilter::default() },
+        },
+        count: Some(1),
+    });
+    s.connection = super::state::Connection::Live;
+    s.status.last_sync = Some(now() - 1.minutes());
+    s.active_view = 3; // All
+    s.sidebar_cursor = 3;
+    s.list.loading = false;
+    s.list.loaded = true;
+    s
+}
+
+/// The All view with the fixture conversations.
+pub fn inbox(width: u16, height: u16) -> State {
+    let mut s = state(width, height);
+    s.list.items = conversations();
+    s
+}
+
+/// The inbox with the first conversation's thread open (and its suggestion).
+pub fn with_thread(width: u16, height: u16) -> State {
+    let mut s = inbox(width, height);
+    let c = s.list.items[0].clone();
+    s.thread = Some(Thread {
+        id: c.id.clone(),
+        conversation: Some(c.clone()),
+        messages: thread_messages(&c.id),
+        loading: false,
+        generation: 1,
+        scroll: 0,
+        unfolded: false,
+        suggestion: Some(suggestion(&c.id)),
+        suggesting: false,
+        sending: Vec::new(),
+    });
+    s.focus = Focus::Thread;
+    s
+}
+
+/// Splits "jj<C-r>g u" into keys: `<…>` is one key, spaces separate nothing.
+pub fn parse_keys(s: &str) -> Vec<Key> {
+    let mut keys = Vec::new();
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if c == '<'
+            && let Some(end) = rest.find('>')
+            && let Ok(k) = Key::parse(&rest[..=end])
+        {
+            keys.push(k);
+            rest = &rest[end + 1..];
+            continue;
+        }
+        if let Ok(k) = Key::parse(&c.to_string()) {
+            keys.push(k);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    keys
+}
+
+/// Types `s` and returns every effect it produced.
+pub fn keys(state: &mut State, s: &str) -> Vec<Effect> {
+    parse_keys(s).into_iter().flat_map(|k| update::update(state, Action::Key(k.to_event()))).collect()
+}
+
+pub fn buffer(state: &State) -> Buffer {
+    let backend = TestBackend::new(state.width, state.height);
+    let Ok(mut term) = Terminal::new(backend);
+    let _ = term.draw(|f| super::ui::render(state, f));
+    term.backend().buffer().clone()
+}
+
+/// The screen as text, one line per row.
+pub fn render(state: &State) -> String {
+    let b = buffer(state);
+    let mut out = String::new();
+    for y in 0..b.area.height {
+        let mut line = String::new();
+        for x in 0..b.area.width {
+            line.push_str(b[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}

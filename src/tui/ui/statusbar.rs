@@ -1,0 +1,108 @@
+//! The status bar: account, connection, last sync, what is still being sent, then a
+//! message (errors stay until a key is pressed), an undo offer, what a pending key
+//! sequence can continue with, or hints for the focused pane from the keymap.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+use super::text::{ago, safe_line, truncate};
+use crate::tui::command::{Command, Context};
+use crate::tui::keymap::display_sequence;
+use crate::tui::state::{Connection, Level, State};
+
+pub fn render(state: &State, frame: &mut Frame, area: Rect) {
+    let (theme, glyphs) = (&state.settings.theme, &state.settings.glyphs);
+    let mut left = vec![Span::styled(format!(" {} ", safe_line(&state.settings.account)), theme.selected)];
+    let (conn, style) = match state.connection {
+        Connection::Connecting => ("connecting…".to_owned(), theme.dim),
+        Connection::Live => (format!("{} live", glyphs.unread), theme.info),
+        Connection::Reconnecting { at } => {
+            let secs = (at.as_second() - state.now.as_second()).max(0);
+            (format!("reconnecting in {secs}s"), theme.soon)
+        }
+        Connection::Offline => ("offline".to_owned(), theme.error),
+    };
+    left.push(Span::styled(format!(" {conn}"), style));
+    if let Some(at) = state.status.last_sync {
+        left.push(Span::styled(format!(" {} synced {}", glyphs.dot, ago(state.now, at, &state.settings.tz)), theme.dim));
+    }
+    let pending = state.pending_sends();
+    if pending > 0 {
+        left.push(Span::styled(format!(" {} sending {pending}", glyphs.dot), theme.soon));
+    }
+    left.push(Span::raw("  "));
+    let used: usize = left.iter().map(|s| s.content.width()).sum();
+    let room = usize::from(area.width).saturating_sub(used);
+    let keys = &state.settings.keymap;
+    let right: Vec<Span> = if let Some(flash) = &state.status.flash {
+        let style = if flash.level == Level::Error { theme.error } else { theme.info };
+        vec![Span::styled(truncate(&safe_line(&flash.text), room, glyphs.ellipsis), style)]
+    } else if let Some(undo) = &state.status.undo {
+        let secs = (undo.until.as_second() - state.now.as_second()).max(0);
+        vec![
+            Span::styled(truncate(&undo.label, room.saturating_sub(16), glyphs.ellipsis), theme.info),
+            Span::styled(format!(" {} ", keys.hint(Command::Undo)), theme.key),
+            Span::styled(format!("undo ({secs}s)"), theme.dim),
+        ]
+    } else if !state.chord.is_empty() {
+        let ctx = state.context();
+        let mut spans = vec![Span::styled(format!("{} … ", display_sequence(&state.chord)), theme.key)];
+        if let crate::tui::keymap::Lookup::Prefix(next) =
+            keys.lookup(ctx, &state.chord[..state.chord.len() - 1], state.chord[state.chord.len() - 1])
+        {
+            for (k, doc) in next {
+                spans.push(Span::styled(format!("{k} "), theme.key));
+                spans.push(Span::styled(format!("{}  ", doc.split(" (").next().unwrap_or(&doc)), theme.dim));
+            }
+        }
+        spans
+    } else {
+        hints(state, room)
+    };
+    left.extend(right);
+    frame.render_widget(Paragraph::new(Line::from(left)), area);
+}
+
+/// The most useful keys for where the focus is, as many as fit.
+fn hints(state: &State, room: usize) -> Vec<Span<'static>> {
+    let (theme, keys) = (&state.settings.theme, &state.settings.keymap);
+    let wanted: &[(Command, &str)] = match state.context() {
+        Context::Composer => &[(Command::SendReview, "send"), (Command::ToggleNote, "note/reply"), (Command::CancelCompose, "leave")],
+        Context::Review => &[(Command::ConfirmSend, "send"), (Command::BackToEdit, "edit")],
+        Context::Thread => &[
+            (Command::Reply, "reply"),
+            (Command::Note, "note"),
+            (Command::CloseNext, "close"),
+            (Command::Snooze, "snooze"),
+            (Command::Back, "back"),
+            (Command::Help, "help"),
+        ],
+        Context::Inbox | Context::Global => &[
+            (Command::Open, "open"),
+            (Command::Reply, "reply"),
+            (Command::CloseNext, "close"),
+            (Command::AssignMe, "mine"),
+            (Command::Snooze, "snooze"),
+            (Command::MostUrgent, "urgent"),
+            (Command::Search, "search"),
+            (Command::Palette, "commands"),
+            (Command::Help, "help"),
+        ],
+    };
+    let mut out = Vec::new();
+    let mut used = 0;
+    for (command, label) in wanted {
+        let key = keys.hint(*command);
+        let w = key.width() + label.width() + 3;
+        if used + w > room {
+            break;
+        }
+        used += w;
+        out.push(Span::styled(key, theme.key));
+        out.push(Span::styled(format!(" {label}  "), theme.dim));
+    }
+    out
+}

@@ -1,0 +1,89 @@
+//! Key presses: overlays and prompts take text first, the composer passes unbound
+//! keys to its editor, everything else goes through the keymap (with multi-key
+//! sequences waiting for their next key).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::{command, info, nav, pickers};
+use crate::tui::effect::Effect;
+use crate::tui::keymap::{Key, Lookup, display_sequence};
+use crate::tui::state::{Focus, Level, Overlay, State};
+
+pub fn key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
+    if ev.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    // An error stays until the agent has seen it, which a key press shows.
+    if state.status.flash.as_ref().is_some_and(|f| f.level == Level::Error) {
+        state.status.flash = None;
+    }
+    match &mut state.overlay {
+        Some(Overlay::ConfirmQuit) => {
+            state.overlay = None;
+            return if ev.code == KeyCode::Char('y') {
+                state.quit = true;
+                vec![Effect::Quit]
+            } else {
+                Vec::new()
+            };
+        }
+        Some(Overlay::Help { scroll }) => {
+            match ev.code {
+                KeyCode::Char('j') | KeyCode::Down => *scroll += 1,
+                KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
+                KeyCode::PageDown | KeyCode::Char(' ') => *scroll += 10,
+                KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+                _ => state.overlay = None,
+            }
+            return Vec::new();
+        }
+        Some(Overlay::Picker(_)) => return pickers::key(state, ev),
+        None => {}
+    }
+    if state.prompt.is_some() {
+        return nav::prompt_key(state, ev);
+    }
+    if ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL) {
+        // Ctrl-C is how terminals quit; it works from anywhere, the composer too.
+        return nav::quit(state);
+    }
+    let Some(k) = Key::from_event(&ev) else { return Vec::new() };
+    let context = state.context();
+    let pending = std::mem::take(&mut state.chord);
+    match state.settings.keymap.lookup(context, &pending, k) {
+        Lookup::Command(c) => command(state, c),
+        Lookup::Prefix(_) => {
+            state.chord = pending;
+            state.chord.push(k);
+            Vec::new()
+        }
+        Lookup::Unbound if state.focus == Focus::Composer && pending.is_empty() => {
+            if let Some(c) = &mut state.composer
+                && !c.reviewing
+            {
+                c.editor.input(ev);
+            }
+            Vec::new()
+        }
+        Lookup::Unbound => {
+            let mut typed = pending;
+            typed.push(k);
+            info(state, format!("{} does nothing here ({} shows the keys)", display_sequence(&typed), state.settings.keymap.hint(crate::tui::command::Command::Help)));
+            Vec::new()
+        }
+    }
+}
+
+pub fn paste(state: &mut State, text: &str) -> Vec<Effect> {
+    let text = crate::domain::text::sanitize(text);
+    if let Some(Overlay::Picker(p)) = &mut state.overlay {
+        p.query.push_str(&crate::domain::text::sanitize_line(&text));
+        pickers::refilter(state);
+    } else if let Some(p) = &mut state.prompt {
+        p.text.push_str(&crate::domain::text::sanitize_line(&text));
+        nav::apply_filter(state);
+    } else if let (Focus::Composer, Some(c)) = (state.focus, &mut state.composer) {
+        c.editor.insert_str(text);
+    }
+    Vec::new()
+}

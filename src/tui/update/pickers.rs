@@ -1,0 +1,266 @@
+//! Pickers: the command palette, agents (with "me" first), snooze times (presets
+//! and typed), tags (toggle several; type a new one to create it) and canned
+//! replies. Matching is fuzzy (nucleo, helix's matcher).
+
+use std::collections::BTreeSet;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+
+use super::local::{parse_when, snooze_presets};
+use super::{command, triage, unavailable};
+use crate::domain::{Change, ConversationId};
+use crate::tui::command::{Command, Context};
+use crate::tui::effect::Effect;
+use crate::tui::state::{Focus, Overlay, PickItem, PickPurpose, PickValue, Picker, State};
+use crate::tui::ui::text::when;
+
+fn open(state: &mut State, title: &str, purpose: PickPurpose, items: Vec<PickItem>) -> Vec<Effect> {
+    let matches = (0..items.len()).collect();
+    state.overlay = Some(Overlay::Picker(Picker { title: title.to_owned(), purpose, query: String::new(), items, matches, cursor: 0 }));
+    Vec::new()
+}
+
+pub fn open_palette(state: &mut State) -> Vec<Effect> {
+    let ctx = state.context();
+    let keymap = state.settings.keymap.clone();
+    let items = Command::ALL
+        .iter()
+        .filter(|c| match c.context() {
+            Context::Global => matches!(ctx, Context::Inbox | Context::Thread),
+            other => other == ctx,
+        })
+        .map(|c| PickItem {
+            label: c.doc().to_owned(),
+            detail: format!("{} {}", c.name(), keymap.keys_for(*c).first().cloned().unwrap_or_default()),
+            value: PickValue::Command(*c),
+        })
+        .collect();
+    open(state, "Commands", PickPurpose::Palette, items)
+}
+
+pub fn open_assign(state: &mut State) -> Vec<Effect> {
+    let ids = state.targets();
+    if ids.is_empty() {
+        return unavailable(state, "no conversation selected");
+    }
+    let me = state.me.clone();
+    let mut items: Vec<PickItem> = Vec::new();
+    if let Some(me) = &me {
+        items.push(PickItem { label: format!("me ({})", me.name), detail: me.team.clone().unwrap_or_default(), value: PickValue::Agent(Some(me.id.clone())) });
+    }
+    let mut others: Vec<_> = state.agents.iter().filter(|a| me.as_ref().is_none_or(|m| m.id != a.id)).collect();
+    others.sort_by(|a, b| a.name.cmp(&b.name));
+    items.extend(others.into_iter().map(|a| PickItem {
+        label: a.name.clone(),
+        detail: a.team.clone().unwrap_or_default(),
+        value: PickValue::Agent(Some(a.id.clone())),
+    }));
+    items.push(PickItem { label: "Unassigned".into(), detail: String::new(), value: PickValue::Agent(None) });
+    let title = if ids.len() > 1 { format!("Assign {} conversations to", ids.len()) } else { "Assign to".into() };
+    open(state, &title, PickPurpose::Assign(ids), items)
+}
+
+fn snooze_items(state: &State, query: &str) -> Vec<PickItem> {
+    let tz = &state.settings.tz;
+    let mut items = Vec::new();
+    if let Some(t) = parse_when(query, state.now, tz) {
+        items.push(PickItem { label: format!("Until {}", when(state.now, t, tz)), detail: query.to_owned(), value: PickValue::Until(t) });
+    }
+    items.extend(snooze_presets(state.now, tz).into_iter().map(|(name, t)| PickItem {
+        label: name.to_owned(),
+        detail: when(state.now, t, tz),
+        value: PickValue::Until(t),
+    }));
+    items
+}
+
+pub fn open_snooze(state: &mut State) -> Vec<Effect> {
+    if !state.caps.snooze {
+        return unavailable(state, "this account cannot snooze");
+    }
+    let ids = state.targets();
+    if ids.is_empty() {
+        return unavailable(state, "no conversation selected");
+    }
+    let items = snooze_items(state, "");
+    open(state, "Snooze until (or type: 2h, fri 14:00, 2026-12-01)", PickPurpose::Snooze(ids), items)
+}
+
+fn known_tags(state: &State) -> BTreeSet<String> {
+    let mut tags: BTreeSet<String> = state.list.items.iter().flat_map(|c| c.tags.iter().cloned()).collect();
+    if let Some(c) = state.target() {
+        tags.extend(c.tags.iter().cloned());
+    }
+    tags
+}
+
+fn tag_items(tags: &BTreeSet<String>, chosen: &BTreeSet<String>, query: &str) -> Vec<PickItem> {
+    let mut items: Vec<PickItem> = tags
+        .iter()
+        .chain(chosen.iter().filter(|t| !tags.contains(*t)))
+        .map(|t| PickItem { label: t.clone(), detail: String::new(), value: PickValue::Tag(t.clone()) })
+        .collect();
+    let q = query.trim();
+    if !q.is_empty() && !items.iter().any(|i| i.label == q) {
+        items.insert(0, PickItem { label: format!("Create tag '{q}'"), detail: "new".into(), value: PickValue::Tag(q.to_owned()) });
+    }
+    items
+}
+
+pub fn open_tags(state: &mut State) -> Vec<Effect> {
+    if !state.caps.tags {
+        return unavailable(state, "this account has no tags");
+    }
+    let Some(c) = state.target() else { return unavailable(state, "no conversation selected") };
+    let (conversation, chosen): (ConversationId, BTreeSet<String>) = (c.id.clone(), c.tags.iter().cloned().collect());
+    let items = tag_items(&known_tags(state), &chosen, "");
+    open(state, "Tags", PickPurpose::Tags { conversation, chosen }, items)
+}
+
+pub fn open_canned(state: &mut State) -> Vec<Effect> {
+    if state.settings.canned.is_empty() {
+        return unavailable(state, "no canned replies: add [[canned]] entries to the config");
+    }
+    let items = state
+        .settings
+        .canned
+        .iter()
+        .map(|c| PickItem {
+            label: c.name.clone(),
+            detail: crate::domain::text::preview(&c.body, 30),
+            value: PickValue::Text(c.body.clone()),
+        })
+        .collect();
+    open(state, "Canned replies", PickPurpose::Canned, items)
+}
+
+/// Re-ranks the items for the query; pickers with items that depend on the query
+/// (snooze, tags) rebuild them first.
+pub fn refilter(state: &mut State) {
+    let rebuilt = match &state.overlay {
+        Some(Overlay::Picker(p)) => match &p.purpose {
+            PickPurpose::Snooze(_) => Some(snooze_items(state, &p.query)),
+            PickPurpose::Tags { chosen, .. } => Some(tag_items(&known_tags(state), chosen, &p.query)),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(Overlay::Picker(p)) = &mut state.overlay else { return };
+    if let Some(items) = rebuilt {
+        p.items = items;
+    }
+    p.matches = rank(&p.items, &p.query, &p.purpose);
+    p.cursor = p.cursor.min(p.matches.len().saturating_sub(1));
+}
+
+fn rank(items: &[PickItem], query: &str, purpose: &PickPurpose) -> Vec<usize> {
+    // Typed snooze times and new tags are built from the query: always shown.
+    let always = |i: &PickItem| {
+        matches!(purpose, PickPurpose::Snooze(_)) && i.detail == query
+            || matches!(purpose, PickPurpose::Tags { .. }) && i.detail == "new"
+    };
+    if query.trim().is_empty() {
+        return (0..items.len()).collect();
+    }
+    let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let mut buf = Vec::new();
+    let mut scored: Vec<(u32, usize)> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| {
+            if always(item) {
+                return Some((u32::MAX, i));
+            }
+            let hay = format!("{} {}", item.label, item.detail);
+            pattern.score(Utf32Str::new(&hay, &mut buf), &mut matcher).map(|s| (s, i))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    scored.into_iter().map(|(_, i)| i).collect()
+}
+
+pub fn key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
+    let Some(Overlay::Picker(p)) = &mut state.overlay else { return Vec::new() };
+    let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+    match ev.code {
+        KeyCode::Esc => state.overlay = None,
+        KeyCode::Down | KeyCode::Tab => p.cursor = (p.cursor + 1).min(p.matches.len().saturating_sub(1)),
+        KeyCode::Char('n' | 'j') if ctrl => p.cursor = (p.cursor + 1).min(p.matches.len().saturating_sub(1)),
+        KeyCode::Up | KeyCode::BackTab => p.cursor = p.cursor.saturating_sub(1),
+        KeyCode::Char('p' | 'k') if ctrl => p.cursor = p.cursor.saturating_sub(1),
+        KeyCode::Char(' ') if matches!(p.purpose, PickPurpose::Tags { .. }) => {
+            toggle_tag(p);
+            refilter(state);
+        }
+        KeyCode::Enter => return choose(state),
+        KeyCode::Backspace => {
+            p.query.pop();
+            refilter(state);
+        }
+        KeyCode::Char(c) if !ctrl => {
+            p.query.push(c);
+            p.cursor = 0;
+            refilter(state);
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn toggle_tag(p: &mut Picker) {
+    let Some(PickValue::Tag(tag)) = p.matches.get(p.cursor).and_then(|&i| p.items.get(i)).map(|i| i.value.clone()) else {
+        return;
+    };
+    if let PickPurpose::Tags { chosen, .. } = &mut p.purpose
+        && !chosen.remove(&tag)
+    {
+        chosen.insert(tag);
+        p.query.clear();
+    }
+}
+
+fn choose(state: &mut State) -> Vec<Effect> {
+    let Some(Overlay::Picker(mut p)) = state.overlay.take() else { return Vec::new() };
+    let value = p.matches.get(p.cursor).and_then(|&i| p.items.get(i)).map(|i| i.value.clone());
+    match (p.purpose.clone(), value) {
+        (PickPurpose::Palette, Some(PickValue::Command(c))) => command(state, c),
+        (PickPurpose::Assign(ids), Some(PickValue::Agent(agent_id))) => {
+            state.list.marked.clear();
+            triage::change(state, ids, Change::Assign { agent_id }, true)
+        }
+        (PickPurpose::Snooze(ids), Some(PickValue::Until(until))) => {
+            state.list.marked.clear();
+            let effects = triage::change(state, ids, Change::Snooze { until }, true);
+            if state.focus == Focus::Thread && crate::tui::ui::thread_is_page(state) {
+                state.focus = Focus::List;
+            }
+            effects
+        }
+        (PickPurpose::Tags { .. }, value) => {
+            // Enter on a tag not yet chosen (or the "create" line) adds it, then applies.
+            if let Some(PickValue::Tag(t)) = value
+                && let PickPurpose::Tags { chosen, .. } = &p.purpose
+                && !chosen.contains(&t)
+            {
+                toggle_tag(&mut p);
+            }
+            let PickPurpose::Tags { conversation, chosen } = p.purpose else { return Vec::new() };
+            let before: BTreeSet<String> =
+                state.list.items.iter().find(|c| c.id == conversation).map(|c| c.tags.iter().cloned().collect()).unwrap_or_default();
+            if before == chosen {
+                return Vec::new();
+            }
+            triage::change(state, vec![conversation], Change::SetTags { tags: chosen.into_iter().collect() }, false)
+        }
+        (PickPurpose::Canned, Some(PickValue::Text(body))) => {
+            if let Some(c) = &mut state.composer {
+                c.editor.insert_str(body);
+            }
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,259 @@
+//! What the sync engine reports: first data, list pages and threads (stale
+//! generations dropped), answers to changes (accepted or rolled back), and live
+//! events that update the screen in place.
+
+use jiff::ToSpan as _;
+
+use super::{compose, error, info, nav, triage};
+use crate::domain::{Event, EventKind, Message, ViewKind};
+use crate::provider::{Applied, Update};
+use crate::sync::SyncEvent;
+use crate::tui::effect::Effect;
+use crate::tui::state::{Connection, Focus, State, ViewEntry};
+
+pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
+    match event {
+        SyncEvent::Identity(id) => {
+            state.me = Some(id.agent);
+            state.org = Some(id.org_name);
+            Vec::new()
+        }
+        SyncEvent::Agents(agents) => {
+            state.agents = agents;
+            Vec::new()
+        }
+        SyncEvent::Views(views) => {
+            let active = state.view_id();
+            let mut entries: Vec<ViewEntry> = views.into_iter().map(|v| ViewEntry { count: Some(v.count), view: v.view }).collect();
+            // Built-in views first, in their usual order; saved views after, as the server sorts them.
+            entries.sort_by_key(|e| (e.view.kind != ViewKind::Builtin, builtin_rank(e.view.id.as_str())));
+            state.views = entries;
+            state.active_view = state.views.iter().position(|v| v.view.id == active).unwrap_or(0);
+            state.sidebar_cursor = state.sidebar_cursor.min(state.views.len().saturating_sub(1));
+            state.status.last_sync = Some(state.now);
+            Vec::new()
+        }
+        SyncEvent::List { generation, page, append } => {
+            if generation != state.list.generation {
+                return Vec::new();
+            }
+            let list = &mut state.list;
+            list.loading = false;
+            list.loaded = true;
+            list.next_cursor = page.next_cursor;
+            if append {
+                let known: std::collections::HashSet<_> = list.items.iter().map(|c| c.id.clone()).collect();
+                list.items.extend(page.items.into_iter().filter(|c| !known.contains(&c.id)));
+            } else {
+                list.items = page.items;
+                list.selected = 0;
+                list.offset = 0;
+            }
+            nav::apply_filter(state);
+            state.status.last_sync = Some(state.now);
+            let mut effects = nav::maybe_load_more(state);
+            if !append && state.width >= crate::tui::ui::WIDE && state.thread.is_none() {
+                if let Some(id) = state.list.current().map(|c| c.id.clone()) {
+                    effects.extend(nav::open_thread(state, id, false));
+                }
+            }
+            effects
+        }
+        SyncEvent::Thread { generation, id, messages, suggestion } => {
+            if let Some(t) = state.thread.as_mut().filter(|t| t.id == id && t.generation == generation) {
+                t.loading = false;
+                t.messages = messages;
+                t.suggestion = suggestion;
+                state.status.last_sync = Some(state.now);
+            }
+            Vec::new()
+        }
+        SyncEvent::Urgent(found) => {
+            state.seeking_urgent = false;
+            let Some(c) = found else {
+                info(state, "nothing urgent: no open conversation is waiting");
+                return Vec::new();
+            };
+            state.status.flash = None;
+            let id = c.id.clone();
+            if let Some(row) = (0..state.list.len()).find(|&r| state.list.row(r).is_some_and(|x| x.id == id)) {
+                state.list.selected = row;
+                nav::keep_visible(state);
+            }
+            if state.thread.as_ref().is_none_or(|t| t.id != id) {
+                state.thread = None;
+            }
+            let mut effects = nav::open_thread(state, id, true);
+            if let Some(t) = &mut state.thread {
+                t.conversation = Some(*c);
+            }
+            state.focus = Focus::Thread;
+            effects.shrink_to_fit();
+            effects
+        }
+        SyncEvent::Applied { ticket, result } => {
+            let Some(inflight) = state.inflight.remove(&ticket) else { return Vec::new() };
+            if let Some((conversation, local, draft)) = inflight.message.clone() {
+                match result {
+                    Ok(Applied::Message(m)) => {
+                        if let Some(t) = state.thread.as_mut().filter(|t| t.id == conversation) {
+                            t.sending.retain(|s| s.id != local);
+                            if !t.messages.iter().any(|x| x.id == m.id) {
+                                t.messages.push(*m);
+                            }
+                        }
+                        info(state, inflight.label);
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        if let (Some(s), Some(t)) = (inflight.suggestion, state.thread.as_mut()) {
+                            if t.id == s.conversation_id {
+                                t.suggestion = Some(s);
+                            }
+                        }
+                        compose::send_failed(state, &conversation, &local, draft, &e.to_string());
+                    }
+                }
+                return Vec::new();
+            }
+            if let Some(s) = inflight.suggestion.clone() {
+                if let Err(e) = &result {
+                    if let Some(t) = state.thread.as_mut().filter(|t| t.id == s.conversation_id) {
+                        t.suggestion = Some(s);
+                    }
+                    error(state, format!("not dismissed: {e}"));
+                }
+                return Vec::new();
+            }
+            match result {
+                Ok(Applied::Suggestion(s)) => {
+                    if let Some(t) = state.thread.as_mut().filter(|t| t.id == s.conversation_id) {
+                        t.suggesting = false;
+                        t.suggestion = Some(*s);
+                    }
+                }
+                Err(e) if inflight.label == "suggestion asked" => {
+                    if let Some(t) = &mut state.thread {
+                        t.suggesting = false;
+                    }
+                    error(state, format!("the copilot could not draft: {e}"));
+                }
+                result => triage::applied(state, inflight, result),
+            }
+            Vec::new()
+        }
+        SyncEvent::Failed { what, error: e } => {
+            if what == "conversations" {
+                state.list.loading = false;
+            }
+            if what == "thread"
+                && let Some(t) = &mut state.thread
+            {
+                t.loading = false;
+            }
+            error(state, format!("could not load {what}: {e}"));
+            Vec::new()
+        }
+        SyncEvent::Live(update) => live(state, update),
+    }
+}
+
+fn builtin_rank(id: &str) -> usize {
+    crate::domain::BuiltinView::ALL.iter().position(|v| v.id() == id).unwrap_or(usize::MAX)
+}
+
+fn live(state: &mut State, update: Update) -> Vec<Effect> {
+    match update {
+        Update::Connected => {
+            let was_down = matches!(state.connection, Connection::Reconnecting { .. } | Connection::Offline);
+            state.connection = Connection::Live;
+            state.status.last_sync = Some(state.now);
+            if was_down { vec![Effect::Sync(crate::sync::SyncCommand::Views)] } else { Vec::new() }
+        }
+        Update::Reconnecting { after, .. } => {
+            let secs = i64::try_from(after.as_secs()).unwrap_or(60);
+            state.connection = Connection::Reconnecting { at: state.now.checked_add(secs.seconds()).unwrap_or(state.now) };
+            Vec::new()
+        }
+        Update::Event(e) => {
+            state.status.last_sync = Some(state.now);
+            apply_event(state, *e)
+        }
+    }
+}
+
+fn apply_event(state: &mut State, e: Event) -> Vec<Effect> {
+    match e.kind {
+        EventKind::MessageCreated(m) => {
+            message_created(state, *m);
+            Vec::new()
+        }
+        EventKind::ConversationUpdated(c) => {
+            let c = *c;
+            if state.list.position(&c.id).is_some() {
+                triage::accept(state, c);
+            } else {
+                if let Some(t) = state.thread.as_mut().filter(|t| t.id == c.id) {
+                    t.conversation = Some(c.clone());
+                }
+                let fits = state.view().is_some_and(|v| {
+                    super::local::in_view(&v.filter, &c, state.me.as_ref().map(|a| &a.id), state.now)
+                });
+                if fits && state.list.search.is_none() && state.list.loaded {
+                    // New activity goes on top; the selection stays on its conversation.
+                    state.list.items.insert(0, c);
+                    let had = !state.list.is_empty();
+                    nav::apply_filter(state);
+                    if had && state.list.visible.is_none() && state.list.len() > 1 {
+                        state.list.selected += 1;
+                        state.list.selected = state.list.selected.min(state.list.len() - 1);
+                    }
+                    nav::keep_visible(state);
+                }
+            }
+            Vec::new()
+        }
+        EventKind::SuggestionCreated(s) => {
+            if let Some(c) = state.list.get_mut(&s.conversation_id) {
+                c.has_pending_suggestion = true;
+            }
+            if let Some(t) = state.thread.as_mut().filter(|t| t.id == s.conversation_id) {
+                t.suggesting = false;
+                t.suggestion = Some(*s);
+            }
+            Vec::new()
+        }
+        EventKind::SuggestionResolved(s) => {
+            if let Some(c) = state.list.get_mut(&s.conversation_id) {
+                c.has_pending_suggestion = false;
+            }
+            if let Some(t) = state.thread.as_mut().filter(|t| t.suggestion.as_ref().is_some_and(|x| x.id == s.id)) {
+                t.suggestion = None;
+            }
+            Vec::new()
+        }
+        EventKind::ViewCountsChanged(counts) => {
+            for c in counts {
+                if let Some(v) = state.views.iter_mut().find(|v| v.view.id == c.view_id) {
+                    v.count = Some(c.count);
+                }
+            }
+            Vec::new()
+        }
+        EventKind::Presence(_) => Vec::new(),
+        EventKind::Resync => nav::refresh(state),
+    }
+}
+
+fn message_created(state: &mut State, m: Message) {
+    let Some(t) = state.thread.as_mut().filter(|t| t.id == m.conversation_id) else { return };
+    if t.messages.iter().any(|x| x.id == m.id) {
+        return;
+    }
+    // Our own send echoed back before its answer: it is no longer "sending".
+    let mine = state.me.as_ref().is_some_and(|me| m.author.id.as_deref() == Some(me.id.as_str()));
+    if mine && let Some(pos) = t.sending.iter().position(|s| s.body.trim() == m.body.trim()) {
+        t.sending.remove(pos);
+    }
+    t.messages.push(m);
+}
