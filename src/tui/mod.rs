@@ -199,3 +199,6 @@ fn edit_outside(term: &mut terminal::Term, text: &str) -> Result<String, String>
         Err(e) => Err(format!("cannot run {program}: {e}")),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -121,7 +121,7 @@ pub fn conversations() -> Vec<Conversation> {
     v[4].assignee = Some(dana.clone());
     v[4].tags = vec!["billing".into(), "vip".into()];
     v[5].status = Status::Snoozed;
-    v[5].snoozed_until = Some(now() + 1.days() - 1.hours());
+    v[5].snoozed_until = Some(now() + 23.hours());
     v[6].status = Status::Pending;
     v[6].assignee = Some(dana);
     v

@@ -229,6 +229,13 @@ pub fn undo(state: &mut State) -> Vec<Effect> {
         return unavailable(state, "nothing to undo");
     };
     restore(state, &u.before);
+    // The agent's eyes go back to what came back.
+    if let Some((_, first)) = u.before.iter().min_by_key(|(i, _)| *i)
+        && let Some(row) = (0..state.list.len()).find(|&r| state.list.row(r).is_some_and(|c| c.id == first.id))
+    {
+        state.list.selected = row;
+        nav::keep_visible(state);
+    }
     let mut effects = Vec::new();
     for op in u.ops {
         let t = ticket(state);

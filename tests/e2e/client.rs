@@ -1,0 +1,141 @@
+//! The client's engine against the real server, without a terminal: keys go through
+//! the real keymap and `update()`, effects go to the real sync engine, its answers
+//! come back as actions, until everything has settled.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use frontdesk::provider::native::NativeProvider;
+use frontdesk::sync::{self, SyncEvent, SyncHandle};
+use frontdesk::tui::testing::{parse_keys, settings};
+use frontdesk::tui::ui::theme::{Glyphs, Palette};
+use frontdesk::tui::{Action, Effect, State, init, update::update};
+use serde_json::Value;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::support::TestServer;
+
+struct Client {
+    state: State,
+    sync: SyncHandle,
+    events: UnboundedReceiver<SyncEvent>,
+}
+
+impl Client {
+    async fn start(s: &TestServer, width: u16) -> Self {
+        let provider = NativeProvider::new("test", &s.url, SecretString::from(s.key.clone())).expect("provider");
+        let (sync, events) = sync::spawn(Arc::new(provider));
+        let mut state = State::new(settings(Palette::Default, Glyphs::UNICODE), sync.capabilities().clone(), jiff::Timestamp::now(), width, 40);
+        let effects = init(&mut state);
+        let mut c = Self { state, sync, events };
+        c.run(effects).await;
+        c
+    }
+
+    /// Runs effects and feeds the engine's answers back until nothing more comes.
+    async fn run(&mut self, mut effects: Vec<Effect>) {
+        loop {
+            for e in effects.drain(..) {
+                if let Effect::Sync(cmd) = e {
+                    assert!(self.sync.send(cmd));
+                }
+            }
+            match tokio::time::timeout(Duration::from_millis(400), self.events.recv()).await {
+                Ok(Some(ev)) => {
+                    self.state.now = jiff::Timestamp::now();
+                    effects = update(&mut self.state, Action::Sync(ev));
+                }
+                _ => return,
+            }
+        }
+    }
+
+    async fn keys(&mut self, keys: &str) {
+        for k in parse_keys(keys) {
+            let effects = update(&mut self.state, Action::Key(k.to_event()));
+            self.run(effects).await;
+        }
+    }
+}
+
+async fn conversation(s: &TestServer, id: &str) -> Value {
+    s.get(&format!("/v1/conversations/{id}")).await.1
+}
+
+#[tokio::test]
+async fn the_first_screen_loads_views_list_and_thread() {
+    let s = TestServer::start().await;
+    let id = s.conversation("+15551001").await;
+    let mut c = Client::start(&s, 160).await;
+    assert_eq!(c.state.me.as_ref().map(|a| a.name.as_str()), Some("Ada Admin"));
+    assert!(c.state.views.iter().any(|v| v.view.id.as_str() == "unread" && v.count == Some(1)));
+    assert_eq!(c.state.list.items.len(), 1);
+    // Wide: the thread pane follows the selection without marking it read.
+    let thread = c.state.thread.as_ref().expect("thread pane");
+    assert_eq!(thread.id.as_str(), id);
+    assert_eq!(thread.messages.len(), 1);
+    assert_eq!(conversation(&s, &id).await["unread"], true);
+    c.keys("<Enter>").await;
+    assert_eq!(conversation(&s, &id).await["unread"], false, "opening marks read");
+}
+
+#[tokio::test]
+async fn a_pending_suggestion_shows_and_sends_with_y() {
+    let s = TestServer::start().await;
+    let id = s.conversation("+15551002").await;
+    let (_, sug) = s.post(&format!("/v1/conversations/{id}/copilot/suggest"), serde_json::json!({})).await;
+    let mut c = Client::start(&s, 160).await;
+    c.keys("<Enter>").await;
+    let shown = c.state.thread.as_ref().and_then(|t| t.suggestion.as_ref()).map(|s| s.id.to_string());
+    assert_eq!(shown.as_deref(), sug["id"].as_str());
+    c.keys("y").await;
+    let (_, thread) = s.get(&format!("/v1/conversations/{id}/messages")).await;
+    let bodies: Vec<&str> = thread["items"].as_array().expect("items").iter().filter_map(|m| m["body"].as_str()).collect();
+    assert!(bodies.contains(&sug["body"].as_str().expect("body")), "{bodies:?}");
+    assert!(c.state.thread.as_ref().is_some_and(|t| t.suggestion.is_none() && t.sending.is_empty()));
+}
+
+#[tokio::test]
+async fn triage_keys_change_the_server() {
+    let s = TestServer::start().await;
+    let a = s.conversation("+15551003").await;
+    let b = s.conversation("+15551004").await;
+    let mut c = Client::start(&s, 100).await;
+    // Newest first: b, then a.
+    assert_eq!(c.state.list.current().map(|x| x.id.to_string()), Some(b.clone()));
+    c.keys("s").await;
+    assert_eq!(conversation(&s, &b).await["starred"], true);
+    c.keys("m").await;
+    assert_eq!(conversation(&s, &b).await["assignee"]["name"], "Ada Admin");
+    c.keys("Z").await;
+    assert_eq!(conversation(&s, &b).await["status"], "snoozed");
+    c.keys("u").await;
+    assert_eq!(conversation(&s, &b).await["status"], "open", "undo puts it back");
+    c.keys("<Space>").await;
+    c.keys("<Space>").await;
+    assert_eq!(c.state.list.marked.len(), 2, "{:?}", c.state.status.flash);
+    c.keys("e").await;
+    assert!(c.state.status.flash.is_none(), "{:?}", c.state.status.flash);
+    for id in [&a, &b] {
+        assert_eq!(conversation(&s, id).await["status"], "closed", "bulk close from marks");
+    }
+}
+
+#[tokio::test]
+async fn a_reply_goes_through_the_review_line() {
+    let s = TestServer::start().await;
+    let id = s.conversation("+15551005").await;
+    let mut c = Client::start(&s, 100).await;
+    c.keys("<Enter>rOn its way").await;
+    c.keys("<C-s>").await;
+    assert!(c.state.composer.as_ref().is_some_and(|x| x.reviewing));
+    c.keys("c").await;
+    let (_, thread) = s.get(&format!("/v1/conversations/{id}/messages")).await;
+    let replies: Vec<&Value> =
+        thread["items"].as_array().expect("items").iter().filter(|m| m["kind"] == "reply" && m["direction"] == "outbound").collect();
+    assert_eq!(replies.len(), 1, "{thread}");
+    assert_eq!(replies[0]["body"], "On its way");
+    assert_eq!(conversation(&s, &id).await["status"], "closed", "c sends and closes");
+}
