@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use crossterm::event::{Event as TermEvent, EventStream};
-use futures::{FutureExt as _, StreamExt as _};
+use futures::StreamExt as _;
 use jiff::Timestamp;
 use tokio::sync::mpsc;
 
@@ -113,9 +113,8 @@ async fn event_loop(
                 break;
             }
         }
-        while let Some(Some(Ok(ev))) = input.next().now_or_never() {
-            batch.extend(term_action(ev));
-        }
+        // (Terminal input is not drained the same way: polling crossterm's stream
+        // with a throwaway waker would leave the next key unheard.)
         for a in batch {
             state.now = Timestamp::now();
             pending.extend(update::update(&mut state, a));

@@ -274,8 +274,16 @@ pub fn render(state: &State) -> String {
     let mut out = String::new();
     for y in 0..b.area.height {
         let mut line = String::new();
+        let mut skip = 0;
         for x in 0..b.area.width {
-            line.push_str(b[(x, y)].symbol());
+            // The cell after a wide character holds its second half: not a space.
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let symbol = b[(x, y)].symbol();
+            skip = unicode_width::UnicodeWidthStr::width(symbol).saturating_sub(1);
+            line.push_str(symbol);
         }
         out.push_str(line.trim_end());
         out.push('\n');

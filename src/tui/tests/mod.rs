@@ -2,3 +2,5 @@
 //! the effects it asks for and the state it leaves. No terminal, no network.
 
 mod commands;
+mod hostile;
+mod screens;

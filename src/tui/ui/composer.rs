@@ -22,7 +22,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(style)
-        .title(Span::styled(format!("{title}{from_suggestion} "), style))
+        .title(Span::styled(format!("{}{from_suggestion} ", title.trim_end()), style))
         .title_bottom(Line::styled(
             format!(
                 " {} send · {} {} · {} $EDITOR · {} canned · {} leave ",
@@ -49,15 +49,15 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         let s = if arrived == 1 { "" } else { "s" };
         lines.push(Line::styled(format!("{arrived} new message{s} arrived while you typed: read them first?"), theme.error));
     }
-    let what = if composer.kind == ReplyKind::Note { "Add the note?" } else { "Send the reply?" };
+    let what = if composer.kind == ReplyKind::Note { "Add note?" } else { "Send?" };
     lines.push(Line::from(vec![
-        Span::styled(format!("{what}  "), theme.title),
+        Span::styled(format!("{what} "), theme.title),
         Span::styled(keys.hint(Command::ConfirmSend), theme.key),
         Span::raw(" send  "),
         Span::styled(keys.hint(Command::SendClose), theme.key),
-        Span::raw(" send and close  "),
+        Span::raw(" +close  "),
         Span::styled(keys.hint(Command::SendSnooze), theme.key),
-        Span::raw(" send and snooze  "),
+        Span::raw(" +snooze  "),
         Span::styled(keys.hint(Command::BackToEdit), theme.key),
         Span::raw(" edit"),
     ]));

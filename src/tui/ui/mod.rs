@@ -6,6 +6,7 @@ mod composer;
 mod copilot;
 mod help;
 mod list;
+pub use help::lines as help_lines;
 pub use list::row_at as list_row_at;
 mod picker;
 mod sidebar;
@@ -94,7 +95,12 @@ fn split_thread(state: &State, area: Rect, areas: &mut Areas) {
     let lower = if composer_open {
         (area.height * 2 / 5).clamp(5, 14)
     } else if show_copilot {
-        (area.height * 2 / 5).clamp(6, 14)
+        // As tall as the draft needs, up to two fifths of the column.
+        let needed = thread.and_then(|t| t.suggestion.as_ref()).map_or(3, |s| {
+            let lines = text::wrap(&text::safe(&s.body), usize::from(area.width.saturating_sub(2))).len();
+            lines + usize::from(!s.actions.is_empty()) + 2
+        });
+        u16::try_from(needed).unwrap_or(u16::MAX).clamp(4, (area.height * 2 / 5).max(4))
     } else {
         0
     };

@@ -175,13 +175,20 @@ fn message_lines(state: &State, thread: &Thread, m: &Message, width: usize, out:
         let secs = call.duration_secs % 60;
         out.push(Line::styled(format!("{indent}duration {mins}m{secs:02}s"), theme.dim));
         if let Some(summary) = &call.summary {
-            out.push(Line::styled(format!("{indent}{} AI summary", glyphs.ai), theme.ai));
+            out.push(Line::styled(format!("{indent}{} summary", glyphs.ai), theme.ai));
             for l in wrap(&safe(summary), inner_w) {
                 out.push(Line::styled(format!("{indent}{l}"), theme.ai));
             }
         }
     }
     let body = safe(&m.body);
+    if body.trim().is_empty() && (m.call.is_some() || !m.attachments.is_empty()) {
+        for a in &m.attachments {
+            out.push(Line::styled(format!("{indent}[{}] {}", safe_line(&a.content_type), safe_line(&a.name)), theme.dim));
+        }
+        out.push(Line::raw(""));
+        return;
+    }
     let folded = !thread.unfolded;
     let (text, cut_bytes) = if folded && body.len() > FOLD_BYTES {
         let mut end = FOLD_BYTES;

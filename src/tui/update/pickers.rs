@@ -223,7 +223,7 @@ fn toggle_tag(p: &mut Picker) {
 }
 
 fn choose(state: &mut State) -> Vec<Effect> {
-    let Some(Overlay::Picker(mut p)) = state.overlay.take() else { return Vec::new() };
+    let Some(Overlay::Picker(p)) = state.overlay.take() else { return Vec::new() };
     let value = p.matches.get(p.cursor).and_then(|&i| p.items.get(i)).map(|i| i.value.clone());
     match (p.purpose.clone(), value) {
         (PickPurpose::Palette, Some(PickValue::Command(c))) => command(state, c),
@@ -239,17 +239,18 @@ fn choose(state: &mut State) -> Vec<Effect> {
             }
             effects
         }
-        (PickPurpose::Tags { .. }, value) => {
-            // Enter on a tag not yet chosen (or the "create" line) adds it, then applies.
-            if let Some(PickValue::Tag(t)) = value
-                && let PickPurpose::Tags { chosen, .. } = &p.purpose
-                && !chosen.contains(&t)
-            {
-                toggle_tag(&mut p);
-            }
-            let PickPurpose::Tags { conversation, chosen } = p.purpose else { return Vec::new() };
+        (PickPurpose::Tags { conversation, chosen }, value) => {
             let before: BTreeSet<String> =
-                state.list.items.iter().find(|c| c.id == conversation).map(|c| c.tags.iter().cloned().collect()).unwrap_or_default();
+                state.target().filter(|c| c.id == conversation).map(|c| c.tags.iter().cloned().collect()).unwrap_or_default();
+            // Enter alone toggles the highlighted tag (or creates the typed one); after
+            // Space has toggled some, Enter just applies them.
+            let mut chosen = chosen;
+            if chosen == before
+                && let Some(PickValue::Tag(t)) = value
+                && !chosen.remove(&t)
+            {
+                chosen.insert(t);
+            }
             if before == chosen {
                 return Vec::new();
             }
