@@ -170,7 +170,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let log = log_file("demo.log");
             let _guard = logging::init(logging::Target::File(&log))?;
             let interval = if quiet { None } else { Some(interval.unwrap_or(cfg.demo.interval_secs)) };
-            let demo = DemoOptions { data: data.as_deref(), interval, bind: &bind, log: &log, headless, ascii: cli.ascii };
+            let demo =
+                DemoOptions { data: data.as_deref(), interval, bind: &bind, log: &log, headless, ascii: cli.ascii };
             run_demo(&cfg, &demo).await
         }
         Command::Admin { database, command } => {

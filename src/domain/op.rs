@@ -22,10 +22,16 @@ pub enum Change {
     Reopen,
     /// Waiting on the customer.
     Pending,
-    Snooze { until: Timestamp },
+    Snooze {
+        until: Timestamp,
+    },
     /// `None` unassigns.
-    Assign { agent_id: Option<AgentId> },
-    SetTags { tags: Vec<String> },
+    Assign {
+        agent_id: Option<AgentId>,
+    },
+    SetTags {
+        tags: Vec<String>,
+    },
 }
 
 impl Change {
@@ -62,19 +68,40 @@ pub enum ReplyKind {
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Op {
     /// A change to one conversation.
-    Change { conversation: ConversationId, change: Change },
+    Change {
+        conversation: ConversationId,
+        change: Change,
+    },
     /// The same change to many conversations.
-    Bulk { conversations: Vec<ConversationId>, change: Change },
+    Bulk {
+        conversations: Vec<ConversationId>,
+        change: Change,
+    },
     /// A reply to the customer or an internal note; `suggestion` when it sends an
     /// edited copilot draft.
-    Send { conversation: ConversationId, kind: ReplyKind, body: String, suggestion: Option<SuggestionId> },
+    Send {
+        conversation: ConversationId,
+        kind: ReplyKind,
+        body: String,
+        suggestion: Option<SuggestionId>,
+    },
     /// Send a copilot suggestion as drafted.
-    SendSuggestion { suggestion: SuggestionId },
-    DismissSuggestion { suggestion: SuggestionId },
+    SendSuggestion {
+        suggestion: SuggestionId,
+    },
+    DismissSuggestion {
+        suggestion: SuggestionId,
+    },
     /// Ask the copilot for a (new) draft.
-    RequestSuggestion { conversation: ConversationId },
+    RequestSuggestion {
+        conversation: ConversationId,
+    },
     /// A human takes over from the AI agent.
-    Handoff { conversation: ConversationId },
+    Handoff {
+        conversation: ConversationId,
+    },
     /// The handoff is dealt with; the conversation is plainly human.
-    ResolveHandoff { conversation: ConversationId },
+    ResolveHandoff {
+        conversation: ConversationId,
+    },
 }

@@ -125,7 +125,10 @@ pub enum Update {
     Connected,
     Event(Box<Event>),
     /// The connection dropped; the stream reconnects by itself after `after`.
-    Reconnecting { after: Duration, reason: String },
+    Reconnecting {
+        after: Duration,
+        reason: String,
+    },
 }
 
 pub trait Provider: Send + Sync {

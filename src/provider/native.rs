@@ -12,12 +12,10 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::{
-    Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Sort,
-    Update,
+    Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Sort, Update,
 };
 use crate::domain::{
-    Agent, Change, Clean, Conversation, ConversationId, Event, Message, Op, Page, ReplyKind, Suggestion,
-    ViewWithCount,
+    Agent, Change, Clean, Conversation, ConversationId, Event, Message, Op, Page, ReplyKind, Suggestion, ViewWithCount,
 };
 
 /// How long one ordinary request may take.
@@ -59,10 +57,10 @@ impl NativeProvider {
     }
 
     async fn call<T: DeserializeOwned>(&self, req: RequestBuilder) -> ProviderResult<T> {
-        let resp = req.send().await.map_err(network)?;
+        let resp = req.send().await.map_err(|e| network(&e))?;
         let status = resp.status();
         let retry_after = resp.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry_after);
-        let bytes = resp.bytes().await.map_err(network)?;
+        let bytes = resp.bytes().await.map_err(|e| network(&e))?;
         if status.is_success() {
             let body = if bytes.is_empty() { &b"null"[..] } else { &bytes[..] };
             return serde_json::from_slice(body).map_err(|e| ProviderError::Malformed(e.to_string()));
@@ -88,9 +86,9 @@ impl NativeProvider {
             Change::Pending => simple("pending"),
             Change::Snooze { until } => simple("snooze").json(&serde_json::json!({ "until": until })),
             Change::Assign { agent_id } => simple("assign").json(&serde_json::json!({ "agent_id": agent_id })),
-            Change::SetTags { tags } => {
-                self.request(Method::PUT, &Self::conversation_path(id, "/tags")).json(&serde_json::json!({ "tags": tags }))
-            }
+            Change::SetTags { tags } => self
+                .request(Method::PUT, &Self::conversation_path(id, "/tags"))
+                .json(&serde_json::json!({ "tags": tags })),
         };
         let mut c: Conversation = self.call(req).await?;
         c.clean();
@@ -199,10 +197,10 @@ struct BulkItem {
     error: Option<ErrorBody>,
 }
 
-fn network(e: reqwest::Error) -> ProviderError {
+fn network(e: &reqwest::Error) -> ProviderError {
     // reqwest's Display hides the cause ("error sending request"); the source says why.
     let mut text = e.to_string();
-    let mut source = std::error::Error::source(&e);
+    let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         text = format!("{text}: {s}");
         source = s.source();
@@ -389,7 +387,7 @@ impl Provider for NativeProvider {
                         reason
                     }
                     Ok(resp) => format!("the server answered {}", resp.status()),
-                    Err(e) => network(e).to_string(),
+                    Err(e) => network(&e).to_string(),
                 };
                 failures = failures.saturating_add(1);
                 let backoff = retry.saturating_mul(1 << failures.min(6)).min(MAX_RECONNECT_DELAY);

@@ -41,12 +41,27 @@ pub enum SyncEvent {
     Identity(Identity),
     Agents(Vec<Agent>),
     Views(Vec<ViewWithCount>),
-    List { generation: u64, page: Page<Conversation>, append: bool },
-    Thread { generation: u64, id: ConversationId, messages: Vec<Message>, suggestion: Option<Suggestion> },
+    List {
+        generation: u64,
+        page: Page<Conversation>,
+        append: bool,
+    },
+    Thread {
+        generation: u64,
+        id: ConversationId,
+        messages: Vec<Message>,
+        suggestion: Option<Suggestion>,
+    },
     Urgent(Option<Box<Conversation>>),
-    Applied { ticket: u64, result: Result<Applied, ProviderError> },
+    Applied {
+        ticket: u64,
+        result: Result<Applied, ProviderError>,
+    },
     /// A read failed; `what` says which, for the status bar.
-    Failed { what: &'static str, error: ProviderError },
+    Failed {
+        what: &'static str,
+        error: ProviderError,
+    },
     Live(Update),
 }
 
@@ -151,9 +166,9 @@ async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
                 cursor: None,
                 limit: 1,
             };
-            p.list(query)
-                .await
-                .map_or_else(failed("most urgent"), |page| vec![SyncEvent::Urgent(page.items.into_iter().next().map(Box::new))])
+            p.list(query).await.map_or_else(failed("most urgent"), |page| {
+                vec![SyncEvent::Urgent(page.items.into_iter().next().map(Box::new))]
+            })
         }
         SyncCommand::Apply { ticket, op } => {
             // The key is fixed here, once per op; the outbox will persist it.

@@ -241,8 +241,9 @@ impl Keymap {
                     table.remove(&seq);
                     continue;
                 }
-                let command = Command::parse(command)
-                    .ok_or_else(|| format!("keys.{context}.\"{key}\": unknown command '{command}' (see `:` in the app)"))?;
+                let command = Command::parse(command).ok_or_else(|| {
+                    format!("keys.{context}.\"{key}\": unknown command '{command}' (see `:` in the app)")
+                })?;
                 table.insert(seq, command);
             }
         }

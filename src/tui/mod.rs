@@ -8,8 +8,8 @@ pub mod command;
 pub mod effect;
 pub mod keymap;
 pub mod schedule;
-pub mod state;
 pub mod setup;
+pub mod state;
 pub mod terminal;
 pub mod testing;
 pub mod ui;
@@ -65,7 +65,7 @@ async fn event_loop(
     loop {
         let mut actions = Vec::new();
         for effect in pending.drain(..) {
-            actions.extend(run_effect(effect, sync, term, &mut input).await);
+            actions.extend(run_effect(effect, sync, term, &mut input));
         }
         for a in actions {
             state.now = Timestamp::now();
@@ -139,7 +139,7 @@ fn term_action(ev: TermEvent) -> Option<Action> {
     }
 }
 
-async fn run_effect(effect: Effect, sync: &SyncHandle, term: &mut terminal::Term, input: &mut EventStream) -> Vec<Action> {
+fn run_effect(effect: Effect, sync: &SyncHandle, term: &mut terminal::Term, input: &mut EventStream) -> Vec<Action> {
     match effect {
         Effect::Sync(command) => {
             if sync.send(command) {
@@ -184,13 +184,15 @@ fn copy(text: &str) -> Result<(), String> {
 /// Suspends the screen, runs `$VISUAL`/`$EDITOR` on a temporary file, reads it back.
 fn edit_outside(term: &mut terminal::Term, text: &str) -> Result<String, String> {
     let editor = std::env::var("VISUAL").or_else(|_| std::env::var("EDITOR")).unwrap_or_else(|_| "vi".to_owned());
-    let file = tempfile::Builder::new().prefix("frontdesk-draft-").suffix(".txt").tempfile().map_err(|e| e.to_string())?;
+    let file =
+        tempfile::Builder::new().prefix("frontdesk-draft-").suffix(".txt").tempfile().map_err(|e| e.to_string())?;
     std::fs::write(file.path(), text).map_err(|e| e.to_string())?;
     terminal::suspend(term).map_err(|e| e.to_string())?;
     // The editor command may carry arguments ("code --wait").
     let mut parts = editor.split_whitespace();
     let program = parts.next().unwrap_or("vi");
-    let status = tokio::task::block_in_place(|| std::process::Command::new(program).args(parts).arg(file.path()).status());
+    let status =
+        tokio::task::block_in_place(|| std::process::Command::new(program).args(parts).arg(file.path()).status());
     terminal::resume(term).map_err(|e| e.to_string())?;
     match status {
         Ok(s) if s.success() => std::fs::read_to_string(file.path()).map_err(|e| e.to_string()),

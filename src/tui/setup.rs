@@ -20,7 +20,8 @@ fn env(name: &str) -> String {
 
 pub fn settings(cfg: &Config, account: &str, url: &str, force_ascii: bool) -> anyhow::Result<Settings> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let palette = Palette::choose(&cfg.ui.theme, no_color, &env("TERM"), &env("COLORTERM")).map_err(anyhow::Error::msg)?;
+    let palette =
+        Palette::choose(&cfg.ui.theme, no_color, &env("TERM"), &env("COLORTERM")).map_err(anyhow::Error::msg)?;
     let utf8 = Glyphs::locale_is_utf8(&env("LC_ALL"), &env("LC_CTYPE"), &env("LANG"));
     let glyphs = if force_ascii || cfg.ui.ascii || !utf8 { Glyphs::ASCII } else { Glyphs::UNICODE };
     let keymap = Keymap::new(&cfg.keys).map_err(anyhow::Error::msg)?;
@@ -62,7 +63,8 @@ pub fn api_key(a: &AccountConfig) -> anyhow::Result<SecretString> {
         if !out.status.success() {
             bail!("account {}: api_key_cmd failed ({})", a.name, out.status);
         }
-        let key = String::from_utf8(out.stdout).with_context(|| format!("account {}: api_key_cmd printed non-UTF-8", a.name))?;
+        let key = String::from_utf8(out.stdout)
+            .with_context(|| format!("account {}: api_key_cmd printed non-UTF-8", a.name))?;
         let key = key.trim();
         if key.is_empty() {
             bail!("account {}: api_key_cmd printed nothing", a.name);

@@ -203,7 +203,9 @@ pub struct Prompt {
 
 #[derive(Clone, Debug)]
 pub enum Overlay {
-    Help { scroll: usize },
+    Help {
+        scroll: usize,
+    },
     Picker(Picker),
     /// Quit although the outbox still holds something.
     ConfirmQuit,
@@ -346,9 +348,10 @@ impl State {
     /// list's selection otherwise.
     pub fn target(&self) -> Option<&Conversation> {
         match self.focus {
-            Focus::Thread | Focus::Composer => self.thread.as_ref().and_then(|t| {
-                self.list.items.iter().find(|c| c.id == t.id).or(t.conversation.as_ref())
-            }),
+            Focus::Thread | Focus::Composer => self
+                .thread
+                .as_ref()
+                .and_then(|t| self.list.items.iter().find(|c| c.id == t.id).or(t.conversation.as_ref())),
             Focus::Sidebar | Focus::List => self.list.current(),
         }
     }

@@ -127,7 +127,14 @@ pub fn conversations() -> Vec<Conversation> {
     v
 }
 
-pub fn message(n: usize, conversation: &ConversationId, kind: MessageKind, direction: Direction, author: (&str, AuthorKind), body: &str) -> Message {
+pub fn message(
+    n: usize,
+    conversation: &ConversationId,
+    kind: MessageKind,
+    direction: Direction,
+    author: (&str, AuthorKind),
+    body: &str,
+) -> Message {
     Message {
         id: MessageId::from(format!("msg_{n:04}").as_str()),
         conversation_id: conversation.clone(),
@@ -152,11 +159,39 @@ pub fn thread_messages(id: &ConversationId) -> Vec<Message> {
         recording_url: None,
     });
     vec![
-        message(1, id, MessageKind::Reply, Direction::Inbound, ("Maria González", AuthorKind::Contact), "Hi, my order #4411 never arrived and I need it by Friday. Tracking says delivered but nothing is here."),
-        message(2, id, MessageKind::Note, Direction::Outbound, ("Sam Carter", AuthorKind::Agent), "Courier confirmed a neighbour signed. Check with her before resending."),
+        message(
+            1,
+            id,
+            MessageKind::Reply,
+            Direction::Inbound,
+            ("Maria González", AuthorKind::Contact),
+            "Hi, my order #4411 never arrived and I need it by Friday. Tracking says delivered but nothing is here.",
+        ),
+        message(
+            2,
+            id,
+            MessageKind::Note,
+            Direction::Outbound,
+            ("Sam Carter", AuthorKind::Agent),
+            "Courier confirmed a neighbour signed. Check with her before resending.",
+        ),
         call,
-        message(4, id, MessageKind::Event, Direction::Outbound, ("system", AuthorKind::System), "assigned to Dana Scully"),
-        message(5, id, MessageKind::Reply, Direction::Outbound, ("Dana Scully", AuthorKind::Agent), "Sorry about this, Maria. I've asked the courier and will update you within the hour."),
+        message(
+            4,
+            id,
+            MessageKind::Event,
+            Direction::Outbound,
+            ("system", AuthorKind::System),
+            "assigned to Dana Scully",
+        ),
+        message(
+            5,
+            id,
+            MessageKind::Reply,
+            Direction::Outbound,
+            ("Dana Scully", AuthorKind::Agent),
+            "Sorry about this, Maria. I've asked the courier and will update you within the hour.",
+        ),
     ]
 }
 

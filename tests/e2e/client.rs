@@ -27,7 +27,13 @@ impl Client {
     async fn start(s: &TestServer, width: u16) -> Self {
         let provider = NativeProvider::new("test", &s.url, SecretString::from(s.key.clone())).expect("provider");
         let (sync, events) = sync::spawn(Arc::new(provider));
-        let mut state = State::new(settings(Palette::Default, Glyphs::UNICODE), sync.capabilities().clone(), jiff::Timestamp::now(), width, 40);
+        let mut state = State::new(
+            settings(Palette::Default, Glyphs::UNICODE),
+            sync.capabilities().clone(),
+            jiff::Timestamp::now(),
+            width,
+            40,
+        );
         let effects = init(&mut state);
         let mut c = Self { state, sync, events };
         c.run(effects).await;
@@ -92,7 +98,8 @@ async fn a_pending_suggestion_shows_and_sends_with_y() {
     assert_eq!(shown.as_deref(), sug["id"].as_str());
     c.keys("y").await;
     let (_, thread) = s.get(&format!("/v1/conversations/{id}/messages")).await;
-    let bodies: Vec<&str> = thread["items"].as_array().expect("items").iter().filter_map(|m| m["body"].as_str()).collect();
+    let bodies: Vec<&str> =
+        thread["items"].as_array().expect("items").iter().filter_map(|m| m["body"].as_str()).collect();
     assert!(bodies.contains(&sug["body"].as_str().expect("body")), "{bodies:?}");
     assert!(c.state.thread.as_ref().is_some_and(|t| t.suggestion.is_none() && t.sending.is_empty()));
 }
@@ -133,8 +140,12 @@ async fn a_reply_goes_through_the_review_line() {
     assert!(c.state.composer.as_ref().is_some_and(|x| x.reviewing));
     c.keys("c").await;
     let (_, thread) = s.get(&format!("/v1/conversations/{id}/messages")).await;
-    let replies: Vec<&Value> =
-        thread["items"].as_array().expect("items").iter().filter(|m| m["kind"] == "reply" && m["direction"] == "outbound").collect();
+    let replies: Vec<&Value> = thread["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|m| m["kind"] == "reply" && m["direction"] == "outbound")
+        .collect();
     assert_eq!(replies.len(), 1, "{thread}");
     assert_eq!(replies[0]["body"], "On its way");
     assert_eq!(conversation(&s, &id).await["status"], "closed", "c sends and closes");

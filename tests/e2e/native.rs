@@ -7,7 +7,9 @@ use futures::StreamExt as _;
 use secrecy::SecretString;
 use serde_json::json;
 
-use frontdesk::domain::{AiState, Change, ConversationId, EventKind, Op, ReplyKind, Status, SuggestionStatus, ViewFilter};
+use frontdesk::domain::{
+    AiState, Change, ConversationId, EventKind, Op, ReplyKind, Status, SuggestionStatus, ViewFilter,
+};
 use frontdesk::provider::native::NativeProvider;
 use frontdesk::provider::{Applied, ListQuery, Provider, ProviderError, Sort, Update};
 
@@ -70,7 +72,7 @@ async fn every_change_applies() {
     assert_eq!(c.tags.len(), 2);
     let until = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(3);
     let c = conversation(apply(&p, change(Change::Snooze { until })).await);
-    assert_eq!((c.status, c.snoozed_until.map(|t| t.as_second())), (Status::Snoozed, Some(until.as_second())));
+    assert_eq!((c.status, c.snoozed_until.map(jiff::Timestamp::as_second)), (Status::Snoozed, Some(until.as_second())));
     assert_eq!(conversation(apply(&p, change(Change::Close)).await).status, Status::Closed);
     assert_eq!(conversation(apply(&p, change(Change::Reopen)).await).status, Status::Open);
     assert_eq!(conversation(apply(&p, change(Change::Pending)).await).status, Status::Pending);
@@ -105,11 +107,17 @@ async fn a_send_retried_with_its_key_arrives_once() {
     let s = TestServer::start().await;
     let id = ConversationId(s.conversation("+15550005").await);
     let p = provider(&s);
-    let op = Op::Send { conversation: id.clone(), kind: ReplyKind::Reply, body: "On its way!".into(), suggestion: None };
+    let op =
+        Op::Send { conversation: id.clone(), kind: ReplyKind::Reply, body: "On its way!".into(), suggestion: None };
     let first = p.apply(op.clone(), "key-1".into()).await.expect("sent");
     let again = p.apply(op, "key-1".into()).await.expect("replayed");
     assert_eq!(first, again);
-    let note = Op::Send { conversation: id.clone(), kind: ReplyKind::Note, body: "checked with the courier".into(), suggestion: None };
+    let note = Op::Send {
+        conversation: id.clone(),
+        kind: ReplyKind::Note,
+        body: "checked with the courier".into(),
+        suggestion: None,
+    };
     let Applied::Message(m) = apply(&p, note).await else { panic!("a message") };
     assert_eq!(m.kind, frontdesk::domain::MessageKind::Note);
     let thread = p.thread(id, 50).await.expect("thread");
@@ -163,7 +171,9 @@ async fn errors_come_typed() {
     let p = provider(&s);
     let missing = p.conversation(ConversationId::from("cnv_nope")).await;
     assert!(matches!(missing, Err(ProviderError::NotFound(_))), "{missing:?}");
-    let empty = p.apply(Op::Send { conversation: id, kind: ReplyKind::Reply, body: "  ".into(), suggestion: None }, "k".into()).await;
+    let empty = p
+        .apply(Op::Send { conversation: id, kind: ReplyKind::Reply, body: "  ".into(), suggestion: None }, "k".into())
+        .await;
     assert!(matches!(empty, Err(ProviderError::Permanent { .. })), "{empty:?}");
     let bad = NativeProvider::new("x", &s.url, SecretString::from("fd_wrong".to_owned())).expect("provider");
     assert!(matches!(bad.me().await, Err(ProviderError::Auth(_))));
@@ -179,7 +189,11 @@ async fn urgency_puts_the_breached_first() {
     let late = s.conversation("+15550009").await;
     // The SLA of this org is an hour; move one deadline into the past.
     let mut db = raw(&s).await;
-    sqlx::query("UPDATE conversations SET sla_due_at = 1000 WHERE id = $1").bind(&late).execute(&mut db).await.expect("update");
+    sqlx::query("UPDATE conversations SET sla_due_at = 1000 WHERE id = $1")
+        .bind(&late)
+        .execute(&mut db)
+        .await
+        .expect("update");
     let p = provider(&s);
     let q = ListQuery {
         view: Some("all".into()),
@@ -221,8 +235,16 @@ async fn hostile_text_is_cleaned_at_the_door() {
     // to prove the adapter does its own cleaning.
     let id = s.conversation("+15550011").await;
     let mut db = raw(&s).await;
-    sqlx::query("UPDATE contacts SET name = $1").bind("Eve\u{1b}]52;c;cm0gLXJmIH4=\u{7}\u{202e}lin").execute(&mut db).await.expect("update");
-    sqlx::query("UPDATE messages SET body = $1").bind("pay \u{1b}[31mnow\u{1b}[0m \u{9b}2J").execute(&mut db).await.expect("update");
+    sqlx::query("UPDATE contacts SET name = $1")
+        .bind("Eve\u{1b}]52;c;cm0gLXJmIH4=\u{7}\u{202e}lin")
+        .execute(&mut db)
+        .await
+        .expect("update");
+    sqlx::query("UPDATE messages SET body = $1")
+        .bind("pay \u{1b}[31mnow\u{1b}[0m \u{9b}2J")
+        .execute(&mut db)
+        .await
+        .expect("update");
     let p = provider(&s);
     let c = p.conversation(ConversationId(id.clone())).await.expect("conversation");
     assert_eq!(c.contact.name, "Evelin");

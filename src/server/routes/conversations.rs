@@ -143,7 +143,9 @@ pub async fn list(
         urgent: match p.sort.as_deref() {
             None | Some("activity") => false,
             Some("urgency") => true,
-            Some(other) => return Err(ApiError::invalid("sort", format!("unknown sort '{other}': activity or urgency"))),
+            Some(other) => {
+                return Err(ApiError::invalid("sort", format!("unknown sort '{other}': activity or urgency")));
+            }
         },
     };
     Ok(Json(db_conv::list(&mut conn, &spec).await?))

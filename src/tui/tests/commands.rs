@@ -99,7 +99,9 @@ fn views_switch_by_number_chord_and_brackets() {
     let mut s = inbox(100, 30);
     let effects = keys(&mut s, "1");
     assert_eq!(s.view_id().as_str(), "unread");
-    assert!(matches!(&effects[..], [Effect::Sync(SyncCommand::List { append: false, query, .. })] if query.view.as_ref().map(|v| v.as_str()) == Some("unread")));
+    assert!(
+        matches!(&effects[..], [Effect::Sync(SyncCommand::List { append: false, query, .. })] if query.view.as_ref().map(crate::domain::ViewId::as_str) == Some("unread"))
+    );
     assert!(s.list.items.is_empty() && s.list.loading, "the old view's rows go at once");
     keys(&mut s, "go");
     assert_eq!(s.view_id().as_str(), "overdue");
@@ -259,10 +261,19 @@ fn tags_toggle_and_create() {
     let (_, op) = only_op(&keys(&mut s, "turgent<Enter>"));
     assert_eq!(
         op,
-        Op::Change { conversation: id(&s, 4), change: Change::SetTags { tags: vec!["billing".into(), "urgent".into(), "vip".into()] } }
+        Op::Change {
+            conversation: id(&s, 4),
+            change: Change::SetTags { tags: vec!["billing".into(), "urgent".into(), "vip".into()] }
+        }
     );
     let (_, op) = only_op(&keys(&mut s, "tvip<Space><Enter>"));
-    assert_eq!(op, Op::Change { conversation: id(&s, 4), change: Change::SetTags { tags: vec!["billing".into(), "urgent".into()] } });
+    assert_eq!(
+        op,
+        Op::Change {
+            conversation: id(&s, 4),
+            change: Change::SetTags { tags: vec!["billing".into(), "urgent".into()] }
+        }
+    );
     assert!(ops(&keys(&mut s, "t<Esc>")).is_empty(), "Esc changes nothing");
 }
 
@@ -276,9 +287,15 @@ fn bulk_changes_and_partial_failure() {
     assert!(s.list.marked.is_empty());
     let closed = |s: &State, i: &ConversationId| s.list.items.iter().find(|c| &c.id == i).map(|c| c.status);
     let results = vec![
-        (conversations[0].clone(), Ok(Box::new(s.list.items.iter().find(|c| c.id == conversations[0]).cloned().expect("row")))),
+        (
+            conversations[0].clone(),
+            Ok(Box::new(s.list.items.iter().find(|c| c.id == conversations[0]).cloned().expect("row"))),
+        ),
         (conversations[1].clone(), Err("gone".to_owned())),
-        (conversations[2].clone(), Ok(Box::new(s.list.items.iter().find(|c| c.id == conversations[2]).cloned().expect("row")))),
+        (
+            conversations[2].clone(),
+            Ok(Box::new(s.list.items.iter().find(|c| c.id == conversations[2]).cloned().expect("row"))),
+        ),
     ];
     answer(&mut s, ticket, Ok(Applied::Bulk(results)));
     assert_eq!(closed(&s, &conversations[0]), Some(Status::Closed));
@@ -331,14 +348,26 @@ fn reply_review_send_and_failure_keeps_the_text() {
     keys(&mut s, "<C-s>");
     assert!(s.composer.as_ref().is_some_and(|c| c.reviewing));
     let (ticket, op) = only_op(&keys(&mut s, "y"));
-    assert_eq!(op, Op::Send { conversation: conversation.clone(), kind: ReplyKind::Reply, body: "Hello therey".into(), suggestion: None });
+    assert_eq!(
+        op,
+        Op::Send {
+            conversation: conversation.clone(),
+            kind: ReplyKind::Reply,
+            body: "Hello therey".into(),
+            suggestion: None
+        }
+    );
     assert!(s.composer.is_none());
     assert_eq!(s.thread.as_ref().map(|t| t.sending.len()), Some(1), "shown as sending");
     fail(&mut s, ticket);
     assert_eq!(s.thread.as_ref().map(|t| t.sending.len()), Some(0));
     assert!(flash(&s).0.contains("not sent"));
     keys(&mut s, "r");
-    assert_eq!(s.composer.as_ref().map(|c| c.editor.lines().join("\n")), Some("Hello therey".into()), "the draft came back");
+    assert_eq!(
+        s.composer.as_ref().map(|c| c.editor.lines().join("\n")),
+        Some("Hello therey".into()),
+        "the draft came back"
+    );
 }
 
 #[test]
@@ -346,9 +375,15 @@ fn esc_keeps_the_draft_and_the_note_toggle_shows() {
     let mut s = with_thread(160, 48);
     keys(&mut s, "nchecked<Esc>");
     assert!(s.composer.is_none());
-    assert_eq!(s.drafts.get(&id(&s, 0)).map(|d| (d.kind, d.lines.clone())), Some((ReplyKind::Note, vec!["checked".into()])));
+    assert_eq!(
+        s.drafts.get(&id(&s, 0)).map(|d| (d.kind, d.lines.clone())),
+        Some((ReplyKind::Note, vec!["checked".into()]))
+    );
     keys(&mut s, "r");
-    assert_eq!(s.composer.as_ref().map(|c| (c.kind, c.editor.lines().join(""))), Some((ReplyKind::Reply, "checked".into())));
+    assert_eq!(
+        s.composer.as_ref().map(|c| (c.kind, c.editor.lines().join(""))),
+        Some((ReplyKind::Reply, "checked".into()))
+    );
     keys(&mut s, "<C-t>");
     assert_eq!(s.composer.as_ref().map(|c| c.kind), Some(ReplyKind::Note));
 }
@@ -380,8 +415,14 @@ fn external_editor_round_trip() {
     let effects = keys(&mut s, "rdraft<C-e>");
     let conversation = id(&s, 0);
     assert!(effects.contains(&Effect::Edit { conversation: conversation.clone(), text: "draft".into() }));
-    update(&mut s, Action::Edited { conversation: conversation.clone(), result: Ok("line one\nline \u{1b}[31mtwo\n".into()) });
-    assert_eq!(s.composer.as_ref().map(|c| c.editor.lines().to_vec()), Some(vec!["line one".to_owned(), "line two".to_owned()]));
+    update(
+        &mut s,
+        Action::Edited { conversation: conversation.clone(), result: Ok("line one\nline \u{1b}[31mtwo\n".into()) },
+    );
+    assert_eq!(
+        s.composer.as_ref().map(|c| c.editor.lines().to_vec()),
+        Some(vec!["line one".to_owned(), "line two".to_owned()])
+    );
     update(&mut s, Action::Edited { conversation, result: Err("vi exited with 1".into()) });
     assert!(flash(&s).0.contains("draft is unchanged"));
 }
@@ -408,7 +449,11 @@ fn the_suggestion_sends_edits_dismisses_and_is_asked_for() {
     assert!(s.thread.as_ref().is_some_and(|t| t.suggestion.is_some()));
 
     keys(&mut s, "<Enter>");
-    assert!(s.composer.as_ref().is_some_and(|c| c.suggestion.is_some() && c.editor.lines().join(" ").contains("replacement")));
+    assert!(
+        s.composer
+            .as_ref()
+            .is_some_and(|c| c.suggestion.is_some() && c.editor.lines().join(" ").contains("replacement"))
+    );
     let (_, op) = only_op(&keys(&mut s, " Thanks!<C-s>y"));
     let Op::Send { suggestion, body, .. } = op else { panic!("send") };
     assert_eq!(suggestion, Some("sug_0001".into()), "the edited draft keeps its suggestion id");
@@ -501,11 +546,20 @@ fn live_events_update_in_place() {
     let mut m = s.thread.as_ref().map(|t| t.messages[0].clone()).expect("message");
     m.id = "msg_new".into();
     m.body = "Any news?".into();
-    let event = |kind| Action::Sync(SyncEvent::Live(crate::provider::Update::Event(Box::new(crate::domain::Event { id: Some(9), at: now(), kind }))));
+    let event = |kind| {
+        Action::Sync(SyncEvent::Live(crate::provider::Update::Event(Box::new(crate::domain::Event {
+            id: Some(9),
+            at: now(),
+            kind,
+        }))))
+    };
     update(&mut s, event(crate::domain::EventKind::MessageCreated(Box::new(m.clone()))));
     update(&mut s, event(crate::domain::EventKind::MessageCreated(Box::new(m))));
     assert_eq!(s.thread.as_ref().map(|t| t.messages.len()), Some(6), "appended once");
-    update(&mut s, event(crate::domain::EventKind::ViewCountsChanged(vec![ViewCount { view_id: "unread".into(), count: 42 }])));
+    update(
+        &mut s,
+        event(crate::domain::EventKind::ViewCountsChanged(vec![ViewCount { view_id: "unread".into(), count: 42 }])),
+    );
     assert_eq!(s.views[0].count, Some(42));
     keys(&mut s, "<Esc>j");
     let selected = id(&s, 1);
@@ -532,10 +586,20 @@ fn the_clock_sleeps_when_nothing_moves() {
 #[test]
 fn mouse_click_selects_and_wheel_scrolls() {
     let mut s = inbox(100, 30);
-    let click = MouseEvent { kind: MouseEventKind::Down(MouseButton::Left), column: 40, row: 4, modifiers: crossterm::event::KeyModifiers::NONE };
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 40,
+        row: 4,
+        modifiers: crossterm::event::KeyModifiers::NONE,
+    };
     update(&mut s, Action::Mouse(click));
     assert_eq!(s.list.selected, 3);
-    let wheel = MouseEvent { kind: MouseEventKind::ScrollUp, column: 40, row: 4, modifiers: crossterm::event::KeyModifiers::NONE };
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollUp,
+        column: 40,
+        row: 4,
+        modifiers: crossterm::event::KeyModifiers::NONE,
+    };
     update(&mut s, Action::Mouse(wheel));
     assert_eq!(s.list.selected, 0);
 }

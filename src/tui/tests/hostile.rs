@@ -7,13 +7,13 @@ use ratatui::backend::CrosstermBackend;
 use crate::tui::testing::with_thread;
 
 const HOSTILE: &[&str] = &[
-    "\u{1b}[2J\u{1b}[31mred alert\u{1b}[0m",             // CSI
-    "\u{1b}]52;c;cm0gLXJmIH4vKg==\u{7}clipboard",        // OSC 52 (clipboard write)
+    "\u{1b}[2J\u{1b}[31mred alert\u{1b}[0m",                      // CSI
+    "\u{1b}]52;c;cm0gLXJmIH4vKg==\u{7}clipboard",                 // OSC 52 (clipboard write)
     "\u{1b}]8;;https://evil.test\u{1b}\\click\u{1b}]8;;\u{1b}\\", // OSC 8 hyperlink
-    "\u{1b}P+q544e\u{1b}\\dcs",                          // DCS
-    "\u{9b}31mC1 CSI \u{9d}0;title\u{9c}",               // C1 controls
-    "abc\u{202e}txt.exe\u{2066}isolate\u{2069}",         // bidi overrides and isolates
-    "zero\u{200b}width\u{200d}join\u{feff}bom",          // zero-width characters
+    "\u{1b}P+q544e\u{1b}\\dcs",                                   // DCS
+    "\u{9b}31mC1 CSI \u{9d}0;title\u{9c}",                        // C1 controls
+    "abc\u{202e}txt.exe\u{2066}isolate\u{2069}",                  // bidi overrides and isolates
+    "zero\u{200b}width\u{200d}join\u{feff}bom",                   // zero-width characters
     "bell\u{7} backspace\u{8} null\u{0} del\u{7f}",
 ];
 
@@ -74,7 +74,10 @@ fn hostile_text_renders_without_escape_bytes() {
         }
         let raw = terminal_bytes(&s);
         let visible = strip_own_sequences(&raw);
-        for bad in ['\u{1b}', '\u{7}', '\u{9b}', '\u{9c}', '\u{9d}', '\u{90}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{8}', '\u{0}', '\u{7f}'] {
+        for bad in [
+            '\u{1b}', '\u{7}', '\u{9b}', '\u{9c}', '\u{9d}', '\u{90}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{8}',
+            '\u{0}', '\u{7f}',
+        ] {
             assert!(!visible.contains(bad), "{text:?} let {bad:?} through");
         }
         assert!(visible.contains("Body"), "the rest of the text still shows");

@@ -154,7 +154,12 @@ fn thread_page_at_80_columns() {
 #[test]
 fn narrow_60x20_loses_nothing_mid_character() {
     let mut s = inbox(60, 20);
-    s.list.items.push(conversation(9, "山田太郎さんの長い名前", Channel::Email, "日本語の件名がとても長い場合の表示テスト"));
+    s.list.items.push(conversation(
+        9,
+        "山田太郎さんの長い名前",
+        Channel::Email,
+        "日本語の件名がとても長い場合の表示テスト",
+    ));
     insta::assert_snapshot!("narrow_60x20", render(&s));
     // Every wide character is whole: none starts in the last column of the screen,
     // and the cell after it is the blank ratatui keeps for its second half.

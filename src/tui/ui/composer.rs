@@ -47,7 +47,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let mut lines = Vec::new();
     if arrived > 0 {
         let s = if arrived == 1 { "" } else { "s" };
-        lines.push(Line::styled(format!("{arrived} new message{s} arrived while you typed: read them first?"), theme.error));
+        lines.push(Line::styled(
+            format!("{arrived} new message{s} arrived while you typed: read them first?"),
+            theme.error,
+        ));
     }
     let what = if composer.kind == ReplyKind::Note { "Add note?" } else { "Send?" };
     lines.push(Line::from(vec![

@@ -1,6 +1,8 @@
 //! The conversation list. Only the rows on screen are built, so a list of 100,000
 //! costs the same to draw as one of 20.
 
+use std::fmt::Write as _;
+
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::{Modifier, Style};
@@ -27,11 +29,13 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     }
     if list.loaded {
         let more = if list.next_cursor.is_some() { "+" } else { "" };
-        title.push_str(&format!("{}{more} ", list.len()));
+        let _ = write!(title, "{}{more} ", list.len());
     }
-    let mut block = Block::new().borders(Borders::ALL).border_style(border(state, focused)).title(Span::styled(title, theme.title));
+    let mut block =
+        Block::new().borders(Borders::ALL).border_style(border(state, focused)).title(Span::styled(title, theme.title));
     if !list.marked.is_empty() {
-        block = block.title(Line::styled(format!(" {} marked ", list.marked.len()), theme.marked).alignment(Alignment::Right));
+        block = block
+            .title(Line::styled(format!(" {} marked ", list.marked.len()), theme.marked).alignment(Alignment::Right));
     } else if let Some(f) = &list.filter {
         block = block.title(Line::styled(format!(" /{} ", safe_line(f)), theme.key).alignment(Alignment::Right));
     }
@@ -127,7 +131,13 @@ fn row_line(state: &State, c: &Conversation, selected: bool, width: usize) -> Li
     let badges = badges(state, c);
     let badge_width: usize = badges.iter().map(|b| b.content.width() + 1).sum();
     let wide = width >= 70;
-    let name_w = if width >= 90 { 18 } else if width >= 60 { 14 } else { 10 };
+    let name_w = if width >= 90 {
+        18
+    } else if width >= 60 {
+        14
+    } else {
+        10
+    };
     let assignee_w = if wide { 9 } else { 0 };
     let fixed = lead.width() + name_w + 1 + badge_width + assignee_w + time.width();
     let middle_w = width.saturating_sub(fixed);
@@ -146,7 +156,10 @@ fn row_line(state: &State, c: &Conversation, selected: bool, width: usize) -> Li
         .filter(|s| !s.is_empty())
         .or(c.last_message.as_ref().map(|m| m.preview.as_str()))
         .unwrap_or("");
-    spans.push(Span::styled(fit(&safe_line(summary), middle_w, ell), row_style(if c.unread { base } else { theme.dim })));
+    spans.push(Span::styled(
+        fit(&safe_line(summary), middle_w, ell),
+        row_style(if c.unread { base } else { theme.dim }),
+    ));
     for b in badges {
         spans.push(Span::styled(" ", row_style(base)));
         spans.push(Span::styled(b.content, row_style(b.style)));

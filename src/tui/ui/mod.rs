@@ -57,20 +57,16 @@ pub fn layout(state: &State, area: Rect) -> Areas {
     let [body, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
     let mut areas = Areas { status, ..Areas::default() };
     let thread_area = if state.width >= WIDE {
-        let [side, list, thread] = Layout::horizontal([
-            Constraint::Length(SIDEBAR_WIDTH),
-            Constraint::Percentage(42),
-            Constraint::Min(20),
-        ])
-        .areas(body);
+        let [side, list, thread] =
+            Layout::horizontal([Constraint::Length(SIDEBAR_WIDTH), Constraint::Percentage(42), Constraint::Min(20)])
+                .areas(body);
         areas.sidebar = Some(side);
         areas.list = Some(list);
         Some(thread)
     } else if thread_is_page(state) {
         Some(body)
     } else if state.width >= MEDIUM {
-        let [side, list] =
-            Layout::horizontal([Constraint::Length(SIDEBAR_NARROW), Constraint::Min(20)]).areas(body);
+        let [side, list] = Layout::horizontal([Constraint::Length(SIDEBAR_NARROW), Constraint::Min(20)]).areas(body);
         areas.sidebar = Some(side);
         areas.list = Some(list);
         None

@@ -13,7 +13,10 @@ use crate::tui::state::{PickPurpose, PickValue, Picker, State};
 
 pub fn render(state: &State, picker: &Picker, frame: &mut Frame, area: Rect) {
     let (theme, glyphs) = (&state.settings.theme, &state.settings.glyphs);
-    let height = (picker.items.len() as u16).saturating_add(4).clamp(6, area.height.saturating_sub(2).max(6));
+    let height = u16::try_from(picker.items.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(4)
+        .clamp(6, area.height.saturating_sub(2).max(6));
     let rect = centered(area, 64, height);
     frame.render_widget(Clear, rect);
     let hint = match picker.purpose {
@@ -42,7 +45,11 @@ pub fn render(state: &State, picker: &Picker, frame: &mut Frame, area: Rect) {
         let item = &picker.items[i];
         let check = match (&picker.purpose, &item.value) {
             (PickPurpose::Tags { chosen, .. }, PickValue::Tag(t)) => {
-                if chosen.contains(t) { "[x] " } else { "[ ] " }
+                if chosen.contains(t) {
+                    "[x] "
+                } else {
+                    "[ ] "
+                }
             }
             _ => "",
         };
@@ -64,13 +71,19 @@ pub fn confirm_quit(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
     let rect = centered(area, 56, 5);
     frame.render_widget(Clear, rect);
-    let block = Block::new().borders(Borders::ALL).border_style(theme.error).title(Span::styled(" Quit? ", theme.title));
+    let block =
+        Block::new().borders(Borders::ALL).border_style(theme.error).title(Span::styled(" Quit? ", theme.title));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let n = state.pending_sends();
     let text = vec![
         Line::raw(format!("{n} change(s) are still being sent and would be lost.")),
-        Line::from(vec![Span::styled("y", theme.key), Span::raw(" quit anyway   "), Span::styled("any other key", theme.key), Span::raw(" stay")]),
+        Line::from(vec![
+            Span::styled("y", theme.key),
+            Span::raw(" quit anyway   "),
+            Span::styled("any other key", theme.key),
+            Span::raw(" stay"),
+        ]),
     ];
     frame.render_widget(Paragraph::new(text), inner);
 }

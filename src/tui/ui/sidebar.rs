@@ -13,7 +13,10 @@ use crate::tui::state::{Focus, State};
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
     let focused = state.focus == Focus::Sidebar;
-    let block = Block::new().borders(Borders::ALL).border_style(border(state, focused)).title(Span::styled(" Views ", theme.title));
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(border(state, focused))
+        .title(Span::styled(" Views ", theme.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width);
@@ -31,11 +34,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         if i == state.sidebar_cursor && focused {
             style = theme.selected;
         }
-        let count_style = if entry.view.id.as_str() == "overdue" && entry.count.unwrap_or(0) > 0 {
-            theme.overdue
-        } else {
-            theme.dim
-        };
+        let count_style =
+            if entry.view.id.as_str() == "overdue" && entry.count.unwrap_or(0) > 0 { theme.overdue } else { theme.dim };
         lines.push(Line::from(vec![
             Span::styled(number, theme.dim),
             Span::styled(name, style),

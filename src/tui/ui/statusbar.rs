@@ -27,7 +27,10 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     };
     left.push(Span::styled(format!(" {conn}"), style));
     if let Some(at) = state.status.last_sync {
-        left.push(Span::styled(format!(" {} synced {}", glyphs.dot, ago(state.now, at, &state.settings.tz)), theme.dim));
+        left.push(Span::styled(
+            format!(" {} synced {}", glyphs.dot, ago(state.now, at, &state.settings.tz)),
+            theme.dim,
+        ));
     }
     let pending = state.pending_sends();
     if pending > 0 {
@@ -70,7 +73,9 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
 fn hints(state: &State, room: usize) -> Vec<Span<'static>> {
     let (theme, keys) = (&state.settings.theme, &state.settings.keymap);
     let wanted: &[(Command, &str)] = match state.context() {
-        Context::Composer => &[(Command::SendReview, "send"), (Command::ToggleNote, "note/reply"), (Command::CancelCompose, "leave")],
+        Context::Composer => {
+            &[(Command::SendReview, "send"), (Command::ToggleNote, "note/reply"), (Command::CancelCompose, "leave")]
+        }
         Context::Review => &[(Command::ConfirmSend, "send"), (Command::BackToEdit, "edit")],
         Context::Thread => &[
             (Command::Reply, "reply"),

@@ -18,14 +18,13 @@ impl Palette {
     /// colours → 16.
     pub fn choose(setting: &str, no_color: bool, term: &str, colorterm: &str) -> Result<Self, String> {
         match setting {
-            "default" => Ok(Self::Default),
             "16" => Ok(Self::Ansi16),
             "mono" => Ok(Self::Mono),
             "auto" if no_color => Ok(Self::Mono),
-            "auto" if term.contains("256") || colorterm.contains("truecolor") || colorterm.contains("24bit") => {
-                Ok(Self::Default)
+            "auto" if !(term.contains("256") || colorterm.contains("truecolor") || colorterm.contains("24bit")) => {
+                Ok(Self::Ansi16)
             }
-            "auto" => Ok(Self::Ansi16),
+            "default" | "auto" => Ok(Self::Default),
             other => Err(format!("ui.theme: unknown theme '{other}' (auto, default, 16 or mono)")),
         }
     }

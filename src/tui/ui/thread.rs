@@ -10,8 +10,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::border;
-use super::text::{safe, safe_line, wrap, when};
+use super::text::{safe, safe_line, when, wrap};
 use crate::domain::{AiState, AuthorKind, Conversation, Delivery, Direction, Message, MessageKind};
+use crate::tui::command::Command;
 use crate::tui::state::{Focus, State, Thread};
 
 /// Wrapped lines a message shows while folded.
@@ -26,7 +27,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         let block = Block::new().borders(Borders::ALL).border_style(border(state, false));
         let inner = block.inner(area);
         frame.render_widget(block, area);
-        let hint = format!("{} opens the selected conversation", state.settings.keymap.hint(crate::tui::command::Command::Open));
+        let hint = format!("{} opens the selected conversation", state.settings.keymap.hint(Command::Open));
         frame.render_widget(
             Paragraph::new(Line::styled(hint, theme.dim)).alignment(Alignment::Center),
             Rect { y: inner.y + inner.height / 2, height: 1.min(inner.height), ..inner },
@@ -41,10 +42,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             None => format!(" {name} "),
         }
     });
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(border(state, focused))
-        .title(Span::styled(title, theme.title));
+    let block =
+        Block::new().borders(Borders::ALL).border_style(border(state, focused)).title(Span::styled(title, theme.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 {
@@ -93,7 +92,6 @@ fn header_lines(state: &State, c: Option<&Conversation>, width: usize) -> Vec<Li
     }
     let mut out = vec![Line::from(parts)];
     let keys = &state.settings.keymap;
-    use crate::tui::command::Command;
     match c.ai_state {
         AiState::AiLed => out.push(Line::styled(
             format!(
@@ -184,7 +182,10 @@ fn message_lines(state: &State, thread: &Thread, m: &Message, width: usize, out:
     let body = safe(&m.body);
     if body.trim().is_empty() && (m.call.is_some() || !m.attachments.is_empty()) {
         for a in &m.attachments {
-            out.push(Line::styled(format!("{indent}[{}] {}", safe_line(&a.content_type), safe_line(&a.name)), theme.dim));
+            out.push(Line::styled(
+                format!("{indent}[{}] {}", safe_line(&a.content_type), safe_line(&a.name)),
+                theme.dim,
+            ));
         }
         out.push(Line::raw(""));
         return;
@@ -206,13 +207,10 @@ fn message_lines(state: &State, thread: &Thread, m: &Message, width: usize, out:
         out.push(Line::styled(format!("{indent}{l}"), body_style));
     }
     if keep < total || cut_bytes > 0 {
-        let more = if cut_bytes > 0 {
-            format!("{} more", bytes(cut_bytes))
-        } else {
-            format!("{} more lines", total - keep)
-        };
+        let more =
+            if cut_bytes > 0 { format!("{} more", bytes(cut_bytes)) } else { format!("{} more lines", total - keep) };
         out.push(Line::styled(
-            format!("{indent}{} {more} ({} expands)", glyphs.ellipsis, state.settings.keymap.hint(crate::tui::command::Command::ToggleFold)),
+            format!("{indent}{} {more} ({} expands)", glyphs.ellipsis, state.settings.keymap.hint(Command::ToggleFold)),
             theme.key,
         ));
     }

@@ -54,7 +54,7 @@ pub fn open_with(
     text: Option<String>,
     suggestion: Option<SuggestionId>,
 ) -> Vec<Effect> {
-    let effects = nav::open_thread(state, id.clone(), true);
+    let effects = nav::open_thread(state, &id, true);
     match state.composer.take() {
         Some(c) if c.conversation != id => keep_draft(state, c),
         Some(mut c) => {
@@ -78,7 +78,8 @@ pub fn open_with(
         (None, None) => (Vec::new(), None),
     };
     let seen = state.thread.as_ref().map_or(0, |t| t.messages.len());
-    state.composer = Some(Composer { conversation: id, kind, editor: editor(lines, kind), reviewing: false, seen, suggestion });
+    state.composer =
+        Some(Composer { conversation: id, kind, editor: editor(lines, kind), reviewing: false, seen, suggestion });
     state.focus = Focus::Composer;
     effects
 }
@@ -202,18 +203,23 @@ pub fn send(state: &mut State, after: After) -> Vec<Effect> {
     let label = if c.kind == ReplyKind::Note { "note added" } else { "reply sent" };
     state.inflight.insert(
         t,
-        Inflight { label: label.into(), before: Vec::new(), message: Some((c.conversation.clone(), local_id, draft)), suggestion: None },
+        Inflight {
+            label: label.into(),
+            before: Vec::new(),
+            message: Some((c.conversation.clone(), local_id, draft)),
+            suggestion: None,
+        },
     );
     state.focus = Focus::Thread;
     let op = Op::Send { conversation: c.conversation.clone(), kind: c.kind, body, suggestion: c.suggestion };
     let mut effects = vec![Effect::Sync(SyncCommand::Apply { ticket: t, op })];
-    let ids = vec![c.conversation];
+    let ids = [c.conversation];
     match after {
         After::Nothing => {}
-        After::Close => effects.extend(triage::change(state, ids, Change::Close, true)),
+        After::Close => effects.extend(triage::change(state, &ids, &Change::Close, true)),
         After::Snooze => {
             let until: Timestamp = super::local::tomorrow_morning(state.now, &state.settings.tz);
-            effects.extend(triage::change(state, ids, Change::Snooze { until }, true));
+            effects.extend(triage::change(state, &ids, &Change::Snooze { until }, true));
         }
     }
     effects

@@ -32,7 +32,11 @@ pub fn send(state: &mut State) -> Vec<Effect> {
         t.scroll = 0;
     }
     let t = ticket(state);
-    let draft = Draft { kind: ReplyKind::Reply, lines: s.body.lines().map(str::to_owned).collect(), suggestion: Some(s.id.clone()) };
+    let draft = Draft {
+        kind: ReplyKind::Reply,
+        lines: s.body.lines().map(str::to_owned).collect(),
+        suggestion: Some(s.id.clone()),
+    };
     state.inflight.insert(
         t,
         Inflight {
@@ -51,7 +55,15 @@ pub fn dismiss(state: &mut State) -> Vec<Effect> {
         t.suggestion = None;
     }
     let t = ticket(state);
-    state.inflight.insert(t, Inflight { label: "suggestion dismissed".into(), before: Vec::new(), message: None, suggestion: Some(s.clone()) });
+    state.inflight.insert(
+        t,
+        Inflight {
+            label: "suggestion dismissed".into(),
+            before: Vec::new(),
+            message: None,
+            suggestion: Some(s.clone()),
+        },
+    );
     info(state, "suggestion dismissed");
     vec![Effect::Sync(SyncCommand::Apply { ticket: t, op: Op::DismissSuggestion { suggestion: s.id } })]
 }
@@ -61,12 +73,14 @@ pub fn ask(state: &mut State) -> Vec<Effect> {
         return unavailable(state, "this account has no copilot");
     }
     let Some(id) = state.target().map(|c| c.id.clone()) else { return unavailable(state, "no conversation selected") };
-    let mut effects = super::nav::open_thread(state, id.clone(), false);
+    let mut effects = super::nav::open_thread(state, &id, false);
     if let Some(t) = &mut state.thread {
         t.suggesting = true;
     }
     let t = ticket(state);
-    state.inflight.insert(t, Inflight { label: "suggestion asked".into(), before: Vec::new(), message: None, suggestion: None });
+    state
+        .inflight
+        .insert(t, Inflight { label: "suggestion asked".into(), before: Vec::new(), message: None, suggestion: None });
     effects.push(Effect::Sync(SyncCommand::Apply { ticket: t, op: Op::RequestSuggestion { conversation: id } }));
     effects
 }
@@ -78,7 +92,8 @@ pub fn edit(state: &mut State) -> Vec<Effect> {
     }
     // The suggestion stays pending on the server until the edited reply is sent
     // with its id, which records the (draft, sent) pair.
-    let mut effects = open_with(state, s.conversation_id.clone(), ReplyKind::Reply, Some(s.body.clone()), Some(s.id.clone()));
+    let mut effects =
+        open_with(state, s.conversation_id.clone(), ReplyKind::Reply, Some(s.body.clone()), Some(s.id.clone()));
     if let Some(t) = &mut state.thread {
         t.suggestion = Some(s);
     }

@@ -68,7 +68,14 @@ pub fn key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
         Lookup::Unbound => {
             let mut typed = pending;
             typed.push(k);
-            info(state, format!("{} does nothing here ({} shows the keys)", display_sequence(&typed), state.settings.keymap.hint(crate::tui::command::Command::Help)));
+            info(
+                state,
+                format!(
+                    "{} does nothing here ({} shows the keys)",
+                    display_sequence(&typed),
+                    state.settings.keymap.hint(crate::tui::command::Command::Help)
+                ),
+            );
             Vec::new()
         }
     }

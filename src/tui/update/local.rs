@@ -169,7 +169,8 @@ fn parse_absolute(text: &str, z: &Zoned) -> Option<Timestamp> {
         return at(z, 0, time?);
     }
     if let Some(day) = weekday(first) {
-        let ahead = (i64::from(day.to_monday_zero_offset()) - i64::from(z.weekday().to_monday_zero_offset())).rem_euclid(7);
+        let ahead =
+            (i64::from(day.to_monday_zero_offset()) - i64::from(z.weekday().to_monday_zero_offset())).rem_euclid(7);
         let ahead = if ahead == 0 { 7 } else { ahead };
         return at(z, ahead, time.unwrap_or(NINE));
     }

@@ -72,11 +72,15 @@ pub fn maybe_load_more(state: &mut State) -> Vec<Effect> {
 }
 
 /// Loads `id`'s thread into the thread pane. `read` marks it read (an explicit open).
-pub fn open_thread(state: &mut State, id: ConversationId, read: bool) -> Vec<Effect> {
-    let same = state.thread.as_ref().is_some_and(|t| t.id == id);
-    let conversation = state.list.items.iter().find(|c| c.id == id).cloned().or_else(|| {
-        state.thread.as_ref().filter(|t| t.id == id).and_then(|t| t.conversation.clone())
-    });
+pub fn open_thread(state: &mut State, id: &ConversationId, read: bool) -> Vec<Effect> {
+    let same = state.thread.as_ref().is_some_and(|t| &t.id == id);
+    let conversation = state
+        .list
+        .items
+        .iter()
+        .find(|c| &c.id == id)
+        .cloned()
+        .or_else(|| state.thread.as_ref().filter(|t| &t.id == id).and_then(|t| t.conversation.clone()));
     let generation = state.thread.as_ref().map_or(0, |t| t.generation) + 1;
     let mut effects = Vec::new();
     if !same {
@@ -95,7 +99,7 @@ pub fn open_thread(state: &mut State, id: ConversationId, read: bool) -> Vec<Eff
         effects.push(Effect::Sync(SyncCommand::Thread { generation, id: id.clone() }));
     }
     if read && conversation.is_some_and(|c| c.unread) {
-        effects.extend(triage::quiet_change(state, &id, Change::Read));
+        effects.extend(triage::quiet_change(state, id, &Change::Read));
     }
     effects
 }
@@ -106,7 +110,7 @@ fn follow_selection(state: &mut State) -> Vec<Effect> {
         return Vec::new();
     }
     match state.list.current().map(|c| c.id.clone()) {
-        Some(id) => open_thread(state, id, false),
+        Some(id) => open_thread(state, &id, false),
         None => Vec::new(),
     }
 }
@@ -185,7 +189,7 @@ pub fn open(state: &mut State) -> Vec<Effect> {
             let Some(id) = state.list.current().map(|c| c.id.clone()) else {
                 return unavailable(state, "no conversation selected");
             };
-            let effects = open_thread(state, id, true);
+            let effects = open_thread(state, &id, true);
             state.focus = Focus::Thread;
             effects
         }
@@ -376,7 +380,8 @@ pub fn mark_range(state: &mut State) -> Vec<Effect> {
 }
 
 pub fn mark_all(state: &mut State) -> Vec<Effect> {
-    let all: Vec<ConversationId> = (0..state.list.len()).filter_map(|r| state.list.row(r).map(|c| c.id.clone())).collect();
+    let all: Vec<ConversationId> =
+        (0..state.list.len()).filter_map(|r| state.list.row(r).map(|c| c.id.clone())).collect();
     if !all.is_empty() && all.iter().all(|id| state.list.marked.contains(id)) {
         state.list.marked.clear();
     } else {
@@ -440,7 +445,8 @@ pub fn copy_link(state: &mut State) -> Vec<Effect> {
 }
 
 pub fn copy_message(state: &mut State) -> Vec<Effect> {
-    let Some(m) = state.thread.as_ref().and_then(|t| t.messages.iter().rev().find(|m| m.kind != MessageKind::Event)) else {
+    let Some(m) = state.thread.as_ref().and_then(|t| t.messages.iter().rev().find(|m| m.kind != MessageKind::Event))
+    else {
         return unavailable(state, "no message to copy");
     };
     let text = m.body.clone();
@@ -451,16 +457,18 @@ pub fn copy_message(state: &mut State) -> Vec<Effect> {
 /// The first web link in the thread, newest message first.
 pub fn open_link(state: &mut State) -> Vec<Effect> {
     let Some(t) = &state.thread else { return unavailable(state, "open a conversation first") };
-    let url = t.messages.iter().rev().filter(|m| m.direction == Direction::Inbound || m.kind != MessageKind::Event).find_map(|m| {
-        m.body.split_whitespace().find(|w| w.starts_with("https://") || w.starts_with("http://")).map(|w| {
-            w.trim_end_matches(|c: char| matches!(c, '.' | ',' | ')' | '>' | '"' | '\'' | ';' | '!')).to_owned()
-        })
-    });
-    match url {
-        Some(url) => vec![Effect::OpenUrl(url)],
-        None => {
-            error(state, "no link in this thread");
-            Vec::new()
-        }
+    let url =
+        t.messages.iter().rev().filter(|m| m.direction == Direction::Inbound || m.kind != MessageKind::Event).find_map(
+            |m| {
+                m.body
+                    .split_whitespace()
+                    .find(|w| w.starts_with("https://") || w.starts_with("http://"))
+                    .map(|w| w.trim_end_matches(['.', ',', ')', '>', '"', '\'', ';', '!']).to_owned())
+            },
+        );
+    if let Some(url) = url {
+        return vec![Effect::OpenUrl(url)];
     }
+    error(state, "no link in this thread");
+    Vec::new()
 }

@@ -18,7 +18,14 @@ use crate::tui::ui::text::when;
 
 fn open(state: &mut State, title: &str, purpose: PickPurpose, items: Vec<PickItem>) -> Vec<Effect> {
     let matches = (0..items.len()).collect();
-    state.overlay = Some(Overlay::Picker(Picker { title: title.to_owned(), purpose, query: String::new(), items, matches, cursor: 0 }));
+    state.overlay = Some(Overlay::Picker(Picker {
+        title: title.to_owned(),
+        purpose,
+        query: String::new(),
+        items,
+        matches,
+        cursor: 0,
+    }));
     Vec::new()
 }
 
@@ -48,7 +55,11 @@ pub fn open_assign(state: &mut State) -> Vec<Effect> {
     let me = state.me.clone();
     let mut items: Vec<PickItem> = Vec::new();
     if let Some(me) = &me {
-        items.push(PickItem { label: format!("me ({})", me.name), detail: me.team.clone().unwrap_or_default(), value: PickValue::Agent(Some(me.id.clone())) });
+        items.push(PickItem {
+            label: format!("me ({})", me.name),
+            detail: me.team.clone().unwrap_or_default(),
+            value: PickValue::Agent(Some(me.id.clone())),
+        });
     }
     let mut others: Vec<_> = state.agents.iter().filter(|a| me.as_ref().is_none_or(|m| m.id != a.id)).collect();
     others.sort_by(|a, b| a.name.cmp(&b.name));
@@ -66,7 +77,11 @@ fn snooze_items(state: &State, query: &str) -> Vec<PickItem> {
     let tz = &state.settings.tz;
     let mut items = Vec::new();
     if let Some(t) = parse_when(query, state.now, tz) {
-        items.push(PickItem { label: format!("Until {}", when(state.now, t, tz)), detail: query.to_owned(), value: PickValue::Until(t) });
+        items.push(PickItem {
+            label: format!("Until {}", when(state.now, t, tz)),
+            detail: query.to_owned(),
+            value: PickValue::Until(t),
+        });
     }
     items.extend(snooze_presets(state.now, tz).into_iter().map(|(name, t)| PickItem {
         label: name.to_owned(),
@@ -104,7 +119,10 @@ fn tag_items(tags: &BTreeSet<String>, chosen: &BTreeSet<String>, query: &str) ->
         .collect();
     let q = query.trim();
     if !q.is_empty() && !items.iter().any(|i| i.label == q) {
-        items.insert(0, PickItem { label: format!("Create tag '{q}'"), detail: "new".into(), value: PickValue::Tag(q.to_owned()) });
+        items.insert(
+            0,
+            PickItem { label: format!("Create tag '{q}'"), detail: "new".into(), value: PickValue::Tag(q.to_owned()) },
+        );
     }
     items
 }
@@ -211,7 +229,8 @@ pub fn key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
 }
 
 fn toggle_tag(p: &mut Picker) {
-    let Some(PickValue::Tag(tag)) = p.matches.get(p.cursor).and_then(|&i| p.items.get(i)).map(|i| i.value.clone()) else {
+    let Some(PickValue::Tag(tag)) = p.matches.get(p.cursor).and_then(|&i| p.items.get(i)).map(|i| i.value.clone())
+    else {
         return;
     };
     if let PickPurpose::Tags { chosen, .. } = &mut p.purpose
@@ -229,19 +248,22 @@ fn choose(state: &mut State) -> Vec<Effect> {
         (PickPurpose::Palette, Some(PickValue::Command(c))) => command(state, c),
         (PickPurpose::Assign(ids), Some(PickValue::Agent(agent_id))) => {
             state.list.marked.clear();
-            triage::change(state, ids, Change::Assign { agent_id }, true)
+            triage::change(state, &ids, &Change::Assign { agent_id }, true)
         }
         (PickPurpose::Snooze(ids), Some(PickValue::Until(until))) => {
             state.list.marked.clear();
-            let effects = triage::change(state, ids, Change::Snooze { until }, true);
+            let effects = triage::change(state, &ids, &Change::Snooze { until }, true);
             if state.focus == Focus::Thread && crate::tui::ui::thread_is_page(state) {
                 state.focus = Focus::List;
             }
             effects
         }
         (PickPurpose::Tags { conversation, chosen }, value) => {
-            let before: BTreeSet<String> =
-                state.target().filter(|c| c.id == conversation).map(|c| c.tags.iter().cloned().collect()).unwrap_or_default();
+            let before: BTreeSet<String> = state
+                .target()
+                .filter(|c| c.id == conversation)
+                .map(|c| c.tags.iter().cloned().collect())
+                .unwrap_or_default();
             // Enter alone toggles the highlighted tag (or creates the typed one); after
             // Space has toggled some, Enter just applies them.
             let mut chosen = chosen;
@@ -254,7 +276,7 @@ fn choose(state: &mut State) -> Vec<Effect> {
             if before == chosen {
                 return Vec::new();
             }
-            triage::change(state, vec![conversation], Change::SetTags { tags: chosen.into_iter().collect() }, false)
+            triage::change(state, &[conversation], &Change::SetTags { tags: chosen.into_iter().collect() }, false)
         }
         (PickPurpose::Canned, Some(PickValue::Text(body))) => {
             if let Some(c) = &mut state.composer {

@@ -24,7 +24,8 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
         }
         SyncEvent::Views(views) => {
             let active = state.view_id();
-            let mut entries: Vec<ViewEntry> = views.into_iter().map(|v| ViewEntry { count: Some(v.count), view: v.view }).collect();
+            let mut entries: Vec<ViewEntry> =
+                views.into_iter().map(|v| ViewEntry { count: Some(v.count), view: v.view }).collect();
             // Built-in views first, in their usual order; saved views after, as the server sorts them.
             entries.sort_by_key(|e| (e.view.kind != ViewKind::Builtin, builtin_rank(e.view.id.as_str())));
             state.views = entries;
@@ -52,10 +53,12 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             nav::apply_filter(state);
             state.status.last_sync = Some(state.now);
             let mut effects = nav::maybe_load_more(state);
-            if !append && state.width >= crate::tui::ui::WIDE && state.thread.is_none() {
-                if let Some(id) = state.list.current().map(|c| c.id.clone()) {
-                    effects.extend(nav::open_thread(state, id, false));
-                }
+            if !append
+                && state.width >= crate::tui::ui::WIDE
+                && state.thread.is_none()
+                && let Some(id) = state.list.current().map(|c| c.id.clone())
+            {
+                effects.extend(nav::open_thread(state, &id, false));
             }
             effects
         }
@@ -83,7 +86,7 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             if state.thread.as_ref().is_none_or(|t| t.id != id) {
                 state.thread = None;
             }
-            let mut effects = nav::open_thread(state, id, true);
+            let mut effects = nav::open_thread(state, &id, true);
             if let Some(t) = &mut state.thread {
                 t.conversation = Some(*c);
             }
@@ -92,54 +95,7 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             effects
         }
         SyncEvent::Applied { ticket, result } => {
-            let Some(inflight) = state.inflight.remove(&ticket) else { return Vec::new() };
-            if let Some((conversation, local, draft)) = inflight.message.clone() {
-                match result {
-                    Ok(Applied::Message(m)) => {
-                        if let Some(t) = state.thread.as_mut().filter(|t| t.id == conversation) {
-                            t.sending.retain(|s| s.id != local);
-                            if !t.messages.iter().any(|x| x.id == m.id) {
-                                t.messages.push(*m);
-                            }
-                        }
-                        info(state, inflight.label);
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        if let (Some(s), Some(t)) = (inflight.suggestion, state.thread.as_mut()) {
-                            if t.id == s.conversation_id {
-                                t.suggestion = Some(s);
-                            }
-                        }
-                        compose::send_failed(state, &conversation, &local, draft, &e.to_string());
-                    }
-                }
-                return Vec::new();
-            }
-            if let Some(s) = inflight.suggestion.clone() {
-                if let Err(e) = &result {
-                    if let Some(t) = state.thread.as_mut().filter(|t| t.id == s.conversation_id) {
-                        t.suggestion = Some(s);
-                    }
-                    error(state, format!("not dismissed: {e}"));
-                }
-                return Vec::new();
-            }
-            match result {
-                Ok(Applied::Suggestion(s)) => {
-                    if let Some(t) = state.thread.as_mut().filter(|t| t.id == s.conversation_id) {
-                        t.suggesting = false;
-                        t.suggestion = Some(*s);
-                    }
-                }
-                Err(e) if inflight.label == "suggestion asked" => {
-                    if let Some(t) = &mut state.thread {
-                        t.suggesting = false;
-                    }
-                    error(state, format!("the copilot could not draft: {e}"));
-                }
-                result => triage::applied(state, inflight, result),
-            }
+            applied(state, ticket, result);
             Vec::new()
         }
         SyncEvent::Failed { what, error: e } => {
@@ -158,6 +114,58 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
     }
 }
 
+/// The server answered a change, a send or a suggestion request.
+fn applied(state: &mut State, ticket: u64, result: Result<Applied, crate::provider::ProviderError>) {
+    let Some(inflight) = state.inflight.remove(&ticket) else { return };
+    if let Some((conversation, local, draft)) = inflight.message.clone() {
+        match result {
+            Ok(Applied::Message(m)) => {
+                if let Some(t) = state.thread.as_mut().filter(|t| t.id == conversation) {
+                    t.sending.retain(|s| s.id != local);
+                    if !t.messages.iter().any(|x| x.id == m.id) {
+                        t.messages.push(*m);
+                    }
+                }
+                info(state, inflight.label);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                if let (Some(s), Some(t)) = (inflight.suggestion, state.thread.as_mut())
+                    && t.id == s.conversation_id
+                {
+                    t.suggestion = Some(s);
+                }
+                compose::send_failed(state, &conversation, &local, draft, &e.to_string());
+            }
+        }
+        return;
+    }
+    if let Some(s) = inflight.suggestion.clone() {
+        if let Err(e) = &result {
+            if let Some(t) = state.thread.as_mut().filter(|t| t.id == s.conversation_id) {
+                t.suggestion = Some(s);
+            }
+            error(state, format!("not dismissed: {e}"));
+        }
+        return;
+    }
+    match result {
+        Ok(Applied::Suggestion(s)) => {
+            if let Some(t) = state.thread.as_mut().filter(|t| t.id == s.conversation_id) {
+                t.suggesting = false;
+                t.suggestion = Some(*s);
+            }
+        }
+        Err(e) if inflight.label == "suggestion asked" => {
+            if let Some(t) = &mut state.thread {
+                t.suggesting = false;
+            }
+            error(state, format!("the copilot could not draft: {e}"));
+        }
+        result => triage::applied(state, &inflight, result),
+    }
+}
+
 fn builtin_rank(id: &str) -> usize {
     crate::domain::BuiltinView::ALL.iter().position(|v| v.id() == id).unwrap_or(usize::MAX)
 }
@@ -172,7 +180,8 @@ fn live(state: &mut State, update: Update) -> Vec<Effect> {
         }
         Update::Reconnecting { after, .. } => {
             let secs = i64::try_from(after.as_secs()).unwrap_or(60);
-            state.connection = Connection::Reconnecting { at: state.now.checked_add(secs.seconds()).unwrap_or(state.now) };
+            state.connection =
+                Connection::Reconnecting { at: state.now.checked_add(secs.seconds()).unwrap_or(state.now) };
             Vec::new()
         }
         Update::Event(e) => {
@@ -196,9 +205,9 @@ fn apply_event(state: &mut State, e: Event) -> Vec<Effect> {
                 if let Some(t) = state.thread.as_mut().filter(|t| t.id == c.id) {
                     t.conversation = Some(c.clone());
                 }
-                let fits = state.view().is_some_and(|v| {
-                    super::local::in_view(&v.filter, &c, state.me.as_ref().map(|a| &a.id), state.now)
-                });
+                let fits = state
+                    .view()
+                    .is_some_and(|v| super::local::in_view(&v.filter, &c, state.me.as_ref().map(|a| &a.id), state.now));
                 if fits && state.list.search.is_none() && state.list.loaded {
                     // New activity goes on top; the selection stays on its conversation.
                     state.list.items.insert(0, c);

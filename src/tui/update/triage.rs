@@ -77,12 +77,11 @@ pub fn restore(state: &mut State, before: &[(usize, Conversation)]) {
         if i == usize::MAX {
             continue;
         }
-        match state.list.position(&c.id) {
-            Some(p) => state.list.items[p] = c,
-            None => {
-                let at = i.min(state.list.items.len());
-                state.list.items.insert(at, c);
-            }
+        if let Some(p) = state.list.position(&c.id) {
+            state.list.items[p] = c;
+        } else {
+            let at = i.min(state.list.items.len());
+            state.list.items.insert(at, c);
         }
     }
     nav::apply_filter(state);
@@ -95,23 +94,23 @@ pub fn restore(state: &mut State, before: &[(usize, Conversation)]) {
 }
 
 /// Sends a change to `ids` optimistically. `undo` leaves an offer to take it back.
-pub fn change(state: &mut State, ids: Vec<ConversationId>, change: Change, undo: bool) -> Vec<Effect> {
+pub fn change(state: &mut State, ids: &[ConversationId], change: &Change, undo: bool) -> Vec<Effect> {
     if ids.is_empty() {
         return unavailable(state, "no conversation selected");
     }
-    let before = apply_locally(state, &ids, &change);
+    let before = apply_locally(state, ids, change);
     let n = ids.len();
     let label = if n == 1 { change.label().to_owned() } else { format!("{} {n} conversations", change.label()) };
     let op = if n == 1 {
         Op::Change { conversation: ids[0].clone(), change: change.clone() }
     } else {
-        Op::Bulk { conversations: ids.clone(), change: change.clone() }
+        Op::Bulk { conversations: ids.to_vec(), change: change.clone() }
     };
     let t = ticket(state);
     if undo {
         state.status.undo = Some(Undo {
             label: label.clone(),
-            ops: inverse_ops(&change, &before),
+            ops: inverse_ops(change, &before),
             before: before.clone(),
             until: state.now.checked_add(UNDO_SECS.seconds()).unwrap_or(state.now),
         });
@@ -123,8 +122,8 @@ pub fn change(state: &mut State, ids: Vec<ConversationId>, change: Change, undo:
 }
 
 /// A change the agent does not need to hear about (marking read on open).
-pub fn quiet_change(state: &mut State, id: &ConversationId, c: Change) -> Vec<Effect> {
-    change(state, vec![id.clone()], c, false)
+pub fn quiet_change(state: &mut State, id: &ConversationId, c: &Change) -> Vec<Effect> {
+    change(state, std::slice::from_ref(id), c, false)
 }
 
 /// The ops that undo `change`, grouped so conversations needing the same inverse
@@ -153,21 +152,21 @@ fn inverse_ops(change: &Change, before: &[(usize, Conversation)]) -> Vec<Op> {
 pub fn simple(state: &mut State, c: &Change) -> Vec<Effect> {
     let ids = state.targets();
     let undo = !matches!(c, Change::Reopen | Change::Pending);
-    change(state, ids, c.clone(), undo || matches!(c, Change::Pending))
+    change(state, &ids, c, undo || matches!(c, Change::Pending))
 }
 
 pub fn star(state: &mut State) -> Vec<Effect> {
     let Some(target) = state.target() else { return unavailable(state, "no conversation selected") };
     let c = if target.starred { Change::Unstar } else { Change::Star };
     let ids = state.targets();
-    change(state, ids, c, false)
+    change(state, &ids, &c, false)
 }
 
 pub fn toggle_read(state: &mut State) -> Vec<Effect> {
     let Some(target) = state.target() else { return unavailable(state, "no conversation selected") };
     let c = if target.unread { Change::Read } else { Change::Unread };
     let ids = state.targets();
-    change(state, ids, c, false)
+    change(state, &ids, &c, false)
 }
 
 pub fn assign_me(state: &mut State) -> Vec<Effect> {
@@ -175,7 +174,7 @@ pub fn assign_me(state: &mut State) -> Vec<Effect> {
         return unavailable(state, "still signing in; try again in a moment");
     };
     let ids = state.targets();
-    change(state, ids, Change::Assign { agent_id: Some(me) }, true)
+    change(state, &ids, &Change::Assign { agent_id: Some(me) }, true)
 }
 
 pub fn snooze(state: &mut State, until: Timestamp) -> Vec<Effect> {
@@ -183,7 +182,7 @@ pub fn snooze(state: &mut State, until: Timestamp) -> Vec<Effect> {
         return unavailable(state, "this account cannot snooze");
     }
     let ids = state.targets();
-    let effects = change(state, ids, Change::Snooze { until }, true);
+    let effects = change(state, &ids, &Change::Snooze { until }, true);
     leave_thread_if_gone(state);
     effects
 }
@@ -194,7 +193,7 @@ pub fn close(state: &mut State, advance: bool) -> Vec<Effect> {
     let in_thread = matches!(state.focus, Focus::Thread);
     let was = state.list.selected;
     let len_before = state.list.len();
-    let mut effects = change(state, ids, Change::Close, true);
+    let mut effects = change(state, &ids, &Change::Close, true);
     if !advance {
         return effects;
     }
@@ -204,14 +203,11 @@ pub fn close(state: &mut State, advance: bool) -> Vec<Effect> {
         nav::keep_visible(state);
     }
     if in_thread || state.width >= crate::tui::ui::WIDE {
-        match state.list.current().map(|c| c.id.clone()) {
-            Some(next) => {
-                effects.extend(nav::open_thread(state, next, in_thread));
-            }
-            None => {
-                state.thread = None;
-                state.focus = Focus::List;
-            }
+        if let Some(next) = state.list.current().map(|c| c.id.clone()) {
+            effects.extend(nav::open_thread(state, &next, in_thread));
+        } else {
+            state.thread = None;
+            state.focus = Focus::List;
         }
     }
     effects
@@ -239,7 +235,9 @@ pub fn undo(state: &mut State) -> Vec<Effect> {
     let mut effects = Vec::new();
     for op in u.ops {
         let t = ticket(state);
-        state.inflight.insert(t, Inflight { label: "undo".into(), before: Vec::new(), message: None, suggestion: None });
+        state
+            .inflight
+            .insert(t, Inflight { label: "undo".into(), before: Vec::new(), message: None, suggestion: None });
         effects.push(Effect::Sync(SyncCommand::Apply { ticket: t, op }));
     }
     super::info(state, format!("undone: {}", u.label));
@@ -247,7 +245,7 @@ pub fn undo(state: &mut State) -> Vec<Effect> {
 }
 
 /// The server answered a change.
-pub fn applied(state: &mut State, inflight: Inflight, result: Result<Applied, ProviderError>) {
+pub fn applied(state: &mut State, inflight: &Inflight, result: Result<Applied, ProviderError>) {
     match result {
         Ok(Applied::Conversation(c)) => accept(state, *c),
         Ok(Applied::Bulk(results)) => {
