@@ -16,3 +16,4 @@ mod inbound;
 mod native;
 mod openapi;
 mod snooze;
+mod tmux;

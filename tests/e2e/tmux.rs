@@ -1,0 +1,182 @@
+//! The real binary in a real terminal (tmux), against the real server: start, open a
+//! conversation, star it, send the pending suggestion, reply through the review line,
+//! snooze another; then the server's state is checked through its API. And the
+//! terminal comes back sane after SIGTERM. `.ci/run` installs tmux.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::support::TestServer;
+
+struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    fn start(width: u16, height: u16, command: &str) -> Self {
+        let found = Command::new("tmux").arg("-V").output();
+        assert!(
+            found.is_ok_and(|o| o.status.success()),
+            "tmux is needed for this test: apt-get install tmux (.ci/run does)"
+        );
+        let session = format!("fd{}", uuid::Uuid::now_v7().simple());
+        let status = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &session, "-x", &width.to_string(), "-y", &height.to_string(), command])
+            .status()
+            .expect("tmux runs");
+        assert!(status.success());
+        Self { session }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux").args(["capture-pane", "-p", "-t", &self.session]).output().expect("capture");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn send(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", self.session.as_str()];
+        args.extend_from_slice(keys);
+        assert!(Command::new("tmux").args(args).status().expect("send-keys").success());
+    }
+
+    fn type_text(&self, text: &str) {
+        assert!(
+            Command::new("tmux")
+                .args(["send-keys", "-t", &self.session, "-l", text])
+                .status()
+                .expect("send-keys")
+                .success()
+        );
+    }
+
+    fn wait_for(&self, what: &str) {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(what) {
+                return;
+            }
+            assert!(start.elapsed() < Duration::from_secs(20), "{what:?} never appeared on screen:\n{screen}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).status();
+    }
+}
+
+/// Polls the API until `check` holds (the client works asynchronously).
+async fn until(s: &TestServer, path: &str, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+    let start = Instant::now();
+    loop {
+        let (_, v) = s.get(path).await;
+        if check(&v) {
+            return v;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{what}: never true; last {v}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn client_command(s: &TestServer, dir: &Path, after: &str) -> String {
+    let config = dir.join("client.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[accounts]]\nname = \"e2e\"\nprovider = \"native\"\nurl = \"{}\"\napi_key_env = \"FD_E2E_KEY\"\n",
+            s.url
+        ),
+    )
+    .expect("config");
+    format!(
+        "env FD_E2E_KEY={} XDG_STATE_HOME={} LANG=C.UTF-8 TERM=xterm-256color {} --config {}; {after}",
+        s.key,
+        dir.display(),
+        env!("CARGO_BIN_EXE_frontdesk"),
+        config.display()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_binary_works_the_inbox_in_a_terminal() {
+    let s = TestServer::start().await;
+    let later = s.inbound_on("email", "ana@example.com", "Please call me back tomorrow", None).await;
+    let later = later["conversation"]["id"].as_str().expect("id").to_owned();
+    let first =
+        s.inbound_on("email", "maya@example.com", "I was charged twice for order #55123, refund please", None).await;
+    let first = first["conversation"]["id"].as_str().expect("id").to_owned();
+    let (_, sug) = s.post(&format!("/v1/conversations/{first}/copilot/suggest"), json!({})).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let t = Tmux::start(120, 40, &client_command(&s, dir.path(), "sleep 30"));
+    t.wait_for("Customer maya@example.com");
+    t.wait_for("Copilot suggestion");
+
+    // Open the newest, star it.
+    t.send(&["Enter"]);
+    t.send(&["s"]);
+    until(&s, &format!("/v1/conversations/{first}"), "starred", |c| c["starred"] == true).await;
+
+    // Send the pending suggestion as it is.
+    t.send(&["y"]);
+    let thread = format!("/v1/conversations/{first}/messages");
+    let body = sug["body"].as_str().expect("body").to_owned();
+    until(&s, &thread, "the suggestion was sent", |m| {
+        m["items"].as_array().is_some_and(|items| items.iter().any(|x| x["body"] == body.as_str()))
+    })
+    .await;
+
+    // A reply through the composer and the review line.
+    t.send(&["r"]);
+    t.wait_for("Reply to the customer");
+    t.type_text("Refund issued, sorry!");
+    t.send(&["C-s"]);
+    t.wait_for("Send?");
+    t.send(&["y"]);
+    until(&s, &thread, "the reply arrived", |m| {
+        m["items"].as_array().is_some_and(|items| items.iter().any(|x| x["body"] == "Refund issued, sorry!"))
+    })
+    .await;
+
+    // Back to the list, the other conversation, snooze it for an hour.
+    t.send(&["Escape"]);
+    t.send(&["j"]);
+    t.send(&["z"]);
+    t.wait_for("Snooze until");
+    t.send(&["Enter"]);
+    let c = until(&s, &format!("/v1/conversations/{later}"), "snoozed", |c| c["status"] == "snoozed").await;
+    let until_at: jiff::Timestamp = c["snoozed_until"].as_str().expect("until").parse().expect("time");
+    let hour = until_at.as_second() - jiff::Timestamp::now().as_second();
+    assert!((3000..=3700).contains(&hour), "about an hour: {hour}s");
+    t.send(&["q"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_restores_the_terminal() {
+    let s = TestServer::start().await;
+    s.conversation("+15552001").await;
+    let dir = tempfile::tempdir().expect("dir");
+    let stty = dir.path().join("stty.txt");
+    let t = Tmux::start(
+        100,
+        30,
+        &client_command(&s, dir.path(), &format!("stty -a > {}; echo RESTORED; sleep 30", stty.display())),
+    );
+    t.wait_for("I need help with my order");
+    let shell =
+        Command::new("tmux").args(["display", "-p", "-t", &t.session, "#{pane_pid}"]).output().expect("pane pid");
+    let shell = String::from_utf8_lossy(&shell.stdout).trim().to_owned();
+    let pid = Command::new("pgrep").args(["-P", &shell]).output().expect("pgrep");
+    let pid = String::from_utf8_lossy(&pid.stdout).lines().next().unwrap_or_default().trim().to_owned();
+    assert!(!pid.is_empty(), "the client is running");
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    t.wait_for("RESTORED");
+    let modes = std::fs::read_to_string(&stty).expect("stty output");
+    assert!(modes.contains(" icanon") && modes.contains(" echo"), "cooked mode is back: {modes}");
+    assert!(!t.screen().contains("Views"), "the alternate screen is gone");
+}
