@@ -1,0 +1,155 @@
+//! Benchmarks of the terminal client:
+//!
+//! 1. frame render time with 100,000 conversations in the list, at 200x60, while the
+//!    selection moves (the diffing `Terminal::draw` into ratatui's `TestBackend`, so
+//!    layout, every pane, and the buffer diff are all counted);
+//! 2. `update()` for a key press on that list (the selection moves and the screen
+//!    offset follows);
+//! 3. CPU time the real binary uses while idle for 60 s, in tmux, connected to a real
+//!    server with its event stream open (target ≈ 0).
+//!
+//! `cargo bench --bench client` (`BENCH_ONLY=render,idle` picks). A plain `main`:
+//! every loop is bounded, and figures are reported, never asserted.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use frontdesk::domain::ConversationId;
+use frontdesk::tui::testing::{conversations, keys, with_thread};
+use frontdesk::tui::ui;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const ROWS: usize = 100_000;
+const FRAMES: usize = 3_000;
+const IDLE: Duration = Duration::from_secs(60);
+
+fn wanted(name: &str) -> bool {
+    std::env::var("BENCH_ONLY").map_or(true, |only| only.split(',').any(|o| o.trim() == name))
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort_unstable();
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[i]
+}
+
+fn us(d: Duration) -> String {
+    format!("{:.0} µs", d.as_secs_f64() * 1e6)
+}
+
+fn big_state() -> frontdesk::tui::State {
+    let mut s = with_thread(200, 60);
+    let base = conversations();
+    s.list.items = (0..ROWS)
+        .map(|i| {
+            let mut c = base[i % base.len()].clone();
+            c.id = ConversationId::from(format!("cnv_{i:06}").as_str());
+            c
+        })
+        .collect();
+    s.focus = frontdesk::tui::state::Focus::List;
+    s
+}
+
+fn render() {
+    let mut s = big_state();
+    let mut term = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
+    let mut frames = Vec::with_capacity(FRAMES);
+    let mut updates = Vec::with_capacity(FRAMES);
+    for i in 0..FRAMES {
+        // Walk down through the list, jumping now and then, so frames differ.
+        let key = if i % 500 == 499 { "<C-d>" } else { "j" };
+        let t = Instant::now();
+        keys(&mut s, key);
+        updates.push(t.elapsed());
+        let t = Instant::now();
+        term.draw(|f| ui::render(&s, f)).expect("draw");
+        frames.push(t.elapsed());
+    }
+    println!(
+        "render 200x60, {ROWS} conversations, {FRAMES} frames: p50 {} · p99 {} · max {}  (target p99 ≤ 2 ms)",
+        us(percentile(&mut frames, 0.5)),
+        us(percentile(&mut frames, 0.99)),
+        us(percentile(&mut frames, 1.0)),
+    );
+    println!(
+        "update() per key on that list: p50 {} · p99 {}",
+        us(percentile(&mut updates, 0.5)),
+        us(percentile(&mut updates, 0.99)),
+    );
+}
+
+/// utime + stime of a process, in clock ticks.
+fn cpu_ticks(pid: &str) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+async fn idle() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        println!("idle: skipped, tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let cfg = frontdesk::config::Config::default();
+    let db_url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let key = {
+        let db = frontdesk::server::db::Db::open(&db_url, frontdesk::server::hub::Hub::default()).await.expect("db");
+        frontdesk::server::admin::create_org(&db, "Bench", "Ida Idle", "ida@bench.test", 3600).await.expect("org").key
+    };
+    let running = frontdesk::server::start(&cfg.server, &db_url, "127.0.0.1:0").await.expect("server");
+    let url = running.url();
+    let http = reqwest::Client::new();
+    for i in 0..50 {
+        let body = serde_json::json!({"channel": "sms", "contact": {"handle": format!("+1555{i:07}")}, "body": "Where is my order?"});
+        http.post(format!("{url}/v1/inbound")).bearer_auth(&key).json(&body).send().await.expect("inbound");
+    }
+    let config = dir.path().join("client.toml");
+    std::fs::write(&config, format!("[[accounts]]\nname = \"bench\"\nprovider = \"native\"\nurl = \"{url}\"\napi_key_env = \"FD_BENCH_KEY\"\n"))
+        .expect("config");
+    let session = format!("fdbench{}", std::process::id());
+    let command = format!(
+        "env FD_BENCH_KEY={key} XDG_STATE_HOME={} TERM=xterm-256color LANG=C.UTF-8 {} --config {}",
+        dir.path().display(),
+        env!("CARGO_BIN_EXE_frontdesk"),
+        config.display()
+    );
+    let ok = Command::new("tmux").args(["new-session", "-d", "-s", &session, "-x", "160", "-y", "48", &command]).status();
+    assert!(ok.is_ok_and(|s| s.success()), "tmux");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let shell = Command::new("tmux").args(["display", "-p", "-t", &session, "#{pane_pid}"]).output().expect("pid");
+    let pid = String::from_utf8_lossy(&shell.stdout).trim().to_owned();
+    let before = cpu_ticks(&pid);
+    let start = Instant::now();
+    tokio::time::sleep(IDLE).await;
+    let after = cpu_ticks(&pid);
+    let wall = start.elapsed();
+    let _ = Command::new("tmux").args(["kill-session", "-t", &session]).status();
+    running.stop().await;
+    match (before, after) {
+        (Some(b), Some(a)) => {
+            // Linux clock ticks are 10 ms (USER_HZ 100).
+            let cpu_ms = (a - b) * 10;
+            println!(
+                "idle client, {:.0} s with the event stream open: {cpu_ms} ms CPU ({:.3}% of one core)  (target ≈ 0)",
+                wall.as_secs_f64(),
+                cpu_ms as f64 / wall.as_secs_f64() / 10.0
+            );
+        }
+        _ => println!("idle: the client was not running to measure"),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    if wanted("render") {
+        render();
+    }
+    if wanted("idle") {
+        idle().await;
+    }
+}
