@@ -12,6 +12,8 @@
 //! every loop is bounded, and figures are reported, never asserted.
 
 use std::process::Command;
+
+use anyhow::{Context as _, Result, bail};
 use std::time::{Duration, Instant};
 
 use frontdesk::domain::ConversationId;
@@ -53,9 +55,9 @@ fn big_state() -> frontdesk::tui::State {
     s
 }
 
-fn render() {
+fn render() -> Result<()> {
     let mut s = big_state();
-    let mut term = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
+    let Ok(mut term) = Terminal::new(TestBackend::new(200, 60));
     let mut frames = Vec::with_capacity(FRAMES);
     let mut updates = Vec::with_capacity(FRAMES);
     for i in 0..FRAMES {
@@ -65,7 +67,7 @@ fn render() {
         keys(&mut s, key);
         updates.push(t.elapsed());
         let t = Instant::now();
-        term.draw(|f| ui::render(&s, f)).expect("draw");
+        term.draw(|f| ui::render(&s, f))?;
         frames.push(t.elapsed());
     }
     println!(
@@ -79,6 +81,7 @@ fn render() {
         us(percentile(&mut updates, 0.5)),
         us(percentile(&mut updates, 0.99)),
     );
+    Ok(())
 }
 
 /// utime + stime of a process, in clock ticks.
@@ -89,28 +92,32 @@ fn cpu_ticks(pid: &str) -> Option<u64> {
     Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
 }
 
-async fn idle() {
+async fn idle() -> Result<()> {
     if Command::new("tmux").arg("-V").output().is_err() {
         println!("idle: skipped, tmux is not installed");
-        return;
+        return Ok(());
     }
-    let dir = tempfile::tempdir().expect("dir");
+    let dir = tempfile::tempdir()?;
     let cfg = frontdesk::config::Config::default();
     let db_url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let key = {
-        let db = frontdesk::server::db::Db::open(&db_url, frontdesk::server::hub::Hub::default()).await.expect("db");
-        frontdesk::server::admin::create_org(&db, "Bench", "Ida Idle", "ida@bench.test", 3600).await.expect("org").key
+        let db = frontdesk::server::db::Db::open(&db_url, frontdesk::server::hub::Hub::default()).await?;
+        frontdesk::server::admin::create_org(&db, "Bench", "Ida Idle", "ida@bench.test", 3600).await?.key
     };
-    let running = frontdesk::server::start(&cfg.server, &db_url, "127.0.0.1:0").await.expect("server");
+    let running = frontdesk::server::start(&cfg.server, &db_url, "127.0.0.1:0").await?;
     let url = running.url();
     let http = reqwest::Client::new();
     for i in 0..50 {
         let body = serde_json::json!({"channel": "sms", "contact": {"handle": format!("+1555{i:07}")}, "body": "Where is my order?"});
-        http.post(format!("{url}/v1/inbound")).bearer_auth(&key).json(&body).send().await.expect("inbound");
+        http.post(format!("{url}/v1/inbound")).bearer_auth(&key).json(&body).send().await?.error_for_status()?;
     }
     let config = dir.path().join("client.toml");
-    std::fs::write(&config, format!("[[accounts]]\nname = \"bench\"\nprovider = \"native\"\nurl = \"{url}\"\napi_key_env = \"FD_BENCH_KEY\"\n"))
-        .expect("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[[accounts]]\nname = \"bench\"\nprovider = \"native\"\nurl = \"{url}\"\napi_key_env = \"FD_BENCH_KEY\"\n"
+        ),
+    )?;
     let session = format!("fdbench{}", std::process::id());
     let command = format!(
         "env FD_BENCH_KEY={key} XDG_STATE_HOME={} TERM=xterm-256color LANG=C.UTF-8 {} --config {}",
@@ -118,10 +125,14 @@ async fn idle() {
         env!("CARGO_BIN_EXE_frontdesk"),
         config.display()
     );
-    let ok = Command::new("tmux").args(["new-session", "-d", "-s", &session, "-x", "160", "-y", "48", &command]).status();
-    assert!(ok.is_ok_and(|s| s.success()), "tmux");
+    let ok =
+        Command::new("tmux").args(["new-session", "-d", "-s", &session, "-x", "160", "-y", "48", &command]).status();
+    if !ok.is_ok_and(|s| s.success()) {
+        bail!("tmux would not start the client");
+    }
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let shell = Command::new("tmux").args(["display", "-p", "-t", &session, "#{pane_pid}"]).output().expect("pid");
+    let shell =
+        Command::new("tmux").args(["display", "-p", "-t", &session, "#{pane_pid}"]).output().context("pane pid")?;
     let pid = String::from_utf8_lossy(&shell.stdout).trim().to_owned();
     let before = cpu_ticks(&pid);
     let start = Instant::now();
@@ -137,19 +148,21 @@ async fn idle() {
             println!(
                 "idle client, {:.0} s with the event stream open: {cpu_ms} ms CPU ({:.3}% of one core)  (target ≈ 0)",
                 wall.as_secs_f64(),
-                cpu_ms as f64 / wall.as_secs_f64() / 10.0
+                Duration::from_millis(cpu_ms).as_secs_f64() * 100.0 / wall.as_secs_f64()
             );
         }
         _ => println!("idle: the client was not running to measure"),
     }
+    Ok(())
 }
 
 #[tokio::main]
-async fn main() {
+async fn main() -> Result<()> {
     if wanted("render") {
-        render();
+        render()?;
     }
     if wanted("idle") {
-        idle().await;
+        idle().await?;
     }
+    Ok(())
 }

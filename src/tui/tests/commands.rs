@@ -4,45 +4,15 @@
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use jiff::ToSpan as _;
 
-use crate::domain::{AiState, Change, ConversationId, Op, ReplyKind, Status, ViewCount};
-use crate::provider::{Applied, ProviderError};
+use crate::domain::{Change, ConversationId, Op, Status, ViewCount};
+use crate::provider::Applied;
 use crate::sync::{SyncCommand, SyncEvent};
 use crate::tui::state::{Focus, Level, Overlay};
 use crate::tui::testing::{inbox, keys, now, state, with_thread};
 use crate::tui::update::update;
 use crate::tui::{Action, Effect, State};
 
-fn ops(effects: &[Effect]) -> Vec<(u64, Op)> {
-    effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::Sync(SyncCommand::Apply { ticket, op }) => Some((*ticket, op.clone())),
-            _ => None,
-        })
-        .collect()
-}
-
-fn only_op(effects: &[Effect]) -> (u64, Op) {
-    let all = ops(effects);
-    assert_eq!(all.len(), 1, "{effects:?}");
-    all[0].clone()
-}
-
-fn answer(s: &mut State, ticket: u64, result: Result<Applied, ProviderError>) -> Vec<Effect> {
-    update(s, Action::Sync(SyncEvent::Applied { ticket, result }))
-}
-
-fn fail(s: &mut State, ticket: u64) {
-    answer(s, ticket, Err(ProviderError::Network("connection refused".into())));
-}
-
-fn id(s: &State, row: usize) -> ConversationId {
-    s.list.row(row).map(|c| c.id.clone()).expect("row")
-}
-
-fn flash(s: &State) -> (String, Level) {
-    s.status.flash.as_ref().map(|f| (f.text.clone(), f.level)).expect("a message in the status bar")
-}
+use super::{answer, fail, flash, id, only_op, ops};
 
 #[test]
 fn space_marks_and_moves_down() {
@@ -336,156 +306,6 @@ fn most_urgent_opens_what_the_server_ranks_first() {
     assert_eq!(s.focus, Focus::Thread);
     update(&mut s, Action::Sync(SyncEvent::Urgent(None)));
     assert!(flash(&s).0.contains("nothing urgent"));
-}
-
-#[test]
-fn reply_review_send_and_failure_keeps_the_text() {
-    let mut s = with_thread(160, 48);
-    let conversation = id(&s, 0);
-    keys(&mut s, "rHello there");
-    assert_eq!(s.focus, Focus::Composer);
-    assert!(keys(&mut s, "y").is_empty(), "letters type, they are not commands");
-    keys(&mut s, "<C-s>");
-    assert!(s.composer.as_ref().is_some_and(|c| c.reviewing));
-    let (ticket, op) = only_op(&keys(&mut s, "y"));
-    assert_eq!(
-        op,
-        Op::Send {
-            conversation: conversation.clone(),
-            kind: ReplyKind::Reply,
-            body: "Hello therey".into(),
-            suggestion: None
-        }
-    );
-    assert!(s.composer.is_none());
-    assert_eq!(s.thread.as_ref().map(|t| t.sending.len()), Some(1), "shown as sending");
-    fail(&mut s, ticket);
-    assert_eq!(s.thread.as_ref().map(|t| t.sending.len()), Some(0));
-    assert!(flash(&s).0.contains("not sent"));
-    keys(&mut s, "r");
-    assert_eq!(
-        s.composer.as_ref().map(|c| c.editor.lines().join("\n")),
-        Some("Hello therey".into()),
-        "the draft came back"
-    );
-}
-
-#[test]
-fn esc_keeps_the_draft_and_the_note_toggle_shows() {
-    let mut s = with_thread(160, 48);
-    keys(&mut s, "nchecked<Esc>");
-    assert!(s.composer.is_none());
-    assert_eq!(
-        s.drafts.get(&id(&s, 0)).map(|d| (d.kind, d.lines.clone())),
-        Some((ReplyKind::Note, vec!["checked".into()]))
-    );
-    keys(&mut s, "r");
-    assert_eq!(
-        s.composer.as_ref().map(|c| (c.kind, c.editor.lines().join(""))),
-        Some((ReplyKind::Reply, "checked".into()))
-    );
-    keys(&mut s, "<C-t>");
-    assert_eq!(s.composer.as_ref().map(|c| c.kind), Some(ReplyKind::Note));
-}
-
-#[test]
-fn send_and_close_or_snooze() {
-    let mut s = with_thread(160, 48);
-    keys(&mut s, "rDone<C-s>");
-    let all = ops(&keys(&mut s, "c"));
-    assert!(matches!(all[0].1, Op::Send { .. }));
-    assert_eq!(all[1].1, Op::Change { conversation: id(&s, 0), change: Change::Close });
-    let mut s = with_thread(160, 48);
-    keys(&mut s, "rLater<C-s>");
-    let all = ops(&keys(&mut s, "z"));
-    assert!(matches!(all[1].1, Op::Change { change: Change::Snooze { .. }, .. }));
-}
-
-#[test]
-fn empty_drafts_are_not_sent() {
-    let mut s = with_thread(160, 48);
-    keys(&mut s, "r<C-s>");
-    assert!(s.composer.as_ref().is_some_and(|c| !c.reviewing));
-    assert!(flash(&s).0.contains("nothing to send"));
-}
-
-#[test]
-fn external_editor_round_trip() {
-    let mut s = with_thread(160, 48);
-    let effects = keys(&mut s, "rdraft<C-e>");
-    let conversation = id(&s, 0);
-    assert!(effects.contains(&Effect::Edit { conversation: conversation.clone(), text: "draft".into() }));
-    update(
-        &mut s,
-        Action::Edited { conversation: conversation.clone(), result: Ok("line one\nline \u{1b}[31mtwo\n".into()) },
-    );
-    assert_eq!(
-        s.composer.as_ref().map(|c| c.editor.lines().to_vec()),
-        Some(vec!["line one".to_owned(), "line two".to_owned()])
-    );
-    update(&mut s, Action::Edited { conversation, result: Err("vi exited with 1".into()) });
-    assert!(flash(&s).0.contains("draft is unchanged"));
-}
-
-#[test]
-fn canned_replies_insert_into_the_draft() {
-    let mut s = with_thread(160, 48);
-    keys(&mut s, "r<C-p>refund<Enter>");
-    assert!(s.composer.as_ref().is_some_and(|c| c.editor.lines().join("").contains("refund is on its way")));
-}
-
-#[test]
-fn the_suggestion_sends_edits_dismisses_and_is_asked_for() {
-    let mut s = with_thread(160, 48);
-    let (ticket, op) = only_op(&keys(&mut s, "y"));
-    assert_eq!(op, Op::SendSuggestion { suggestion: "sug_0001".into() });
-    assert!(s.thread.as_ref().is_some_and(|t| t.suggestion.is_none() && t.sending.len() == 1));
-    fail(&mut s, ticket);
-    assert!(s.thread.as_ref().is_some_and(|t| t.suggestion.is_some() && t.sending.is_empty()), "back after a failure");
-
-    let (ticket, op) = only_op(&keys(&mut s, "x"));
-    assert_eq!(op, Op::DismissSuggestion { suggestion: "sug_0001".into() });
-    fail(&mut s, ticket);
-    assert!(s.thread.as_ref().is_some_and(|t| t.suggestion.is_some()));
-
-    keys(&mut s, "<Enter>");
-    assert!(
-        s.composer
-            .as_ref()
-            .is_some_and(|c| c.suggestion.is_some() && c.editor.lines().join(" ").contains("replacement"))
-    );
-    let (_, op) = only_op(&keys(&mut s, " Thanks!<C-s>y"));
-    let Op::Send { suggestion, body, .. } = op else { panic!("send") };
-    assert_eq!(suggestion, Some("sug_0001".into()), "the edited draft keeps its suggestion id");
-    assert!(body.ends_with("Thanks!"));
-
-    let mut s = with_thread(160, 48);
-    keys(&mut s, "x");
-    let (_, op) = only_op(&keys(&mut s, "c"));
-    assert_eq!(op, Op::RequestSuggestion { conversation: id(&s, 0) });
-    assert!(s.thread.as_ref().is_some_and(|t| t.suggesting));
-    keys(&mut s, "y");
-    assert!(flash(&s).0.contains("no suggestion"));
-}
-
-#[test]
-fn handoff_take_over_and_resolve() {
-    let mut s = inbox(100, 30);
-    keys(&mut s, "jj"); // AI-led
-    let (ticket, op) = only_op(&keys(&mut s, "T"));
-    assert_eq!(op, Op::Handoff { conversation: id(&s, 2) });
-    assert_eq!(s.list.items[2].ai_state, AiState::Human);
-    assert_eq!(s.list.items[2].assignee.as_ref().map(|a| a.name.as_str()), Some("Dana Scully"));
-    fail(&mut s, ticket);
-    assert_eq!(s.list.items[2].ai_state, AiState::AiLed, "rolled back");
-    keys(&mut s, "H");
-    assert!(flash(&s).0.contains("no handoff was requested"));
-    keys(&mut s, "j"); // handoff requested
-    let (_, op) = only_op(&keys(&mut s, "H"));
-    assert_eq!(op, Op::ResolveHandoff { conversation: id(&s, 3) });
-    keys(&mut s, "j");
-    keys(&mut s, "T");
-    assert!(flash(&s).0.contains("already"));
 }
 
 #[test]

@@ -200,3 +200,35 @@ fn composer_kinds_are_told_apart() {
     assert!(render(&s).contains("Reply to the customer"));
     let _ = Level::Info;
 }
+
+#[test]
+fn every_size_down_to_60x20_draws_whole_characters() {
+    let states: [fn(u16, u16) -> crate::tui::State; 4] = [
+        inbox,
+        with_thread,
+        |w, h| {
+            let mut s = with_thread(w, h);
+            keys(&mut s, "r日本語の返信 with emoji 👩‍👩‍👧");
+            s
+        },
+        |w, h| {
+            let mut s = inbox(w, h);
+            keys(&mut s, "a");
+            s
+        },
+    ];
+    for make in states {
+        for w in (60..=200).step_by(7) {
+            for h in (20..=60).step_by(8) {
+                let b = buffer(&make(w, h));
+                for y in 0..h {
+                    for x in 0..w {
+                        if unicode_width::UnicodeWidthStr::width(b[(x, y)].symbol()) == 2 {
+                            assert!(x + 1 < w, "cut at ({x},{y}) in {w}x{h}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

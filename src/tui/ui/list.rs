@@ -43,11 +43,14 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     frame.render_widget(block, area);
     if let Some(p) = &state.prompt {
         let scope = if p.server { "whole inbox" } else { "this list" };
+        let text = safe_line(&p.text).into_owned();
+        let room = usize::from(inner.width).saturating_sub(text.width() + 2);
+        let hint = truncate(&format!("  {scope} · Tab switches · Enter keeps · Esc clears"), room, "");
         let line = Line::from(vec![
             Span::styled("/", theme.key),
-            Span::raw(safe_line(&p.text).into_owned()),
+            Span::raw(text),
             Span::styled("▏", theme.key),
-            Span::styled(format!("  {scope} · Tab switches · Enter keeps · Esc clears"), theme.dim),
+            Span::styled(hint, theme.dim),
         ]);
         frame.render_widget(Paragraph::new(line), Rect { height: 1, ..inner });
         inner.y += 1;

@@ -192,11 +192,22 @@ fn rank(items: &[PickItem], query: &str, purpose: &PickPurpose) -> Vec<usize> {
             if always(item) {
                 return Some((u32::MAX, i));
             }
-            let hay = format!("{} {}", item.label, item.detail);
+            // Commands match on their name first, then on what they do.
+            let hay = if matches!(purpose, PickPurpose::Palette) {
+                format!("{} {}", item.detail, item.label)
+            } else {
+                format!("{} {}", item.label, item.detail)
+            };
             pattern.score(Utf32Str::new(&hay, &mut buf), &mut matcher).map(|s| (s, i))
         })
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    // A command whose name starts with what was typed comes before one that merely
+    // mentions it.
+    let named = |i: usize| {
+        matches!(purpose, PickPurpose::Palette)
+            && items[i].detail.split_whitespace().next().is_some_and(|n| n.starts_with(query.trim()))
+    };
+    scored.sort_by(|a, b| named(b.1).cmp(&named(a.1)).then(b.0.cmp(&a.0)).then(a.1.cmp(&b.1)));
     scored.into_iter().map(|(_, i)| i).collect()
 }
 
