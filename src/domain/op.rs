@@ -5,11 +5,13 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-use super::{AgentId, ConversationId, SuggestionId};
+use super::{AgentId, ConversationId, Priority, SuggestionId};
 
-/// One change to a conversation's state (not its thread).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One change to a conversation's state (not its thread). The native API takes
+/// these as they are (bulk's `action`), so server and client share one definition.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Change {
     Star,
@@ -23,15 +25,41 @@ pub enum Change {
     /// Waiting on the customer.
     Pending,
     Snooze {
+        #[schema(value_type = String, format = DateTime)]
         until: Timestamp,
     },
-    /// `None` unassigns.
+    /// Assign to an agent; `agent_id: null` unassigns.
     Assign {
         agent_id: Option<AgentId>,
+        #[serde(default)]
+        team: Option<String>,
     },
+    Unassign,
+    /// Replace the tags.
     SetTags {
         tags: Vec<String>,
     },
+    AddTags {
+        tags: Vec<String>,
+    },
+    RemoveTags {
+        tags: Vec<String>,
+    },
+    SetPriority {
+        priority: Priority,
+    },
+    /// The AI agent leading the conversation asks for a human.
+    RequestHandoff {
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// A human takes the conversation over from the AI agent, which pauses.
+    Handoff {
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// The human is done: the AI pause ends and the AI agent leads again.
+    ResolveHandoff,
 }
 
 impl Change {
@@ -49,9 +77,13 @@ impl Change {
             Self::Reopen => "reopened",
             Self::Pending => "set pending",
             Self::Snooze { .. } => "snoozed",
-            Self::Assign { agent_id: Some(_) } => "assigned",
-            Self::Assign { agent_id: None } => "unassigned",
-            Self::SetTags { .. } => "tagged",
+            Self::Assign { agent_id: Some(_), .. } => "assigned",
+            Self::Assign { agent_id: None, .. } | Self::Unassign => "unassigned",
+            Self::SetTags { .. } | Self::AddTags { .. } | Self::RemoveTags { .. } => "tagged",
+            Self::SetPriority { .. } => "prioritised",
+            Self::RequestHandoff { .. } => "handoff requested",
+            Self::Handoff { .. } => "taken over from the AI agent",
+            Self::ResolveHandoff => "handed back to the AI agent",
         }
     }
 }
@@ -94,14 +126,6 @@ pub enum Op {
     },
     /// Ask the copilot for a (new) draft.
     RequestSuggestion {
-        conversation: ConversationId,
-    },
-    /// A human takes over from the AI agent.
-    Handoff {
-        conversation: ConversationId,
-    },
-    /// The handoff is dealt with; the conversation is plainly human.
-    ResolveHandoff {
         conversation: ConversationId,
     },
 }

@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 use super::{
     Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Sort, Update,
 };
+use crate::domain::text::sanitize_line;
 use crate::domain::{
     Agent, Change, Clean, Conversation, ConversationId, Event, Message, Op, Page, ReplyKind, Suggestion, ViewWithCount,
 };
@@ -85,14 +86,61 @@ impl NativeProvider {
             Change::Reopen => simple("reopen"),
             Change::Pending => simple("pending"),
             Change::Snooze { until } => simple("snooze").json(&serde_json::json!({ "until": until })),
-            Change::Assign { agent_id } => simple("assign").json(&serde_json::json!({ "agent_id": agent_id })),
+            Change::Unassign => simple("unassign"),
+            Change::Assign { agent_id, team } => {
+                simple("assign").json(&serde_json::json!({ "agent_id": agent_id, "team": team }))
+            }
             Change::SetTags { tags } => self
                 .request(Method::PUT, &Self::conversation_path(id, "/tags"))
                 .json(&serde_json::json!({ "tags": tags })),
+            Change::SetPriority { priority } => self
+                .request(Method::PUT, &Self::conversation_path(id, "/priority"))
+                .json(&serde_json::json!({ "priority": priority })),
+            Change::Handoff { reason } => simple("handoff").json(&serde_json::json!({ "reason": reason })),
+            Change::RequestHandoff { reason } => {
+                simple("handoff/request").json(&serde_json::json!({ "reason": reason }))
+            }
+            Change::ResolveHandoff => simple("handoff/resolve"),
+            // No endpoint of its own: a bulk request of one.
+            Change::AddTags { .. } | Change::RemoveTags { .. } => {
+                let Applied::Bulk(mut results) = self.bulk(std::slice::from_ref(id), change, None).await? else {
+                    return Err(ProviderError::Malformed("bulk answered something else".into()));
+                };
+                return match results.pop() {
+                    Some((_, Ok(c))) => Ok(*c),
+                    Some((_, Err(message))) => Err(ProviderError::Permanent { code: "BULK_ITEM".into(), message }),
+                    None => Err(ProviderError::Malformed("bulk answered no item".into())),
+                };
+            }
         };
         let mut c: Conversation = self.call(req).await?;
         c.clean();
         Ok(c)
+    }
+
+    async fn bulk(&self, ids: &[ConversationId], change: &Change, key: Option<&str>) -> ProviderResult<Applied> {
+        let body = serde_json::json!({ "ids": ids, "action": change });
+        let mut req = self.request(Method::POST, "/v1/conversations/bulk").json(&body);
+        if let Some(key) = key {
+            req = req.header("Idempotency-Key", key);
+        }
+        let result: BulkResult = self.call(req).await?;
+        Ok(Applied::Bulk(
+            result
+                .results
+                .into_iter()
+                .map(|item| {
+                    let outcome = match (item.ok, item.conversation) {
+                        (true, Some(mut c)) => {
+                            c.clean();
+                            Ok(Box::new(c))
+                        }
+                        _ => Err(item.error.map_or_else(|| "failed".to_owned(), |e| sanitize_line(&e.message))),
+                    };
+                    (item.id, outcome)
+                })
+                .collect(),
+        ))
     }
 
     async fn apply_op(&self, op: Op, key: String) -> ProviderResult<Applied> {
@@ -101,27 +149,7 @@ impl NativeProvider {
             Op::Change { conversation, change } => {
                 Applied::Conversation(Box::new(self.change(&conversation, &change).await?))
             }
-            Op::Bulk { conversations, change } => {
-                let body = serde_json::json!({ "ids": conversations, "action": change });
-                let result: BulkResult =
-                    self.call(keyed(self.request(Method::POST, "/v1/conversations/bulk").json(&body))).await?;
-                Applied::Bulk(
-                    result
-                        .results
-                        .into_iter()
-                        .map(|item| {
-                            let outcome = match (item.ok, item.conversation) {
-                                (true, Some(mut c)) => {
-                                    c.clean();
-                                    Ok(Box::new(c))
-                                }
-                                _ => Err(item.error.map_or_else(|| "failed".to_owned(), |e| e.message)),
-                            };
-                            (item.id, outcome)
-                        })
-                        .collect(),
-                )
-            }
+            Op::Bulk { conversations, change } => self.bulk(&conversations, &change, Some(&key)).await?,
             Op::Send { conversation, kind, body, suggestion } => {
                 let kind = match kind {
                     ReplyKind::Reply => "reply",
@@ -150,18 +178,6 @@ impl NativeProvider {
                 let mut s: Suggestion = self.call(req).await?;
                 s.clean();
                 Applied::Suggestion(Box::new(s))
-            }
-            Op::Handoff { conversation } => {
-                let req = self.request(Method::POST, &Self::conversation_path(&conversation, "/handoff"));
-                let mut c: Conversation = self.call(req).await?;
-                c.clean();
-                Applied::Conversation(Box::new(c))
-            }
-            Op::ResolveHandoff { conversation } => {
-                let req = self.request(Method::POST, &Self::conversation_path(&conversation, "/handoff/resolve"));
-                let mut c: Conversation = self.call(req).await?;
-                c.clean();
-                Applied::Conversation(Box::new(c))
             }
         })
     }

@@ -132,7 +132,7 @@ commands! {
     SnoozeTomorrow, "snooze-tomorrow", Global, ["Z"], "Snooze until tomorrow 09:00";
     Archive, "archive", Global, ["X"], "Archive";
     TakeOver, "take-over", Global, ["T"], "Take over from the AI agent";
-    ResolveHandoff, "resolve-handoff", Global, ["H"], "Resolve the handoff request";
+    ResolveHandoff, "resolve-handoff", Global, ["H"], "Resolve the handoff: hand the conversation back to the AI agent";
     SendSuggestion, "send-suggestion", Global, ["y"], "Send the copilot's suggestion as it is";
     DismissSuggestion, "dismiss-suggestion", Global, ["x"], "Dismiss the copilot's suggestion";
     AskSuggestion, "ask-suggestion", Global, ["c"], "Ask the copilot for a new suggestion";

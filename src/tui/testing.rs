@@ -117,6 +117,7 @@ pub fn conversations() -> Vec<Conversation> {
     v[2].ai_state = AiState::AiLed;
     v[2].ai_agent = Some("Ada (AI)".into());
     v[3].ai_state = AiState::HandoffRequested;
+    v[3].ai_agent = Some("Ada (AI)".into());
     v[3].unread = true;
     v[4].assignee = Some(dana.clone());
     v[4].tags = vec!["billing".into(), "vip".into()];

@@ -66,7 +66,7 @@ async fn every_change_applies() {
     assert!(!conversation(apply(&p, change(Change::Read)).await).unread);
     assert!(conversation(apply(&p, change(Change::Unread)).await).unread);
     let me = p.me().await.expect("me").agent;
-    let c = conversation(apply(&p, change(Change::Assign { agent_id: Some(me.id.clone()) })).await);
+    let c = conversation(apply(&p, change(Change::Assign { agent_id: Some(me.id.clone()), team: None })).await);
     assert_eq!(c.assignee.map(|a| a.id), Some(me.id));
     let c = conversation(apply(&p, change(Change::SetTags { tags: vec!["vip".into(), "billing".into()] })).await);
     assert_eq!(c.tags.len(), 2);
@@ -160,8 +160,18 @@ async fn handoff_takes_over_from_the_ai_agent() {
     assert!(status.is_success(), "{v}");
     let id = ConversationId(v["conversation"]["id"].as_str().expect("id").to_owned());
     let p = provider(&s);
-    let c = conversation(apply(&p, Op::Handoff { conversation: id.clone() }).await);
+    let change = |change| Op::Change { conversation: id.clone(), change };
+    let c = conversation(apply(&p, change(Change::Handoff { reason: None })).await);
     assert_eq!(c.ai_state, AiState::Human);
+    assert_eq!(c.assignee.map(|a| a.name).as_deref(), Some("Ada Admin"), "taken over: mine");
+    let c = conversation(apply(&p, change(Change::ResolveHandoff)).await);
+    assert_eq!(c.ai_state, AiState::AiLed, "handed back");
+    let c = conversation(apply(&p, change(Change::AddTags { tags: vec!["vip".into()] })).await);
+    assert_eq!(c.tags, ["vip"], "a change without its own endpoint goes as a bulk of one");
+    let c =
+        conversation(apply(&p, change(Change::SetPriority { priority: frontdesk::domain::Priority::Urgent })).await);
+    assert_eq!(c.priority, frontdesk::domain::Priority::Urgent);
+    assert!(conversation(apply(&p, change(Change::Unassign)).await).assignee.is_none());
 }
 
 #[tokio::test]

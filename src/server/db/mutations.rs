@@ -4,12 +4,11 @@
 //! `conversation_updated`.
 
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
 use sqlx::AssertSqlSafe;
-use utoipa::ToSchema;
 
+pub use crate::domain::Change;
 use crate::domain::text::sanitize_line;
-use crate::domain::{Agent, AgentId, AiState, Conversation, ConversationId, EventKind, OrgId, Priority, Status};
+use crate::domain::{Agent, AgentId, AiState, Conversation, ConversationId, EventKind, OrgId, Status};
 use crate::server::error::{ApiError, ApiResult};
 
 use super::WriteCtx;
@@ -21,58 +20,6 @@ use super::to_ms;
 /// Longest tag, and most tags on one conversation.
 const MAX_TAG_LEN: usize = 64;
 const MAX_TAGS: usize = 32;
-
-/// One change to a conversation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Change {
-    Star,
-    Unstar,
-    Read,
-    Unread,
-    Archive,
-    Unarchive,
-    Close,
-    Reopen,
-    /// Waiting on the customer.
-    Pending,
-    Snooze {
-        #[schema(value_type = String, format = DateTime)]
-        until: Timestamp,
-    },
-    /// Assign to an agent; `agent_id: null` unassigns.
-    Assign {
-        agent_id: Option<AgentId>,
-        #[serde(default)]
-        team: Option<String>,
-    },
-    Unassign,
-    /// Replace the tags.
-    SetTags {
-        tags: Vec<String>,
-    },
-    AddTags {
-        tags: Vec<String>,
-    },
-    RemoveTags {
-        tags: Vec<String>,
-    },
-    SetPriority {
-        priority: Priority,
-    },
-    /// The AI agent leading the conversation asks for a human.
-    RequestHandoff {
-        #[serde(default)]
-        reason: Option<String>,
-    },
-    /// A human takes the conversation over from the AI agent, which pauses.
-    Handoff {
-        #[serde(default)]
-        reason: Option<String>,
-    },
-    /// The human is done: the AI pause ends and the AI agent leads again.
-    ResolveHandoff,
-}
 
 /// Applies `change` to conversation `id` on behalf of `actor`.
 // One arm per change: the match is the table of what each does, and reads best whole.

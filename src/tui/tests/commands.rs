@@ -213,15 +213,18 @@ fn assign_me_picker_and_unassign() {
     let mut s = inbox(100, 30);
     let (_, op) = only_op(&keys(&mut s, "m"));
     let me = Some(crate::domain::AgentId::from("agt_dana"));
-    assert_eq!(op, Op::Change { conversation: id(&s, 0), change: Change::Assign { agent_id: me.clone() } });
+    assert_eq!(op, Op::Change { conversation: id(&s, 0), change: Change::Assign { agent_id: me.clone(), team: None } });
     assert_eq!(s.list.items[0].assignee.as_ref().map(|a| a.name.as_str()), Some("Dana Scully"));
     keys(&mut s, "a");
     let Some(Overlay::Picker(p)) = &s.overlay else { panic!("picker") };
     assert!(p.items[0].label.starts_with("me"), "me first");
     let (_, op) = only_op(&keys(&mut s, "sam<Enter>"));
-    assert_eq!(op, Op::Change { conversation: id(&s, 0), change: Change::Assign { agent_id: Some("agt_sam".into()) } });
+    assert_eq!(
+        op,
+        Op::Change { conversation: id(&s, 0), change: Change::Assign { agent_id: Some("agt_sam".into()), team: None } }
+    );
     let (_, op) = only_op(&keys(&mut s, "A"));
-    assert_eq!(op, Op::Change { conversation: id(&s, 0), change: Change::Assign { agent_id: None } });
+    assert_eq!(op, Op::Change { conversation: id(&s, 0), change: Change::Unassign });
 }
 
 #[test]

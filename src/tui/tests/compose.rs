@@ -142,16 +142,17 @@ fn handoff_take_over_and_resolve() {
     let mut s = inbox(100, 30);
     keys(&mut s, "jj"); // AI-led
     let (ticket, op) = only_op(&keys(&mut s, "T"));
-    assert_eq!(op, Op::Handoff { conversation: id(&s, 2) });
+    assert_eq!(op, Op::Change { conversation: id(&s, 2), change: Change::Handoff { reason: None } });
     assert_eq!(s.list.items[2].ai_state, AiState::Human);
     assert_eq!(s.list.items[2].assignee.as_ref().map(|a| a.name.as_str()), Some("Dana Scully"));
     fail(&mut s, ticket);
     assert_eq!(s.list.items[2].ai_state, AiState::AiLed, "rolled back");
     keys(&mut s, "H");
-    assert!(flash(&s).0.contains("no handoff was requested"));
+    assert!(flash(&s).0.contains("already leads"));
     keys(&mut s, "j"); // handoff requested
     let (_, op) = only_op(&keys(&mut s, "H"));
-    assert_eq!(op, Op::ResolveHandoff { conversation: id(&s, 3) });
+    assert_eq!(op, Op::Change { conversation: id(&s, 3), change: Change::ResolveHandoff });
+    assert_eq!(s.list.items[3].ai_state, AiState::AiLed, "handed back at once");
     keys(&mut s, "j");
     keys(&mut s, "T");
     assert!(flash(&s).0.contains("already"));

@@ -105,7 +105,7 @@ fn header_lines(state: &State, c: Option<&Conversation>, width: usize) -> Vec<Li
         )),
         AiState::HandoffRequested => out.push(Line::styled(
             format!(
-                "{} The AI agent asks for a human {} {} take over {} {} resolve",
+                "{} The AI agent asks for a human {} {} take over {} {} hand back",
                 glyphs.handoff,
                 glyphs.dot,
                 keys.hint(Command::TakeOver),
@@ -114,7 +114,20 @@ fn header_lines(state: &State, c: Option<&Conversation>, width: usize) -> Vec<Li
             ),
             theme.overdue,
         )),
-        AiState::Human => {}
+        AiState::Human => {
+            if let Some(ai) = &c.ai_agent {
+                out.push(Line::styled(
+                    format!(
+                        "{} A human has this; {} is paused {} {} hands back",
+                        glyphs.handoff,
+                        safe_line(ai),
+                        glyphs.dot,
+                        keys.hint(Command::ResolveHandoff)
+                    ),
+                    theme.dim,
+                ));
+            }
+        }
     }
     out.push(Line::styled(glyphs.rule.repeat(width), theme.border));
     out

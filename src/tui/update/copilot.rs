@@ -1,9 +1,9 @@
 //! The copilot's suggestion (send as is, edit, dismiss, ask for a new one) and the
-//! AI-to-human handoff. All optimistic, all put back if the server refuses.
+//! AI-to-human handoff (take over, hand back). All optimistic, all put back if the server refuses.
 
 use super::compose::{open_with, sending_message};
-use super::{info, ticket, unavailable};
-use crate::domain::{AiState, Op, ReplyKind, Suggestion};
+use super::{info, ticket, triage, unavailable};
+use crate::domain::{AiState, Change, Op, ReplyKind, Suggestion};
 use crate::sync::SyncCommand;
 use crate::tui::effect::Effect;
 use crate::tui::state::{Draft, Inflight, State};
@@ -101,44 +101,24 @@ pub fn edit(state: &mut State) -> Vec<Effect> {
     effects
 }
 
-fn handoff(state: &mut State, resolve: bool) -> Vec<Effect> {
+/// Take over (the AI pauses; the conversation is mine if nobody held it) or hand
+/// back (the AI agent leads again), as the server does it.
+fn handoff(state: &mut State, hand_back: bool) -> Vec<Effect> {
     if !state.caps.handoff {
         return unavailable(state, "this account has no AI handoff");
     }
     let Some(c) = state.target().cloned() else { return unavailable(state, "no conversation selected") };
-    match (resolve, c.ai_state) {
-        (_, AiState::Human) => return unavailable(state, "a human already has this conversation"),
-        (true, AiState::AiLed) => return unavailable(state, "no handoff was requested; take over instead"),
-        _ => {}
-    }
-    let me = state.me.clone();
-    let mut before = Vec::new();
-    let edit = |conv: &mut crate::domain::Conversation| {
-        conv.ai_state = AiState::Human;
-        if !resolve && let Some(me) = &me {
-            conv.assignee = Some(me.clone());
-        }
+    let change = match (hand_back, c.ai_state, c.ai_agent.is_some()) {
+        (false, AiState::Human, _) => return unavailable(state, "a human already has this conversation"),
+        (false, _, _) => Change::Handoff { reason: None },
+        (true, AiState::AiLed, _) => return unavailable(state, "the AI agent already leads this conversation"),
+        (true, _, false) => return unavailable(state, "no AI agent to hand this conversation back to"),
+        (true, _, true) => Change::ResolveHandoff,
     };
-    if let Some(i) = state.list.position(&c.id) {
-        before.push((i, state.list.items[i].clone()));
-        edit(&mut state.list.items[i]);
-    } else {
-        before.push((usize::MAX, c.clone()));
-    }
-    if let Some(t) = state.thread.as_mut().filter(|t| t.id == c.id)
-        && let Some(conv) = &mut t.conversation
-    {
-        edit(conv);
-    }
-    let t = ticket(state);
-    let (label, op) = if resolve {
-        ("handoff resolved", Op::ResolveHandoff { conversation: c.id })
-    } else {
-        ("taken over from the AI agent", Op::Handoff { conversation: c.id })
-    };
-    state.inflight.insert(t, Inflight { label: label.into(), before, message: None, suggestion: None });
+    let label = change.label();
+    let effects = triage::change(state, &[c.id], &change, false);
     info(state, label);
-    vec![Effect::Sync(SyncCommand::Apply { ticket: t, op })]
+    effects
 }
 
 pub fn take_over(state: &mut State) -> Vec<Effect> {

@@ -9,7 +9,8 @@ use jiff::{Timestamp, ToSpan as _, Zoned};
 use crate::domain::{Agent, AgentId, AssigneeFilter, Change, Conversation, Status, ViewFilter};
 
 /// What `change` does to `c`, as the server would do it.
-pub fn apply_change(c: &mut Conversation, change: &Change, agents: &[Agent], now: Timestamp) {
+pub fn apply_change(c: &mut Conversation, change: &Change, agents: &[Agent], me: Option<&AgentId>, now: Timestamp) {
+    let agent = |id: &AgentId| agents.iter().find(|a| &a.id == id).cloned();
     match change {
         Change::Star => c.starred = true,
         Change::Unstar => c.starred = false,
@@ -33,10 +34,32 @@ pub fn apply_change(c: &mut Conversation, change: &Change, agents: &[Agent], now
             c.status = Status::Snoozed;
             c.snoozed_until = Some(*until);
         }
-        Change::Assign { agent_id } => {
-            c.assignee = agent_id.as_ref().and_then(|id| agents.iter().find(|a| &a.id == id).cloned());
+        Change::Assign { agent_id, team } => {
+            c.assignee = agent_id.as_ref().and_then(agent);
+            if team.is_some() {
+                c.team.clone_from(team);
+            }
         }
+        Change::Unassign => c.assignee = None,
         Change::SetTags { tags } => c.tags.clone_from(tags),
+        Change::AddTags { tags } => {
+            for t in tags {
+                if !c.tags.contains(t) {
+                    c.tags.push(t.clone());
+                }
+            }
+        }
+        Change::RemoveTags { tags } => c.tags.retain(|t| !tags.contains(t)),
+        Change::SetPriority { priority } => c.priority = *priority,
+        Change::RequestHandoff { .. } => c.ai_state = crate::domain::AiState::HandoffRequested,
+        Change::Handoff { .. } => {
+            // The human has it now; it is theirs if nobody held it (as the server does).
+            c.ai_state = crate::domain::AiState::Human;
+            if c.assignee.is_none() {
+                c.assignee = me.and_then(agent);
+            }
+        }
+        Change::ResolveHandoff => c.ai_state = crate::domain::AiState::AiLed,
     }
     c.updated_at = now;
 }
@@ -44,7 +67,17 @@ pub fn apply_change(c: &mut Conversation, change: &Change, agents: &[Agent], now
 /// Whether a change can move a conversation out of the view (and so may take it
 /// off the list). Marking read or starring never does while the agent looks.
 pub fn moves_out(change: &Change) -> bool {
-    !matches!(change, Change::Star | Change::Unstar | Change::Read | Change::Unread | Change::SetTags { .. })
+    !matches!(
+        change,
+        Change::Star
+            | Change::Unstar
+            | Change::Read
+            | Change::Unread
+            | Change::SetTags { .. }
+            | Change::AddTags { .. }
+            | Change::RemoveTags { .. }
+            | Change::SetPriority { .. }
+    )
 }
 
 /// The view's filter, checked locally (text search excepted).
@@ -84,8 +117,19 @@ pub fn inverse(change: &Change, before: &Conversation) -> Change {
                 None => Change::Reopen,
             },
         },
-        Change::Assign { .. } => Change::Assign { agent_id: before.assignee.as_ref().map(|a| a.id.clone()) },
-        Change::SetTags { .. } => Change::SetTags { tags: before.tags.clone() },
+        Change::Assign { .. } | Change::Unassign => match &before.assignee {
+            Some(a) => Change::Assign { agent_id: Some(a.id.clone()), team: None },
+            None => Change::Unassign,
+        },
+        Change::SetTags { .. } | Change::AddTags { .. } | Change::RemoveTags { .. } => {
+            Change::SetTags { tags: before.tags.clone() }
+        }
+        Change::SetPriority { .. } => Change::SetPriority { priority: before.priority },
+        Change::RequestHandoff { .. } | Change::Handoff { .. } | Change::ResolveHandoff => match before.ai_state {
+            crate::domain::AiState::AiLed => Change::ResolveHandoff,
+            crate::domain::AiState::HandoffRequested => Change::RequestHandoff { reason: None },
+            crate::domain::AiState::Human => Change::Handoff { reason: None },
+        },
     }
 }
 

@@ -105,7 +105,7 @@ pub fn command(state: &mut State, c: Command) -> Vec<Effect> {
         C::Undo => triage::undo(state),
         C::Assign => pickers::open_assign(state),
         C::AssignMe => triage::assign_me(state),
-        C::Unassign => triage::simple(state, &crate::domain::Change::Assign { agent_id: None }),
+        C::Unassign => triage::simple(state, &crate::domain::Change::Unassign),
         C::Tags => pickers::open_tags(state),
         C::Snooze => pickers::open_snooze(state),
         C::SnoozeTomorrow => {

@@ -259,7 +259,7 @@ fn choose(state: &mut State) -> Vec<Effect> {
         (PickPurpose::Palette, Some(PickValue::Command(c))) => command(state, c),
         (PickPurpose::Assign(ids), Some(PickValue::Agent(agent_id))) => {
             state.list.marked.clear();
-            triage::change(state, &ids, &Change::Assign { agent_id }, true)
+            triage::change(state, &ids, &Change::Assign { agent_id, team: None }, true)
         }
         (PickPurpose::Snooze(ids), Some(PickValue::Until(until))) => {
             state.list.marked.clear();

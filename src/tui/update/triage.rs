@@ -19,18 +19,19 @@ pub const UNDO_SECS: i64 = 8;
 /// positions; `usize::MAX` for a conversation only in the thread pane).
 fn apply_locally(state: &mut State, ids: &[ConversationId], change: &Change) -> Vec<(usize, Conversation)> {
     let now = state.now;
+    let me = state.me.as_ref().map(|a| a.id.clone());
     let mut before = Vec::new();
     for id in ids {
         if let Some(i) = state.list.position(id) {
             before.push((i, state.list.items[i].clone()));
-            apply_change(&mut state.list.items[i], change, &state.agents, now);
+            apply_change(&mut state.list.items[i], change, &state.agents, me.as_ref(), now);
         } else if let Some(c) = state.thread.as_ref().and_then(|t| t.conversation.clone()).filter(|c| &c.id == id) {
             before.push((usize::MAX, c));
         }
         if let Some(t) = state.thread.as_mut().filter(|t| &t.id == id)
             && let Some(c) = &mut t.conversation
         {
-            apply_change(c, change, &state.agents, now);
+            apply_change(c, change, &state.agents, me.as_ref(), now);
         }
     }
     if moves_out(change) {
@@ -174,7 +175,7 @@ pub fn assign_me(state: &mut State) -> Vec<Effect> {
         return unavailable(state, "still signing in; try again in a moment");
     };
     let ids = state.targets();
-    change(state, &ids, &Change::Assign { agent_id: Some(me) }, true)
+    change(state, &ids, &Change::Assign { agent_id: Some(me), team: None }, true)
 }
 
 pub fn snooze(state: &mut State, until: Timestamp) -> Vec<Effect> {
