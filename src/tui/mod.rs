@@ -186,6 +186,8 @@ fn edit_outside(term: &mut terminal::Term, text: &str) -> Result<String, String>
     let editor = std::env::var("VISUAL").or_else(|_| std::env::var("EDITOR")).unwrap_or_else(|_| "vi".to_owned());
     let file =
         tempfile::Builder::new().prefix("frontdesk-draft-").suffix(".txt").tempfile().map_err(|e| e.to_string())?;
+    // A text file ends with a newline; editors expect one.
+    let text = if text.is_empty() || text.ends_with('\n') { text.to_owned() } else { format!("{text}\n") };
     std::fs::write(file.path(), text).map_err(|e| e.to_string())?;
     terminal::suspend(term).map_err(|e| e.to_string())?;
     // The editor command may carry arguments ("code --wait").

@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture};
 use crossterm::execute;
-use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use crossterm::terminal::{
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
@@ -63,16 +65,19 @@ pub fn suspend(term: &mut Term) -> io::Result<()> {
     term.show_cursor()
 }
 
-/// Takes the terminal back after `suspend`, and redraws everything.
+/// Takes the terminal back after `suspend`. The screen is wiped and `term` replaced
+/// by a fresh one, so the next frame draws everything. (`Terminal::clear` would ask
+/// the terminal where its cursor is, which can time out right after a child ran.)
 pub fn resume(term: &mut Term) -> io::Result<()> {
     enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
     let mut out = io::stdout();
-    execute!(out, EnterAlternateScreen, EnableBracketedPaste)?;
+    execute!(out, EnterAlternateScreen, EnableBracketedPaste, Clear(ClearType::All))?;
     if MOUSE.load(Ordering::SeqCst) {
         execute!(out, EnableMouseCapture)?;
     }
-    term.clear()
+    *term = Terminal::new(CrosstermBackend::new(out))?;
+    Ok(())
 }
 
 /// Copies with OSC 52, which the terminal (even over SSH, and tmux with

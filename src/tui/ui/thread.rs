@@ -215,7 +215,8 @@ fn message_lines(state: &State, thread: &Thread, m: &Message, width: usize, out:
     };
     let wrapped = wrap(text.trim_end(), inner_w);
     let total = wrapped.len();
-    let keep = if folded { total.min(FOLD_LINES) } else { total };
+    // Folding away a line or two saves nothing: fold only what is really long.
+    let keep = if folded && total > FOLD_LINES + 3 { FOLD_LINES } else { total };
     for l in wrapped.into_iter().take(keep) {
         out.push(Line::styled(format!("{indent}{l}"), body_style));
     }
