@@ -435,3 +435,15 @@ fn resize_keeps_the_selection_visible() {
     let rows = crate::tui::update::areas(&s).list_rows(&s);
     assert!(s.list.selected < s.list.offset + rows);
 }
+
+#[test]
+fn a_server_that_was_away_at_start_is_loaded_when_it_comes() {
+    let mut s = state(100, 30);
+    s.me = None;
+    s.list.loaded = false;
+    s.connection = crate::tui::state::Connection::Offline;
+    let effects = update(&mut s, Action::Sync(SyncEvent::Live(crate::provider::Update::Connected)));
+    assert!(effects.contains(&Effect::Sync(SyncCommand::Bootstrap)), "{effects:?}");
+    assert!(effects.iter().any(|e| matches!(e, Effect::Sync(SyncCommand::List { .. }))));
+    assert_eq!(s.connection, crate::tui::state::Connection::Live);
+}

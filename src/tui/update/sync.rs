@@ -176,7 +176,22 @@ fn live(state: &mut State, update: Update) -> Vec<Effect> {
             let was_down = matches!(state.connection, Connection::Reconnecting { .. } | Connection::Offline);
             state.connection = Connection::Live;
             state.status.last_sync = Some(state.now);
-            if was_down { vec![Effect::Sync(crate::sync::SyncCommand::Views)] } else { Vec::new() }
+            if state.me.is_none() || !state.list.loaded {
+                // The server was away at start: load what the first screen needs now.
+                let mut effects = vec![Effect::Sync(crate::sync::SyncCommand::Bootstrap), nav::reload_list(state)];
+                if let Some(t) = &mut state.thread {
+                    t.generation += 1;
+                    effects.push(Effect::Sync(crate::sync::SyncCommand::Thread {
+                        generation: t.generation,
+                        id: t.id.clone(),
+                    }));
+                }
+                effects
+            } else if was_down {
+                vec![Effect::Sync(crate::sync::SyncCommand::Views)]
+            } else {
+                Vec::new()
+            }
         }
         Update::Reconnecting { after, .. } => {
             let secs = i64::try_from(after.as_secs()).unwrap_or(60);
