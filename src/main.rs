@@ -153,7 +153,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         let key = tui::setup::api_key(account)?;
         let settings = tui::setup::settings(&cfg, &account.name, &account.url, cli.ascii)?;
         let provider = NativeProvider::new(&account.name, &account.url, key)?;
-        return tui::run(settings, Arc::new(provider)).await;
+        let store = tui::setup::store(&account.name).await?;
+        return tui::run(settings, Arc::new(provider), store).await;
     };
     match command {
         Command::Serve { bind, database } => {
@@ -209,7 +210,8 @@ async fn run_demo(cfg: &Config, o: &DemoOptions<'_>) -> anyhow::Result<()> {
         let agent = demo.keys.first().context("the demo made no agent keys")?;
         let settings = tui::setup::settings(cfg, &format!("demo · {}", agent.name), &url, o.ascii)?;
         let provider = NativeProvider::new("demo", &url, SecretString::from(agent.key.clone()))?;
-        let result = tui::run(settings, Arc::new(provider)).await;
+        let store = frontdesk::sync::store::Store::open(&dir.join("client.db")).await?;
+        let result = tui::run(settings, Arc::new(provider), store).await;
         demo.stop().await;
         return result;
     }

@@ -4,8 +4,13 @@
 //! generation they were asked with, so the client drops stale ones. The live update
 //! stream runs beside them and arrives as [`SyncEvent::Live`].
 //!
-//! The durable outbox, cache and notifications build on this (see the sync issue);
-//! the client sees only these two enums, never a provider.
+//! Changes go through the durable outbox ([`outbox`], [`store`]): written before
+//! they are sent, retried with the same idempotency key until the server answers,
+//! across restarts. Drafts are kept in the same store. The client sees only these
+//! two enums, never a provider.
+
+pub mod outbox;
+pub mod store;
 
 use std::sync::Arc;
 
@@ -14,6 +19,7 @@ use tokio::sync::mpsc;
 
 use crate::domain::{Agent, Conversation, ConversationId, Message, Op, Page, Suggestion, ViewWithCount};
 use crate::provider::{Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, Update};
+use store::{Store, StoredDraft};
 
 /// How many of a thread's newest messages are loaded when it opens.
 pub const THREAD_PAGE: u32 = 100;
@@ -33,6 +39,10 @@ pub enum SyncCommand {
     Urgent,
     /// Apply a change; the answer comes back with the same ticket.
     Apply { ticket: u64, op: Op },
+    /// Keep a draft (it survives a crash).
+    SaveDraft(StoredDraft),
+    /// The draft was sent or emptied.
+    DeleteDraft(ConversationId),
 }
 
 /// What the engine tells the client.
@@ -57,6 +67,16 @@ pub enum SyncEvent {
         ticket: u64,
         result: Result<Applied, ProviderError>,
     },
+    /// A change could not be sent yet; the outbox tries again after `after`.
+    Retrying {
+        ticket: u64,
+        after: std::time::Duration,
+        reason: String,
+    },
+    /// Changes an earlier run left in the outbox, being sent now.
+    Recovered(Vec<(u64, Op)>),
+    /// The drafts kept from earlier.
+    Drafts(Vec<StoredDraft>),
     /// A read failed; `what` says which, for the status bar.
     Failed {
         what: &'static str,
@@ -65,17 +85,33 @@ pub enum SyncEvent {
     Live(Update),
 }
 
+/// What the command loop takes: the client's commands, and a flush that answers
+/// once everything before it is written.
+enum Cmd {
+    Command(SyncCommand),
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
+
 /// The client's end of the engine.
 #[derive(Clone)]
 pub struct SyncHandle {
-    tx: mpsc::UnboundedSender<SyncCommand>,
+    tx: mpsc::UnboundedSender<Cmd>,
     caps: Capabilities,
 }
 
 impl SyncHandle {
     /// Sends a command; false when the engine has stopped.
     pub fn send(&self, command: SyncCommand) -> bool {
-        self.tx.send(command).is_ok()
+        self.tx.send(Cmd::Command(command)).is_ok()
+    }
+
+    /// Waits until every command sent so far that writes (outbox entries, drafts)
+    /// is on disk: called before the program exits.
+    pub async fn flush(&self) {
+        let (done, wait) = tokio::sync::oneshot::channel();
+        if self.tx.send(Cmd::Flush(done)).is_ok() {
+            let _ = wait.await;
+        }
     }
 
     pub fn capabilities(&self) -> &Capabilities {
@@ -83,16 +119,35 @@ impl SyncHandle {
     }
 }
 
-/// Starts the engine on a provider. The update stream starts at once.
-pub fn spawn(provider: Arc<dyn Provider>) -> (SyncHandle, mpsc::UnboundedReceiver<SyncEvent>) {
-    let (tx, mut commands) = mpsc::unbounded_channel::<SyncCommand>();
+/// Starts the engine on a provider and its account's store. The update stream and
+/// the outbox start at once.
+pub fn spawn(provider: Arc<dyn Provider>, store: Store) -> (SyncHandle, mpsc::UnboundedReceiver<SyncEvent>) {
+    let (tx, mut commands) = mpsc::unbounded_channel::<Cmd>();
     let (events, rx) = mpsc::unbounded_channel();
+    let (outbox_tx, outbox_rx) = mpsc::unbounded_channel();
     let caps = provider.capabilities().clone();
+    tokio::spawn(outbox::run(store.clone(), Arc::clone(&provider), outbox_rx, events.clone()));
+    {
+        let (store, events) = (store.clone(), events.clone());
+        tokio::spawn(async move {
+            match store.drafts().await {
+                Ok(drafts) if !drafts.is_empty() => {
+                    let _ = events.send(SyncEvent::Drafts(drafts));
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "drafts unreadable"),
+            }
+        });
+    }
     if caps.streaming {
         let mut updates = provider.updates(None);
         let events = events.clone();
+        let outbox = outbox_tx.clone();
         tokio::spawn(async move {
             while let Some(update) = updates.next().await {
+                if update == Update::Connected {
+                    let _ = outbox.send(outbox::Msg::Wake);
+                }
                 if events.send(SyncEvent::Live(update)).is_err() {
                     break;
                 }
@@ -100,16 +155,52 @@ pub fn spawn(provider: Arc<dyn Provider>) -> (SyncHandle, mpsc::UnboundedReceive
         });
     }
     tokio::spawn(async move {
-        while let Some(command) = commands.recv().await {
-            let provider = Arc::clone(&provider);
-            let events = events.clone();
-            tokio::spawn(async move {
-                for event in run(&*provider, command).await {
-                    if events.send(event).is_err() {
-                        break;
+        while let Some(cmd) = commands.recv().await {
+            let command = match cmd {
+                Cmd::Command(c) => c,
+                Cmd::Flush(done) => {
+                    // Writes below are awaited in order, so all before this are done.
+                    let _ = done.send(());
+                    continue;
+                }
+            };
+            match command {
+                // Changes are durable: written here, before anything is sent, then
+                // the outbox owns them.
+                SyncCommand::Apply { ticket, op } if !matches!(op, Op::RequestSuggestion { .. }) => {
+                    match store.enqueue(&op).await {
+                        Ok(entry) => {
+                            let _ = outbox_tx.send(outbox::Msg::Added { seq: entry.seq, ticket });
+                        }
+                        Err(e) => {
+                            // Not written means not promised: say so at once.
+                            let error = ProviderError::Permanent { code: "LOCAL_STORE".into(), message: e.to_string() };
+                            let _ = events.send(SyncEvent::Applied { ticket, result: Err(error) });
+                        }
                     }
                 }
-            });
+                SyncCommand::SaveDraft(draft) => {
+                    if let Err(e) = store.save_draft(&draft).await {
+                        tracing::error!(error = %e, "cannot keep a draft");
+                    }
+                }
+                SyncCommand::DeleteDraft(id) => {
+                    if let Err(e) = store.delete_draft(&id).await {
+                        tracing::error!(error = %e, "cannot delete a draft");
+                    }
+                }
+                command => {
+                    let provider = Arc::clone(&provider);
+                    let events = events.clone();
+                    tokio::spawn(async move {
+                        for event in run(&*provider, command).await {
+                            if events.send(event).is_err() {
+                                break;
+                            }
+                        }
+                    });
+                }
+            }
         }
     });
     (SyncHandle { tx, caps }, rx)
@@ -171,9 +262,11 @@ async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
             })
         }
         SyncCommand::Apply { ticket, op } => {
-            // The key is fixed here, once per op; the outbox will persist it.
+            // Only a request for a new suggestion comes here: it is not a promise to
+            // keep, and a fresh key per request is right.
             let key = uuid::Uuid::now_v7().to_string();
             vec![SyncEvent::Applied { ticket, result: p.apply(op, key).await }]
         }
+        SyncCommand::SaveDraft(_) | SyncCommand::DeleteDraft(_) => Vec::new(),
     }
 }

@@ -40,11 +40,13 @@ pub fn init(state: &mut State) -> Vec<Effect> {
 }
 
 /// Runs the client until the agent quits or the terminal goes away.
-pub async fn run(settings: Settings, provider: Arc<dyn Provider>) -> anyhow::Result<()> {
-    let (sync, mut events) = sync::spawn(provider);
+pub async fn run(settings: Settings, provider: Arc<dyn Provider>, store: sync::store::Store) -> anyhow::Result<()> {
+    let (sync, mut events) = sync::spawn(provider, store);
     let mut term = terminal::enter(settings.mouse).context("cannot set up the terminal")?;
     let result = event_loop(&mut term, settings, &sync, &mut events).await;
     terminal::restore();
+    // Whatever was queued or typed is on disk before the process goes.
+    sync.flush().await;
     result
 }
 
@@ -120,6 +122,9 @@ async fn event_loop(
             pending.extend(update::update(&mut state, a));
             dirty = true;
         }
+    }
+    if let Some(draft) = state.composer.as_ref().and_then(update::compose::stored) {
+        sync.send(SyncCommand::SaveDraft(draft));
     }
     tracing::debug!(turns, "client loop ended");
     Ok(())

@@ -16,6 +16,13 @@ pub fn next_wake(state: &State) -> Option<Timestamp> {
         // The offer counts down in seconds.
         at(u.until.min(state.now + 1.second()));
     }
+    if state.inflight.values().any(|i| i.retry.is_some()) {
+        // "queued, retry in Ns" counts down.
+        at(state.now + 1.second());
+    }
+    if let Some(dirty) = state.draft_dirty {
+        at(dirty + super::update::compose::DRAFT_DEBOUNCE_MS.milliseconds());
+    }
     if let Connection::Reconnecting { at: when } = state.connection {
         at(when.min(state.now + 1.second()));
     }

@@ -13,6 +13,7 @@ use super::keymap::Keymap;
 use super::state::{Canned, Settings};
 use super::ui::theme::{Glyphs, Palette, Theme};
 use crate::config::{AccountConfig, Config};
+use crate::sync::store::Store;
 
 fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_default()
@@ -35,6 +36,18 @@ pub fn settings(cfg: &Config, account: &str, url: &str, force_ascii: bool) -> an
         keymap: Arc::new(keymap),
         mouse: cfg.ui.mouse,
     })
+}
+
+/// The account's local store (outbox and drafts) under the XDG state directory,
+/// or in memory when there is no such directory.
+pub async fn store(account: &str) -> anyhow::Result<Store> {
+    let Some(dir) = crate::config::state_dir() else {
+        tracing::warn!("no state directory: the outbox and drafts last only this session");
+        return Ok(Store::memory().await?);
+    };
+    let file: String = account.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let path = dir.join("accounts").join(format!("{file}.db"));
+    Store::open(&path).await.with_context(|| format!("cannot open the local store {}", path.display()))
 }
 
 /// The account to open: the one named, or the first.

@@ -127,8 +127,6 @@ pub struct Thread {
     pub suggestion: Option<Suggestion>,
     /// A new suggestion was asked for and has not come yet.
     pub suggesting: bool,
-    /// Messages sent from here that the server has not confirmed yet.
-    pub sending: Vec<Message>,
 }
 
 /// The composer and its draft.
@@ -261,6 +259,14 @@ pub struct Inflight {
     pub message: Option<(ConversationId, crate::domain::MessageId, Draft)>,
     /// A suggestion hidden optimistically.
     pub suggestion: Option<Suggestion>,
+    /// The outbox could not send it yet: when it tries again, and why.
+    pub retry: Option<(Timestamp, String)>,
+}
+
+impl Inflight {
+    pub fn new(label: impl Into<String>) -> Self {
+        Self { label: label.into(), before: Vec::new(), message: None, suggestion: None, retry: None }
+    }
 }
 
 pub struct State {
@@ -281,6 +287,11 @@ pub struct State {
     pub thread: Option<Thread>,
     pub composer: Option<Composer>,
     pub drafts: HashMap<ConversationId, Draft>,
+    /// When the composer's text last changed without being kept yet.
+    pub draft_dirty: Option<Timestamp>,
+    /// Replies and notes sent from here (or left by an earlier run) that the server
+    /// has not confirmed yet, by conversation.
+    pub unsent: HashMap<ConversationId, Vec<Message>>,
     pub focus: Focus,
     pub overlay: Option<Overlay>,
     pub prompt: Option<Prompt>,
@@ -313,6 +324,8 @@ impl State {
             thread: None,
             composer: None,
             drafts: HashMap::new(),
+            draft_dirty: None,
+            unsent: HashMap::new(),
             focus: Focus::List,
             overlay: None,
             prompt: None,

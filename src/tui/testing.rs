@@ -265,7 +265,6 @@ pub fn with_thread(width: u16, height: u16) -> State {
         unfolded: false,
         suggestion: Some(suggestion(&c.id)),
         suggesting: false,
-        sending: Vec::new(),
     });
     s.focus = Focus::Thread;
     s

@@ -26,7 +26,8 @@ struct Client {
 impl Client {
     async fn start(s: &TestServer, width: u16) -> Self {
         let provider = NativeProvider::new("test", &s.url, SecretString::from(s.key.clone())).expect("provider");
-        let (sync, events) = sync::spawn(Arc::new(provider));
+        let store = frontdesk::sync::store::Store::memory().await.expect("store");
+        let (sync, events) = sync::spawn(Arc::new(provider), store);
         let mut state = State::new(
             settings(Palette::Default, Glyphs::UNICODE),
             sync.capabilities().clone(),
@@ -101,7 +102,7 @@ async fn a_pending_suggestion_shows_and_sends_with_y() {
     let bodies: Vec<&str> =
         thread["items"].as_array().expect("items").iter().filter_map(|m| m["body"].as_str()).collect();
     assert!(bodies.contains(&sug["body"].as_str().expect("body")), "{bodies:?}");
-    assert!(c.state.thread.as_ref().is_some_and(|t| t.suggestion.is_none() && t.sending.is_empty()));
+    assert!(c.state.thread.as_ref().is_some_and(|t| t.suggestion.is_none()) && c.state.unsent.is_empty());
 }
 
 #[tokio::test]

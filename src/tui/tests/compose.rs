@@ -27,9 +27,9 @@ fn reply_review_send_and_failure_keeps_the_text() {
         }
     );
     assert!(s.composer.is_none());
-    assert_eq!(s.thread.as_ref().map(|t| t.sending.len()), Some(1), "shown as sending");
+    assert_eq!(s.unsent.get(&conversation).map(Vec::len), Some(1), "shown as sending");
     fail(&mut s, ticket);
-    assert_eq!(s.thread.as_ref().map(|t| t.sending.len()), Some(0));
+    assert!(s.unsent.is_empty());
     assert!(flash(&s).0.contains("not sent"));
     keys(&mut s, "r");
     assert_eq!(
@@ -108,9 +108,9 @@ fn the_suggestion_sends_edits_dismisses_and_is_asked_for() {
     let mut s = with_thread(160, 48);
     let (ticket, op) = only_op(&keys(&mut s, "y"));
     assert_eq!(op, Op::SendSuggestion { suggestion: "sug_0001".into() });
-    assert!(s.thread.as_ref().is_some_and(|t| t.suggestion.is_none() && t.sending.len() == 1));
+    assert!(s.thread.as_ref().is_some_and(|t| t.suggestion.is_none()) && s.unsent.values().map(Vec::len).sum::<usize>() == 1);
     fail(&mut s, ticket);
-    assert!(s.thread.as_ref().is_some_and(|t| t.suggestion.is_some() && t.sending.is_empty()), "back after a failure");
+    assert!(s.thread.as_ref().is_some_and(|t| t.suggestion.is_some()) && s.unsent.is_empty(), "back after a failure");
 
     let (ticket, op) = only_op(&keys(&mut s, "x"));
     assert_eq!(op, Op::DismissSuggestion { suggestion: "sug_0001".into() });

@@ -33,8 +33,14 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         ));
     }
     let pending = state.pending_sends();
-    if pending > 0 {
-        left.push(Span::styled(format!(" {} sending {pending}", glyphs.dot), theme.soon));
+    let waiting = state.inflight.values().filter_map(|i| i.retry.as_ref().map(|(at, _)| *at)).min();
+    match waiting {
+        Some(at) => {
+            let secs = (at.as_second() - state.now.as_second()).max(0);
+            left.push(Span::styled(format!(" {} {pending} queued, retry in {secs}s", glyphs.dot), theme.soon));
+        }
+        None if pending > 0 => left.push(Span::styled(format!(" {} sending {pending}", glyphs.dot), theme.soon)),
+        None => {}
     }
     left.push(Span::raw("  "));
     let used: usize = left.iter().map(|s| s.content.width()).sum();

@@ -137,7 +137,7 @@ fn header_lines(state: &State, c: Option<&Conversation>, width: usize) -> Vec<Li
 /// bound scrolling.
 pub fn lines(state: &State, thread: &Thread, width: usize) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    for m in thread.messages.iter().chain(&thread.sending) {
+    for m in thread.messages.iter().chain(state.unsent.get(&thread.id).into_iter().flatten()) {
         message_lines(state, thread, m, width, &mut out);
     }
     out
@@ -170,9 +170,14 @@ fn message_lines(state: &State, thread: &Thread, m: &Message, width: usize, out:
         _ => "",
     };
     head.push(Span::styled(format!("{kind} {} {at}", glyphs.dot), theme.dim));
-    let is_sending = thread.sending.iter().any(|s| s.id == m.id);
+    let is_sending = state.unsent.get(&thread.id).is_some_and(|u| u.iter().any(|s| s.id == m.id));
+    let retry = state.inflight.values().find(|i| i.message.as_ref().is_some_and(|(_, id, _)| *id == m.id)).and_then(|i| i.retry.as_ref());
     match (is_sending, m.delivery) {
-        (true, Delivery::Failed) => head.push(Span::styled(" failed", theme.error)),
+        (true, _) if retry.is_some() => {
+            let (at, why) = retry.map(|(a, w)| (*a, w.as_str())).unwrap_or((state.now, ""));
+            let secs = (at.as_second() - state.now.as_second()).max(0);
+            head.push(Span::styled(format!(" queued · retry in {secs}s ({})", safe_line(why)), theme.soon));
+        }
         (true, _) => head.push(Span::styled(" sending…", theme.soon)),
         (false, Delivery::Failed) => head.push(Span::styled(" not delivered", theme.error)),
         (false, Delivery::Queued) => head.push(Span::styled(" queued", theme.dim)),

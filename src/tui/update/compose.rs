@@ -11,6 +11,7 @@ use crate::domain::{
     SuggestionId,
 };
 use crate::sync::SyncCommand;
+use crate::sync::store::StoredDraft;
 use crate::tui::effect::Effect;
 use crate::tui::state::{Composer, Draft, Focus, Inflight, State};
 
@@ -93,15 +94,54 @@ fn keep_draft(state: &mut State, c: Composer) {
 }
 
 pub fn leave(state: &mut State) -> Vec<Effect> {
+    let mut effects = Vec::new();
     if let Some(c) = state.composer.take() {
-        let kept = !c.editor.is_empty() && !c.editor.lines().join("").trim().is_empty();
-        keep_draft(state, c);
-        if kept {
-            info(state, "draft kept: r or n brings it back");
+        state.draft_dirty = None;
+        let id = c.conversation.clone();
+        match stored(&c) {
+            Some(d) => {
+                effects.push(Effect::Sync(SyncCommand::SaveDraft(d)));
+                info(state, "draft kept: r or n brings it back");
+            }
+            None => effects.push(Effect::Sync(SyncCommand::DeleteDraft(id))),
         }
+        keep_draft(state, c);
     }
     state.focus = if state.thread.is_some() { Focus::Thread } else { Focus::List };
-    Vec::new()
+    effects
+}
+
+/// The composer's text as the store keeps it; `None` when there is nothing to keep.
+pub fn stored(c: &Composer) -> Option<StoredDraft> {
+    let body = c.editor.lines().join("\n");
+    (!body.trim().is_empty()).then(|| StoredDraft {
+        conversation: c.conversation.clone(),
+        kind: c.kind,
+        body,
+        suggestion: c.suggestion.clone(),
+    })
+}
+
+/// The draft is kept a second after the typing stops (and on leaving, and at exit).
+pub const DRAFT_DEBOUNCE_MS: i64 = 1000;
+
+/// Keeps the draft if it has been still long enough.
+pub fn save_if_due(state: &mut State) -> Vec<Effect> {
+    let Some(dirty) = state.draft_dirty else { return Vec::new() };
+    if state.now.as_millisecond() - dirty.as_millisecond() < DRAFT_DEBOUNCE_MS {
+        return Vec::new();
+    }
+    state.draft_dirty = None;
+    state.composer.as_ref().and_then(stored).map(|d| Effect::Sync(SyncCommand::SaveDraft(d))).into_iter().collect()
+}
+
+pub fn remove_unsent(state: &mut State, conversation: &ConversationId, local: &MessageId) {
+    if let Some(list) = state.unsent.get_mut(conversation) {
+        list.retain(|m| &m.id != local);
+        if list.is_empty() {
+            state.unsent.remove(conversation);
+        }
+    }
 }
 
 pub fn toggle_kind(state: &mut State) -> Vec<Effect> {
@@ -192,8 +232,8 @@ pub fn send(state: &mut State, after: After) -> Vec<Effect> {
     let draft = Draft { kind: c.kind, lines: c.editor.lines().to_vec(), suggestion: c.suggestion.clone() };
     let message = sending_message(state, &c.conversation, c.kind, body.clone());
     let local_id = message.id.clone();
+    state.unsent.entry(c.conversation.clone()).or_default().push(message);
     if let Some(t) = state.thread.as_mut().filter(|t| t.id == c.conversation) {
-        t.sending.push(message);
         t.scroll = 0;
         if c.suggestion.is_some() {
             t.suggestion = None;
@@ -201,18 +241,14 @@ pub fn send(state: &mut State, after: After) -> Vec<Effect> {
     }
     let t = ticket(state);
     let label = if c.kind == ReplyKind::Note { "note added" } else { "reply sent" };
-    state.inflight.insert(
-        t,
-        Inflight {
-            label: label.into(),
-            before: Vec::new(),
-            message: Some((c.conversation.clone(), local_id, draft)),
-            suggestion: None,
-        },
-    );
+    state.inflight.insert(t, Inflight { message: Some((c.conversation.clone(), local_id, draft)), ..Inflight::new(label) });
+    state.draft_dirty = None;
     state.focus = Focus::Thread;
     let op = Op::Send { conversation: c.conversation.clone(), kind: c.kind, body, suggestion: c.suggestion };
-    let mut effects = vec![Effect::Sync(SyncCommand::Apply { ticket: t, op })];
+    let mut effects = vec![
+        Effect::Sync(SyncCommand::Apply { ticket: t, op }),
+        Effect::Sync(SyncCommand::DeleteDraft(c.conversation.clone())),
+    ];
     let ids = [c.conversation];
     match after {
         After::Nothing => {}
@@ -227,9 +263,7 @@ pub fn send(state: &mut State, after: After) -> Vec<Effect> {
 
 /// A send failed: take the message off the thread and give the text back.
 pub fn send_failed(state: &mut State, conversation: &ConversationId, local: &MessageId, draft: Draft, why: &str) {
-    if let Some(t) = state.thread.as_mut().filter(|t| &t.id == conversation) {
-        t.sending.retain(|m| &m.id != local);
-    }
+    remove_unsent(state, conversation, local);
     match &mut state.composer {
         Some(c) if &c.conversation == conversation => {
             // The agent is already writing again here: keep both texts.

@@ -26,9 +26,9 @@ pub fn send(state: &mut State) -> Vec<Effect> {
     let Some(s) = pending(state) else { return none_pending(state) };
     let message = sending_message(state, &s.conversation_id, ReplyKind::Reply, s.body.clone());
     let local = message.id.clone();
+    state.unsent.entry(s.conversation_id.clone()).or_default().push(message);
     if let Some(t) = &mut state.thread {
         t.suggestion = None;
-        t.sending.push(message);
         t.scroll = 0;
     }
     let t = ticket(state);
@@ -40,10 +40,9 @@ pub fn send(state: &mut State) -> Vec<Effect> {
     state.inflight.insert(
         t,
         Inflight {
-            label: "suggestion sent".into(),
-            before: Vec::new(),
             message: Some((s.conversation_id.clone(), local, draft)),
             suggestion: Some(s.clone()),
+            ..Inflight::new("suggestion sent")
         },
     );
     vec![Effect::Sync(SyncCommand::Apply { ticket: t, op: Op::SendSuggestion { suggestion: s.id } })]
@@ -57,12 +56,7 @@ pub fn dismiss(state: &mut State) -> Vec<Effect> {
     let t = ticket(state);
     state.inflight.insert(
         t,
-        Inflight {
-            label: "suggestion dismissed".into(),
-            before: Vec::new(),
-            message: None,
-            suggestion: Some(s.clone()),
-        },
+        Inflight { suggestion: Some(s.clone()), ..Inflight::new("suggestion dismissed") },
     );
     info(state, "suggestion dismissed");
     vec![Effect::Sync(SyncCommand::Apply { ticket: t, op: Op::DismissSuggestion { suggestion: s.id } })]
@@ -80,7 +74,7 @@ pub fn ask(state: &mut State) -> Vec<Effect> {
     let t = ticket(state);
     state
         .inflight
-        .insert(t, Inflight { label: "suggestion asked".into(), before: Vec::new(), message: None, suggestion: None });
+        .insert(t, Inflight::new("suggestion asked"));
     effects.push(Effect::Sync(SyncCommand::Apply { ticket: t, op: Op::RequestSuggestion { conversation: id } }));
     effects
 }

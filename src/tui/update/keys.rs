@@ -60,8 +60,9 @@ pub fn key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
         Lookup::Unbound if state.focus == Focus::Composer && pending.is_empty() => {
             if let Some(c) = &mut state.composer
                 && !c.reviewing
+                && c.editor.input(ev)
             {
-                c.editor.input(ev);
+                state.draft_dirty = Some(state.now);
             }
             Vec::new()
         }
@@ -91,6 +92,7 @@ pub fn paste(state: &mut State, text: &str) -> Vec<Effect> {
         nav::apply_filter(state);
     } else if let (Focus::Composer, Some(c)) = (state.focus, &mut state.composer) {
         c.editor.insert_str(text);
+        state.draft_dirty = Some(state.now);
     }
     Vec::new()
 }

@@ -3,7 +3,7 @@
 //! One file per area: keys, navigation, triage (changes with rollback and undo),
 //! the composer, the copilot, pickers, and what the sync engine reports.
 
-mod compose;
+pub mod compose;
 mod copilot;
 mod keys;
 pub mod local;
@@ -39,7 +39,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Sync(event) => sync::event(state, event),
         Action::Clock(now) => {
             clock(state, now);
-            Vec::new()
+            compose::save_if_due(state)
         }
         Action::Edited { conversation, result } => compose::edited(state, &conversation, result),
         Action::EffectFailed(why) => {

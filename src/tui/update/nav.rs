@@ -94,7 +94,6 @@ pub fn open_thread(state: &mut State, id: &ConversationId, read: bool) -> Vec<Ef
             unfolded: false,
             suggestion: None,
             suggesting: false,
-            sending: Vec::new(),
         });
         effects.push(Effect::Sync(SyncCommand::Thread { generation, id: id.clone() }));
     }

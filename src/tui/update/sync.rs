@@ -9,7 +9,7 @@ use crate::domain::{Event, EventKind, Message, ViewKind};
 use crate::provider::{Applied, Update};
 use crate::sync::SyncEvent;
 use crate::tui::effect::Effect;
-use crate::tui::state::{Connection, Focus, State, ViewEntry};
+use crate::tui::state::{Connection, Focus, Inflight, State, ViewEntry};
 
 pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
     match event {
@@ -111,6 +111,28 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             Vec::new()
         }
         SyncEvent::Live(update) => live(state, update),
+        SyncEvent::Retrying { ticket, after, reason } => {
+            let ms = i64::try_from(after.as_millis()).unwrap_or(i64::MAX / 2);
+            let at = state.now.checked_add(ms.milliseconds()).unwrap_or(state.now);
+            if let Some(i) = state.inflight.get_mut(&ticket) {
+                i.retry = Some((at, reason));
+            }
+            Vec::new()
+        }
+        SyncEvent::Recovered(entries) => {
+            recovered(state, entries);
+            Vec::new()
+        }
+        SyncEvent::Drafts(drafts) => {
+            for d in drafts {
+                state.drafts.entry(d.conversation).or_insert(crate::tui::state::Draft {
+                    kind: d.kind,
+                    lines: d.body.lines().map(str::to_owned).collect(),
+                    suggestion: d.suggestion,
+                });
+            }
+            Vec::new()
+        }
     }
 }
 
@@ -120,8 +142,8 @@ fn applied(state: &mut State, ticket: u64, result: Result<Applied, crate::provid
     if let Some((conversation, local, draft)) = inflight.message.clone() {
         match result {
             Ok(Applied::Message(m)) => {
+                compose::remove_unsent(state, &conversation, &local);
                 if let Some(t) = state.thread.as_mut().filter(|t| t.id == conversation) {
-                    t.sending.retain(|s| s.id != local);
                     if !t.messages.iter().any(|x| x.id == m.id) {
                         t.messages.push(*m);
                     }
@@ -270,14 +292,42 @@ fn apply_event(state: &mut State, e: Event) -> Vec<Effect> {
 }
 
 fn message_created(state: &mut State, m: Message) {
+    // Our own send echoed back before its answer: it is no longer "sending".
+    let mine = state.me.as_ref().is_some_and(|me| m.author.id.as_deref() == Some(me.id.as_str()));
+    if mine
+        && let Some(list) = state.unsent.get_mut(&m.conversation_id)
+        && let Some(pos) = list.iter().position(|s| s.body.trim() == m.body.trim())
+    {
+        list.remove(pos);
+    }
     let Some(t) = state.thread.as_mut().filter(|t| t.id == m.conversation_id) else { return };
     if t.messages.iter().any(|x| x.id == m.id) {
         return;
     }
-    // Our own send echoed back before its answer: it is no longer "sending".
-    let mine = state.me.as_ref().is_some_and(|me| m.author.id.as_deref() == Some(me.id.as_str()));
-    if mine && let Some(pos) = t.sending.iter().position(|s| s.body.trim() == m.body.trim()) {
-        t.sending.remove(pos);
-    }
     t.messages.push(m);
+}
+
+/// Changes an earlier run left in the outbox: shown as being sent, answered like
+/// any other (their rollback is the server's reload).
+fn recovered(state: &mut State, entries: Vec<(u64, crate::domain::Op)>) {
+    use crate::domain::Op;
+    let n = entries.len();
+    for (ticket, op) in entries {
+        let inflight = match op {
+            Op::Send { conversation, kind, body, suggestion } => {
+                let message = compose::sending_message(state, &conversation, kind, body.clone());
+                let local = message.id.clone();
+                state.unsent.entry(conversation.clone()).or_default().push(message);
+                let draft = crate::tui::state::Draft { kind, lines: body.lines().map(str::to_owned).collect(), suggestion };
+                let label = if kind == crate::domain::ReplyKind::Note { "note added" } else { "reply sent" };
+                Inflight { message: Some((conversation, local, draft)), ..Inflight::new(label) }
+            }
+            Op::Change { change, .. } | Op::Bulk { change, .. } => Inflight::new(change.label()),
+            Op::SendSuggestion { .. } => Inflight::new("suggestion sent"),
+            Op::DismissSuggestion { .. } => Inflight::new("suggestion dismissed"),
+            Op::RequestSuggestion { .. } => Inflight::new("suggestion asked"),
+        };
+        state.inflight.insert(ticket, inflight);
+    }
+    info(state, format!("sending {n} change(s) left from last time"));
 }

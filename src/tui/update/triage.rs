@@ -118,7 +118,7 @@ pub fn change(state: &mut State, ids: &[ConversationId], change: &Change, undo: 
         state.status.flash = None;
     }
     state.list.marked.retain(|id| !ids.contains(id));
-    state.inflight.insert(t, Inflight { label, before, message: None, suggestion: None });
+    state.inflight.insert(t, Inflight { before, ..Inflight::new(label) });
     vec![Effect::Sync(SyncCommand::Apply { ticket: t, op })]
 }
 
@@ -238,7 +238,7 @@ pub fn undo(state: &mut State) -> Vec<Effect> {
         let t = ticket(state);
         state
             .inflight
-            .insert(t, Inflight { label: "undo".into(), before: Vec::new(), message: None, suggestion: None });
+            .insert(t, Inflight::new("undo"));
         effects.push(Effect::Sync(SyncCommand::Apply { ticket: t, op }));
     }
     super::info(state, format!("undone: {}", u.label));

@@ -1,0 +1,327 @@
+//! The client's durable state, one SQLite file per account under the XDG state
+//! directory: the outbox (every change, written and fsync'd before it is sent, with
+//! its idempotency key fixed at that moment) and the drafts. No API key is ever
+//! written here. A file that cannot be read as ours is set aside and started anew,
+//! with a log line, never a crash.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr as _;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{FromRow, Row as _};
+
+use crate::domain::{ConversationId, Op, ReplyKind, SuggestionId};
+
+/// The schema's version; a file with another is set aside.
+const VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS outbox (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    key        TEXT NOT NULL UNIQUE,
+    lane       TEXT NOT NULL,
+    op         TEXT NOT NULL,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    next_at    INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS drafts (
+    conversation_id TEXT PRIMARY KEY,
+    kind            TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    suggestion_id   TEXT,
+    updated_at      INTEGER NOT NULL
+);
+";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the local store at {path}: {reason}")]
+    Open { path: String, reason: String },
+    #[error("the local store: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("the local store holds an unreadable entry: {0}")]
+    Corrupt(String),
+}
+
+/// One change waiting to be sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub seq: i64,
+    pub key: String,
+    /// Entries of one lane (a conversation) go in order; lanes go side by side.
+    pub lane: String,
+    pub op: Op,
+    pub attempts: i64,
+    /// Not before this time (ms since the epoch): the backoff.
+    pub next_at: i64,
+    pub last_error: Option<String>,
+}
+
+/// A kept draft.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredDraft {
+    pub conversation: ConversationId,
+    pub kind: ReplyKind,
+    pub body: String,
+    pub suggestion: Option<SuggestionId>,
+}
+
+#[derive(FromRow)]
+struct EntryRow {
+    seq: i64,
+    key: String,
+    lane: String,
+    op: String,
+    attempts: i64,
+    next_at: i64,
+    last_error: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// The lane an op travels in: its conversation, so one conversation's messages keep
+/// their order while a stuck one does not hold up the others.
+pub fn lane(op: &Op) -> String {
+    match op {
+        Op::Change { conversation, .. } | Op::Send { conversation, .. } | Op::RequestSuggestion { conversation } => {
+            conversation.to_string()
+        }
+        Op::Bulk { .. } => "bulk".to_owned(),
+        Op::SendSuggestion { suggestion } | Op::DismissSuggestion { suggestion } => suggestion.to_string(),
+    }
+}
+
+impl Store {
+    /// A store that lives only as long as the process (tests, and accounts without
+    /// a state directory).
+    pub async fn memory() -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")?;
+        Self::connect(options, 1).await
+    }
+
+    /// Opens (or makes) the store at `path`. A file that is not ours, or of another
+    /// version, is moved aside to `<path>.broken` and a fresh one made.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Open { path: path.display().to_string(), reason: e.to_string() })?;
+        }
+        match Self::open_file(path).await {
+            Ok(store) => Ok(store),
+            Err(e) => {
+                let aside = PathBuf::from(format!("{}.broken", path.display()));
+                tracing::warn!(error = %e, path = %path.display(), aside = %aside.display(), "local store unreadable; starting a fresh one");
+                let _ = std::fs::rename(path, &aside);
+                for suffix in ["-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+                Self::open_file(path).await
+            }
+        }
+    }
+
+    async fn open_file(path: &Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // A queued reply is a promise: it must survive a crash or power loss.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(5));
+        Self::connect(options, 2).await
+    }
+
+    async fn connect(options: SqliteConnectOptions, max: u32) -> Result<Self, StoreError> {
+        let pool = SqlitePoolOptions::new().max_connections(max).connect_with(options).await?;
+        let version: i64 = sqlx::query_scalar("PRAGMA user_version").fetch_one(&pool).await?;
+        if version != 0 && version != VERSION {
+            return Err(StoreError::Corrupt(format!("version {version}, expected {VERSION}")));
+        }
+        sqlx::raw_sql(SCHEMA).execute(&pool).await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("PRAGMA user_version = {VERSION}"))).execute(&pool).await?;
+        // Prove the tables are ours, not merely present.
+        sqlx::query("SELECT seq, key, lane, op, attempts, next_at, last_error FROM outbox LIMIT 1").fetch_optional(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    /// Writes `op` to the outbox (durably) with a fresh idempotency key.
+    pub async fn enqueue(&self, op: &Op) -> Result<Entry, StoreError> {
+        let key = uuid::Uuid::now_v7().to_string();
+        let json = serde_json::to_string(op).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let lane = lane(op);
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO outbox (key, lane, op, created_at) VALUES ($1, $2, $3, $4) RETURNING seq",
+        )
+        .bind(&key)
+        .bind(&lane)
+        .bind(&json)
+        .bind(now_ms())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Entry { seq, key, lane, op: op.clone(), attempts: 0, next_at: 0, last_error: None })
+    }
+
+    /// Everything waiting, oldest first.
+    pub async fn pending(&self) -> Result<Vec<Entry>, StoreError> {
+        let rows: Vec<EntryRow> =
+            sqlx::query_as("SELECT seq, key, lane, op, attempts, next_at, last_error FROM outbox ORDER BY seq")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            match serde_json::from_str::<Op>(&r.op) {
+                Ok(op) => out.push(Entry {
+                    seq: r.seq,
+                    key: r.key,
+                    lane: r.lane,
+                    op,
+                    attempts: r.attempts,
+                    next_at: r.next_at,
+                    last_error: r.last_error,
+                }),
+                Err(e) => {
+                    // An entry this version cannot read is dropped, loudly, rather
+                    // than blocking its lane for ever.
+                    tracing::error!(seq = r.seq, error = %e, "outbox entry unreadable; dropped");
+                    self.remove(r.seq).await?;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn remove(&self, seq: i64) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM outbox WHERE seq = $1").bind(seq).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt and when to try again.
+    pub async fn retry_later(&self, seq: i64, after: Duration, error: &str) -> Result<i64, StoreError> {
+        let next_at = now_ms() + i64::try_from(after.as_millis()).unwrap_or(i64::MAX / 2);
+        sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_at = $1, last_error = $2 WHERE seq = $3")
+            .bind(next_at)
+            .bind(error)
+            .bind(seq)
+            .execute(&self.pool)
+            .await?;
+        Ok(next_at)
+    }
+
+    /// Everything waiting may go now (the connection is back).
+    pub async fn wake_all(&self) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET next_at = 0").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn save_draft(&self, d: &StoredDraft) -> Result<(), StoreError> {
+        let kind = match d.kind {
+            ReplyKind::Reply => "reply",
+            ReplyKind::Note => "note",
+        };
+        sqlx::query(
+            "INSERT INTO drafts (conversation_id, kind, body, suggestion_id, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (conversation_id) DO UPDATE SET kind = excluded.kind, body = excluded.body,
+             suggestion_id = excluded.suggestion_id, updated_at = excluded.updated_at",
+        )
+        .bind(d.conversation.as_str())
+        .bind(kind)
+        .bind(&d.body)
+        .bind(d.suggestion.as_ref().map(SuggestionId::as_str))
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delete_draft(&self, conversation: &ConversationId) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM drafts WHERE conversation_id = $1").bind(conversation.as_str()).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn drafts(&self) -> Result<Vec<StoredDraft>, StoreError> {
+        let rows = sqlx::query("SELECT conversation_id, kind, body, suggestion_id FROM drafts").fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| StoredDraft {
+                conversation: ConversationId(r.get("conversation_id")),
+                kind: if r.get::<String, _>("kind") == "note" { ReplyKind::Note } else { ReplyKind::Reply },
+                body: r.get("body"),
+                suggestion: r.get::<Option<String>, _>("suggestion_id").map(SuggestionId),
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Change;
+
+    fn star(id: &str) -> Op {
+        Op::Change { conversation: ConversationId::from(id), change: Change::Star }
+    }
+
+    #[tokio::test]
+    async fn entries_survive_a_reopen_in_order_with_their_keys() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("acct.db");
+        let (a, b) = {
+            let s = Store::open(&path).await.expect("open");
+            (s.enqueue(&star("cnv_a")).await.expect("a"), s.enqueue(&star("cnv_b")).await.expect("b"))
+        };
+        let s = Store::open(&path).await.expect("reopen");
+        let pending = s.pending().await.expect("pending");
+        assert_eq!(pending.iter().map(|e| (e.key.clone(), e.op.clone())).collect::<Vec<_>>(), [(a.key, a.op), (b.key, b.op)]);
+        s.retry_later(pending[0].seq, Duration::from_secs(30), "offline").await.expect("retry");
+        let again = s.pending().await.expect("pending");
+        assert_eq!((again[0].attempts, again[0].last_error.as_deref()), (1, Some("offline")));
+        s.remove(again[0].seq).await.expect("remove");
+        assert_eq!(s.pending().await.expect("pending").len(), 1);
+    }
+
+    #[tokio::test]
+    async fn drafts_are_kept_and_replaced() {
+        let s = Store::memory().await.expect("store");
+        let d = StoredDraft { conversation: "cnv_a".into(), kind: ReplyKind::Note, body: "first".into(), suggestion: None };
+        s.save_draft(&d).await.expect("save");
+        s.save_draft(&StoredDraft { body: "second".into(), ..d.clone() }).await.expect("save");
+        assert_eq!(s.drafts().await.expect("drafts"), [StoredDraft { body: "second".into(), ..d.clone() }]);
+        s.delete_draft(&d.conversation).await.expect("delete");
+        assert!(s.drafts().await.expect("drafts").is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_file_is_set_aside() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("acct.db");
+        std::fs::write(&path, b"this is not a database, it is a text file that happens to be here").expect("write");
+        let s = Store::open(&path).await.expect("a fresh store");
+        assert!(s.pending().await.expect("pending").is_empty());
+        assert!(dir.path().join("acct.db.broken").exists(), "the old file is kept for a look");
+    }
+
+    #[tokio::test]
+    async fn another_version_is_set_aside() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("acct.db");
+        {
+            let pool = SqlitePoolOptions::new()
+                .connect_with(SqliteConnectOptions::new().filename(&path).create_if_missing(true))
+                .await
+                .expect("pool");
+            sqlx::raw_sql("PRAGMA user_version = 99").execute(&pool).await.expect("version");
+        }
+        Store::open(&path).await.expect("a fresh store");
+        assert!(dir.path().join("acct.db.broken").exists());
+    }
+}
