@@ -88,21 +88,33 @@ pub enum SyncEvent {
 /// What the command loop takes: the client's commands, and a flush that answers
 /// once everything before it is written.
 enum Cmd {
-    Command(SyncCommand),
+    Command(Box<SyncCommand>),
     Flush(tokio::sync::oneshot::Sender<()>),
 }
 
-/// The client's end of the engine.
+/// The engine's tasks: they stop when the last handle goes, as if the process had.
+struct Tasks(Vec<tokio::task::AbortHandle>);
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        for t in &self.0 {
+            t.abort();
+        }
+    }
+}
+
+/// The client's end of the engine. Dropping the last clone stops the engine.
 #[derive(Clone)]
 pub struct SyncHandle {
     tx: mpsc::UnboundedSender<Cmd>,
     caps: Capabilities,
+    _tasks: Arc<Tasks>,
 }
 
 impl SyncHandle {
     /// Sends a command; false when the engine has stopped.
     pub fn send(&self, command: SyncCommand) -> bool {
-        self.tx.send(Cmd::Command(command)).is_ok()
+        self.tx.send(Cmd::Command(Box::new(command))).is_ok()
     }
 
     /// Waits until every command sent so far that writes (outbox entries, drafts)
@@ -126,7 +138,8 @@ pub fn spawn(provider: Arc<dyn Provider>, store: Store) -> (SyncHandle, mpsc::Un
     let (events, rx) = mpsc::unbounded_channel();
     let (outbox_tx, outbox_rx) = mpsc::unbounded_channel();
     let caps = provider.capabilities().clone();
-    tokio::spawn(outbox::run(store.clone(), Arc::clone(&provider), outbox_rx, events.clone()));
+    let mut tasks =
+        vec![tokio::spawn(outbox::run(store.clone(), Arc::clone(&provider), outbox_rx, events.clone())).abort_handle()];
     {
         let (store, events) = (store.clone(), events.clone());
         tokio::spawn(async move {
@@ -143,7 +156,7 @@ pub fn spawn(provider: Arc<dyn Provider>, store: Store) -> (SyncHandle, mpsc::Un
         let mut updates = provider.updates(None);
         let events = events.clone();
         let outbox = outbox_tx.clone();
-        tokio::spawn(async move {
+        let stream = tokio::spawn(async move {
             while let Some(update) = updates.next().await {
                 if update == Update::Connected {
                     let _ = outbox.send(outbox::Msg::Wake);
@@ -153,11 +166,12 @@ pub fn spawn(provider: Arc<dyn Provider>, store: Store) -> (SyncHandle, mpsc::Un
                 }
             }
         });
+        tasks.push(stream.abort_handle());
     }
-    tokio::spawn(async move {
+    let commands_task = tokio::spawn(async move {
         while let Some(cmd) = commands.recv().await {
             let command = match cmd {
-                Cmd::Command(c) => c,
+                Cmd::Command(c) => *c,
                 Cmd::Flush(done) => {
                     // Writes below are awaited in order, so all before this are done.
                     let _ = done.send(());
@@ -203,7 +217,8 @@ pub fn spawn(provider: Arc<dyn Provider>, store: Store) -> (SyncHandle, mpsc::Un
             }
         }
     });
-    (SyncHandle { tx, caps }, rx)
+    tasks.push(commands_task.abort_handle());
+    (SyncHandle { tx, caps, _tasks: Arc::new(Tasks(tasks)) }, rx)
 }
 
 async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {

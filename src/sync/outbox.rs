@@ -36,11 +36,16 @@ pub fn backoff(attempts: i64, error: &ProviderError) -> Duration {
         return *d;
     }
     let base = Duration::from_secs(1u64 << attempts.clamp(0, 6)).min(MAX_BACKOFF);
-    let jitter = rand::random_range(0..=base.as_millis() as u64 / 4);
+    let jitter = rand::random_range(0..=u64::try_from(base.as_millis() / 4).unwrap_or(1000));
     base + Duration::from_millis(jitter)
 }
 
-pub async fn run(store: Store, provider: Arc<dyn Provider>, mut rx: mpsc::UnboundedReceiver<Msg>, events: mpsc::UnboundedSender<SyncEvent>) {
+pub async fn run(
+    store: Store,
+    provider: Arc<dyn Provider>,
+    mut rx: mpsc::UnboundedReceiver<Msg>,
+    events: mpsc::UnboundedSender<SyncEvent>,
+) {
     let mut tickets: HashMap<i64, u64> = HashMap::new();
     match store.pending().await {
         Ok(left) if !left.is_empty() => {

@@ -1,4 +1,4 @@
-//! The client's durable state, one SQLite file per account under the XDG state
+//! The client's durable state, one `SQLite` file per account under the XDG state
 //! directory: the outbox (every change, written and fsync'd before it is sent, with
 //! its idempotency key fixed at that moment) and the drafts. No API key is ever
 //! written here. A file that cannot be read as ours is set aside and started anew,
@@ -150,7 +150,9 @@ impl Store {
         sqlx::raw_sql(SCHEMA).execute(&pool).await?;
         sqlx::raw_sql(sqlx::AssertSqlSafe(format!("PRAGMA user_version = {VERSION}"))).execute(&pool).await?;
         // Prove the tables are ours, not merely present.
-        sqlx::query("SELECT seq, key, lane, op, attempts, next_at, last_error FROM outbox LIMIT 1").fetch_optional(&pool).await?;
+        sqlx::query("SELECT seq, key, lane, op, attempts, next_at, last_error FROM outbox LIMIT 1")
+            .fetch_optional(&pool)
+            .await?;
         Ok(Self { pool })
     }
 
@@ -159,15 +161,14 @@ impl Store {
         let key = uuid::Uuid::now_v7().to_string();
         let json = serde_json::to_string(op).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let lane = lane(op);
-        let seq: i64 = sqlx::query_scalar(
-            "INSERT INTO outbox (key, lane, op, created_at) VALUES ($1, $2, $3, $4) RETURNING seq",
-        )
-        .bind(&key)
-        .bind(&lane)
-        .bind(&json)
-        .bind(now_ms())
-        .fetch_one(&self.pool)
-        .await?;
+        let seq: i64 =
+            sqlx::query_scalar("INSERT INTO outbox (key, lane, op, created_at) VALUES ($1, $2, $3, $4) RETURNING seq")
+                .bind(&key)
+                .bind(&lane)
+                .bind(&json)
+                .bind(now_ms())
+                .fetch_one(&self.pool)
+                .await?;
         Ok(Entry { seq, key, lane, op: op.clone(), attempts: 0, next_at: 0, last_error: None })
     }
 
@@ -244,12 +245,16 @@ impl Store {
     }
 
     pub async fn delete_draft(&self, conversation: &ConversationId) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM drafts WHERE conversation_id = $1").bind(conversation.as_str()).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM drafts WHERE conversation_id = $1")
+            .bind(conversation.as_str())
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     pub async fn drafts(&self) -> Result<Vec<StoredDraft>, StoreError> {
-        let rows = sqlx::query("SELECT conversation_id, kind, body, suggestion_id FROM drafts").fetch_all(&self.pool).await?;
+        let rows =
+            sqlx::query("SELECT conversation_id, kind, body, suggestion_id FROM drafts").fetch_all(&self.pool).await?;
         Ok(rows
             .into_iter()
             .map(|r| StoredDraft {
@@ -281,7 +286,10 @@ mod tests {
         };
         let s = Store::open(&path).await.expect("reopen");
         let pending = s.pending().await.expect("pending");
-        assert_eq!(pending.iter().map(|e| (e.key.clone(), e.op.clone())).collect::<Vec<_>>(), [(a.key, a.op), (b.key, b.op)]);
+        assert_eq!(
+            pending.iter().map(|e| (e.key.clone(), e.op.clone())).collect::<Vec<_>>(),
+            [(a.key, a.op), (b.key, b.op)]
+        );
         s.retry_later(pending[0].seq, Duration::from_secs(30), "offline").await.expect("retry");
         let again = s.pending().await.expect("pending");
         assert_eq!((again[0].attempts, again[0].last_error.as_deref()), (1, Some("offline")));
@@ -292,7 +300,8 @@ mod tests {
     #[tokio::test]
     async fn drafts_are_kept_and_replaced() {
         let s = Store::memory().await.expect("store");
-        let d = StoredDraft { conversation: "cnv_a".into(), kind: ReplyKind::Note, body: "first".into(), suggestion: None };
+        let d =
+            StoredDraft { conversation: "cnv_a".into(), kind: ReplyKind::Note, body: "first".into(), suggestion: None };
         s.save_draft(&d).await.expect("save");
         s.save_draft(&StoredDraft { body: "second".into(), ..d.clone() }).await.expect("save");
         assert_eq!(s.drafts().await.expect("drafts"), [StoredDraft { body: "second".into(), ..d.clone() }]);

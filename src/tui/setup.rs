@@ -45,7 +45,8 @@ pub async fn store(account: &str) -> anyhow::Result<Store> {
         tracing::warn!("no state directory: the outbox and drafts last only this session");
         return Ok(Store::memory().await?);
     };
-    let file: String = account.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let file: String =
+        account.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
     let path = dir.join("accounts").join(format!("{file}.db"));
     Store::open(&path).await.with_context(|| format!("cannot open the local store {}", path.display()))
 }

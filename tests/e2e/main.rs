@@ -15,5 +15,6 @@ mod events;
 mod inbound;
 mod native;
 mod openapi;
+mod outbox;
 mod snooze;
 mod tmux;

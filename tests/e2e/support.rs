@@ -65,6 +65,14 @@ impl TestServer {
         Self { running, url, key, key2, other_key, client, db_url, dir }
     }
 
+    /// Stops the server, keeping its address and database to come back on.
+    pub async fn stop(self) -> Stopped {
+        let Self { running, url, key, key2, other_key, client, db_url, dir } = self;
+        let addr = running.addr;
+        running.stop().await;
+        Stopped { addr, url, key, key2, other_key, client, db_url, dir }
+    }
+
     pub fn path(&self, p: &str) -> String {
         format!("{}{}", self.url, p)
     }
@@ -138,4 +146,24 @@ pub fn event_lines(thread: &Value) -> Vec<&str> {
         .as_array()
         .map(|items| items.iter().filter(|m| m["kind"] == "event").filter_map(|m| m["body"].as_str()).collect())
         .unwrap_or_default()
+}
+
+/// A server that went away; `start` brings it back on the same address.
+pub struct Stopped {
+    addr: std::net::SocketAddr,
+    pub url: String,
+    pub key: String,
+    key2: String,
+    other_key: String,
+    client: reqwest::Client,
+    db_url: String,
+    dir: tempfile::TempDir,
+}
+
+impl Stopped {
+    pub async fn start(self) -> TestServer {
+        let Self { addr, url, key, key2, other_key, client, db_url, dir } = self;
+        let running = server::start(&config().server, &db_url, &addr.to_string()).await.expect("server comes back");
+        TestServer { running, url, key, key2, other_key, client, db_url, dir }
+    }
 }

@@ -108,7 +108,10 @@ fn the_suggestion_sends_edits_dismisses_and_is_asked_for() {
     let mut s = with_thread(160, 48);
     let (ticket, op) = only_op(&keys(&mut s, "y"));
     assert_eq!(op, Op::SendSuggestion { suggestion: "sug_0001".into() });
-    assert!(s.thread.as_ref().is_some_and(|t| t.suggestion.is_none()) && s.unsent.values().map(Vec::len).sum::<usize>() == 1);
+    assert!(
+        s.thread.as_ref().is_some_and(|t| t.suggestion.is_none())
+            && s.unsent.values().map(Vec::len).sum::<usize>() == 1
+    );
     fail(&mut s, ticket);
     assert!(s.thread.as_ref().is_some_and(|t| t.suggestion.is_some()) && s.unsent.is_empty(), "back after a failure");
 
@@ -156,4 +159,70 @@ fn handoff_take_over_and_resolve() {
     keys(&mut s, "j");
     keys(&mut s, "T");
     assert!(flash(&s).0.contains("already"));
+}
+
+#[test]
+fn drafts_are_kept_a_second_after_typing_stops_and_on_leaving() {
+    use crate::sync::{SyncCommand, store::StoredDraft};
+    use jiff::ToSpan as _;
+    let mut s = with_thread(160, 48);
+    keys(&mut s, "rHalf a thought");
+    let typed = s.draft_dirty.expect("typing marks the draft");
+    assert_eq!(crate::tui::schedule::next_wake(&s), Some(typed + 1.second()));
+    assert!(update(&mut s, Action::Clock(typed + 500.milliseconds())).is_empty(), "not while still typing");
+    let saved = update(&mut s, Action::Clock(typed + 1.second()));
+    let draft = StoredDraft {
+        conversation: id(&s, 0),
+        kind: ReplyKind::Reply,
+        body: "Half a thought".into(),
+        suggestion: None,
+    };
+    assert_eq!(saved, vec![Effect::Sync(SyncCommand::SaveDraft(draft.clone()))]);
+    assert!(s.draft_dirty.is_none());
+    let left = keys(&mut s, "<Esc>");
+    assert_eq!(left, vec![Effect::Sync(SyncCommand::SaveDraft(draft))]);
+    let sent = keys(&mut s, "r<C-s>y");
+    assert!(sent.contains(&Effect::Sync(SyncCommand::DeleteDraft(id(&s, 0)))), "a sent draft is gone");
+}
+
+#[test]
+fn kept_drafts_come_back_after_a_restart() {
+    use crate::sync::{SyncEvent, store::StoredDraft};
+    let mut s = with_thread(160, 48);
+    let draft =
+        StoredDraft { conversation: id(&s, 0), kind: ReplyKind::Note, body: "from before".into(), suggestion: None };
+    update(&mut s, Action::Sync(SyncEvent::Drafts(vec![draft])));
+    keys(&mut s, "n");
+    assert_eq!(s.composer.as_ref().map(|c| c.editor.lines().join("")), Some("from before".into()));
+}
+
+#[test]
+fn recovered_sends_show_in_their_thread_until_answered() {
+    use crate::provider::Applied;
+    use crate::sync::SyncEvent;
+    let mut s = with_thread(160, 48);
+    let conversation = id(&s, 0);
+    let op = Op::Send {
+        conversation: conversation.clone(),
+        kind: ReplyKind::Reply,
+        body: "left over".into(),
+        suggestion: None,
+    };
+    update(&mut s, Action::Sync(SyncEvent::Recovered(vec![(1 << 40, op)])));
+    assert_eq!(s.unsent.get(&conversation).map(Vec::len), Some(1));
+    assert!(crate::tui::testing::render(&s).contains("left over"));
+    update(
+        &mut s,
+        Action::Sync(SyncEvent::Retrying {
+            ticket: 1 << 40,
+            after: std::time::Duration::from_secs(8),
+            reason: "network: refused".into(),
+        }),
+    );
+    assert!(crate::tui::testing::render(&s).contains("queued · retry in 8s"));
+    let mut m = s.thread.as_ref().map(|t| t.messages[0].clone()).expect("message");
+    m.body = "left over".into();
+    m.id = "msg_sent".into();
+    super::answer(&mut s, 1 << 40, Ok(Applied::Message(Box::new(m))));
+    assert!(s.unsent.is_empty() && s.inflight.is_empty());
 }

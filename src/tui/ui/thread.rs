@@ -171,10 +171,14 @@ fn message_lines(state: &State, thread: &Thread, m: &Message, width: usize, out:
     };
     head.push(Span::styled(format!("{kind} {} {at}", glyphs.dot), theme.dim));
     let is_sending = state.unsent.get(&thread.id).is_some_and(|u| u.iter().any(|s| s.id == m.id));
-    let retry = state.inflight.values().find(|i| i.message.as_ref().is_some_and(|(_, id, _)| *id == m.id)).and_then(|i| i.retry.as_ref());
+    let retry = state
+        .inflight
+        .values()
+        .find(|i| i.message.as_ref().is_some_and(|(_, id, _)| *id == m.id))
+        .and_then(|i| i.retry.as_ref());
     match (is_sending, m.delivery) {
         (true, _) if retry.is_some() => {
-            let (at, why) = retry.map(|(a, w)| (*a, w.as_str())).unwrap_or((state.now, ""));
+            let (at, why) = retry.map_or((state.now, ""), |(a, w)| (*a, w.as_str()));
             let secs = (at.as_second() - state.now.as_second()).max(0);
             head.push(Span::styled(format!(" queued · retry in {secs}s ({})", safe_line(why)), theme.soon));
         }

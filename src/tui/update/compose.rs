@@ -241,7 +241,9 @@ pub fn send(state: &mut State, after: After) -> Vec<Effect> {
     }
     let t = ticket(state);
     let label = if c.kind == ReplyKind::Note { "note added" } else { "reply sent" };
-    state.inflight.insert(t, Inflight { message: Some((c.conversation.clone(), local_id, draft)), ..Inflight::new(label) });
+    state
+        .inflight
+        .insert(t, Inflight { message: Some((c.conversation.clone(), local_id, draft)), ..Inflight::new(label) });
     state.draft_dirty = None;
     state.focus = Focus::Thread;
     let op = Op::Send { conversation: c.conversation.clone(), kind: c.kind, body, suggestion: c.suggestion };

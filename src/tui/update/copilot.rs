@@ -54,10 +54,7 @@ pub fn dismiss(state: &mut State) -> Vec<Effect> {
         t.suggestion = None;
     }
     let t = ticket(state);
-    state.inflight.insert(
-        t,
-        Inflight { suggestion: Some(s.clone()), ..Inflight::new("suggestion dismissed") },
-    );
+    state.inflight.insert(t, Inflight { suggestion: Some(s.clone()), ..Inflight::new("suggestion dismissed") });
     info(state, "suggestion dismissed");
     vec![Effect::Sync(SyncCommand::Apply { ticket: t, op: Op::DismissSuggestion { suggestion: s.id } })]
 }
@@ -72,9 +69,7 @@ pub fn ask(state: &mut State) -> Vec<Effect> {
         t.suggesting = true;
     }
     let t = ticket(state);
-    state
-        .inflight
-        .insert(t, Inflight::new("suggestion asked"));
+    state.inflight.insert(t, Inflight::new("suggestion asked"));
     effects.push(Effect::Sync(SyncCommand::Apply { ticket: t, op: Op::RequestSuggestion { conversation: id } }));
     effects
 }

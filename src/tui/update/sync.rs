@@ -71,29 +71,7 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
-        SyncEvent::Urgent(found) => {
-            state.seeking_urgent = false;
-            let Some(c) = found else {
-                info(state, "nothing urgent: no open conversation is waiting");
-                return Vec::new();
-            };
-            state.status.flash = None;
-            let id = c.id.clone();
-            if let Some(row) = (0..state.list.len()).find(|&r| state.list.row(r).is_some_and(|x| x.id == id)) {
-                state.list.selected = row;
-                nav::keep_visible(state);
-            }
-            if state.thread.as_ref().is_none_or(|t| t.id != id) {
-                state.thread = None;
-            }
-            let mut effects = nav::open_thread(state, &id, true);
-            if let Some(t) = &mut state.thread {
-                t.conversation = Some(*c);
-            }
-            state.focus = Focus::Thread;
-            effects.shrink_to_fit();
-            effects
-        }
+        SyncEvent::Urgent(found) => urgent(state, found),
         SyncEvent::Applied { ticket, result } => {
             applied(state, ticket, result);
             Vec::new()
@@ -111,26 +89,8 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             Vec::new()
         }
         SyncEvent::Live(update) => live(state, update),
-        SyncEvent::Retrying { ticket, after, reason } => {
-            let ms = i64::try_from(after.as_millis()).unwrap_or(i64::MAX / 2);
-            let at = state.now.checked_add(ms.milliseconds()).unwrap_or(state.now);
-            if let Some(i) = state.inflight.get_mut(&ticket) {
-                i.retry = Some((at, reason));
-            }
-            Vec::new()
-        }
-        SyncEvent::Recovered(entries) => {
-            recovered(state, entries);
-            Vec::new()
-        }
-        SyncEvent::Drafts(drafts) => {
-            for d in drafts {
-                state.drafts.entry(d.conversation).or_insert(crate::tui::state::Draft {
-                    kind: d.kind,
-                    lines: d.body.lines().map(str::to_owned).collect(),
-                    suggestion: d.suggestion,
-                });
-            }
+        event @ (SyncEvent::Retrying { .. } | SyncEvent::Recovered(_) | SyncEvent::Drafts(_)) => {
+            outbox(state, event);
             Vec::new()
         }
     }
@@ -143,10 +103,10 @@ fn applied(state: &mut State, ticket: u64, result: Result<Applied, crate::provid
         match result {
             Ok(Applied::Message(m)) => {
                 compose::remove_unsent(state, &conversation, &local);
-                if let Some(t) = state.thread.as_mut().filter(|t| t.id == conversation) {
-                    if !t.messages.iter().any(|x| x.id == m.id) {
-                        t.messages.push(*m);
-                    }
+                if let Some(t) = state.thread.as_mut().filter(|t| t.id == conversation)
+                    && !t.messages.iter().any(|x| x.id == m.id)
+                {
+                    t.messages.push(*m);
                 }
                 info(state, inflight.label);
             }
@@ -186,6 +146,58 @@ fn applied(state: &mut State, ticket: u64, result: Result<Applied, crate::provid
         }
         result => triage::applied(state, &inflight, result),
     }
+}
+
+/// What the outbox and the store report: a wait before a retry, what an earlier run
+/// left, the kept drafts.
+fn outbox(state: &mut State, event: SyncEvent) {
+    match event {
+        SyncEvent::Retrying { ticket, after, reason } => {
+            let ms = i64::try_from(after.as_millis()).unwrap_or(i64::MAX / 2);
+            let at = state.now.checked_add(ms.milliseconds()).unwrap_or(state.now);
+            if let Some(i) = state.inflight.get_mut(&ticket) {
+                i.retry = Some((at, reason));
+            }
+        }
+        SyncEvent::Recovered(entries) => {
+            recovered(state, entries);
+        }
+        SyncEvent::Drafts(drafts) => {
+            for d in drafts {
+                state.drafts.entry(d.conversation).or_insert(crate::tui::state::Draft {
+                    kind: d.kind,
+                    lines: d.body.lines().map(str::to_owned).collect(),
+                    suggestion: d.suggestion,
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The server named the most urgent conversation (or none): open it.
+fn urgent(state: &mut State, found: Option<Box<crate::domain::Conversation>>) -> Vec<Effect> {
+    state.seeking_urgent = false;
+    let Some(c) = found else {
+        info(state, "nothing urgent: no open conversation is waiting");
+        return Vec::new();
+    };
+    state.status.flash = None;
+    let id = c.id.clone();
+    if let Some(row) = (0..state.list.len()).find(|&r| state.list.row(r).is_some_and(|x| x.id == id)) {
+        state.list.selected = row;
+        nav::keep_visible(state);
+    }
+    if state.thread.as_ref().is_none_or(|t| t.id != id) {
+        state.thread = None;
+    }
+    let mut effects = nav::open_thread(state, &id, true);
+    if let Some(t) = &mut state.thread {
+        t.conversation = Some(*c);
+    }
+    state.focus = Focus::Thread;
+    effects.shrink_to_fit();
+    effects
 }
 
 fn builtin_rank(id: &str) -> usize {
@@ -318,7 +330,8 @@ fn recovered(state: &mut State, entries: Vec<(u64, crate::domain::Op)>) {
                 let message = compose::sending_message(state, &conversation, kind, body.clone());
                 let local = message.id.clone();
                 state.unsent.entry(conversation.clone()).or_default().push(message);
-                let draft = crate::tui::state::Draft { kind, lines: body.lines().map(str::to_owned).collect(), suggestion };
+                let draft =
+                    crate::tui::state::Draft { kind, lines: body.lines().map(str::to_owned).collect(), suggestion };
                 let label = if kind == crate::domain::ReplyKind::Note { "note added" } else { "reply sent" };
                 Inflight { message: Some((conversation, local, draft)), ..Inflight::new(label) }
             }

@@ -236,9 +236,7 @@ pub fn undo(state: &mut State) -> Vec<Effect> {
     let mut effects = Vec::new();
     for op in u.ops {
         let t = ticket(state);
-        state
-            .inflight
-            .insert(t, Inflight::new("undo"));
+        state.inflight.insert(t, Inflight::new("undo"));
         effects.push(Effect::Sync(SyncCommand::Apply { ticket: t, op }));
     }
     super::info(state, format!("undone: {}", u.label));
