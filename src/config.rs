@@ -25,6 +25,18 @@ pub struct Config {
     /// Canned replies for the composer's picker.
     #[serde(default)]
     pub canned: Vec<CannedReply>,
+    pub notify: NotifyConfig,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyConfig {
+    /// `auto` (desktop when a session bus is there, else the terminal's OSC 9),
+    /// `desktop`, `osc9`, `osc777`, `bell` or `off`.
+    pub method: String,
+    /// Views whose unassigned conversations notify on a new customer message;
+    /// conversations assigned to me always do.
+    pub views: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -179,6 +191,12 @@ fn validate(c: &Config) -> Result<(), String> {
     }
     crate::tui::ui::theme::Palette::choose(&c.ui.theme, false, "", "")?;
     crate::tui::keymap::Keymap::new(&c.keys)?;
+    if !["auto", "desktop", "osc9", "osc777", "bell", "off"].contains(&c.notify.method.as_str()) {
+        return Err(format!(
+            "notify.method: unknown method {:?} (auto, desktop, osc9, osc777, bell or off)",
+            c.notify.method
+        ));
+    }
     for a in &c.accounts {
         if a.provider != "native" {
             return Err(format!("account {}: unknown provider {:?} (known: native)", a.name, a.provider));

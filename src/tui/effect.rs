@@ -14,6 +14,8 @@ pub enum Effect {
     OpenUrl(String),
     /// Suspend the screen and edit the draft in `$EDITOR`.
     Edit { conversation: ConversationId, text: String },
+    /// Tell the agent something arrived (desktop notification or the terminal's).
+    Notify { title: String, body: String },
     /// Leave the program.
     Quit,
 }

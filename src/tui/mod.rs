@@ -7,6 +7,7 @@ pub mod action;
 pub mod command;
 pub mod effect;
 pub mod keymap;
+pub mod notifier;
 pub mod schedule;
 pub mod setup;
 pub mod state;
@@ -67,7 +68,7 @@ async fn event_loop(
     loop {
         let mut actions = Vec::new();
         for effect in pending.drain(..) {
-            actions.extend(run_effect(effect, sync, term, &mut input));
+            actions.extend(run_effect(effect, sync, term, &mut input, state.settings.notify_method));
         }
         for a in actions {
             state.now = Timestamp::now();
@@ -144,7 +145,13 @@ fn term_action(ev: TermEvent) -> Option<Action> {
     }
 }
 
-fn run_effect(effect: Effect, sync: &SyncHandle, term: &mut terminal::Term, input: &mut EventStream) -> Vec<Action> {
+fn run_effect(
+    effect: Effect,
+    sync: &SyncHandle,
+    term: &mut terminal::Term,
+    input: &mut EventStream,
+    notify_method: notifier::Method,
+) -> Vec<Action> {
     match effect {
         Effect::Sync(command) => {
             if sync.send(command) {
@@ -173,6 +180,10 @@ fn run_effect(effect: Effect, sync: &SyncHandle, term: &mut terminal::Term, inpu
             let result = edit_outside(term, &text);
             *input = EventStream::new();
             vec![Action::Edited { conversation, result }]
+        }
+        Effect::Notify { title, body } => {
+            notifier::deliver(notify_method, title, body);
+            Vec::new()
         }
         Effect::Quit => Vec::new(),
     }

@@ -20,6 +20,9 @@ pub fn next_wake(state: &State) -> Option<Timestamp> {
         // "queued, retry in Ns" counts down.
         at(state.now + 1.second());
     }
+    if let Some(due) = super::update::notify::due(state) {
+        at(due);
+    }
     if let Some(dirty) = state.draft_dirty {
         at(dirty + super::update::compose::DRAFT_DEBOUNCE_MS.milliseconds());
     }

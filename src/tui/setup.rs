@@ -35,6 +35,12 @@ pub fn settings(cfg: &Config, account: &str, url: &str, force_ascii: bool) -> an
         canned: cfg.canned.iter().map(|c| Canned { name: c.name.clone(), body: c.body.clone() }).collect(),
         keymap: Arc::new(keymap),
         mouse: cfg.ui.mouse,
+        notify: cfg.notify.method != "off",
+        notify_method: super::notifier::Method::choose(
+            &cfg.notify.method,
+            std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty()),
+        ),
+        notify_views: cfg.notify.views.iter().map(|v| crate::domain::ViewId::from(v.as_str())).collect(),
     })
 }
 

@@ -36,6 +36,21 @@ pub struct Settings {
     pub canned: Vec<Canned>,
     pub keymap: Arc<Keymap>,
     pub mouse: bool,
+    /// Notifications on at all.
+    pub notify: bool,
+    pub notify_method: super::notifier::Method,
+    /// Views whose unassigned conversations notify.
+    pub notify_views: Vec<ViewId>,
+}
+
+/// Notifications gathering (see `update::notify`).
+#[derive(Clone, Debug, Default)]
+pub struct Notifications {
+    /// Customer messages waiting for their conversation's update, with a preview.
+    pub waiting: HashMap<ConversationId, String>,
+    pub queue: Vec<super::update::notify::Pending>,
+    /// When the queue goes out.
+    pub due: Option<Timestamp>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -303,6 +318,7 @@ pub struct State {
     pub chord: Vec<Key>,
     /// Set while waiting for a "most urgent" answer.
     pub seeking_urgent: bool,
+    pub notify: Notifications,
     pub quit: bool,
 }
 
@@ -335,6 +351,7 @@ impl State {
             next_ticket: 1,
             chord: Vec::new(),
             seeking_urgent: false,
+            notify: Notifications::default(),
             quit: false,
         }
     }

@@ -40,6 +40,9 @@ pub fn settings(palette: Palette, glyphs: Glyphs) -> Settings {
         ],
         keymap: Arc::new(Keymap::new(&Overrides::new()).unwrap_or_default()),
         mouse: true,
+        notify: true,
+        notify_method: super::notifier::Method::Off,
+        notify_views: vec![ViewId::from("unread")],
     }
 }
 

@@ -4,6 +4,7 @@
 mod commands;
 mod compose;
 mod hostile;
+mod notify;
 mod screens;
 
 use crate::domain::{ConversationId, Op};

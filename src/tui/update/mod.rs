@@ -8,6 +8,7 @@ mod copilot;
 mod keys;
 pub mod local;
 mod nav;
+pub mod notify;
 mod pickers;
 mod sync;
 mod triage;
@@ -39,7 +40,9 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Sync(event) => sync::event(state, event),
         Action::Clock(now) => {
             clock(state, now);
-            compose::save_if_due(state)
+            let mut effects = compose::save_if_due(state);
+            effects.extend(notify::flush_if_due(state));
+            effects
         }
         Action::Edited { conversation, result } => compose::edited(state, &conversation, result),
         Action::EffectFailed(why) => {

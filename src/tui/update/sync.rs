@@ -243,11 +243,13 @@ fn live(state: &mut State, update: Update) -> Vec<Effect> {
 fn apply_event(state: &mut State, e: Event) -> Vec<Effect> {
     match e.kind {
         EventKind::MessageCreated(m) => {
+            super::notify::message(state, &m);
             message_created(state, *m);
             Vec::new()
         }
         EventKind::ConversationUpdated(c) => {
             let c = *c;
+            super::notify::conversation(state, &c);
             if state.list.position(&c.id).is_some() {
                 triage::accept(state, c);
             } else {
