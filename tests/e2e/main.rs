@@ -16,5 +16,7 @@ mod inbound;
 mod native;
 mod openapi;
 mod outbox;
+mod proxy;
 mod snooze;
+mod stream;
 mod tmux;

@@ -447,3 +447,23 @@ fn a_server_that_was_away_at_start_is_loaded_when_it_comes() {
     assert!(effects.iter().any(|e| matches!(e, Effect::Sync(SyncCommand::List { .. }))));
     assert_eq!(s.connection, crate::tui::state::Connection::Live);
 }
+
+#[test]
+fn new_activity_resorts_without_moving_the_selection() {
+    let mut s = inbox(100, 30);
+    keys(&mut s, "jj");
+    let selected = id(&s, 2);
+    let mut busy = s.list.items[5].clone();
+    if let Some(m) = &mut busy.last_message {
+        m.at = now();
+        m.preview = "new!".into();
+    }
+    let event = crate::domain::Event {
+        id: Some(3),
+        at: now(),
+        kind: crate::domain::EventKind::ConversationUpdated(Box::new(busy.clone())),
+    };
+    update(&mut s, Action::Sync(SyncEvent::Live(crate::provider::Update::Event(Box::new(event)))));
+    assert_eq!(id(&s, 0), busy.id, "to the top");
+    assert_eq!(s.list.current().map(|c| c.id.clone()), Some(selected), "the agent's row is still selected");
+}

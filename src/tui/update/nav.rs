@@ -168,6 +168,14 @@ pub fn movement(state: &mut State, c: Command) -> Vec<Effect> {
     }
 }
 
+/// Puts the selection back on conversation `id` if it is shown.
+pub fn select_id(state: &mut State, id: &ConversationId) {
+    if let Some(row) = (0..state.list.len()).find(|&r| state.list.row(r).is_some_and(|c| &c.id == id)) {
+        state.list.selected = row;
+        keep_visible(state);
+    }
+}
+
 pub fn select(state: &mut State, row: usize) -> Vec<Effect> {
     state.list.selected = row;
     keep_visible(state);

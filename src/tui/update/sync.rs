@@ -250,8 +250,20 @@ fn apply_event(state: &mut State, e: Event) -> Vec<Effect> {
         EventKind::ConversationUpdated(c) => {
             let c = *c;
             super::notify::conversation(state, &c);
-            if state.list.position(&c.id).is_some() {
+            if let Some(pos) = state.list.position(&c.id) {
+                let at = |c: &crate::domain::Conversation| c.last_message.as_ref().map(|m| m.at);
+                let newer = at(&c) > at(&state.list.items[pos]);
                 triage::accept(state, c);
+                if newer && pos > 0 && state.list.search.is_none() {
+                    // New activity goes on top; the selection stays on its conversation.
+                    let current = state.list.current().map(|x| x.id.clone());
+                    let row = state.list.items.remove(pos);
+                    state.list.items.insert(0, row);
+                    nav::apply_filter(state);
+                    if let Some(id) = current {
+                        nav::select_id(state, &id);
+                    }
+                }
             } else {
                 if let Some(t) = state.thread.as_mut().filter(|t| t.id == c.id) {
                     t.conversation = Some(c.clone());
