@@ -11,7 +11,8 @@ use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 
 use crate::domain::{
-    Agent, Conversation, ConversationId, Event, Message, Op, Page, Suggestion, ViewFilter, ViewId, ViewWithCount,
+    Agent, Conversation, ConversationId, Event, Message, Op, Page, PresenceState, Suggestion, ViewFilter, ViewId,
+    ViewWithCount,
 };
 
 /// What went wrong, by what the caller can do about it.
@@ -64,6 +65,8 @@ pub struct Capabilities {
     pub search: bool,
     /// A "most urgent first" listing.
     pub urgency_sort: bool,
+    /// Who is viewing or typing, shared with the team.
+    pub presence: bool,
 }
 
 impl Capabilities {
@@ -78,6 +81,7 @@ impl Capabilities {
         notes: true,
         search: true,
         urgency_sort: true,
+        presence: true,
     };
 }
 
@@ -144,6 +148,11 @@ pub trait Provider: Send + Sync {
     fn thread(&self, id: ConversationId, limit: u32) -> ProviderFuture<'_, Vec<Message>>;
     /// Suggestions for the conversation, newest first.
     fn suggestions(&self, id: ConversationId) -> ProviderFuture<'_, Vec<Suggestion>>;
+    /// Tells the team the caller is viewing, typing in, or has left a conversation.
+    fn presence(&self, id: ConversationId, state: PresenceState) -> ProviderFuture<'_, ()> {
+        let _ = (id, state);
+        Box::pin(async { Err(ProviderError::Unsupported("presence")) })
+    }
     /// Applies an op; the same key on a retry must not apply it twice.
     fn apply(&self, op: Op, idempotency_key: String) -> ProviderFuture<'_, Applied>;
     /// Live updates from `resume` (an event id or watermark) on. The stream ends only

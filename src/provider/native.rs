@@ -16,7 +16,8 @@ use super::{
 };
 use crate::domain::text::sanitize_line;
 use crate::domain::{
-    Agent, Change, Clean, Conversation, ConversationId, Event, Message, Op, Page, ReplyKind, Suggestion, ViewWithCount,
+    Agent, Change, Clean, Conversation, ConversationId, Event, Message, Op, Page, PresenceState, ReplyKind, Suggestion,
+    ViewWithCount,
 };
 
 /// How long one ordinary request may take.
@@ -343,6 +344,15 @@ impl Provider for NativeProvider {
                 self.call(self.request(Method::GET, &Self::conversation_path(&id, "/suggestions"))).await?;
             s.clean();
             Ok(s)
+        })
+    }
+
+    fn presence(&self, id: ConversationId, state: PresenceState) -> ProviderFuture<'_, ()> {
+        Box::pin(async move {
+            let req = self
+                .request(Method::POST, &Self::conversation_path(&id, "/presence"))
+                .json(&serde_json::json!({ "state": state }));
+            self.call::<()>(req).await
         })
     }
 

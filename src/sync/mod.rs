@@ -17,7 +17,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::domain::{Agent, Conversation, ConversationId, Message, Op, Page, Suggestion, ViewWithCount};
+use crate::domain::{Agent, Conversation, ConversationId, Message, Op, Page, PresenceState, Suggestion, ViewWithCount};
 use crate::provider::{Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, Update};
 use store::{Store, StoredDraft};
 
@@ -43,6 +43,8 @@ pub enum SyncCommand {
     SaveDraft(StoredDraft),
     /// The draft was sent or emptied.
     DeleteDraft(ConversationId),
+    /// Tell the team I am viewing, typing in, or have left a conversation.
+    Presence { conversation: ConversationId, state: PresenceState },
 }
 
 /// What the engine tells the client.
@@ -283,5 +285,14 @@ async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
             vec![SyncEvent::Applied { ticket, result: p.apply(op, key).await }]
         }
         SyncCommand::SaveDraft(_) | SyncCommand::DeleteDraft(_) => Vec::new(),
+        SyncCommand::Presence { conversation, state } => {
+            if p.capabilities().presence
+                && let Err(e) = p.presence(conversation, state).await
+            {
+                // Presence is a courtesy: a miss is logged, not shown.
+                tracing::debug!(error = %e, "presence not sent");
+            }
+            Vec::new()
+        }
     }
 }

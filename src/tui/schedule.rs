@@ -20,6 +20,9 @@ pub fn next_wake(state: &State) -> Option<Timestamp> {
         // "queued, retry in Ns" counts down.
         at(state.now + 1.second());
     }
+    if let Some(t) = super::update::presence_change(state) {
+        at(t);
+    }
     if let Some(due) = super::update::notify::due(state) {
         at(due);
     }

@@ -43,6 +43,16 @@ pub struct Settings {
     pub notify_views: Vec<ViewId>,
 }
 
+/// Another agent in a conversation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seen {
+    pub agent: crate::domain::AgentId,
+    pub name: String,
+    pub state: crate::domain::PresenceState,
+    /// Forgotten after this unless said again.
+    pub until: Timestamp,
+}
+
 /// Notifications gathering (see `update::notify`).
 #[derive(Clone, Debug, Default)]
 pub struct Notifications {
@@ -319,6 +329,10 @@ pub struct State {
     /// Set while waiting for a "most urgent" answer.
     pub seeking_urgent: bool,
     pub notify: Notifications,
+    /// Other agents viewing or typing, by conversation.
+    pub presence: HashMap<ConversationId, Vec<Seen>>,
+    /// What I last said about myself, and when.
+    pub presence_sent: Option<(ConversationId, crate::domain::PresenceState, Timestamp)>,
     pub quit: bool,
 }
 
@@ -352,6 +366,8 @@ impl State {
             chord: Vec::new(),
             seeking_urgent: false,
             notify: Notifications::default(),
+            presence: HashMap::new(),
+            presence_sent: None,
             quit: false,
         }
     }

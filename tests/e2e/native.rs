@@ -261,3 +261,29 @@ async fn hostile_text_is_cleaned_at_the_door() {
     let thread = p.thread(ConversationId(id), 10).await.expect("thread");
     assert_eq!(thread[0].body, "pay now ");
 }
+
+#[tokio::test]
+async fn presence_reaches_the_rest_of_the_team() {
+    let s = TestServer::start().await;
+    let id = ConversationId(s.conversation("+15550012").await);
+    let ada = provider(&s);
+    let bo = NativeProvider::new("bo", &s.url, SecretString::from(s.key2.clone())).expect("provider");
+    let mut updates = bo.updates(None);
+    assert_eq!(
+        tokio::time::timeout(Duration::from_secs(5), updates.next()).await.expect("in time"),
+        Some(Update::Connected)
+    );
+    ada.presence(id.clone(), frontdesk::domain::PresenceState::Typing).await.expect("presence");
+    loop {
+        let u = tokio::time::timeout(Duration::from_secs(5), updates.next()).await.expect("in time");
+        if let Some(Update::Event(e)) = u
+            && let EventKind::Presence(p) = e.kind
+        {
+            assert_eq!(
+                (p.conversation_id, p.agent_name.as_str(), p.state),
+                (id, "Ada Admin", frontdesk::domain::PresenceState::Typing)
+            );
+            break;
+        }
+    }
+}

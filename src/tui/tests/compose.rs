@@ -180,7 +180,7 @@ fn drafts_are_kept_a_second_after_typing_stops_and_on_leaving() {
     assert_eq!(saved, vec![Effect::Sync(SyncCommand::SaveDraft(draft.clone()))]);
     assert!(s.draft_dirty.is_none());
     let left = keys(&mut s, "<Esc>");
-    assert_eq!(left, vec![Effect::Sync(SyncCommand::SaveDraft(draft))]);
+    assert!(left.contains(&Effect::Sync(SyncCommand::SaveDraft(draft))), "{left:?}");
     let sent = keys(&mut s, "r<C-s>y");
     assert!(sent.contains(&Effect::Sync(SyncCommand::DeleteDraft(id(&s, 0)))), "a sent draft is gone");
 }

@@ -5,6 +5,7 @@ mod commands;
 mod compose;
 mod hostile;
 mod notify;
+mod presence;
 mod screens;
 
 use crate::domain::{ConversationId, Op};

@@ -102,6 +102,16 @@ fn badges(state: &State, c: &Conversation) -> Vec<Span<'static>> {
         AiState::HandoffRequested => out.push(Span::styled(format!("{}{}", glyphs.handoff, glyphs.ai), theme.overdue)),
         AiState::Human => {}
     }
+    if let Some(seen) = state.presence.get(&c.id).filter(|s| !s.is_empty()) {
+        let typing = seen.iter().any(|s| s.state == crate::domain::PresenceState::Typing);
+        let mark = match (typing, glyphs.ascii) {
+            (true, false) => "✎",
+            (true, true) => "t",
+            (false, false) => "◎",
+            (false, true) => "v",
+        };
+        out.push(Span::styled(mark.to_owned(), if typing { theme.soon } else { theme.dim }));
+    }
     if c.has_pending_suggestion {
         out.push(Span::styled(glyphs.suggestion.to_owned(), theme.ai));
     }

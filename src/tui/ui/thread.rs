@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::border;
 use super::text::{safe, safe_line, when, wrap};
-use crate::domain::{AiState, AuthorKind, Conversation, Delivery, Direction, Message, MessageKind};
+use crate::domain::{AiState, AuthorKind, Conversation, Delivery, Direction, Message, MessageKind, PresenceState};
 use crate::tui::command::Command;
 use crate::tui::state::{Focus, State, Thread};
 
@@ -127,6 +127,22 @@ fn header_lines(state: &State, c: Option<&Conversation>, width: usize) -> Vec<Li
                     theme.dim,
                 ));
             }
+        }
+    }
+    // Two agents must not answer the same customer: say who else is here.
+    if let Some(seen) = state.presence.get(&c.id).filter(|s| !s.is_empty()) {
+        let typing: Vec<&str> =
+            seen.iter().filter(|s| s.state == PresenceState::Typing).map(|s| s.name.as_str()).collect();
+        let viewing: Vec<&str> =
+            seen.iter().filter(|s| s.state == PresenceState::Viewing).map(|s| s.name.as_str()).collect();
+        if !typing.is_empty() {
+            out.push(Line::styled(
+                format!("✎ {} {} typing…", safe_line(&typing.join(", ")), if typing.len() == 1 { "is" } else { "are" }),
+                theme.soon,
+            ));
+        }
+        if !viewing.is_empty() {
+            out.push(Line::styled(format!("{} {} also here", glyphs.dot, safe_line(&viewing.join(", "))), theme.dim));
         }
     }
     out.push(Line::styled(glyphs.rule.repeat(width), theme.border));

@@ -108,6 +108,9 @@ pub fn leave(state: &mut State) -> Vec<Effect> {
         keep_draft(state, c);
     }
     state.focus = if state.thread.is_some() { Focus::Thread } else { Focus::List };
+    if let Some(t) = state.thread.as_ref().map(|t| t.id.clone()) {
+        effects.extend(super::presence::stopped_typing(state, &t));
+    }
     effects
 }
 
@@ -260,6 +263,7 @@ pub fn send(state: &mut State, after: After) -> Vec<Effect> {
             effects.extend(triage::change(state, &ids, &Change::Snooze { until }, true));
         }
     }
+    effects.extend(super::presence::stopped_typing(state, &ids[0]));
     effects
 }
 

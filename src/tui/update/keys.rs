@@ -63,6 +63,8 @@ pub fn key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
                 && c.editor.input(ev)
             {
                 state.draft_dirty = Some(state.now);
+                let id = c.conversation.clone();
+                return super::presence::typed(state, &id);
             }
             Vec::new()
         }

@@ -10,6 +10,7 @@ pub mod local;
 mod nav;
 pub mod notify;
 mod pickers;
+mod presence;
 mod sync;
 mod triage;
 
@@ -42,6 +43,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             clock(state, now);
             let mut effects = compose::save_if_due(state);
             effects.extend(notify::flush_if_due(state));
+            effects.extend(presence::tick(state));
             effects
         }
         Action::Edited { conversation, result } => compose::edited(state, &conversation, result),
@@ -180,6 +182,11 @@ pub(crate) fn ticket(state: &mut State) -> u64 {
     let t = state.next_ticket;
     state.next_ticket += 1;
     t
+}
+
+/// When presence next changes by itself (for the schedule).
+pub fn presence_change(state: &State) -> Option<jiff::Timestamp> {
+    presence::next_change(state)
 }
 
 pub(crate) fn areas(state: &State) -> ui::Areas {

@@ -84,6 +84,8 @@ pub fn open_thread(state: &mut State, id: &ConversationId, read: bool) -> Vec<Ef
     let generation = state.thread.as_ref().map_or(0, |t| t.generation) + 1;
     let mut effects = Vec::new();
     if !same {
+        let previous = state.thread.as_ref().map(|t| t.id.clone());
+        effects.extend(super::presence::opened(state, previous, id));
         state.thread = Some(Thread {
             id: id.clone(),
             conversation: conversation.clone(),

@@ -312,7 +312,10 @@ fn apply_event(state: &mut State, e: Event) -> Vec<Effect> {
             }
             Vec::new()
         }
-        EventKind::Presence(_) => Vec::new(),
+        EventKind::Presence(p) => {
+            super::presence::received(state, p);
+            Vec::new()
+        }
         EventKind::Resync => nav::refresh(state),
     }
 }
