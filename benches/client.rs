@@ -6,9 +6,12 @@
 //! 2. `update()` for a key press on that list (the selection moves and the screen
 //!    offset follows);
 //! 3. CPU time the real binary uses while idle for 60 s, in tmux, connected to a real
-//!    server with its event stream open (target ≈ 0).
+//!    server with its event stream open (target ≈ 0);
+//! 4. the first frame from a 100,000-conversation cache (target ≤ 50 ms);
+//! 5. event to screen over loopback (target p99 ≤ 50 ms);
+//! 6. memory held with 100,000 conversations in the list (target ≤ 80 MB).
 //!
-//! `cargo bench --bench client` (`BENCH_ONLY=render,idle` picks). A plain `main`:
+//! `cargo bench --bench client` (`BENCH_ONLY=render,idle,first-frame,latency,memory` picks). A plain `main`:
 //! every loop is bounded, and figures are reported, never asserted.
 
 use std::process::Command;
@@ -120,7 +123,8 @@ async fn idle() -> Result<()> {
     )?;
     let session = format!("fdbench{}", std::process::id());
     let command = format!(
-        "env FD_BENCH_KEY={key} XDG_STATE_HOME={} TERM=xterm-256color LANG=C.UTF-8 {} --config {}",
+        "env FD_BENCH_KEY={key} XDG_STATE_HOME={} XDG_CACHE_HOME={} TERM=xterm-256color LANG=C.UTF-8 {} --config {}",
+        dir.path().display(),
         dir.path().display(),
         env!("CARGO_BIN_EXE_frontdesk"),
         config.display()
@@ -156,10 +160,179 @@ async fn idle() -> Result<()> {
     Ok(())
 }
 
+fn rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+}
+
+/// Memory held by a client state with 100,000 conversations in its list.
+fn memory() {
+    let before = rss_kb();
+    let s = big_state();
+    let after = rss_kb();
+    if let (Some(b), Some(a)) = (before, after) {
+        println!(
+            "memory: {ROWS} conversations in the list add {} MB RSS (process now {} MB)  (target ≤ 80 MB)",
+            (a.saturating_sub(b)) / 1024,
+            a / 1024
+        );
+    }
+    drop(s);
+}
+
+/// From start to the first frame, with a 100,000-conversation cache and a server
+/// that does not answer (the frame must not wait for it).
+async fn first_frame() -> Result<()> {
+    use frontdesk::sync::cache::Cache;
+    use frontdesk::sync::store::Store;
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("cache.db");
+    {
+        let cache = Cache::open(&path).await?;
+        let base = conversations();
+        let rows: Vec<_> = (0..ROWS)
+            .map(|i| {
+                let mut c = base[i % base.len()].clone();
+                c.id = ConversationId::from(format!("cnv_{i:06}").as_str());
+                c
+            })
+            .collect();
+        for (n, chunk) in rows.chunks(5_000).enumerate() {
+            cache.put_page(&"unread".into(), chunk, n > 0).await?;
+        }
+    }
+    let mut samples = Vec::new();
+    for _ in 0..7 {
+        let start = Instant::now();
+        let cache = Cache::open(&path).await?;
+        let store = Store::memory().await?;
+        let provider = frontdesk::provider::native::NativeProvider::new(
+            "bench",
+            "http://127.0.0.1:9",
+            secrecy::SecretString::from("k".to_owned()),
+        )?;
+        let (sync, mut events) = frontdesk::sync::spawn(std::sync::Arc::new(provider), store, cache);
+        let mut state = frontdesk::tui::State::new(
+            frontdesk::tui::testing::settings(ui::theme::Palette::Default, ui::theme::Glyphs::UNICODE),
+            sync.capabilities().clone(),
+            jiff::Timestamp::now(),
+            200,
+            60,
+        );
+        for e in frontdesk::tui::init(&mut state) {
+            if let frontdesk::tui::Effect::Sync(c) = e {
+                sync.send(c);
+            }
+        }
+        while !state.list.loaded {
+            let Some(ev) = events.recv().await else { bail!("engine stopped") };
+            let _ = frontdesk::tui::update::update(&mut state, frontdesk::tui::Action::Sync(ev));
+        }
+        let Ok(mut term) = Terminal::new(TestBackend::new(200, 60));
+        term.draw(|f| ui::render(&state, f))?;
+        samples.push(start.elapsed());
+    }
+    println!(
+        "first frame from a {ROWS}-conversation cache: median {} · max {}  (target ≤ 50 ms)",
+        us(percentile(&mut samples, 0.5)),
+        us(percentile(&mut samples, 1.0))
+    );
+    Ok(())
+}
+
+/// From the server emitting an event to the frame that shows it, over loopback.
+async fn event_to_screen() -> Result<()> {
+    use frontdesk::sync::cache::Cache;
+    use frontdesk::sync::store::Store;
+    let dir = tempfile::tempdir()?;
+    let cfg = frontdesk::config::Config::default();
+    let db_url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let key = {
+        let db = frontdesk::server::db::Db::open(&db_url, frontdesk::server::hub::Hub::default()).await?;
+        frontdesk::server::admin::create_org(&db, "Bench", "Eve Event", "eve@bench.test", 3600).await?.key
+    };
+    let running = frontdesk::server::start(&cfg.server, &db_url, "127.0.0.1:0").await?;
+    let url = running.url();
+    let provider =
+        frontdesk::provider::native::NativeProvider::new("bench", &url, secrecy::SecretString::from(key.clone()))?;
+    let (sync, mut events) =
+        frontdesk::sync::spawn(std::sync::Arc::new(provider), Store::memory().await?, Cache::memory().await?);
+    let mut state = frontdesk::tui::State::new(
+        frontdesk::tui::testing::settings(ui::theme::Palette::Default, ui::theme::Glyphs::UNICODE),
+        sync.capabilities().clone(),
+        jiff::Timestamp::now(),
+        160,
+        48,
+    );
+    let Ok(mut term) = Terminal::new(TestBackend::new(160, 48));
+    let http = reqwest::Client::new();
+    let mut samples = Vec::new();
+    let mut connected = false;
+    for i in 0..300 {
+        let body = format!("event {i}");
+        let send = http
+            .post(format!("{url}/v1/inbound"))
+            .bearer_auth(&key)
+            .json(&serde_json::json!({"channel": "sms", "contact": {"handle": format!("+1666{i:07}")}, "body": body}));
+        if connected {
+            send.send().await?.error_for_status()?;
+        }
+        loop {
+            let Some(ev) = events.recv().await else { bail!("engine stopped") };
+            let at = match &ev {
+                frontdesk::sync::SyncEvent::Live(frontdesk::provider::Update::Event(e)) => match &e.kind {
+                    frontdesk::domain::EventKind::MessageCreated(m) if m.body == body => Some(e.at),
+                    _ => None,
+                },
+                frontdesk::sync::SyncEvent::Live(frontdesk::provider::Update::Connected) => {
+                    connected = true;
+                    None
+                }
+                _ => None,
+            };
+            state.now = jiff::Timestamp::now();
+            let _ = frontdesk::tui::update::update(&mut state, frontdesk::tui::Action::Sync(ev));
+            if !connected {
+                break;
+            }
+            if let Some(at) = at {
+                term.draw(|f| ui::render(&state, f))?;
+                let ms = jiff::Timestamp::now().as_microsecond() - at.as_microsecond();
+                samples.push(Duration::from_micros(ms.max(0).unsigned_abs()));
+                break;
+            }
+        }
+    }
+    running.stop().await;
+    if samples.is_empty() {
+        println!("event-to-screen: no events measured");
+        return Ok(());
+    }
+    println!(
+        "event to screen over loopback, {} events: p50 {} · p99 {}  (target p99 ≤ 50 ms)",
+        samples.len(),
+        us(percentile(&mut samples, 0.5)),
+        us(percentile(&mut samples, 0.99))
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
+    if wanted("memory") {
+        memory();
+    }
     if wanted("render") {
         render()?;
+    }
+    if wanted("first-frame") {
+        first_frame().await?;
+    }
+    if wanted("latency") {
+        event_to_screen().await?;
     }
     if wanted("idle") {
         idle().await?;

@@ -154,7 +154,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         let settings = tui::setup::settings(&cfg, &account.name, &account.url, cli.ascii)?;
         let provider = NativeProvider::new(&account.name, &account.url, key)?;
         let store = tui::setup::store(&account.name).await?;
-        return tui::run(settings, Arc::new(provider), store).await;
+        let cache = tui::setup::cache(&account.name, &account.url).await?;
+        return tui::run(settings, Arc::new(provider), store, cache).await;
     };
     match command {
         Command::Serve { bind, database } => {
@@ -211,7 +212,8 @@ async fn run_demo(cfg: &Config, o: &DemoOptions<'_>) -> anyhow::Result<()> {
         let settings = tui::setup::settings(cfg, &format!("demo · {}", agent.name), &url, o.ascii)?;
         let provider = NativeProvider::new("demo", &url, SecretString::from(agent.key.clone()))?;
         let store = frontdesk::sync::store::Store::open(&dir.join("client.db")).await?;
-        let result = tui::run(settings, Arc::new(provider), store).await;
+        let cache = frontdesk::sync::cache::Cache::open(&dir.join("client-cache.db")).await?;
+        let result = tui::run(settings, Arc::new(provider), store, cache).await;
         demo.stop().await;
         return result;
     }

@@ -9,7 +9,9 @@
 //! across restarts. Drafts are kept in the same store. The client sees only these
 //! two enums, never a provider.
 
+pub mod cache;
 pub mod outbox;
+mod sqlite;
 pub mod store;
 
 use std::sync::Arc;
@@ -19,6 +21,7 @@ use tokio::sync::mpsc;
 
 use crate::domain::{Agent, Conversation, ConversationId, Message, Op, Page, PresenceState, Suggestion, ViewWithCount};
 use crate::provider::{Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, Update};
+use cache::Cache;
 use store::{Store, StoredDraft};
 
 /// How many of a thread's newest messages are loaded when it opens.
@@ -57,6 +60,8 @@ pub enum SyncEvent {
         generation: u64,
         page: Page<Conversation>,
         append: bool,
+        /// From the cache, before the server's answer.
+        cached: bool,
     },
     Thread {
         generation: u64,
@@ -135,7 +140,11 @@ impl SyncHandle {
 
 /// Starts the engine on a provider and its account's store. The update stream and
 /// the outbox start at once.
-pub fn spawn(provider: Arc<dyn Provider>, store: Store) -> (SyncHandle, mpsc::UnboundedReceiver<SyncEvent>) {
+pub fn spawn(
+    provider: Arc<dyn Provider>,
+    store: Store,
+    cache: Cache,
+) -> (SyncHandle, mpsc::UnboundedReceiver<SyncEvent>) {
     let (tx, mut commands) = mpsc::unbounded_channel::<Cmd>();
     let (events, rx) = mpsc::unbounded_channel();
     let (outbox_tx, outbox_rx) = mpsc::unbounded_channel();
@@ -143,8 +152,14 @@ pub fn spawn(provider: Arc<dyn Provider>, store: Store) -> (SyncHandle, mpsc::Un
     let mut tasks =
         vec![tokio::spawn(outbox::run(store.clone(), Arc::clone(&provider), outbox_rx, events.clone())).abort_handle()];
     {
-        let (store, events) = (store.clone(), events.clone());
+        let (store, events, cache) = (store.clone(), events.clone(), cache.clone());
         tokio::spawn(async move {
+            // The views as last seen draw the sidebar before the server answers.
+            if let Ok(views) = cache.views().await
+                && !views.is_empty()
+            {
+                let _ = events.send(SyncEvent::Views(views));
+            }
             match store.drafts().await {
                 Ok(drafts) if !drafts.is_empty() => {
                     let _ = events.send(SyncEvent::Drafts(drafts));
@@ -155,14 +170,17 @@ pub fn spawn(provider: Arc<dyn Provider>, store: Store) -> (SyncHandle, mpsc::Un
         });
     }
     if caps.streaming {
-        let mut updates = provider.updates(None);
-        let events = events.clone();
-        let outbox = outbox_tx.clone();
+        let (events, outbox, cache, provider) =
+            (events.clone(), outbox_tx.clone(), cache.clone(), Arc::clone(&provider));
         let stream = tokio::spawn(async move {
+            // Resume where the last run stopped: the server replays what was missed.
+            let resume = cache.last_event().await.ok().flatten();
+            let mut updates = provider.updates(resume);
             while let Some(update) = updates.next().await {
                 if update == Update::Connected {
                     let _ = outbox.send(outbox::Msg::Wake);
                 }
+                cache::live(&cache, &update).await;
                 if events.send(SyncEvent::Live(update)).is_err() {
                     break;
                 }
@@ -206,10 +224,14 @@ pub fn spawn(provider: Arc<dyn Provider>, store: Store) -> (SyncHandle, mpsc::Un
                     }
                 }
                 command => {
-                    let provider = Arc::clone(&provider);
-                    let events = events.clone();
+                    let (provider, events, cache) = (Arc::clone(&provider), events.clone(), cache.clone());
                     tokio::spawn(async move {
-                        for event in run(&*provider, command).await {
+                        // What is kept shows at once; the server's answer follows.
+                        for event in cache::before(&cache, &command).await {
+                            let _ = events.send(event);
+                        }
+                        for event in run(&*provider, command.clone()).await {
+                            cache::after(&cache, &command, &event).await;
                             if events.send(event).is_err() {
                                 break;
                             }
@@ -244,10 +266,11 @@ async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
             out
         }
         SyncCommand::Views => p.views().await.map_or_else(failed("views"), |v| vec![SyncEvent::Views(v)]),
-        SyncCommand::List { generation, query, append } => p
-            .list(query)
-            .await
-            .map_or_else(failed("conversations"), |page| vec![SyncEvent::List { generation, page, append }]),
+        SyncCommand::List { generation, query, append } => {
+            p.list(query).await.map_or_else(failed("conversations"), |page| {
+                vec![SyncEvent::List { generation, page, append, cached: false }]
+            })
+        }
         SyncCommand::Thread { generation, id } => {
             let (messages, suggestions) = tokio::join!(p.thread(id.clone(), THREAD_PAGE), async {
                 if p.capabilities().copilot { p.suggestions(id.clone()).await } else { Ok(Vec::new()) }

@@ -4,17 +4,15 @@
 //! written here. A file that cannot be read as ours is set aside and started anew,
 //! with a log line, never a crash.
 
-use std::path::{Path, PathBuf};
-use std::str::FromStr as _;
+use std::path::Path;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqlitePool, SqliteSynchronous};
 use sqlx::{FromRow, Row as _};
 
-use crate::domain::{ConversationId, Op, ReplyKind, SuggestionId};
+use super::sqlite::{self, Schema};
 
-/// The schema's version; a file with another is set aside.
-const VERSION: i64 = 1;
+use crate::domain::{ConversationId, Op, ReplyKind, SuggestionId};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS outbox (
@@ -35,6 +33,16 @@ CREATE TABLE IF NOT EXISTS drafts (
     updated_at      INTEGER NOT NULL
 );
 ";
+
+static STORE: Schema = Schema {
+    what: "the local store",
+    sql: SCHEMA,
+    version: 1,
+    probe: "SELECT seq, key, lane, op, attempts, next_at, last_error FROM outbox LIMIT 1; \
+            SELECT conversation_id, kind, body, suggestion_id, updated_at FROM drafts LIMIT 1",
+    // A queued reply is a promise: it must survive a crash or power loss.
+    synchronous: SqliteSynchronous::Full,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -105,55 +113,12 @@ impl Store {
     /// A store that lives only as long as the process (tests, and accounts without
     /// a state directory).
     pub async fn memory() -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::from_str("sqlite::memory:")?;
-        Self::connect(options, 1).await
+        Ok(Self { pool: sqlite::memory(&STORE).await? })
     }
 
-    /// Opens (or makes) the store at `path`. A file that is not ours, or of another
-    /// version, is moved aside to `<path>.broken` and a fresh one made.
+    /// Opens (or makes) the store at `path`; a broken file is set aside.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StoreError::Open { path: path.display().to_string(), reason: e.to_string() })?;
-        }
-        match Self::open_file(path).await {
-            Ok(store) => Ok(store),
-            Err(e) => {
-                let aside = PathBuf::from(format!("{}.broken", path.display()));
-                tracing::warn!(error = %e, path = %path.display(), aside = %aside.display(), "local store unreadable; starting a fresh one");
-                let _ = std::fs::rename(path, &aside);
-                for suffix in ["-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
-                Self::open_file(path).await
-            }
-        }
-    }
-
-    async fn open_file(path: &Path) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // A queued reply is a promise: it must survive a crash or power loss.
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(5));
-        Self::connect(options, 2).await
-    }
-
-    async fn connect(options: SqliteConnectOptions, max: u32) -> Result<Self, StoreError> {
-        let pool = SqlitePoolOptions::new().max_connections(max).connect_with(options).await?;
-        let version: i64 = sqlx::query_scalar("PRAGMA user_version").fetch_one(&pool).await?;
-        if version != 0 && version != VERSION {
-            return Err(StoreError::Corrupt(format!("version {version}, expected {VERSION}")));
-        }
-        sqlx::raw_sql(SCHEMA).execute(&pool).await?;
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("PRAGMA user_version = {VERSION}"))).execute(&pool).await?;
-        // Prove the tables are ours, not merely present.
-        sqlx::query("SELECT seq, key, lane, op, attempts, next_at, last_error FROM outbox LIMIT 1")
-            .fetch_optional(&pool)
-            .await?;
-        Ok(Self { pool })
+        Ok(Self { pool: sqlite::open(path, &STORE).await? })
     }
 
     /// Writes `op` to the outbox (durably) with a fresh idempotency key.
@@ -324,6 +289,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("acct.db");
         {
+            use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
             let pool = SqlitePoolOptions::new()
                 .connect_with(SqliteConnectOptions::new().filename(&path).create_if_missing(true))
                 .await

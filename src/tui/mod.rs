@@ -41,8 +41,13 @@ pub fn init(state: &mut State) -> Vec<Effect> {
 }
 
 /// Runs the client until the agent quits or the terminal goes away.
-pub async fn run(settings: Settings, provider: Arc<dyn Provider>, store: sync::store::Store) -> anyhow::Result<()> {
-    let (sync, mut events) = sync::spawn(provider, store);
+pub async fn run(
+    settings: Settings,
+    provider: Arc<dyn Provider>,
+    store: sync::store::Store,
+    cache: sync::cache::Cache,
+) -> anyhow::Result<()> {
+    let (sync, mut events) = sync::spawn(provider, store, cache);
     let mut term = terminal::enter(settings.mouse).context("cannot set up the terminal")?;
     let result = event_loop(&mut term, settings, &sync, &mut events).await;
     terminal::restore();

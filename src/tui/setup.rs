@@ -13,6 +13,7 @@ use super::keymap::Keymap;
 use super::state::{Canned, Settings};
 use super::ui::theme::{Glyphs, Palette, Theme};
 use crate::config::{AccountConfig, Config};
+use crate::sync::cache::Cache;
 use crate::sync::store::Store;
 
 fn env(name: &str) -> String {
@@ -51,10 +52,35 @@ pub async fn store(account: &str) -> anyhow::Result<Store> {
         tracing::warn!("no state directory: the outbox and drafts last only this session");
         return Ok(Store::memory().await?);
     };
-    let file: String =
-        account.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
-    let path = dir.join("accounts").join(format!("{file}.db"));
+    let path = dir.join("accounts").join(format!("{}.db", file_name(account)));
     Store::open(&path).await.with_context(|| format!("cannot open the local store {}", path.display()))
+}
+
+/// The account's cache under the XDG cache directory (in memory without one). A
+/// broken cache is set aside and started anew, so this fails only when memory does.
+pub async fn cache(account: &str, url: &str) -> anyhow::Result<Cache> {
+    use etcetera::BaseStrategy as _;
+    use sha2::Digest as _;
+    let Ok(dirs) = etcetera::choose_base_strategy() else { return Ok(Cache::memory().await?) };
+    // Keyed by the server too: an account pointed elsewhere must not show the old
+    // server's conversations.
+    let server: String =
+        sha2::Sha256::digest(url.trim_end_matches('/').as_bytes()).iter().take(6).fold(String::new(), |mut s, b| {
+            let _ = std::fmt::Write::write_fmt(&mut s, format_args!("{b:02x}"));
+            s
+        });
+    let path = dirs.cache_dir().join("frontdesk").join("accounts").join(format!("{}-{server}.db", file_name(account)));
+    match Cache::open(&path).await {
+        Ok(c) => Ok(c),
+        Err(e) => {
+            tracing::warn!(error = %e, "no cache this session");
+            Ok(Cache::memory().await?)
+        }
+    }
+}
+
+fn file_name(account: &str) -> String {
+    account.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
 }
 
 /// The account to open: the one named, or the first.

@@ -91,6 +91,8 @@ pub struct ConversationList {
     pub loading: bool,
     /// A first page has arrived for the current view.
     pub loaded: bool,
+    /// What is shown came from the cache; the server's page is on its way.
+    pub from_cache: bool,
     /// Replies to older requests carry older generations and are dropped.
     pub generation: u64,
     /// The local filter (`/`), applied to what is loaded.

@@ -25,9 +25,13 @@ struct Client {
 
 impl Client {
     async fn start(s: &TestServer, width: u16) -> Self {
-        let provider = NativeProvider::new("test", &s.url, SecretString::from(s.key.clone())).expect("provider");
+        Self::start_on(&s.url, &s.key, width, frontdesk::sync::cache::Cache::memory().await.expect("cache")).await
+    }
+
+    async fn start_on(url: &str, key: &str, width: u16, cache: frontdesk::sync::cache::Cache) -> Self {
+        let provider = NativeProvider::new("test", url, SecretString::from(key.to_owned())).expect("provider");
         let store = frontdesk::sync::store::Store::memory().await.expect("store");
-        let (sync, events) = sync::spawn(Arc::new(provider), store);
+        let (sync, events) = sync::spawn(Arc::new(provider), store, cache);
         let mut state = State::new(
             settings(Palette::Default, Glyphs::UNICODE),
             sync.capabilities().clone(),
@@ -150,4 +154,43 @@ async fn a_reply_goes_through_the_review_line() {
     assert_eq!(replies.len(), 1, "{thread}");
     assert_eq!(replies[0]["body"], "On its way");
     assert_eq!(conversation(&s, &id).await["status"], "closed", "c sends and closes");
+}
+
+#[tokio::test]
+async fn with_a_cache_the_inbox_is_browsable_while_the_server_is_away() {
+    use frontdesk::sync::cache::Cache;
+    let s = TestServer::start().await;
+    s.conversation("+15551006").await;
+    let id = s.conversation("+15551007").await;
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("cache.db");
+    {
+        let mut c = Client::start_on(&s.url, &s.key, 100, Cache::open(&path).await.expect("cache")).await;
+        c.keys("<Enter>").await;
+        assert_eq!(c.state.thread.as_ref().map(|t| t.messages.len()), Some(1));
+    }
+    let down = s.stop().await;
+    let mut c = Client::start_on(&down.url, &down.key, 100, Cache::open(&path).await.expect("cache")).await;
+    assert_eq!(c.state.list.items.len(), 2, "the list from the cache");
+    assert!(c.state.views.iter().any(|v| v.count == Some(2)), "and the views with their counts");
+    c.keys("<Enter>").await;
+    let thread = c.state.thread.as_ref().expect("thread");
+    assert_eq!((thread.id.as_str(), thread.messages.len()), (id.as_str(), 1), "the thread from the cache");
+    assert!(
+        c.state.status.flash.as_ref().is_some_and(|f| f.text.contains("could not load")),
+        "and the agent is told the server is away"
+    );
+}
+
+#[tokio::test]
+async fn a_corrupt_cache_is_discarded_and_the_sync_starts_fresh() {
+    use frontdesk::sync::cache::Cache;
+    let s = TestServer::start().await;
+    s.conversation("+15551008").await;
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("cache.db");
+    std::fs::write(&path, b"SQLite format 3\0 but not really").expect("write");
+    let c = Client::start_on(&s.url, &s.key, 100, Cache::open(&path).await.expect("a fresh cache")).await;
+    assert_eq!(c.state.list.items.len(), 1);
+    assert!(dir.path().join("cache.db.broken").exists());
 }

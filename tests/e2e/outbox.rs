@@ -10,15 +10,16 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use frontdesk::domain::{ConversationId, Op, ReplyKind};
 use frontdesk::provider::native::NativeProvider;
+use frontdesk::sync::cache::Cache;
 use frontdesk::sync::store::Store;
 use frontdesk::sync::{self, SyncCommand, SyncEvent, SyncHandle};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::support::TestServer;
 
-fn engine(url: &str, key: &str, store: Store) -> (SyncHandle, UnboundedReceiver<SyncEvent>) {
+async fn engine(url: &str, key: &str, store: Store) -> (SyncHandle, UnboundedReceiver<SyncEvent>) {
     let provider = NativeProvider::new("test", url, SecretString::from(key.to_owned())).expect("provider");
-    sync::spawn(Arc::new(provider), store)
+    sync::spawn(Arc::new(provider), store, Cache::memory().await.expect("cache"))
 }
 
 /// Waits for the first event `pick` accepts.
@@ -50,7 +51,7 @@ async fn replies_wait_out_an_outage_and_a_restart_then_arrive_once_in_order() {
     let down = s.stop().await;
 
     // The agent sends three replies while the server is away.
-    let (first, mut events) = engine(&down.url, &down.key, Store::open(&store_path).await.expect("store"));
+    let (first, mut events) = engine(&down.url, &down.key, Store::open(&store_path).await.expect("store")).await;
     for (ticket, body) in [(1, "one"), (2, "two"), (3, "three")] {
         assert!(first.send(SyncCommand::Apply { ticket, op: reply(&id, body) }));
     }
@@ -61,7 +62,7 @@ async fn replies_wait_out_an_outage_and_a_restart_then_arrive_once_in_order() {
     drop(events);
 
     // It starts again (the server still away), finds the three, and the server comes back.
-    let (second, mut events) = engine(&down.url, &down.key, Store::open(&store_path).await.expect("store"));
+    let (second, mut events) = engine(&down.url, &down.key, Store::open(&store_path).await.expect("store")).await;
     let recovered = next(&mut events, "the recovered entries", |e| match e {
         SyncEvent::Recovered(r) => Some(r),
         _ => None,
@@ -100,7 +101,7 @@ async fn replies_wait_out_an_outage_and_a_restart_then_arrive_once_in_order() {
 #[tokio::test]
 async fn a_permanent_error_stops_the_retries_and_says_why() {
     let s = TestServer::start().await;
-    let (engine, mut events) = engine(&s.url, &s.key, Store::memory().await.expect("store"));
+    let (engine, mut events) = engine(&s.url, &s.key, Store::memory().await.expect("store")).await;
     engine.send(SyncCommand::Apply { ticket: 7, op: reply("cnv_missing", "hello?") });
     let result = next(&mut events, "the answer", |e| match e {
         SyncEvent::Applied { ticket: 7, result } => Some(result),
@@ -133,7 +134,7 @@ async fn too_many_requests_waits_as_long_as_the_server_asks() {
         .respond_with(ResponseTemplate::new(201).set_body_json(message))
         .mount(&mock)
         .await;
-    let (engine, mut events) = engine(&mock.uri(), "k", Store::memory().await.expect("store"));
+    let (engine, mut events) = engine(&mock.uri(), "k", Store::memory().await.expect("store")).await;
     engine.send(SyncCommand::Apply { ticket: 1, op: reply("cnv_1", "hi") });
     let after = next(&mut events, "the wait", |e| match e {
         SyncEvent::Retrying { after, .. } => Some(after),
@@ -165,11 +166,11 @@ async fn drafts_survive_a_restart() {
         suggestion: None,
     };
     {
-        let (engine, _events) = engine("http://127.0.0.1:9", "k", Store::open(&path).await.expect("store"));
+        let (engine, _events) = engine("http://127.0.0.1:9", "k", Store::open(&path).await.expect("store")).await;
         engine.send(SyncCommand::SaveDraft(draft.clone()));
         engine.flush().await;
     }
-    let (_engine, mut events) = engine("http://127.0.0.1:9", "k", Store::open(&path).await.expect("store"));
+    let (_engine, mut events) = engine("http://127.0.0.1:9", "k", Store::open(&path).await.expect("store")).await;
     let drafts = next(&mut events, "the drafts", |e| match e {
         SyncEvent::Drafts(d) => Some(d),
         _ => None,

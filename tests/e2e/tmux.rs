@@ -95,8 +95,9 @@ fn client_command(s: &TestServer, dir: &Path, after: &str) -> String {
     )
     .expect("config");
     format!(
-        "env FD_E2E_KEY={} XDG_STATE_HOME={} LANG=C.UTF-8 TERM=xterm-256color {} --config {}; {after}",
+        "env FD_E2E_KEY={} XDG_STATE_HOME={} XDG_CACHE_HOME={} LANG=C.UTF-8 TERM=xterm-256color {} --config {}; {after}",
         s.key,
+        dir.display(),
         dir.display(),
         env!("CARGO_BIN_EXE_frontdesk"),
         config.display()

@@ -90,10 +90,10 @@ fn stale_pages_are_dropped() {
     let old = s.list.generation;
     keys(&mut s, "2");
     let page = crate::domain::Page { items: crate::tui::testing::conversations(), next_cursor: None };
-    update(&mut s, Action::Sync(SyncEvent::List { generation: old, page: page.clone(), append: false }));
+    update(&mut s, Action::Sync(SyncEvent::List { generation: old, page: page.clone(), append: false, cached: false }));
     assert!(s.list.items.is_empty(), "a reply for the view left behind is ignored");
     let generation = s.list.generation;
-    update(&mut s, Action::Sync(SyncEvent::List { generation, page, append: false }));
+    update(&mut s, Action::Sync(SyncEvent::List { generation, page, append: false, cached: false }));
     assert_eq!(s.list.items.len(), 7);
 }
 

@@ -31,16 +31,21 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             state.views = entries;
             state.active_view = state.views.iter().position(|v| v.view.id == active).unwrap_or(0);
             state.sidebar_cursor = state.sidebar_cursor.min(state.views.len().saturating_sub(1));
-            state.status.last_sync = Some(state.now);
             Vec::new()
         }
-        SyncEvent::List { generation, page, append } => {
-            if generation != state.list.generation {
+        SyncEvent::List { generation, page, append, cached } => {
+            if generation != state.list.generation || (cached && state.list.loaded) {
+                // Stale, or the cache arriving after the server: nothing to show.
                 return Vec::new();
             }
+            // The server's page replacing the cache's keeps the agent on the same row.
+            let keep = (state.list.from_cache && !append && !cached)
+                .then(|| state.list.current().map(|c| c.id.clone()))
+                .flatten();
             let list = &mut state.list;
-            list.loading = false;
+            list.loading = cached;
             list.loaded = true;
+            list.from_cache = cached;
             list.next_cursor = page.next_cursor;
             if append {
                 let known: std::collections::HashSet<_> = list.items.iter().map(|c| c.id.clone()).collect();
@@ -51,8 +56,13 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
                 list.offset = 0;
             }
             nav::apply_filter(state);
-            state.status.last_sync = Some(state.now);
-            let mut effects = nav::maybe_load_more(state);
+            if let Some(id) = keep {
+                nav::select_id(state, &id);
+            }
+            if !cached {
+                state.status.last_sync = Some(state.now);
+            }
+            let mut effects = if cached { Vec::new() } else { nav::maybe_load_more(state) };
             if !append
                 && state.width >= crate::tui::ui::WIDE
                 && state.thread.is_none()
