@@ -248,7 +248,8 @@ async fn event_to_screen() -> Result<()> {
     use frontdesk::sync::cache::Cache;
     use frontdesk::sync::store::Store;
     let dir = tempfile::tempdir()?;
-    let cfg = frontdesk::config::Config::default();
+    let mut cfg = frontdesk::config::Config::default();
+    cfg.server.rate_limit_per_second = 0;
     let db_url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let key = {
         let db = frontdesk::server::db::Db::open(&db_url, frontdesk::server::hub::Hub::default()).await?;
@@ -270,16 +271,20 @@ async fn event_to_screen() -> Result<()> {
     let Ok(mut term) = Terminal::new(TestBackend::new(160, 48));
     let http = reqwest::Client::new();
     let mut samples = Vec::new();
-    let mut connected = false;
+    // The stream first.
+    loop {
+        let Some(ev) = events.recv().await else { bail!("engine stopped") };
+        if matches!(ev, frontdesk::sync::SyncEvent::Live(frontdesk::provider::Update::Connected)) {
+            break;
+        }
+    }
     for i in 0..300 {
         let body = format!("event {i}");
         let send = http
             .post(format!("{url}/v1/inbound"))
             .bearer_auth(&key)
             .json(&serde_json::json!({"channel": "sms", "contact": {"handle": format!("+1666{i:07}")}, "body": body}));
-        if connected {
-            send.send().await?.error_for_status()?;
-        }
+        send.send().await?.error_for_status()?;
         loop {
             let Some(ev) = events.recv().await else { bail!("engine stopped") };
             let at = match &ev {
@@ -287,17 +292,10 @@ async fn event_to_screen() -> Result<()> {
                     frontdesk::domain::EventKind::MessageCreated(m) if m.body == body => Some(e.at),
                     _ => None,
                 },
-                frontdesk::sync::SyncEvent::Live(frontdesk::provider::Update::Connected) => {
-                    connected = true;
-                    None
-                }
                 _ => None,
             };
             state.now = jiff::Timestamp::now();
             let _ = frontdesk::tui::update::update(&mut state, frontdesk::tui::Action::Sync(ev));
-            if !connected {
-                break;
-            }
             if let Some(at) = at {
                 term.draw(|f| ui::render(&state, f))?;
                 let ms = jiff::Timestamp::now().as_microsecond() - at.as_microsecond();
