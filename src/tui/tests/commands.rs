@@ -365,7 +365,6 @@ fn palette_and_help_come_from_the_keymap() {
 #[test]
 fn live_events_update_in_place() {
     let mut s = with_thread(160, 48);
-    let conversation = id(&s, 0);
     let mut m = s.thread.as_ref().map(|t| t.messages[0].clone()).expect("message");
     m.id = "msg_new".into();
     m.body = "Any news?".into();
@@ -391,7 +390,6 @@ fn live_events_update_in_place() {
     update(&mut s, event(crate::domain::EventKind::ConversationUpdated(Box::new(fresh))));
     assert_eq!(id(&s, 0).as_str(), "cnv_fresh", "new activity on top");
     assert_eq!(s.list.current().map(|c| c.id.clone()), Some(selected), "the selection stays on its conversation");
-    let _ = conversation;
 }
 
 #[test]

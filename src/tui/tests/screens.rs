@@ -3,7 +3,7 @@
 
 use crate::domain::{Channel, ReplyKind};
 use crate::tui::command::Command;
-use crate::tui::state::{Focus, Level};
+use crate::tui::state::Focus;
 use crate::tui::testing::{buffer, conversation, inbox, keys, render, state, styled, with_thread};
 use crate::tui::ui::theme::{Glyphs, Palette};
 use crate::tui::update::command;
@@ -198,7 +198,6 @@ fn composer_kinds_are_told_apart() {
     keys(&mut s, "<C-t>");
     assert_eq!(s.composer.as_ref().map(|c| c.kind), Some(ReplyKind::Reply));
     assert!(render(&s).contains("Reply to the customer"));
-    let _ = Level::Info;
 }
 
 #[test]

@@ -76,18 +76,10 @@ pub fn ask(state: &mut State) -> Vec<Effect> {
 
 pub fn edit(state: &mut State) -> Vec<Effect> {
     let Some(s) = pending(state) else { return none_pending(state) };
-    if let Some(t) = &mut state.thread {
-        t.suggestion = None;
-    }
-    // The suggestion stays pending on the server until the edited reply is sent
-    // with its id, which records the (draft, sent) pair.
-    let mut effects =
-        open_with(state, s.conversation_id.clone(), ReplyKind::Reply, Some(s.body.clone()), Some(s.id.clone()));
-    if let Some(t) = &mut state.thread {
-        t.suggestion = Some(s);
-    }
-    effects.retain(|e| !matches!(e, Effect::Sync(SyncCommand::Thread { .. })));
-    effects
+    // The suggestion stays pending (the composer hides its panel) until the edited
+    // reply is sent with its id, which records the (draft, sent) pair; leaving the
+    // composer brings the panel back.
+    open_with(state, s.conversation_id, ReplyKind::Reply, Some(s.body), Some(s.id))
 }
 
 /// Take over (the AI pauses; the conversation is mine if nobody held it) or hand

@@ -4,7 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
 use super::{areas, error, info, triage, unavailable};
-use crate::domain::{Change, ConversationId, Direction, MessageKind, ViewFilter};
+use crate::domain::{Change, ConversationId, MessageKind, ViewFilter};
 use crate::provider::ListQuery;
 use crate::sync::SyncCommand;
 use crate::tui::command::Command;
@@ -466,15 +466,12 @@ pub fn copy_message(state: &mut State) -> Vec<Effect> {
 /// The first web link in the thread, newest message first.
 pub fn open_link(state: &mut State) -> Vec<Effect> {
     let Some(t) = &state.thread else { return unavailable(state, "open a conversation first") };
-    let url =
-        t.messages.iter().rev().filter(|m| m.direction == Direction::Inbound || m.kind != MessageKind::Event).find_map(
-            |m| {
-                m.body
-                    .split_whitespace()
-                    .find(|w| w.starts_with("https://") || w.starts_with("http://"))
-                    .map(|w| w.trim_end_matches(['.', ',', ')', '>', '"', '\'', ';', '!']).to_owned())
-            },
-        );
+    let url = t.messages.iter().rev().filter(|m| m.kind != MessageKind::Event).find_map(|m| {
+        m.body
+            .split_whitespace()
+            .find(|w| w.starts_with("https://") || w.starts_with("http://"))
+            .map(|w| w.trim_end_matches(['.', ',', ')', '>', '"', '\'', ';', '!']).to_owned())
+    });
     if let Some(url) = url {
         return vec![Effect::OpenUrl(url)];
     }
