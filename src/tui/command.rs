@@ -82,7 +82,7 @@ macro_rules! commands {
 }
 
 commands! {
-    Quit, "quit", Global, ["q"], "Quit (asks first if something is still being sent)";
+    Quit, "quit", Global, ["q"], "Quit (asks first while the outbox still holds something)";
     Help, "help", Global, ["?"], "Show the keys";
     Palette, "palette", Global, [":", "<C-k>"], "Run a command by name";
     NextPane, "next-pane", Global, ["<Tab>"], "Focus the next pane";

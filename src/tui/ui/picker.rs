@@ -76,8 +76,10 @@ pub fn confirm_quit(state: &State, frame: &mut Frame, area: Rect) {
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let n = state.pending_sends();
+    // The outbox has them on disk: nothing is lost, but the agent should know they
+    // wait for the next start.
     let text = vec![
-        Line::raw(format!("{n} change(s) are still being sent and would be lost.")),
+        Line::raw(format!("{n} change(s) not yet confirmed; sent on the next start.")),
         Line::from(vec![
             Span::styled("y", theme.key),
             Span::raw(" quit anyway   "),

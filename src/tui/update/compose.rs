@@ -232,21 +232,14 @@ pub fn send(state: &mut State, after: After) -> Vec<Effect> {
         state.composer = Some(c);
         return unavailable(state, "nothing to send yet");
     }
-    let draft = Draft { kind: c.kind, lines: c.editor.lines().to_vec(), suggestion: c.suggestion.clone() };
-    let message = sending_message(state, &c.conversation, c.kind, body.clone());
-    let local_id = message.id.clone();
-    state.unsent.entry(c.conversation.clone()).or_default().push(message);
-    if let Some(t) = state.thread.as_mut().filter(|t| t.id == c.conversation) {
-        t.scroll = 0;
-        if c.suggestion.is_some() {
-            t.suggestion = None;
-        }
+    let inflight = show_sending(state, &c.conversation, c.kind, &body, c.suggestion.clone());
+    if let Some(t) = state.thread.as_mut().filter(|t| t.id == c.conversation)
+        && c.suggestion.is_some()
+    {
+        t.suggestion = None;
     }
     let t = ticket(state);
-    let label = if c.kind == ReplyKind::Note { "note added" } else { "reply sent" };
-    state
-        .inflight
-        .insert(t, Inflight { message: Some((c.conversation.clone(), local_id, draft)), ..Inflight::new(label) });
+    state.inflight.insert(t, inflight);
     state.draft_dirty = None;
     state.focus = Focus::Thread;
     let op = Op::Send { conversation: c.conversation.clone(), kind: c.kind, body, suggestion: c.suggestion };
@@ -265,6 +258,28 @@ pub fn send(state: &mut State, after: After) -> Vec<Effect> {
     }
     effects.extend(super::presence::stopped_typing(state, &ids[0]));
     effects
+}
+
+/// Shows a reply or note as being sent in its conversation (at the end of the
+/// thread, which scrolls to it) and returns the in-flight entry that takes it off
+/// again when the server answers, or gives the text back if it refuses. Used for the
+/// composer, the copilot's draft, and what an earlier run left in the outbox.
+pub fn show_sending(
+    state: &mut State,
+    conversation: &ConversationId,
+    kind: ReplyKind,
+    body: &str,
+    suggestion: Option<SuggestionId>,
+) -> Inflight {
+    let message = sending_message(state, conversation, kind, body.to_owned());
+    let local = message.id.clone();
+    state.unsent.entry(conversation.clone()).or_default().push(message);
+    if let Some(t) = state.thread.as_mut().filter(|t| &t.id == conversation) {
+        t.scroll = 0;
+    }
+    let draft = Draft { kind, lines: body.lines().map(str::to_owned).collect(), suggestion };
+    let label = if kind == ReplyKind::Note { "note added" } else { "reply sent" };
+    Inflight { message: Some((conversation.clone(), local, draft)), ..Inflight::new(label) }
 }
 
 /// A send failed: take the message off the thread and give the text back.

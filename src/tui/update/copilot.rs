@@ -1,12 +1,12 @@
 //! The copilot's suggestion (send as is, edit, dismiss, ask for a new one) and the
 //! AI-to-human handoff (take over, hand back). All optimistic, all put back if the server refuses.
 
-use super::compose::{open_with, sending_message};
+use super::compose::{open_with, show_sending};
 use super::{info, ticket, triage, unavailable};
 use crate::domain::{AiState, Change, Op, ReplyKind, Suggestion};
 use crate::sync::SyncCommand;
 use crate::tui::effect::Effect;
-use crate::tui::state::{Draft, Inflight, State};
+use crate::tui::state::{Inflight, State};
 
 /// The pending suggestion of the conversation commands act on.
 fn pending(state: &State) -> Option<Suggestion> {
@@ -24,27 +24,12 @@ fn none_pending(state: &mut State) -> Vec<Effect> {
 
 pub fn send(state: &mut State) -> Vec<Effect> {
     let Some(s) = pending(state) else { return none_pending(state) };
-    let message = sending_message(state, &s.conversation_id, ReplyKind::Reply, s.body.clone());
-    let local = message.id.clone();
-    state.unsent.entry(s.conversation_id.clone()).or_default().push(message);
+    let sending = show_sending(state, &s.conversation_id, ReplyKind::Reply, &s.body, Some(s.id.clone()));
     if let Some(t) = &mut state.thread {
         t.suggestion = None;
-        t.scroll = 0;
     }
     let t = ticket(state);
-    let draft = Draft {
-        kind: ReplyKind::Reply,
-        lines: s.body.lines().map(str::to_owned).collect(),
-        suggestion: Some(s.id.clone()),
-    };
-    state.inflight.insert(
-        t,
-        Inflight {
-            message: Some((s.conversation_id.clone(), local, draft)),
-            suggestion: Some(s.clone()),
-            ..Inflight::new("suggestion sent")
-        },
-    );
+    state.inflight.insert(t, Inflight { label: "suggestion sent".into(), suggestion: Some(s.clone()), ..sending });
     vec![Effect::Sync(SyncCommand::Apply { ticket: t, op: Op::SendSuggestion { suggestion: s.id } })]
 }
 

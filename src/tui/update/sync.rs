@@ -354,13 +354,7 @@ fn recovered(state: &mut State, entries: Vec<(u64, crate::domain::Op)>) {
     for (ticket, op) in entries {
         let inflight = match op {
             Op::Send { conversation, kind, body, suggestion } => {
-                let message = compose::sending_message(state, &conversation, kind, body.clone());
-                let local = message.id.clone();
-                state.unsent.entry(conversation.clone()).or_default().push(message);
-                let draft =
-                    crate::tui::state::Draft { kind, lines: body.lines().map(str::to_owned).collect(), suggestion };
-                let label = if kind == crate::domain::ReplyKind::Note { "note added" } else { "reply sent" };
-                Inflight { message: Some((conversation, local, draft)), ..Inflight::new(label) }
+                compose::show_sending(state, &conversation, kind, &body, suggestion)
             }
             Op::Change { change, .. } | Op::Bulk { change, .. } => Inflight::new(change.label()),
             Op::SendSuggestion { .. } => Inflight::new("suggestion sent"),
