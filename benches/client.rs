@@ -214,7 +214,8 @@ async fn first_frame() -> Result<()> {
             "http://127.0.0.1:9",
             secrecy::SecretString::from("k".to_owned()),
         )?;
-        let (sync, mut events) = frontdesk::sync::spawn(std::sync::Arc::new(provider), store, cache);
+        let (sync, mut events) =
+            frontdesk::sync::spawn(frontdesk::sync::Account::new(std::sync::Arc::new(provider), store, cache));
         let mut state = frontdesk::tui::State::new(
             frontdesk::tui::testing::settings(ui::theme::Palette::Default, ui::theme::Glyphs::UNICODE),
             sync.capabilities().clone(),
@@ -259,8 +260,11 @@ async fn event_to_screen() -> Result<()> {
     let url = running.url();
     let provider =
         frontdesk::provider::native::NativeProvider::new("bench", &url, secrecy::SecretString::from(key.clone()))?;
-    let (sync, mut events) =
-        frontdesk::sync::spawn(std::sync::Arc::new(provider), Store::memory().await?, Cache::memory().await?);
+    let (sync, mut events) = frontdesk::sync::spawn(frontdesk::sync::Account::new(
+        std::sync::Arc::new(provider),
+        Store::memory().await?,
+        Cache::memory().await?,
+    ));
     let mut state = frontdesk::tui::State::new(
         frontdesk::tui::testing::settings(ui::theme::Palette::Default, ui::theme::Glyphs::UNICODE),
         sync.capabilities().clone(),

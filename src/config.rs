@@ -100,6 +100,29 @@ pub struct AccountConfig {
     /// A command printing the API key (e.g. `pass show frontdesk`).
     #[serde(default)]
     pub api_key_cmd: Option<String>,
+    /// How live updates arrive: the provider's stream, or polling.
+    #[serde(default)]
+    pub updates: Updates,
+    /// Seconds between polls, when polling (longer while the agent is away).
+    #[serde(default = "default_poll_secs")]
+    pub poll_secs: u64,
+}
+
+/// The name of the unified inbox over every account.
+pub const UNIFIED: &str = "all";
+
+fn default_poll_secs() -> u64 {
+    20
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Updates {
+    /// The event stream when the provider has one, polling otherwise.
+    #[default]
+    Stream,
+    /// Always poll (a proxy that cuts long-lived connections, say).
+    Poll,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -197,9 +220,23 @@ fn validate(c: &Config) -> Result<(), String> {
             c.notify.method
         ));
     }
+    let mut names = std::collections::HashSet::new();
     for a in &c.accounts {
         if a.provider != "native" {
             return Err(format!("account {}: unknown provider {:?} (known: native)", a.name, a.provider));
+        }
+        if a.name.trim().is_empty() || a.name.contains(crate::provider::unified::SEPARATOR) || a.name == UNIFIED {
+            return Err(format!(
+                "account {:?}: a name must be non-empty, not {UNIFIED:?} (the unified inbox), without {:?}",
+                a.name,
+                crate::provider::unified::SEPARATOR
+            ));
+        }
+        if !names.insert(a.name.as_str()) {
+            return Err(format!("account {}: two accounts have this name", a.name));
+        }
+        if a.poll_secs < 2 || a.poll_secs > 3600 {
+            return Err(format!("account {}: poll_secs must be between 2 and 3600", a.name));
         }
     }
     Ok(())

@@ -149,13 +149,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let cfg = config::load(cli.config.as_deref())?;
     let Some(command) = cli.command else {
         let _guard = logging::init(logging::Target::File(&log_file("client.log")))?;
-        let account = tui::setup::account(&cfg, cli.account.as_deref())?;
-        let key = tui::setup::api_key(account)?;
-        let settings = tui::setup::settings(&cfg, &account.name, &account.url, cli.ascii)?;
-        let provider = NativeProvider::new(&account.name, &account.url, key)?;
-        let store = tui::setup::store(&account.name).await?;
-        let cache = tui::setup::cache(&account.name, &account.url).await?;
-        return tui::run(settings, Arc::new(provider), store, cache).await;
+        let name = match cli.account.as_deref() {
+            Some(config::UNIFIED) if cfg.accounts.len() > 1 => config::UNIFIED.to_owned(),
+            name => tui::setup::account(&cfg, name)?.name.clone(),
+        };
+        let first = tui::setup::open(&cfg, &name, cli.ascii).await?;
+        return tui::run(first, tui::setup::opener(cfg, cli.ascii)).await;
     };
     match command {
         Command::Serve { bind, database } => {
@@ -213,7 +212,11 @@ async fn run_demo(cfg: &Config, o: &DemoOptions<'_>) -> anyhow::Result<()> {
         let provider = NativeProvider::new("demo", &url, SecretString::from(agent.key.clone()))?;
         let store = frontdesk::sync::store::Store::open(&dir.join("client.db")).await?;
         let cache = frontdesk::sync::cache::Cache::open(&dir.join("client-cache.db")).await?;
-        let result = tui::run(settings, Arc::new(provider), store, cache).await;
+        let first = tui::Opened { settings, account: frontdesk::sync::Account::new(Arc::new(provider), store, cache) };
+        // The demo is one account: there is nothing to switch to.
+        let none: tui::Opener =
+            Box::new(|name| Box::pin(async move { anyhow::bail!("no account {name} in the demo") }));
+        let result = tui::run(first, none).await;
         demo.stop().await;
         return result;
     }

@@ -4,6 +4,7 @@
 //! a file here that implements the trait and declares its [`Capabilities`] honestly.
 
 pub mod native;
+pub mod unified;
 
 use std::time::Duration;
 
@@ -109,6 +110,9 @@ pub struct ListQuery {
     pub sort: Sort,
     pub cursor: Option<String>,
     pub limit: u32,
+    /// Only what changed after this instant: a poller's watermark. Adapters that
+    /// cannot filter by it may ignore it and list freshest first.
+    pub updated_since: Option<jiff::Timestamp>,
 }
 
 /// The result of applying an [`Op`].
@@ -133,6 +137,13 @@ pub enum Update {
         after: Duration,
         reason: String,
     },
+    /// Connected by polling every `every` (longer while the agent is away).
+    Polling {
+        every: Duration,
+    },
+    /// The backend has no usable stream (refused, or not offered to this key): the
+    /// engine polls instead.
+    Unavailable(String),
 }
 
 pub trait Provider: Send + Sync {

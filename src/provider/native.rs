@@ -54,6 +54,13 @@ impl NativeProvider {
         })
     }
 
+    /// Polls for changes instead of holding the event stream open.
+    #[must_use]
+    pub fn polling(mut self) -> Self {
+        self.caps.streaming = false;
+        self
+    }
+
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
         self.http.request(method, format!("{}{path}", self.base)).bearer_auth(self.key.expose_secret())
     }
@@ -309,6 +316,9 @@ impl Provider for NativeProvider {
             }
             if let Some(c) = &query.cursor {
                 params.push(("cursor", c.clone()));
+            }
+            if let Some(since) = query.updated_since {
+                params.push(("updated_since", since.to_string()));
             }
             let mut page: Page<Conversation> =
                 self.call(self.request(Method::GET, "/v1/conversations").query(&params)).await?;

@@ -11,6 +11,7 @@
 
 pub mod cache;
 pub mod outbox;
+pub mod poll;
 mod sqlite;
 pub mod store;
 
@@ -115,7 +116,27 @@ impl Drop for Tasks {
 pub struct SyncHandle {
     tx: mpsc::UnboundedSender<Cmd>,
     caps: Capabilities,
+    activity: poll::Clock,
     _tasks: Arc<Tasks>,
+}
+
+/// One account, as the engine needs it.
+pub struct Account {
+    pub provider: Arc<dyn Provider>,
+    pub store: Store,
+    pub cache: Cache,
+    /// How often to ask for changes when the backend cannot stream them.
+    pub poll_every: std::time::Duration,
+    /// Keys pressed, for pollers that slow down while the agent is away.
+    pub activity: poll::Clock,
+}
+
+impl Account {
+    pub const DEFAULT_POLL: std::time::Duration = std::time::Duration::from_secs(20);
+
+    pub fn new(provider: Arc<dyn Provider>, store: Store, cache: Cache) -> Self {
+        Self { provider, store, cache, poll_every: Self::DEFAULT_POLL, activity: poll::Clock::default() }
+    }
 }
 
 impl SyncHandle {
@@ -136,15 +157,18 @@ impl SyncHandle {
     pub fn capabilities(&self) -> &Capabilities {
         &self.caps
     }
+
+    /// The agent pressed a key: a poller stretched by idleness comes back to pace.
+    pub fn touch(&self) {
+        self.activity.touch();
+    }
 }
 
 /// Starts the engine on a provider and its account's store. The update stream and
 /// the outbox start at once.
-pub fn spawn(
-    provider: Arc<dyn Provider>,
-    store: Store,
-    cache: Cache,
-) -> (SyncHandle, mpsc::UnboundedReceiver<SyncEvent>) {
+pub fn spawn(account: Account) -> (SyncHandle, mpsc::UnboundedReceiver<SyncEvent>) {
+    let Account { provider, store, cache, poll_every, activity } = account;
+    let keys = activity.watch();
     let (tx, mut commands) = mpsc::unbounded_channel::<Cmd>();
     let (events, rx) = mpsc::unbounded_channel();
     let (outbox_tx, outbox_rx) = mpsc::unbounded_channel();
@@ -169,15 +193,15 @@ pub fn spawn(
             }
         });
     }
-    if caps.streaming {
+    {
         let (events, outbox, cache, provider) =
             (events.clone(), outbox_tx.clone(), cache.clone(), Arc::clone(&provider));
         let stream = tokio::spawn(async move {
             // Resume where the last run stopped: the server replays what was missed.
             let resume = cache.last_event().await.ok().flatten();
-            let mut updates = provider.updates(resume);
+            let mut updates = poll::stream_or_poll(provider, resume, poll_every, keys);
             while let Some(update) = updates.next().await {
-                if update == Update::Connected {
+                if matches!(update, Update::Connected | Update::Polling { .. }) {
                     let _ = outbox.send(outbox::Msg::Wake);
                 }
                 cache::live(&cache, &update).await;
@@ -242,7 +266,7 @@ pub fn spawn(
         }
     });
     tasks.push(commands_task.abort_handle());
-    (SyncHandle { tx, caps, _tasks: Arc::new(Tasks(tasks)) }, rx)
+    (SyncHandle { tx, caps, activity, _tasks: Arc::new(Tasks(tasks)) }, rx)
 }
 
 async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
@@ -296,6 +320,7 @@ async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
                 sort: crate::provider::Sort::Urgency,
                 cursor: None,
                 limit: 1,
+                updated_since: None,
             };
             p.list(query).await.map_or_else(failed("most urgent"), |page| {
                 vec![SyncEvent::Urgent(page.items.into_iter().next().map(Box::new))]

@@ -85,6 +85,7 @@ commands! {
     Quit, "quit", Global, ["q"], "Quit (asks first while the outbox still holds something)";
     Help, "help", Global, ["?"], "Show the keys";
     Palette, "palette", Global, [":", "<C-k>"], "Run a command by name";
+    SwitchAccount, "switch-account", Global, ["@"], "Switch account, or to all accounts in one list";
     NextPane, "next-pane", Global, ["<Tab>"], "Focus the next pane";
     PrevPane, "prev-pane", Global, ["<S-Tab>"], "Focus the previous pane";
     Down, "down", Global, ["j", "<Down>"], "Next conversation (or scroll down)";
@@ -144,6 +145,8 @@ commands! {
     EditSuggestion, "edit-suggestion", Thread, ["<Enter>"], "Edit the suggestion in the composer";
     ToggleFold, "toggle-fold", Thread, ["f"], "Expand or fold long messages";
     CopyMessage, "copy-message", Thread, ["C"], "Copy the newest message (OSC 52)";
+    RetrySend, "retry-send", Thread, ["R"], "Send the message that failed again, as it is";
+    DiscardSend, "discard-send", Thread, ["D"], "Discard the message that failed (and its draft)";
     SendReview, "send", Composer, ["<C-s>"], "Send (through the review line)";
     ExternalEditor, "editor", Composer, ["<C-e>"], "Edit the draft in $EDITOR";
     ToggleNote, "toggle-note", Composer, ["<C-t>"], "Switch between reply and internal note";

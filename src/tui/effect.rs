@@ -18,4 +18,6 @@ pub enum Effect {
     Notify { title: String, body: String },
     /// Leave the program.
     Quit,
+    /// Put this account's inbox on screen (the current one keeps running behind).
+    SwitchAccount(String),
 }

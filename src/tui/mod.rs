@@ -16,12 +16,12 @@ pub mod testing;
 pub mod ui;
 pub mod update;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures::StreamExt as _;
+use futures::future::BoxFuture;
 use jiff::Timestamp;
 use tokio::sync::mpsc;
 
@@ -29,7 +29,6 @@ pub use action::Action;
 pub use effect::Effect;
 pub use state::{Settings, State};
 
-use crate::provider::Provider;
 use crate::sync::{self, SyncCommand, SyncEvent, SyncHandle};
 
 /// OSC 52 payloads are capped by terminals; more than this is cut.
@@ -40,57 +39,120 @@ pub fn init(state: &mut State) -> Vec<Effect> {
     vec![Effect::Sync(SyncCommand::Bootstrap), update::nav_reload(state)]
 }
 
+/// An account ready to open: its settings and what its sync engine needs.
+pub struct Opened {
+    pub settings: Settings,
+    pub account: sync::Account,
+}
+
+/// Opens an account by name when the agent switches to it.
+pub type Opener = Box<dyn FnMut(String) -> BoxFuture<'static, anyhow::Result<Opened>> + Send>;
+
+/// One open account: its screen state and its engine. Accounts switched away from
+/// keep running (their outbox keeps sending); their events wait in the channel.
+struct Session {
+    state: State,
+    sync: SyncHandle,
+    events: mpsc::UnboundedReceiver<SyncEvent>,
+    pending: Vec<Effect>,
+}
+
+impl Session {
+    fn start(opened: Opened, width: u16, height: u16) -> Self {
+        let (sync, events) = sync::spawn(opened.account);
+        let mut state = State::new(opened.settings, sync.capabilities().clone(), Timestamp::now(), width, height);
+        let pending = init(&mut state);
+        Self { state, sync, events, pending }
+    }
+}
+
+/// How the event loop ended.
+enum Exit {
+    Quit,
+    Switch(String),
+}
+
 /// Runs the client until the agent quits or the terminal goes away.
-pub async fn run(
-    settings: Settings,
-    provider: Arc<dyn Provider>,
-    store: sync::store::Store,
-    cache: sync::cache::Cache,
-) -> anyhow::Result<()> {
-    let (sync, mut events) = sync::spawn(provider, store, cache);
-    let mut term = terminal::enter(settings.mouse).context("cannot set up the terminal")?;
-    let result = event_loop(&mut term, settings, &sync, &mut events).await;
+pub async fn run(first: Opened, mut open: Opener) -> anyhow::Result<()> {
+    let mut term = terminal::enter(first.settings.mouse).context("cannot set up the terminal")?;
+    let size = term.size()?;
+    let mut sessions = vec![Session::start(first, size.width, size.height)];
+    let mut current = 0;
+    let result = loop {
+        match event_loop(&mut term, &mut sessions[current]).await {
+            Ok(Exit::Quit) => break Ok(()),
+            Err(e) => break Err(e),
+            Ok(Exit::Switch(name)) => {
+                let size = term.size()?;
+                if let Some(i) = sessions.iter().position(|s| s.state.settings.account == name) {
+                    current = i;
+                    let s = &mut sessions[i];
+                    s.state.now = Timestamp::now();
+                    let effects = update::update(&mut s.state, Action::Resize(size.width, size.height));
+                    s.pending.extend(effects);
+                    continue;
+                }
+                match open(name.clone()).await {
+                    Ok(opened) => {
+                        sessions.push(Session::start(opened, size.width, size.height));
+                        current = sessions.len() - 1;
+                    }
+                    Err(e) => {
+                        let s = &mut sessions[current];
+                        let text = format!("cannot open {name}: {e:#}");
+                        s.pending.extend(update::update(&mut s.state, Action::EffectFailed(text)));
+                    }
+                }
+            }
+        }
+    };
     terminal::restore();
     // Whatever was queued or typed is on disk before the process goes.
-    sync.flush().await;
+    for s in &sessions {
+        if let Some(draft) = s.state.composer.as_ref().and_then(update::compose::stored) {
+            s.sync.send(SyncCommand::SaveDraft(draft));
+        }
+        s.sync.flush().await;
+    }
     result
 }
 
-async fn event_loop(
-    term: &mut terminal::Term,
-    settings: Settings,
-    sync: &SyncHandle,
-    events: &mut mpsc::UnboundedReceiver<SyncEvent>,
-) -> anyhow::Result<()> {
-    let size = term.size()?;
-    let mut state = State::new(settings, sync.capabilities().clone(), Timestamp::now(), size.width, size.height);
+async fn event_loop(term: &mut terminal::Term, session: &mut Session) -> anyhow::Result<Exit> {
+    let Session { state, sync, events, pending } = session;
     let mut input = EventStream::new();
     let mut term_signal = signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut hangup = signal(tokio::signal::unix::SignalKind::hangup())?;
-    let mut pending: Vec<Effect> = init(&mut state);
     let mut dirty = true;
     let mut turns: u64 = 0;
-    loop {
+    let exit = loop {
         let mut actions = Vec::new();
+        let mut switch = None;
         for effect in pending.drain(..) {
+            if let Effect::SwitchAccount(name) = effect {
+                switch = Some(name);
+                continue;
+            }
             actions.extend(run_effect(effect, sync, term, &mut input, state.settings.notify_method));
+        }
+        if let Some(name) = switch {
+            break Exit::Switch(name);
         }
         for a in actions {
             state.now = Timestamp::now();
-            pending.extend(update::update(&mut state, a));
+            pending.extend(update::update(state, a));
             dirty = true;
         }
         if !pending.is_empty() {
             continue;
         }
         if state.quit {
-            break;
+            break Exit::Quit;
         }
         if dirty {
-            term.draw(|f| ui::render(&state, f))?;
+            term.draw(|f| ui::render(state, f))?;
             dirty = false;
         }
-        let wake = schedule::next_wake(&state);
+        let wake = schedule::next_wake(state);
         let sleep = async move {
             match wake {
                 Some(t) => {
@@ -103,12 +165,15 @@ async fn event_loop(
         turns += 1;
         let action = tokio::select! {
             biased;
-            _ = term_signal.recv() => break,
-            _ = hangup.recv() => break,
+            _ = term_signal.recv() => break Exit::Quit,
+            _ = hangup.recv() => break Exit::Quit,
             ev = input.next() => match ev {
-                Some(Ok(ev)) => term_action(ev),
+                Some(Ok(ev)) => {
+                    sync.touch();
+                    term_action(ev)
+                }
                 Some(Err(e)) => return Err(e).context("reading the terminal"),
-                None => break,
+                None => break Exit::Quit,
             },
             Some(ev) = events.recv() => Some(Action::Sync(ev)),
             () = sleep => Some(Action::Clock(Timestamp::now())),
@@ -125,15 +190,12 @@ async fn event_loop(
         // with a throwaway waker would leave the next key unheard.)
         for a in batch {
             state.now = Timestamp::now();
-            pending.extend(update::update(&mut state, a));
+            pending.extend(update::update(state, a));
             dirty = true;
         }
-    }
-    if let Some(draft) = state.composer.as_ref().and_then(update::compose::stored) {
-        sync.send(SyncCommand::SaveDraft(draft));
-    }
+    };
     tracing::debug!(turns, "client loop ended");
-    Ok(())
+    Ok(exit)
 }
 
 fn signal(kind: tokio::signal::unix::SignalKind) -> anyhow::Result<tokio::signal::unix::Signal> {
@@ -190,7 +252,7 @@ fn run_effect(
             notifier::deliver(notify_method, title, body);
             Vec::new()
         }
-        Effect::Quit => Vec::new(),
+        Effect::Quit | Effect::SwitchAccount(_) => Vec::new(),
     }
 }
 

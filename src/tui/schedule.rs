@@ -29,7 +29,7 @@ pub fn next_wake(state: &State) -> Option<Timestamp> {
     if let Some(dirty) = state.draft_dirty {
         at(dirty + super::update::compose::DRAFT_DEBOUNCE_MS.milliseconds());
     }
-    if let Connection::Reconnecting { at: when } = state.connection {
+    if let Connection::Reconnecting { at: when, .. } = state.connection {
         at(when.min(state.now + 1.second()));
     }
     // Relative times ("5m", "synced 2m ago", SLA badges) change on the minute.

@@ -12,8 +12,14 @@ use secrecy::SecretString;
 use super::keymap::Keymap;
 use super::state::{Canned, Settings};
 use super::ui::theme::{Glyphs, Palette, Theme};
-use crate::config::{AccountConfig, Config};
+use super::{Opened, Opener};
+use crate::config::{AccountConfig, Config, UNIFIED, Updates};
+use crate::provider::Provider;
+use crate::provider::native::NativeProvider;
+use crate::provider::unified::{Member, Unified};
+use crate::sync::Account;
 use crate::sync::cache::Cache;
+use crate::sync::poll::Clock;
 use crate::sync::store::Store;
 
 fn env(name: &str) -> String {
@@ -27,9 +33,15 @@ pub fn settings(cfg: &Config, account: &str, url: &str, force_ascii: bool) -> an
     let utf8 = Glyphs::locale_is_utf8(&env("LC_ALL"), &env("LC_CTYPE"), &env("LANG"));
     let glyphs = if force_ascii || cfg.ui.ascii || !utf8 { Glyphs::ASCII } else { Glyphs::UNICODE };
     let keymap = Keymap::new(&cfg.keys).map_err(anyhow::Error::msg)?;
+    let mut accounts: Vec<String> = cfg.accounts.iter().map(|a| a.name.clone()).collect();
+    if accounts.len() > 1 {
+        accounts.push(UNIFIED.to_owned());
+    }
     Ok(Settings {
         account: account.to_owned(),
-        link_template: cfg.ui.link_template.replace("{url}", url.trim_end_matches('/')),
+        accounts,
+        link_template: link(cfg, url),
+        account_links: Vec::new(),
         theme: Theme::new(palette),
         glyphs,
         tz: TimeZone::system(),
@@ -43,6 +55,74 @@ pub fn settings(cfg: &Config, account: &str, url: &str, force_ascii: bool) -> an
         ),
         notify_views: cfg.notify.views.iter().map(|v| crate::domain::ViewId::from(v.as_str())).collect(),
     })
+}
+
+fn link(cfg: &Config, url: &str) -> String {
+    cfg.ui.link_template.replace("{url}", url.trim_end_matches('/'))
+}
+
+/// Opens an account by name (or "all", the unified inbox) for the client.
+pub async fn open(cfg: &Config, name: &str, ascii: bool) -> anyhow::Result<Opened> {
+    let activity = Clock::default();
+    if name == UNIFIED && cfg.accounts.len() > 1 {
+        let mut members = Vec::new();
+        let mut links = Vec::new();
+        for a in &cfg.accounts {
+            members.push(Member { name: a.name.clone(), provider: provider(a)?, poll_every: poll_every(a) });
+            links.push((a.name.clone(), link(cfg, &a.url)));
+        }
+        let mut settings = settings(cfg, UNIFIED, "", ascii)?;
+        settings.account_links = links;
+        // Keyed by every member's server, so a changed config starts a fresh cache.
+        let servers: Vec<String> = cfg.accounts.iter().map(|a| format!("{}={}", a.name, a.url)).collect();
+        let account = Account {
+            provider: Arc::new(Unified::new(members, activity.watch())),
+            store: store(UNIFIED).await?,
+            cache: cache(UNIFIED, &servers.join(" ")).await?,
+            poll_every: Account::DEFAULT_POLL,
+            activity,
+        };
+        return Ok(Opened { settings, account });
+    }
+    let a = account(cfg, Some(name))?;
+    Ok(Opened {
+        settings: settings(cfg, &a.name, &a.url, ascii)?,
+        account: Account {
+            provider: provider(a)?,
+            store: store(&a.name).await?,
+            cache: cache(&a.name, &a.url).await?,
+            poll_every: poll_every(a),
+            activity,
+        },
+    })
+}
+
+/// Opens accounts when the agent switches to them.
+pub fn opener(cfg: Config, ascii: bool) -> Opener {
+    let cfg = Arc::new(cfg);
+    Box::new(move |name| {
+        let cfg = Arc::clone(&cfg);
+        Box::pin(async move { open(&cfg, &name, ascii).await })
+    })
+}
+
+fn poll_every(a: &AccountConfig) -> std::time::Duration {
+    std::time::Duration::from_secs(a.poll_secs)
+}
+
+/// The account's provider, with its key.
+pub fn provider(a: &AccountConfig) -> anyhow::Result<Arc<dyn Provider>> {
+    let key = api_key(a)?;
+    match a.provider.as_str() {
+        "native" => {
+            let mut p = NativeProvider::new(&a.name, &a.url, key)?;
+            if a.updates == Updates::Poll {
+                p = p.polling();
+            }
+            Ok(Arc::new(p))
+        }
+        other => bail!("account {}: unknown provider {other:?} (known: native)", a.name),
+    }
 }
 
 /// The account's local store (outbox and drafts) under the XDG state directory,
@@ -85,7 +165,7 @@ fn file_name(account: &str) -> String {
 
 /// The account to open: the one named, or the first.
 pub fn account<'a>(cfg: &'a Config, name: Option<&str>) -> anyhow::Result<&'a AccountConfig> {
-    match name {
+    match name.filter(|n| *n != UNIFIED || cfg.accounts.len() < 2) {
         Some(n) => cfg.accounts.iter().find(|a| a.name == n).with_context(|| {
             let names: Vec<_> = cfg.accounts.iter().map(|a| a.name.as_str()).collect();
             format!("no account named {n:?} in the config (have: {})", names.join(", "))

@@ -27,9 +27,15 @@ pub struct Canned {
 /// What does not change while the client runs.
 #[derive(Clone, Debug)]
 pub struct Settings {
+    /// The account's name as the status bar shows it.
     pub account: String,
+    /// Every account the config names, for the account picker; "all" (the unified
+    /// inbox) among them when there are several.
+    pub accounts: Vec<String>,
     /// The web address of a conversation, for copy-link: `{id}` is replaced.
     pub link_template: String,
+    /// In the unified inbox, each account's link template by account name.
+    pub account_links: Vec<(String, String)>,
     pub theme: Theme,
     pub glyphs: Glyphs,
     pub tz: TimeZone,
@@ -187,6 +193,7 @@ pub enum PickPurpose {
     Snooze(Vec<ConversationId>),
     Tags { conversation: ConversationId, chosen: BTreeSet<String> },
     Canned,
+    Account,
 }
 
 /// The value an item stands for.
@@ -239,9 +246,27 @@ pub enum Overlay {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Connection {
     Connecting,
+    /// Streamed.
     Live,
-    Reconnecting { at: Timestamp },
-    Offline,
+    /// Connected by polling, every so often.
+    Polling {
+        every: std::time::Duration,
+    },
+    /// Lost; trying again at `at`. After a few failed attempts in a row it shows as
+    /// offline.
+    Reconnecting {
+        at: Timestamp,
+        attempts: u32,
+    },
+}
+
+impl Connection {
+    /// Failed attempts in a row after which the link counts as offline.
+    pub const OFFLINE_AFTER: u32 = 3;
+
+    pub fn is_down(self) -> bool {
+        matches!(self, Self::Reconnecting { .. })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -319,6 +344,8 @@ pub struct State {
     /// Replies and notes sent from here (or left by an earlier run) that the server
     /// has not confirmed yet, by conversation.
     pub unsent: HashMap<ConversationId, Vec<Message>>,
+    /// Why an unsent message was refused, by its local id.
+    pub send_errors: HashMap<crate::domain::MessageId, String>,
     pub focus: Focus,
     pub overlay: Option<Overlay>,
     pub prompt: Option<Prompt>,
@@ -358,6 +385,7 @@ impl State {
             drafts: HashMap::new(),
             draft_dirty: None,
             unsent: HashMap::new(),
+            send_errors: HashMap::new(),
             focus: Focus::List,
             overlay: None,
             prompt: None,

@@ -30,7 +30,9 @@ pub fn now() -> Timestamp {
 pub fn settings(palette: Palette, glyphs: Glyphs) -> Settings {
     Settings {
         account: "support".into(),
+        accounts: Vec::new(),
         link_template: "http://127.0.0.1:8600/c/{id}".into(),
+        account_links: Vec::new(),
         theme: Theme::new(palette),
         glyphs,
         tz: TimeZone::UTC,

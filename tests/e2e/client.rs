@@ -31,7 +31,7 @@ impl Client {
     async fn start_on(url: &str, key: &str, width: u16, cache: frontdesk::sync::cache::Cache) -> Self {
         let provider = NativeProvider::new("test", url, SecretString::from(key.to_owned())).expect("provider");
         let store = frontdesk::sync::store::Store::memory().await.expect("store");
-        let (sync, events) = sync::spawn(Arc::new(provider), store, cache);
+        let (sync, events) = sync::spawn(sync::Account::new(Arc::new(provider), store, cache));
         let mut state = State::new(
             settings(Palette::Default, Glyphs::UNICODE),
             sync.capabilities().clone(),

@@ -19,7 +19,7 @@ use crate::support::TestServer;
 
 async fn engine(url: &str, key: &str, store: Store) -> (SyncHandle, UnboundedReceiver<SyncEvent>) {
     let provider = NativeProvider::new("test", url, SecretString::from(key.to_owned())).expect("provider");
-    sync::spawn(Arc::new(provider), store, Cache::memory().await.expect("cache"))
+    sync::spawn(sync::Account::new(Arc::new(provider), store, Cache::memory().await.expect("cache")))
 }
 
 /// Waits for the first event `pick` accepts.

@@ -439,7 +439,7 @@ fn a_server_that_was_away_at_start_is_loaded_when_it_comes() {
     let mut s = state(100, 30);
     s.me = None;
     s.list.loaded = false;
-    s.connection = crate::tui::state::Connection::Offline;
+    s.connection = crate::tui::state::Connection::Reconnecting { at: s.now, attempts: 5 };
     let effects = update(&mut s, Action::Sync(SyncEvent::Live(crate::provider::Update::Connected)));
     assert!(effects.contains(&Effect::Sync(SyncCommand::Bootstrap)), "{effects:?}");
     assert!(effects.iter().any(|e| matches!(e, Effect::Sync(SyncCommand::List { .. }))));

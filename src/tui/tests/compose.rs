@@ -1,9 +1,11 @@
 //! The composer, the review line and the copilot's suggestion, through the keymap.
 
-use super::{fail, flash, id, only_op, ops};
+use super::{answer, fail, flash, id, only_op, ops};
 use crate::domain::{AiState, Change, Op, ReplyKind};
+use crate::provider::ProviderError;
+use crate::sync::SyncCommand;
 use crate::tui::state::Focus;
-use crate::tui::testing::{inbox, keys, with_thread};
+use crate::tui::testing::{inbox, keys, render, with_thread};
 use crate::tui::update::update;
 use crate::tui::{Action, Effect};
 
@@ -29,14 +31,38 @@ fn reply_review_send_and_failure_keeps_the_text() {
     assert!(s.composer.is_none());
     assert_eq!(s.unsent.get(&conversation).map(Vec::len), Some(1), "shown as sending");
     fail(&mut s, ticket);
-    assert!(s.unsent.is_empty());
-    assert!(flash(&s).0.contains("not sent"));
+    let failed = |s: &crate::tui::State| {
+        s.unsent.get(&conversation).map(|l| l.iter().map(|m| m.delivery).collect::<Vec<_>>()).unwrap_or_default()
+    };
+    assert_eq!(failed(&s), [crate::domain::Delivery::Failed], "stays in the thread, marked");
+    assert!(flash(&s).0.contains("not sent: network: connection refused"), "{:?}", flash(&s));
+    assert!(render(&s).contains("not sent: network: connection refused"), "{}", render(&s));
     keys(&mut s, "r");
     assert_eq!(
         s.composer.as_ref().map(|c| c.editor.lines().join("\n")),
         Some("Hello therey".into()),
         "the draft came back"
     );
+    keys(&mut s, "<Esc>");
+    assert_eq!(s.focus, Focus::Thread);
+
+    // Retry: the same text again, as a new entry; the draft holding only it goes.
+    let effects = keys(&mut s, "R");
+    let (ticket, op) = only_op(&effects);
+    assert!(matches!(&op, Op::Send { body, .. } if body == "Hello therey"), "{op:?}");
+    assert!(effects.contains(&Effect::Sync(SyncCommand::DeleteDraft(conversation.clone()))), "{effects:?}");
+    assert!(!s.drafts.contains_key(&conversation));
+    assert_eq!(failed(&s), [crate::domain::Delivery::Queued], "sending again");
+
+    // Refused again, then discarded: gone from the thread, the draft with it.
+    answer(&mut s, ticket, Err(ProviderError::Permanent { code: "X".into(), message: "window closed".into() }));
+    assert!(s.drafts.contains_key(&conversation));
+    let effects = keys(&mut s, "D");
+    assert!(failed(&s).is_empty());
+    assert!(!s.drafts.contains_key(&conversation));
+    assert!(effects.contains(&Effect::Sync(SyncCommand::DeleteDraft(conversation.clone()))));
+    keys(&mut s, "R");
+    assert!(flash(&s).0.contains("nothing here failed"));
 }
 
 #[test]

@@ -85,10 +85,16 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// The badges at the right of a row: SLA, AI, snooze, suggestion.
+/// The badges at the right of a row: account (in the unified inbox), SLA, AI,
+/// snooze, suggestion.
 fn badges(state: &State, c: &Conversation) -> Vec<Span<'static>> {
     let (theme, glyphs, now) = (&state.settings.theme, &state.settings.glyphs, state.now);
     let mut out = Vec::new();
+    if state.settings.account == crate::config::UNIFIED
+        && let Some((account, _)) = crate::provider::unified::tag::split(c.id.as_str())
+    {
+        out.push(Span::styled(format!("[{}]", truncate(&safe_line(account), 12, glyphs.ellipsis)), theme.key));
+    }
     if let (Some(due), Status::Open | Status::Pending) = (c.sla_due_at, c.status) {
         let left = due.as_second() - now.as_second();
         if left <= 0 {

@@ -19,11 +19,15 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let (conn, style) = match state.connection {
         Connection::Connecting => ("connecting…".to_owned(), theme.dim),
         Connection::Live => (format!("{} live", glyphs.unread), theme.info),
-        Connection::Reconnecting { at } => {
+        Connection::Polling { every } => (format!("{} polling {}", glyphs.unread, every_label(every)), theme.info),
+        Connection::Reconnecting { at, attempts } => {
             let secs = (at.as_second() - state.now.as_second()).max(0);
-            (format!("reconnecting in {secs}s"), theme.soon)
+            if attempts >= Connection::OFFLINE_AFTER {
+                (format!("offline, retry in {secs}s"), theme.error)
+            } else {
+                (format!("reconnecting in {secs}s"), theme.soon)
+            }
         }
-        Connection::Offline => ("offline".to_owned(), theme.error),
     };
     left.push(Span::styled(format!(" {conn}"), style));
     if let Some(at) = state.status.last_sync {
@@ -116,4 +120,10 @@ fn hints(state: &State, room: usize) -> Vec<Span<'static>> {
         out.push(Span::styled(format!(" {label}  "), theme.dim));
     }
     out
+}
+
+/// "20s", "5m": how often a poller asks.
+fn every_label(every: std::time::Duration) -> String {
+    let secs = every.as_secs();
+    if secs >= 60 && secs.is_multiple_of(60) { format!("{}m", secs / 60) } else { format!("{secs}s") }
 }

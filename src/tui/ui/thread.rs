@@ -186,23 +186,7 @@ fn message_lines(state: &State, thread: &Thread, m: &Message, width: usize, out:
         _ => "",
     };
     head.push(Span::styled(format!("{kind} {} {at}", glyphs.dot), theme.dim));
-    let is_sending = state.unsent.get(&thread.id).is_some_and(|u| u.iter().any(|s| s.id == m.id));
-    let retry = state
-        .inflight
-        .values()
-        .find(|i| i.message.as_ref().is_some_and(|(_, id, _)| *id == m.id))
-        .and_then(|i| i.retry.as_ref());
-    match (is_sending, m.delivery) {
-        (true, _) if retry.is_some() => {
-            let (at, why) = retry.map_or((state.now, ""), |(a, w)| (*a, w.as_str()));
-            let secs = (at.as_second() - state.now.as_second()).max(0);
-            head.push(Span::styled(format!(" queued · retry in {secs}s ({})", safe_line(why)), theme.soon));
-        }
-        (true, _) => head.push(Span::styled(" sending…", theme.soon)),
-        (false, Delivery::Failed) => head.push(Span::styled(" not delivered", theme.error)),
-        (false, Delivery::Queued) => head.push(Span::styled(" queued", theme.dim)),
-        _ => {}
-    }
+    head.extend(delivery(state, thread, m));
     out.push(Line::from(head));
     let indent = "  ";
     let inner_w = width.saturating_sub(indent.len()).max(1);
@@ -267,4 +251,41 @@ fn bytes(n: usize) -> String {
     } else {
         format!("{:.0} KB", (n / 1024.0).ceil())
     }
+}
+
+/// How far a message of mine has got: sending, queued for a retry, refused (with
+/// what the agent can do), or not delivered.
+fn delivery(state: &State, thread: &Thread, m: &Message) -> Vec<Span<'static>> {
+    let theme = &state.settings.theme;
+    let mut head = Vec::new();
+    let is_sending = state.unsent.get(&thread.id).is_some_and(|u| u.iter().any(|s| s.id == m.id));
+    let retry = state
+        .inflight
+        .values()
+        .find(|i| i.message.as_ref().is_some_and(|(_, id, _)| *id == m.id))
+        .and_then(|i| i.retry.as_ref());
+    match (is_sending, m.delivery) {
+        (true, Delivery::Failed) => {
+            let why = state.send_errors.get(&m.id).map_or("refused", String::as_str);
+            let keys = &state.settings.keymap;
+            let hint = format!(
+                " {} retry {} discard {} edit",
+                keys.hint(Command::RetrySend),
+                keys.hint(Command::DiscardSend),
+                keys.hint(Command::Reply)
+            );
+            head.push(Span::styled(format!(" not sent: {}", safe_line(why)), theme.error));
+            head.push(Span::styled(hint, theme.dim));
+        }
+        (true, _) if retry.is_some() => {
+            let (at, why) = retry.map_or((state.now, ""), |(a, w)| (*a, w.as_str()));
+            let secs = (at.as_second() - state.now.as_second()).max(0);
+            head.push(Span::styled(format!(" queued · retry in {secs}s ({})", safe_line(why)), theme.soon));
+        }
+        (true, _) => head.push(Span::styled(" sending…", theme.soon)),
+        (false, Delivery::Failed) => head.push(Span::styled(" not delivered", theme.error)),
+        (false, Delivery::Queued) => head.push(Span::styled(" queued", theme.dim)),
+        _ => {}
+    }
+    head
 }

@@ -138,15 +138,6 @@ pub fn save_if_due(state: &mut State) -> Vec<Effect> {
     state.composer.as_ref().and_then(stored).map(|d| Effect::Sync(SyncCommand::SaveDraft(d))).into_iter().collect()
 }
 
-pub fn remove_unsent(state: &mut State, conversation: &ConversationId, local: &MessageId) {
-    if let Some(list) = state.unsent.get_mut(conversation) {
-        list.retain(|m| &m.id != local);
-        if list.is_empty() {
-            state.unsent.remove(conversation);
-        }
-    }
-}
-
 pub fn toggle_kind(state: &mut State) -> Vec<Effect> {
     if !state.caps.notes {
         return unavailable(state, "this account has no internal notes");
@@ -280,22 +271,4 @@ pub fn show_sending(
     let draft = Draft { kind, lines: body.lines().map(str::to_owned).collect(), suggestion };
     let label = if kind == ReplyKind::Note { "note added" } else { "reply sent" };
     Inflight { message: Some((conversation.clone(), local, draft)), ..Inflight::new(label) }
-}
-
-/// A send failed: take the message off the thread and give the text back.
-pub fn send_failed(state: &mut State, conversation: &ConversationId, local: &MessageId, draft: Draft, why: &str) {
-    remove_unsent(state, conversation, local);
-    match &mut state.composer {
-        Some(c) if &c.conversation == conversation => {
-            // The agent is already writing again here: keep both texts.
-            let mut lines = draft.lines;
-            lines.push(String::new());
-            lines.extend(c.editor.lines().iter().cloned());
-            c.editor = editor(lines, c.kind);
-        }
-        _ => {
-            state.drafts.insert(conversation.clone(), draft);
-        }
-    }
-    error(state, format!("not sent: {why}. Your text is back in the draft (r)."));
 }

@@ -13,6 +13,7 @@ mod pickers;
 mod presence;
 mod sync;
 mod triage;
+mod unsent;
 
 use jiff::{Timestamp, ToSpan as _};
 use ratatui::layout::Rect;
@@ -127,6 +128,9 @@ pub fn command(state: &mut State, c: Command) -> Vec<Effect> {
         C::CopyLink => nav::copy_link(state),
         C::OpenLink => nav::open_link(state),
         C::CopyMessage => nav::copy_message(state),
+        C::RetrySend => unsent::retry(state),
+        C::DiscardSend => unsent::discard(state),
+        C::SwitchAccount => pickers::open_accounts(state),
         C::Mark => nav::mark(state),
         C::MarkRange => nav::mark_range(state),
         C::MarkAll => nav::mark_all(state),

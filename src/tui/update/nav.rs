@@ -448,7 +448,11 @@ pub fn mouse(state: &mut State, m: MouseEvent) -> Vec<Effect> {
 
 pub fn copy_link(state: &mut State) -> Vec<Effect> {
     let Some(c) = state.target() else { return unavailable(state, "no conversation selected") };
-    let link = state.settings.link_template.replace("{id}", c.id.as_str());
+    // In the unified inbox the account's own template takes the account's own id.
+    let own = crate::provider::unified::tag::split(c.id.as_str()).and_then(|(account, raw)| {
+        state.settings.account_links.iter().find(|(a, _)| a == account).map(|(_, t)| t.replace("{id}", raw))
+    });
+    let link = own.unwrap_or_else(|| state.settings.link_template.replace("{id}", c.id.as_str()));
     info(state, format!("copied {link} (OSC 52)"));
     vec![Effect::Copy(link)]
 }

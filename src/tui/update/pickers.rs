@@ -154,6 +154,24 @@ pub fn open_canned(state: &mut State) -> Vec<Effect> {
     open(state, "Canned replies", PickPurpose::Canned, items)
 }
 
+/// The accounts in the config, and "all" (every account in one list).
+pub fn open_accounts(state: &mut State) -> Vec<Effect> {
+    if state.settings.accounts.len() < 2 {
+        return unavailable(state, "one account only: add more [[accounts]] to the config to switch");
+    }
+    let items = state
+        .settings
+        .accounts
+        .iter()
+        .map(|name| PickItem {
+            label: if name == crate::config::UNIFIED { "All accounts, one list".to_owned() } else { name.clone() },
+            detail: if *name == state.settings.account { "this one".to_owned() } else { String::new() },
+            value: PickValue::Text(name.clone()),
+        })
+        .collect();
+    open(state, "Switch to", PickPurpose::Account, items)
+}
+
 /// Re-ranks the items for the query; pickers with items that depend on the query
 /// (snooze, tags) rebuild them first.
 pub fn refilter(state: &mut State) {
@@ -288,6 +306,13 @@ fn choose(state: &mut State) -> Vec<Effect> {
                 return Vec::new();
             }
             triage::change(state, &[conversation], &Change::SetTags { tags: chosen.into_iter().collect() }, false)
+        }
+        (PickPurpose::Account, Some(PickValue::Text(name))) => {
+            if name == state.settings.account {
+                Vec::new()
+            } else {
+                vec![Effect::SwitchAccount(name)]
+            }
         }
         (PickPurpose::Canned, Some(PickValue::Text(body))) => {
             if let Some(c) = &mut state.composer {

@@ -112,7 +112,7 @@ fn applied(state: &mut State, ticket: u64, result: Result<Applied, crate::provid
     if let Some((conversation, local, draft)) = inflight.message.clone() {
         match result {
             Ok(Applied::Message(m)) => {
-                compose::remove_unsent(state, &conversation, &local);
+                super::unsent::remove_unsent(state, &conversation, &local);
                 if let Some(t) = state.thread.as_mut().filter(|t| t.id == conversation)
                     && !t.messages.iter().any(|x| x.id == m.id)
                 {
@@ -122,12 +122,17 @@ fn applied(state: &mut State, ticket: u64, result: Result<Applied, crate::provid
             }
             Ok(_) => {}
             Err(e) => {
+                let suggestion = inflight.suggestion.is_some();
                 if let (Some(s), Some(t)) = (inflight.suggestion, state.thread.as_mut())
                     && t.id == s.conversation_id
                 {
                     t.suggestion = Some(s);
                 }
-                compose::send_failed(state, &conversation, &local, draft, &e.to_string());
+                super::unsent::send_failed(state, &conversation, &local, draft, &e.to_string());
+                if suggestion {
+                    // The suggestion itself is back in its panel: no second copy.
+                    super::unsent::remove_unsent(state, &conversation, &local);
+                }
             }
         }
         return;
@@ -216,9 +221,12 @@ fn builtin_rank(id: &str) -> usize {
 
 fn live(state: &mut State, update: Update) -> Vec<Effect> {
     match update {
-        Update::Connected => {
-            let was_down = matches!(state.connection, Connection::Reconnecting { .. } | Connection::Offline);
-            state.connection = Connection::Live;
+        Update::Connected | Update::Polling { .. } => {
+            let was_down = state.connection.is_down();
+            state.connection = match update {
+                Update::Polling { every } => Connection::Polling { every },
+                _ => Connection::Live,
+            };
             state.status.last_sync = Some(state.now);
             if state.me.is_none() || !state.list.loaded {
                 // The server was away at start: load what the first screen needs now.
@@ -239,10 +247,16 @@ fn live(state: &mut State, update: Update) -> Vec<Effect> {
         }
         Update::Reconnecting { after, .. } => {
             let secs = i64::try_from(after.as_secs()).unwrap_or(60);
+            let attempts = match state.connection {
+                Connection::Reconnecting { attempts, .. } => attempts.saturating_add(1),
+                _ => 1,
+            };
             state.connection =
-                Connection::Reconnecting { at: state.now.checked_add(secs.seconds()).unwrap_or(state.now) };
+                Connection::Reconnecting { at: state.now.checked_add(secs.seconds()).unwrap_or(state.now), attempts };
             Vec::new()
         }
+        // The engine polls instead; nothing reaches here, but nothing to do if it did.
+        Update::Unavailable(_) => Vec::new(),
         Update::Event(e) => {
             state.status.last_sync = Some(state.now);
             apply_event(state, *e)
