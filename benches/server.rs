@@ -536,7 +536,7 @@ fn contact(i: usize, rng: &mut StdRng) -> Contact {
         (p.clone(), None, Some(p))
     };
     let company = rng.random_bool(0.3).then(|| COMPANIES[rng.random_range(0..COMPANIES.len())].to_owned());
-    Contact { id: ContactId::generate().0, name, handle, email, phone, company }
+    Contact { id: ContactId::generate().0.to_string(), name, handle, email, phone, company }
 }
 
 struct Msg {
@@ -602,7 +602,7 @@ fn conversation(contacts: usize, agents: usize, now: i64, rng: &mut StdRng) -> C
     for k in (0..count).rev() {
         let inbound = k.is_multiple_of(2);
         let body = say(rng, if inbound { CUSTOMER_SAYS } else { AGENT_SAYS });
-        messages.push(Msg { id: MessageId::generate().0, inbound, agent: assignee.unwrap_or(0), body, at });
+        messages.push(Msg { id: MessageId::generate().0.to_string(), inbound, agent: assignee.unwrap_or(0), body, at });
         at -= rng.random_range(60_000..6 * HOUR);
     }
     messages.reverse();
@@ -613,7 +613,7 @@ fn conversation(contacts: usize, agents: usize, now: i64, rng: &mut StdRng) -> C
     let mut tags: Vec<&str> = TAGS.iter().filter(|(_, p)| rng.random_bool(*p)).map(|(t, _)| *t).collect();
     tags.truncate(2);
     Conv {
-        id: ConversationId::generate().0,
+        id: ConversationId::generate().0.to_string(),
         contact: rng.random_range(0..contacts),
         channel,
         subject: (channel == "email").then(|| format!("Question about order #{}", rng.random_range(10_000..99_999))),
@@ -739,7 +739,7 @@ async fn insert_conversations(
                             .push_bind(c.subject.clone())
                             .push_bind(c.status)
                             .push_bind(c.snoozed_until)
-                            .push_bind(assignee.map(|a| a.0.0.clone()))
+                            .push_bind(assignee.map(|a| a.0.0.to_string()))
                             .push_bind(assignee.and_then(|a| a.2.clone()))
                             .push_bind(c.tags.clone())
                             .push_bind(c.starred)
@@ -773,7 +773,7 @@ async fn insert_conversations(
                             ("contact", id.clone(), name.clone())
                         } else {
                             let a = &agents[m.agent];
-                            ("agent", a.0.0.clone(), a.1.clone())
+                            ("agent", a.0.0.to_string(), a.1.clone())
                         };
                         b.push_bind(m.id.clone())
                             .push_bind(org.clone())

@@ -151,7 +151,7 @@ pub struct Conversation {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub snoozed_until: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assignee: Option<Agent>,
+    pub assignee: Option<Box<Agent>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
     #[serde(default)]

@@ -78,7 +78,7 @@ pub async fn count(pool: &SqlitePool, org: &OrgId, now: Timestamp) -> ApiResult<
             if let Some(a) = &assignee
                 && n > 0
             {
-                per_agent[i].insert(AgentId(a.clone()), n);
+                per_agent[i].insert(AgentId::from(a.clone()), n);
             }
         }
     }

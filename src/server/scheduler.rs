@@ -61,7 +61,7 @@ async fn crossed_sla(db: &Db, from: Timestamp, to: Timestamp) -> Result<Vec<OrgI
     .bind(to_ms(to))
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.into_iter().map(OrgId).collect())
+    Ok(rows.into_iter().map(OrgId::from).collect())
 }
 
 /// When the earliest snooze ends.

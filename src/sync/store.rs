@@ -223,10 +223,10 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(|r| StoredDraft {
-                conversation: ConversationId(r.get("conversation_id")),
+                conversation: ConversationId::from(r.get::<String, _>("conversation_id")),
                 kind: if r.get::<String, _>("kind") == "note" { ReplyKind::Note } else { ReplyKind::Reply },
                 body: r.get("body"),
-                suggestion: r.get::<Option<String>, _>("suggestion_id").map(SuggestionId),
+                suggestion: r.get::<Option<String>, _>("suggestion_id").map(SuggestionId::from),
             })
             .collect())
     }

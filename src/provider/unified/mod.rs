@@ -112,7 +112,7 @@ impl Unified {
     }
 
     async fn tagger_parts(&self, m: &Member) -> (String, Option<String>) {
-        (m.name.clone(), self.me_of(m).await.map(|id| id.0))
+        (m.name.clone(), self.me_of(m).await.map(|id| id.0.to_string()))
     }
 
     /// The member a conversation belongs to, and its own id there.

@@ -36,23 +36,23 @@ impl Tagger<'_> {
     }
 
     pub fn agent(&self, a: &mut Agent) {
-        a.id.0 = self.agent_id(&a.id.0);
+        a.id.0 = self.agent_id(&a.id.0).into();
     }
 
     pub fn conversation_id(&self, id: &mut ConversationId) {
-        id.0 = tag(self.account, &id.0);
+        id.0 = tag(self.account, &id.0).into();
     }
 
     pub fn conversation(&self, c: &mut Conversation) {
         self.conversation_id(&mut c.id);
-        c.contact.id.0 = tag(self.account, &c.contact.id.0);
+        c.contact.id.0 = tag(self.account, &c.contact.id.0).into();
         if let Some(a) = &mut c.assignee {
             self.agent(a);
         }
     }
 
     pub fn message(&self, m: &mut Message) {
-        m.id.0 = tag(self.account, &m.id.0);
+        m.id.0 = tag(self.account, &m.id.0).into();
         self.conversation_id(&mut m.conversation_id);
         if let Some(id) = &mut m.author.id {
             *id = self.agent_id(id);
@@ -60,7 +60,7 @@ impl Tagger<'_> {
     }
 
     pub fn suggestion(&self, s: &mut Suggestion) {
-        s.id.0 = tag(self.account, &s.id.0);
+        s.id.0 = tag(self.account, &s.id.0).into();
         self.conversation_id(&mut s.conversation_id);
     }
 
@@ -78,7 +78,7 @@ impl Tagger<'_> {
             EventKind::SuggestionCreated(s) | EventKind::SuggestionResolved(s) => self.suggestion(s),
             EventKind::Presence(p) => {
                 self.conversation_id(&mut p.conversation_id);
-                p.agent_id.0 = self.agent_id(&p.agent_id.0);
+                p.agent_id.0 = self.agent_id(&p.agent_id.0).into();
             }
             EventKind::ViewCountsChanged(_) | EventKind::Resync => {}
         }

@@ -92,7 +92,7 @@ impl From<ConversationRow> for Conversation {
     fn from(r: ConversationRow) -> Self {
         let assignee = match (r.agent_id, r.agent_name, r.agent_email) {
             (Some(id), Some(name), Some(email)) => Some(Agent {
-                id: AgentId(id),
+                id: AgentId::from(id),
                 name,
                 email,
                 role: role(r.agent_role.as_deref().unwrap_or_default()),
@@ -107,9 +107,9 @@ impl From<ConversationRow> for Conversation {
             _ => None,
         };
         Conversation {
-            id: ConversationId(r.id),
+            id: ConversationId::from(r.id),
             contact: Contact {
-                id: ContactId(r.contact_id),
+                id: ContactId::from(r.contact_id),
                 name: r.contact_name,
                 handle: r.contact_handle,
                 email: r.contact_email,
@@ -120,7 +120,7 @@ impl From<ConversationRow> for Conversation {
             subject: r.subject,
             status: Status::parse(&r.status).unwrap_or(Status::Open),
             snoozed_until: opt_from_ms(r.snoozed_until),
-            assignee,
+            assignee: assignee.map(Box::new),
             team: r.team,
             tags: json_or_default(&r.tags, "conversations.tags"),
             starred: r.starred,
@@ -302,8 +302,8 @@ struct MessageRow {
 impl From<MessageRow> for Message {
     fn from(r: MessageRow) -> Self {
         Message {
-            id: MessageId(r.id),
-            conversation_id: ConversationId(r.conversation_id),
+            id: MessageId::from(r.id),
+            conversation_id: ConversationId::from(r.conversation_id),
             direction: direction(&r.direction),
             author: Author {
                 kind: AuthorKind::parse(&r.author_kind).unwrap_or(AuthorKind::System),

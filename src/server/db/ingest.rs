@@ -190,7 +190,7 @@ pub async fn ingest_many(w: &mut WriteCtx, org: &OrgId, inbound: Vec<Inbound>) -
                 direction: Direction::Inbound,
                 author: Author {
                     kind: AuthorKind::Contact,
-                    id: contacts.get(&item.handle).map(|c| c.0.clone()),
+                    id: contacts.get(&item.handle).map(|c| c.0.to_string()),
                     name: item.name.clone(),
                 },
                 kind: MessageKind::Reply,
@@ -248,7 +248,7 @@ async fn mark_duplicates(w: &mut WriteCtx, org: &OrgId, items: &mut [Item]) -> A
         if let Some(n) = first.get(&pid).copied()
             && let Some(item) = items.get_mut(n)
         {
-            item.seen = Some((MessageId(mid), ConversationId(cid)));
+            item.seen = Some((MessageId::from(mid), ConversationId::from(cid)));
         }
     }
     Ok(())
@@ -273,7 +273,7 @@ async fn upsert_contacts(
     let mut qb: QueryBuilder<Sqlite> =
         QueryBuilder::new("INSERT INTO contacts (id, org_id, name, handle, email, phone, created_at) ");
     qb.push_values(&fresh, |mut b, item| {
-        b.push_bind(ContactId::generate().0)
+        b.push_bind(ContactId::generate().0.to_string())
             .push_bind(org.as_str().to_owned())
             .push_bind(item.name.clone())
             .push_bind(item.handle.clone())
@@ -289,7 +289,7 @@ async fn upsert_contacts(
     for item in &fresh {
         q = q.bind(item.handle.as_str());
     }
-    Ok(q.fetch_all(w.conn()).await?.into_iter().map(|(h, id)| (h, ContactId(id))).collect())
+    Ok(q.fetch_all(w.conn()).await?.into_iter().map(|(h, id)| (h, ContactId::from(id))).collect())
 }
 
 /// A conversation the batch opens.
@@ -328,13 +328,13 @@ async fn thread_or_open(
     let mut live: HashMap<(String, String), (ConversationId, bool)> = HashMap::new();
     for (contact, channel, id, status) in q.fetch_all(w.conn()).await? {
         // Newest first: the first seen per (contact, channel) is the live one.
-        live.entry((contact, channel)).or_insert((ConversationId(id), status == Status::Snoozed.as_str()));
+        live.entry((contact, channel)).or_insert((ConversationId::from(id), status == Status::Snoozed.as_str()));
     }
     let mut woken = Vec::new();
     let mut opening: Vec<Opening> = Vec::new();
     for item in items.iter_mut().filter(|i| i.is_new()) {
         let contact = contacts.get(&item.handle).ok_or_else(|| ApiError::internal("contact missing after upsert"))?;
-        let key = (contact.0.clone(), item.channel.as_str().to_owned());
+        let key = (contact.0.to_string(), item.channel.as_str().to_owned());
         if let Some((id, snoozed)) = live.get(&key) {
             item.conversation = Some(id.clone());
             if *snoozed && !woken.contains(id) {
@@ -361,9 +361,9 @@ async fn thread_or_open(
              activity_at, created_at, updated_at) ",
         );
         qb.push_values(&opening, |mut b, o| {
-            b.push_bind(o.id.0.clone())
+            b.push_bind(o.id.0.to_string())
                 .push_bind(org.as_str().to_owned())
-                .push_bind(o.contact.0.clone())
+                .push_bind(o.contact.0.to_string())
                 .push_bind(o.channel.as_str())
                 .push_bind(o.subject.clone())
                 .push_bind("open")
@@ -397,12 +397,12 @@ async fn insert_messages(
          attachments, delivery, provider_message_id, created_at) ",
     );
     qb.push_values(&rows, |mut b, (item, attachments)| {
-        b.push_bind(item.message_id.0.clone())
+        b.push_bind(item.message_id.0.to_string())
             .push_bind(org.as_str().to_owned())
-            .push_bind(item.conversation.as_ref().map(|c| c.0.clone()))
+            .push_bind(item.conversation.as_ref().map(|c| c.0.to_string()))
             .push_bind("inbound")
             .push_bind("contact")
-            .push_bind(contacts.get(&item.handle).map(|c| c.0.clone()))
+            .push_bind(contacts.get(&item.handle).map(|c| c.0.to_string()))
             .push_bind(item.name.clone())
             .push_bind("reply")
             .push_bind(item.body.clone())
@@ -463,7 +463,7 @@ async fn summarise(w: &mut WriteCtx, org: &OrgId, items: &[Item], now: Timestamp
          FROM (SELECT column1 AS id, column2 AS preview, column3 AS last_at, column4 AS first_at, column5 AS n FROM (",
     );
     qb.push_values(&by_conversation, |mut b, (id, s)| {
-        b.push_bind(id.0.clone())
+        b.push_bind(id.0.to_string())
             .push_bind(s.preview.clone())
             .push_bind(s.last_at)
             .push_bind(s.first_at)
@@ -487,7 +487,7 @@ async fn read_conversations(
     qb.push(" WHERE +c.org_id = ").push_bind(org.as_str().to_owned()).push(" AND c.id IN (");
     let mut sep = qb.separated(", ");
     for id in ids {
-        sep.push_bind(id.0.clone());
+        sep.push_bind(id.0.to_string());
     }
     qb.push(")");
     let rows: Vec<Conversation> = super::conversations::fetch_conversations(qb, w.conn()).await?;

@@ -138,7 +138,7 @@ pub async fn event_line(
     text: String,
 ) -> ApiResult<Message> {
     let author = match actor {
-        Some(a) => Author { kind: AuthorKind::Agent, id: Some(a.id.0.clone()), name: a.name.clone() },
+        Some(a) => Author { kind: AuthorKind::Agent, id: Some(a.id.0.to_string()), name: a.name.clone() },
         None => Author { kind: AuthorKind::System, id: None, name: "frontdesk".to_owned() },
     };
     insert(

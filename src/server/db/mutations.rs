@@ -253,7 +253,7 @@ pub async fn wake_snoozed(w: &mut WriteCtx, now: Timestamp) -> ApiResult<usize> 
     .fetch_all(w.conn())
     .await?;
     for (org, id) in &due {
-        let (org, id) = (OrgId(org.clone()), ConversationId(id.clone()));
+        let (org, id) = (OrgId::from(org.clone()), ConversationId::from(id.clone()));
         set(w, &org, &id, "status = 'open', snoozed_until = NULL, unread = 1").await?;
         event_line(w, &org, &id, None, "Snooze ended: back in the queue".to_owned()).await?;
         let after = get(w.conn(), &org, &id).await?;

@@ -113,7 +113,7 @@ pub async fn authenticate_hash<'e, E: Executor<'e, Database = Sqlite>>(
     .fetch_optional(db)
     .await?;
     Ok(row.map(|(org, id, name, email, r, team)| {
-        (OrgId(org), Agent { id: AgentId(id), name, email, role: role(&r), team })
+        (OrgId::from(org), Agent { id: AgentId::from(id), name, email, role: role(&r), team })
     }))
 }
 
@@ -124,7 +124,13 @@ pub async fn agent<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId, i
             .bind(id.as_str())
             .fetch_optional(db)
             .await?;
-    found(row, "agent").map(|(id, name, email, r, team)| Agent { id: AgentId(id), name, email, role: role(&r), team })
+    found(row, "agent").map(|(id, name, email, r, team)| Agent {
+        id: AgentId::from(id),
+        name,
+        email,
+        role: role(&r),
+        team,
+    })
 }
 
 pub async fn agents<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId) -> ApiResult<Vec<Agent>> {
@@ -135,7 +141,7 @@ pub async fn agents<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId) 
             .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, name, email, r, team)| Agent { id: AgentId(id), name, email, role: role(&r), team })
+        .map(|(id, name, email, r, team)| Agent { id: AgentId::from(id), name, email, role: role(&r), team })
         .collect())
 }
 
@@ -146,7 +152,7 @@ pub async fn find_org<'e, E: Executor<'e, Database = Sqlite>>(db: E, name_or_id:
             .bind(name_or_id)
             .fetch_optional(db)
             .await?;
-    id.map(OrgId).ok_or_else(|| {
+    id.map(OrgId::from).ok_or_else(|| {
         ApiError::new(
             axum::http::StatusCode::NOT_FOUND,
             "NOT_FOUND",

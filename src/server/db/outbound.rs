@@ -56,7 +56,7 @@ pub async fn send(
         org,
         NewMessage {
             conversation_id: conversation.clone(),
-            author: Author { kind: AuthorKind::Agent, id: Some(agent.id.0.clone()), name: agent.name.clone() },
+            author: Author { kind: AuthorKind::Agent, id: Some(agent.id.0.to_string()), name: agent.name.clone() },
             kind: out.kind,
             body,
             attachments: out.attachments,

@@ -29,8 +29,8 @@ struct Row {
 impl From<Row> for Suggestion {
     fn from(r: Row) -> Self {
         Suggestion {
-            id: SuggestionId(r.id),
-            conversation_id: ConversationId(r.conversation_id),
+            id: SuggestionId::from(r.id),
+            conversation_id: ConversationId::from(r.conversation_id),
             body: r.body,
             actions: json_or_default(&r.actions, "suggestions.actions"),
             status: SuggestionStatus::parse(&r.status).unwrap_or(SuggestionStatus::Dismissed),

@@ -18,7 +18,7 @@ pub async fn all<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId) -> 
             .fetch_all(db)
             .await?;
     views.extend(rows.into_iter().map(|(id, name, filter)| View {
-        id: ViewId(id),
+        id: ViewId::from(id),
         name,
         kind: ViewKind::Saved,
         filter: json_or_default(&filter, "saved_views.filter"),

@@ -61,7 +61,7 @@ impl WriteCtx {
             let id = self.next_event_id;
             self.next_event_id += 1;
             let name = kind.name();
-            let conversation_id = kind.conversation_id().map(|c| c.0.clone());
+            let conversation_id = kind.conversation_id().map(|c| c.0.to_string());
             let payload = serde_json::to_string(&Event { id: Some(id), at, kind })?;
             rows.push((id, name, conversation_id, payload));
         }

@@ -189,7 +189,7 @@ async fn insert_conversation(
     let summary = summarise(conv, now);
     let live = matches!(conv.status, Status::Open | Status::Pending);
     let waiting = summary.waiting_since.filter(|_| live);
-    let assignee = conv.assignee_email.as_ref().and_then(|e| agents.get(e)).map(|a| a.id.0.clone());
+    let assignee = conv.assignee_email.as_ref().and_then(|e| agents.get(e)).map(|a| a.id.0.to_string());
     let (preview, direction, last_at) = match summary.preview.clone() {
         Some((p, d, at)) => (Some(p), Some(d), Some(at)),
         None => (None, None, None),
@@ -231,7 +231,7 @@ async fn insert_conversation(
         let (kind, author_id, name, direction) = match &m.author {
             DemoAuthor::Contact => ("contact", Some(contact_id.clone()), conv.contact.name.clone(), "inbound"),
             DemoAuthor::Agent(email) => match agents.get(email) {
-                Some(a) => ("agent", Some(a.id.0.clone()), a.name.clone(), "outbound"),
+                Some(a) => ("agent", Some(a.id.0.to_string()), a.name.clone(), "outbound"),
                 None => ("system", None, "frontdesk".to_owned(), "outbound"),
             },
             DemoAuthor::Ai(name) => ("ai", None, name.clone(), "outbound"),

@@ -155,7 +155,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/v1/conversations/{id}", tag = "conversations", params(("id" = String, Path)),
     responses((status = 200, body = Conversation), (status = 404, body = ErrorEnvelope)))]
 pub async fn get(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Conversation>> {
-    Ok(Json(db_conv::get(&st.db.pool, &caller.org, &ConversationId(id)).await?))
+    Ok(Json(db_conv::get(&st.db.pool, &caller.org, &ConversationId::from(id)).await?))
 }
 
 /// Applies one change on the writer.
@@ -163,7 +163,9 @@ pub async fn change(st: &AppState, caller: Caller, id: String, change: Change) -
     let conversation = st
         .db
         .write(move |w| {
-            Box::pin(async move { mutations::apply(w, &caller.org, &caller.agent, &ConversationId(id), &change).await })
+            Box::pin(async move {
+                mutations::apply(w, &caller.org, &caller.agent, &ConversationId::from(id), &change).await
+            })
         })
         .await?;
     Ok(Json(conversation))
@@ -295,7 +297,7 @@ pub async fn presence(
     Path(id): Path<String>,
     JsonBody(b): JsonBody<PresenceBody>,
 ) -> ApiResult<axum::http::StatusCode> {
-    let id = ConversationId(id);
+    let id = ConversationId::from(id);
     db_conv::get(&st.db.pool, &caller.org, &id).await?;
     let presence = Presence {
         conversation_id: id,

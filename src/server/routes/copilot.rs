@@ -34,7 +34,7 @@ pub async fn suggest(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<Suggestion>)> {
-    let id = ConversationId(id);
+    let id = ConversationId::from(id);
     let conversation = db_conv::get(&st.db.pool, &caller.org, &id).await?;
     let mut conn = st.db.pool.acquire().await?;
     let mut recent = db_conv::thread(&mut conn, &caller.org, &id, None, CONTEXT_MESSAGES, true).await?.items;
@@ -83,7 +83,7 @@ pub async fn for_conversation(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<Suggestion>>> {
-    let id = ConversationId(id);
+    let id = ConversationId::from(id);
     db_conv::get(&st.db.pool, &caller.org, &id).await?;
     Ok(Json(suggestions::list(&st.db.pool, &caller.org, None, Some(&id), 100).await?))
 }
@@ -140,7 +140,7 @@ pub async fn send(
     let (org, agent) = (caller.org.clone(), caller.agent.clone());
     idempotent(&st, &caller, &headers, &route, &raw, StatusCode::CREATED, move |w| {
         Box::pin(async move {
-            let suggestion = suggestions::get(w.conn(), &org, &SuggestionId(id)).await?;
+            let suggestion = suggestions::get(w.conn(), &org, &SuggestionId::from(id)).await?;
             let out = Outgoing {
                 kind: MessageKind::Reply,
                 body: body.body.unwrap_or_else(|| suggestion.body.clone()),
@@ -165,7 +165,9 @@ pub async fn dismiss(
     let suggestion = st
         .db
         .write(move |w| {
-            Box::pin(async move { suggestions::resolve(w, &org, &SuggestionId(id), SuggestionStatus::Dismissed).await })
+            Box::pin(async move {
+                suggestions::resolve(w, &org, &SuggestionId::from(id), SuggestionStatus::Dismissed).await
+            })
         })
         .await?;
     Ok(Json(suggestion))

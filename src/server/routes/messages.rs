@@ -47,7 +47,7 @@ pub async fn list(
     let page = db_conv::thread(
         &mut conn,
         &caller.org,
-        &ConversationId(id),
+        &ConversationId::from(id),
         p.cursor.as_deref(),
         page_limit(p.limit, 50),
         newest_first,
@@ -102,7 +102,7 @@ pub async fn send(
                 SendKind::Note => MessageKind::Note,
             };
             let out = Outgoing { kind, body: body.body, attachments: body.attachments, suggestion: body.suggestion_id };
-            send_message(w, &org, &agent, &ConversationId(id), out).await
+            send_message(w, &org, &agent, &ConversationId::from(id), out).await
         })
     })
     .await

@@ -4,6 +4,7 @@
 mod commands;
 mod compose;
 mod hostile;
+mod live;
 mod notify;
 mod presence;
 mod screens;

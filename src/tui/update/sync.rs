@@ -264,6 +264,10 @@ fn live(state: &mut State, update: Update) -> Vec<Effect> {
     }
 }
 
+fn activity(c: &crate::domain::Conversation) -> jiff::Timestamp {
+    c.last_message.as_ref().map_or(c.updated_at, |m| m.at)
+}
+
 fn apply_event(state: &mut State, e: Event) -> Vec<Effect> {
     match e.kind {
         EventKind::MessageCreated(m) => {
@@ -295,14 +299,18 @@ fn apply_event(state: &mut State, e: Event) -> Vec<Effect> {
                 let fits = state
                     .view()
                     .is_some_and(|v| super::local::in_view(&v.filter, &c, state.me.as_ref().map(|a| &a.id), state.now));
-                if fits && state.list.search.is_none() && state.list.loaded {
-                    // New activity goes on top; the selection stays on its conversation.
-                    state.list.items.insert(0, c);
-                    let had = !state.list.is_empty();
+                // It goes where its last activity puts it (on top when new); past
+                // the loaded rows it waits for its page.
+                let at = activity(&c);
+                let pos = state.list.items.iter().position(|x| activity(x) <= at);
+                let pos = pos.or_else(|| state.list.next_cursor.is_none().then_some(state.list.items.len()));
+                if let Some(pos) = pos.filter(|_| fits && state.list.search.is_none() && state.list.loaded) {
+                    let current = state.list.current().map(|x| x.id.clone());
+                    state.list.items.insert(pos, c);
                     nav::apply_filter(state);
-                    if had && state.list.visible.is_none() && state.list.len() > 1 {
-                        state.list.selected += 1;
-                        state.list.selected = state.list.selected.min(state.list.len() - 1);
+                    // The selection stays on its conversation.
+                    if let Some(id) = current {
+                        nav::select_id(state, &id);
                     }
                     nav::keep_visible(state);
                 }

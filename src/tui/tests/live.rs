@@ -1,0 +1,120 @@
+//! Live updates and accounts on screen: where an update puts a row, what the status
+//! bar says about the link, the account picker and the unified inbox's badges.
+
+use std::time::Duration;
+
+use jiff::ToSpan;
+
+use super::id;
+use crate::domain::{Channel, Conversation, Event, EventKind};
+use crate::provider::Update;
+use crate::sync::SyncEvent;
+use crate::tui::state::Connection;
+use crate::tui::testing::{conversation, inbox, keys, now, render};
+use crate::tui::update::update;
+use crate::tui::{Action, Effect, State};
+
+fn live(s: &mut State, u: Update) -> Vec<Effect> {
+    update(s, Action::Sync(SyncEvent::Live(u)))
+}
+
+fn updated(s: &mut State, c: Conversation) {
+    let e = Event { id: None, at: now(), kind: EventKind::ConversationUpdated(Box::new(c)) };
+    live(s, Update::Event(Box::new(e)));
+}
+
+fn stranger(n: usize, minutes_ago: i64) -> Conversation {
+    let mut c = conversation(n, "New Person", Channel::Sms, "hello");
+    let at = now() - minutes_ago.minutes();
+    if let Some(m) = &mut c.last_message {
+        m.at = at;
+    }
+    c.updated_at = now();
+    c
+}
+
+#[test]
+fn a_row_not_yet_listed_goes_where_its_activity_puts_it() {
+    let mut s = inbox(100, 30);
+    keys(&mut s, "jj");
+    let selected = id(&s, 2);
+    let len = s.list.items.len();
+
+    // New activity: on top, the agent's row still selected.
+    updated(&mut s, stranger(40, 0));
+    assert_eq!(id(&s, 0).as_str(), "cnv_0040");
+    assert_eq!(s.list.current().map(|c| c.id.clone()), Some(selected.clone()));
+
+    // Old activity (a tag changed on an old conversation) with more pages to come:
+    // not on top; it arrives with its page.
+    s.list.next_cursor = Some("more".into());
+    updated(&mut s, stranger(41, 600));
+    assert!(s.list.position(&"cnv_0041".into()).is_none(), "not put on top");
+
+    // Between two listed rows: there.
+    let between = stranger(42, 20);
+    updated(&mut s, between);
+    let pos = s.list.position(&"cnv_0042".into()).expect("listed");
+    let at = |c: &Conversation| c.last_message.as_ref().map(|m| m.at);
+    let items = &s.list.items;
+    assert!(pos > 0 && at(&items[pos - 1]) >= at(&items[pos]) && at(&items[pos]) >= at(&items[pos + 1]));
+    assert_eq!(s.list.items.len(), len + 2);
+    assert_eq!(s.list.current().map(|c| c.id.clone()), Some(selected));
+
+    // On the last page, old activity goes to the end.
+    s.list.next_cursor = None;
+    updated(&mut s, stranger(43, 6000));
+    assert_eq!(s.list.items.last().map(|c| c.id.as_str()), Some("cnv_0043"));
+}
+
+#[test]
+fn the_status_bar_says_polling_reconnecting_and_offline() {
+    let mut s = inbox(120, 30);
+    live(&mut s, Update::Polling { every: Duration::from_secs(20) });
+    assert_eq!(s.connection, Connection::Polling { every: Duration::from_secs(20) });
+    assert!(render(&s).contains("polling 20s"), "{}", render(&s));
+    live(&mut s, Update::Polling { every: Duration::from_secs(300) });
+    assert!(render(&s).contains("polling 5m"));
+
+    let down = Update::Reconnecting { after: Duration::from_secs(4), reason: "refused".into() };
+    live(&mut s, down.clone());
+    assert!(render(&s).contains("reconnecting in 4s"), "{}", render(&s));
+    live(&mut s, down.clone());
+    live(&mut s, down);
+    assert!(render(&s).contains("offline, retry in 4s"), "after three failures: {}", render(&s));
+
+    let effects = live(&mut s, Update::Polling { every: Duration::from_secs(20) });
+    assert!(render(&s).contains("polling 20s"));
+    assert!(
+        effects.contains(&Effect::Sync(crate::sync::SyncCommand::Views)),
+        "counts are reloaded after a gap: {effects:?}"
+    );
+}
+
+#[test]
+fn the_account_picker_switches_and_one_account_says_so() {
+    let mut s = inbox(120, 30);
+    keys(&mut s, "@");
+    assert!(s.overlay.is_none());
+    assert!(super::flash(&s).0.contains("one account only"));
+
+    s.settings.accounts = vec!["support".into(), "sales".into(), crate::config::UNIFIED.into()];
+    keys(&mut s, "@");
+    let screen = render(&s);
+    assert!(screen.contains("Switch to") && screen.contains("All accounts, one list"), "{screen}");
+    let effects = keys(&mut s, "sales<Enter>");
+    assert_eq!(effects, [Effect::SwitchAccount("sales".into())]);
+}
+
+#[test]
+fn the_unified_inbox_badges_each_row_with_its_account() {
+    let mut s = inbox(160, 30);
+    s.settings.account = crate::config::UNIFIED.into();
+    for (i, c) in s.list.items.iter_mut().enumerate() {
+        let account = if i % 2 == 0 { "east" } else { "west" };
+        c.id = crate::provider::unified::tag::tag(account, c.id.as_str()).as_str().into();
+    }
+    crate::tui::update::nav_reload(&mut s);
+    let screen = render(&s);
+    assert!(screen.contains("[east]") && screen.contains("[west]"), "{screen}");
+}
