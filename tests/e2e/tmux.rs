@@ -181,3 +181,74 @@ async fn sigterm_restores_the_terminal() {
     assert!(modes.contains(" icanon") && modes.contains(" echo"), "cooked mode is back: {modes}");
     assert!(!t.screen().contains("Views"), "the alternate screen is gone");
 }
+
+/// Two accounts on two servers: switch with `@`, the second one polled; then both in
+/// one list, each row with its account's badge, and a star on a row reaching only
+/// its own server.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_accounts_switch_and_merge_into_one_inbox() {
+    let east = TestServer::start().await;
+    let west = TestServer::start().await;
+    east.inbound_on("email", "eve@east.example", "East needs a refund", None).await;
+    let w = west.inbound_on("email", "wes@west.example", "West lost a parcel", None).await;
+    let w = w["conversation"]["id"].as_str().expect("id").to_owned();
+    let dir = tempfile::tempdir().expect("dir");
+    let config = dir.path().join("client.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[accounts]]\nname = \"east\"\nprovider = \"native\"\nurl = \"{}\"\napi_key_env = \"FD_EAST\"\n\n\
+             [[accounts]]\nname = \"west\"\nprovider = \"native\"\nurl = \"{}\"\napi_key_env = \"FD_WEST\"\n\
+             updates = \"poll\"\npoll_secs = 2\n",
+            east.url, west.url
+        ),
+    )
+    .expect("config");
+    let command = format!(
+        "env FD_EAST={} FD_WEST={} XDG_STATE_HOME={d} XDG_CACHE_HOME={d} LANG=C.UTF-8 TERM=xterm-256color {} \
+         --config {}; sleep 30",
+        east.key,
+        west.key,
+        env!("CARGO_BIN_EXE_frontdesk"),
+        config.display(),
+        d = dir.path().display(),
+    );
+    let t = Tmux::start(140, 40, &command);
+    t.wait_for("East needs a refund");
+    t.wait_for("live");
+
+    t.send(&["@"]);
+    t.wait_for("Switch to");
+    t.type_text("west");
+    t.send(&["Enter"]);
+    t.wait_for("West lost a parcel");
+    t.wait_for("polling 2s");
+    assert!(!t.screen().contains("East needs a refund"), "{}", t.screen());
+
+    // A customer writes on west: the poller brings it.
+    west.inbound_on("sms", "+15550001111", "Polled message arrives", None).await;
+    t.wait_for("Polled message arrives");
+
+    t.send(&["@"]);
+    t.wait_for("All accounts, one list");
+    t.type_text("All");
+    t.send(&["Enter"]);
+    t.wait_for("East needs a refund");
+    t.wait_for("West lost a parcel");
+    t.wait_for("[east]");
+    t.wait_for("[west]");
+
+    // Star the west conversation from the merged list: only west hears of it.
+    let screen = t.screen();
+    let rows: Vec<&str> = screen.lines().filter(|l| l.contains("[east]") || l.contains("[west]")).collect();
+    let west_row = rows.iter().position(|l| l.contains("West lost a parcel")).expect("west row");
+    t.send(&["g", "g"]);
+    for _ in 0..west_row {
+        t.send(&["j"]);
+    }
+    t.send(&["s"]);
+    until(&west, &format!("/v1/conversations/{w}"), "starred on west", |c| c["starred"] == true).await;
+    let (_, east_list) = east.get("/v1/conversations?view=starred").await;
+    assert_eq!(east_list["items"].as_array().map(Vec::len), Some(0), "east untouched: {east_list}");
+    t.send(&["q"]);
+}
