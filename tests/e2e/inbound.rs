@@ -400,7 +400,7 @@ async fn one_batch_threads_dedupes_and_answers_in_order() {
     let s = TestServer::start().await;
     let existing = s.conversation("+15559990100").await;
     let (_, me) = s.get("/v1/me").await;
-    let org = OrgId(me["org_id"].as_str().expect("org").to_owned());
+    let org = OrgId::from(me["org_id"].as_str().expect("org").to_owned());
     let msg = |handle: &str, body: &str, pid: &str| Inbound {
         channel: Channel::Sms,
         handle: handle.to_owned(),

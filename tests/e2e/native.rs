@@ -50,16 +50,16 @@ async fn reads_map_to_domain_values() {
     let page = p.list(ListQuery { view: Some("all".into()), limit: 10, ..ListQuery::default() }).await.expect("list");
     assert_eq!(page.items.len(), 1);
     assert_eq!(page.items[0].id.as_str(), id);
-    let thread = p.thread(ConversationId(id.clone()), 50).await.expect("thread");
+    let thread = p.thread(ConversationId::from(id.clone()), 50).await.expect("thread");
     assert_eq!(thread.len(), 1);
     assert!(thread[0].body.contains("#4821"));
-    assert!(p.suggestions(ConversationId(id)).await.expect("suggestions").is_empty());
+    assert!(p.suggestions(ConversationId::from(id)).await.expect("suggestions").is_empty());
 }
 
 #[tokio::test]
 async fn every_change_applies() {
     let s = TestServer::start().await;
-    let id = ConversationId(s.conversation("+15550002").await);
+    let id = ConversationId::from(s.conversation("+15550002").await);
     let p = provider(&s);
     let change = |change| Op::Change { conversation: id.clone(), change };
     assert!(conversation(apply(&p, change(Change::Star)).await).starred);
@@ -83,8 +83,8 @@ async fn every_change_applies() {
 #[tokio::test]
 async fn bulk_reports_each_conversation() {
     let s = TestServer::start().await;
-    let a = ConversationId(s.conversation("+15550003").await);
-    let b = ConversationId(s.conversation("+15550004").await);
+    let a = ConversationId::from(s.conversation("+15550003").await);
+    let b = ConversationId::from(s.conversation("+15550004").await);
     let p = provider(&s);
     let missing = ConversationId::from("cnv_missing");
     let Applied::Bulk(results) =
@@ -105,7 +105,7 @@ async fn bulk_reports_each_conversation() {
 #[tokio::test]
 async fn a_send_retried_with_its_key_arrives_once() {
     let s = TestServer::start().await;
-    let id = ConversationId(s.conversation("+15550005").await);
+    let id = ConversationId::from(s.conversation("+15550005").await);
     let p = provider(&s);
     let op =
         Op::Send { conversation: id.clone(), kind: ReplyKind::Reply, body: "On its way!".into(), suggestion: None };
@@ -127,7 +127,7 @@ async fn a_send_retried_with_its_key_arrives_once() {
 #[tokio::test]
 async fn suggestions_are_asked_for_sent_and_dismissed() {
     let s = TestServer::start().await;
-    let id = ConversationId(s.conversation("+15550006").await);
+    let id = ConversationId::from(s.conversation("+15550006").await);
     let p = provider(&s);
     let Applied::Suggestion(sug) = apply(&p, Op::RequestSuggestion { conversation: id.clone() }).await else {
         panic!("a suggestion")
@@ -158,7 +158,7 @@ async fn handoff_takes_over_from_the_ai_agent() {
         )
         .await;
     assert!(status.is_success(), "{v}");
-    let id = ConversationId(v["conversation"]["id"].as_str().expect("id").to_owned());
+    let id = ConversationId::from(v["conversation"]["id"].as_str().expect("id").to_owned());
     let p = provider(&s);
     let change = |change| Op::Change { conversation: id.clone(), change };
     let c = conversation(apply(&p, change(Change::Handoff { reason: None })).await);
@@ -177,7 +177,7 @@ async fn handoff_takes_over_from_the_ai_agent() {
 #[tokio::test]
 async fn errors_come_typed() {
     let s = TestServer::start().await;
-    let id = ConversationId(s.conversation("+15550007").await);
+    let id = ConversationId::from(s.conversation("+15550007").await);
     let p = provider(&s);
     let missing = p.conversation(ConversationId::from("cnv_nope")).await;
     assert!(matches!(missing, Err(ProviderError::NotFound(_))), "{missing:?}");
@@ -256,16 +256,16 @@ async fn hostile_text_is_cleaned_at_the_door() {
         .await
         .expect("update");
     let p = provider(&s);
-    let c = p.conversation(ConversationId(id.clone())).await.expect("conversation");
+    let c = p.conversation(ConversationId::from(id.clone())).await.expect("conversation");
     assert_eq!(c.contact.name, "Evelin");
-    let thread = p.thread(ConversationId(id), 10).await.expect("thread");
+    let thread = p.thread(ConversationId::from(id), 10).await.expect("thread");
     assert_eq!(thread[0].body, "pay now ");
 }
 
 #[tokio::test]
 async fn presence_reaches_the_rest_of_the_team() {
     let s = TestServer::start().await;
-    let id = ConversationId(s.conversation("+15550012").await);
+    let id = ConversationId::from(s.conversation("+15550012").await);
     let ada = provider(&s);
     let bo = NativeProvider::new("bo", &s.url, SecretString::from(s.key2.clone())).expect("provider");
     let mut updates = bo.updates(None);
