@@ -3,7 +3,9 @@
 //! private; the rest of the program sees only `domain` values. To add a vendor, write
 //! a file here that implements the trait and declares its [`Capabilities`] honestly.
 
+pub mod http;
 pub mod native;
+pub mod sse;
 pub mod unified;
 
 use std::time::Duration;

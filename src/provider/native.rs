@@ -4,13 +4,13 @@
 
 use std::time::Duration;
 
-use futures::StreamExt;
 use futures::stream::BoxStream;
 use reqwest::{Method, RequestBuilder, StatusCode, header};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use super::http::{by_status, network, retry_after, urlencode};
 use super::{
     Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Sort, Update,
 };
@@ -25,7 +25,6 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// No byte on the event stream for this long means it is dead: three missed
 /// keep-alives of the server's default 15 s.
 const STREAM_READ_TIMEOUT: Duration = Duration::from_secs(45);
-const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(60);
 
 pub struct NativeProvider {
     name: String,
@@ -221,45 +220,14 @@ struct BulkItem {
     error: Option<ErrorBody>,
 }
 
-fn network(e: &reqwest::Error) -> ProviderError {
-    // reqwest's Display hides the cause ("error sending request"); the source says why.
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text = format!("{text}: {s}");
-        source = s.source();
-    }
-    ProviderError::Network(text)
-}
-
-fn urlencode(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 /// `Retry-After` is seconds or an HTTP date; clamped to [1 s, 10 min].
-fn retry_after(v: &str) -> Option<Duration> {
-    let secs = if let Ok(secs) = v.trim().parse::<u64>() {
-        secs
-    } else {
-        let at = jiff::fmt::rfc2822::parse(v.trim()).ok()?.timestamp();
-        u64::try_from(at.as_second() - jiff::Timestamp::now().as_second()).unwrap_or(0)
-    };
-    Some(Duration::from_secs(secs.clamp(1, 600)))
-}
 
 fn error_for(status: StatusCode, retry_after: Option<Duration>, body: &[u8]) -> ProviderError {
     let (code, message) = match serde_json::from_slice::<ErrorEnvelope>(body) {
         Ok(e) => (e.error.code, crate::domain::text::sanitize_line(&e.error.message)),
         Err(_) => (status.as_str().to_owned(), format!("HTTP {status}")),
     };
-    match status {
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => ProviderError::Auth(message),
-        StatusCode::NOT_FOUND => ProviderError::NotFound(message),
-        StatusCode::CONFLICT => ProviderError::Conflict(message),
-        StatusCode::TOO_MANY_REQUESTS => ProviderError::RateLimited { retry_after },
-        s if s.is_server_error() => ProviderError::Network(format!("{message} ({status})")),
-        _ => ProviderError::Permanent { code, message },
-    }
+    by_status(status, retry_after, code, message)
 }
 
 impl Provider for NativeProvider {
@@ -374,80 +342,35 @@ impl Provider for NativeProvider {
         let http = self.stream_http.clone();
         let url = format!("{}/v1/events", self.base);
         let key = self.key.clone();
-        Box::pin(async_stream::stream! {
-            let mut last_id = resume;
-            let mut retry = Duration::from_secs(1);
-            let mut failures: u32 = 0;
-            loop {
-                let mut req = http
-                    .get(&url)
-                    .bearer_auth(key.expose_secret())
-                    .header(header::ACCEPT, "text/event-stream");
-                if let Some(id) = last_id.as_deref().filter(|id| !id.is_empty()) {
-                    req = req.header("Last-Event-ID", id);
-                }
-                let reason = match req.send().await {
-                    Ok(resp) if resp.status() == StatusCode::OK => {
-                        failures = 0;
-                        yield Update::Connected;
-                        let mut events = sse_stream::SseByteStream::new(resp.bytes_stream());
-                        let mut reason = "the server closed the stream".to_owned();
-                        while let Some(item) = events.next().await {
-                            match item {
-                                Ok(sse) => {
-                                    if let Some(ms) = sse.retry {
-                                        retry = Duration::from_millis(ms.clamp(100, 60_000));
-                                    }
-                                    if let Some(id) = sse.id.filter(|id| !id.is_empty()) {
-                                        last_id = Some(id);
-                                    }
-                                    if sse.event.as_deref() == Some("ready") {
-                                        continue;
-                                    }
-                                    let Some(data) = sse.data else { continue };
-                                    match serde_json::from_str::<Event>(&data) {
-                                        Ok(mut event) => {
-                                            event.clean();
-                                            yield Update::Event(Box::new(event));
-                                        }
-                                        // One bad event must not stop the stream.
-                                        Err(e) => tracing::warn!(error = %e, "skipped an unreadable event"),
-                                    }
-                                }
-                                Err(e) => {
-                                    reason = e.to_string();
-                                    break;
-                                }
-                            }
-                        }
-                        reason
-                    }
-                    Ok(resp) => format!("the server answered {}", resp.status()),
-                    Err(e) => network(&e).to_string(),
-                };
-                failures = failures.saturating_add(1);
-                let backoff = retry.saturating_mul(1 << failures.min(6)).min(MAX_RECONNECT_DELAY);
-                let jitter = Duration::from_millis(rand::random_range(0..=backoff.as_millis().min(1000) as u64 / 4));
-                let after = backoff + jitter;
-                tracing::info!(%reason, ?after, "event stream dropped");
-                yield Update::Reconnecting { after, reason };
-                tokio::time::sleep(after).await;
+        let request = move |last: Option<&str>| {
+            let req = http.get(&url).bearer_auth(key.expose_secret());
+            match last {
+                Some(id) => req.header("Last-Event-ID", id),
+                None => req,
             }
-        })
+        };
+        let parse = |name: Option<&str>, data: &str| {
+            if name == Some("ready") {
+                return None;
+            }
+            match serde_json::from_str::<Event>(data) {
+                Ok(mut event) => {
+                    event.clean();
+                    Some(event)
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "skipped an unreadable event");
+                    None
+                }
+            }
+        };
+        super::sse::updates(request, resume, Box::new(parse))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_reads_seconds_and_clamps() {
-        assert_eq!(retry_after("5"), Some(Duration::from_secs(5)));
-        assert_eq!(retry_after("0"), Some(Duration::from_secs(1)));
-        assert_eq!(retry_after("99999"), Some(Duration::from_secs(600)));
-        assert_eq!(retry_after("soon"), None);
-    }
 
     #[test]
     fn errors_map_to_kinds() {

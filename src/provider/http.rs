@@ -1,0 +1,63 @@
+//! What every HTTP adapter shares: turning reqwest's errors into [`ProviderError`]s
+//! that say why, reading `Retry-After`, and mapping a status to what the caller can
+//! do about it. The vendor's error body is read by the adapter; this file only knows
+//! HTTP.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use super::ProviderError;
+
+/// A request that did not get an answer: the whole cause chain, since reqwest's
+/// own text hides it ("error sending request").
+pub fn network(e: &reqwest::Error) -> ProviderError {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text = format!("{text}: {s}");
+        source = s.source();
+    }
+    ProviderError::Network(text)
+}
+
+/// One path segment, escaped.
+pub fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// `Retry-After` in seconds or as an HTTP date, clamped to 1 s – 10 min.
+pub fn retry_after(v: &str) -> Option<Duration> {
+    let secs = if let Ok(secs) = v.trim().parse::<u64>() {
+        secs
+    } else {
+        let at = jiff::fmt::rfc2822::parse(v.trim()).ok()?.timestamp();
+        u64::try_from(at.as_second() - jiff::Timestamp::now().as_second()).unwrap_or(0)
+    };
+    Some(Duration::from_secs(secs.clamp(1, 600)))
+}
+
+/// The kind of error a status means, given the vendor's code and message.
+pub fn by_status(status: StatusCode, retry_after: Option<Duration>, code: String, message: String) -> ProviderError {
+    match status {
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => ProviderError::Auth(message),
+        StatusCode::NOT_FOUND => ProviderError::NotFound(message),
+        StatusCode::CONFLICT => ProviderError::Conflict(message),
+        StatusCode::TOO_MANY_REQUESTS => ProviderError::RateLimited { retry_after },
+        s if s.is_server_error() => ProviderError::Network(format!("{message} ({status})")),
+        _ => ProviderError::Permanent { code, message },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_clamps() {
+        assert_eq!(retry_after("5"), Some(Duration::from_secs(5)));
+        assert_eq!(retry_after("0"), Some(Duration::from_secs(1)));
+        assert_eq!(retry_after("99999"), Some(Duration::from_secs(600)));
+        assert_eq!(retry_after("soon"), None);
+    }
+}
