@@ -5,6 +5,7 @@
 
 pub mod http;
 pub mod native;
+pub mod orbit;
 pub mod sse;
 pub mod unified;
 

@@ -220,8 +220,6 @@ struct BulkItem {
     error: Option<ErrorBody>,
 }
 
-/// `Retry-After` is seconds or an HTTP date; clamped to [1 s, 10 min].
-
 fn error_for(status: StatusCode, retry_after: Option<Duration>, body: &[u8]) -> ProviderError {
     let (code, message) = match serde_json::from_slice::<ErrorEnvelope>(body) {
         Ok(e) => (e.error.code, crate::domain::text::sanitize_line(&e.error.message)),

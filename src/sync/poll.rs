@@ -18,7 +18,7 @@ use jiff::{SignedDuration, Timestamp};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::domain::{Conversation, ConversationId, Event, EventKind, MessageId, ViewCount};
+use crate::domain::{Conversation, ConversationId, Event, EventKind, MessageId, ViewCount, ViewFilter};
 use crate::provider::{ListQuery, Provider, ProviderError, Update};
 
 /// How far behind the watermark each poll looks again.
@@ -172,7 +172,13 @@ struct Poller {
     /// Versions already passed on, inside the margin.
     seen: HashMap<ConversationId, Timestamp>,
     seen_messages: HashMap<MessageId, Timestamp>,
+    /// Each conversation's last message as last seen: a message is new when it is
+    /// later than that (its time is the channel's, which may be well in the past).
+    last_at: HashMap<ConversationId, Timestamp>,
 }
+
+/// Conversations whose last message is remembered; past this the memory starts over.
+const REMEMBERED: usize = 50_000;
 
 impl Poller {
     async fn poll(&mut self, p: &dyn Provider) -> Result<Vec<Update>, ProviderError> {
@@ -182,7 +188,12 @@ impl Poller {
             let newest = page.items.iter().map(|c| c.updated_at).max();
             self.watermark = Some(newest.unwrap_or(Timestamp::UNIX_EPOCH));
             // What is already here must not come back as news from inside the margin.
-            self.seen.extend(page.items.into_iter().map(|c| (c.id, c.updated_at)));
+            for c in page.items {
+                if let Some(m) = &c.last_message {
+                    self.last_at.insert(c.id.clone(), m.at);
+                }
+                self.seen.insert(c.id, c.updated_at);
+            }
             return Ok(Vec::new());
         };
         let since = watermark.checked_sub(MARGIN).unwrap_or(watermark);
@@ -201,6 +212,17 @@ impl Poller {
                 break;
             }
         }
+        // Archived ones are outside "all": asked for apart, so an archive is seen.
+        match p
+            .list(ListQuery {
+                filter: ViewFilter { archived: true, ..ViewFilter::default() },
+                ..query(Some(since), None, PAGE)
+            })
+            .await
+        {
+            Ok(page) => changed.extend(page.items.into_iter().filter(|c| c.updated_at > since)),
+            Err(e) => tracing::debug!(error = %e, "archived conversations not polled"),
+        }
         changed.retain(|c| self.seen.get(&c.id) != Some(&c.updated_at));
         // Freshest first, one row per conversation.
         changed.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
@@ -209,8 +231,23 @@ impl Poller {
 
         let mut out = Vec::new();
         for c in changed.iter().take(MAX_THREADS) {
-            if c.last_message.as_ref().is_some_and(|m| m.at > since) {
-                out.extend(self.new_messages(p, &c.id, since).await?);
+            let after = match self.last_at.get(&c.id) {
+                Some(at) => *at,
+                // Never seen, with one message: a conversation that message opened,
+                // however early the channel stamped it (and its customer still waits).
+                None if c.message_count <= 1 => Timestamp::MIN,
+                None => since,
+            };
+            if c.last_message.as_ref().is_some_and(|m| m.at > after) {
+                out.extend(self.new_messages(p, &c.id, after).await?);
+            }
+        }
+        if self.last_at.len() > REMEMBERED {
+            self.last_at.clear();
+        }
+        for c in &changed {
+            if let Some(m) = &c.last_message {
+                self.last_at.insert(c.id.clone(), m.at);
             }
         }
         let now = Timestamp::now();
@@ -244,7 +281,7 @@ impl Poller {
         &mut self,
         p: &dyn Provider,
         id: &ConversationId,
-        since: Timestamp,
+        after: Timestamp,
     ) -> Result<Vec<Update>, ProviderError> {
         let messages = match p.thread(id.clone(), THREAD_TAIL).await {
             Ok(m) => m,
@@ -254,7 +291,7 @@ impl Poller {
         };
         let mut out = Vec::new();
         for m in messages {
-            if m.created_at > since && !self.seen_messages.contains_key(&m.id) {
+            if m.created_at > after && !self.seen_messages.contains_key(&m.id) {
                 self.seen_messages.insert(m.id.clone(), m.created_at);
                 out.push(event(m.created_at, EventKind::MessageCreated(Box::new(m))));
             }

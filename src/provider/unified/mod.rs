@@ -6,13 +6,12 @@
 
 pub mod tag;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use serde::{Deserialize, Serialize};
 
 pub use tag::SEPARATOR;
 use tag::{ME, Tagger};
@@ -42,16 +41,24 @@ pub struct Unified {
     /// Each member's latest view counts, to add up when one changes.
     counts: Arc<Mutex<HashMap<String, Vec<ViewCount>>>>,
     activity: Activity,
+    cursors: Mutex<VecDeque<(u64, Vec<Lane>)>>,
+    next_cursor: std::sync::atomic::AtomicU64,
 }
 
-/// Where each member's part of the merged list stands.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-struct Place {
-    cursor: Option<String>,
-    /// Rows of the page at `cursor` already handed out.
-    skip: usize,
+/// Where one member's part of a merged list stands: the rows fetched and not yet
+/// handed out, and the member's own cursor for the rest.
+#[derive(Clone, Debug)]
+struct Lane {
+    member: usize,
+    rows: VecDeque<Conversation>,
+    next: Option<String>,
+    /// Nothing more to fetch (the last page came, or the member cannot answer).
     done: bool,
 }
+
+/// Merged lists being paged, by cursor token. Lists are paged by one client, a few
+/// at a time: the oldest are forgotten past this many.
+const KEPT_CURSORS: usize = 32;
 
 impl Unified {
     pub fn new(members: Vec<Member>, activity: Activity) -> Self {
@@ -85,6 +92,8 @@ impl Unified {
             me: Arc::new(Mutex::new(HashMap::new())),
             counts: Arc::new(Mutex::new(HashMap::new())),
             activity,
+            cursors: Mutex::new(VecDeque::new()),
+            next_cursor: std::sync::atomic::AtomicU64::new(1),
         }
     }
 
@@ -269,101 +278,7 @@ impl Provider for Unified {
     }
 
     fn list(&self, query: ListQuery) -> ProviderFuture<'_, Page<Conversation>> {
-        Box::pin(async move {
-            // A saved view belongs to one account; built-in ones to all.
-            let (only, view) = match query.view.as_ref().and_then(|v| tag::split(v.as_str())) {
-                Some((account, raw)) => (Some(account.to_owned()), Some(ViewId::from(raw))),
-                None => (None, query.view.clone()),
-            };
-            let mut places: HashMap<String, Place> = match &query.cursor {
-                Some(c) => serde_json::from_str(c)
-                    .map_err(|_| ProviderError::Malformed("a list cursor from another version".into()))?,
-                None => HashMap::new(),
-            };
-            let q = ListQuery { view, ..query.clone() };
-            let members: Vec<&Member> = self
-                .members
-                .iter()
-                .filter(|m| only.as_deref().is_none_or(|o| o == m.name))
-                .filter(|m| !places.get(&m.name).is_some_and(|p| p.done))
-                .collect();
-            let answers = futures::future::join_all(members.iter().map(|m| {
-                let place = places.get(&m.name).cloned().unwrap_or_default();
-                let q = q.clone();
-                async move {
-                    let mut q = q.clone();
-                    q.cursor.clone_from(&place.cursor);
-                    // A filter on an agent lists only that agent's account.
-                    if let Some(AssigneeFilter::Agent(id)) = &mut q.filter.assignee {
-                        match tag::split(id) {
-                            Some((account, raw)) if account == m.name => *id = raw.to_owned(),
-                            Some(_) => return (place, Ok(Page { items: Vec::new(), next_cursor: None })),
-                            None => {}
-                        }
-                    }
-                    let page = m.provider.list(q).await;
-                    (place, page)
-                }
-            }))
-            .await;
-            let mut rows: Vec<(usize, Conversation)> = Vec::new();
-            let mut fetched: HashMap<usize, (usize, Option<String>)> = HashMap::new();
-            let mut error = None;
-            let mut any = false;
-            for (i, (m, (place, answer))) in members.iter().zip(answers).enumerate() {
-                let page = match answer {
-                    Ok(p) => p,
-                    Err(e) => {
-                        tracing::warn!(account = %m.name, error = %e, "list unavailable");
-                        error.get_or_insert(e);
-                        continue;
-                    }
-                };
-                any = true;
-                let (account, me) = self.tagger_parts(m).await;
-                let t = Tagger { account: &account, me: me.as_deref() };
-                let items: Vec<Conversation> = page.items.into_iter().skip(place.skip).collect();
-                fetched.insert(i, (items.len(), page.next_cursor));
-                for mut c in items {
-                    t.conversation(&mut c);
-                    rows.push((i, c));
-                }
-            }
-            if !any && let Some(e) = error {
-                return Err(e);
-            }
-            match query.sort {
-                Sort::Activity => rows.sort_by_key(|r| std::cmp::Reverse(activity(&r.1))),
-                Sort::Urgency => rows.sort_by_key(|r| urgency(&r.1)),
-            }
-            let limit = usize::try_from(query.limit.max(1)).unwrap_or(usize::MAX);
-            rows.truncate(limit);
-            let mut taken: HashMap<usize, usize> = HashMap::new();
-            for (i, _) in &rows {
-                *taken.entry(*i).or_default() += 1;
-            }
-            for (i, m) in members.iter().enumerate() {
-                let Some((len, next)) = fetched.remove(&i) else { continue };
-                let place = places.entry(m.name.clone()).or_default();
-                let used = taken.get(&i).copied().unwrap_or(0);
-                if used == len {
-                    // The page is used up: the member's next page is next.
-                    place.done = next.is_none();
-                    place.cursor = next;
-                    place.skip = 0;
-                } else {
-                    place.skip += used;
-                }
-            }
-            let more = query.sort == Sort::Activity
-                && self
-                    .members
-                    .iter()
-                    .filter(|m| only.as_deref().is_none_or(|o| o == m.name))
-                    .any(|m| !places.get(&m.name).is_some_and(|p| p.done));
-            let next_cursor = more.then(|| serde_json::to_string(&places).unwrap_or_default());
-            Ok(Page { items: rows.into_iter().map(|(_, c)| c).collect(), next_cursor })
-        })
+        Box::pin(self.merged_list(query))
     }
 
     fn conversation(&self, id: ConversationId) -> ProviderFuture<'_, Conversation> {
@@ -482,6 +397,117 @@ fn summed(counts: &Mutex<HashMap<String, Vec<ViewCount>>>, account: &str, mine: 
         }
     }
     out
+}
+
+impl Unified {
+    /// A k-way merge of the members' lists, newest activity first (or most urgent),
+    /// fetching a member's next page only when its rows run out, so no row is handed
+    /// out before a newer one the member has yet to send. Rows are handed out exactly
+    /// once: the unsent ones wait here, under the cursor token, not re-fetched.
+    async fn merged_list(&self, query: ListQuery) -> ProviderResult<Page<Conversation>> {
+        // A saved view belongs to one account; built-in ones to all.
+        let (only, view) = match query.view.as_ref().and_then(|v| tag::split(v.as_str())) {
+            Some((account, raw)) => (Some(account.to_owned()), Some(ViewId::from(raw))),
+            None => (None, query.view.clone()),
+        };
+        let mut lanes = match &query.cursor {
+            Some(token) => self.take_cursor(token)?,
+            None => (0..self.members.len())
+                .filter(|&i| only.as_deref().is_none_or(|o| o == self.members[i].name))
+                .map(|member| Lane { member, rows: VecDeque::new(), next: None, done: false })
+                .collect(),
+        };
+        let q = ListQuery { view, cursor: None, ..query.clone() };
+        let limit = usize::try_from(query.limit.max(1)).unwrap_or(usize::MAX);
+        let mut out = Vec::new();
+        let mut answered = query.cursor.is_some();
+        let mut error = None;
+        while out.len() < limit {
+            let refills = futures::future::join_all(
+                lanes.iter().filter(|l| l.rows.is_empty() && !l.done).map(|l| self.fetch(l, &q)),
+            )
+            .await;
+            let mut refills = refills.into_iter();
+            for lane in lanes.iter_mut().filter(|l| l.rows.is_empty() && !l.done) {
+                match refills.next() {
+                    Some(Ok(page)) => {
+                        answered = true;
+                        lane.rows = page.items.into();
+                        lane.done = page.next_cursor.is_none();
+                        lane.next = page.next_cursor;
+                    }
+                    Some(Err(e)) => {
+                        // Left out, and said in the log; the others still list.
+                        tracing::warn!(account = %self.members[lane.member].name, error = %e, "list unavailable");
+                        lane.done = true;
+                        error.get_or_insert(e);
+                    }
+                    None => {}
+                }
+            }
+            let head = lanes
+                .iter()
+                .enumerate()
+                .filter_map(|(i, l)| l.rows.front().map(|c| (i, c)))
+                .min_by(|a, b| match query.sort {
+                    Sort::Activity => activity(b.1).cmp(&activity(a.1)),
+                    Sort::Urgency => urgency(a.1).cmp(&urgency(b.1)),
+                })
+                .map(|(i, _)| i);
+            let Some(i) = head else { break };
+            out.extend(lanes[i].rows.pop_front());
+        }
+        if !answered && let Some(e) = error {
+            return Err(e);
+        }
+        let more = query.sort == Sort::Activity && lanes.iter().any(|l| !l.rows.is_empty() || !l.done);
+        let next_cursor = more.then(|| self.keep_cursor(lanes));
+        Ok(Page { items: out, next_cursor })
+    }
+
+    /// A member's next page, its ids tagged.
+    async fn fetch(&self, lane: &Lane, q: &ListQuery) -> ProviderResult<Page<Conversation>> {
+        let m = &self.members[lane.member];
+        let mut q = q.clone();
+        q.cursor.clone_from(&lane.next);
+        // A filter on an agent lists only that agent's account.
+        if let Some(AssigneeFilter::Agent(id)) = &mut q.filter.assignee {
+            match tag::split(id) {
+                Some((account, raw)) if account == m.name => *id = raw.to_owned(),
+                Some(_) => return Ok(Page { items: Vec::new(), next_cursor: None }),
+                None => {}
+            }
+        }
+        let mut page = m.provider.list(q).await?;
+        let (account, me) = self.tagger_parts(m).await;
+        let t = Tagger { account: &account, me: me.as_deref() };
+        for c in &mut page.items {
+            t.conversation(c);
+        }
+        Ok(page)
+    }
+
+    fn keep_cursor(&self, lanes: Vec<Lane>) -> String {
+        let n = self.next_cursor.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if let Ok(mut kept) = self.cursors.lock() {
+            if kept.len() >= KEPT_CURSORS {
+                kept.pop_front();
+            }
+            kept.push_back((n, lanes));
+        }
+        format!("unified-{n}")
+    }
+
+    fn take_cursor(&self, token: &str) -> ProviderResult<Vec<Lane>> {
+        let expired = || ProviderError::Permanent {
+            code: "INVALID_CURSOR".into(),
+            message: "that page of the list is no longer kept: reload the list".into(),
+        };
+        let n: u64 = token.strip_prefix("unified-").and_then(|n| n.parse().ok()).ok_or_else(expired)?;
+        let mut kept = self.cursors.lock().map_err(|_| expired())?;
+        let at = kept.iter().position(|(k, _)| *k == n).ok_or_else(expired)?;
+        Ok(kept.remove(at).map(|(_, lanes)| lanes).unwrap_or_default())
+    }
 }
 
 impl Unified {
