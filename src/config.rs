@@ -93,6 +93,8 @@ pub struct DemoConfig {
 pub struct AccountConfig {
     pub name: String,
     pub provider: String,
+    /// The API's base URL; Orbit's has a default.
+    #[serde(default)]
     pub url: String,
     /// Environment variable holding the API key.
     #[serde(default)]
@@ -107,6 +109,9 @@ pub struct AccountConfig {
     #[serde(default = "default_poll_secs")]
     pub poll_secs: u64,
 }
+
+/// The providers an account may name.
+pub const PROVIDERS: [&str; 2] = ["native", "orbit"];
 
 /// The name of the unified inbox over every account.
 pub const UNIFIED: &str = "all";
@@ -222,8 +227,16 @@ fn validate(c: &Config) -> Result<(), String> {
     }
     let mut names = std::collections::HashSet::new();
     for a in &c.accounts {
-        if a.provider != "native" {
-            return Err(format!("account {}: unknown provider {:?} (known: native)", a.name, a.provider));
+        if !PROVIDERS.contains(&a.provider.as_str()) {
+            return Err(format!(
+                "account {}: unknown provider {:?} (known: {})",
+                a.name,
+                a.provider,
+                PROVIDERS.join(", ")
+            ));
+        }
+        if a.url.trim().is_empty() && a.provider == "native" {
+            return Err(format!("account {}: url is needed (the server's base URL)", a.name));
         }
         if a.name.trim().is_empty() || a.name.contains(crate::provider::unified::SEPARATOR) || a.name == UNIFIED {
             return Err(format!(

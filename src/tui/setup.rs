@@ -16,6 +16,7 @@ use super::{Opened, Opener};
 use crate::config::{AccountConfig, Config, UNIFIED, Updates};
 use crate::provider::Provider;
 use crate::provider::native::NativeProvider;
+use crate::provider::orbit::OrbitProvider;
 use crate::provider::unified::{Member, Unified};
 use crate::sync::Account;
 use crate::sync::cache::Cache;
@@ -121,7 +122,14 @@ pub fn provider(a: &AccountConfig) -> anyhow::Result<Arc<dyn Provider>> {
             }
             Ok(Arc::new(p))
         }
-        other => bail!("account {}: unknown provider {other:?} (known: native)", a.name),
+        "orbit" => {
+            let mut p = OrbitProvider::new(&a.name, &a.url, key)?;
+            if a.updates == Updates::Poll {
+                p = p.polling();
+            }
+            Ok(Arc::new(p))
+        }
+        other => bail!("account {}: unknown provider {other:?}", a.name),
     }
 }
 

@@ -252,3 +252,98 @@ async fn two_accounts_switch_and_merge_into_one_inbox() {
     assert_eq!(east_list["items"].as_array().map(Vec::len), Some(0), "east untouched: {east_list}");
     t.send(&["q"]);
 }
+
+/// An Orbit account served by a mock: a reply into a closed WhatsApp window is
+/// refused for good, the thread says why and what to do, and the text is kept.
+#[tokio::test(flavor = "multi_thread")]
+async fn orbit_whatsapp_window_closed_keeps_the_draft() {
+    use wiremock::matchers::{method, path, path_regex};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let orbit = MockServer::start().await;
+    let meta = json!({ "request_id": "req_1", "timestamp": "2026-11-25T10:00:00Z" });
+    let conversation = json!({
+        "id": "conv_wa1", "channel": "whatsapp", "status": "open", "unread": true,
+        "contact": { "id": "cnt_1", "name": "Jane Doe", "phone": "+14155550123" },
+        "last_message": { "body": "Is my order on its way?", "direction": "inbound",
+                          "created_at": "2026-11-24T09:00:00Z" },
+        "created_at": "2026-11-24T09:00:00Z", "updated_at": "2026-11-24T09:00:00Z"
+    });
+    let ok = |data: Value| ResponseTemplate::new(200).set_body_json(json!({ "data": data, "meta": meta }));
+    let mount = |m: Mock| m.mount(&orbit);
+    mount(Mock::given(method("GET")).and(path("/api/v1/me")).respond_with(ok(json!({
+        "user": { "id": "usr_1", "name": "Ana Agent", "email": "ana@example.com" },
+        "tenant": { "name": "Acme" }
+    }))))
+    .await;
+    mount(Mock::given(method("GET")).and(path("/api/v1/conversations")).respond_with(ok(json!([conversation])))).await;
+    mount(
+        Mock::given(method("GET")).and(path("/api/v1/conversations/conv_wa1")).respond_with(ok(conversation.clone())),
+    )
+    .await;
+    mount(Mock::given(method("GET")).and(path("/api/v1/conversations/conv_wa1/messages")).respond_with(ok(json!([{
+        "id": "msg_1", "direction": "inbound", "body": "Is my order on its way?",
+        "sender": { "type": "contact", "name": "Jane Doe" }, "created_at": "2026-11-24T09:00:00Z"
+    }]))))
+    .await;
+    let refused = ResponseTemplate::new(403).set_body_json(json!({
+        "error": { "code": "FORBIDDEN", "message": "session required", "status": 403 }, "meta": meta
+    }));
+    mount(Mock::given(path_regex("^/api/v1/inbox/.*")).respond_with(refused)).await;
+    mount(Mock::given(method("GET")).and(path("/api/v1/events/stream")).respond_with(ResponseTemplate::new(404))).await;
+    mount(Mock::given(method("POST")).and(path("/api/v1/conversations/conv_wa1/reply")).respond_with(
+        ResponseTemplate::new(422).set_body_json(json!({
+            "error": { "code": "WHATSAPP_OUTSIDE_24H_WINDOW",
+                       "message": "The 24-hour customer care window has closed", "status": 422 },
+            "meta": meta
+        })),
+    ))
+    .await;
+
+    let dir = tempfile::tempdir().expect("dir");
+    let config = dir.path().join("client.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[accounts]]\nname = \"orbit\"\nprovider = \"orbit\"\nurl = \"{}/api/v1\"\napi_key_env = \"FD_ORBIT\"\n",
+            orbit.uri()
+        ),
+    )
+    .expect("config");
+    let command = format!(
+        "env FD_ORBIT=dv_test_sk_e2e XDG_STATE_HOME={d} XDG_CACHE_HOME={d} LANG=C.UTF-8 TERM=xterm-256color {} \
+         --config {}; sleep 30",
+        env!("CARGO_BIN_EXE_frontdesk"),
+        config.display(),
+        d = dir.path().display(),
+    );
+    let t = Tmux::start(140, 40, &command);
+    t.wait_for("Jane Doe");
+    // The stream is refused: the client polls, and says so.
+    t.wait_for("polling");
+    t.send(&["Enter"]);
+    t.wait_for("Is my order on its way?");
+    t.send(&["r"]);
+    t.wait_for("Reply to the customer");
+    t.type_text("Your parcel left today");
+    t.send(&["C-s"]);
+    t.wait_for("Send?");
+    t.send(&["y"]);
+    t.wait_for("24-hour window is closed");
+    t.wait_for("not sent");
+    // The text waits in the draft.
+    t.send(&["r"]);
+    t.wait_for("Your parcel left today");
+    let sent: Vec<_> = orbit
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.url.path().ends_with("/reply"))
+        .collect();
+    assert_eq!(sent.len(), 1, "a permanent refusal is not retried");
+    assert!(sent[0].headers.get("idempotency-key").is_some());
+    assert_eq!(sent[0].headers.get("x-api-key").and_then(|v| v.to_str().ok()), Some("dv_test_sk_e2e"));
+    t.send(&["Escape"]);
+    t.send(&["Escape"]);
+    t.send(&["q"]);
+}
