@@ -71,6 +71,10 @@ pub struct Capabilities {
     pub urgency_sort: bool,
     /// Who is viewing or typing, shared with the team.
     pub presence: bool,
+    /// A star kept on the server; without it the star is kept on this machine.
+    pub star: bool,
+    /// Read and unread marks kept on the server; without them, kept here.
+    pub read: bool,
 }
 
 impl Capabilities {
@@ -86,6 +90,8 @@ impl Capabilities {
         search: true,
         urgency_sort: true,
         presence: true,
+        star: true,
+        read: true,
     };
 }
 

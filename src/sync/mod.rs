@@ -10,6 +10,7 @@
 //! two enums, never a provider.
 
 pub mod cache;
+pub mod local;
 pub mod outbox;
 pub mod poll;
 mod sqlite;
@@ -170,7 +171,15 @@ pub fn spawn(account: Account) -> (SyncHandle, mpsc::UnboundedReceiver<SyncEvent
     let Account { provider, store, cache, poll_every, activity } = account;
     let keys = activity.watch();
     let (tx, mut commands) = mpsc::unbounded_channel::<Cmd>();
-    let (events, rx) = mpsc::unbounded_channel();
+    // Everything for the client passes one forwarder, which lays the local flags
+    // (stars, read marks a backend cannot keep) over it.
+    let (events, mut inner) = mpsc::unbounded_channel::<SyncEvent>();
+    let (to_client, rx) = mpsc::unbounded_channel();
+    let local: Arc<tokio::sync::OnceCell<local::Local>> = Arc::new(tokio::sync::OnceCell::new());
+    let local_for = |store: &Store, caps: &Capabilities, cell: &Arc<tokio::sync::OnceCell<local::Local>>| {
+        let (store, caps, cell) = (store.clone(), caps.clone(), Arc::clone(cell));
+        async move { cell.get_or_init(|| local::Local::load(store, &caps)).await.clone() }
+    };
     let (outbox_tx, outbox_rx) = mpsc::unbounded_channel();
     let caps = provider.capabilities().clone();
     let mut tasks =
@@ -212,7 +221,37 @@ pub fn spawn(account: Account) -> (SyncHandle, mpsc::UnboundedReceiver<SyncEvent
         });
         tasks.push(stream.abort_handle());
     }
-    let commands_task = tokio::spawn(async move {
+    {
+        let flags = local_for(&store, &caps, &local);
+        let forward = tokio::spawn(async move {
+            let flags = flags.await;
+            while let Some(mut event) = inner.recv().await {
+                flags.overlay_event(&mut event);
+                if to_client.send(event).is_err() {
+                    break;
+                }
+            }
+        });
+        tasks.push(forward.abort_handle());
+    }
+    let flags = local_for(&store, &caps, &local);
+    let engine = Engine { provider, store, cache, events, outbox: outbox_tx };
+    let commands_task = tokio::spawn(async move { engine.serve(&mut commands, flags.await).await });
+    tasks.push(commands_task.abort_handle());
+    (SyncHandle { tx, caps, activity, _tasks: Arc::new(Tasks(tasks)) }, rx)
+}
+
+/// The command loop's share of the engine.
+struct Engine {
+    provider: Arc<dyn Provider>,
+    store: Store,
+    cache: Cache,
+    events: mpsc::UnboundedSender<SyncEvent>,
+    outbox: mpsc::UnboundedSender<outbox::Msg>,
+}
+
+impl Engine {
+    async fn serve(&self, commands: &mut mpsc::UnboundedReceiver<Cmd>, flags: local::Local) {
         while let Some(cmd) = commands.recv().await {
             let command = match cmd {
                 Cmd::Command(c) => *c,
@@ -226,29 +265,48 @@ pub fn spawn(account: Account) -> (SyncHandle, mpsc::UnboundedReceiver<SyncEvent
                 // Changes are durable: written here, before anything is sent, then
                 // the outbox owns them.
                 SyncCommand::Apply { ticket, op } if !matches!(op, Op::RequestSuggestion { .. }) => {
-                    match store.enqueue(&op).await {
+                    // Kept on this machine when the backend has no such thing.
+                    if let Some(result) = flags.apply(&op).await {
+                        let _ = self.events.send(SyncEvent::Applied { ticket, result });
+                        if let Some(counts) = flags.starred_counts() {
+                            let _ = self.events.send(counts);
+                        }
+                        continue;
+                    }
+                    match self.store.enqueue(&op).await {
                         Ok(entry) => {
-                            let _ = outbox_tx.send(outbox::Msg::Added { seq: entry.seq, ticket });
+                            let _ = self.outbox.send(outbox::Msg::Added { seq: entry.seq, ticket });
                         }
                         Err(e) => {
                             // Not written means not promised: say so at once.
                             let error = ProviderError::Permanent { code: "LOCAL_STORE".into(), message: e.to_string() };
-                            let _ = events.send(SyncEvent::Applied { ticket, result: Err(error) });
+                            let _ = self.events.send(SyncEvent::Applied { ticket, result: Err(error) });
                         }
                     }
                 }
                 SyncCommand::SaveDraft(draft) => {
-                    if let Err(e) = store.save_draft(&draft).await {
+                    if let Err(e) = self.store.save_draft(&draft).await {
                         tracing::error!(error = %e, "cannot keep a draft");
                     }
                 }
                 SyncCommand::DeleteDraft(id) => {
-                    if let Err(e) = store.delete_draft(&id).await {
+                    if let Err(e) = self.store.delete_draft(&id).await {
                         tracing::error!(error = %e, "cannot delete a draft");
                     }
                 }
+                SyncCommand::List { generation, query, append } if flags.serves(query.view.as_ref()) => {
+                    let (provider, events, flags) = (Arc::clone(&self.provider), self.events.clone(), flags.clone());
+                    tokio::spawn(async move {
+                        let event = match flags.starred(&*provider).await {
+                            Ok(page) => SyncEvent::List { generation, page, append, cached: false },
+                            Err(error) => SyncEvent::Failed { what: "starred conversations", error },
+                        };
+                        let _ = events.send(event);
+                    });
+                }
                 command => {
-                    let (provider, events, cache) = (Arc::clone(&provider), events.clone(), cache.clone());
+                    let (provider, events, cache) =
+                        (Arc::clone(&self.provider), self.events.clone(), self.cache.clone());
                     tokio::spawn(async move {
                         // What is kept shows at once; the server's answer follows.
                         for event in cache::before(&cache, &command).await {
@@ -264,9 +322,7 @@ pub fn spawn(account: Account) -> (SyncHandle, mpsc::UnboundedReceiver<SyncEvent
                 }
             }
         }
-    });
-    tasks.push(commands_task.abort_handle());
-    (SyncHandle { tx, caps, activity, _tasks: Arc::new(Tasks(tasks)) }, rx)
+    }
 }
 
 async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {

@@ -1,6 +1,7 @@
 //! The client's durable state, one `SQLite` file per account under the XDG state
 //! directory: the outbox (every change, written and fsync'd before it is sent, with
-//! its idempotency key fixed at that moment) and the drafts. No API key is ever
+//! its idempotency key fixed at that moment), the drafts, and the flags kept here for
+//! backends that have none (star, read). No API key is ever
 //! written here. A file that cannot be read as ours is set aside and started anew,
 //! with a log line, never a crash.
 
@@ -24,6 +25,12 @@ CREATE TABLE IF NOT EXISTS outbox (
     next_at    INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
     created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS local_flags (
+    conversation_id TEXT PRIMARY KEY,
+    starred         INTEGER NOT NULL DEFAULT 0,
+    read_through    INTEGER,
+    unread          INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS drafts (
     conversation_id TEXT PRIMARY KEY,
@@ -66,6 +73,16 @@ pub struct Entry {
     /// Not before this time (ms since the epoch): the backoff.
     pub next_at: i64,
     pub last_error: Option<String>,
+}
+
+/// What this machine keeps about a conversation when its backend cannot.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Flags {
+    pub starred: bool,
+    /// Read up to this moment (ms since the epoch): later activity is unread again.
+    pub read_through: Option<i64>,
+    /// Marked unread by the agent.
+    pub unread: bool,
 }
 
 /// A kept draft.
@@ -214,6 +231,39 @@ impl Store {
             .bind(conversation.as_str())
             .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    /// Every conversation's local flags.
+    pub async fn flags(&self) -> Result<Vec<(ConversationId, Flags)>, StoreError> {
+        let rows = sqlx::query("SELECT conversation_id, starred, read_through, unread FROM local_flags")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let flags = Flags {
+                    starred: r.get::<i64, _>("starred") != 0,
+                    read_through: r.get::<Option<i64>, _>("read_through"),
+                    unread: r.get::<i64, _>("unread") != 0,
+                };
+                (ConversationId::from(r.get::<String, _>("conversation_id")), flags)
+            })
+            .collect())
+    }
+
+    pub async fn set_flags(&self, id: &ConversationId, f: Flags) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO local_flags (conversation_id, starred, read_through, unread) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (conversation_id) DO UPDATE SET starred = excluded.starred,
+             read_through = excluded.read_through, unread = excluded.unread",
+        )
+        .bind(id.as_str())
+        .bind(i64::from(f.starred))
+        .bind(f.read_through)
+        .bind(i64::from(f.unread))
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -14,6 +14,7 @@ mod copilot;
 mod demo;
 mod events;
 mod inbound;
+mod local_flags;
 mod native;
 mod openapi;
 mod outbox;

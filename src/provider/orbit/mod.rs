@@ -103,6 +103,9 @@ impl OrbitProvider {
                 search: false,
                 urgency_sort: false,
                 presence: true,
+                // Kept on this machine: Orbit has neither.
+                star: false,
+                read: false,
             },
             suggestions: Mutex::new(HashMap::new()),
             refused: Mutex::new(HashSet::new()),

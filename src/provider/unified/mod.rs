@@ -74,6 +74,9 @@ impl Unified {
             search: false,
             urgency_sort: false,
             presence: false,
+            // Kept on the server only when every account can; else all here.
+            star: true,
+            read: true,
         };
         for m in &members {
             let c = m.provider.capabilities();
@@ -85,6 +88,8 @@ impl Unified {
             caps.search |= c.search;
             caps.urgency_sort |= c.urgency_sort;
             caps.presence |= c.presence;
+            caps.star &= c.star;
+            caps.read &= c.read;
         }
         Self {
             members,

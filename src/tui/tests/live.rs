@@ -118,3 +118,15 @@ fn the_unified_inbox_badges_each_row_with_its_account() {
     let screen = render(&s);
     assert!(screen.contains("[east]") && screen.contains("[west]"), "{screen}");
 }
+
+#[test]
+fn a_star_kept_on_this_machine_says_so() {
+    let mut s = inbox(120, 30);
+    s.caps.star = false;
+    keys(&mut s, "s");
+    assert!(super::flash(&s).0.contains("on this machine only"), "{:?}", super::flash(&s));
+    s.caps.star = true;
+    s.status.flash = None;
+    keys(&mut s, "js");
+    assert!(!s.status.flash.as_ref().is_some_and(|f| f.text.contains("this machine")));
+}

@@ -160,14 +160,23 @@ pub fn star(state: &mut State) -> Vec<Effect> {
     let Some(target) = state.target() else { return unavailable(state, "no conversation selected") };
     let c = if target.starred { Change::Unstar } else { Change::Star };
     let ids = state.targets();
-    change(state, &ids, &c, false)
+    let effects = change(state, &ids, &c, false);
+    if !state.caps.star {
+        // Said, not hidden: the star lives on this machine only.
+        super::info(state, format!("{} on this machine only (this account keeps no stars)", c.label()));
+    }
+    effects
 }
 
 pub fn toggle_read(state: &mut State) -> Vec<Effect> {
     let Some(target) = state.target() else { return unavailable(state, "no conversation selected") };
     let c = if target.unread { Change::Read } else { Change::Unread };
     let ids = state.targets();
-    change(state, &ids, &c, false)
+    let effects = change(state, &ids, &c, false);
+    if !state.caps.read {
+        super::info(state, format!("{} on this machine only (this account keeps no read marks)", c.label()));
+    }
+    effects
 }
 
 pub fn assign_me(state: &mut State) -> Vec<Effect> {

@@ -1,0 +1,186 @@
+//! Stars and read marks for backends that keep none (Orbit, for one): kept in the
+//! account's local store, laid over every conversation the engine passes on, and a
+//! "Starred" view served from here. The UI says such marks are this machine's.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::domain::{
+    BuiltinView, Change, Conversation, ConversationId, EventKind, Op, Page, ViewCount, ViewId, ViewWithCount,
+};
+use crate::provider::{Applied, Capabilities, Provider, ProviderError, Update};
+
+use super::SyncEvent;
+use super::store::{Flags, Store};
+
+/// The name the local Starred view goes by, so nobody takes it for the server's.
+pub const STARRED_NAME: &str = "Starred (here)";
+
+#[derive(Clone)]
+pub struct Local {
+    store: Store,
+    flags: Arc<Mutex<HashMap<ConversationId, Flags>>>,
+    star: bool,
+    read: bool,
+}
+
+impl Local {
+    /// The flags kept for this account; inert when the backend keeps its own.
+    pub async fn load(store: Store, caps: &Capabilities) -> Self {
+        let star = !caps.star;
+        let read = !caps.read;
+        let mut flags = HashMap::new();
+        if star || read {
+            match store.flags().await {
+                Ok(all) => flags.extend(all),
+                Err(e) => tracing::error!(error = %e, "local stars and read marks unreadable"),
+            }
+        }
+        Self { store, flags: Arc::new(Mutex::new(flags)), star, read }
+    }
+
+    fn get(&self, id: &ConversationId) -> Flags {
+        self.flags.lock().ok().and_then(|f| f.get(id).copied()).unwrap_or_default()
+    }
+
+    fn starred_count(&self) -> u64 {
+        self.flags.lock().map_or(0, |f| f.values().filter(|x| x.starred).count() as u64)
+    }
+
+    /// A change kept here rather than sent: `Some(answer)` when it was one.
+    pub async fn apply(&self, op: &Op) -> Option<Result<Applied, ProviderError>> {
+        let (ids, change): (Vec<&ConversationId>, &Change) = match op {
+            Op::Change { conversation, change } => (vec![conversation], change),
+            Op::Bulk { conversations, change } => (conversations.iter().collect(), change),
+            _ => return None,
+        };
+        let local = match change {
+            Change::Star | Change::Unstar => self.star,
+            Change::Read | Change::Unread => self.read,
+            _ => false,
+        };
+        if !local {
+            return None;
+        }
+        let now = jiff::Timestamp::now().as_millisecond();
+        for id in ids {
+            let mut f = self.get(id);
+            match change {
+                Change::Star => f.starred = true,
+                Change::Unstar => f.starred = false,
+                Change::Read => {
+                    f.read_through = Some(now);
+                    f.unread = false;
+                }
+                _ => {
+                    f.read_through = None;
+                    f.unread = true;
+                }
+            }
+            if let Err(e) = self.store.set_flags(id, f).await {
+                let error = ProviderError::Permanent { code: "LOCAL_STORE".into(), message: e.to_string() };
+                return Some(Err(error));
+            }
+            if let Ok(mut all) = self.flags.lock() {
+                all.insert(id.clone(), f);
+            }
+        }
+        Some(Ok(Applied::Done))
+    }
+
+    /// The Starred view's count, after a star changed here.
+    pub fn starred_counts(&self) -> Option<SyncEvent> {
+        self.star.then(|| {
+            let counts =
+                vec![ViewCount { view_id: ViewId::from(BuiltinView::Starred.id()), count: self.starred_count() }];
+            let e = crate::domain::Event {
+                id: None,
+                at: jiff::Timestamp::now(),
+                kind: EventKind::ViewCountsChanged(counts),
+            };
+            SyncEvent::Live(Update::Event(Box::new(e)))
+        })
+    }
+
+    pub fn overlay(&self, c: &mut Conversation) {
+        if !(self.star || self.read) {
+            return;
+        }
+        let f = self.get(&c.id);
+        if self.star {
+            c.starred = f.starred;
+        }
+        if self.read {
+            let at = c.last_message.as_ref().map_or(c.updated_at, |m| m.at).as_millisecond();
+            if f.unread {
+                c.unread = true;
+            } else if f.read_through.is_some_and(|r| r >= at) {
+                c.unread = false;
+            }
+        }
+    }
+
+    /// Lays the flags over whatever the event carries, and adds the local view.
+    pub fn overlay_event(&self, e: &mut SyncEvent) {
+        if !(self.star || self.read) {
+            return;
+        }
+        match e {
+            SyncEvent::List { page, .. } => page.items.iter_mut().for_each(|c| self.overlay(c)),
+            SyncEvent::Urgent(Some(c)) | SyncEvent::Applied { result: Ok(Applied::Conversation(c)), .. } => {
+                self.overlay(c);
+            }
+            SyncEvent::Applied { result: Ok(Applied::Bulk(results)), .. } => {
+                for c in results.iter_mut().filter_map(|(_, r)| r.as_mut().ok()) {
+                    self.overlay(c);
+                }
+            }
+            SyncEvent::Live(Update::Event(ev)) => {
+                if let EventKind::ConversationUpdated(c) = &mut ev.kind {
+                    self.overlay(c);
+                }
+            }
+            SyncEvent::Views(views) => self.add_view(views),
+            _ => {}
+        }
+    }
+
+    fn add_view(&self, views: &mut Vec<ViewWithCount>) {
+        if !self.star || views.iter().any(|v| v.view.id.as_str() == BuiltinView::Starred.id()) {
+            return;
+        }
+        let mut view = BuiltinView::Starred.view();
+        STARRED_NAME.clone_into(&mut view.name);
+        let at = views.iter().position(|v| v.view.id.as_str() == BuiltinView::All.id()).unwrap_or(views.len());
+        views.insert(at, ViewWithCount { view, count: self.starred_count() });
+    }
+
+    /// Whether a list of this view is answered here.
+    pub fn serves(&self, view: Option<&ViewId>) -> bool {
+        self.star && view.is_some_and(|v| v.as_str() == BuiltinView::Starred.id())
+    }
+
+    /// The starred conversations, each read from the backend (newest activity
+    /// first); one that is gone is left out.
+    pub async fn starred(&self, p: &dyn Provider) -> Result<Page<Conversation>, ProviderError> {
+        let ids: Vec<ConversationId> = self
+            .flags
+            .lock()
+            .map(|f| f.iter().filter(|(_, x)| x.starred).map(|(id, _)| id.clone()).collect())
+            .unwrap_or_default();
+        let answers = futures::future::join_all(ids.into_iter().map(|id| p.conversation(id))).await;
+        let mut items = Vec::new();
+        for a in answers {
+            match a {
+                Ok(mut c) => {
+                    self.overlay(&mut c);
+                    items.push(c);
+                }
+                Err(ProviderError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        items.sort_by_key(|c| std::cmp::Reverse(c.last_message.as_ref().map_or(c.updated_at, |m| m.at)));
+        Ok(Page { items, next_cursor: None })
+    }
+}

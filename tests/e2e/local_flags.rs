@@ -1,0 +1,122 @@
+//! Stars and read marks for a backend that keeps none (Orbit, mocked): kept in the
+//! account's local store, laid over what the engine passes on, served as a local
+//! Starred view, and still there after a restart. Nothing about them reaches Orbit.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use frontdesk::domain::{Change, Op};
+use frontdesk::provider::orbit::OrbitProvider;
+use frontdesk::provider::{Applied, ListQuery};
+use frontdesk::sync::store::Store;
+use frontdesk::sync::{self, SyncCommand, SyncEvent};
+
+fn conversation(id: &str, last: &str) -> Value {
+    json!({
+        "id": id, "channel": "sms", "status": "open", "unread": true,
+        "contact": { "id": format!("cnt_{id}"), "name": format!("Customer {id}"), "phone": "+15550000000" },
+        "last_message": { "body": "hello", "direction": "inbound", "created_at": last },
+        "updated_at": last
+    })
+}
+
+async fn orbit() -> MockServer {
+    let server = MockServer::start().await;
+    let ok = |data: Value| {
+        ResponseTemplate::new(200)
+            .set_body_json(json!({ "data": data, "meta": { "request_id": "r", "timestamp": "2026-11-25T10:00:00Z" } }))
+    };
+    let rows = json!([conversation("conv_1", "2026-11-25T09:00:00Z"), conversation("conv_2", "2026-11-25T08:00:00Z")]);
+    Mock::given(method("GET")).and(path("/api/v1/conversations")).respond_with(ok(rows)).mount(&server).await;
+    for id in ["conv_1", "conv_2"] {
+        Mock::given(method("GET"))
+            .and(path(format!("/api/v1/conversations/{id}")))
+            .respond_with(ok(conversation(id, "2026-11-25T09:00:00Z")))
+            .mount(&server)
+            .await;
+    }
+    server
+}
+
+fn provider(server: &MockServer) -> Arc<OrbitProvider> {
+    let p = OrbitProvider::new("orbit", &format!("{}/api/v1", server.uri()), SecretString::from("dv_test_sk_x"));
+    Arc::new(p.expect("provider").polling())
+}
+
+async fn answer(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<SyncEvent>,
+    want: impl Fn(&SyncEvent) -> bool,
+) -> SyncEvent {
+    loop {
+        let e = tokio::time::timeout(Duration::from_secs(10), events.recv()).await.expect("in time").expect("open");
+        if want(&e) {
+            return e;
+        }
+    }
+}
+
+fn list(view: &str, generation: u64) -> SyncCommand {
+    SyncCommand::List {
+        generation,
+        query: ListQuery { view: Some(view.into()), limit: 50, ..ListQuery::default() },
+        append: false,
+    }
+}
+
+#[tokio::test]
+async fn stars_and_read_marks_are_kept_here_for_orbit() {
+    let server = orbit().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let store_path = dir.path().join("orbit.db");
+    {
+        let store = Store::open(&store_path).await.expect("store");
+        let cache = frontdesk::sync::cache::Cache::memory().await.expect("cache");
+        let (sync, mut events) = sync::spawn(sync::Account::new(provider(&server), store, cache));
+        assert!(!sync.capabilities().star && !sync.capabilities().read);
+
+        let star = Op::Change { conversation: "conv_1".into(), change: Change::Star };
+        sync.send(SyncCommand::Apply { ticket: 1, op: star });
+        let e = answer(&mut events, |e| matches!(e, SyncEvent::Applied { ticket: 1, .. })).await;
+        assert!(matches!(e, SyncEvent::Applied { result: Ok(Applied::Done), .. }), "{e:?}");
+        let read = Op::Change { conversation: "conv_2".into(), change: Change::Read };
+        sync.send(SyncCommand::Apply { ticket: 2, op: read });
+        answer(&mut events, |e| matches!(e, SyncEvent::Applied { ticket: 2, result: Ok(_) })).await;
+
+        sync.send(SyncCommand::Views);
+        let e = answer(&mut events, |e| matches!(e, SyncEvent::Views(_))).await;
+        let SyncEvent::Views(views) = e else { unreachable!() };
+        let starred = views.iter().find(|v| v.view.id.as_str() == "starred").expect("a local Starred view");
+        assert_eq!((starred.view.name.as_str(), starred.count), (frontdesk::sync::local::STARRED_NAME, 1));
+        sync.flush().await;
+    }
+    let writes: Vec<_> = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.method != wiremock::http::Method::GET)
+        .collect();
+    assert!(writes.is_empty(), "nothing about stars or reads reached Orbit: {writes:?}");
+
+    // A restart: the marks are still there, over Orbit's rows.
+    let store = Store::open(&store_path).await.expect("store");
+    let cache = frontdesk::sync::cache::Cache::memory().await.expect("cache");
+    let (sync, mut events) = sync::spawn(sync::Account::new(provider(&server), store, cache));
+    sync.send(list("all", 7));
+    let e = answer(&mut events, |e| matches!(e, SyncEvent::List { generation: 7, cached: false, .. })).await;
+    let SyncEvent::List { page, .. } = e else { unreachable!() };
+    let row = |id: &str| page.items.iter().find(|c| c.id.as_str() == id).expect("row").clone();
+    assert!(row("conv_1").starred && row("conv_1").unread, "starred here; still unread as Orbit says");
+    assert!(!row("conv_2").starred && !row("conv_2").unread, "read here");
+
+    sync.send(list("starred", 8));
+    let e = answer(&mut events, |e| matches!(e, SyncEvent::List { generation: 8, .. })).await;
+    let SyncEvent::List { page, .. } = e else { unreachable!() };
+    assert_eq!(page.items.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["conv_1"]);
+    assert!(page.items[0].starred);
+}
