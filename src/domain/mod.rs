@@ -5,6 +5,7 @@
 //! To extend: add the field here with a serde default so older payloads still parse,
 //! then teach the server's db layer and each adapter to fill it.
 
+mod ai_agent;
 mod clean;
 mod contact;
 mod conversation;
@@ -17,6 +18,9 @@ mod suggestion;
 pub mod text;
 mod view;
 
+pub use ai_agent::{
+    AgentConversation, AgentMessage, AgentStatus, AiAgent, AiAgentDetail, ChatEvent, Deployment, ToolUse,
+};
 pub use clean::Clean;
 pub use contact::{Agent, AgentRole, Contact};
 pub use conversation::{AiState, Channel, Conversation, LastMessage, Priority, Status};

@@ -3,6 +3,7 @@
 //! private; the rest of the program sees only `domain` values. To add a vendor, write
 //! a file here that implements the trait and declares its [`Capabilities`] honestly.
 
+pub mod agents;
 pub mod http;
 pub mod native;
 pub mod orbit;
@@ -178,4 +179,8 @@ pub trait Provider: Send + Sync {
     /// Live updates from `resume` (an event id or watermark) on. The stream ends only
     /// when the caller drops it.
     fn updates(&self, resume: Option<String>) -> BoxStream<'static, Update>;
+    /// The AI agents console, when the vendor has one.
+    fn ai_agents(&self) -> Option<&dyn agents::AiAgents> {
+        None
+    }
 }

@@ -11,6 +11,7 @@
 //! notes, saved views) may need a session login: refused once, they are not asked
 //! again this run, and what depends on them says why.
 
+mod agents;
 mod ops;
 pub mod wire;
 
@@ -538,6 +539,10 @@ impl Provider for OrbitProvider {
             }
         };
         super::sse::updates(request, resume, Box::new(event))
+    }
+
+    fn ai_agents(&self) -> Option<&dyn super::agents::AiAgents> {
+        Some(self)
     }
 }
 

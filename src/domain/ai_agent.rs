@@ -1,0 +1,133 @@
+//! AI agents, as a vendor's agents console shows them: what they are, where they
+//! are deployed, how a chat with one goes, and the conversations they have had.
+//! Configurations stay JSON: each vendor's is its own, and the agent edits it whole.
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+/// Where an agent stands. Vendors add states; an unknown one is kept as said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AgentStatus {
+    Draft,
+    Active,
+    Paused,
+    Error,
+    Archived,
+    Other(String),
+}
+
+impl AgentStatus {
+    /// The ones a filter cycles through.
+    pub const FILTERS: [Self; 4] = [Self::Draft, Self::Active, Self::Paused, Self::Error];
+
+    #[must_use]
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "draft" => Self::Draft,
+            "active" | "deployed" | "live" => Self::Active,
+            "paused" => Self::Paused,
+            "error" | "failed" => Self::Error,
+            "archived" => Self::Archived,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Draft => "draft",
+            Self::Active => "active",
+            Self::Paused => "paused",
+            Self::Error => "error",
+            Self::Archived => "archived",
+            Self::Other(s) => s,
+        }
+    }
+}
+
+/// One agent, as a list row shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AiAgent {
+    pub id: String,
+    pub name: String,
+    /// conversational, task, voice, router…
+    pub kind: String,
+    pub model: String,
+    pub status: AgentStatus,
+    pub channels: Vec<String>,
+    pub tools: Option<u32>,
+    pub active_conversations: Option<u32>,
+    pub conversations: Option<u32>,
+    pub total_tokens: Option<u64>,
+    pub last_active_at: Option<Timestamp>,
+    pub created_at: Option<Timestamp>,
+}
+
+/// An agent with its whole configuration (prompt, tools, guardrails…).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AiAgentDetail {
+    pub agent: AiAgent,
+    pub config: Value,
+}
+
+/// Where a deploy put the agent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Deployment {
+    pub status: AgentStatus,
+    pub channels: Vec<String>,
+    pub number: Option<String>,
+    pub at: Option<Timestamp>,
+}
+
+/// One piece of a chat turn, as it streams.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChatEvent {
+    /// More of the reply's text.
+    Chunk(String),
+    ToolCall {
+        tool: String,
+        input: Value,
+    },
+    ToolResult {
+        tool: String,
+        output: Value,
+    },
+    /// The turn is over.
+    Done {
+        conversation: Option<String>,
+        tokens_in: Option<u64>,
+        tokens_out: Option<u64>,
+        latency_ms: Option<u64>,
+    },
+    /// The turn failed (an error event, or the stream dropped before `done`).
+    Failed(String),
+}
+
+/// A conversation an agent had.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AgentConversation {
+    pub id: String,
+    pub status: String,
+    pub contact: Option<String>,
+    pub messages: Option<u32>,
+    pub started_at: Option<Timestamp>,
+    pub last_message_at: Option<Timestamp>,
+}
+
+/// A tool the agent used in a message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ToolUse {
+    pub tool: String,
+    pub input: Value,
+    pub output: Option<Value>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AgentMessage {
+    pub id: String,
+    /// user, assistant, system, tool.
+    pub role: String,
+    pub content: String,
+    pub tools: Vec<ToolUse>,
+    pub created_at: Option<Timestamp>,
+}
