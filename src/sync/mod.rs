@@ -9,6 +9,7 @@
 //! across restarts. Drafts are kept in the same store. The client sees only these
 //! two enums, never a provider.
 
+pub mod agents;
 pub mod cache;
 pub mod local;
 pub mod outbox;
@@ -50,6 +51,8 @@ pub enum SyncCommand {
     DeleteDraft(ConversationId),
     /// Tell the team I am viewing, typing in, or have left a conversation.
     Presence { conversation: ConversationId, state: PresenceState },
+    /// The AI agents console.
+    Console(agents::AgentsCommand),
 }
 
 /// What the engine tells the client.
@@ -92,6 +95,8 @@ pub enum SyncEvent {
         error: ProviderError,
     },
     Live(Update),
+    /// The AI agents console's answers.
+    Console(Box<agents::AgentsEvent>),
 }
 
 /// What the command loop takes: the client's commands, and a flush that answers
@@ -304,6 +309,10 @@ impl Engine {
                         let _ = events.send(event);
                     });
                 }
+                SyncCommand::Console(command) => {
+                    let (provider, events) = (Arc::clone(&self.provider), self.events.clone());
+                    tokio::spawn(async move { agents::run(&*provider, command, &events).await });
+                }
                 command => {
                     let (provider, events, cache) =
                         (Arc::clone(&self.provider), self.events.clone(), self.cache.clone());
@@ -388,7 +397,7 @@ async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
             let key = uuid::Uuid::now_v7().to_string();
             vec![SyncEvent::Applied { ticket, result: p.apply(op, key).await }]
         }
-        SyncCommand::SaveDraft(_) | SyncCommand::DeleteDraft(_) => Vec::new(),
+        SyncCommand::SaveDraft(_) | SyncCommand::DeleteDraft(_) | SyncCommand::Console(_) => Vec::new(),
         SyncCommand::Presence { conversation, state } => {
             if p.capabilities().presence
                 && let Err(e) = p.presence(conversation, state).await

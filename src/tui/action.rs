@@ -27,6 +27,8 @@ pub enum Action {
     Clock(Timestamp),
     /// `$EDITOR` returned: the new draft, or why it failed.
     Edited { conversation: ConversationId, result: Result<String, String> },
+    /// `$EDITOR` returned an agent's configuration.
+    ConfigEdited { agent: Option<String>, result: Result<String, String> },
     /// An effect that runs outside could not be done (copying, opening a link).
     EffectFailed(String),
     /// Something the agent should know that is not an error.

@@ -13,10 +13,15 @@ pub enum Context {
     Thread,
     Composer,
     Review,
+    /// The AI agents console.
+    Agents,
+    /// Typing to an agent in the playground.
+    Playground,
 }
 
 impl Context {
-    pub const ALL: [Self; 5] = [Self::Global, Self::Inbox, Self::Thread, Self::Composer, Self::Review];
+    pub const ALL: [Self; 7] =
+        [Self::Global, Self::Inbox, Self::Thread, Self::Composer, Self::Review, Self::Agents, Self::Playground];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -25,6 +30,8 @@ impl Context {
             Self::Thread => "thread",
             Self::Composer => "composer",
             Self::Review => "review",
+            Self::Agents => "agents",
+            Self::Playground => "playground",
         }
     }
 
@@ -39,6 +46,8 @@ impl Context {
             Self::Thread => "Thread",
             Self::Composer => "Composer",
             Self::Review => "Review line (before sending)",
+            Self::Agents => "AI agents console",
+            Self::Playground => "Chat playground",
         }
     }
 }
@@ -86,6 +95,26 @@ commands! {
     Help, "help", Global, ["?"], "Show the keys";
     Palette, "palette", Global, [":", "<C-k>"], "Run a command by name";
     SwitchAccount, "switch-account", Global, ["@"], "Switch account, or to all accounts in one list";
+    AgentsConsole, "agents", Global, ["g A"], "The AI agents console (list, deploy, pause, chat)";
+    AgentsClose, "agents-close", Agents, ["q"], "Back to the inbox";
+    AgentsBack, "agents-back", Agents, ["<Esc>"], "Back: close the messages, or the console";
+    AgentDown, "agent-down", Agents, ["j", "<Down>"], "Next agent (or conversation)";
+    AgentUp, "agent-up", Agents, ["k", "<Up>"], "Previous agent (or conversation)";
+    AgentOpen, "agent-open", Agents, ["<Enter>"], "Show the agent's configuration (or open the conversation)";
+    AgentFilter, "agent-filter", Agents, ["f"], "Filter by status: all, draft, active, paused, error";
+    AgentDeploy, "agent-deploy", Agents, ["d"], "Deploy (its channels, or typed: whatsapp,voice number=num_…)";
+    AgentPause, "agent-pause", Agents, ["p"], "Pause the agent";
+    AgentResume, "agent-resume", Agents, ["r"], "Resume the agent";
+    AgentDelete, "agent-delete", Agents, ["x"], "Delete the agent (asks first)";
+    AgentNew, "agent-new", Agents, ["n"], "Create an agent from a file in $EDITOR";
+    AgentEdit, "agent-edit", Agents, ["e"], "Edit the agent's configuration in $EDITOR";
+    AgentChat, "agent-chat", Agents, ["c"], "Chat with the agent (playground)";
+    AgentConversations, "agent-conversations", Agents, ["v"], "The agent's conversations";
+    AgentsRefresh, "agents-refresh", Agents, ["<C-r>"], "Reload the agents";
+    ChatSend, "chat-send", Playground, ["<Enter>"], "Send to the agent";
+    ChatLeave, "chat-leave", Playground, ["<Esc>"], "Leave the playground";
+    ChatTools, "chat-tools", Playground, ["<Tab>"], "Show tool calls whole, or one line each";
+    ChatNew, "chat-new", Playground, ["<C-n>"], "Start a new conversation with the agent";
     NextPane, "next-pane", Global, ["<Tab>"], "Focus the next pane";
     PrevPane, "prev-pane", Global, ["<S-Tab>"], "Focus the previous pane";
     Down, "down", Global, ["j", "<Down>"], "Next conversation (or scroll down)";

@@ -18,6 +18,8 @@ pub enum Effect {
     Notify { title: String, body: String },
     /// Leave the program.
     Quit,
+    /// Edit an AI agent's configuration in `$EDITOR` (`agent: None` creates one).
+    EditConfig { agent: Option<String>, text: String },
     /// Put this account's inbox on screen (the current one keeps running behind).
     SwitchAccount(String),
 }

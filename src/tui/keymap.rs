@@ -257,6 +257,8 @@ impl Keymap {
             Context::Global => &[Context::Global],
             Context::Composer => &[Context::Composer],
             Context::Review => &[Context::Review],
+            Context::Agents => &[Context::Agents],
+            Context::Playground => &[Context::Playground],
         }
     }
 

@@ -5,6 +5,7 @@
 
 pub mod action;
 pub mod command;
+pub mod console;
 pub mod effect;
 pub mod keymap;
 pub mod notifier;
@@ -247,6 +248,12 @@ fn run_effect(
             let result = edit_outside(term, &text);
             *input = EventStream::new();
             vec![Action::Edited { conversation, result }]
+        }
+        Effect::EditConfig { agent, text } => {
+            *input = EventStream::new();
+            let result = edit_outside(term, &text);
+            *input = EventStream::new();
+            vec![Action::ConfigEdited { agent, result }]
         }
         Effect::Notify { title, body } => {
             notifier::deliver(notify_method, title, body);

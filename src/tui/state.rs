@@ -191,9 +191,17 @@ pub enum PickPurpose {
     Palette,
     Assign(Vec<ConversationId>),
     Snooze(Vec<ConversationId>),
-    Tags { conversation: ConversationId, chosen: BTreeSet<String> },
+    Tags {
+        conversation: ConversationId,
+        chosen: BTreeSet<String>,
+    },
     Canned,
     Account,
+    /// Deploying an AI agent; `channels` are its own, for the default item.
+    Deploy {
+        agent: String,
+        channels: String,
+    },
 }
 
 /// The value an item stands for.
@@ -346,6 +354,8 @@ pub struct State {
     pub unsent: HashMap<ConversationId, Vec<Message>>,
     /// Why an unsent message was refused, by its local id.
     pub send_errors: HashMap<crate::domain::MessageId, String>,
+    /// The AI agents console, when open.
+    pub console: Option<super::console::Console>,
     pub focus: Focus,
     pub overlay: Option<Overlay>,
     pub prompt: Option<Prompt>,
@@ -386,6 +396,7 @@ impl State {
             draft_dirty: None,
             unsent: HashMap::new(),
             send_errors: HashMap::new(),
+            console: None,
             focus: Focus::List,
             overlay: None,
             prompt: None,
@@ -412,6 +423,13 @@ impl State {
 
     /// The keymap context for the current focus.
     pub fn context(&self) -> Context {
+        if let Some(c) = &self.console {
+            return if c.pane == super::console::Pane::Playground && c.playground.is_some() {
+                Context::Playground
+            } else {
+                Context::Agents
+            };
+        }
         match self.focus {
             Focus::Composer if self.composer.as_ref().is_some_and(|c| c.reviewing) => Context::Review,
             Focus::Composer => Context::Composer,

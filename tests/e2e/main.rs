@@ -17,6 +17,8 @@ mod inbound;
 mod local_flags;
 mod native;
 mod openapi;
+mod orbit;
+mod orbit_agents;
 mod outbox;
 mod proxy;
 mod snooze;

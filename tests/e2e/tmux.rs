@@ -253,7 +253,7 @@ async fn two_accounts_switch_and_merge_into_one_inbox() {
     t.send(&["q"]);
 }
 
-/// An Orbit account served by a mock: a reply into a closed WhatsApp window is
+/// An Orbit account served by a mock: a reply into a closed `WhatsApp` window is
 /// refused for good, the thread says why and what to do, and the text is kept.
 #[tokio::test(flavor = "multi_thread")]
 async fn orbit_whatsapp_window_closed_keeps_the_draft() {

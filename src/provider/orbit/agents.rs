@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use reqwest::{Method, StatusCode};
+use reqwest::Method;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -100,10 +100,14 @@ struct WireConversation {
     contact: Option<Value>,
     #[serde(default)]
     message_count: Option<u32>,
-    #[serde(default, alias = "created_at")]
+    #[serde(default)]
     started_at: Option<jiff::Timestamp>,
-    #[serde(default, alias = "updated_at")]
+    #[serde(default)]
+    created_at: Option<jiff::Timestamp>,
+    #[serde(default)]
     last_message_at: Option<jiff::Timestamp>,
+    #[serde(default)]
+    updated_at: Option<jiff::Timestamp>,
 }
 
 #[derive(Deserialize)]
@@ -179,7 +183,10 @@ fn clean_value(v: Value) -> Value {
 
 /// One SSE event of a chat turn.
 fn chat_event(name: Option<&str>, data: &str, started: Instant) -> Option<ChatEvent> {
-    let v: Value = serde_json::from_str(data).ok()?;
+    let Ok(v) = serde_json::from_str::<Value>(data) else {
+        // An error said in plain text is still the error.
+        return (name == Some("error")).then(|| ChatEvent::Failed(sanitize_line(data)));
+    };
     let text = |key: &str| v.get(key).and_then(Value::as_str).map(sanitize);
     Some(match name.unwrap_or("chunk") {
         "chunk" | "message" | "delta" => ChatEvent::Chunk(text("content").or_else(|| text("text"))?),
@@ -201,6 +208,7 @@ fn chat_event(name: Option<&str>, data: &str, started: Instant) -> Option<ChatEv
                 latency_ms: d.latency_ms.or_else(|| u64::try_from(started.elapsed().as_millis()).ok()),
             }
         }
+        "error" if v.is_null() => return None,
         "error" => ChatEvent::Failed(
             text("message")
                 .or_else(|| v.pointer("/error/message").and_then(Value::as_str).map(sanitize))
@@ -328,7 +336,14 @@ impl AiAgents for OrbitProvider {
             .header("X-API-Key", self.key.expose_secret())
             .header("Idempotency-Key", uuid::Uuid::now_v7().to_string())
             .header(reqwest::header::ACCEPT, "text/event-stream")
-            .json(&json!({ "message": message, "conversation_id": conversation, "stream": true }));
+            .json(&{
+                let mut body = json!({ "message": message, "stream": true });
+                // Omitted, not null, to start a new conversation (as the page says).
+                if let Some(c) = conversation {
+                    body["conversation_id"] = json!(c);
+                }
+                body
+            });
         Box::pin(async_stream::stream! {
             let started = Instant::now();
             let resp = match req.send().await {
@@ -339,7 +354,7 @@ impl AiAgents for OrbitProvider {
                 }
             };
             let status = resp.status();
-            if status != StatusCode::OK {
+            if !status.is_success() {
                 let headers = resp.headers().clone();
                 let body = resp.bytes().await.unwrap_or_default();
                 yield ChatEvent::Failed(super::error_for(status, &headers, &body).to_string());
@@ -373,7 +388,8 @@ impl AiAgents for OrbitProvider {
                         }
                     }
                     Err(e) => {
-                        yield ChatEvent::Failed(format!("the stream broke: {e}"));
+                        tracing::info!(error = %e, "chat stream broke");
+                        yield ChatEvent::Failed("the connection dropped before the agent finished".into());
                         return;
                     }
                 }
@@ -389,10 +405,15 @@ impl AiAgents for OrbitProvider {
                 params.push(("cursor", c));
             }
             let req = self.request(Method::GET, &agent_path(&id, "/conversations")).query(&params);
-            let e: Envelope<Vec<WireConversation>> = self.call(req).await?;
+            let e: Envelope<Vec<Value>> = self.call(req).await?;
             let items = e
                 .data
                 .into_iter()
+                .filter_map(|v| {
+                    serde_json::from_value::<WireConversation>(v)
+                        .inspect_err(|err| tracing::warn!(error = %err, "skipped an unreadable agent conversation"))
+                        .ok()
+                })
                 .map(|c| AgentConversation {
                     id: c.id,
                     status: sanitize_line(c.status.as_deref().unwrap_or("")),
@@ -403,8 +424,8 @@ impl AiAgents for OrbitProvider {
                             .map(|s| sanitize_line(&s))
                     }),
                     messages: c.message_count,
-                    started_at: c.started_at,
-                    last_message_at: c.last_message_at,
+                    started_at: c.started_at.or(c.created_at),
+                    last_message_at: c.last_message_at.or(c.updated_at),
                 })
                 .collect();
             Ok(Page { items, next_cursor: e.meta.next() })
@@ -414,8 +435,22 @@ impl AiAgents for OrbitProvider {
     fn agent_messages(&self, id: String, conversation: String) -> ProviderFuture<'_, Vec<AgentMessage>> {
         Box::pin(async move {
             let path = agent_path(&id, &format!("/conversations/{}/messages", urlencode(&conversation)));
-            let e: Envelope<Vec<WireMessage>> = self.call(self.request(Method::GET, &path)).await?;
-            Ok(e.data
+            let mut all = Vec::new();
+            let mut cursor: Option<String> = None;
+            // The whole conversation, page by page (bounded: a runaway cursor ends).
+            for _ in 0..50 {
+                let mut req = self.request(Method::GET, &path).query(&[("limit", MAX_PAGE)]);
+                if let Some(c) = &cursor {
+                    req = req.query(&[("cursor", c)]);
+                }
+                let e: Envelope<Vec<Value>> = self.call(req).await?;
+                all.extend(e.data.into_iter().filter_map(|v| serde_json::from_value::<WireMessage>(v).ok()));
+                cursor = e.meta.next();
+                if cursor.is_none() {
+                    break;
+                }
+            }
+            Ok(all
                 .into_iter()
                 .enumerate()
                 .map(|(n, m)| AgentMessage {

@@ -228,8 +228,11 @@ impl OrbitProvider {
         let result = self.call::<Vec<wire::SavedView>>(self.request(Method::GET, "/inbox/views")).await;
         let views = match self.companion(Companion::Views, result) {
             Ok(e) => e.data,
-            Err(ProviderError::Unsupported(_) | ProviderError::NotFound(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(e),
+            Err(e) => {
+                // The built-in views still work without the saved ones.
+                tracing::debug!(error = %e, "no saved views this time");
+                return Ok(Vec::new());
+            }
         };
         Ok(views
             .into_iter()
@@ -446,10 +449,14 @@ impl Provider for OrbitProvider {
             // Freshest first: a poller walks it until what it has seen.
             let sort = if query.updated_since.is_some() { "-updated_at" } else { "-last_message_at" };
             params.push(("sort", sort.to_owned()));
-            if let Some(c) = &query.cursor {
-                params.push(("cursor", c.clone()));
+            let Some(cursor) = &query.cursor else { return self.page(&params).await };
+            let mut with_cursor = params.clone();
+            with_cursor.push(("cursor", cursor.clone()));
+            match self.page(&with_cursor).await {
+                // Orbit's advice: start again without it (the client drops repeats).
+                Err(ProviderError::Permanent { code, .. }) if code == "INVALID_CURSOR" => self.page(&params).await,
+                other => other,
             }
-            self.page(&params).await
         })
     }
 
@@ -555,7 +562,12 @@ fn event(name: Option<&str>, data: &str) -> Option<Event> {
     let kind = w.r#type.as_deref().or(name).unwrap_or_default().to_owned();
     let at = w.created_at.unwrap_or_else(jiff::Timestamp::now);
     let body = |key: &str| w.data.get(key).cloned().unwrap_or_else(|| w.data.clone());
-    let event_kind = if kind.starts_with("message.") || kind.ends_with(".message_created") {
+    // Only new messages: delivery receipts (message.delivered, .read, .failed) are not.
+    let new_message = matches!(
+        kind.as_str(),
+        "message.received" | "message.created" | "message.sent" | "message.inbound" | "message.outbound"
+    ) || kind.ends_with(".message_created");
+    let event_kind = if new_message {
         let m: Msg = serde_json::from_value(body("message")).ok()?;
         let conversation = ConversationId::from(m.conversation_id.clone()?);
         let fallback = format!("orbit-event-{}", at.as_millisecond());

@@ -16,6 +16,15 @@ use crate::domain::{
     Delivery, Direction, LastMessage, Message, MessageId, MessageKind, Priority, Status,
 };
 
+/// A list Orbit may send as `null`: empty, like a missing one.
+fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
 /// `{ "data": …, "meta": { "pagination": { "cursor", "has_more", "total" } } }`.
 #[derive(Deserialize)]
 pub struct Envelope<T> {
@@ -172,7 +181,7 @@ pub struct Conv {
     pub assignee_id: Option<String>,
     #[serde(default)]
     pub team: Option<Person>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub tags: Vec<String>,
     #[serde(default)]
     pub unread: Option<bool>,
@@ -403,7 +412,7 @@ pub struct Suggest {
     pub id: Option<String>,
     #[serde(default, alias = "reply", alias = "suggested_reply", alias = "text", alias = "content")]
     pub suggestion: Option<String>,
-    #[serde(default, alias = "next_best_actions", alias = "next_actions")]
+    #[serde(default, alias = "next_best_actions", alias = "next_actions", deserialize_with = "null_as_empty")]
     pub actions: Vec<Value>,
 }
 
@@ -432,9 +441,9 @@ impl Suggest {
 /// `POST /v1/conversations/bulk`'s answer.
 #[derive(Default, Deserialize)]
 pub struct BulkAnswer {
-    #[serde(default, alias = "updated", alias = "succeeded_ids")]
+    #[serde(default, alias = "updated", alias = "succeeded_ids", deserialize_with = "null_as_empty")]
     pub succeeded: Vec<Value>,
-    #[serde(default, alias = "errors")]
+    #[serde(default, alias = "errors", deserialize_with = "null_as_empty")]
     pub failed: Vec<BulkFailure>,
 }
 

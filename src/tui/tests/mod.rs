@@ -3,6 +3,7 @@
 
 mod commands;
 mod compose;
+mod console;
 mod hostile;
 mod live;
 mod notify;

@@ -3,6 +3,7 @@
 //! keep the selection and scroll positions on screen. One file per pane or overlay.
 
 mod composer;
+mod console;
 mod copilot;
 mod help;
 mod list;
@@ -112,6 +113,22 @@ fn split_thread(state: &State, area: Rect, areas: &mut Areas) {
 pub fn render(state: &State, frame: &mut Frame) {
     let area = frame.area();
     let areas = layout(state, area);
+    if let Some(c) = &state.console {
+        let [body, _] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+        console::render(state, c, frame, body);
+    } else {
+        inbox(state, frame, &areas);
+    }
+    statusbar::render(state, frame, areas.status);
+    match &state.overlay {
+        Some(Overlay::Help { scroll }) => help::render(state, *scroll, frame, area),
+        Some(Overlay::Picker(p)) => picker::render(state, p, frame, area),
+        Some(Overlay::ConfirmQuit) => picker::confirm_quit(state, frame, area),
+        None => {}
+    }
+}
+
+fn inbox(state: &State, frame: &mut Frame, areas: &Areas) {
     if let Some(r) = areas.sidebar {
         sidebar::render(state, frame, r);
     }
@@ -126,13 +143,6 @@ pub fn render(state: &State, frame: &mut Frame) {
     }
     if let Some(r) = areas.composer {
         composer::render(state, frame, r);
-    }
-    statusbar::render(state, frame, areas.status);
-    match &state.overlay {
-        Some(Overlay::Help { scroll }) => help::render(state, *scroll, frame, area),
-        Some(Overlay::Picker(p)) => picker::render(state, p, frame, area),
-        Some(Overlay::ConfirmQuit) => picker::confirm_quit(state, frame, area),
-        None => {}
     }
 }
 

@@ -87,6 +87,25 @@ fn hints(state: &State, room: usize) -> Vec<Span<'static>> {
             &[(Command::SendReview, "send"), (Command::ToggleNote, "note/reply"), (Command::CancelCompose, "leave")]
         }
         Context::Review => &[(Command::ConfirmSend, "send"), (Command::BackToEdit, "edit")],
+        Context::Agents => &[
+            (Command::AgentOpen, "config"),
+            (Command::AgentChat, "chat"),
+            (Command::AgentDeploy, "deploy"),
+            (Command::AgentPause, "pause"),
+            (Command::AgentResume, "resume"),
+            (Command::AgentConversations, "conversations"),
+            (Command::AgentFilter, "filter"),
+            (Command::AgentNew, "new"),
+            (Command::AgentEdit, "edit"),
+            (Command::AgentDelete, "delete"),
+            (Command::AgentsClose, "inbox"),
+        ],
+        Context::Playground => &[
+            (Command::ChatSend, "send"),
+            (Command::ChatTools, "tool calls"),
+            (Command::ChatNew, "new chat"),
+            (Command::ChatLeave, "leave"),
+        ],
         Context::Thread => &[
             (Command::Reply, "reply"),
             (Command::Note, "note"),

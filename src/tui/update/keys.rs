@@ -47,6 +47,9 @@ pub fn key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
         // Ctrl-C is how terminals quit; it works from anywhere, the composer too.
         return nav::quit(state);
     }
+    if state.console.as_ref().is_some_and(|c| c.confirm_delete.is_some()) {
+        return super::console::confirm_key(state, ev);
+    }
     let Some(k) = Key::from_event(&ev) else { return Vec::new() };
     let context = state.context();
     let pending = std::mem::take(&mut state.chord);
@@ -66,6 +69,23 @@ pub fn key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
                 let id = c.conversation.clone();
                 return super::presence::typed(state, &id);
             }
+            Vec::new()
+        }
+        // The console keeps help and the palette, which live with the inbox's keys.
+        Lookup::Unbound
+            if context == crate::tui::command::Context::Agents
+                && pending.is_empty()
+                && matches!(ev.code, KeyCode::Char('?' | ':')) =>
+        {
+            let c = if ev.code == KeyCode::Char('?') {
+                crate::tui::command::Command::Help
+            } else {
+                crate::tui::command::Command::Palette
+            };
+            command(state, c)
+        }
+        Lookup::Unbound if context == crate::tui::command::Context::Playground && pending.is_empty() => {
+            super::console::typed(state, ev);
             Vec::new()
         }
         Lookup::Unbound => {

@@ -4,6 +4,7 @@
 //! the composer, the copilot, pickers, and what the sync engine reports.
 
 pub mod compose;
+mod console;
 mod copilot;
 mod keys;
 pub mod local;
@@ -48,6 +49,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             effects
         }
         Action::Edited { conversation, result } => compose::edited(state, &conversation, result),
+        Action::ConfigEdited { agent, result } => console::edited(state, agent, result),
         Action::EffectFailed(why) => {
             error(state, why);
             Vec::new()
@@ -60,6 +62,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 /// Runs one named command.
+#[allow(clippy::too_many_lines)] // One arm per command: a dispatch table, not logic.
 pub fn command(state: &mut State, c: Command) -> Vec<Effect> {
     use Command as C;
     match c {
@@ -131,6 +134,26 @@ pub fn command(state: &mut State, c: Command) -> Vec<Effect> {
         C::RetrySend => unsent::retry(state),
         C::DiscardSend => unsent::discard(state),
         C::SwitchAccount => pickers::open_accounts(state),
+        C::AgentsConsole => console::open(state),
+        C::AgentsClose
+        | C::AgentsBack
+        | C::AgentDown
+        | C::AgentUp
+        | C::AgentOpen
+        | C::AgentFilter
+        | C::AgentDeploy
+        | C::AgentPause
+        | C::AgentResume
+        | C::AgentDelete
+        | C::AgentNew
+        | C::AgentEdit
+        | C::AgentChat
+        | C::AgentConversations
+        | C::AgentsRefresh
+        | C::ChatSend
+        | C::ChatLeave
+        | C::ChatTools
+        | C::ChatNew => console::command(state, c),
         C::Mark => nav::mark(state),
         C::MarkRange => nav::mark_range(state),
         C::MarkAll => nav::mark_all(state),

@@ -172,6 +172,31 @@ pub fn open_accounts(state: &mut State) -> Vec<Effect> {
     open(state, "Switch to", PickPurpose::Account, items)
 }
 
+fn deploy_items(channels: &str, query: &str) -> Vec<PickItem> {
+    let mut items = Vec::new();
+    if !query.trim().is_empty() {
+        items.push(PickItem {
+            label: format!("Deploy to: {}", query.trim()),
+            detail: "typed".to_owned(),
+            value: PickValue::Text(query.trim().to_owned()),
+        });
+    }
+    let own = if channels.is_empty() { "its configured channels".to_owned() } else { channels.to_owned() };
+    items.push(PickItem {
+        label: format!("Its own channels ({own})"),
+        detail: String::new(),
+        value: PickValue::Text(String::new()),
+    });
+    items
+}
+
+/// Where to deploy an agent: its channels, or typed ones and a number.
+pub fn open_deploy(state: &mut State, agent: String, name: &str, channels: &str) -> Vec<Effect> {
+    let items = deploy_items(channels, "");
+    let title = format!("Deploy {name} (or type: whatsapp,voice number=num_…)");
+    open(state, &title, PickPurpose::Deploy { agent, channels: channels.to_owned() }, items)
+}
+
 /// Re-ranks the items for the query; pickers with items that depend on the query
 /// (snooze, tags) rebuild them first.
 pub fn refilter(state: &mut State) {
@@ -179,6 +204,7 @@ pub fn refilter(state: &mut State) {
         Some(Overlay::Picker(p)) => match &p.purpose {
             PickPurpose::Snooze(_) => Some(snooze_items(state, &p.query)),
             PickPurpose::Tags { chosen, .. } => Some(tag_items(&known_tags(state), chosen, &p.query)),
+            PickPurpose::Deploy { channels, .. } => Some(deploy_items(channels, &p.query)),
             _ => None,
         },
         _ => None,
@@ -306,6 +332,9 @@ fn choose(state: &mut State) -> Vec<Effect> {
                 return Vec::new();
             }
             triage::change(state, &[conversation], &Change::SetTags { tags: chosen.into_iter().collect() }, false)
+        }
+        (PickPurpose::Deploy { agent, .. }, Some(PickValue::Text(typed))) => {
+            super::console::deploy(state, agent, &typed)
         }
         (PickPurpose::Account, Some(PickValue::Text(name))) => {
             if name == state.settings.account {

@@ -99,6 +99,7 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             Vec::new()
         }
         SyncEvent::Live(update) => live(state, update),
+        SyncEvent::Console(e) => super::console::event(state, *e),
         event @ (SyncEvent::Retrying { .. } | SyncEvent::Recovered(_) | SyncEvent::Drafts(_)) => {
             outbox(state, event);
             Vec::new()
