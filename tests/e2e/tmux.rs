@@ -347,3 +347,76 @@ async fn orbit_whatsapp_window_closed_keeps_the_draft() {
     t.send(&["Escape"]);
     t.send(&["q"]);
 }
+
+/// The AI agents console on a mocked Orbit account, through the real binary: the
+/// agents listed, one opened, a chat whose streamed answer and tool call show.
+#[tokio::test(flavor = "multi_thread")]
+async fn orbit_agents_console_and_playground() {
+    use wiremock::matchers::{body_partial_json, method, path, path_regex};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let orbit = MockServer::start().await;
+    let meta = json!({ "request_id": "req_1", "timestamp": "2026-11-25T10:00:00Z" });
+    let ok = |data: Value| ResponseTemplate::new(200).set_body_json(json!({ "data": data, "meta": meta }));
+    let agent = json!({
+        "id": "agt_abc123", "name": "Support Bot", "type": "conversational", "model": "gpt-4o",
+        "status": "active", "channels": ["whatsapp", "web"], "tools_count": 1,
+        "system_prompt": "You are a helpful customer support agent for Acme Corp.",
+        "created_at": "2026-03-08T12:00:00Z"
+    });
+    for m in [
+        Mock::given(method("GET")).and(path("/api/v1/me")).respond_with(ok(json!({ "user": { "id": "usr_1", "name": "Ana" } }))),
+        Mock::given(method("GET")).and(path("/api/v1/conversations")).respond_with(ok(json!([]))),
+        Mock::given(method("GET")).and(path("/api/v1/agents")).respond_with(ok(json!([agent.clone()]))),
+        Mock::given(method("GET")).and(path("/api/v1/agents/agt_abc123")).respond_with(ok(agent.clone())),
+        Mock::given(path_regex("^/api/v1/(inbox|events)/.*")).respond_with(ResponseTemplate::new(404)),
+        Mock::given(method("POST"))
+            .and(path("/api/v1/agents/agt_abc123/chat"))
+            .and(body_partial_json(json!({ "message": "Where is ORD-12345?", "stream": true })))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(
+                "event: chunk\ndata: {\"content\": \"Hi Jane! I found your \"}\n\n\
+                 event: chunk\ndata: {\"content\": \"order ORD-12345. \"}\n\n\
+                 event: tool_call\ndata: {\"tool\": \"lookup_order\", \"input\": {\"order_id\": \"ORD-12345\"}}\n\n\
+                 event: tool_result\ndata: {\"tool\": \"lookup_order\", \"output\": {\"status\": \"shipped\"}}\n\n\
+                 event: chunk\ndata: {\"content\": \"It was shipped yesterday.\"}\n\n\
+                 event: done\ndata: {\"conversation_id\": \"conv_abc123\", \"tokens_used\": {\"input\": 245, \"output\": 62}}\n\n",
+                "text/event-stream",
+            )),
+    ] {
+        m.mount(&orbit).await;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let config = dir.path().join("client.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[accounts]]\nname = \"orbit\"\nprovider = \"orbit\"\nurl = \"{}/api/v1\"\napi_key_env = \"FD_ORBIT\"\n",
+            orbit.uri()
+        ),
+    )
+    .expect("config");
+    let command = format!(
+        "env FD_ORBIT=dv_test_sk_e2e XDG_STATE_HOME={d} XDG_CACHE_HOME={d} LANG=C.UTF-8 TERM=xterm-256color {} \
+         --config {}; sleep 30",
+        env!("CARGO_BIN_EXE_frontdesk"),
+        config.display(),
+        d = dir.path().display(),
+    );
+    let t = Tmux::start(140, 40, &command);
+    t.wait_for("polling");
+    t.send(&["g", "A"]);
+    t.wait_for("AI agents");
+    t.wait_for("Support Bot");
+    t.wait_for("You are a helpful customer support agent");
+    t.send(&["c"]);
+    t.wait_for("Chat with Support Bot");
+    t.type_text("Where is ORD-12345?");
+    t.send(&["Enter"]);
+    t.wait_for("It was shipped yesterday.");
+    t.wait_for("lookup_order");
+    t.wait_for("245 in / 62 out tokens");
+    t.wait_for("conv_abc123");
+    t.send(&["Escape"]);
+    t.send(&["q"]);
+    t.wait_for("Nothing in");
+    t.send(&["q"]);
+}

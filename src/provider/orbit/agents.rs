@@ -360,11 +360,12 @@ impl AiAgents for OrbitProvider {
                 yield ChatEvent::Failed(super::error_for(status, &headers, &body).to_string());
                 return;
             }
-            let streamed = resp
+            // Asked to stream, it streams, unless it says the answer is JSON.
+            let streamed = !resp
                 .headers()
                 .get(reqwest::header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
-                .is_some_and(|t| t.starts_with("text/event-stream"));
+                .is_some_and(|t| t.contains("json"));
             if !streamed {
                 // Orbit answered in one piece: the same events, all at once.
                 let body = resp.bytes().await.unwrap_or_default();
