@@ -9,6 +9,24 @@ use reqwest::StatusCode;
 
 use super::ProviderError;
 
+/// The two clients an adapter needs: one for ordinary requests (each bounded by
+/// `request_timeout`), one for long-lived streams (bounded only by silence).
+pub fn clients(
+    request_timeout: Duration,
+    stream_read_timeout: Duration,
+) -> Result<(reqwest::Client, reqwest::Client), ProviderError> {
+    let build = |b: reqwest::ClientBuilder| {
+        b.connect_timeout(Duration::from_secs(5))
+            .user_agent(concat!("frontdesk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ProviderError::Network(e.to_string()))
+    };
+    Ok((
+        build(reqwest::Client::builder().timeout(request_timeout))?,
+        build(reqwest::Client::builder().read_timeout(stream_read_timeout))?,
+    ))
+}
+
 /// A request that did not get an answer: the whole cause chain, since reqwest's
 /// own text hides it ("error sending request").
 pub fn network(e: &reqwest::Error) -> ProviderError {

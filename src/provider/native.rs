@@ -37,18 +37,13 @@ pub struct NativeProvider {
 
 impl NativeProvider {
     pub fn new(name: &str, base_url: &str, key: SecretString) -> ProviderResult<Self> {
-        let build = |b: reqwest::ClientBuilder| {
-            b.connect_timeout(Duration::from_secs(5))
-                .user_agent(concat!("frontdesk/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .map_err(|e| ProviderError::Network(e.to_string()))
-        };
+        let (http, stream_http) = super::http::clients(REQUEST_TIMEOUT, STREAM_READ_TIMEOUT)?;
         Ok(Self {
             name: name.to_owned(),
             base: base_url.trim_end_matches('/').to_owned(),
             key,
-            http: build(reqwest::Client::builder().timeout(REQUEST_TIMEOUT))?,
-            stream_http: build(reqwest::Client::builder().read_timeout(STREAM_READ_TIMEOUT))?,
+            http,
+            stream_http,
             caps: Capabilities::ALL,
         })
     }

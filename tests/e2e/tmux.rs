@@ -300,22 +300,7 @@ async fn orbit_whatsapp_window_closed_keeps_the_draft() {
     .await;
 
     let dir = tempfile::tempdir().expect("dir");
-    let config = dir.path().join("client.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[[accounts]]\nname = \"orbit\"\nprovider = \"orbit\"\nurl = \"{}/api/v1\"\napi_key_env = \"FD_ORBIT\"\n",
-            orbit.uri()
-        ),
-    )
-    .expect("config");
-    let command = format!(
-        "env FD_ORBIT=dv_test_sk_e2e XDG_STATE_HOME={d} XDG_CACHE_HOME={d} LANG=C.UTF-8 TERM=xterm-256color {} \
-         --config {}; sleep 30",
-        env!("CARGO_BIN_EXE_frontdesk"),
-        config.display(),
-        d = dir.path().display(),
-    );
+    let command = orbit_command(&orbit.uri(), dir.path());
     let t = Tmux::start(140, 40, &command);
     t.wait_for("Jane Doe");
     // The stream is refused: the client polls, and says so.
@@ -385,22 +370,7 @@ async fn orbit_agents_console_and_playground() {
         m.mount(&orbit).await;
     }
     let dir = tempfile::tempdir().expect("dir");
-    let config = dir.path().join("client.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[[accounts]]\nname = \"orbit\"\nprovider = \"orbit\"\nurl = \"{}/api/v1\"\napi_key_env = \"FD_ORBIT\"\n",
-            orbit.uri()
-        ),
-    )
-    .expect("config");
-    let command = format!(
-        "env FD_ORBIT=dv_test_sk_e2e XDG_STATE_HOME={d} XDG_CACHE_HOME={d} LANG=C.UTF-8 TERM=xterm-256color {} \
-         --config {}; sleep 30",
-        env!("CARGO_BIN_EXE_frontdesk"),
-        config.display(),
-        d = dir.path().display(),
-    );
+    let command = orbit_command(&orbit.uri(), dir.path());
     let t = Tmux::start(140, 40, &command);
     t.wait_for("polling");
     t.send(&["g", "A"]);
@@ -419,4 +389,23 @@ async fn orbit_agents_console_and_playground() {
     t.send(&["q"]);
     t.wait_for("Nothing in");
     t.send(&["q"]);
+}
+
+/// The client on one Orbit account at `uri` (a mock), its files in `dir`.
+fn orbit_command(uri: &str, dir: &Path) -> String {
+    let config = dir.join("client.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[accounts]]\nname = \"orbit\"\nprovider = \"orbit\"\nurl = \"{uri}/api/v1\"\napi_key_env = \"FD_ORBIT\"\n"
+        ),
+    )
+    .expect("config");
+    format!(
+        "env FD_ORBIT=dv_test_sk_e2e XDG_STATE_HOME={d} XDG_CACHE_HOME={d} LANG=C.UTF-8 TERM=xterm-256color {} \
+         --config {}; sleep 30",
+        env!("CARGO_BIN_EXE_frontdesk"),
+        config.display(),
+        d = dir.display(),
+    )
 }

@@ -76,12 +76,7 @@ pub struct OrbitProvider {
 
 impl OrbitProvider {
     pub fn new(name: &str, base_url: &str, key: SecretString) -> ProviderResult<Self> {
-        let build = |b: reqwest::ClientBuilder| {
-            b.connect_timeout(Duration::from_secs(5))
-                .user_agent(concat!("frontdesk/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .map_err(|e| ProviderError::Network(e.to_string()))
-        };
+        let (http, stream_http) = super::http::clients(REQUEST_TIMEOUT, STREAM_READ_TIMEOUT)?;
         let base = base_url.trim().trim_end_matches('/');
         let base = if base.is_empty() { DEFAULT_URL.to_owned() } else { base.to_owned() };
         // Paths here start at `/conversations`: the base names the version.
@@ -90,8 +85,8 @@ impl OrbitProvider {
             name: name.to_owned(),
             base,
             key,
-            http: build(reqwest::Client::builder().timeout(REQUEST_TIMEOUT))?,
-            stream_http: build(reqwest::Client::builder().read_timeout(STREAM_READ_TIMEOUT))?,
+            http,
+            stream_http,
             caps: Capabilities {
                 streaming: true,
                 saved_views: true,
