@@ -95,6 +95,8 @@ pub enum SyncEvent {
         error: ProviderError,
     },
     Live(Update),
+    /// A feature the backend turned down for this account, and why.
+    Degraded(String),
     /// The AI agents console's answers.
     Console(Box<agents::AgentsEvent>),
 }
@@ -399,13 +401,19 @@ async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
         }
         SyncCommand::SaveDraft(_) | SyncCommand::DeleteDraft(_) | SyncCommand::Console(_) => Vec::new(),
         SyncCommand::Presence { conversation, state } => {
-            if p.capabilities().presence
-                && let Err(e) = p.presence(conversation, state).await
-            {
-                // Presence is a courtesy: a miss is logged, not shown.
-                tracing::debug!(error = %e, "presence not sent");
+            if !p.capabilities().presence {
+                return Vec::new();
             }
-            Vec::new()
+            match p.presence(conversation, state).await {
+                Ok(()) => Vec::new(),
+                // The backend will not take it: said (the client says it once).
+                Err(ProviderError::Unsupported(why)) => vec![SyncEvent::Degraded(why.to_owned())],
+                Err(e) => {
+                    // Presence is a courtesy: a miss is logged, not shown.
+                    tracing::debug!(error = %e, "presence not sent");
+                    Vec::new()
+                }
+            }
         }
     }
 }

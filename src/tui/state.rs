@@ -354,6 +354,8 @@ pub struct State {
     pub unsent: HashMap<ConversationId, Vec<Message>>,
     /// Why an unsent message was refused, by its local id.
     pub send_errors: HashMap<crate::domain::MessageId, String>,
+    /// Features the backend turned down, already said.
+    pub degraded: std::collections::HashSet<String>,
     /// The AI agents console, when open.
     pub console: Option<super::console::Console>,
     pub focus: Focus,
@@ -397,6 +399,7 @@ impl State {
             unsent: HashMap::new(),
             send_errors: HashMap::new(),
             console: None,
+            degraded: std::collections::HashSet::new(),
             focus: Focus::List,
             overlay: None,
             prompt: None,

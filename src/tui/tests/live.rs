@@ -130,3 +130,14 @@ fn a_star_kept_on_this_machine_says_so() {
     keys(&mut s, "js");
     assert!(!s.status.flash.as_ref().is_some_and(|f| f.text.contains("this machine")));
 }
+
+#[test]
+fn a_feature_the_backend_turns_down_is_said_once() {
+    let mut s = inbox(120, 30);
+    let why = "Orbit refused presence for this API key (it may need a session login)";
+    update(&mut s, Action::Sync(SyncEvent::Degraded(why.into())));
+    assert_eq!(super::flash(&s).0, why);
+    s.status.flash = None;
+    update(&mut s, Action::Sync(SyncEvent::Degraded(why.into())));
+    assert!(s.status.flash.is_none(), "not again");
+}

@@ -86,6 +86,13 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             applied(state, ticket, result);
             Vec::new()
         }
+        SyncEvent::Degraded(why) => {
+            // Once a run: a refusal is news the first time, noise after.
+            if state.degraded.insert(why.clone()) {
+                info(state, why);
+            }
+            Vec::new()
+        }
         SyncEvent::Failed { what, error: e } => {
             if what == "conversations" {
                 state.list.loading = false;
