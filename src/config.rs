@@ -105,13 +105,16 @@ pub struct AccountConfig {
     /// How live updates arrive: the provider's stream, or polling.
     #[serde(default)]
     pub updates: Updates,
+    /// Chatwoot: the account's number (in its URLs: `/app/accounts/N/…`).
+    #[serde(default)]
+    pub account_id: Option<u64>,
     /// Seconds between polls, when polling (longer while the agent is away).
     #[serde(default = "default_poll_secs")]
     pub poll_secs: u64,
 }
 
 /// The providers an account may name.
-pub const PROVIDERS: [&str; 2] = ["native", "orbit"];
+pub const PROVIDERS: [&str; 3] = ["native", "orbit", "chatwoot"];
 
 /// The name of the unified inbox over every account.
 pub const UNIFIED: &str = "all";
@@ -235,7 +238,10 @@ fn validate(c: &Config) -> Result<(), String> {
                 PROVIDERS.join(", ")
             ));
         }
-        if a.url.trim().is_empty() && a.provider == "native" {
+        if a.provider == "chatwoot" && a.account_id.is_none() {
+            return Err(format!("account {}: a chatwoot account needs account_id (the N in /app/accounts/N)", a.name));
+        }
+        if a.url.trim().is_empty() && a.provider != "orbit" {
             return Err(format!("account {}: url is needed (the server's base URL)", a.name));
         }
         if a.name.trim().is_empty() || a.name.contains(crate::provider::unified::SEPARATOR) || a.name == UNIFIED {

@@ -4,6 +4,7 @@
 //! a file here that implements the trait and declares its [`Capabilities`] honestly.
 
 pub mod agents;
+pub mod chatwoot;
 pub mod http;
 pub mod native;
 pub mod orbit;

@@ -15,6 +15,7 @@ use super::ui::theme::{Glyphs, Palette, Theme};
 use super::{Opened, Opener};
 use crate::config::{AccountConfig, Config, UNIFIED, Updates};
 use crate::provider::Provider;
+use crate::provider::chatwoot::ChatwootProvider;
 use crate::provider::native::NativeProvider;
 use crate::provider::orbit::OrbitProvider;
 use crate::provider::unified::{Member, Unified};
@@ -128,6 +129,10 @@ pub fn provider(a: &AccountConfig) -> anyhow::Result<Arc<dyn Provider>> {
                 p = p.polling();
             }
             Ok(Arc::new(p))
+        }
+        "chatwoot" => {
+            let id = a.account_id.with_context(|| format!("account {}: account_id is needed", a.name))?;
+            Ok(Arc::new(ChatwootProvider::new(&a.name, &a.url, id, key)?))
         }
         other => bail!("account {}: unknown provider {other:?}", a.name),
     }
