@@ -2,7 +2,8 @@
 //! account's local store, laid over every conversation the engine passes on, and a
 //! "Starred" view served from here. The UI says such marks are this machine's.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::domain::{
@@ -13,8 +14,9 @@ use crate::provider::{Applied, Capabilities, Provider, ProviderError, Update};
 use super::SyncEvent;
 use super::store::{Flags, Store};
 
-/// The name the local Starred view goes by, so nobody takes it for the server's.
+/// The names the local views go by, so nobody takes them for the server's.
 pub const STARRED_NAME: &str = "Starred (here)";
+pub const UNREAD_NAME: &str = "Unread (here)";
 
 #[derive(Clone)]
 pub struct Local {
@@ -22,6 +24,10 @@ pub struct Local {
     flags: Arc<Mutex<HashMap<ConversationId, Flags>>>,
     star: bool,
     read: bool,
+    /// The backend has no Unread view of its own: this one is served here.
+    own_unread: Arc<AtomicBool>,
+    /// Conversations last seen unread (after the marks), for the local view's count.
+    unread_seen: Arc<Mutex<HashSet<ConversationId>>>,
 }
 
 impl Local {
@@ -36,7 +42,14 @@ impl Local {
                 Err(e) => tracing::error!(error = %e, "local stars and read marks unreadable"),
             }
         }
-        Self { store, flags: Arc::new(Mutex::new(flags)), star, read }
+        Self {
+            store,
+            flags: Arc::new(Mutex::new(flags)),
+            star,
+            read,
+            own_unread: Arc::new(AtomicBool::new(false)),
+            unread_seen: Arc::new(Mutex::new(HashSet::new())),
+        }
     }
 
     fn get(&self, id: &ConversationId) -> Flags {
@@ -117,6 +130,13 @@ impl Local {
             } else if f.read_through.is_some_and(|r| r >= at) {
                 c.unread = false;
             }
+            if let Ok(mut seen) = self.unread_seen.lock() {
+                if c.unread {
+                    seen.insert(c.id.clone());
+                } else {
+                    seen.remove(&c.id);
+                }
+            }
         }
     }
 
@@ -146,7 +166,15 @@ impl Local {
     }
 
     fn add_view(&self, views: &mut Vec<ViewWithCount>) {
-        if !self.star || views.iter().any(|v| v.view.id.as_str() == BuiltinView::Starred.id()) {
+        let has = |id: &str, views: &[ViewWithCount]| views.iter().any(|v| v.view.id.as_str() == id);
+        if self.read && !has(BuiltinView::Unread.id(), views) {
+            self.own_unread.store(true, Ordering::Relaxed);
+            let mut view = BuiltinView::Unread.view();
+            UNREAD_NAME.clone_into(&mut view.name);
+            let count = self.unread_seen.lock().map_or(0, |s| s.len() as u64);
+            views.insert(0, ViewWithCount { view, count });
+        }
+        if !self.star || has(BuiltinView::Starred.id(), views) {
             return;
         }
         let mut view = BuiltinView::Starred.view();
@@ -157,12 +185,40 @@ impl Local {
 
     /// Whether a list of this view is answered here.
     pub fn serves(&self, view: Option<&ViewId>) -> bool {
-        self.star && view.is_some_and(|v| v.as_str() == BuiltinView::Starred.id())
+        let is = |b: BuiltinView| view.is_some_and(|v| v.as_str() == b.id());
+        (self.star && is(BuiltinView::Starred)) || (self.own_unread.load(Ordering::Relaxed) && is(BuiltinView::Unread))
+    }
+
+    /// A view served here: the starred ones, or the backend's "all" with the
+    /// read marks laid over and only the unread kept (page by page, its cursor).
+    pub async fn list(
+        &self,
+        p: &dyn Provider,
+        query: crate::provider::ListQuery,
+    ) -> Result<Page<Conversation>, ProviderError> {
+        if query.view.as_ref().is_some_and(|v| v.as_str() == BuiltinView::Starred.id()) {
+            return self.starred(p).await;
+        }
+        let mut query = crate::provider::ListQuery { view: Some(BuiltinView::All.id().into()), ..query };
+        // A page with nothing unread is passed over (a few), so the view is not
+        // empty while unread ones wait further down.
+        for _ in 0..5 {
+            let mut page = p.list(query.clone()).await?;
+            for c in &mut page.items {
+                self.overlay(c);
+            }
+            page.items.retain(|c| c.unread);
+            if !page.items.is_empty() || page.next_cursor.is_none() {
+                return Ok(page);
+            }
+            query.cursor = page.next_cursor;
+        }
+        Ok(Page { items: Vec::new(), next_cursor: query.cursor })
     }
 
     /// The starred conversations, each read from the backend (newest activity
     /// first); one that is gone is left out.
-    pub async fn starred(&self, p: &dyn Provider) -> Result<Page<Conversation>, ProviderError> {
+    async fn starred(&self, p: &dyn Provider) -> Result<Page<Conversation>, ProviderError> {
         let ids: Vec<ConversationId> = self
             .flags
             .lock()

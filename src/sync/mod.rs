@@ -304,9 +304,9 @@ impl Engine {
                 SyncCommand::List { generation, query, append } if flags.serves(query.view.as_ref()) => {
                     let (provider, events, flags) = (Arc::clone(&self.provider), self.events.clone(), flags.clone());
                     tokio::spawn(async move {
-                        let event = match flags.starred(&*provider).await {
+                        let event = match flags.list(&*provider, query).await {
                             Ok(page) => SyncEvent::List { generation, page, append, cached: false },
-                            Err(error) => SyncEvent::Failed { what: "starred conversations", error },
+                            Err(error) => SyncEvent::Failed { what: "conversations", error },
                         };
                         let _ = events.send(event);
                     });

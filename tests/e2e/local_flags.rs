@@ -120,3 +120,50 @@ async fn stars_and_read_marks_are_kept_here_for_orbit() {
     assert_eq!(page.items.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["conv_1"]);
     assert!(page.items[0].starred);
 }
+
+/// A backend without an Unread view (Chatwoot): one is served here from "all",
+/// with the read marks kept on this machine laid over Chatwoot's unread counts.
+#[tokio::test]
+async fn an_unread_view_is_served_here_when_the_backend_has_none() {
+    use frontdesk::provider::chatwoot::ChatwootProvider;
+    let server = MockServer::start().await;
+    let conv = |id: u64, unread: u64| {
+        json!({ "id": id, "status": "open", "unread_count": unread, "labels": [],
+                "meta": { "sender": { "id": id, "name": format!("Customer {id}") }, "channel": "Channel::WebWidget" },
+                "last_activity_at": 1_795_597_200, "updated_at": 1_795_597_200 })
+    };
+    let rows = json!({ "data": { "meta": { "all_count": 2 }, "payload": [conv(1, 2), conv(2, 0)] } });
+    Mock::given(method("GET"))
+        .and(path("/api/v1/accounts/7/conversations"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(rows))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/accounts/7/conversations/meta"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "meta": { "all_count": 2, "mine_count": 0 } })))
+        .mount(&server)
+        .await;
+    let p = ChatwootProvider::new("cw", &server.uri(), 7, SecretString::from("tok")).expect("provider");
+    let store = Store::memory().await.expect("store");
+    let cache = frontdesk::sync::cache::Cache::memory().await.expect("cache");
+    let (sync, mut events) = sync::spawn(sync::Account::new(Arc::new(p), store, cache));
+
+    sync.send(SyncCommand::Views);
+    let e = answer(&mut events, |e| matches!(e, SyncEvent::Views(_))).await;
+    let SyncEvent::Views(views) = e else { unreachable!() };
+    let unread = views.iter().find(|v| v.view.id.as_str() == "unread").expect("a local Unread view");
+    assert_eq!(unread.view.name, frontdesk::sync::local::UNREAD_NAME);
+
+    sync.send(list("unread", 1));
+    let e = answer(&mut events, |e| matches!(e, SyncEvent::List { generation: 1, .. })).await;
+    let SyncEvent::List { page, .. } = e else { unreachable!() };
+    assert_eq!(page.items.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["1"]);
+
+    let read = Op::Change { conversation: "1".into(), change: Change::Read };
+    sync.send(SyncCommand::Apply { ticket: 9, op: read });
+    answer(&mut events, |e| matches!(e, SyncEvent::Applied { ticket: 9, result: Ok(_) })).await;
+    sync.send(list("unread", 2));
+    let e = answer(&mut events, |e| matches!(e, SyncEvent::List { generation: 2, .. })).await;
+    let SyncEvent::List { page, .. } = e else { unreachable!() };
+    assert!(page.items.is_empty(), "read here: {:?}", page.items);
+}
