@@ -300,8 +300,11 @@ impl Poller {
     }
 }
 
+/// Every status, said outright: a backend's "all" may mean the open ones only
+/// (Chatwoot's does), and a conversation leaving "open" is news too.
 fn query(since: Option<Timestamp>, cursor: Option<String>, limit: u32) -> ListQuery {
-    ListQuery { view: Some("all".into()), updated_since: since, cursor, limit, ..ListQuery::default() }
+    let filter = ViewFilter { status: crate::domain::Status::ALL.to_vec(), ..ViewFilter::default() };
+    ListQuery { view: Some("all".into()), filter, updated_since: since, cursor, limit, ..ListQuery::default() }
 }
 
 fn event(at: Timestamp, kind: EventKind) -> Update {

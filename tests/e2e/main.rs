@@ -9,6 +9,7 @@ mod accounts;
 mod api;
 mod auth;
 mod bad_input;
+mod chatwoot;
 mod client;
 mod copilot;
 mod demo;

@@ -212,7 +212,8 @@ const LABEL: &str = "label:";
 
 /// Mine, Unassigned, All, then one per status: what Chatwoot's list can answer.
 fn builtin_views() -> Vec<View> {
-    let live = vec![Status::Open, Status::Pending];
+    // Open only, as Chatwoot's own tabs and the counts in its `meta` are.
+    let open = || vec![Status::Open];
     let view = |id: &str, name: &str, filter: ViewFilter| View {
         id: ViewId::from(id),
         name: name.to_owned(),
@@ -220,13 +221,16 @@ fn builtin_views() -> Vec<View> {
         filter,
     };
     vec![
-        BuiltinView::Mine.view(),
+        View {
+            filter: ViewFilter { assignee: Some(AssigneeFilter::Me), status: open(), ..ViewFilter::default() },
+            ..BuiltinView::Mine.view()
+        },
         view(
             "unassigned",
             "Unassigned",
-            ViewFilter { assignee: Some(AssigneeFilter::Unassigned), status: live, ..ViewFilter::default() },
+            ViewFilter { assignee: Some(AssigneeFilter::Unassigned), status: open(), ..ViewFilter::default() },
         ),
-        view("all", "All", ViewFilter { status: vec![Status::Open], ..ViewFilter::default() }),
+        view("all", "All", ViewFilter { status: open(), ..ViewFilter::default() }),
         view("pending", "Pending", ViewFilter { status: vec![Status::Pending], ..ViewFilter::default() }),
         view("snoozed", "Snoozed", ViewFilter { status: vec![Status::Snoozed], ..ViewFilter::default() }),
         view("resolved", "Resolved", ViewFilter { status: vec![Status::Closed], ..ViewFilter::default() }),
