@@ -132,8 +132,10 @@ impl ChatwootProvider {
             Change::Assign { agent_id: None, team: Some(team) } => {
                 (Method::POST, "/assignments", json!({ "team_id": self.team_id(team).await? }))
             }
+            // No one: an id that is no user's (the document has no null here; Chatwoot's
+            // controller unassigns for any id it cannot find).
             Change::Assign { agent_id: None, team: None } | Change::Unassign => {
-                (Method::POST, "/assignments", json!({ "assignee_id": Value::Null }))
+                (Method::POST, "/assignments", json!({ "assignee_id": 0 }))
             }
             Change::SetTags { .. } | Change::AddTags { .. } | Change::RemoveTags { .. } => {
                 // The endpoint replaces the list: read it now, merge, write it whole,
