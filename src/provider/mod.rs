@@ -168,6 +168,17 @@ pub trait Provider: Send + Sync {
     fn conversation(&self, id: ConversationId) -> ProviderFuture<'_, Conversation>;
     /// The newest `limit` messages, oldest first.
     fn thread(&self, id: ConversationId, limit: u32) -> ProviderFuture<'_, Vec<Message>>;
+    /// A thread a page at a time from its end: no cursor gives the newest messages,
+    /// `next_cursor` the ones before them (oldest first within a page). Backends that
+    /// cannot page back give everything they can in the first page.
+    fn thread_page(&self, id: ConversationId, cursor: Option<String>, limit: u32) -> ProviderFuture<'_, Page<Message>> {
+        Box::pin(async move {
+            if cursor.is_some() {
+                return Ok(Page { items: Vec::new(), next_cursor: None });
+            }
+            Ok(Page { items: self.thread(id, limit).await?, next_cursor: None })
+        })
+    }
     /// Suggestions for the conversation, newest first.
     fn suggestions(&self, id: ConversationId) -> ProviderFuture<'_, Vec<Suggestion>>;
     /// Tells the team the caller is viewing, typing in, or has left a conversation.

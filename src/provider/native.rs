@@ -309,6 +309,21 @@ impl Provider for NativeProvider {
         })
     }
 
+    fn thread_page(&self, id: ConversationId, cursor: Option<String>, limit: u32) -> ProviderFuture<'_, Page<Message>> {
+        Box::pin(async move {
+            let mut req = self
+                .request(Method::GET, &Self::conversation_path(&id, "/messages"))
+                .query(&[("order", "desc"), ("limit", &limit.clamp(1, 100).to_string())]);
+            if let Some(c) = &cursor {
+                req = req.query(&[("cursor", c)]);
+            }
+            let mut page: Page<Message> = self.call(req).await?;
+            page.items.reverse();
+            page.items.clean();
+            Ok(page)
+        })
+    }
+
     fn suggestions(&self, id: ConversationId) -> ProviderFuture<'_, Vec<Suggestion>> {
         Box::pin(async move {
             let mut s: Vec<Suggestion> =

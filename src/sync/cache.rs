@@ -187,7 +187,13 @@ pub(super) async fn before(cache: &Cache, command: &super::SyncCommand) -> Vec<s
         }
         SyncCommand::Thread { generation, id } => match cache.thread(id).await {
             Ok(Some(messages)) => {
-                vec![SyncEvent::Thread { generation: *generation, id: id.clone(), messages, suggestion: None }]
+                vec![SyncEvent::Thread {
+                    generation: *generation,
+                    id: id.clone(),
+                    messages,
+                    suggestion: None,
+                    older: None,
+                }]
             }
             _ => Vec::new(),
         },

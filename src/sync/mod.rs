@@ -41,6 +41,8 @@ pub enum SyncCommand {
     List { generation: u64, query: ListQuery, append: bool },
     /// A conversation's thread and its pending suggestion.
     Thread { generation: u64, id: ConversationId },
+    /// The messages before the loaded ones (`cursor` from the thread's answer).
+    Older { generation: u64, id: ConversationId, cursor: String },
     /// The most urgent open conversation, across views.
     Urgent,
     /// Apply a change; the answer comes back with the same ticket.
@@ -73,6 +75,15 @@ pub enum SyncEvent {
         id: ConversationId,
         messages: Vec<Message>,
         suggestion: Option<Suggestion>,
+        /// Where older messages start, if there are any.
+        older: Option<String>,
+    },
+    /// Messages before the loaded ones, oldest first.
+    Older {
+        generation: u64,
+        id: ConversationId,
+        messages: Vec<Message>,
+        older: Option<String>,
     },
     Urgent(Option<Box<Conversation>>),
     Applied {
@@ -363,19 +374,30 @@ async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
             })
         }
         SyncCommand::Thread { generation, id } => {
-            let (messages, suggestions) = tokio::join!(p.thread(id.clone(), THREAD_PAGE), async {
+            let (page, suggestions) = tokio::join!(p.thread_page(id.clone(), None, THREAD_PAGE), async {
                 if p.capabilities().copilot { p.suggestions(id.clone()).await } else { Ok(Vec::new()) }
             });
-            match messages {
-                Ok(messages) => {
+            match page {
+                Ok(page) => {
                     let suggestion = suggestions
                         .unwrap_or_default()
                         .into_iter()
                         .find(|s| s.status == crate::domain::SuggestionStatus::Pending);
-                    vec![SyncEvent::Thread { generation, id, messages, suggestion }]
+                    vec![SyncEvent::Thread {
+                        generation,
+                        id,
+                        messages: page.items,
+                        suggestion,
+                        older: page.next_cursor,
+                    }]
                 }
                 Err(error) => vec![SyncEvent::Failed { what: "thread", error }],
             }
+        }
+        SyncCommand::Older { generation, id, cursor } => {
+            p.thread_page(id.clone(), Some(cursor), THREAD_PAGE).await.map_or_else(failed("older messages"), |page| {
+                vec![SyncEvent::Older { generation, id, messages: page.items, older: page.next_cursor }]
+            })
         }
         SyncCommand::Urgent => {
             let query = ListQuery {

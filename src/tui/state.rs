@@ -148,6 +148,9 @@ impl ConversationList {
 #[derive(Clone, Debug)]
 pub struct Thread {
     pub id: ConversationId,
+    /// Where the messages before the loaded ones start, if there are any.
+    pub older: Option<String>,
+    pub loading_older: bool,
     /// The conversation as last seen (the list may have dropped it).
     pub conversation: Option<Conversation>,
     pub messages: Vec<Message>,

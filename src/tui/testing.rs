@@ -270,6 +270,8 @@ pub fn with_thread(width: u16, height: u16) -> State {
         unfolded: false,
         suggestion: Some(suggestion(&c.id)),
         suggesting: false,
+        older: None,
+        loading_older: false,
     });
     s.focus = Focus::Thread;
     s

@@ -287,3 +287,27 @@ async fn presence_reaches_the_rest_of_the_team() {
         }
     }
 }
+
+/// A long thread pages back from its end: the newest first, then the ones before,
+/// each page oldest first, until the beginning.
+#[tokio::test]
+async fn a_thread_pages_back_from_its_end() {
+    let s = TestServer::start().await;
+    // Opened by a first message of its own, then 25 more.
+    let id = ConversationId::from(s.conversation("+15550777").await);
+    for n in 1..=25 {
+        s.inbound("+15550777", &format!("message {n}")).await;
+    }
+    let p = provider(&s);
+    let bodies = |page: &frontdesk::domain::Page<frontdesk::domain::Message>| {
+        page.items.iter().map(|m| m.body.clone()).collect::<Vec<_>>()
+    };
+    let newest = p.thread_page(id.clone(), None, 10).await.expect("newest");
+    assert_eq!(bodies(&newest), (16..=25).map(|n| format!("message {n}")).collect::<Vec<_>>());
+    let before = p.thread_page(id.clone(), newest.next_cursor.clone(), 10).await.expect("before");
+    assert_eq!(bodies(&before), (6..=15).map(|n| format!("message {n}")).collect::<Vec<_>>());
+    let first = p.thread_page(id.clone(), before.next_cursor.clone(), 10).await.expect("first");
+    let mut opening = bodies(&first);
+    assert_eq!(opening.split_off(1), (1..=5).map(|n| format!("message {n}")).collect::<Vec<_>>());
+    assert_eq!(first.next_cursor, None, "the beginning");
+}

@@ -411,6 +411,30 @@ impl Provider for ChatwootProvider {
         })
     }
 
+    fn thread_page(&self, id: ConversationId, cursor: Option<String>, limit: u32) -> ProviderFuture<'_, Page<Message>> {
+        Box::pin(async move {
+            let Some(before) = cursor else {
+                // The first page is as full as `thread` makes it; older ones follow.
+                let items = self.thread(id, limit).await?;
+                let next_cursor = items.first().map(|m| m.id.to_string());
+                return Ok(Page { items, next_cursor });
+            };
+            let req = self.request(Method::GET, &Self::path(&id, "/messages")).query(&[("before", &before)]);
+            let page: wire::MessageList = self.call(req).await?;
+            let now = jiff::Timestamp::now();
+            let mut items: Vec<Message> = page
+                .payload
+                .into_iter()
+                .filter_map(|v| serde_json::from_value::<Msg>(v).ok()?.into_domain(&id, now))
+                .collect();
+            items.sort_by_key(|m| m.created_at);
+            items.clean();
+            // Chatwoot says nothing of "more": an empty page is the beginning.
+            let next_cursor = items.first().map(|m| m.id.to_string());
+            Ok(Page { items, next_cursor })
+        })
+    }
+
     fn suggestions(&self, _id: ConversationId) -> ProviderFuture<'_, Vec<Suggestion>> {
         Box::pin(async { Ok(Vec::new()) })
     }

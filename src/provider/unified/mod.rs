@@ -293,6 +293,19 @@ impl Provider for Unified {
         })
     }
 
+    fn thread_page(&self, id: ConversationId, cursor: Option<String>, limit: u32) -> ProviderFuture<'_, Page<Message>> {
+        Box::pin(async move {
+            let (m, raw) = self.route(&id)?;
+            let mut page = m.provider.thread_page(raw, cursor, limit).await?;
+            let (account, me) = self.tagger_parts(m).await;
+            let t = Tagger { account: &account, me: me.as_deref() };
+            for x in &mut page.items {
+                t.message(x);
+            }
+            Ok(page)
+        })
+    }
+
     fn suggestions(&self, id: ConversationId) -> ProviderFuture<'_, Vec<Suggestion>> {
         Box::pin(async move {
             let (m, raw) = self.route(&id)?;

@@ -141,3 +141,34 @@ fn a_feature_the_backend_turns_down_is_said_once() {
     update(&mut s, Action::Sync(SyncEvent::Degraded(why.into())));
     assert!(s.status.flash.is_none(), "not again");
 }
+
+#[test]
+fn scrolling_to_the_top_loads_older_messages_once_and_keeps_the_place() {
+    let mut s = crate::tui::testing::with_thread(160, 48);
+    let id = s.thread.as_ref().map(|t| t.id.clone()).expect("a thread");
+    let generation = s.thread.as_ref().map_or(0, |t| t.generation);
+    let first = s.thread.as_ref().and_then(|t| t.messages.first().cloned()).expect("messages");
+    if let Some(t) = &mut s.thread {
+        t.older = Some("cur_1".into());
+    }
+    s.focus = crate::tui::state::Focus::Thread;
+    assert!(render(&s).contains("older messages above"));
+    let effects = keys(&mut s, "gg");
+    let older = crate::sync::SyncCommand::Older { generation, id: id.clone(), cursor: "cur_1".into() };
+    assert_eq!(effects, [Effect::Sync(older)]);
+    assert!(keys(&mut s, "k").is_empty(), "one request at a time");
+    assert!(render(&s).contains("loading older messages"));
+
+    let mut earlier = first.clone();
+    earlier.id = "msg_0000".into();
+    earlier.body = "The very first message".into();
+    update(
+        &mut s,
+        Action::Sync(SyncEvent::Older { generation, id, messages: vec![earlier, first.clone()], older: None }),
+    );
+    let t = s.thread.as_ref().expect("thread");
+    assert_eq!(t.messages[0].body, "The very first message");
+    assert_eq!(t.messages.iter().filter(|m| m.id == first.id).count(), 1, "no repeat");
+    assert!(t.older.is_none() && !t.loading_older);
+    assert!(!render(&s).contains("older messages above"));
+}

@@ -153,6 +153,14 @@ fn header_lines(state: &State, c: Option<&Conversation>, width: usize) -> Vec<Li
 /// bound scrolling.
 pub fn lines(state: &State, thread: &Thread, width: usize) -> Vec<Line<'static>> {
     let mut out = Vec::new();
+    if thread.loading_older {
+        out.push(Line::styled(
+            format!("  loading older messages{}", state.settings.glyphs.ellipsis),
+            state.settings.theme.dim,
+        ));
+    } else if thread.older.is_some() {
+        out.push(Line::styled("  older messages above: scroll up to load them", state.settings.theme.dim));
+    }
     for m in thread.messages.iter().chain(state.unsent.get(&thread.id).into_iter().flatten()) {
         message_lines(state, thread, m, width, &mut out);
     }

@@ -96,6 +96,8 @@ pub fn open_thread(state: &mut State, id: &ConversationId, read: bool) -> Vec<Ef
             unfolded: false,
             suggestion: None,
             suggesting: false,
+            older: None,
+            loading_older: false,
         });
         effects.push(Effect::Sync(SyncCommand::Thread { generation, id: id.clone() }));
     }
@@ -138,6 +140,7 @@ pub fn movement(state: &mut State, c: Command) -> Vec<Effect> {
             let total = ui::thread::lines(state, t, width).len();
             let max = total.saturating_sub(height.saturating_sub(3));
             let half = (height / 2).max(1);
+            let mut effects = Vec::new();
             if let Some(t) = &mut state.thread {
                 t.scroll = match c {
                     Command::Down => t.scroll.saturating_sub(1),
@@ -147,8 +150,20 @@ pub fn movement(state: &mut State, c: Command) -> Vec<Effect> {
                     Command::First => max,
                     _ => 0,
                 };
+                // At the top with more above: load them (once at a time).
+                if t.scroll >= max
+                    && !t.loading_older
+                    && let Some(cursor) = t.older.clone()
+                {
+                    t.loading_older = true;
+                    effects.push(Effect::Sync(SyncCommand::Older {
+                        generation: t.generation,
+                        id: t.id.clone(),
+                        cursor,
+                    }));
+                }
             }
-            Vec::new()
+            effects
         }
         Focus::List => {
             let rows = areas(state).list_rows(state).max(1);

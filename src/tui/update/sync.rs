@@ -72,9 +72,22 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             }
             effects
         }
-        SyncEvent::Thread { generation, id, messages, suggestion } => {
+        SyncEvent::Older { generation, id, messages, older } => {
+            if let Some(t) = state.thread.as_mut().filter(|t| t.id == id && t.generation == generation) {
+                t.loading_older = false;
+                t.older = older;
+                let mut earlier: Vec<_> =
+                    messages.into_iter().filter(|m| !t.messages.iter().any(|x| x.id == m.id)).collect();
+                // The view is anchored at the bottom: adding above keeps the agent's place.
+                earlier.append(&mut t.messages);
+                t.messages = earlier;
+            }
+            Vec::new()
+        }
+        SyncEvent::Thread { generation, id, messages, suggestion, older } => {
             if let Some(t) = state.thread.as_mut().filter(|t| t.id == id && t.generation == generation) {
                 t.loading = false;
+                t.older = older;
                 t.messages = messages;
                 t.suggestion = suggestion;
                 state.status.last_sync = Some(state.now);
