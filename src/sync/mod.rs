@@ -74,7 +74,7 @@ pub enum SyncEvent {
         generation: u64,
         id: ConversationId,
         messages: Vec<Message>,
-        suggestion: Option<Suggestion>,
+        suggestion: Option<Box<Suggestion>>,
         /// Where older messages start, if there are any.
         older: Option<String>,
     },
@@ -382,7 +382,8 @@ async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
                     let suggestion = suggestions
                         .unwrap_or_default()
                         .into_iter()
-                        .find(|s| s.status == crate::domain::SuggestionStatus::Pending);
+                        .find(|s| s.status == crate::domain::SuggestionStatus::Pending)
+                        .map(Box::new);
                     vec![SyncEvent::Thread {
                         generation,
                         id,

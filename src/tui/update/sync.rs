@@ -73,15 +73,7 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             effects
         }
         SyncEvent::Older { generation, id, messages, older } => {
-            if let Some(t) = state.thread.as_mut().filter(|t| t.id == id && t.generation == generation) {
-                t.loading_older = false;
-                t.older = older;
-                let mut earlier: Vec<_> =
-                    messages.into_iter().filter(|m| !t.messages.iter().any(|x| x.id == m.id)).collect();
-                // The view is anchored at the bottom: adding above keeps the agent's place.
-                earlier.append(&mut t.messages);
-                t.messages = earlier;
-            }
+            older_messages(state, (generation, &id), messages, older);
             Vec::new()
         }
         SyncEvent::Thread { generation, id, messages, suggestion, older } => {
@@ -89,7 +81,7 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
                 t.loading = false;
                 t.older = older;
                 t.messages = messages;
-                t.suggestion = suggestion;
+                t.suggestion = suggestion.map(|s| *s);
                 state.status.last_sync = Some(state.now);
             }
             Vec::new()
@@ -101,9 +93,8 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
         }
         SyncEvent::Degraded(why) => {
             // Once a run: a refusal is news the first time, noise after.
-            if state.degraded.insert(why.clone()) {
-                info(state, why);
-            }
+            let first = state.degraded.insert(why.clone());
+            first.then(|| info(state, why));
             Vec::new()
         }
         SyncEvent::Failed { what, error: e } => {
@@ -125,6 +116,22 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             Vec::new()
         }
     }
+}
+
+/// Messages from before the loaded ones, put above them.
+fn older_messages(
+    state: &mut State,
+    (generation, id): (u64, &crate::domain::ConversationId),
+    messages: Vec<crate::domain::Message>,
+    older: Option<String>,
+) {
+    let Some(t) = state.thread.as_mut().filter(|t| &t.id == id && t.generation == generation) else { return };
+    t.loading_older = false;
+    t.older = older;
+    let mut earlier: Vec<_> = messages.into_iter().filter(|m| !t.messages.iter().any(|x| x.id == m.id)).collect();
+    // The view is anchored at the bottom: adding above keeps the agent's place.
+    earlier.append(&mut t.messages);
+    t.messages = earlier;
 }
 
 /// The server answered a change, a send or a suggestion request.
