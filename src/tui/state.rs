@@ -200,6 +200,7 @@ pub enum PickPurpose {
     },
     Canned,
     Account,
+    Priority(Vec<ConversationId>),
     /// Deploying an AI agent; `channels` are its own, for the default item.
     Deploy {
         agent: String,
@@ -215,6 +216,7 @@ pub enum PickValue {
     Until(Timestamp),
     Tag(String),
     Text(String),
+    Priority(crate::domain::Priority),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

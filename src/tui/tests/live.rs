@@ -172,3 +172,20 @@ fn scrolling_to_the_top_loads_older_messages_once_and_keeps_the_place() {
     assert!(t.older.is_none() && !t.loading_older);
     assert!(!render(&s).contains("older messages above"));
 }
+
+#[test]
+fn priority_is_set_from_a_picker_and_shows_on_the_row() {
+    let mut s = inbox(160, 30);
+    keys(&mut s, "P");
+    assert!(render(&s).contains("Priority"));
+    let effects = keys(&mut s, "urg<Enter>");
+    let ops = super::ops(&effects);
+    assert_eq!(
+        ops.iter().map(|(_, op)| op.clone()).collect::<Vec<_>>(),
+        [crate::domain::Op::Change {
+            conversation: id(&s, 0),
+            change: crate::domain::Change::SetPriority { priority: crate::domain::Priority::Urgent },
+        }]
+    );
+    assert!(render(&s).contains("urgent"), "{}", render(&s));
+}

@@ -103,6 +103,11 @@ fn badges(state: &State, c: &Conversation) -> Vec<Span<'static>> {
             out.push(Span::styled(format!("{}{}", glyphs.soon, span(left)), theme.soon));
         }
     }
+    match c.priority {
+        crate::domain::Priority::Urgent => out.push(Span::styled("urgent".to_owned(), theme.overdue)),
+        crate::domain::Priority::High => out.push(Span::styled("high".to_owned(), theme.soon)),
+        _ => {}
+    }
     match c.ai_state {
         AiState::AiLed => out.push(Span::styled(glyphs.ai.to_owned(), theme.ai)),
         AiState::HandoffRequested => out.push(Span::styled(format!("{}{}", glyphs.handoff, glyphs.ai), theme.overdue)),

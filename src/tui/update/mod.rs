@@ -122,6 +122,7 @@ pub fn command(state: &mut State, c: Command) -> Vec<Effect> {
             triage::snooze(state, until)
         }
         C::Archive => triage::simple(state, &crate::domain::Change::Archive),
+        C::Priority => pickers::open_priority(state),
         C::TakeOver => copilot::take_over(state),
         C::ResolveHandoff => copilot::resolve_handoff(state),
         C::SendSuggestion => copilot::send(state),

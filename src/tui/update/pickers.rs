@@ -91,6 +91,23 @@ fn snooze_items(state: &State, query: &str) -> Vec<PickItem> {
     items
 }
 
+pub fn open_priority(state: &mut State) -> Vec<Effect> {
+    use crate::domain::Priority;
+    let ids = state.targets();
+    let Some(current) = state.target().map(|c| c.priority) else {
+        return unavailable(state, "no conversation selected");
+    };
+    let items = [Priority::Urgent, Priority::High, Priority::Normal, Priority::Low]
+        .into_iter()
+        .map(|p| PickItem {
+            label: format!("{p:?}"),
+            detail: if p == current { "now".to_owned() } else { String::new() },
+            value: PickValue::Priority(p),
+        })
+        .collect();
+    open(state, "Priority", PickPurpose::Priority(ids), items)
+}
+
 pub fn open_snooze(state: &mut State) -> Vec<Effect> {
     if !state.caps.snooze {
         return unavailable(state, "this account cannot snooze");
@@ -304,6 +321,9 @@ fn choose(state: &mut State) -> Vec<Effect> {
         (PickPurpose::Assign(ids), Some(PickValue::Agent(agent_id))) => {
             state.list.marked.clear();
             triage::change(state, &ids, &Change::Assign { agent_id, team: None }, true)
+        }
+        (PickPurpose::Priority(ids), Some(PickValue::Priority(priority))) => {
+            triage::change(state, &ids, &Change::SetPriority { priority }, false)
         }
         (PickPurpose::Snooze(ids), Some(PickValue::Until(until))) => {
             state.list.marked.clear();
