@@ -23,6 +23,9 @@ pub struct Console {
     pub filter: Option<AgentStatus>,
     pub pane: Pane,
     pub detail: Option<AiAgentDetail>,
+    /// The detail's configuration as shown (without the system prompt, which shows
+    /// apart): made once when it arrives, not on every frame.
+    pub config_text: String,
     pub scroll: u16,
     pub conversations: Vec<AgentConversation>,
     pub conversation: usize,
@@ -45,6 +48,7 @@ impl Console {
             filter: None,
             pane: Pane::Detail,
             detail: None,
+            config_text: String::new(),
             scroll: 0,
             conversations: Vec::new(),
             conversation: 0,

@@ -148,12 +148,7 @@ fn detail(state: &State, c: &Console, frame: &mut Frame, area: Rect) {
                 lines.push(Line::raw(""));
             }
             lines.push(Line::styled("Configuration", theme.title));
-            let mut config = d.config.clone();
-            if let Value::Object(o) = &mut config {
-                o.remove("system_prompt");
-            }
-            let text = serde_json::to_string_pretty(&config).unwrap_or_default();
-            lines.extend(text.lines().flat_map(|l| wrap(&safe(l), width)).map(|l| Line::styled(l, theme.dim)));
+            lines.extend(c.config_text.lines().flat_map(|l| wrap(&safe(l), width)).map(|l| Line::styled(l, theme.dim)));
         }
     }
     frame.render_widget(Paragraph::new(lines).scroll((c.scroll, 0)), inner);

@@ -380,6 +380,11 @@ pub fn event(state: &mut State, e: AgentsEvent) -> Vec<Effect> {
                 *row = d.agent.clone();
             }
             if console.current().is_some_and(|a| a.id == d.agent.id) {
+                let mut shown = d.config.clone();
+                if let Value::Object(o) = &mut shown {
+                    o.remove("system_prompt");
+                }
+                console.config_text = serde_json::to_string_pretty(&shown).unwrap_or_default();
                 console.detail = Some(d);
             }
             Vec::new()
