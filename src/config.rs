@@ -105,6 +105,9 @@ pub struct AccountConfig {
     /// How live updates arrive: the provider's stream, or polling.
     #[serde(default)]
     pub updates: Updates,
+    /// The helpdesk (Bancroft): the agent's email address, which replies are sent as.
+    #[serde(default)]
+    pub agent_email: Option<String>,
     /// Chatwoot: the account's number (in its URLs: `/app/accounts/N/…`).
     #[serde(default)]
     pub account_id: Option<u64>,
@@ -114,7 +117,7 @@ pub struct AccountConfig {
 }
 
 /// The providers an account may name.
-pub const PROVIDERS: [&str; 3] = ["native", "orbit", "chatwoot"];
+pub const PROVIDERS: [&str; 4] = ["native", "orbit", "chatwoot", "helpdesk"];
 
 /// The name of the unified inbox over every account.
 pub const UNIFIED: &str = "all";
@@ -237,6 +240,9 @@ fn validate(c: &Config) -> Result<(), String> {
                 a.provider,
                 PROVIDERS.join(", ")
             ));
+        }
+        if a.provider == "helpdesk" && !a.agent_email.as_deref().is_some_and(|e| e.contains('@')) {
+            return Err(format!("account {}: a helpdesk account needs agent_email (replies are sent as it)", a.name));
         }
         if a.provider == "chatwoot" && a.account_id.is_none() {
             return Err(format!("account {}: a chatwoot account needs account_id (the N in /app/accounts/N)", a.name));

@@ -5,6 +5,7 @@
 
 pub mod agents;
 pub mod chatwoot;
+pub mod helpdesk;
 pub mod http;
 pub mod native;
 pub mod orbit;

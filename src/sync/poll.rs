@@ -238,8 +238,14 @@ impl Poller {
                 None if c.message_count <= 1 => Timestamp::MIN,
                 None => since,
             };
-            if c.last_message.as_ref().is_some_and(|m| m.at > after) {
-                out.extend(self.new_messages(p, &c.id, after).await?);
+            // A row that says nothing of its last message (some helpdesks) may hide
+            // a new one behind any change: its thread is looked at.
+            if c.last_message.as_ref().is_none_or(|m| m.at > after) {
+                let (messages, newest) = self.new_messages(p, &c.id, after).await?;
+                out.extend(messages);
+                if let (None, Some(at)) = (&c.last_message, newest) {
+                    self.last_at.insert(c.id.clone(), at);
+                }
             }
         }
         if self.last_at.len() > REMEMBERED {
@@ -282,13 +288,14 @@ impl Poller {
         p: &dyn Provider,
         id: &ConversationId,
         after: Timestamp,
-    ) -> Result<Vec<Update>, ProviderError> {
+    ) -> Result<(Vec<Update>, Option<Timestamp>), ProviderError> {
         let messages = match p.thread(id.clone(), THREAD_TAIL).await {
             Ok(m) => m,
             // Gone between the list and now: its row says so.
-            Err(ProviderError::NotFound(_)) => return Ok(Vec::new()),
+            Err(ProviderError::NotFound(_)) => return Ok((Vec::new(), None)),
             Err(e) => return Err(e),
         };
+        let newest = messages.iter().map(|m| m.created_at).max();
         let mut out = Vec::new();
         for m in messages {
             if m.created_at > after && !self.seen_messages.contains_key(&m.id) {
@@ -296,7 +303,7 @@ impl Poller {
                 out.push(event(m.created_at, EventKind::MessageCreated(Box::new(m))));
             }
         }
-        Ok(out)
+        Ok((out, newest))
     }
 }
 

@@ -268,3 +268,26 @@ async fn a_key_after_a_long_idle_polls_at_once() {
     assert!(Instant::now() - before <= every, "polled {:?} after the key", Instant::now() - before);
     assert!(*fake.lists.lock().expect("lock") > lists);
 }
+
+#[tokio::test]
+async fn a_row_without_its_last_message_has_its_thread_looked_at() {
+    let fake = Fake::new(false);
+    {
+        let mut rows = fake.rows.lock().expect("lock");
+        for c in rows.iter_mut() {
+            c.last_message = None;
+        }
+    }
+    let mut poller = Poller::default();
+    poller.poll(&*fake).await.expect("first");
+    fake.inbound(2, now() + 1.minute(), "a helpdesk reply");
+    if let Some(c) = fake.rows.lock().expect("lock").iter_mut().find(|c| c.id.as_str() == "cnv_0002") {
+        c.last_message = None;
+    }
+    assert_eq!(kinds(&poller.poll(&*fake).await.expect("poll")), ["message a helpdesk reply", "row cnv_0002"]);
+    // A later change without a new message does not repeat it.
+    if let Some(c) = fake.rows.lock().expect("lock").iter_mut().find(|c| c.id.as_str() == "cnv_0002") {
+        c.updated_at = now() + 2.minutes();
+    }
+    assert_eq!(kinds(&poller.poll(&*fake).await.expect("poll")), ["row cnv_0002"]);
+}

@@ -16,6 +16,7 @@ use super::{Opened, Opener};
 use crate::config::{AccountConfig, Config, UNIFIED, Updates};
 use crate::provider::Provider;
 use crate::provider::chatwoot::ChatwootProvider;
+use crate::provider::helpdesk::HelpdeskProvider;
 use crate::provider::native::NativeProvider;
 use crate::provider::orbit::OrbitProvider;
 use crate::provider::unified::{Member, Unified};
@@ -133,6 +134,11 @@ pub fn provider(a: &AccountConfig) -> anyhow::Result<Arc<dyn Provider>> {
         "chatwoot" => {
             let id = a.account_id.with_context(|| format!("account {}: account_id is needed", a.name))?;
             Ok(Arc::new(ChatwootProvider::new(&a.name, &a.url, id, key)?))
+        }
+        "helpdesk" => {
+            let email =
+                a.agent_email.as_deref().with_context(|| format!("account {}: agent_email is needed", a.name))?;
+            Ok(Arc::new(HelpdeskProvider::new(&a.name, &a.url, key, email)?))
         }
         other => bail!("account {}: unknown provider {other:?}", a.name),
     }

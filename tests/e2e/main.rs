@@ -15,6 +15,7 @@ mod client;
 mod copilot;
 mod demo;
 mod events;
+mod helpdesk;
 mod inbound;
 mod local_flags;
 mod native;
