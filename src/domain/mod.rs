@@ -12,6 +12,7 @@ mod conversation;
 mod event;
 mod ids;
 mod message;
+mod new_conversation;
 mod op;
 mod page;
 mod suggestion;
@@ -27,6 +28,7 @@ pub use conversation::{AiState, Channel, Conversation, LastMessage, Priority, St
 pub use event::{Event, EventKind, Presence, PresenceState};
 pub use ids::{AgentId, ContactId, ConversationId, MessageId, OrgId, SuggestionId, ViewId};
 pub use message::{Attachment, Author, AuthorKind, CallInfo, Delivery, Direction, Message, MessageKind};
+pub use new_conversation::NewConversation;
 pub use op::{Change, Op, ReplyKind};
 pub use page::Page;
 pub use suggestion::{NextAction, Suggestion, SuggestionStatus};

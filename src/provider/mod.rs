@@ -78,6 +78,8 @@ pub struct Capabilities {
     pub star: bool,
     /// Read and unread marks kept on the server; without them, kept here.
     pub read: bool,
+    /// New conversations can be opened from here.
+    pub create: bool,
 }
 
 impl Capabilities {
@@ -95,6 +97,7 @@ impl Capabilities {
         presence: true,
         star: true,
         read: true,
+        create: false,
     };
 }
 
@@ -192,6 +195,11 @@ pub trait Provider: Send + Sync {
     /// Live updates from `resume` (an event id or watermark) on. The stream ends only
     /// when the caller drops it.
     fn updates(&self, resume: Option<String>) -> BoxStream<'static, Update>;
+    /// Opens a new conversation (a ticket, an outbound chat), where the backend can.
+    fn create_conversation(&self, new: crate::domain::NewConversation) -> ProviderFuture<'_, Conversation> {
+        let _ = new;
+        Box::pin(async { Err(ProviderError::Unsupported("opening conversations")) })
+    }
     /// The AI agents console, when the vendor has one.
     fn ai_agents(&self) -> Option<&dyn agents::AiAgents> {
         None

@@ -53,6 +53,8 @@ pub enum SyncCommand {
     DeleteDraft(ConversationId),
     /// Tell the team I am viewing, typing in, or have left a conversation.
     Presence { conversation: ConversationId, state: PresenceState },
+    /// Open a new conversation.
+    Create(Box<crate::domain::NewConversation>),
     /// The AI agents console.
     Console(agents::AgentsCommand),
 }
@@ -106,6 +108,8 @@ pub enum SyncEvent {
         error: ProviderError,
     },
     Live(Update),
+    /// A conversation opened here, or why it could not be.
+    Created(Result<Box<Conversation>, ProviderError>),
     /// A feature the backend turned down for this account, and why.
     Degraded(String),
     /// The AI agents console's answers.
@@ -395,6 +399,7 @@ async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
                 Err(error) => vec![SyncEvent::Failed { what: "thread", error }],
             }
         }
+        SyncCommand::Create(new) => vec![SyncEvent::Created(p.create_conversation(*new).await.map(Box::new))],
         SyncCommand::Older { generation, id, cursor } => {
             p.thread_page(id.clone(), Some(cursor), THREAD_PAGE).await.map_or_else(failed("older messages"), |page| {
                 vec![SyncEvent::Older { generation, id, messages: page.items, older: page.next_cursor }]

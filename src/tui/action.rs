@@ -29,6 +29,8 @@ pub enum Action {
     Edited { conversation: ConversationId, result: Result<String, String> },
     /// `$EDITOR` returned an agent's configuration.
     ConfigEdited { agent: Option<String>, result: Result<String, String> },
+    /// `$EDITOR` returned the new conversation's form.
+    NewConversationEdited(Result<String, String>),
     /// An effect that runs outside could not be done (copying, opening a link).
     EffectFailed(String),
     /// Something the agent should know that is not an error.

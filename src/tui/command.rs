@@ -162,6 +162,7 @@ commands! {
     SnoozeTomorrow, "snooze-tomorrow", Global, ["Z"], "Snooze until tomorrow 09:00";
     Archive, "archive", Global, ["X"], "Archive";
     Priority, "priority", Global, ["P"], "Set the priority (picker: urgent, high, normal, low)";
+    NewConversation, "new-conversation", Global, ["N"], "Open a new conversation (a form in $EDITOR), where the account can";
     TakeOver, "take-over", Global, ["T"], "Take over from the AI agent";
     ResolveHandoff, "resolve-handoff", Global, ["H"], "Resolve the handoff: hand the conversation back to the AI agent";
     SendSuggestion, "send-suggestion", Global, ["y"], "Send the copilot's suggestion as it is";

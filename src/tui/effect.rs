@@ -20,6 +20,8 @@ pub enum Effect {
     Quit,
     /// Edit an AI agent's configuration in `$EDITOR` (`agent: None` creates one).
     EditConfig { agent: Option<String>, text: String },
+    /// Fill in a new conversation's form in `$EDITOR`.
+    EditNewConversation { text: String },
     /// Put this account's inbox on screen (the current one keeps running behind).
     SwitchAccount(String),
 }

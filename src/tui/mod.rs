@@ -243,24 +243,27 @@ fn run_effect(
             }
         }
         Effect::Edit { conversation, text } => {
-            // The input reader must not steal the editor's keys: stop it, then start anew.
-            *input = EventStream::new();
-            let result = edit_outside(term, &text);
-            *input = EventStream::new();
-            vec![Action::Edited { conversation, result }]
+            vec![Action::Edited { conversation, result: edit_file(term, input, &text) }]
         }
         Effect::EditConfig { agent, text } => {
-            *input = EventStream::new();
-            let result = edit_outside(term, &text);
-            *input = EventStream::new();
-            vec![Action::ConfigEdited { agent, result }]
+            vec![Action::ConfigEdited { agent, result: edit_file(term, input, &text) }]
         }
+        Effect::EditNewConversation { text } => vec![Action::NewConversationEdited(edit_file(term, input, &text))],
         Effect::Notify { title, body } => {
             notifier::deliver(notify_method, title, body);
             Vec::new()
         }
         Effect::Quit | Effect::SwitchAccount(_) => Vec::new(),
     }
+}
+
+/// `$EDITOR` on a file, the input reader stopped meanwhile (it must not steal the
+/// editor's keys) and started anew after.
+fn edit_file(term: &mut terminal::Term, input: &mut EventStream, text: &str) -> Result<String, String> {
+    *input = EventStream::new();
+    let result = edit_outside(term, text);
+    *input = EventStream::new();
+    result
 }
 
 fn copy(text: &str) -> Result<(), String> {

@@ -359,6 +359,8 @@ pub struct State {
     pub unsent: HashMap<ConversationId, Vec<Message>>,
     /// Why an unsent message was refused, by its local id.
     pub send_errors: HashMap<crate::domain::MessageId, String>,
+    /// A new conversation's form, kept until the backend has it.
+    pub new_conversation: Option<String>,
     /// Features the backend turned down, already said.
     pub degraded: std::collections::HashSet<String>,
     /// The AI agents console, when open.
@@ -405,6 +407,7 @@ impl State {
             send_errors: HashMap::new(),
             console: None,
             degraded: std::collections::HashSet::new(),
+            new_conversation: None,
             focus: Focus::List,
             overlay: None,
             prompt: None,

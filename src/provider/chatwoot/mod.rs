@@ -68,6 +68,7 @@ impl ChatwootProvider {
                 presence: false,
                 star: false,
                 read: false,
+                create: false,
             },
             labels: Mutex::new(BTreeSet::new()),
         })

@@ -22,8 +22,8 @@ use super::{
 };
 use crate::domain::text::sanitize_line;
 use crate::domain::{
-    Agent, AgentId, AgentRole, Change, Clean, Conversation, ConversationId, Message, MessageId, Op, Page, Priority,
-    ReplyKind, Status, Suggestion, View, ViewFilter, ViewId, ViewKind, ViewWithCount,
+    Agent, AgentId, AgentRole, Change, Clean, Conversation, ConversationId, Message, MessageId, Op, Page, ReplyKind,
+    Status, Suggestion, View, ViewFilter, ViewId, ViewKind, ViewWithCount,
 };
 use wire::{Conv, ListPage, Me, Msg};
 
@@ -59,24 +59,7 @@ pub struct HelpdeskProvider {
     caps: Capabilities,
 }
 
-/// A conversation to open, as `POST /api/v1/conversations/create/` takes it.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct NewConversation {
-    /// Required, at most 500 characters.
-    pub subject: String,
-    /// The end user, looked up or created by Bancroft; none makes an anonymous one.
-    pub user_email: Option<String>,
-    pub user_first_name: Option<String>,
-    pub user_last_name: Option<String>,
-    /// The first message, or context.
-    pub description: Option<String>,
-    /// Bancroft's default is normal.
-    pub priority: Option<Priority>,
-    /// web, email, api or callback.
-    pub channel: Option<String>,
-    /// Free-form (a phone number, a preferred callback time); null sends none.
-    pub metadata: Value,
-}
+pub use crate::domain::NewConversation;
 
 fn permanent(code: &str, message: impl Into<String>) -> ProviderError {
     ProviderError::Permanent { code: code.to_owned(), message: message.into() }
@@ -147,6 +130,8 @@ impl HelpdeskProvider {
                 presence: false,
                 star: false,
                 read: false,
+                // Tickets are opened from here (a form in $EDITOR).
+                create: true,
             },
         })
     }
@@ -200,7 +185,7 @@ impl HelpdeskProvider {
     }
 
     /// Opens a conversation for an end user (looked up by email, or created).
-    pub async fn create_conversation(&self, new: NewConversation) -> ProviderResult<Conversation> {
+    async fn create(&self, new: NewConversation) -> ProviderResult<Conversation> {
         let subject = new.subject.trim();
         if subject.is_empty() {
             return Err(permanent("SUBJECT_REQUIRED", "a conversation needs a subject"));
@@ -520,6 +505,10 @@ impl Provider for HelpdeskProvider {
                 }
             }
         })
+    }
+
+    fn create_conversation(&self, new: NewConversation) -> ProviderFuture<'_, Conversation> {
+        Box::pin(self.create(new))
     }
 
     fn updates(&self, _resume: Option<String>) -> BoxStream<'static, Update> {

@@ -102,6 +102,7 @@ impl OrbitProvider {
                 // Kept on this machine: Orbit has neither.
                 star: false,
                 read: false,
+                create: false,
             },
             suggestions: Mutex::new(HashMap::new()),
             refused: Mutex::new(HashSet::new()),

@@ -61,6 +61,8 @@ impl Unified {
             // Kept on the server only when every account can; else all here.
             star: true,
             read: true,
+            // Which account would it go to? Open it from that account.
+            create: false,
         };
         for m in &members {
             let c = m.provider.capabilities();

@@ -189,3 +189,41 @@ fn priority_is_set_from_a_picker_and_shows_on_the_row() {
     );
     assert!(render(&s).contains("urgent"), "{}", render(&s));
 }
+
+#[test]
+fn a_new_conversation_is_filled_in_the_editor_and_opened() {
+    let mut s = inbox(160, 30);
+    keys(&mut s, "N");
+    assert!(super::flash(&s).0.contains("cannot open conversations"));
+    s.caps.create = true;
+    let effects = keys(&mut s, "N");
+    let [Effect::EditNewConversation { text }] = effects.as_slice() else { panic!("{effects:?}") };
+    assert!(text.contains("subject = "));
+
+    // A form that does not parse is kept.
+    update(&mut s, Action::NewConversationEdited(Ok("subject = \"Callback".into())));
+    assert!(super::flash(&s).0.contains("not valid TOML"));
+    assert_eq!(keys(&mut s, "N"), [Effect::EditNewConversation { text: "subject = \"Callback".into() }]);
+
+    let form = "subject = \"Call me back\"\nemail = \"jane@example.com\"\npriority = \"high\"\n[metadata]\nphone = \"+15550100\"\n";
+    let effects = update(&mut s, Action::NewConversationEdited(Ok(form.into())));
+    let [Effect::Sync(crate::sync::SyncCommand::Create(new))] = effects.as_slice() else { panic!("{effects:?}") };
+    assert_eq!(new.subject, "Call me back");
+    assert_eq!(new.user_email.as_deref(), Some("jane@example.com"));
+    assert_eq!(new.priority, Some(crate::domain::Priority::High));
+    assert_eq!(new.metadata["phone"], "+15550100");
+
+    // Refused: the form waits for the next try.
+    let refused = crate::provider::ProviderError::Permanent { code: "X".into(), message: "no".into() };
+    update(&mut s, Action::Sync(SyncEvent::Created(Err(refused))));
+    assert!(super::flash(&s).0.contains("Your form is kept"));
+    assert_eq!(keys(&mut s, "N"), [Effect::EditNewConversation { text: form.into() }]);
+
+    let mut c = conversation(77, "Jane", Channel::Email, "Call me back");
+    c.subject = Some("Call me back".into());
+    let effects = update(&mut s, Action::Sync(SyncEvent::Created(Ok(Box::new(c)))));
+    assert_eq!(id(&s, 0).as_str(), "cnv_0077");
+    assert_eq!(s.thread.as_ref().map(|t| t.id.as_str()), Some("cnv_0077"), "opened");
+    assert!(effects.iter().any(|e| matches!(e, Effect::Sync(crate::sync::SyncCommand::Thread { .. }))));
+    assert!(s.new_conversation.is_none());
+}

@@ -6,6 +6,7 @@
 pub mod compose;
 mod console;
 mod copilot;
+mod create;
 mod keys;
 pub mod local;
 mod nav;
@@ -50,6 +51,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::Edited { conversation, result } => compose::edited(state, &conversation, result),
         Action::ConfigEdited { agent, result } => console::edited(state, agent, result),
+        Action::NewConversationEdited(result) => create::edited(state, result),
         Action::EffectFailed(why) => {
             error(state, why);
             Vec::new()
@@ -123,6 +125,7 @@ pub fn command(state: &mut State, c: Command) -> Vec<Effect> {
         }
         C::Archive => triage::simple(state, &crate::domain::Change::Archive),
         C::Priority => pickers::open_priority(state),
+        C::NewConversation => create::open(state),
         C::TakeOver => copilot::take_over(state),
         C::ResolveHandoff => copilot::resolve_handoff(state),
         C::SendSuggestion => copilot::send(state),

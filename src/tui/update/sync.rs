@@ -111,6 +111,7 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
         }
         SyncEvent::Live(update) => live(state, update),
         SyncEvent::Console(e) => super::console::event(state, *e),
+        SyncEvent::Created(result) => super::create::created(state, result),
         event @ (SyncEvent::Retrying { .. } | SyncEvent::Recovered(_) | SyncEvent::Drafts(_)) => {
             outbox(state, event);
             Vec::new()
