@@ -108,6 +108,21 @@ pub struct AccountConfig {
     /// The helpdesk (Bancroft): the agent's email address, which replies are sent as.
     #[serde(default)]
     pub agent_email: Option<String>,
+    /// The CRM inbox (Iron): the sign-in address, the password's source, the auth
+    /// service's URL and the sub-account (`X-Org-Id`; the earliest joined if none).
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub password_cmd: Option<String>,
+    #[serde(default)]
+    pub password_env: Option<String>,
+    #[serde(default)]
+    pub auth_url: Option<String>,
+    #[serde(default)]
+    pub org_id: Option<String>,
+    /// `ChatCaptain`: the chatbot the key belongs to.
+    #[serde(default)]
+    pub chatbot_id: Option<String>,
     /// Chatwoot: the account's number (in its URLs: `/app/accounts/N/…`).
     #[serde(default)]
     pub account_id: Option<u64>,
@@ -117,7 +132,7 @@ pub struct AccountConfig {
 }
 
 /// The providers an account may name.
-pub const PROVIDERS: [&str; 4] = ["native", "orbit", "chatwoot", "helpdesk"];
+pub const PROVIDERS: [&str; 6] = ["native", "orbit", "chatwoot", "helpdesk", "chatcaptain", "crm"];
 
 /// The name of the unified inbox over every account.
 pub const UNIFIED: &str = "all";
@@ -244,10 +259,22 @@ fn validate(c: &Config) -> Result<(), String> {
         if a.provider == "helpdesk" && !a.agent_email.as_deref().is_some_and(|e| e.contains('@')) {
             return Err(format!("account {}: a helpdesk account needs agent_email (replies are sent as it)", a.name));
         }
+        if a.provider == "chatcaptain" && a.chatbot_id.as_deref().is_none_or(|c| c.trim().is_empty()) {
+            return Err(format!(
+                "account {}: a chatcaptain account needs chatbot_id (its key belongs to one chatbot)",
+                a.name
+            ));
+        }
+        if a.provider == "crm" && (a.email.is_none() || a.auth_url.is_none()) {
+            return Err(format!(
+                "account {}: a crm account needs email and auth_url (and password_cmd or password_env)",
+                a.name
+            ));
+        }
         if a.provider == "chatwoot" && a.account_id.is_none() {
             return Err(format!("account {}: a chatwoot account needs account_id (the N in /app/accounts/N)", a.name));
         }
-        if a.url.trim().is_empty() && a.provider != "orbit" {
+        if a.url.trim().is_empty() && !matches!(a.provider.as_str(), "orbit" | "chatcaptain") {
             return Err(format!("account {}: url is needed (the server's base URL)", a.name));
         }
         if a.name.trim().is_empty() || a.name.contains(crate::provider::unified::SEPARATOR) || a.name == UNIFIED {

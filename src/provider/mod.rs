@@ -4,7 +4,9 @@
 //! a file here that implements the trait and declares its [`Capabilities`] honestly.
 
 pub mod agents;
+pub mod chatcaptain;
 pub mod chatwoot;
+pub mod crm;
 pub mod helpdesk;
 pub mod http;
 pub mod native;

@@ -15,7 +15,9 @@ use super::ui::theme::{Glyphs, Palette, Theme};
 use super::{Opened, Opener};
 use crate::config::{AccountConfig, Config, UNIFIED, Updates};
 use crate::provider::Provider;
+use crate::provider::chatcaptain::ChatCaptainProvider;
 use crate::provider::chatwoot::ChatwootProvider;
+use crate::provider::crm::CrmProvider;
 use crate::provider::helpdesk::HelpdeskProvider;
 use crate::provider::native::NativeProvider;
 use crate::provider::orbit::OrbitProvider;
@@ -115,6 +117,12 @@ fn poll_every(a: &AccountConfig) -> std::time::Duration {
 
 /// The account's provider, with its key.
 pub fn provider(a: &AccountConfig) -> anyhow::Result<Arc<dyn Provider>> {
+    if a.provider == "crm" {
+        // People sign in to Iron; there are no API keys.
+        let password = secret(&a.name, a.password_cmd.as_deref(), a.password_env.as_deref(), "password")?;
+        let (email, auth) = (a.email.as_deref().unwrap_or_default(), a.auth_url.as_deref().unwrap_or_default());
+        return Ok(Arc::new(CrmProvider::new(&a.name, &a.url, auth, email, password, a.org_id.clone())?));
+    }
     let key = api_key(a)?;
     match a.provider.as_str() {
         "native" => {
@@ -139,6 +147,11 @@ pub fn provider(a: &AccountConfig) -> anyhow::Result<Arc<dyn Provider>> {
             let email =
                 a.agent_email.as_deref().with_context(|| format!("account {}: agent_email is needed", a.name))?;
             Ok(Arc::new(HelpdeskProvider::new(&a.name, &a.url, key, email)?))
+        }
+        "chatcaptain" => {
+            let bot = a.chatbot_id.as_deref().with_context(|| format!("account {}: chatbot_id is needed", a.name))?;
+            let url = if a.url.trim().is_empty() { "https://api.chatcaptain.com" } else { a.url.as_str() };
+            Ok(Arc::new(ChatCaptainProvider::new(&a.name, url, bot, key)?))
         }
         other => bail!("account {}: unknown provider {other:?}", a.name),
     }
@@ -198,29 +211,34 @@ pub fn account<'a>(cfg: &'a Config, name: Option<&str>) -> anyhow::Result<&'a Ac
 
 /// The account's API key: `api_key_cmd`'s output, else the environment variable.
 pub fn api_key(a: &AccountConfig) -> anyhow::Result<SecretString> {
-    if let Some(cmd) = &a.api_key_cmd {
+    secret(&a.name, a.api_key_cmd.as_deref(), a.api_key_env.as_deref(), "api_key")
+}
+
+/// A secret from a command that prints it, or from an environment variable.
+fn secret(account: &str, cmd: Option<&str>, env: Option<&str>, what: &str) -> anyhow::Result<SecretString> {
+    if let Some(cmd) = cmd {
         let out = std::process::Command::new("sh")
             .arg("-c")
             .arg(cmd)
             .stderr(std::process::Stdio::inherit())
             .output()
-            .with_context(|| format!("account {}: cannot run api_key_cmd", a.name))?;
+            .with_context(|| format!("account {account}: cannot run {what}_cmd"))?;
         if !out.status.success() {
-            bail!("account {}: api_key_cmd failed ({})", a.name, out.status);
+            bail!("account {account}: {what}_cmd failed ({})", out.status);
         }
-        let key = String::from_utf8(out.stdout)
-            .with_context(|| format!("account {}: api_key_cmd printed non-UTF-8", a.name))?;
-        let key = key.trim();
-        if key.is_empty() {
-            bail!("account {}: api_key_cmd printed nothing", a.name);
+        let value = String::from_utf8(out.stdout)
+            .with_context(|| format!("account {account}: {what}_cmd printed non-UTF-8"))?;
+        let value = value.trim();
+        if value.is_empty() {
+            bail!("account {account}: {what}_cmd printed nothing");
         }
-        return Ok(SecretString::from(key.to_owned()));
+        return Ok(SecretString::from(value.to_owned()));
     }
-    if let Some(var) = &a.api_key_env {
+    if let Some(var) = env {
         return match std::env::var(var) {
             Ok(k) if !k.trim().is_empty() => Ok(SecretString::from(k.trim().to_owned())),
-            _ => bail!("account {}: the environment variable {var} holds no API key", a.name),
+            _ => bail!("account {account}: the environment variable {var} holds no {what}"),
         };
     }
-    bail!("account {}: set api_key_cmd or api_key_env to say where its API key comes from", a.name)
+    bail!("account {account}: set {what}_cmd or {what}_env to say where it comes from")
 }

@@ -23,14 +23,7 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             Vec::new()
         }
         SyncEvent::Views(views) => {
-            let active = state.view_id();
-            let mut entries: Vec<ViewEntry> =
-                views.into_iter().map(|v| ViewEntry { count: Some(v.count), view: v.view }).collect();
-            // Built-in views first, in their usual order; saved views after, as the server sorts them.
-            entries.sort_by_key(|e| (e.view.kind != ViewKind::Builtin, builtin_rank(e.view.id.as_str())));
-            state.views = entries;
-            state.active_view = state.views.iter().position(|v| v.view.id == active).unwrap_or(0);
-            state.sidebar_cursor = state.sidebar_cursor.min(state.views.len().saturating_sub(1));
+            set_views(state, views);
             Vec::new()
         }
         SyncEvent::List { generation, page, append, cached } => {
@@ -87,14 +80,16 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             Vec::new()
         }
         SyncEvent::Urgent(found) => urgent(state, found),
+        SyncEvent::Created(result) => super::create::created(state, result),
         SyncEvent::Applied { ticket, result } => {
             applied(state, ticket, result);
             Vec::new()
         }
         SyncEvent::Degraded(why) => {
             // Once a run: a refusal is news the first time, noise after.
-            let first = state.degraded.insert(why.clone());
-            first.then(|| info(state, why));
+            if state.degraded.insert(why.clone()) {
+                info(state, why);
+            }
             Vec::new()
         }
         SyncEvent::Failed { what, error: e } => {
@@ -111,12 +106,22 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
         }
         SyncEvent::Live(update) => live(state, update),
         SyncEvent::Console(e) => super::console::event(state, *e),
-        SyncEvent::Created(result) => super::create::created(state, result),
         event @ (SyncEvent::Retrying { .. } | SyncEvent::Recovered(_) | SyncEvent::Drafts(_)) => {
             outbox(state, event);
             Vec::new()
         }
     }
+}
+
+fn set_views(state: &mut State, views: Vec<crate::domain::ViewWithCount>) {
+    let active = state.view_id();
+    let mut entries: Vec<ViewEntry> =
+        views.into_iter().map(|v| ViewEntry { count: Some(v.count), view: v.view }).collect();
+    // Built-in views first, in their usual order; saved views after, as the server sorts them.
+    entries.sort_by_key(|e| (e.view.kind != ViewKind::Builtin, builtin_rank(e.view.id.as_str())));
+    state.views = entries;
+    state.active_view = state.views.iter().position(|v| v.view.id == active).unwrap_or(0);
+    state.sidebar_cursor = state.sidebar_cursor.min(state.views.len().saturating_sub(1));
 }
 
 /// Messages from before the loaded ones, put above them.

@@ -1,0 +1,87 @@
+use secrecy::SecretString;
+use serde_json::json;
+
+use super::CrmProvider;
+use super::auth::User;
+use super::views::{read_counts, read_views};
+use super::wire::{Activity, Ctx, Row, channel_of, error_text};
+use crate::domain::{Channel, ConversationId, SuggestionId, SuggestionStatus, ViewKind};
+use crate::provider::ProviderError;
+
+fn provider(base: &str, auth: &str, email: &str) -> Result<CrmProvider, ProviderError> {
+    CrmProvider::new("iron", base, auth, email, SecretString::from("pw".to_owned()), Some("  ".into()))
+}
+
+#[test]
+fn config_is_checked_and_the_api_prefix_is_optional() {
+    let p =
+        provider("https://crm.acme.test/api/v1/", "https://x.supabase.co/auth/v1", "ana@acme.test").expect("builds");
+    assert_eq!(p.api, "https://crm.acme.test/api/v1");
+    assert_eq!(p.org_id, None, "a blank org is none");
+    assert!(matches!(provider("ftp://h", "https://a", "a@b"), Err(ProviderError::Permanent { .. })));
+    assert!(matches!(provider("https://h", "nope", "a@b"), Err(ProviderError::Permanent { .. })));
+    assert!(matches!(provider("https://h", "https://a", " "), Err(ProviderError::Permanent { .. })));
+}
+
+#[test]
+fn error_bodies_read_in_every_shape() {
+    assert_eq!(error_text(br#"{"detail":"Not a member"}"#).as_deref(), Some("Not a member"));
+    assert_eq!(
+        error_text(br#"{"detail":[{"loc":["body","assigned_to"],"msg":"bad uuid"}]}"#).as_deref(),
+        Some("assigned_to: bad uuid")
+    );
+    assert_eq!(
+        error_text(br#"{"error":"invalid_grant","error_description":"Invalid login"}"#).as_deref(),
+        Some("Invalid login")
+    );
+    assert_eq!(error_text(br#"{"code":400,"msg":"Email not confirmed"}"#).as_deref(), Some("Email not confirmed"));
+    assert_eq!(error_text(b"Internal Server Error").as_deref(), Some("Internal Server Error"));
+    assert_eq!(error_text(b"\"quoted\"").as_deref(), Some("quoted"));
+    assert_eq!(error_text(b"<html>oops</html>"), None);
+    assert_eq!(error_text(b"   "), None);
+}
+
+#[test]
+fn suggestion_ids_carry_their_conversation() {
+    let (c, a) = CrmProvider::split_suggestion(&SuggestionId::from("c:1:a9")).expect("splits");
+    assert_eq!((c.as_str(), a.as_str()), ("c:1", "a9"));
+    assert!(CrmProvider::split_suggestion(&SuggestionId::from("a9")).is_err());
+    assert!(CrmProvider::split_suggestion(&SuggestionId::from("c1:")).is_err());
+}
+
+#[test]
+fn unknown_channels_read_as_sms() {
+    assert_eq!(channel_of(Some("EMAIL")), Channel::Email);
+    assert_eq!(channel_of(Some("call")), Channel::Voice);
+    assert_eq!(channel_of(Some("carrier-pigeon")), Channel::Sms);
+    assert_eq!(channel_of(None), Channel::Sms);
+}
+
+#[test]
+fn setter_rows_split_into_drafts_and_sent_messages() {
+    let me = User::default();
+    let ctx = Ctx { me: &me, now: jiff::Timestamp::UNIX_EPOCH };
+    let id = ConversationId::from("c1");
+    let row = |v| Activity::read(v).and_then(|a| a.into_row(&id, &ctx));
+    let draft = row(json!({ "id": 9, "actor": "agent:setter", "suggestion_status": "draft", "body": "x" }));
+    assert!(
+        matches!(draft, Some(Row::Suggestion(s)) if s.status == SuggestionStatus::Pending && s.id.as_str() == "c1:9")
+    );
+    let dismissed = row(json!({ "id": "d", "actor": "agent:setter", "status": "dismissed" }));
+    assert!(matches!(dismissed, Some(Row::Suggestion(s)) if s.status == SuggestionStatus::Dismissed));
+    // A pending SMS from a person is a queued message, not a suggestion.
+    let queued = row(json!({ "id": "q", "actor": "user:u1", "status": "pending", "body": "x" }));
+    assert!(matches!(queued, Some(Row::Message(_))));
+    assert!(row(json!({ "actor": "system" })).is_none(), "no id, no row");
+    assert!(row(json!({ "id": "t", "created_at": {"weird": true}, "duration": "12" })).is_some());
+}
+
+#[test]
+fn views_fall_back_to_the_builtins_and_counts_read_as_a_list() {
+    let views = read_views(json!({ "views": [] }));
+    assert_eq!(views.iter().map(|v| v.name.as_str()).collect::<Vec<_>>(), ["Unread", "Recents", "Starred", "All"]);
+    assert!(views.iter().all(|v| v.kind == ViewKind::Builtin));
+    let counts =
+        read_counts(json!([{ "view_id": "Unread", "unread": 3 }, { "id": 7, "total": "5" }, { "nothing": 1 }]));
+    assert_eq!((counts.get("unread"), counts.get("7"), counts.len()), (Some(&3), Some(&5), 2));
+}
