@@ -29,3 +29,4 @@ mod proxy;
 mod snooze;
 mod stream;
 mod tmux;
+mod unified_three;
