@@ -1,5 +1,5 @@
 //! Issue 6's check: three accounts of three kinds (the native server, a CRM inbox
-//! mock, a ChatCaptain mock) in one unified list. The counts add up, an action on a
+//! mock, a `ChatCaptain` mock) in one unified list. The counts add up, an action on a
 //! row reaches only its own backend, and one account failing leaves the others
 //! working.
 
@@ -61,7 +61,7 @@ async fn crm() -> MockServer {
     s
 }
 
-/// A ChatCaptain chatbot: one conversation, no saved views, a send.
+/// A `ChatCaptain` chatbot: one conversation, no saved views, a send.
 async fn captain() -> MockServer {
     let s = MockServer::start().await;
     let rows = json!({ "conversations": [{ "id": "cc-1", "contactId": "ct-1", "channelId": "ch", "channelType": "whatsapp",
@@ -89,7 +89,7 @@ fn member(name: &str, provider: Arc<dyn Provider>) -> Member {
     Member { name: name.to_owned(), provider, poll_every: EVERY }
 }
 
-async fn three(native: &TestServer, crm: &MockServer, captain: &MockServer) -> (Unified, Arc<NativeProvider>) {
+fn three(native: &TestServer, crm: &MockServer, captain: &MockServer) -> (Unified, Arc<NativeProvider>) {
     let n =
         Arc::new(NativeProvider::new("native", &native.url, SecretString::from(native.key.clone())).expect("native"));
     let c = CrmProvider::new(
@@ -132,7 +132,7 @@ async fn three_kinds_of_account_in_one_list() {
     native.conversation("+15550301").await;
     native.conversation("+15550302").await;
     let (crm, captain) = (crm().await, captain().await);
-    let (unified, n) = three(&native, &crm, &captain).await;
+    let (unified, n) = three(&native, &crm, &captain);
 
     // The counts add up: All is each account's All together.
     let native_all =
@@ -183,7 +183,7 @@ async fn one_account_failing_leaves_the_others_working() {
         .respond_with(ResponseTemplate::new(503).set_body_string("down for maintenance"))
         .mount(&crm)
         .await;
-    let (unified, _) = three(&native, &crm, &captain).await;
+    let (unified, _) = three(&native, &crm, &captain);
     unified.me().await.expect("me from the accounts that answer");
     let views = unified.views().await.expect("views from the others");
     assert!(views.iter().any(|v| v.view.id.as_str() == "all"));
