@@ -163,6 +163,21 @@ pub enum Update {
     Unavailable(String),
 }
 
+/// A bulk change for backends without a bulk endpoint: one conversation after
+/// another, each with its own answer (one failing does not stop the rest).
+pub async fn one_by_one<F, Fut>(ids: Vec<ConversationId>, mut change: F) -> Applied
+where
+    F: FnMut(ConversationId) -> Fut,
+    Fut: std::future::Future<Output = ProviderResult<Conversation>>,
+{
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let r = change(id.clone()).await;
+        out.push((id, r.map(Box::new).map_err(|e| e.to_string())));
+    }
+    Applied::Bulk(out)
+}
+
 pub trait Provider: Send + Sync {
     /// A name for logs and the status bar.
     fn name(&self) -> &str;

@@ -447,13 +447,8 @@ impl Provider for ChatwootProvider {
                     Ok(Applied::Conversation(Box::new(self.change(&conversation, &change).await?)))
                 }
                 Op::Bulk { conversations, change } => {
-                    // No bulk endpoint in the document: one at a time.
-                    let mut out = Vec::with_capacity(conversations.len());
-                    for id in conversations {
-                        let r = self.change(&id, &change).await;
-                        out.push((id, r.map(Box::new).map_err(|e| e.to_string())));
-                    }
-                    Ok(Applied::Bulk(out))
+                    let change = &change;
+                    Ok(super::one_by_one(conversations, |id| async move { self.change(&id, change).await }).await)
                 }
                 Op::Send { conversation, kind, body, .. } => {
                     Ok(Applied::Message(Box::new(self.send_message(&conversation, kind, &body).await?)))

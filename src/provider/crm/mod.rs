@@ -495,12 +495,8 @@ impl Provider for CrmProvider {
                     Ok(Applied::Conversation(Box::new(self.change(&conversation, &change).await?)))
                 }
                 Op::Bulk { conversations, change } => {
-                    let mut out = Vec::with_capacity(conversations.len());
-                    for id in conversations {
-                        let r = self.change(&id, &change).await;
-                        out.push((id, r.map(Box::new).map_err(|e| e.to_string())));
-                    }
-                    Ok(Applied::Bulk(out))
+                    let change = &change;
+                    Ok(super::one_by_one(conversations, |id| async move { self.change(&id, change).await }).await)
                 }
                 Op::Send { kind: ReplyKind::Note, .. } => Err(ProviderError::Unsupported("internal notes")),
                 // A reply sent while a draft was pending: Iron pairs the two itself.

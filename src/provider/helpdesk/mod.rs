@@ -486,13 +486,8 @@ impl Provider for HelpdeskProvider {
                     Ok(Applied::Conversation(Box::new(self.change(&conversation, &change).await?)))
                 }
                 Op::Bulk { conversations, change } => {
-                    // No bulk endpoint: one at a time, each with its own answer.
-                    let mut out = Vec::with_capacity(conversations.len());
-                    for id in conversations {
-                        let r = self.change(&id, &change).await;
-                        out.push((id, r.map(Box::new).map_err(|e| e.to_string())));
-                    }
-                    Ok(Applied::Bulk(out))
+                    let change = &change;
+                    Ok(super::one_by_one(conversations, |id| async move { self.change(&id, change).await }).await)
                 }
                 Op::Send { kind: ReplyKind::Note, .. } => {
                     Err(ProviderError::Unsupported("internal notes (Bancroft has none)"))
