@@ -217,6 +217,11 @@ pub trait Provider: Send + Sync {
         let _ = new;
         Box::pin(async { Err(ProviderError::Unsupported("opening conversations")) })
     }
+    /// Parts of this provider that cannot be reached right now, and why (the
+    /// accounts of the unified inbox); empty when all is well.
+    fn trouble(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
     /// The AI agents console, when the vendor has one.
     fn ai_agents(&self) -> Option<&dyn agents::AiAgents> {
         None

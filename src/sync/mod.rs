@@ -110,6 +110,8 @@ pub enum SyncEvent {
     Live(Update),
     /// A conversation opened here, or why it could not be.
     Created(Result<Box<Conversation>, ProviderError>),
+    /// Accounts (of the unified inbox) that cannot be reached, with why.
+    Trouble(Vec<(String, String)>),
     /// A feature the backend turned down for this account, and why.
     Degraded(String),
     /// The AI agents console's answers.
@@ -369,9 +371,14 @@ async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
                 Ok(v) => out.push(SyncEvent::Views(v)),
                 Err(error) => out.push(SyncEvent::Failed { what: "views", error }),
             }
+            out.push(SyncEvent::Trouble(p.trouble()));
             out
         }
-        SyncCommand::Views => p.views().await.map_or_else(failed("views"), |v| vec![SyncEvent::Views(v)]),
+        SyncCommand::Views => {
+            let mut out = p.views().await.map_or_else(failed("views"), |v| vec![SyncEvent::Views(v)]);
+            out.push(SyncEvent::Trouble(p.trouble()));
+            out
+        }
         SyncCommand::List { generation, query, append } => {
             p.list(query).await.map_or_else(failed("conversations"), |page| {
                 vec![SyncEvent::List { generation, page, append, cached: false }]

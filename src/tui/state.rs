@@ -361,6 +361,8 @@ pub struct State {
     pub send_errors: HashMap<crate::domain::MessageId, String>,
     /// A new conversation's form, kept until the backend has it.
     pub new_conversation: Option<String>,
+    /// Accounts of the unified inbox that cannot be reached, with why.
+    pub trouble: Vec<(String, String)>,
     /// Features the backend turned down, already said.
     pub degraded: std::collections::HashSet<String>,
     /// The AI agents console, when open.
@@ -407,6 +409,7 @@ impl State {
             send_errors: HashMap::new(),
             console: None,
             degraded: std::collections::HashSet::new(),
+            trouble: Vec::new(),
             new_conversation: None,
             focus: Focus::List,
             overlay: None,

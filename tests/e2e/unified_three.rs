@@ -192,4 +192,8 @@ async fn one_account_failing_leaves_the_others_working() {
     assert!(ids.iter().any(|i| i.starts_with("native/")) && ids.contains(&"captain/cc-1".to_owned()), "{ids:?}");
     assert!(!ids.iter().any(|i| i.starts_with("crm/")));
     assert_eq!(page.next_cursor, None, "the list still ends");
+    // Said in the sidebar: which account, and why.
+    let trouble = unified.trouble();
+    assert_eq!(trouble.iter().map(|(a, _)| a.as_str()).collect::<Vec<_>>(), ["crm"], "{trouble:?}");
+    assert!(!trouble[0].1.is_empty());
 }

@@ -60,8 +60,9 @@ impl Unified {
                         lane.next = page.next_cursor;
                     }
                     Some(Err(e)) => {
-                        // Left out, and said in the log; the others still list.
+                        // Left out, said in the log and the sidebar; the others still list.
                         tracing::warn!(account = %self.members[lane.member].name, error = %e, "list unavailable");
+                        self.note(&self.members[lane.member].name, Some(&e));
                         lane.done = true;
                         error.get_or_insert(e);
                     }

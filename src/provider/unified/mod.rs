@@ -41,6 +41,8 @@ pub struct Unified {
     counts: Arc<Mutex<HashMap<String, Vec<ViewCount>>>>,
     activity: Activity,
     cursors: Mutex<VecDeque<(u64, Vec<list::Lane>)>>,
+    /// Members that failed their last views or list request, with the error.
+    down: Mutex<HashMap<String, String>>,
     next_cursor: std::sync::atomic::AtomicU64,
 }
 
@@ -84,7 +86,22 @@ impl Unified {
             counts: Arc::new(Mutex::new(HashMap::new())),
             activity,
             cursors: Mutex::new(VecDeque::new()),
+            down: Mutex::new(HashMap::new()),
             next_cursor: std::sync::atomic::AtomicU64::new(1),
+        }
+    }
+
+    /// A member answered (`None`) or failed: remembered for the sidebar.
+    fn note(&self, account: &str, error: Option<&ProviderError>) {
+        if let Ok(mut down) = self.down.lock() {
+            match error {
+                Some(e) => {
+                    down.insert(account.to_owned(), e.to_string());
+                }
+                None => {
+                    down.remove(account);
+                }
+            }
         }
     }
 
@@ -234,10 +251,12 @@ impl Provider for Unified {
                     Ok(v) => v,
                     Err(e) => {
                         tracing::warn!(account = %m.name, error = %e, "views unavailable");
+                        self.note(&m.name, Some(&e));
                         error.get_or_insert(e);
                         continue;
                     }
                 };
+                self.note(&m.name, None);
                 any = true;
                 if let Ok(mut counts) = self.counts.lock() {
                     let mine = views.iter().map(|v| ViewCount { view_id: v.view.id.clone(), count: v.count });
@@ -334,6 +353,13 @@ impl Provider for Unified {
 
     fn apply(&self, op: Op, key: String) -> ProviderFuture<'_, Applied> {
         Box::pin(self.apply_op(op, key))
+    }
+
+    fn trouble(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> =
+            self.down.lock().map(|d| d.iter().map(|(a, e)| (a.clone(), e.clone())).collect()).unwrap_or_default();
+        out.sort();
+        out
     }
 
     fn updates(&self, _resume: Option<String>) -> BoxStream<'static, Update> {

@@ -227,3 +227,14 @@ fn a_new_conversation_is_filled_in_the_editor_and_opened() {
     assert!(effects.iter().any(|e| matches!(e, Effect::Sync(crate::sync::SyncCommand::Thread { .. }))));
     assert!(s.new_conversation.is_none());
 }
+
+#[test]
+fn an_unreachable_account_shows_in_the_sidebar_with_why() {
+    let mut s = inbox(160, 30);
+    s.settings.account = crate::config::UNIFIED.into();
+    update(&mut s, Action::Sync(SyncEvent::Trouble(vec![("crm".into(), "network: connection refused".into())])));
+    let screen = render(&s);
+    assert!(screen.contains("crm unreachable") && screen.contains("connection refused"), "{screen}");
+    update(&mut s, Action::Sync(SyncEvent::Trouble(Vec::new())));
+    assert!(!render(&s).contains("unreachable"), "gone once it answers again");
+}

@@ -43,5 +43,20 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             Span::styled(count, if i == state.sidebar_cursor && focused { style } else { count_style }),
         ]));
     }
+    // Accounts that cannot be reached, under the views: the others keep working.
+    for (account, why) in &state.trouble {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            truncate(
+                &format!("{} {} unreachable", state.settings.glyphs.overdue, safe_line(account)),
+                width,
+                state.settings.glyphs.ellipsis,
+            ),
+            theme.error,
+        ));
+        for l in super::text::wrap(&safe_line(why), width.saturating_sub(2).max(1)).into_iter().take(3) {
+            lines.push(Line::styled(format!("  {l}"), theme.dim));
+        }
+    }
     frame.render_widget(Paragraph::new(lines), inner);
 }

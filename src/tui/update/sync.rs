@@ -80,6 +80,10 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             Vec::new()
         }
         SyncEvent::Urgent(found) => urgent(state, found),
+        SyncEvent::Trouble(trouble) => {
+            state.trouble = trouble;
+            Vec::new()
+        }
         SyncEvent::Created(result) => super::create::created(state, result),
         SyncEvent::Applied { ticket, result } => {
             applied(state, ticket, result);
