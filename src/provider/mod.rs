@@ -163,6 +163,14 @@ pub enum Update {
     Unavailable(String),
 }
 
+/// The SLA line of the status bar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sla {
+    pub overdue: u64,
+    /// "first reply in 15 min", as far as the backend says.
+    pub target: Option<String>,
+}
+
 /// A bulk change for backends without a bulk endpoint: one conversation after
 /// another, each with its own answer (one failing does not stop the rest).
 pub async fn one_by_one<F, Fut>(ids: Vec<ConversationId>, mut change: F) -> Applied
@@ -216,6 +224,12 @@ pub trait Provider: Send + Sync {
     fn create_conversation(&self, new: crate::domain::NewConversation) -> ProviderFuture<'_, Conversation> {
         let _ = new;
         Box::pin(async { Err(ProviderError::Unsupported("opening conversations")) })
+    }
+    /// The account's SLA at a glance, for backends that keep one apart from the
+    /// views: how many conversations are overdue, and the target as the backend
+    /// words it. `None` when the backend has nothing of the kind.
+    fn sla(&self) -> ProviderFuture<'_, Option<Sla>> {
+        Box::pin(async { Ok(None) })
     }
     /// Parts of this provider that cannot be reached right now, and why (the
     /// accounts of the unified inbox); empty when all is well.

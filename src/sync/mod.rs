@@ -110,6 +110,8 @@ pub enum SyncEvent {
     Live(Update),
     /// A conversation opened here, or why it could not be.
     Created(Result<Box<Conversation>, ProviderError>),
+    /// The account's SLA line, for backends that keep one apart from the views.
+    Sla(Option<crate::provider::Sla>),
     /// Accounts (of the unified inbox) that cannot be reached, with why.
     Trouble(Vec<(String, String)>),
     /// A feature the backend turned down for this account, and why.
@@ -357,7 +359,7 @@ async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
     let failed = |what| move |error| vec![SyncEvent::Failed { what, error }];
     match command {
         SyncCommand::Bootstrap => {
-            let (me, agents, views) = tokio::join!(p.me(), p.agents(), p.views());
+            let (me, agents, views, sla) = tokio::join!(p.me(), p.agents(), p.views(), p.sla());
             let mut out = Vec::new();
             match me {
                 Ok(me) => out.push(SyncEvent::Identity(me)),
@@ -372,11 +374,17 @@ async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
                 Err(error) => out.push(SyncEvent::Failed { what: "views", error }),
             }
             out.push(SyncEvent::Trouble(p.trouble()));
+            out.push(SyncEvent::Sla(sla.unwrap_or_default()));
             out
         }
         SyncCommand::Views => {
-            let mut out = p.views().await.map_or_else(failed("views"), |v| vec![SyncEvent::Views(v)]);
+            let (views, sla) = tokio::join!(p.views(), p.sla());
+            let mut out = views.map_or_else(failed("views"), |v| vec![SyncEvent::Views(v)]);
             out.push(SyncEvent::Trouble(p.trouble()));
+            out.push(SyncEvent::Sla(sla.unwrap_or_else(|e| {
+                tracing::debug!(error = %e, "no SLA line");
+                None
+            })));
             out
         }
         SyncCommand::List { generation, query, append } => {

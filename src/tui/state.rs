@@ -361,6 +361,8 @@ pub struct State {
     pub send_errors: HashMap<crate::domain::MessageId, String>,
     /// A new conversation's form, kept until the backend has it.
     pub new_conversation: Option<String>,
+    /// The SLA line (overdue count, target), for backends that keep one.
+    pub sla: Option<crate::provider::Sla>,
     /// Accounts of the unified inbox that cannot be reached, with why.
     pub trouble: Vec<(String, String)>,
     /// Features the backend turned down, already said.
@@ -410,6 +412,7 @@ impl State {
             console: None,
             degraded: std::collections::HashSet::new(),
             trouble: Vec::new(),
+            sla: None,
             new_conversation: None,
             focus: Focus::List,
             overlay: None,

@@ -504,7 +504,13 @@ async fn crm_overdue_sla_and_opening_for_a_contact() {
         .mount(&server)
         .await;
     assert_eq!(p.overdue_count().await, Ok(3));
-    assert_eq!(p.sla().await.expect("sla")["first_response_minutes"], 15);
+    assert_eq!(p.sla_config().await.expect("sla")["first_response_minutes"], 15);
+    let line = Provider::sla(&p).await.expect("the status bar's SLA");
+    assert_eq!(
+        line,
+        Some(frontdesk::provider::Sla { overdue: 3, target: Some("first reply in 15 min".into()) }),
+        "overdue count and target for the status bar"
+    );
     let c = p.open_conversation("k1", Some("sms")).await.expect("opened");
     assert_eq!(c.contact.id.as_str(), "k1");
 }

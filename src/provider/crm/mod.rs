@@ -222,7 +222,7 @@ impl CrmProvider {
     }
 
     /// The SLA config as Iron sends it (unpublished shape, so left as JSON).
-    pub async fn sla(&self) -> ProviderResult<Value> {
+    pub async fn sla_config(&self) -> ProviderResult<Value> {
         self.call(Method::GET, "/conversations/sla", &[], None).await
     }
 
@@ -520,6 +520,20 @@ impl Provider for CrmProvider {
                     Err(ProviderError::Unsupported("asking for a suggestion (Iron's setter drafts on its own)"))
                 }
             }
+        })
+    }
+
+    fn sla(&self) -> ProviderFuture<'_, Option<crate::provider::Sla>> {
+        Box::pin(async move {
+            let overdue = self.overdue_count().await?;
+            // The config's shape is unpublished: a target in minutes, if one is there.
+            let target = self.sla_config().await.ok().and_then(|v| {
+                ["first_response_minutes", "response_minutes", "minutes", "target_minutes"]
+                    .iter()
+                    .find_map(|k| v.get(*k).and_then(Value::as_u64))
+                    .map(|m| format!("first reply in {m} min"))
+            });
+            Ok(Some(crate::provider::Sla { overdue, target }))
         })
     }
 

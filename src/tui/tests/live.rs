@@ -238,3 +238,12 @@ fn an_unreachable_account_shows_in_the_sidebar_with_why() {
     update(&mut s, Action::Sync(SyncEvent::Trouble(Vec::new())));
     assert!(!render(&s).contains("unreachable"), "gone once it answers again");
 }
+
+#[test]
+fn the_status_bar_shows_the_accounts_sla_when_it_has_one() {
+    let mut s = inbox(160, 30);
+    assert!(!render(&s).contains("overdue ("));
+    let sla = crate::provider::Sla { overdue: 3, target: Some("first reply in 15 min".into()) };
+    update(&mut s, Action::Sync(SyncEvent::Sla(Some(sla))));
+    assert!(render(&s).contains("3 overdue (first reply in 15 min)"), "{}", render(&s));
+}

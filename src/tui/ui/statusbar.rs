@@ -36,6 +36,11 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             theme.dim,
         ));
     }
+    if let Some(sla) = &state.sla {
+        let target = sla.target.as_deref().map(|t| format!(" ({})", safe_line(t))).unwrap_or_default();
+        let style = if sla.overdue > 0 { theme.overdue } else { theme.dim };
+        left.push(Span::styled(format!(" {} {} overdue{target}", glyphs.dot, sla.overdue), style));
+    }
     let pending = state.pending_sends();
     let waiting = state.inflight.values().filter_map(|i| i.retry.as_ref().map(|(at, _)| *at)).min();
     match waiting {

@@ -84,6 +84,10 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             state.trouble = trouble;
             Vec::new()
         }
+        SyncEvent::Sla(sla) => {
+            state.sla = sla;
+            Vec::new()
+        }
         SyncEvent::Created(result) => super::create::created(state, result),
         SyncEvent::Applied { ticket, result } => {
             applied(state, ticket, result);
