@@ -355,28 +355,31 @@ impl Engine {
     }
 }
 
+/// Who am I, the team, the views, the SLA line, what cannot be reached: the first screen.
+async fn bootstrap(p: &dyn Provider) -> Vec<SyncEvent> {
+    let (me, agents, views, sla) = tokio::join!(p.me(), p.agents(), p.views(), p.sla());
+    let mut out = Vec::new();
+    match me {
+        Ok(me) => out.push(SyncEvent::Identity(me)),
+        Err(error) => out.push(SyncEvent::Failed { what: "sign-in", error }),
+    }
+    match agents {
+        Ok(a) => out.push(SyncEvent::Agents(a)),
+        Err(error) => out.push(SyncEvent::Failed { what: "team", error }),
+    }
+    match views {
+        Ok(v) => out.push(SyncEvent::Views(v)),
+        Err(error) => out.push(SyncEvent::Failed { what: "views", error }),
+    }
+    out.push(SyncEvent::Trouble(p.trouble()));
+    out.push(SyncEvent::Sla(sla.unwrap_or_default()));
+    out
+}
+
 async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
     let failed = |what| move |error| vec![SyncEvent::Failed { what, error }];
     match command {
-        SyncCommand::Bootstrap => {
-            let (me, agents, views, sla) = tokio::join!(p.me(), p.agents(), p.views(), p.sla());
-            let mut out = Vec::new();
-            match me {
-                Ok(me) => out.push(SyncEvent::Identity(me)),
-                Err(error) => out.push(SyncEvent::Failed { what: "sign-in", error }),
-            }
-            match agents {
-                Ok(a) => out.push(SyncEvent::Agents(a)),
-                Err(error) => out.push(SyncEvent::Failed { what: "team", error }),
-            }
-            match views {
-                Ok(v) => out.push(SyncEvent::Views(v)),
-                Err(error) => out.push(SyncEvent::Failed { what: "views", error }),
-            }
-            out.push(SyncEvent::Trouble(p.trouble()));
-            out.push(SyncEvent::Sla(sla.unwrap_or_default()));
-            out
-        }
+        SyncCommand::Bootstrap => bootstrap(p).await,
         SyncCommand::Views => {
             let (views, sla) = tokio::join!(p.views(), p.sla());
             let mut out = views.map_or_else(failed("views"), |v| vec![SyncEvent::Views(v)]);

@@ -26,45 +26,7 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             set_views(state, views);
             Vec::new()
         }
-        SyncEvent::List { generation, page, append, cached } => {
-            if generation != state.list.generation || (cached && state.list.loaded) {
-                // Stale, or the cache arriving after the server: nothing to show.
-                return Vec::new();
-            }
-            // The server's page replacing the cache's keeps the agent on the same row.
-            let keep = (state.list.from_cache && !append && !cached)
-                .then(|| state.list.current().map(|c| c.id.clone()))
-                .flatten();
-            let list = &mut state.list;
-            list.loading = cached;
-            list.loaded = true;
-            list.from_cache = cached;
-            list.next_cursor = page.next_cursor;
-            if append {
-                let known: std::collections::HashSet<_> = list.items.iter().map(|c| c.id.clone()).collect();
-                list.items.extend(page.items.into_iter().filter(|c| !known.contains(&c.id)));
-            } else {
-                list.items = page.items;
-                list.selected = 0;
-                list.offset = 0;
-            }
-            nav::apply_filter(state);
-            if let Some(id) = keep {
-                nav::select_id(state, &id);
-            }
-            if !cached {
-                state.status.last_sync = Some(state.now);
-            }
-            let mut effects = if cached { Vec::new() } else { nav::maybe_load_more(state) };
-            if !append
-                && state.width >= crate::tui::ui::WIDE
-                && state.thread.is_none()
-                && let Some(id) = state.list.current().map(|c| c.id.clone())
-            {
-                effects.extend(nav::open_thread(state, &id, false));
-            }
-            effects
-        }
+        SyncEvent::List { generation, page, append, cached } => list_page(state, generation, page, (append, cached)),
         SyncEvent::Older { generation, id, messages, older } => {
             older_messages(state, (generation, &id), messages, older);
             Vec::new()
@@ -88,16 +50,13 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             state.sla = sla;
             Vec::new()
         }
+        SyncEvent::Degraded(why) => {
+            degraded(state, why);
+            Vec::new()
+        }
         SyncEvent::Created(result) => super::create::created(state, result),
         SyncEvent::Applied { ticket, result } => {
             applied(state, ticket, result);
-            Vec::new()
-        }
-        SyncEvent::Degraded(why) => {
-            // Once a run: a refusal is news the first time, noise after.
-            if state.degraded.insert(why.clone()) {
-                info(state, why);
-            }
             Vec::new()
         }
         SyncEvent::Failed { what, error: e } => {
@@ -118,6 +77,58 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             outbox(state, event);
             Vec::new()
         }
+    }
+}
+
+/// A page of the list: the server's replacing the cache's, appended, or stale.
+fn list_page(
+    state: &mut State,
+    generation: u64,
+    page: crate::domain::Page<crate::domain::Conversation>,
+    (append, cached): (bool, bool),
+) -> Vec<Effect> {
+    if generation != state.list.generation || (cached && state.list.loaded) {
+        // Stale, or the cache arriving after the server: nothing to show.
+        return Vec::new();
+    }
+    // The server's page replacing the cache's keeps the agent on the same row.
+    let keep =
+        (state.list.from_cache && !append && !cached).then(|| state.list.current().map(|c| c.id.clone())).flatten();
+    let list = &mut state.list;
+    list.loading = cached;
+    list.loaded = true;
+    list.from_cache = cached;
+    list.next_cursor = page.next_cursor;
+    if append {
+        let known: std::collections::HashSet<_> = list.items.iter().map(|c| c.id.clone()).collect();
+        list.items.extend(page.items.into_iter().filter(|c| !known.contains(&c.id)));
+    } else {
+        list.items = page.items;
+        list.selected = 0;
+        list.offset = 0;
+    }
+    nav::apply_filter(state);
+    if let Some(id) = keep {
+        nav::select_id(state, &id);
+    }
+    if !cached {
+        state.status.last_sync = Some(state.now);
+    }
+    let mut effects = if cached { Vec::new() } else { nav::maybe_load_more(state) };
+    if !append
+        && state.width >= crate::tui::ui::WIDE
+        && state.thread.is_none()
+        && let Some(id) = state.list.current().map(|c| c.id.clone())
+    {
+        effects.extend(nav::open_thread(state, &id, false));
+    }
+    effects
+}
+
+/// Once a run: a refusal is news the first time, noise after.
+fn degraded(state: &mut State, why: String) {
+    if state.degraded.insert(why.clone()) {
+        info(state, why);
     }
 }
 
