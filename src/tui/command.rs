@@ -188,3 +188,19 @@ commands! {
     SendSnooze, "send-snooze", Review, ["z"], "Send and snooze until tomorrow 09:00";
     BackToEdit, "back-to-edit", Review, ["<Esc>"], "Back to editing";
 }
+
+impl Command {
+    /// Whether the account can do what the command asks (its key says why when not).
+    pub fn available(self, caps: &crate::provider::Capabilities) -> bool {
+        match self {
+            Self::Note | Self::ToggleNote => caps.notes,
+            Self::Snooze | Self::SnoozeTomorrow => caps.snooze,
+            Self::Tags => caps.tags,
+            Self::TakeOver | Self::ResolveHandoff => caps.handoff,
+            Self::SendSuggestion | Self::DismissSuggestion | Self::AskSuggestion | Self::EditSuggestion => caps.copilot,
+            Self::MostUrgent => caps.urgency_sort,
+            Self::NewConversation => caps.create,
+            _ => true,
+        }
+    }
+}

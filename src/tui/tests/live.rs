@@ -247,3 +247,15 @@ fn the_status_bar_shows_the_accounts_sla_when_it_has_one() {
     update(&mut s, Action::Sync(SyncEvent::Sla(Some(sla))));
     assert!(render(&s).contains("3 overdue (first reply in 15 min)"), "{}", render(&s));
 }
+
+#[test]
+fn help_greys_what_the_account_cannot_do() {
+    let mut s = inbox(160, 60);
+    s.caps.snooze = false;
+    keys(&mut s, "?");
+    let text: Vec<String> = crate::tui::ui::help_lines(&s).iter().map(ToString::to_string).collect();
+    let snooze = text.iter().find(|l| l.contains("Snooze (presets")).expect("snooze listed");
+    assert!(snooze.contains("(not on this account)"), "{snooze}");
+    let star = text.iter().find(|l| l.contains("Star or unstar")).expect("star listed");
+    assert!(!star.contains("not on this account"));
+}

@@ -31,10 +31,19 @@ pub fn lines(state: &State) -> Vec<Line<'static>> {
         }
         seen.sort_by_key(|(c, _)| *c);
         for (command, keys) in seen {
-            out.push(Line::from(vec![
-                Span::styled(format!("  {}", fit(&keys.join(" "), 14, "…")), theme.key),
-                Span::raw(command.doc().to_owned()),
-            ]));
+            // Shown, not hidden, so the keys stay learnable; greyed with the reason.
+            let line = if command.available(&state.caps) {
+                vec![
+                    Span::styled(format!("  {}", fit(&keys.join(" "), 14, "…")), theme.key),
+                    Span::raw(command.doc().to_owned()),
+                ]
+            } else {
+                vec![
+                    Span::styled(format!("  {}", fit(&keys.join(" "), 14, "…")), theme.dim),
+                    Span::styled(format!("{} (not on this account)", command.doc()), theme.dim),
+                ]
+            };
+            out.push(Line::from(line));
         }
         out.push(Line::raw(""));
     }
