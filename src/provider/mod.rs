@@ -9,6 +9,7 @@ pub mod chatwoot;
 pub mod crm;
 pub mod helpdesk;
 pub mod http;
+pub mod json;
 pub mod native;
 pub mod orbit;
 pub mod sse;
@@ -208,8 +209,12 @@ pub trait Provider: Send + Sync {
             Ok(Page { items: self.thread(id, limit).await?, next_cursor: None })
         })
     }
-    /// Suggestions for the conversation, newest first.
-    fn suggestions(&self, id: ConversationId) -> ProviderFuture<'_, Vec<Suggestion>>;
+    /// Suggestions for the conversation, newest first (none, for backends without
+    /// a copilot).
+    fn suggestions(&self, id: ConversationId) -> ProviderFuture<'_, Vec<Suggestion>> {
+        let _ = id;
+        Box::pin(async { Ok(Vec::new()) })
+    }
     /// Tells the team the caller is viewing, typing in, or has left a conversation.
     fn presence(&self, id: ConversationId, state: PresenceState) -> ProviderFuture<'_, ()> {
         let _ = (id, state);

@@ -30,8 +30,8 @@ use super::{
 use crate::domain::text::sanitize_line;
 use crate::domain::{
     Agent, AgentId, AgentRole, Author, AuthorKind, Change, Clean, Conversation, ConversationId, Delivery, Direction,
-    Message, MessageId, MessageKind, NewConversation, Op, Page, ReplyKind, Suggestion, View, ViewFilter, ViewId,
-    ViewKind, ViewWithCount,
+    Message, MessageId, MessageKind, NewConversation, Op, Page, ReplyKind, View, ViewFilter, ViewId, ViewKind,
+    ViewWithCount,
 };
 
 pub use bot::{BotEvent, BotReply, HandleMessage, StepPayload};
@@ -504,19 +504,10 @@ impl Provider for ChatCaptainProvider {
                 .iter()
                 .filter_map(|m| wire::message(m, &id, AuthorKind::Contact, now))
                 .collect();
-            // Stable: messages sent in the same second keep the server's order.
-            messages.sort_by_key(|m| m.created_at);
-            let keep = usize::try_from(limit).unwrap_or(usize::MAX);
-            if keep > 0 && messages.len() > keep {
-                messages.drain(..messages.len() - keep);
-            }
+            crate::provider::json::newest(&mut messages, limit);
             messages.clean();
             Ok(messages)
         })
-    }
-
-    fn suggestions(&self, _id: ConversationId) -> ProviderFuture<'_, Vec<Suggestion>> {
-        Box::pin(async { Ok(Vec::new()) })
     }
 
     /// ChatCaptain documents no idempotency: a retried reply may post twice.

@@ -89,15 +89,7 @@ pub fn rows(v: Value, key: &str) -> ProviderResult<Vec<Value>> {
     }
 }
 
-/// The object an answer carries: wrapped in `key` or `data`, or itself.
-pub fn unwrap_object(v: Value, key: &str) -> Value {
-    match v {
-        Value::Object(mut o) if !o.contains_key("id") => {
-            o.remove(key).or_else(|| o.remove("data")).filter(Value::is_object).unwrap_or(Value::Object(o))
-        }
-        other => other,
-    }
-}
+pub use crate::provider::json::unwrap_object;
 
 /// The `error` string a 200 answer may carry (the page lists it on every answer).
 pub fn error_in(v: &Value) -> Option<String> {

@@ -22,7 +22,7 @@ use super::{
 };
 use crate::domain::{
     Agent, AssigneeFilter, BuiltinView, Change, Clean, Conversation, ConversationId, Message, Op, Page, ReplyKind,
-    Status, Suggestion, View, ViewFilter, ViewId, ViewKind, ViewWithCount,
+    Status, View, ViewFilter, ViewId, ViewKind, ViewWithCount,
 };
 use wire::{Conv, ConversationList, Msg};
 
@@ -403,10 +403,7 @@ impl Provider for ChatwootProvider {
                     break;
                 }
             }
-            messages.sort_by_key(|m| m.created_at);
-            if messages.len() > keep {
-                messages.drain(..messages.len() - keep);
-            }
+            crate::provider::json::newest(&mut messages, limit);
             messages.clean();
             Ok(messages)
         })
@@ -434,10 +431,6 @@ impl Provider for ChatwootProvider {
             let next_cursor = items.first().map(|m| m.id.to_string());
             Ok(Page { items, next_cursor })
         })
-    }
-
-    fn suggestions(&self, _id: ConversationId) -> ProviderFuture<'_, Vec<Suggestion>> {
-        Box::pin(async { Ok(Vec::new()) })
     }
 
     fn apply(&self, op: Op, _idempotency_key: String) -> ProviderFuture<'_, Applied> {

@@ -460,11 +460,7 @@ impl Provider for CrmProvider {
                     Row::Suggestion(_) => None,
                 })
                 .collect();
-            messages.sort_by_key(|m| m.created_at);
-            let keep = usize::try_from(limit).unwrap_or(usize::MAX);
-            if keep > 0 && messages.len() > keep {
-                messages.drain(..messages.len() - keep);
-            }
+            crate::provider::json::newest(&mut messages, limit);
             messages.clean();
             Ok(messages)
         })

@@ -96,15 +96,7 @@ pub fn rows_of(v: &mut Value, keys: &[&str]) -> Option<Vec<Value>> {
     }
 }
 
-/// The object an answer carries: itself, or wrapped in `key` or `data`.
-pub fn unwrap_object(v: Value, key: &str) -> Value {
-    match v {
-        Value::Object(mut o) if !o.contains_key("id") => {
-            o.remove(key).or_else(|| o.remove("data")).filter(Value::is_object).unwrap_or(Value::Object(o))
-        }
-        other => other,
-    }
-}
+pub use crate::provider::json::unwrap_object;
 
 /// Supabase's `user`: `{id, email, user_metadata: {full_name | name}}`.
 pub fn user_of(v: &Value) -> User {

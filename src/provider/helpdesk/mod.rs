@@ -23,7 +23,7 @@ use super::{
 use crate::domain::text::sanitize_line;
 use crate::domain::{
     Agent, AgentId, AgentRole, Change, Clean, Conversation, ConversationId, Message, MessageId, Op, Page, ReplyKind,
-    Status, Suggestion, View, ViewFilter, ViewId, ViewKind, ViewWithCount,
+    Status, View, ViewFilter, ViewId, ViewKind, ViewWithCount,
 };
 use wire::{Conv, ListPage, Me, Msg};
 
@@ -465,17 +465,10 @@ impl Provider for HelpdeskProvider {
             if url.is_some() {
                 tracing::warn!(%id, pages = THREAD_PAGES, "a Bancroft thread longer than shown");
             }
-            let keep = usize::try_from(limit).unwrap_or(usize::MAX);
-            if keep > 0 && messages.len() > keep {
-                messages.drain(..messages.len() - keep);
-            }
+            crate::provider::json::newest(&mut messages, limit);
             messages.clean();
             Ok(messages)
         })
-    }
-
-    fn suggestions(&self, _id: ConversationId) -> ProviderFuture<'_, Vec<Suggestion>> {
-        Box::pin(async { Ok(Vec::new()) })
     }
 
     /// Bancroft documents no idempotency: a retried reply may post twice.

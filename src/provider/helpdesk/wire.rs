@@ -290,15 +290,7 @@ impl Msg {
     }
 }
 
-/// The object an answer carries: itself, or wrapped in `key` or `data`.
-pub fn unwrap_object(v: Value, key: &str) -> Value {
-    match v {
-        Value::Object(mut o) if !o.contains_key("id") => {
-            o.remove(key).or_else(|| o.remove("data")).filter(Value::is_object).unwrap_or(Value::Object(o))
-        }
-        other => other,
-    }
-}
+pub use crate::provider::json::unwrap_object;
 
 /// What an error body says: `FastAPI`'s `{"detail": "…"}` or `{"detail": [{loc, msg}]}`,
 /// Django REST framework's `{"detail": "…"}` or `{"field": ["…"]}`, a JSON string,

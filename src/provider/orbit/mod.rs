@@ -497,11 +497,7 @@ impl Provider for OrbitProvider {
                     Err(e) => tracing::debug!(error = %e, "no internal notes"),
                 }
             }
-            messages.sort_by_key(|m| m.created_at);
-            let keep = usize::try_from(limit).unwrap_or(usize::MAX);
-            if messages.len() > keep {
-                messages.drain(..messages.len() - keep);
-            }
+            crate::provider::json::newest(&mut messages, limit);
             messages.clean();
             Ok(messages)
         })
