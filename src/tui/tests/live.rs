@@ -259,3 +259,15 @@ fn help_greys_what_the_account_cannot_do() {
     let star = text.iter().find(|l| l.contains("Star or unstar")).expect("star listed");
     assert!(!star.contains("not on this account"));
 }
+
+#[test]
+fn esc_and_a_key_read_together_as_alt_are_taken_as_typed() {
+    let mut s = crate::tui::testing::with_thread(160, 48);
+    s.focus = crate::tui::state::Focus::Thread;
+    let before = s.list.selected;
+    let alt_j =
+        crossterm::event::KeyEvent::new(crossterm::event::KeyCode::Char('j'), crossterm::event::KeyModifiers::ALT);
+    update(&mut s, Action::Key(alt_j));
+    assert_eq!(s.focus, crate::tui::state::Focus::List, "Esc left the thread");
+    assert_eq!(s.list.selected, before + 1, "then j moved down");
+}

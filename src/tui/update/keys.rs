@@ -43,6 +43,19 @@ pub fn key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
     if state.prompt.is_some() {
         return nav::prompt_key(state, ev);
     }
+    // Esc and the next key arriving in one read (a slow SSH link, fast fingers)
+    // read as Alt+key. Unbound, it is what was typed: Esc, then the key.
+    if ev.modifiers == KeyModifiers::ALT
+        && matches!(ev.code, KeyCode::Char(_))
+        && state.overlay.is_none()
+        && let Some(k) = Key::from_event(&ev)
+        && state.chord.is_empty()
+        && state.settings.keymap.lookup(state.context(), &[], k) == Lookup::Unbound
+    {
+        let mut effects = key(state, KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        effects.extend(key(state, KeyEvent::new(ev.code, KeyModifiers::NONE)));
+        return effects;
+    }
     if ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL) {
         // Ctrl-C is how terminals quit; it works from anywhere, the composer too.
         return nav::quit(state);
