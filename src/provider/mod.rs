@@ -83,6 +83,8 @@ pub struct Capabilities {
     pub read: bool,
     /// New conversations can be opened from here.
     pub create: bool,
+    /// Files can go out with a reply (uploaded first, then sent with it).
+    pub attachments: bool,
 }
 
 impl Capabilities {
@@ -101,6 +103,7 @@ impl Capabilities {
         star: true,
         read: true,
         create: false,
+        attachments: false,
     };
 }
 
@@ -240,6 +243,19 @@ pub trait Provider: Send + Sync {
     /// accounts of the unified inbox); empty when all is well.
     fn trouble(&self) -> Vec<(String, String)> {
         Vec::new()
+    }
+    /// A cheap fingerprint of what the account holds (Iron's view counts), for a
+    /// poller to skip the list when nothing moved. `None`: no such probe, list.
+    fn probe(&self) -> ProviderFuture<'_, Option<String>> {
+        Box::pin(async { Ok(None) })
+    }
+    /// For backends that honour no idempotency key: whether `op`, tried before and
+    /// lost on the way (a timeout, a dropped connection), did reach the server after
+    /// `since`, and with what result, so a retry does not apply it twice. `None`:
+    /// not seen (or the backend keeps its key, and the retry is safe anyway).
+    fn already_applied(&self, op: &Op, since: jiff::Timestamp) -> ProviderFuture<'_, Option<Applied>> {
+        let _ = (op, since);
+        Box::pin(async { Ok(None) })
     }
     /// The AI agents console, when the vendor has one.
     fn ai_agents(&self) -> Option<&dyn agents::AiAgents> {

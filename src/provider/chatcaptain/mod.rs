@@ -132,6 +132,7 @@ impl ChatCaptainProvider {
                 // The inbox's create call; `NewConversation::channel` carries the
                 // ChatCaptain channel id it needs.
                 create: true,
+                attachments: false,
             },
         })
     }

@@ -69,6 +69,7 @@ impl ChatwootProvider {
                 star: false,
                 read: false,
                 create: false,
+                attachments: false,
             },
             labels: Mutex::new(BTreeSet::new()),
         })

@@ -110,6 +110,7 @@ impl CrmProvider {
                 // Iron opens conversations by CRM contact id, which `NewConversation`
                 // does not carry: see `open_conversation`.
                 create: false,
+                attachments: false,
             },
         })
     }

@@ -132,6 +132,7 @@ impl HelpdeskProvider {
                 read: false,
                 // Tickets are opened from here (a form in $EDITOR).
                 create: true,
+                attachments: false,
             },
         })
     }

@@ -103,6 +103,7 @@ impl OrbitProvider {
                 star: false,
                 read: false,
                 create: false,
+                attachments: false,
             },
             suggestions: Mutex::new(HashMap::new()),
             refused: Mutex::new(HashSet::new()),

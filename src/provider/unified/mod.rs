@@ -65,6 +65,7 @@ impl Unified {
             read: true,
             // Which account would it go to? Open it from that account.
             create: false,
+            attachments: false,
         };
         for m in &members {
             let c = m.provider.capabilities();
@@ -76,6 +77,7 @@ impl Unified {
             caps.search |= c.search;
             caps.urgency_sort |= c.urgency_sort;
             caps.presence |= c.presence;
+            caps.attachments |= c.attachments;
             caps.star &= c.star;
             caps.read &= c.read;
         }
