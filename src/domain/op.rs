@@ -116,6 +116,10 @@ pub enum Op {
         kind: ReplyKind,
         body: String,
         suggestion: Option<SuggestionId>,
+        /// Files to upload and send with the message (absolute paths, read when it
+        /// goes out), for accounts that take them.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<std::path::PathBuf>,
     },
     /// Send a copilot suggestion as drafted.
     SendSuggestion {

@@ -152,7 +152,7 @@ impl NativeProvider {
                 Applied::Conversation(Box::new(self.change(&conversation, &change).await?))
             }
             Op::Bulk { conversations, change } => self.bulk(&conversations, &change, Some(&key)).await?,
-            Op::Send { conversation, kind, body, suggestion } => {
+            Op::Send { conversation, kind, body, suggestion, .. } => {
                 let kind = match kind {
                     ReplyKind::Reply => "reply",
                     ReplyKind::Note => "note",

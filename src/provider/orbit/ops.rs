@@ -67,7 +67,7 @@ impl OrbitProvider {
                 Ok(Applied::Conversation(Box::new(self.change(&conversation, &change, &key).await?)))
             }
             Op::Bulk { conversations, change } => self.bulk(conversations, &change, &key).await,
-            Op::Send { conversation, kind, body, suggestion } => {
+            Op::Send { conversation, kind, body, suggestion, .. } => {
                 let m = self.reply(&conversation, kind, &body, &key).await?;
                 if let Some(s) = suggestion {
                     self.settle(&s, SuggestionStatus::Edited);

@@ -440,10 +440,10 @@ impl Unified {
                 let change = self.change_for(m, &change).await?;
                 (m, Op::Change { conversation: raw, change })
             }
-            Op::Send { conversation, kind, body, suggestion } => {
+            Op::Send { conversation, kind, body, suggestion, attachments } => {
                 let (m, raw) = self.route(&conversation)?;
                 let suggestion = suggestion.as_ref().and_then(tag::suggestion).map(|(_, s)| s);
-                (m, Op::Send { conversation: raw, kind, body, suggestion })
+                (m, Op::Send { conversation: raw, kind, body, suggestion, attachments })
             }
             Op::SendSuggestion { suggestion } => {
                 let (account, raw) = tag::suggestion(&suggestion)

@@ -25,7 +25,8 @@ fn reply_review_send_and_failure_keeps_the_text() {
             conversation: conversation.clone(),
             kind: ReplyKind::Reply,
             body: "Hello therey".into(),
-            suggestion: None
+            suggestion: None,
+            attachments: Vec::new()
         }
     );
     assert!(s.composer.is_none());
@@ -233,6 +234,7 @@ fn recovered_sends_show_in_their_thread_until_answered() {
         kind: ReplyKind::Reply,
         body: "left over".into(),
         suggestion: None,
+        attachments: Vec::new(),
     };
     update(&mut s, Action::Sync(SyncEvent::Recovered(vec![(1 << 40, op)])));
     assert_eq!(s.unsent.get(&conversation).map(Vec::len), Some(1));

@@ -233,7 +233,13 @@ pub fn send(state: &mut State, after: After) -> Vec<Effect> {
     state.inflight.insert(t, inflight);
     state.draft_dirty = None;
     state.focus = Focus::Thread;
-    let op = Op::Send { conversation: c.conversation.clone(), kind: c.kind, body, suggestion: c.suggestion };
+    let op = Op::Send {
+        conversation: c.conversation.clone(),
+        kind: c.kind,
+        body,
+        suggestion: c.suggestion,
+        attachments: Vec::new(),
+    };
     let mut effects = vec![
         Effect::Sync(SyncCommand::Apply { ticket: t, op }),
         Effect::Sync(SyncCommand::DeleteDraft(c.conversation.clone())),

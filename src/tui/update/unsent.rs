@@ -84,7 +84,7 @@ pub fn retry(state: &mut State) -> Vec<Effect> {
     info(state, "sending again");
     effects.push(Effect::Sync(SyncCommand::Apply {
         ticket: t,
-        op: Op::Send { conversation, kind, body, suggestion: None },
+        op: Op::Send { conversation, kind, body, suggestion: None, attachments: Vec::new() },
     }));
     effects
 }
