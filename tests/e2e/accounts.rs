@@ -484,8 +484,13 @@ async fn unified_list_keeps_every_row_after_a_note() {
     let two = Two::start(10, 8).await;
     let east = two.east();
     let oldest = everything(&east, 100).await.pop().expect("an east conversation");
-    let note =
-        Op::Send { conversation: oldest.id, kind: ReplyKind::Note, body: "called them".into(), suggestion: None };
+    let note = Op::Send {
+        conversation: oldest.id,
+        kind: ReplyKind::Note,
+        body: "called them".into(),
+        suggestion: None,
+        attachments: Vec::new(),
+    };
     east.apply(note, key()).await.expect("note");
     let u = two.unified();
     assert_once_each(&u, &two, 7).await;

@@ -214,14 +214,20 @@ async fn a_reply_goes_out_as_an_agent_and_a_thin_answer_is_filled_in() {
         kind: ReplyKind::Reply,
         body: "It ships today.".into(),
         suggestion: None,
+        attachments: Vec::new(),
     };
     let Applied::Message(m) = p.apply(op, "k1".into()).await.expect("sent") else { panic!("a message") };
     assert_eq!(
         (m.direction, m.author.kind, m.body.as_str()),
         (Direction::Outbound, AuthorKind::Agent, "It ships today.")
     );
-    let note =
-        Op::Send { conversation: ConversationId::from("c"), kind: ReplyKind::Note, body: "x".into(), suggestion: None };
+    let note = Op::Send {
+        conversation: ConversationId::from("c"),
+        kind: ReplyKind::Note,
+        body: "x".into(),
+        suggestion: None,
+        attachments: Vec::new(),
+    };
     assert!(matches!(p.apply(note, "k2".into()).await, Err(ProviderError::Unsupported(_))));
     let close = Op::Change { conversation: ConversationId::from("c"), change: Change::Close };
     assert!(matches!(p.apply(close, "k3".into()).await, Err(ProviderError::Unsupported(s)) if s.contains("status")));

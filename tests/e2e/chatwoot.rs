@@ -221,7 +221,7 @@ fn change(id: i64, change: Change) -> Op {
 }
 
 fn send(id: i64, kind: ReplyKind, body: &str) -> Op {
-    Op::Send { conversation: cid(id), kind, body: body.to_owned(), suggestion: None }
+    Op::Send { conversation: cid(id), kind, body: body.to_owned(), suggestion: None, attachments: Vec::new() }
 }
 
 fn query(view: &str) -> ListQuery {

@@ -340,7 +340,13 @@ async fn the_chatwoot_adapter_conforms_to_chatwoots_openapi_document() {
     assert!(thread.is_none_or(|t| !t.is_empty()), "the thread of the document's example is empty");
 
     let reply = "Thanks, looking into it now.";
-    let op = Op::Send { conversation: id.clone(), kind: ReplyKind::Reply, body: reply.to_owned(), suggestion: None };
+    let op = Op::Send {
+        conversation: id.clone(),
+        kind: ReplyKind::Reply,
+        body: reply.to_owned(),
+        suggestion: None,
+        attachments: Vec::new(),
+    };
     let applied = failures.check("send a reply", chatwoot.apply(op, "key-send".into()).await);
     assert!(applied.is_none_or(|a| matches!(a, Applied::Message(_))), "a reply answers with the message");
 
@@ -398,7 +404,13 @@ async fn the_chatwoot_adapters_other_requests_conform_too() {
     let mut search = ListQuery::default();
     search.filter.q = Some("refund".into());
     failures.check("search", chatwoot.list(search).await);
-    let note = Op::Send { conversation: id.clone(), kind: ReplyKind::Note, body: "internal".into(), suggestion: None };
+    let note = Op::Send {
+        conversation: id.clone(),
+        kind: ReplyKind::Note,
+        body: "internal".into(),
+        suggestion: None,
+        attachments: Vec::new(),
+    };
     failures.check("send a note", chatwoot.apply(note, "key-note".into()).await);
     let changes = [
         ("pending", Change::Pending),

@@ -385,11 +385,17 @@ async fn crm_sends_a_reply_and_refuses_notes() {
         kind: ReplyKind::Reply,
         body: "See you Friday".into(),
         suggestion: None,
+        attachments: Vec::new(),
     };
     let Ok(Applied::Message(m)) = p.apply(op, "k".into()).await else { panic!("a message") };
     assert_eq!((m.id.as_str(), m.body.as_str(), m.author.kind), ("a12", "See you Friday", AuthorKind::Agent));
-    let note =
-        Op::Send { conversation: ConversationId::from(C1), kind: ReplyKind::Note, body: "x".into(), suggestion: None };
+    let note = Op::Send {
+        conversation: ConversationId::from(C1),
+        kind: ReplyKind::Note,
+        body: "x".into(),
+        suggestion: None,
+        attachments: Vec::new(),
+    };
     assert!(matches!(p.apply(note, "k".into()).await, Err(ProviderError::Unsupported(_))));
 }
 

@@ -137,7 +137,13 @@ fn change(id: &str, change: Change) -> Op {
 }
 
 fn reply(id: &str, body: &str) -> Op {
-    Op::Send { conversation: ConversationId::from(id), kind: ReplyKind::Reply, body: body.to_owned(), suggestion: None }
+    Op::Send {
+        conversation: ConversationId::from(id),
+        kind: ReplyKind::Reply,
+        body: body.to_owned(),
+        suggestion: None,
+        attachments: Vec::new(),
+    }
 }
 
 fn query(view: &str, limit: u32) -> ListQuery {

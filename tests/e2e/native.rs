@@ -107,8 +107,13 @@ async fn a_send_retried_with_its_key_arrives_once() {
     let s = TestServer::start().await;
     let id = ConversationId::from(s.conversation("+15550005").await);
     let p = provider(&s);
-    let op =
-        Op::Send { conversation: id.clone(), kind: ReplyKind::Reply, body: "On its way!".into(), suggestion: None };
+    let op = Op::Send {
+        conversation: id.clone(),
+        kind: ReplyKind::Reply,
+        body: "On its way!".into(),
+        suggestion: None,
+        attachments: Vec::new(),
+    };
     let first = p.apply(op.clone(), "key-1".into()).await.expect("sent");
     let again = p.apply(op, "key-1".into()).await.expect("replayed");
     assert_eq!(first, again);
@@ -117,6 +122,7 @@ async fn a_send_retried_with_its_key_arrives_once() {
         kind: ReplyKind::Note,
         body: "checked with the courier".into(),
         suggestion: None,
+        attachments: Vec::new(),
     };
     let Applied::Message(m) = apply(&p, note).await else { panic!("a message") };
     assert_eq!(m.kind, frontdesk::domain::MessageKind::Note);
@@ -182,7 +188,16 @@ async fn errors_come_typed() {
     let missing = p.conversation(ConversationId::from("cnv_nope")).await;
     assert!(matches!(missing, Err(ProviderError::NotFound(_))), "{missing:?}");
     let empty = p
-        .apply(Op::Send { conversation: id, kind: ReplyKind::Reply, body: "  ".into(), suggestion: None }, "k".into())
+        .apply(
+            Op::Send {
+                conversation: id,
+                kind: ReplyKind::Reply,
+                body: "  ".into(),
+                suggestion: None,
+                attachments: Vec::new(),
+            },
+            "k".into(),
+        )
         .await;
     assert!(matches!(empty, Err(ProviderError::Permanent { .. })), "{empty:?}");
     let bad = NativeProvider::new("x", &s.url, SecretString::from("fd_wrong".to_owned())).expect("provider");

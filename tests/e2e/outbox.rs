@@ -39,6 +39,7 @@ fn reply(conversation: &str, body: &str) -> Op {
         kind: ReplyKind::Reply,
         body: body.into(),
         suggestion: None,
+        attachments: Vec::new(),
     }
 }
 

@@ -164,6 +164,7 @@ async fn three_kinds_of_account_in_one_list() {
         kind: ReplyKind::Reply,
         body: "On its way".into(),
         suggestion: None,
+        attachments: Vec::new(),
     };
     unified.apply(reply, "k-reply".into()).await.expect("sent");
     assert_eq!(writes(&crm).await, ["POST /api/v1/conversations/c-1/star"]);

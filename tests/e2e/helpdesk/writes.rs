@@ -50,8 +50,13 @@ async fn a_thin_send_answer_is_filled_from_the_request() {
 #[tokio::test]
 async fn a_note_and_an_empty_reply_are_refused_without_a_request() {
     let (server, p) = bancroft().await;
-    let note =
-        Op::Send { conversation: ConversationId::from(ID), kind: ReplyKind::Note, body: "hm".into(), suggestion: None };
+    let note = Op::Send {
+        conversation: ConversationId::from(ID),
+        kind: ReplyKind::Note,
+        body: "hm".into(),
+        suggestion: None,
+        attachments: Vec::new(),
+    };
     assert!(matches!(apply_err(&p, note).await, ProviderError::Unsupported(_)));
     assert!(matches!(apply_err(&p, reply(ID, "  ")).await, ProviderError::Permanent { .. }));
     assert!(requests(&server).await.is_empty());
