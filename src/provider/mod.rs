@@ -4,6 +4,7 @@
 //! a file here that implements the trait and declares its [`Capabilities`] honestly.
 
 pub mod agents;
+pub mod bot;
 pub mod chatcaptain;
 pub mod chatwoot;
 pub mod crm;
@@ -85,6 +86,20 @@ pub struct Capabilities {
     pub create: bool,
     /// Files can go out with a reply (uploaded first, then sent with it).
     pub attachments: bool,
+    /// Conversations can be deleted for good (asked first).
+    pub delete: bool,
+    /// The conversation's chatbot takes calls from here (see [`bot`]).
+    pub bot: bool,
+    /// Close (resolve) a conversation.
+    pub close: bool,
+    /// Open a closed conversation again.
+    pub reopen: bool,
+    /// Set a conversation pending (waiting on the customer).
+    pub pending: bool,
+    /// Assign to an agent, or unassign.
+    pub assign: bool,
+    pub priority: bool,
+    pub archive: bool,
 }
 
 impl Capabilities {
@@ -104,6 +119,14 @@ impl Capabilities {
         read: true,
         create: false,
         attachments: false,
+        delete: false,
+        bot: false,
+        close: true,
+        reopen: true,
+        pending: true,
+        assign: true,
+        priority: true,
+        archive: true,
     };
 }
 
@@ -260,5 +283,14 @@ pub trait Provider: Send + Sync {
     /// The AI agents console, when the vendor has one.
     fn ai_agents(&self) -> Option<&dyn agents::AiAgents> {
         None
+    }
+    /// The conversations' chatbot, for those who build it.
+    fn bot(&self) -> Option<&dyn bot::BotBuilder> {
+        None
+    }
+    /// Deletes a conversation for good (the client asks first).
+    fn delete_conversation(&self, id: ConversationId) -> ProviderFuture<'_, ()> {
+        let _ = id;
+        Box::pin(async { Err(ProviderError::Unsupported("deleting conversations")) })
     }
 }

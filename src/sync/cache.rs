@@ -129,6 +129,13 @@ impl Cache {
         Ok(())
     }
 
+    /// A conversation deleted for good: none of it is kept.
+    pub async fn forget(&self, id: &ConversationId) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM rows WHERE conversation_id = $1").bind(id.as_str()).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM threads WHERE conversation_id = $1").bind(id.as_str()).execute(&self.pool).await?;
+        Ok(())
+    }
+
     pub async fn put_thread(&self, id: &ConversationId, messages: &[Message]) -> Result<(), StoreError> {
         sqlx::query("INSERT OR REPLACE INTO threads (conversation_id, json, at) VALUES ($1, $2, $3)")
             .bind(id.as_str())
@@ -218,6 +225,7 @@ pub(super) async fn after(cache: &Cache, command: &super::SyncCommand, event: &s
         }
         (_, SyncEvent::Thread { id, messages, .. }) => cache.put_thread(id, messages).await,
         (_, SyncEvent::Views(views)) => cache.put_views(views).await,
+        (_, SyncEvent::Deleted { id, result: Ok(()) }) => cache.forget(id).await,
         _ => Ok(()),
     };
     if let Err(e) = kept {

@@ -57,6 +57,12 @@ pub enum SyncCommand {
     Create(Box<crate::domain::NewConversation>),
     /// The AI agents console.
     Console(agents::AgentsCommand),
+    /// A call to the conversation's chatbot (for those who build it).
+    Bot { conversation: ConversationId, call: crate::provider::bot::BotCall },
+    /// A conversation by its channel's ids.
+    Find { channel_id: String, provider_id: String },
+    /// Delete a conversation for good (the agent has confirmed).
+    Delete(ConversationId),
 }
 
 /// What the engine tells the client.
@@ -118,6 +124,16 @@ pub enum SyncEvent {
     Degraded(String),
     /// The AI agents console's answers.
     Console(Box<agents::AgentsEvent>),
+    /// The chatbot's answer to a call.
+    Bot {
+        conversation: ConversationId,
+        result: Result<crate::provider::bot::BotReply, ProviderError>,
+    },
+    Found(Result<Option<Box<Conversation>>, ProviderError>),
+    Deleted {
+        id: ConversationId,
+        result: Result<(), ProviderError>,
+    },
 }
 
 /// What the command loop takes: the client's commands, and a flush that answers
@@ -418,6 +434,21 @@ async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
             }
         }
         SyncCommand::Create(new) => vec![SyncEvent::Created(p.create_conversation(*new).await.map(Box::new))],
+        SyncCommand::Bot { conversation, call } => {
+            let result = match p.bot() {
+                Some(bot) => bot.call(conversation.clone(), call).await,
+                None => Err(ProviderError::Unsupported("calls to a chatbot")),
+            };
+            vec![SyncEvent::Bot { conversation, result }]
+        }
+        SyncCommand::Find { channel_id, provider_id } => {
+            let result = match p.bot() {
+                Some(bot) => bot.find(channel_id, provider_id).await.map(|c| c.map(Box::new)),
+                None => Err(ProviderError::Unsupported("finding conversations by channel ids")),
+            };
+            vec![SyncEvent::Found(result)]
+        }
+        SyncCommand::Delete(id) => vec![SyncEvent::Deleted { result: p.delete_conversation(id.clone()).await, id }],
         SyncCommand::Older { generation, id, cursor } => {
             p.thread_page(id.clone(), Some(cursor), THREAD_PAGE).await.map_or_else(failed("older messages"), |page| {
                 vec![SyncEvent::Older { generation, id, messages: page.items, older: page.next_cursor }]

@@ -163,6 +163,12 @@ commands! {
     Archive, "archive", Global, ["X"], "Archive";
     Priority, "priority", Global, ["P"], "Set the priority (picker: urgent, high, normal, low)";
     NewConversation, "new-conversation", Global, ["N"], "Open a new conversation (a form in $EDITOR), where the account can";
+    DeleteConversation, "delete-conversation", Global, [], "Delete the conversation for good (asks first), where the account can";
+    FindConversation, "find-conversation", Global, [], "Find a conversation by its channel id and the contact's id on it (a chatbot's)";
+    BotMessage, "bot-message", Global, [], "Hand the chatbot a message as from the customer, and show its answer";
+    BotEvent, "bot-event", Global, [], "Send the chatbot a channel event (a user seeing a message, say)";
+    BotCustomEvent, "bot-custom-event", Global, [], "Trigger one of the chatbot's custom events, by name";
+    BotStep, "bot-step", Global, [], "Run a step of the chatbot's flows: flow=… step=… event=… payload={…}";
     TakeOver, "take-over", Global, ["T"], "Take over from the AI agent";
     ResolveHandoff, "resolve-handoff", Global, ["H"], "Resolve the handoff: hand the conversation back to the AI agent";
     SendSuggestion, "send-suggestion", Global, ["y"], "Send the copilot's suggestion as it is";
@@ -192,15 +198,41 @@ commands! {
 impl Command {
     /// Whether the account can do what the command asks (its key says why when not).
     pub fn available(self, caps: &crate::provider::Capabilities) -> bool {
-        match self {
-            Self::Note | Self::ToggleNote => caps.notes,
-            Self::Snooze | Self::SnoozeTomorrow => caps.snooze,
-            Self::Tags => caps.tags,
-            Self::TakeOver | Self::ResolveHandoff => caps.handoff,
-            Self::SendSuggestion | Self::DismissSuggestion | Self::AskSuggestion | Self::EditSuggestion => caps.copilot,
-            Self::MostUrgent => caps.urgency_sort,
-            Self::NewConversation => caps.create,
-            _ => true,
-        }
+        self.needs().is_none_or(|(can, _)| can(caps))
+    }
+
+    /// What the account lacks, said when the key is pressed.
+    pub fn unavailable_why(self) -> &'static str {
+        self.needs().map_or("", |(_, why)| why)
+    }
+
+    /// The capability a command depends on, and how its absence is worded.
+    #[allow(clippy::type_complexity)]
+    fn needs(self) -> Option<(fn(&crate::provider::Capabilities) -> bool, &'static str)> {
+        use crate::provider::Capabilities as C;
+        Some(match self {
+            Self::Note | Self::ToggleNote => (|c: &C| c.notes, "this account has no internal notes"),
+            Self::Snooze | Self::SnoozeTomorrow | Self::SendSnooze => (|c: &C| c.snooze, "this account cannot snooze"),
+            Self::Tags => (|c: &C| c.tags, "this account has no tags"),
+            Self::TakeOver | Self::ResolveHandoff => (|c: &C| c.handoff, "this account has no AI handoff"),
+            Self::SendSuggestion | Self::DismissSuggestion | Self::AskSuggestion | Self::EditSuggestion => {
+                (|c: &C| c.copilot, "this account has no copilot")
+            }
+            Self::MostUrgent => (|c: &C| c.urgency_sort, "this account cannot rank by urgency"),
+            Self::NewConversation => (|c: &C| c.create, "this account cannot open conversations from here"),
+            Self::DeleteConversation => (|c: &C| c.delete, "this account cannot delete conversations"),
+            Self::FindConversation | Self::BotMessage | Self::BotEvent | Self::BotCustomEvent | Self::BotStep => {
+                (|c: &C| c.bot, "this account has no chatbot to call")
+            }
+            Self::Close | Self::CloseNext | Self::SendClose => {
+                (|c: &C| c.close, "this account cannot close conversations (archive, where it can)")
+            }
+            Self::Reopen => (|c: &C| c.reopen, "this account cannot reopen conversations"),
+            Self::SetPending => (|c: &C| c.pending, "this account cannot set conversations pending"),
+            Self::Assign | Self::AssignMe | Self::Unassign => (|c: &C| c.assign, "this account cannot assign"),
+            Self::Priority => (|c: &C| c.priority, "this account has no priorities"),
+            Self::Archive => (|c: &C| c.archive, "this account cannot archive (close, where it can)"),
+            _ => return None,
+        })
     }
 }

@@ -201,6 +201,13 @@ pub enum PickPurpose {
     Canned,
     Account,
     Priority(Vec<ConversationId>),
+    /// A call to the conversation's chatbot, typed.
+    Bot {
+        kind: crate::tui::update::bot::BotKind,
+        conversation: ConversationId,
+    },
+    /// Channel id and contact id, typed.
+    Find,
     /// Deploying an AI agent; `channels` are its own, for the default item.
     Deploy {
         agent: String,
@@ -254,6 +261,11 @@ pub enum Overlay {
     Picker(Picker),
     /// Quit although the outbox still holds something.
     ConfirmQuit,
+    /// Delete a conversation for good: `name` is whose, for the question.
+    ConfirmDelete {
+        id: ConversationId,
+        name: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,6 +10,7 @@ mod api;
 mod auth;
 mod bad_input;
 mod chatcaptain;
+mod chatcaptain_bot;
 mod chatwoot;
 mod chatwoot_prism;
 mod client;

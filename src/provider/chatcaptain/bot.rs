@@ -10,9 +10,11 @@ use jiff::Timestamp;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use super::{ChatCaptainProvider, given, wire};
-use crate::domain::{AuthorKind, Clean, ConversationId, Message};
-use crate::provider::ProviderResult;
+use super::{ChatCaptainProvider, given, permanent, wire};
+use crate::domain::text::sanitize_line;
+use crate::domain::{AuthorKind, Clean, Conversation, ConversationId, Message};
+use crate::provider::bot::{self as shared, BotBuilder, BotCall};
+use crate::provider::{ProviderFuture, ProviderResult};
 
 /// An incoming message from a channel (`…/conversations/handle`).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -139,6 +141,123 @@ impl ChatCaptainProvider {
         put_bool(&mut body, "async", s.asynchronous);
         put_bool(&mut body, "isDebug", s.is_debug);
         self.bot_call("/payload", body, Some(&s.conversation_id)).await
+    }
+}
+
+/// Where a conversation lives on its channel, as the bot-side calls name it.
+struct ChannelOf {
+    channel_id: String,
+    channel_name: String,
+    provider_id: String,
+}
+
+impl ChatCaptainProvider {
+    /// Reads the conversation as sent (the domain keeps none of these ids). Field
+    /// names past `channelId` are unpublished: `channelName` (else the type), and
+    /// `providerId` (else the contact's phone or email).
+    async fn channel_of(&self, id: &ConversationId) -> ProviderResult<ChannelOf> {
+        let v = self.call(self.request(Method::GET, &self.conversation_url(id, ""))).await?;
+        let v = wire::unwrap_object(v, "conversation");
+        let o = v.as_object();
+        let contact = o.and_then(|o| o.get("contact")).and_then(Value::as_object);
+        let channel = o.and_then(|o| o.get("channel")).and_then(Value::as_object);
+        let pick = |keys: &[&str]| o.and_then(|o| wire::text(o, keys));
+        let channel_id = pick(&["channelId"]).or_else(|| channel.and_then(|c| wire::text(c, &["id"])));
+        let provider_id = pick(&["providerId", "externalId"])
+            .or_else(|| contact.and_then(|c| wire::text(c, &["providerId", "phone", "phoneNumber", "email"])));
+        let (Some(channel_id), Some(provider_id)) = (channel_id, provider_id) else {
+            return Err(permanent(
+                "BOT_CHANNEL",
+                "this conversation names no channel id or contact id on its channel, which the bot needs",
+            ));
+        };
+        let channel_name = pick(&["channelName", "channelType"])
+            .or_else(|| channel.and_then(|c| wire::text(c, &["name", "type"])))
+            .unwrap_or_else(|| channel_id.clone());
+        Ok(ChannelOf { channel_id, channel_name, provider_id })
+    }
+
+    async fn bot_answer(&self, conversation: ConversationId, call: BotCall) -> ProviderResult<shared::BotReply> {
+        let reply = match call {
+            BotCall::Message(text) => {
+                let ch = self.channel_of(&conversation).await?;
+                // The page names no field for the message itself: `text`, as sent
+                // elsewhere in the API (`/v1/inbox/{chatbotId}/messages`).
+                let mut extra = Map::new();
+                extra.insert("text".into(), Value::String(text));
+                let m = HandleMessage {
+                    channel_id: ch.channel_id,
+                    channel_name: ch.channel_name,
+                    provider_id: ch.provider_id,
+                    callee: None,
+                    // Wait for the bot, so its answer can be shown.
+                    asynchronous: Some(false),
+                    extra,
+                };
+                self.handle_message(m).await?
+            }
+            BotCall::Event(event) => {
+                let ch = self.channel_of(&conversation).await?;
+                let e = BotEvent {
+                    channel_id: ch.channel_id,
+                    channel_name: ch.channel_name,
+                    provider_id: ch.provider_id,
+                    event,
+                    callee: None,
+                    asynchronous: Some(false),
+                };
+                self.send_event(e).await?
+            }
+            BotCall::CustomEvent(event) => self.send_custom_event(&conversation, &event).await?,
+            BotCall::Step(s) => {
+                let step = StepPayload {
+                    conversation_id: conversation.to_string(),
+                    flow_id: s.flow_id,
+                    step_id: s.step_id,
+                    event: s.event,
+                    event_payload: s.payload,
+                    asynchronous: Some(false),
+                    is_debug: None,
+                };
+                self.post_step(step).await?
+            }
+        };
+        Ok(match reply {
+            BotReply::Messages(m) => shared::BotReply::Messages(m),
+            // The handle and event answers name no conversation: this is the one.
+            BotReply::Raw(v) => match reply_of(v, Some(conversation.as_str())) {
+                BotReply::Messages(m) => shared::BotReply::Messages(m),
+                BotReply::Raw(v) => shared::BotReply::Said(said(&v)),
+            },
+        })
+    }
+}
+
+/// An answer that is not messages, as one short clean line.
+fn said(v: &Value) -> String {
+    let line = match v {
+        Value::Null => String::new(),
+        Value::Object(o) if o.is_empty() => String::new(),
+        Value::String(s) => s.clone(),
+        v => ["message", "text", "status", "result"]
+            .iter()
+            .find_map(|k| v.get(*k).and_then(Value::as_str).map(str::to_owned))
+            .unwrap_or_else(|| v.to_string()),
+    };
+    let line = sanitize_line(&line);
+    match line.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
+
+impl BotBuilder for ChatCaptainProvider {
+    fn call(&self, conversation: ConversationId, call: BotCall) -> ProviderFuture<'_, shared::BotReply> {
+        Box::pin(self.bot_answer(conversation, call))
+    }
+
+    fn find(&self, channel_id: String, provider_id: String) -> ProviderFuture<'_, Option<Conversation>> {
+        Box::pin(async move { self.find_by_external_id(&channel_id, &provider_id).await })
     }
 }
 

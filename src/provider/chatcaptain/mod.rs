@@ -133,6 +133,14 @@ impl ChatCaptainProvider {
                 // ChatCaptain channel id it needs.
                 create: true,
                 attachments: false,
+                delete: true,
+                bot: true,
+                close: false,
+                reopen: false,
+                pending: false,
+                assign: false,
+                priority: false,
+                archive: true,
             },
         })
     }
@@ -554,6 +562,20 @@ impl Provider for ChatCaptainProvider {
                 .map(str::to_owned);
             let channel_id = given(new.channel.as_deref()).unwrap_or_default();
             self.create_inbox_conversation(InboxConversation { name, email: new.user_email, phone, channel_id }).await
+        })
+    }
+
+    fn bot(&self) -> Option<&dyn crate::provider::bot::BotBuilder> {
+        Some(self)
+    }
+
+    fn delete_conversation(&self, id: ConversationId) -> ProviderFuture<'_, ()> {
+        Box::pin(async move {
+            if ChatCaptainProvider::delete_conversation(self, &id).await? {
+                Ok(())
+            } else {
+                Err(permanent("NOT_DELETED", "ChatCaptain answered that it did not delete the conversation"))
+            }
         })
     }
 

@@ -111,6 +111,14 @@ impl CrmProvider {
                 // does not carry: see `open_conversation`.
                 create: false,
                 attachments: false,
+                delete: false,
+                bot: false,
+                close: false,
+                reopen: false,
+                pending: false,
+                assign: true,
+                priority: false,
+                archive: true,
             },
         })
     }

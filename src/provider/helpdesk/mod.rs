@@ -133,6 +133,14 @@ impl HelpdeskProvider {
                 // Tickets are opened from here (a form in $EDITOR).
                 create: true,
                 attachments: false,
+                delete: false,
+                bot: false,
+                close: true,
+                reopen: false,
+                pending: false,
+                assign: false,
+                priority: false,
+                archive: false,
             },
         })
     }

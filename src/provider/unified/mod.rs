@@ -4,6 +4,7 @@
 //! say (see [`tag`]). An account that cannot be reached is left out of the answer
 //! (and logged) while the others keep working; only when all fail is it an error.
 
+mod bot;
 mod list;
 pub mod tag;
 
@@ -66,6 +67,14 @@ impl Unified {
             // Which account would it go to? Open it from that account.
             create: false,
             attachments: false,
+            delete: false,
+            bot: false,
+            close: false,
+            reopen: false,
+            pending: false,
+            assign: false,
+            priority: false,
+            archive: false,
         };
         for m in &members {
             let c = m.provider.capabilities();
@@ -78,6 +87,14 @@ impl Unified {
             caps.urgency_sort |= c.urgency_sort;
             caps.presence |= c.presence;
             caps.attachments |= c.attachments;
+            caps.delete |= c.delete;
+            caps.bot |= c.bot;
+            caps.close |= c.close;
+            caps.reopen |= c.reopen;
+            caps.pending |= c.pending;
+            caps.assign |= c.assign;
+            caps.priority |= c.priority;
+            caps.archive |= c.archive;
             caps.star &= c.star;
             caps.read &= c.read;
         }
@@ -355,6 +372,14 @@ impl Provider for Unified {
 
     fn apply(&self, op: Op, key: String) -> ProviderFuture<'_, Applied> {
         Box::pin(self.apply_op(op, key))
+    }
+
+    fn bot(&self) -> Option<&dyn crate::provider::bot::BotBuilder> {
+        self.caps.bot.then_some(self as &dyn crate::provider::bot::BotBuilder)
+    }
+
+    fn delete_conversation(&self, id: ConversationId) -> ProviderFuture<'_, ()> {
+        Box::pin(self.delete(id))
     }
 
     fn trouble(&self) -> Vec<(String, String)> {

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::centered;
 use super::text::fit;
-use crate::tui::command::Context;
+use crate::tui::command::{Command, Context};
 use crate::tui::state::State;
 
 /// Every line of the overlay; `update` bounds scrolling with its length.
@@ -31,23 +31,29 @@ pub fn lines(state: &State) -> Vec<Line<'static>> {
         }
         seen.sort_by_key(|(c, _)| *c);
         for (command, keys) in seen {
-            // Shown, not hidden, so the keys stay learnable; greyed with the reason.
-            let line = if command.available(&state.caps) {
-                vec![
-                    Span::styled(format!("  {}", fit(&keys.join(" "), 14, "…")), theme.key),
-                    Span::raw(command.doc().to_owned()),
-                ]
-            } else {
-                vec![
-                    Span::styled(format!("  {}", fit(&keys.join(" "), 14, "…")), theme.dim),
-                    Span::styled(format!("{} (not on this account)", command.doc()), theme.dim),
-                ]
-            };
-            out.push(Line::from(line));
+            out.push(line(state, command, &keys.join(" "), 14));
         }
         out.push(Line::raw(""));
     }
+    // Commands with no key (rare ones, a bot builder's): run from the palette.
+    let unbound: Vec<Command> = Command::ALL.iter().copied().filter(|c| keymap.keys_for(*c).is_empty()).collect();
+    if !unbound.is_empty() {
+        out.push(Line::styled("From the palette (: then the name)".to_owned(), theme.title));
+        out.extend(unbound.into_iter().map(|c| line(state, c, &format!(":{} ", c.name()), 22)));
+    }
     out
+}
+
+/// A command and its keys; shown, not hidden, when the account cannot do it, so
+/// the keys stay learnable: greyed, with the reason.
+fn line(state: &State, command: Command, keys: &str, width: usize) -> Line<'static> {
+    let theme = &state.settings.theme;
+    let keys = format!("  {}", fit(keys, width, "…"));
+    Line::from(if command.available(&state.caps) {
+        vec![Span::styled(keys, theme.key), Span::raw(command.doc().to_owned())]
+    } else {
+        vec![Span::styled(keys, theme.dim), Span::styled(format!("{} (not on this account)", command.doc()), theme.dim)]
+    })
 }
 
 pub fn render(state: &State, scroll: usize, frame: &mut Frame, area: Rect) {

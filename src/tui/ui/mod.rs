@@ -124,6 +124,7 @@ pub fn render(state: &State, frame: &mut Frame) {
         Some(Overlay::Help { scroll }) => help::render(state, *scroll, frame, area),
         Some(Overlay::Picker(p)) => picker::render(state, p, frame, area),
         Some(Overlay::ConfirmQuit) => picker::confirm_quit(state, frame, area),
+        Some(Overlay::ConfirmDelete { name, .. }) => picker::confirm_delete(state, name, frame, area),
         None => {}
     }
 }

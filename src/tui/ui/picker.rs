@@ -67,6 +67,28 @@ pub fn render(state: &State, picker: &Picker, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
+pub fn confirm_delete(state: &State, name: &str, frame: &mut Frame, area: Rect) {
+    let theme = &state.settings.theme;
+    let rect = centered(area, 56, 5);
+    frame.render_widget(Clear, rect);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme.error)
+        .title(Span::styled(" Delete for good? ", theme.title));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let text = vec![
+        Line::raw(format!("The conversation with {name} and all its messages.")),
+        Line::from(vec![
+            Span::styled("y", theme.key),
+            Span::raw(" delete   "),
+            Span::styled("any other key", theme.key),
+            Span::raw(" keep it"),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }), inner);
+}
+
 pub fn confirm_quit(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
     let rect = centered(area, 56, 5);

@@ -133,7 +133,8 @@ fn hints(state: &State, room: usize) -> Vec<Span<'static>> {
     };
     let mut out = Vec::new();
     let mut used = 0;
-    for (command, label) in wanted {
+    // What the account cannot do is left out (the help lists it, greyed, with why).
+    for (command, label) in wanted.iter().filter(|(c, _)| c.available(&state.caps)) {
         let key = keys.hint(*command);
         let w = key.width() + label.width() + 3;
         if used + w > room {

@@ -17,28 +17,8 @@ pub fn key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
     if state.status.flash.as_ref().is_some_and(|f| f.level == Level::Error) {
         state.status.flash = None;
     }
-    match &mut state.overlay {
-        Some(Overlay::ConfirmQuit) => {
-            state.overlay = None;
-            return if ev.code == KeyCode::Char('y') {
-                state.quit = true;
-                vec![Effect::Quit]
-            } else {
-                Vec::new()
-            };
-        }
-        Some(Overlay::Help { scroll }) => {
-            match ev.code {
-                KeyCode::Char('j') | KeyCode::Down => *scroll += 1,
-                KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
-                KeyCode::PageDown | KeyCode::Char(' ') => *scroll += 10,
-                KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
-                _ => state.overlay = None,
-            }
-            return Vec::new();
-        }
-        Some(Overlay::Picker(_)) => return pickers::key(state, ev),
-        None => {}
+    if let Some(effects) = overlay(state, ev) {
+        return effects;
     }
     if state.prompt.is_some() {
         return nav::prompt_key(state, ev);
@@ -130,4 +110,32 @@ pub fn paste(state: &mut State, text: &str) -> Vec<Effect> {
         state.draft_dirty = Some(state.now);
     }
     Vec::new()
+}
+
+/// A key for the open overlay (it takes every key); `None` when none is open.
+fn overlay(state: &mut State, ev: KeyEvent) -> Option<Vec<Effect>> {
+    Some(match &mut state.overlay {
+        Some(Overlay::ConfirmQuit) => {
+            state.overlay = None;
+            if ev.code == KeyCode::Char('y') {
+                state.quit = true;
+                vec![Effect::Quit]
+            } else {
+                Vec::new()
+            }
+        }
+        Some(Overlay::ConfirmDelete { .. }) => super::bot::confirm_key(state, ev),
+        Some(Overlay::Help { scroll }) => {
+            match ev.code {
+                KeyCode::Char('j') | KeyCode::Down => *scroll += 1,
+                KeyCode::Char('k') | KeyCode::Up => *scroll = scroll.saturating_sub(1),
+                KeyCode::PageDown | KeyCode::Char(' ') => *scroll += 10,
+                KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+                _ => state.overlay = None,
+            }
+            Vec::new()
+        }
+        Some(Overlay::Picker(_)) => pickers::key(state, ev),
+        None => return None,
+    })
 }

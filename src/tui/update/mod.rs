@@ -3,6 +3,7 @@
 //! One file per area: keys, navigation, triage (changes with rollback and undo),
 //! the composer, the copilot, pickers, and what the sync engine reports.
 
+pub mod bot;
 pub mod compose;
 mod console;
 mod copilot;
@@ -67,6 +68,10 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
 #[allow(clippy::too_many_lines)] // One arm per command: a dispatch table, not logic.
 pub fn command(state: &mut State, c: Command) -> Vec<Effect> {
     use Command as C;
+    // Said when the key is pressed, before anything is changed on screen.
+    if !c.available(&state.caps) {
+        return unavailable(state, c.unavailable_why());
+    }
     match c {
         C::Quit => nav::quit(state),
         C::Help => {
@@ -118,6 +123,12 @@ pub fn command(state: &mut State, c: Command) -> Vec<Effect> {
         C::AssignMe => triage::assign_me(state),
         C::Unassign => triage::simple(state, &crate::domain::Change::Unassign),
         C::Tags => pickers::open_tags(state),
+        C::DeleteConversation => bot::ask_delete(state),
+        C::FindConversation => bot::open_find(state),
+        C::BotMessage => bot::open(state, bot::BotKind::Message),
+        C::BotEvent => bot::open(state, bot::BotKind::Event),
+        C::BotCustomEvent => bot::open(state, bot::BotKind::CustomEvent),
+        C::BotStep => bot::open(state, bot::BotKind::Step),
         C::Snooze => pickers::open_snooze(state),
         C::SnoozeTomorrow => {
             let until = local::tomorrow_morning(state.now, &state.settings.tz);

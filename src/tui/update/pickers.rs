@@ -222,6 +222,7 @@ pub fn refilter(state: &mut State) {
             PickPurpose::Snooze(_) => Some(snooze_items(state, &p.query)),
             PickPurpose::Tags { chosen, .. } => Some(tag_items(&known_tags(state), chosen, &p.query)),
             PickPurpose::Deploy { channels, .. } => Some(deploy_items(channels, &p.query)),
+            purpose @ (PickPurpose::Bot { .. } | PickPurpose::Find) => Some(super::bot::items(purpose, &p.query)),
             _ => None,
         },
         _ => None,
@@ -237,7 +238,8 @@ pub fn refilter(state: &mut State) {
 fn rank(items: &[PickItem], query: &str, purpose: &PickPurpose) -> Vec<usize> {
     // Typed snooze times and new tags are built from the query: always shown.
     let always = |i: &PickItem| {
-        matches!(purpose, PickPurpose::Snooze(_)) && i.detail == query
+        matches!(purpose, PickPurpose::Bot { .. } | PickPurpose::Find)
+            || matches!(purpose, PickPurpose::Snooze(_)) && i.detail == query
             || matches!(purpose, PickPurpose::Tags { .. }) && i.detail == "new"
     };
     if query.trim().is_empty() {
@@ -353,6 +355,7 @@ fn choose(state: &mut State) -> Vec<Effect> {
             }
             triage::change(state, &[conversation], &Change::SetTags { tags: chosen.into_iter().collect() }, false)
         }
+        (purpose @ (PickPurpose::Bot { .. } | PickPurpose::Find), _) => super::bot::chosen(state, purpose, &p.query),
         (PickPurpose::Deploy { agent, .. }, Some(PickValue::Text(typed))) => {
             super::console::deploy(state, agent, &typed)
         }

@@ -73,6 +73,9 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
         }
         SyncEvent::Live(update) => live(state, update),
         SyncEvent::Console(e) => super::console::event(state, *e),
+        SyncEvent::Bot { conversation, result } => super::bot::answered(state, &conversation, result),
+        SyncEvent::Found(result) => super::bot::found(state, result),
+        SyncEvent::Deleted { id, result } => super::bot::deleted(state, &id, result),
         event @ (SyncEvent::Retrying { .. } | SyncEvent::Recovered(_) | SyncEvent::Drafts(_)) => {
             outbox(state, event);
             Vec::new()
@@ -251,6 +254,11 @@ fn urgent(state: &mut State, found: Option<Box<crate::domain::Conversation>>) ->
         return Vec::new();
     };
     state.status.flash = None;
+    show(state, *c)
+}
+
+/// Opens a conversation the engine found (selected in the list when it is there).
+pub fn show(state: &mut State, c: crate::domain::Conversation) -> Vec<Effect> {
     let id = c.id.clone();
     if let Some(row) = (0..state.list.len()).find(|&r| state.list.row(r).is_some_and(|x| x.id == id)) {
         state.list.selected = row;
@@ -261,7 +269,7 @@ fn urgent(state: &mut State, found: Option<Box<crate::domain::Conversation>>) ->
     }
     let mut effects = nav::open_thread(state, &id, true);
     if let Some(t) = &mut state.thread {
-        t.conversation = Some(*c);
+        t.conversation = Some(c);
     }
     state.focus = Focus::Thread;
     effects.shrink_to_fit();

@@ -1,0 +1,253 @@
+//! For those who build the chatbot: calls to the conversation's bot from the palette
+//! (a message as from the customer, a channel event, a custom event, a flow step),
+//! its answer shown in the thread; finding a conversation by its channel's ids; and
+//! deleting one for good, asked first.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::{error, info, nav, unavailable};
+use crate::domain::{Conversation, ConversationId, Message};
+use crate::provider::ProviderError;
+use crate::provider::bot::{BotCall, BotReply, Step};
+use crate::sync::SyncCommand;
+use crate::tui::effect::Effect;
+use crate::tui::state::{Focus, Overlay, PickItem, PickPurpose, PickValue, Picker, State};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BotKind {
+    Message,
+    Event,
+    CustomEvent,
+    Step,
+}
+
+impl BotKind {
+    fn title(self) -> &'static str {
+        match self {
+            Self::Message => "Hand the bot a message as from the customer",
+            Self::Event => "Send the bot a channel event (user_seen_message…)",
+            Self::CustomEvent => "Trigger a custom event (order_completed…)",
+            Self::Step => "Run a step: flow=… step=… event=… payload={…}",
+        }
+    }
+
+    fn call(self, typed: &str) -> Result<BotCall, String> {
+        let typed = typed.trim();
+        if typed.is_empty() {
+            return Err("type it first".to_owned());
+        }
+        let word = || {
+            if typed.contains(char::is_whitespace) {
+                Err("an event name is one word".to_owned())
+            } else {
+                Ok(typed.to_owned())
+            }
+        };
+        Ok(match self {
+            Self::Message => BotCall::Message(typed.to_owned()),
+            Self::Event => BotCall::Event(word()?),
+            Self::CustomEvent => BotCall::CustomEvent(word()?),
+            Self::Step => BotCall::Step(Step::parse(typed)?),
+        })
+    }
+}
+
+fn picker(state: &mut State, title: &str, purpose: PickPurpose) {
+    let items = items(&purpose, "");
+    state.overlay = Some(Overlay::Picker(Picker {
+        title: title.to_owned(),
+        matches: (0..items.len()).collect(),
+        purpose,
+        query: String::new(),
+        items,
+        cursor: 0,
+    }));
+}
+
+/// The one item of a typed prompt: what Enter will do, or why it cannot yet.
+pub fn items(purpose: &PickPurpose, query: &str) -> Vec<PickItem> {
+    let (label, value) = match purpose {
+        PickPurpose::Bot { kind, .. } => match kind.call(query) {
+            Ok(call) => (describe(&call), query.trim().to_owned()),
+            Err(why) if query.trim().is_empty() => (why, String::new()),
+            Err(why) => (format!("cannot send: {why}"), String::new()),
+        },
+        PickPurpose::Find => match find_ids(query) {
+            Some((channel, contact)) => (format!("Find: channel {channel}, contact {contact}"), query.to_owned()),
+            None => ("type: <channel id> <the contact's id on it>".to_owned(), String::new()),
+        },
+        _ => return Vec::new(),
+    };
+    vec![PickItem { label, detail: String::new(), value: PickValue::Text(value) }]
+}
+
+fn describe(call: &BotCall) -> String {
+    match call {
+        BotCall::Message(text) => format!("Send as the customer: {text}"),
+        BotCall::Event(e) => format!("Send event: {e}"),
+        BotCall::CustomEvent(e) => format!("Trigger: {e}"),
+        BotCall::Step(s) => {
+            let parts: Vec<String> = [("flow", &s.flow_id), ("step", &s.step_id), ("event", &s.event)]
+                .into_iter()
+                .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
+                .chain(s.payload.as_ref().map(|_| "with payload".to_owned()))
+                .collect();
+            format!("Run: {}", parts.join(", "))
+        }
+    }
+}
+
+fn find_ids(query: &str) -> Option<(&str, &str)> {
+    let mut words = query.split_whitespace();
+    match (words.next(), words.next(), words.next()) {
+        (Some(channel), Some(contact), None) => Some((channel, contact)),
+        _ => None,
+    }
+}
+
+pub fn open(state: &mut State, kind: BotKind) -> Vec<Effect> {
+    if !state.caps.bot {
+        return unavailable(state, "this account has no chatbot to call");
+    }
+    let Some(conversation) = state.target().map(|c| c.id.clone()) else {
+        return unavailable(state, "no conversation selected");
+    };
+    picker(state, kind.title(), PickPurpose::Bot { kind, conversation });
+    Vec::new()
+}
+
+pub fn open_find(state: &mut State) -> Vec<Effect> {
+    if !state.caps.bot {
+        return unavailable(state, "this account cannot find conversations by channel ids");
+    }
+    picker(state, "Find by channel id and the contact's id on it", PickPurpose::Find);
+    Vec::new()
+}
+
+/// Enter on a typed prompt.
+pub fn chosen(state: &mut State, purpose: PickPurpose, typed: &str) -> Vec<Effect> {
+    match purpose {
+        PickPurpose::Bot { kind, conversation } => match kind.call(typed) {
+            Ok(call) => {
+                info(state, "asking the bot…");
+                vec![Effect::Sync(SyncCommand::Bot { conversation, call })]
+            }
+            Err(why) => unavailable(state, &why),
+        },
+        PickPurpose::Find => match find_ids(typed) {
+            Some((channel, contact)) => {
+                info(state, "looking…");
+                vec![Effect::Sync(SyncCommand::Find {
+                    channel_id: channel.to_owned(),
+                    provider_id: contact.to_owned(),
+                })]
+            }
+            None => unavailable(state, "type the channel id, a space, and the contact's id on it"),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// The bot answered: its messages join the thread at once, and the thread is read
+/// again for what the call put there besides (the customer's message, for one).
+pub fn answered(
+    state: &mut State,
+    conversation: &ConversationId,
+    result: Result<BotReply, ProviderError>,
+) -> Vec<Effect> {
+    match result {
+        Ok(BotReply::Messages(messages)) => {
+            let n = messages.len();
+            add_messages(state, conversation, messages);
+            info(
+                state,
+                if n == 1 { "the bot answered".to_owned() } else { format!("the bot answered ({n} messages)") },
+            );
+        }
+        Ok(BotReply::Said(said)) if said.is_empty() => info(state, "the bot took it"),
+        Ok(BotReply::Said(said)) => info(state, format!("the bot took it: {said}")),
+        Err(e) => {
+            error(state, format!("the bot call failed: {e}"));
+            return Vec::new();
+        }
+    }
+    match &mut state.thread {
+        Some(t) if t.id == *conversation => {
+            t.generation += 1;
+            vec![Effect::Sync(SyncCommand::Thread { generation: t.generation, id: t.id.clone() })]
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn add_messages(state: &mut State, conversation: &ConversationId, messages: Vec<Message>) {
+    let Some(t) = state.thread.as_mut().filter(|t| t.id == *conversation) else { return };
+    for m in messages {
+        if !t.messages.iter().any(|x| x.id == m.id) {
+            t.messages.push(m);
+        }
+    }
+}
+
+pub fn found(state: &mut State, result: Result<Option<Box<Conversation>>, ProviderError>) -> Vec<Effect> {
+    match result {
+        Ok(Some(c)) => {
+            state.status.flash = None;
+            super::sync::show(state, *c)
+        }
+        Ok(None) => {
+            info(state, "no conversation has those ids");
+            Vec::new()
+        }
+        Err(e) => {
+            error(state, format!("could not look: {e}"));
+            Vec::new()
+        }
+    }
+}
+
+pub fn ask_delete(state: &mut State) -> Vec<Effect> {
+    if !state.caps.delete {
+        return unavailable(state, "this account cannot delete conversations");
+    }
+    let Some(c) = state.target() else { return unavailable(state, "no conversation selected") };
+    state.overlay = Some(Overlay::ConfirmDelete { id: c.id.clone(), name: c.contact.name.clone() });
+    Vec::new()
+}
+
+/// `y` deletes; any other key keeps it.
+pub fn confirm_key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
+    let Some(Overlay::ConfirmDelete { id, .. }) = state.overlay.take() else { return Vec::new() };
+    if ev.code != KeyCode::Char('y') {
+        info(state, "kept");
+        return Vec::new();
+    }
+    info(state, "deleting…");
+    vec![Effect::Sync(SyncCommand::Delete(id))]
+}
+
+/// Gone for good: out of the list and the thread pane, the counts read again.
+pub fn deleted(state: &mut State, id: &ConversationId, result: Result<(), ProviderError>) -> Vec<Effect> {
+    if let Err(e) = result {
+        error(state, format!("not deleted: {e}"));
+        return Vec::new();
+    }
+    let current = state.list.current().map(|c| c.id.clone());
+    if let Some(pos) = state.list.position(id) {
+        state.list.items.remove(pos);
+        state.list.marked.remove(id);
+        nav::apply_filter(state);
+        match current.filter(|c| c != id) {
+            Some(c) => nav::select_id(state, &c),
+            None => state.list.selected = state.list.selected.min(state.list.len().saturating_sub(1)),
+        }
+    }
+    if state.thread.as_ref().is_some_and(|t| t.id == *id) {
+        state.thread = None;
+        if state.focus == Focus::Thread {
+            state.focus = Focus::List;
+        }
+    }
+    info(state, "deleted");
+    vec![Effect::Sync(SyncCommand::Views)]
+}
