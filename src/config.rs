@@ -120,6 +120,11 @@ pub struct AccountConfig {
     pub auth_url: Option<String>,
     #[serde(default)]
     pub org_id: Option<String>,
+    /// Iron: the sub-accounts the agent works, by name (`"Acme East" = "<uuid>"`).
+    /// Each becomes an account of its own, `name (Acme East)`, in the account
+    /// picker and the unified inbox (Iron publishes no way to list them).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub orgs: std::collections::BTreeMap<String, String>,
     /// `ChatCaptain`: the chatbot the key belongs to.
     #[serde(default)]
     pub chatbot_id: Option<String>,
@@ -190,8 +195,53 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
             ConfigError::Invalid { path: path.to_owned(), message }
         }
     })?;
+    let mut config = config;
+    config.accounts = expand_orgs(std::mem::take(&mut config.accounts))
+        .map_err(|message| ConfigError::Invalid { path: path.to_owned(), message })?;
     validate(&config).map_err(|message| ConfigError::Invalid { path: path.to_owned(), message })?;
     Ok(config)
+}
+
+/// An Iron account with `orgs` becomes one account per org, named after it, each
+/// with its own `X-Org-Id` (and its own outbox and cache).
+fn expand_orgs(accounts: Vec<AccountConfig>) -> Result<Vec<AccountConfig>, String> {
+    let mut out = Vec::with_capacity(accounts.len());
+    for a in accounts {
+        if a.orgs.is_empty() {
+            if let Some(org) = &a.org_id {
+                check_org_id(&a.name, "org_id", org)?;
+            }
+            out.push(a);
+            continue;
+        }
+        if a.provider != "crm" {
+            return Err(format!("account {}: orgs is for crm accounts (Iron's sub-accounts)", a.name));
+        }
+        if a.org_id.is_some() {
+            return Err(format!("account {}: give either org_id or orgs, not both", a.name));
+        }
+        for (org, id) in &a.orgs {
+            check_org_id(&a.name, &format!("orgs.{org:?}"), id)?;
+            let mut one = a.clone();
+            one.name = format!("{} ({})", a.name, org.trim());
+            one.org_id = Some(id.trim().to_owned());
+            one.orgs.clear();
+            out.push(one);
+        }
+    }
+    Ok(out)
+}
+
+/// Iron answers a malformed org id with a bare 400: said here instead, by name.
+fn check_org_id(account: &str, key: &str, id: &str) -> Result<(), String> {
+    let id = id.trim();
+    let shaped = id.len() == 36
+        && id.char_indices().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() });
+    if shaped {
+        Ok(())
+    } else {
+        Err(format!("account {account}: {key} = {id:?} is not an org id (a UUID such as 3f0c…-…)"))
+    }
 }
 
 fn merge(base: &mut toml::Table, over: toml::Table) {
@@ -391,5 +441,41 @@ mod tests {
         assert!(err.contains("unknown context"), "{err}");
         let err = parse("[ui]\ntheme = \"neon\"\n", p()).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("ui.theme"), "{err}");
+    }
+
+    const IRON: &str = "[[accounts]]\nname = \"iron\"\nprovider = \"crm\"\nurl = \"http://127.0.0.1:1\"\n\
+        email = \"a@b.c\"\nauth_url = \"http://127.0.0.1:2\"\npassword_env = \"P\"\n";
+
+    #[test]
+    fn iron_orgs_become_accounts_of_their_own() {
+        let text = format!(
+            "{IRON}orgs = {{ \"Acme East\" = \"3f0c1a2b-0000-4000-8000-00000000000e\", \
+             West = \"3f0c1a2b-0000-4000-8000-00000000000f\" }}\n"
+        );
+        let c = parse(&text, p()).expect("parses");
+        let got: Vec<(&str, Option<&str>)> =
+            c.accounts.iter().map(|a| (a.name.as_str(), a.org_id.as_deref())).collect();
+        assert_eq!(
+            got,
+            [
+                ("iron (Acme East)", Some("3f0c1a2b-0000-4000-8000-00000000000e")),
+                ("iron (West)", Some("3f0c1a2b-0000-4000-8000-00000000000f"))
+            ]
+        );
+        assert!(c.accounts.iter().all(|a| a.orgs.is_empty() && a.provider == "crm"));
+    }
+
+    #[test]
+    fn org_ids_that_cannot_be_iron_ones_are_refused_by_name() {
+        let err = |extra: &str| parse(&format!("{IRON}{extra}"), p()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err("org_id = \"acme\"\n").contains("org_id = \"acme\" is not an org id"));
+        assert!(err("orgs = { East = \"12\" }\n").contains("orgs.\"East\" = \"12\" is not an org id"));
+        let both = "org_id = \"3f0c1a2b-0000-4000-8000-00000000000e\"\n\
+                    orgs = { East = \"3f0c1a2b-0000-4000-8000-00000000000e\" }\n";
+        assert!(err(both).contains("either org_id or orgs"));
+        let native = "[[accounts]]\nname = \"n\"\nprovider = \"native\"\nurl = \"http://127.0.0.1\"\n\
+                      orgs = { East = \"3f0c1a2b-0000-4000-8000-00000000000e\" }\n";
+        let e = parse(native, p()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("orgs is for crm accounts"), "{e}");
     }
 }

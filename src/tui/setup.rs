@@ -198,10 +198,16 @@ fn file_name(account: &str) -> String {
 /// The account to open: the one named, or the first.
 pub fn account<'a>(cfg: &'a Config, name: Option<&str>) -> anyhow::Result<&'a AccountConfig> {
     match name.filter(|n| *n != UNIFIED || cfg.accounts.len() < 2) {
-        Some(n) => cfg.accounts.iter().find(|a| a.name == n).with_context(|| {
-            let names: Vec<_> = cfg.accounts.iter().map(|a| a.name.as_str()).collect();
-            format!("no account named {n:?} in the config (have: {})", names.join(", "))
-        }),
+        // An Iron account split by org opens at its first org by the bare name.
+        Some(n) => cfg
+            .accounts
+            .iter()
+            .find(|a| a.name == n)
+            .or_else(|| cfg.accounts.iter().find(|a| a.name.strip_prefix(n).is_some_and(|r| r.starts_with(" ("))))
+            .with_context(|| {
+                let names: Vec<_> = cfg.accounts.iter().map(|a| a.name.as_str()).collect();
+                format!("no account named {n:?} in the config (have: {})", names.join(", "))
+            }),
         None => cfg.accounts.first().context(
             "no account in the config: add an [[accounts]] entry (see config.example.toml), \
              or try `frontdesk demo`",
@@ -241,4 +247,27 @@ fn secret(account: &str, cmd: Option<&str>, env: Option<&str>, what: &str) -> an
         };
     }
     bail!("account {account}: set {what}_cmd or {what}_env to say where it comes from")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_iron_account_split_by_org_opens_by_its_bare_name_at_its_first_org() {
+        let text = "[[accounts]]\nname = \"iron\"\nprovider = \"crm\"\nurl = \"http://127.0.0.1:1\"\n\
+                    email = \"a@b.c\"\nauth_url = \"http://127.0.0.1:2\"\npassword_env = \"P\"\n\
+                    orgs = { East = \"3f0c1a2b-0000-4000-8000-00000000000e\", \
+                    West = \"3f0c1a2b-0000-4000-8000-00000000000f\" }\n";
+        let cfg = crate::config::parse(text, std::path::Path::new("t.toml")).expect("parses");
+        let a = account(&cfg, Some("iron")).expect("found");
+        assert_eq!(a.name, "iron (East)");
+        assert_eq!(
+            account(&cfg, Some("iron (West)")).map(|a| a.org_id.clone()).ok().flatten().as_deref(),
+            Some("3f0c1a2b-0000-4000-8000-00000000000f")
+        );
+        assert!(account(&cfg, Some("iro")).is_err(), "a prefix of the name is not the name");
+        let names = settings(&cfg, &a.name, &a.url, true).expect("settings").accounts;
+        assert_eq!(names, ["iron (East)", "iron (West)", crate::config::UNIFIED]);
+    }
 }
