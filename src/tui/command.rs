@@ -188,6 +188,7 @@ commands! {
     ExternalEditor, "editor", Composer, ["<C-e>"], "Edit the draft in $EDITOR";
     ToggleNote, "toggle-note", Composer, ["<C-t>"], "Switch between reply and internal note";
     Canned, "canned", Composer, ["<C-p>"], "Insert a canned reply";
+    Attach, "attach", Composer, ["<C-o>"], "Attach a file (type its path), or take one off";
     CancelCompose, "cancel", Composer, ["<Esc>"], "Leave the composer (the draft is kept)";
     ConfirmSend, "confirm-send", Review, ["y", "<Enter>"], "Send";
     SendClose, "send-close", Review, ["c"], "Send and close";
@@ -231,6 +232,7 @@ impl Command {
             Self::SetPending => (|c: &C| c.pending, "this account cannot set conversations pending"),
             Self::Assign | Self::AssignMe | Self::Unassign => (|c: &C| c.assign, "this account cannot assign"),
             Self::Priority => (|c: &C| c.priority, "this account has no priorities"),
+            Self::Attach => (|c: &C| c.attachments, "this account cannot send files"),
             Self::Archive => (|c: &C| c.archive, "this account cannot archive (close, where it can)"),
             _ => return None,
         })

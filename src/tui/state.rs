@@ -178,6 +178,8 @@ pub struct Composer {
     pub seen: usize,
     /// The suggestion being edited, if it started as one.
     pub suggestion: Option<SuggestionId>,
+    /// Files to go with it (absolute paths), where the account takes them.
+    pub attachments: Vec<std::path::PathBuf>,
 }
 
 /// A draft kept when the composer is left.
@@ -208,6 +210,8 @@ pub enum PickPurpose {
     },
     /// Channel id and contact id, typed.
     Find,
+    /// A file for the composer, typed (or one attached, to take off).
+    Attach,
     /// Deploying an AI agent; `channels` are its own, for the default item.
     Deploy {
         agent: String,

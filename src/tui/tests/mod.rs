@@ -1,6 +1,7 @@
 //! Tests of `update()`: every command, driven by keys through the real keymap, with
 //! the effects it asks for and the state it leaves. No terminal, no network.
 
+mod attach;
 mod bot;
 mod commands;
 mod compose;

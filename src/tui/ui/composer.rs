@@ -19,13 +19,22 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         ReplyKind::Note => (" Internal note (the customer does not see it) ", theme.note),
     };
     let from_suggestion = if composer.suggestion.is_some() { " · from the copilot's draft" } else { "" };
+    let files = match composer.attachments.as_slice() {
+        [] => String::new(),
+        all => {
+            let names: Vec<String> = all.iter().map(|f| crate::tui::update::attach_name(f)).collect();
+            format!(" · with {}", names.join(", "))
+        }
+    };
+    let attach =
+        if state.caps.attachments { format!(" · {} attach", keys.hint(Command::Attach)) } else { String::new() };
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(style)
-        .title(Span::styled(format!("{}{from_suggestion} ", title.trim_end()), style))
+        .title(Span::styled(format!("{}{from_suggestion}{files} ", title.trim_end()), style))
         .title_bottom(Line::styled(
             format!(
-                " {} send · {} {} · {} $EDITOR · {} canned · {} leave ",
+                " {} send · {} {} · {} $EDITOR · {} canned{attach} · {} leave ",
                 keys.hint(Command::SendReview),
                 keys.hint(Command::ToggleNote),
                 if composer.kind == ReplyKind::Reply { "note" } else { "reply" },
@@ -52,7 +61,12 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             theme.error,
         ));
     }
-    let what = if composer.kind == ReplyKind::Note { "Add note?" } else { "Send?" };
+    let what = match (composer.kind, composer.attachments.len()) {
+        (ReplyKind::Note, _) => "Add note?".to_owned(),
+        (ReplyKind::Reply, 0) => "Send?".to_owned(),
+        (ReplyKind::Reply, 1) => "Send with 1 file?".to_owned(),
+        (ReplyKind::Reply, n) => format!("Send with {n} files?"),
+    };
     lines.push(Line::from(vec![
         Span::styled(format!("{what} "), theme.title),
         Span::styled(keys.hint(Command::ConfirmSend), theme.key),

@@ -79,8 +79,15 @@ pub fn open_with(
         (None, None) => (Vec::new(), None),
     };
     let seen = state.thread.as_ref().map_or(0, |t| t.messages.len());
-    state.composer =
-        Some(Composer { conversation: id, kind, editor: editor(lines, kind), reviewing: false, seen, suggestion });
+    state.composer = Some(Composer {
+        conversation: id,
+        kind,
+        editor: editor(lines, kind),
+        reviewing: false,
+        seen,
+        suggestion,
+        attachments: Vec::new(),
+    });
     state.focus = Focus::Composer;
     effects
 }
@@ -223,7 +230,7 @@ pub fn send(state: &mut State, after: After) -> Vec<Effect> {
         state.composer = Some(c);
         return unavailable(state, "nothing to send yet");
     }
-    let inflight = show_sending(state, &c.conversation, c.kind, &body, c.suggestion.clone());
+    let inflight = show_sending(state, &c.conversation, c.kind, &body, c.suggestion.clone(), &c.attachments);
     if let Some(t) = state.thread.as_mut().filter(|t| t.id == c.conversation)
         && c.suggestion.is_some()
     {
@@ -238,7 +245,7 @@ pub fn send(state: &mut State, after: After) -> Vec<Effect> {
         kind: c.kind,
         body,
         suggestion: c.suggestion,
-        attachments: Vec::new(),
+        attachments: c.attachments,
     };
     let mut effects = vec![
         Effect::Sync(SyncCommand::Apply { ticket: t, op }),
@@ -267,8 +274,11 @@ pub fn show_sending(
     kind: ReplyKind,
     body: &str,
     suggestion: Option<SuggestionId>,
+    files: &[std::path::PathBuf],
 ) -> Inflight {
-    let message = sending_message(state, conversation, kind, body.to_owned());
+    let mut message = sending_message(state, conversation, kind, body.to_owned());
+    // Shown with the message while it goes; the path is kept for sending it again.
+    message.attachments = files.iter().map(|f| super::attach::shown(f)).collect();
     let local = message.id.clone();
     state.unsent.entry(conversation.clone()).or_default().push(message);
     if let Some(t) = state.thread.as_mut().filter(|t| &t.id == conversation) {

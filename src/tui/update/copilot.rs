@@ -24,7 +24,7 @@ fn none_pending(state: &mut State) -> Vec<Effect> {
 
 pub fn send(state: &mut State) -> Vec<Effect> {
     let Some(s) = pending(state) else { return none_pending(state) };
-    let sending = show_sending(state, &s.conversation_id, ReplyKind::Reply, &s.body, Some(s.id.clone()));
+    let sending = show_sending(state, &s.conversation_id, ReplyKind::Reply, &s.body, Some(s.id.clone()), &[]);
     if let Some(t) = &mut state.thread {
         t.suggestion = None;
     }

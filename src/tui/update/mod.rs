@@ -3,6 +3,8 @@
 //! One file per area: keys, navigation, triage (changes with rollback and undo),
 //! the composer, the copilot, pickers, and what the sync engine reports.
 
+mod attach;
+pub use attach::name as attach_name;
 pub mod bot;
 pub mod compose;
 mod console;
@@ -129,6 +131,7 @@ pub fn command(state: &mut State, c: Command) -> Vec<Effect> {
         C::BotEvent => bot::open(state, bot::BotKind::Event),
         C::BotCustomEvent => bot::open(state, bot::BotKind::CustomEvent),
         C::BotStep => bot::open(state, bot::BotKind::Step),
+        C::Attach => attach::open(state),
         C::Snooze => pickers::open_snooze(state),
         C::SnoozeTomorrow => {
             let until = local::tomorrow_morning(state.now, &state.settings.tz);

@@ -223,6 +223,7 @@ pub fn refilter(state: &mut State) {
             PickPurpose::Tags { chosen, .. } => Some(tag_items(&known_tags(state), chosen, &p.query)),
             PickPurpose::Deploy { channels, .. } => Some(deploy_items(channels, &p.query)),
             purpose @ (PickPurpose::Bot { .. } | PickPurpose::Find) => Some(super::bot::items(purpose, &p.query)),
+            PickPurpose::Attach => Some(super::attach::items(state, &p.query)),
             _ => None,
         },
         _ => None,
@@ -238,7 +239,7 @@ pub fn refilter(state: &mut State) {
 fn rank(items: &[PickItem], query: &str, purpose: &PickPurpose) -> Vec<usize> {
     // Typed snooze times and new tags are built from the query: always shown.
     let always = |i: &PickItem| {
-        matches!(purpose, PickPurpose::Bot { .. } | PickPurpose::Find)
+        matches!(purpose, PickPurpose::Bot { .. } | PickPurpose::Find | PickPurpose::Attach)
             || matches!(purpose, PickPurpose::Snooze(_)) && i.detail == query
             || matches!(purpose, PickPurpose::Tags { .. }) && i.detail == "new"
     };
@@ -356,6 +357,7 @@ fn choose(state: &mut State) -> Vec<Effect> {
             triage::change(state, &[conversation], &Change::SetTags { tags: chosen.into_iter().collect() }, false)
         }
         (purpose @ (PickPurpose::Bot { .. } | PickPurpose::Find), _) => super::bot::chosen(state, purpose, &p.query),
+        (PickPurpose::Attach, value) => super::attach::chosen(state, value),
         (PickPurpose::Deploy { agent, .. }, Some(PickValue::Text(typed))) => {
             super::console::deploy(state, agent, &typed)
         }

@@ -436,8 +436,8 @@ fn recovered(state: &mut State, entries: Vec<(u64, crate::domain::Op)>) {
     let n = entries.len();
     for (ticket, op) in entries {
         let inflight = match op {
-            Op::Send { conversation, kind, body, suggestion, .. } => {
-                compose::show_sending(state, &conversation, kind, &body, suggestion)
+            Op::Send { conversation, kind, body, suggestion, attachments } => {
+                compose::show_sending(state, &conversation, kind, &body, suggestion, &attachments)
             }
             Op::Change { change, .. } | Op::Bulk { change, .. } => Inflight::new(change.label()),
             Op::SendSuggestion { .. } => Inflight::new("suggestion sent"),

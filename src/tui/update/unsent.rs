@@ -48,11 +48,12 @@ pub fn send_failed(state: &mut State, conversation: &ConversationId, local: &Mes
 }
 
 /// The open thread's newest message that failed to send.
-fn newest_failed(state: &State) -> Option<(ConversationId, MessageId, ReplyKind, String)> {
+fn newest_failed(state: &State) -> Option<(ConversationId, MessageId, ReplyKind, String, Vec<std::path::PathBuf>)> {
     let thread = state.thread.as_ref()?;
     let m = state.unsent.get(&thread.id)?.iter().rev().find(|m| m.delivery == Delivery::Failed)?;
     let kind = if m.kind == MessageKind::Note { ReplyKind::Note } else { ReplyKind::Reply };
-    Some((thread.id.clone(), m.id.clone(), kind, m.body.clone()))
+    let files = m.attachments.iter().filter_map(super::attach::path_of).collect();
+    Some((thread.id.clone(), m.id.clone(), kind, m.body.clone(), files))
 }
 
 /// The draft held the failed text and nothing else: it goes with it.
@@ -73,25 +74,25 @@ fn forget_draft(state: &mut State, conversation: &ConversationId, body: &str) ->
 /// Sends the failed message again as it is, as a new outbox entry (the refused one
 /// is settled; its key would only bring back the same refusal).
 pub fn retry(state: &mut State) -> Vec<Effect> {
-    let Some((conversation, local, kind, body)) = newest_failed(state) else {
+    let Some((conversation, local, kind, body, attachments)) = newest_failed(state) else {
         return unavailable(state, "nothing here failed to send");
     };
     remove_unsent(state, &conversation, &local);
     let mut effects = forget_draft(state, &conversation, &body);
-    let inflight = super::compose::show_sending(state, &conversation, kind, &body, None);
+    let inflight = super::compose::show_sending(state, &conversation, kind, &body, None, &attachments);
     let t = ticket(state);
     state.inflight.insert(t, inflight);
     info(state, "sending again");
     effects.push(Effect::Sync(SyncCommand::Apply {
         ticket: t,
-        op: Op::Send { conversation, kind, body, suggestion: None, attachments: Vec::new() },
+        op: Op::Send { conversation, kind, body, suggestion: None, attachments },
     }));
     effects
 }
 
 /// Lets the failed message go, and the draft that holds only its text.
 pub fn discard(state: &mut State) -> Vec<Effect> {
-    let Some((conversation, local, _, body)) = newest_failed(state) else {
+    let Some((conversation, local, _, body, _)) = newest_failed(state) else {
         return unavailable(state, "nothing here failed to send");
     };
     remove_unsent(state, &conversation, &local);
