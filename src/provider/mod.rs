@@ -100,6 +100,8 @@ pub struct Capabilities {
     pub assign: bool,
     pub priority: bool,
     pub archive: bool,
+    /// Views can be saved for the team, and saved ones deleted (built-in ones never).
+    pub edit_views: bool,
 }
 
 impl Capabilities {
@@ -127,6 +129,7 @@ impl Capabilities {
         assign: true,
         priority: true,
         archive: true,
+        edit_views: true,
     };
 }
 
@@ -287,6 +290,16 @@ pub trait Provider: Send + Sync {
     /// The conversations' chatbot, for those who build it.
     fn bot(&self) -> Option<&dyn bot::BotBuilder> {
         None
+    }
+    /// Saves a view for the team: what the list shows now, under a name.
+    fn save_view(&self, name: String, filter: ViewFilter) -> ProviderFuture<'_, crate::domain::View> {
+        let _ = (name, filter);
+        Box::pin(async { Err(ProviderError::Unsupported("saving views")) })
+    }
+    /// Deletes a saved view (built-in ones are refused).
+    fn delete_view(&self, id: ViewId) -> ProviderFuture<'_, ()> {
+        let _ = id;
+        Box::pin(async { Err(ProviderError::Unsupported("deleting views")) })
     }
     /// Deletes a conversation for good (the client asks first).
     fn delete_conversation(&self, id: ConversationId) -> ProviderFuture<'_, ()> {

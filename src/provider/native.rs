@@ -256,6 +256,23 @@ impl Provider for NativeProvider {
         })
     }
 
+    fn save_view(&self, name: String, filter: crate::domain::ViewFilter) -> ProviderFuture<'_, crate::domain::View> {
+        Box::pin(async move {
+            let body = serde_json::json!({ "name": name, "filter": filter });
+            let mut view: crate::domain::View = self.call(self.request(Method::POST, "/v1/views").json(&body)).await?;
+            view.clean();
+            Ok(view)
+        })
+    }
+
+    fn delete_view(&self, id: crate::domain::ViewId) -> ProviderFuture<'_, ()> {
+        Box::pin(async move {
+            let path = format!("/v1/views/{}", urlencode(id.as_str()));
+            let _: serde_json::Value = self.call(self.request(Method::DELETE, &path)).await?;
+            Ok(())
+        })
+    }
+
     fn list(&self, query: ListQuery) -> ProviderFuture<'_, Page<Conversation>> {
         Box::pin(async move {
             let mut params: Vec<(&str, String)> = vec![("limit", query.limit.clamp(1, 100).to_string())];

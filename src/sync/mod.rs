@@ -63,6 +63,10 @@ pub enum SyncCommand {
     Find { channel_id: String, provider_id: String },
     /// Delete a conversation for good (the agent has confirmed).
     Delete(ConversationId),
+    /// Save a view for the team.
+    SaveView { name: String, filter: crate::domain::ViewFilter },
+    /// Delete a saved view (the agent has confirmed).
+    DeleteView(crate::domain::ViewId),
 }
 
 /// What the engine tells the client.
@@ -132,6 +136,11 @@ pub enum SyncEvent {
     Found(Result<Option<Box<Conversation>>, ProviderError>),
     Deleted {
         id: ConversationId,
+        result: Result<(), ProviderError>,
+    },
+    ViewSaved(Result<crate::domain::View, ProviderError>),
+    ViewDeleted {
+        id: crate::domain::ViewId,
         result: Result<(), ProviderError>,
     },
 }
@@ -449,6 +458,8 @@ async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
             vec![SyncEvent::Found(result)]
         }
         SyncCommand::Delete(id) => vec![SyncEvent::Deleted { result: p.delete_conversation(id.clone()).await, id }],
+        SyncCommand::SaveView { name, filter } => vec![SyncEvent::ViewSaved(p.save_view(name, filter).await)],
+        SyncCommand::DeleteView(id) => vec![SyncEvent::ViewDeleted { result: p.delete_view(id.clone()).await, id }],
         SyncCommand::Older { generation, id, cursor } => {
             p.thread_page(id.clone(), Some(cursor), THREAD_PAGE).await.map_or_else(failed("older messages"), |page| {
                 vec![SyncEvent::Older { generation, id, messages: page.items, older: page.next_cursor }]

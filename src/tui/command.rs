@@ -163,6 +163,8 @@ commands! {
     Archive, "archive", Global, ["X"], "Archive";
     Priority, "priority", Global, ["P"], "Set the priority (picker: urgent, high, normal, low)";
     NewConversation, "new-conversation", Global, ["N"], "Open a new conversation (a form in $EDITOR), where the account can";
+    SaveView, "save-view", Global, [], "Save what the list shows (its view and search) as a view for the team";
+    DeleteView, "delete-view", Global, [], "Delete the saved view you are on (asks first; built-in ones stay)";
     DeleteConversation, "delete-conversation", Global, [], "Delete the conversation for good (asks first), where the account can";
     FindConversation, "find-conversation", Global, [], "Find a conversation by its channel id and the contact's id on it (a chatbot's)";
     BotMessage, "bot-message", Global, [], "Hand the chatbot a message as from the customer, and show its answer";
@@ -222,6 +224,7 @@ impl Command {
             Self::MostUrgent => (|c: &C| c.urgency_sort, "this account cannot rank by urgency"),
             Self::NewConversation => (|c: &C| c.create, "this account cannot open conversations from here"),
             Self::DeleteConversation => (|c: &C| c.delete, "this account cannot delete conversations"),
+            Self::SaveView | Self::DeleteView => (|c: &C| c.edit_views, "this account cannot save or delete views"),
             Self::FindConversation | Self::BotMessage | Self::BotEvent | Self::BotCustomEvent | Self::BotStep => {
                 (|c: &C| c.bot, "this account has no chatbot to call")
             }

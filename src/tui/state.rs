@@ -190,6 +190,13 @@ pub struct Draft {
     pub suggestion: Option<SuggestionId>,
 }
 
+/// What a delete question is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Deletion {
+    Conversation(ConversationId),
+    View(crate::domain::ViewId),
+}
+
 /// What a picker is choosing for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PickPurpose {
@@ -212,6 +219,10 @@ pub enum PickPurpose {
     Find,
     /// A file for the composer, typed (or one attached, to take off).
     Attach,
+    /// A name for the view being saved; `filter` is what it keeps.
+    ViewName {
+        filter: crate::domain::ViewFilter,
+    },
     /// Deploying an AI agent; `channels` are its own, for the default item.
     Deploy {
         agent: String,
@@ -265,9 +276,10 @@ pub enum Overlay {
     Picker(Picker),
     /// Quit although the outbox still holds something.
     ConfirmQuit,
-    /// Delete a conversation for good: `name` is whose, for the question.
+    /// Delete a conversation or a saved view for good: `name` says which, for the
+    /// question.
     ConfirmDelete {
-        id: ConversationId,
+        target: Deletion,
         name: String,
     },
 }

@@ -326,3 +326,25 @@ async fn a_thread_pages_back_from_its_end() {
     assert_eq!(opening.split_off(1), (1..=5).map(|n| format!("message {n}")).collect::<Vec<_>>());
     assert_eq!(first.next_cursor, None, "the beginning");
 }
+
+#[tokio::test]
+async fn a_view_is_saved_for_the_team_counted_and_deleted_but_built_in_ones_stay() {
+    let s = TestServer::start().await;
+    s.conversation("+15550001").await;
+    let p = provider(&s);
+    let filter = ViewFilter { status: vec![Status::Open], q: Some("4821".into()), ..ViewFilter::default() };
+    let view = p.save_view("Order 4821".into(), filter.clone()).await.expect("saved");
+    assert_eq!((view.name.as_str(), &view.filter), ("Order 4821", &filter));
+    let views = p.views().await.expect("views");
+    let listed = views.iter().find(|v| v.view.id == view.id).expect("listed with the others");
+    assert_eq!(listed.count, 1, "counted like any view");
+    let again = p.save_view("Order 4821".into(), filter).await;
+    assert!(again.is_err(), "the same name twice is refused: {again:?}");
+
+    let builtin = p.delete_view("unread".into()).await;
+    assert!(matches!(builtin, Err(ProviderError::Conflict(_) | ProviderError::Permanent { .. })), "{builtin:?}");
+    p.delete_view(view.id.clone()).await.expect("deleted");
+    let views = p.views().await.expect("views");
+    assert!(views.iter().all(|v| v.view.id != view.id));
+    assert!(views.iter().any(|v| v.view.id.as_str() == "unread"));
+}

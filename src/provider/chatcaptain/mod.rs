@@ -141,6 +141,7 @@ impl ChatCaptainProvider {
                 assign: false,
                 priority: false,
                 archive: true,
+                edit_views: false,
             },
         })
     }

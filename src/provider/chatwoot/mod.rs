@@ -78,6 +78,7 @@ impl ChatwootProvider {
                 assign: true,
                 priority: true,
                 archive: false,
+                edit_views: false,
             },
             labels: Mutex::new(BTreeSet::new()),
         })

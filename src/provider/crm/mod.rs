@@ -119,6 +119,7 @@ impl CrmProvider {
                 assign: true,
                 priority: false,
                 archive: true,
+                edit_views: false,
             },
         })
     }

@@ -141,6 +141,7 @@ impl HelpdeskProvider {
                 assign: false,
                 priority: false,
                 archive: false,
+                edit_views: false,
             },
         })
     }

@@ -112,6 +112,7 @@ impl OrbitProvider {
                 assign: true,
                 priority: false,
                 archive: false,
+                edit_views: false,
             },
             suggestions: Mutex::new(HashMap::new()),
             refused: Mutex::new(HashSet::new()),

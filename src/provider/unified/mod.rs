@@ -75,6 +75,7 @@ impl Unified {
             assign: false,
             priority: false,
             archive: false,
+            edit_views: false,
         };
         for m in &members {
             let c = m.provider.capabilities();

@@ -50,8 +50,24 @@ fn check_name(name: &str) -> ApiResult<String> {
     Ok(name)
 }
 
+/// Two views of one name would be told apart by nobody in the sidebar.
+async fn refuse_taken(conn: &mut SqliteConnection, org: &OrgId, name: &str, other_than: &str) -> ApiResult<()> {
+    let taken: Option<String> =
+        sqlx::query_scalar("SELECT id FROM saved_views WHERE org_id = $1 AND lower(name) = lower($2) AND id <> $3")
+            .bind(org.as_str())
+            .bind(name)
+            .bind(other_than)
+            .fetch_optional(conn)
+            .await?;
+    match taken {
+        Some(_) => Err(ApiError::conflict("VIEW_EXISTS", format!("a view named {name} exists already"))),
+        None => Ok(()),
+    }
+}
+
 pub async fn create(conn: &mut SqliteConnection, org: &OrgId, name: &str, filter: &ViewFilter) -> ApiResult<View> {
     let name = check_name(name)?;
+    refuse_taken(&mut *conn, org, &name, "").await?;
     let id = ViewId::generate();
     sqlx::query("INSERT INTO saved_views (id, org_id, name, filter, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(id.as_str())
@@ -80,6 +96,9 @@ pub async fn update(
 ) -> ApiResult<View> {
     refuse_builtin(id)?;
     let name = name.map(check_name).transpose()?;
+    if let Some(n) = &name {
+        refuse_taken(&mut *conn, org, n, id).await?;
+    }
     let filter = filter.map(serde_json::to_string).transpose()?;
     let done = sqlx::query(
         "UPDATE saved_views SET name = coalesce($1, name), filter = coalesce($2, filter) WHERE org_id = $3 AND id = $4",

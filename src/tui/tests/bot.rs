@@ -109,7 +109,9 @@ fn deleting_asks_first_and_a_deleted_conversation_leaves_the_screen() {
     let first = id(&s, 0);
     let rows = s.list.len();
     keys(&mut s, ":delete-conversation<Enter>");
-    assert!(matches!(&s.overlay, Some(Overlay::ConfirmDelete { id, .. }) if *id == first));
+    assert!(
+        matches!(&s.overlay, Some(Overlay::ConfirmDelete { target: crate::tui::state::Deletion::Conversation(id), .. }) if *id == first)
+    );
     assert!(render(&s).contains("Delete for good?"));
     assert!(keys(&mut s, "n").is_empty(), "any other key keeps it");
     assert!(s.overlay.is_none());

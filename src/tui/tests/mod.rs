@@ -11,6 +11,7 @@ mod live;
 mod notify;
 mod presence;
 mod screens;
+mod views;
 
 use crate::domain::{ConversationId, Op};
 use crate::provider::{Applied, ProviderError};

@@ -78,10 +78,10 @@ pub fn confirm_delete(state: &State, name: &str, frame: &mut Frame, area: Rect) 
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let text = vec![
-        Line::raw(format!("The conversation with {name} and all its messages.")),
+        Line::raw(format!("Delete {name}?")),
         Line::from(vec![
             Span::styled("y", theme.key),
-            Span::raw(" delete   "),
+            Span::raw(" delete for good   "),
             Span::styled("any other key", theme.key),
             Span::raw(" keep it"),
         ]),

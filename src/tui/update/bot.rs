@@ -1,17 +1,14 @@
 //! For those who build the chatbot: calls to the conversation's bot from the palette
 //! (a message as from the customer, a channel event, a custom event, a flow step),
-//! its answer shown in the thread; finding a conversation by its channel's ids; and
-//! deleting one for good, asked first.
+//! its answer shown in the thread; and finding a conversation by its channel's ids.
 
-use crossterm::event::{KeyCode, KeyEvent};
-
-use super::{error, info, nav, unavailable};
+use super::{error, info, unavailable};
 use crate::domain::{Conversation, ConversationId, Message};
 use crate::provider::ProviderError;
 use crate::provider::bot::{BotCall, BotReply, Step};
 use crate::sync::SyncCommand;
 use crate::tui::effect::Effect;
-use crate::tui::state::{Focus, Overlay, PickItem, PickPurpose, PickValue, Picker, State};
+use crate::tui::state::{Overlay, PickItem, PickPurpose, PickValue, Picker, State};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BotKind {
@@ -204,50 +201,4 @@ pub fn found(state: &mut State, result: Result<Option<Box<Conversation>>, Provid
             Vec::new()
         }
     }
-}
-
-pub fn ask_delete(state: &mut State) -> Vec<Effect> {
-    if !state.caps.delete {
-        return unavailable(state, "this account cannot delete conversations");
-    }
-    let Some(c) = state.target() else { return unavailable(state, "no conversation selected") };
-    state.overlay = Some(Overlay::ConfirmDelete { id: c.id.clone(), name: c.contact.name.clone() });
-    Vec::new()
-}
-
-/// `y` deletes; any other key keeps it.
-pub fn confirm_key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
-    let Some(Overlay::ConfirmDelete { id, .. }) = state.overlay.take() else { return Vec::new() };
-    if ev.code != KeyCode::Char('y') {
-        info(state, "kept");
-        return Vec::new();
-    }
-    info(state, "deleting…");
-    vec![Effect::Sync(SyncCommand::Delete(id))]
-}
-
-/// Gone for good: out of the list and the thread pane, the counts read again.
-pub fn deleted(state: &mut State, id: &ConversationId, result: Result<(), ProviderError>) -> Vec<Effect> {
-    if let Err(e) = result {
-        error(state, format!("not deleted: {e}"));
-        return Vec::new();
-    }
-    let current = state.list.current().map(|c| c.id.clone());
-    if let Some(pos) = state.list.position(id) {
-        state.list.items.remove(pos);
-        state.list.marked.remove(id);
-        nav::apply_filter(state);
-        match current.filter(|c| c != id) {
-            Some(c) => nav::select_id(state, &c),
-            None => state.list.selected = state.list.selected.min(state.list.len().saturating_sub(1)),
-        }
-    }
-    if state.thread.as_ref().is_some_and(|t| t.id == *id) {
-        state.thread = None;
-        if state.focus == Focus::Thread {
-            state.focus = Focus::List;
-        }
-    }
-    info(state, "deleted");
-    vec![Effect::Sync(SyncCommand::Views)]
 }

@@ -124,7 +124,7 @@ fn overlay(state: &mut State, ev: KeyEvent) -> Option<Vec<Effect>> {
                 Vec::new()
             }
         }
-        Some(Overlay::ConfirmDelete { .. }) => super::bot::confirm_key(state, ev),
+        Some(Overlay::ConfirmDelete { .. }) => super::delete::confirm_key(state, ev),
         Some(Overlay::Help { scroll }) => {
             match ev.code {
                 KeyCode::Char('j') | KeyCode::Down => *scroll += 1,

@@ -10,6 +10,7 @@ pub mod compose;
 mod console;
 mod copilot;
 mod create;
+mod delete;
 mod keys;
 pub mod local;
 mod nav;
@@ -19,6 +20,7 @@ mod presence;
 mod sync;
 mod triage;
 mod unsent;
+mod views;
 
 use jiff::{Timestamp, ToSpan as _};
 use ratatui::layout::Rect;
@@ -125,7 +127,9 @@ pub fn command(state: &mut State, c: Command) -> Vec<Effect> {
         C::AssignMe => triage::assign_me(state),
         C::Unassign => triage::simple(state, &crate::domain::Change::Unassign),
         C::Tags => pickers::open_tags(state),
-        C::DeleteConversation => bot::ask_delete(state),
+        C::DeleteConversation => delete::ask_conversation(state),
+        C::SaveView => views::open_save(state),
+        C::DeleteView => delete::ask_view(state),
         C::FindConversation => bot::open_find(state),
         C::BotMessage => bot::open(state, bot::BotKind::Message),
         C::BotEvent => bot::open(state, bot::BotKind::Event),

@@ -224,6 +224,7 @@ pub fn refilter(state: &mut State) {
             PickPurpose::Deploy { channels, .. } => Some(deploy_items(channels, &p.query)),
             purpose @ (PickPurpose::Bot { .. } | PickPurpose::Find) => Some(super::bot::items(purpose, &p.query)),
             PickPurpose::Attach => Some(super::attach::items(state, &p.query)),
+            purpose @ PickPurpose::ViewName { .. } => Some(super::views::items(state, purpose, &p.query)),
             _ => None,
         },
         _ => None,
@@ -239,8 +240,10 @@ pub fn refilter(state: &mut State) {
 fn rank(items: &[PickItem], query: &str, purpose: &PickPurpose) -> Vec<usize> {
     // Typed snooze times and new tags are built from the query: always shown.
     let always = |i: &PickItem| {
-        matches!(purpose, PickPurpose::Bot { .. } | PickPurpose::Find | PickPurpose::Attach)
-            || matches!(purpose, PickPurpose::Snooze(_)) && i.detail == query
+        matches!(
+            purpose,
+            PickPurpose::Bot { .. } | PickPurpose::Find | PickPurpose::Attach | PickPurpose::ViewName { .. }
+        ) || matches!(purpose, PickPurpose::Snooze(_)) && i.detail == query
             || matches!(purpose, PickPurpose::Tags { .. }) && i.detail == "new"
     };
     if query.trim().is_empty() {
@@ -358,6 +361,7 @@ fn choose(state: &mut State) -> Vec<Effect> {
         }
         (purpose @ (PickPurpose::Bot { .. } | PickPurpose::Find), _) => super::bot::chosen(state, purpose, &p.query),
         (PickPurpose::Attach, value) => super::attach::chosen(state, value),
+        (PickPurpose::ViewName { filter }, _) => super::views::chosen(state, filter, &p.query),
         (PickPurpose::Deploy { agent, .. }, Some(PickValue::Text(typed))) => {
             super::console::deploy(state, agent, &typed)
         }

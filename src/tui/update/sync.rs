@@ -75,7 +75,9 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
         SyncEvent::Console(e) => super::console::event(state, *e),
         SyncEvent::Bot { conversation, result } => super::bot::answered(state, &conversation, result),
         SyncEvent::Found(result) => super::bot::found(state, result),
-        SyncEvent::Deleted { id, result } => super::bot::deleted(state, &id, result),
+        SyncEvent::Deleted { id, result } => super::delete::conversation_deleted(state, &id, result),
+        SyncEvent::ViewSaved(result) => super::views::saved(state, result),
+        SyncEvent::ViewDeleted { id, result } => super::views::deleted(state, &id, result),
         event @ (SyncEvent::Retrying { .. } | SyncEvent::Recovered(_) | SyncEvent::Drafts(_)) => {
             outbox(state, event);
             Vec::new()
