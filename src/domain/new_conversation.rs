@@ -21,4 +21,7 @@ pub struct NewConversation {
     pub channel: Option<String>,
     /// Free-form (a phone number, a preferred callback time); null sends none.
     pub metadata: Value,
+    /// The backend's own record of the customer (an Iron CRM contact), for
+    /// backends that open conversations for one.
+    pub contact_id: Option<String>,
 }

@@ -205,6 +205,7 @@ async fn create_posts_the_pages_fields_and_reads_its_201() {
         priority: Some(Priority::High),
         channel: Some("callback".into()),
         metadata: json!({ "phone": "+14155550123", "preferred_callback_time": "afternoon" }),
+        contact_id: None,
     };
     let c = within(p.create_conversation(new)).await.expect("created");
     assert_eq!(c.id.as_str(), ID);

@@ -11,6 +11,7 @@
 //! (reqwest is built without its `multipart` feature).
 
 mod auth;
+mod saved;
 mod views;
 mod wire;
 
@@ -107,9 +108,8 @@ impl CrmProvider {
                 presence: false,
                 star: true,
                 read: true,
-                // Iron opens conversations by CRM contact id, which `NewConversation`
-                // does not carry: see `open_conversation`.
-                create: false,
+                // For a CRM contact (the form's `contact`): see `saved`.
+                create: true,
                 attachments: false,
                 delete: false,
                 bot: false,
@@ -119,7 +119,7 @@ impl CrmProvider {
                 assign: true,
                 priority: false,
                 archive: true,
-                edit_views: false,
+                edit_views: true,
             },
         })
     }
@@ -541,6 +541,18 @@ impl Provider for CrmProvider {
             });
             Ok(Some(crate::provider::Sla { overdue, target }))
         })
+    }
+
+    fn create_conversation(&self, new: crate::domain::NewConversation) -> ProviderFuture<'_, Conversation> {
+        Box::pin(self.open_from_form(new))
+    }
+
+    fn save_view(&self, name: String, filter: crate::domain::ViewFilter) -> ProviderFuture<'_, crate::domain::View> {
+        Box::pin(async move { self.put_new_view(&name, filter).await })
+    }
+
+    fn delete_view(&self, id: crate::domain::ViewId) -> ProviderFuture<'_, ()> {
+        Box::pin(async move { self.put_without_view(&id).await })
     }
 
     fn updates(&self, _resume: Option<String>) -> BoxStream<'static, Update> {

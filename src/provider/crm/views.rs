@@ -22,7 +22,7 @@ fn str_at<'a>(v: &'a Value, keys: &[&str]) -> Option<&'a str> {
 
 /// A view's id: the server's, or its name in lower case (the built-in ones are
 /// known by name).
-fn id_of(v: &Value) -> Option<String> {
+pub fn id_of(v: &Value) -> Option<String> {
     v.get("id")
         .and_then(|i| i.as_str().map(str::to_owned).or_else(|| i.as_u64().map(|n| n.to_string())))
         .or_else(|| str_at(v, &["key", "slug"]).map(str::to_owned))

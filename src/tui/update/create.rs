@@ -16,7 +16,8 @@ first_name = ""
 last_name = ""
 message = ""                 # the first message, or context
 priority = "normal"          # low, normal, high, urgent
-channel = ""                 # the backend's own: web, email, api, callback…
+channel = ""                 # the backend's own: web, email, api, callback, sms…
+contact = ""                 # the customer's id in a CRM (Iron opens conversations for a contact)
 
 # Anything else the backend keeps with it:
 [metadata]
@@ -58,6 +59,7 @@ pub fn parse(form: &str) -> Result<Option<NewConversation>, String> {
         user_first_name: text(&t, "first_name"),
         user_last_name: text(&t, "last_name"),
         description: text(&t, "message"),
+        contact_id: text(&t, "contact"),
         priority,
         channel: text(&t, "channel"),
         metadata,
