@@ -175,6 +175,8 @@ fn what_the_account_cannot_do_is_said_at_the_key_and_left_out_of_the_hints() {
     assert!(!last.contains("close") && !last.contains("mine"), "{last}");
     assert!(keys(&mut s, ":bot-message<Enter>").is_empty());
     assert_eq!(flash(&s).0, "this account has no chatbot to call");
+    keys(&mut s, ":bot-mess");
+    assert!(render(&s).contains("not on this account: Hand the chatbot"), "the palette says so too: {}", render(&s));
 }
 
 #[test]

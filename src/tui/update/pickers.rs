@@ -39,7 +39,11 @@ pub fn open_palette(state: &mut State) -> Vec<Effect> {
             other => other == ctx,
         })
         .map(|c| PickItem {
-            label: c.doc().to_owned(),
+            label: if c.available(&state.caps) {
+                c.doc().to_owned()
+            } else {
+                format!("not on this account: {}", c.doc())
+            },
             detail: format!("{} {}", c.name(), keymap.keys_for(*c).first().cloned().unwrap_or_default()),
             value: PickValue::Command(*c),
         })
