@@ -531,3 +531,35 @@ async fn crm_is_polled_and_says_what_it_can_do() {
     let first = p.updates(None).next().await;
     assert!(matches!(first, Some(Update::Unavailable(ref m)) if m.contains("polled")), "{first:?}");
 }
+
+#[tokio::test]
+async fn crm_probes_the_view_counts_for_a_fingerprint_that_ignores_order() {
+    let (server, p) = setup().await;
+    // ASSUMED shape (unpublished): one row per view with its unread and total.
+    let row = |id: &str, unread: u64, total: u64| json!({ "view_id": id, "unread": unread, "total": total });
+    let answers = [
+        json!([row("unread", 4, 4), row("all", 4, 31), row("v-77", 0, 2)]),
+        // The same counts in another order.
+        json!({ "counts": [row("v-77", 0, 2), row("all", 4, 31), row("unread", 4, 4)] }),
+        // Another agent's reply on a read thread: unread moves, totals do not.
+        json!([row("unread", 5, 5), row("all", 5, 31), row("v-77", 0, 2)]),
+        // Nothing readable: no fingerprint rather than one that never moves.
+        json!({ "status": "ok" }),
+    ];
+    for answer in answers {
+        Mock::given(method("GET"))
+            .and(path("/api/v1/conversations/views/counts"))
+            .and(header("authorization", "Bearer tok-1"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let first = p.probe().await.expect("probe").expect("a fingerprint");
+    let reordered = p.probe().await.expect("probe").expect("a fingerprint");
+    let moved = p.probe().await.expect("probe").expect("a fingerprint");
+    assert_eq!(first, reordered, "the order of the views does not matter");
+    assert_ne!(first, moved, "an unread count moved");
+    assert_eq!(p.probe().await, Ok(None));
+}

@@ -520,6 +520,14 @@ impl Provider for CrmProvider {
         })
     }
 
+    /// The view counts, as the poller's cheap change probe (`views::fingerprint`).
+    fn probe(&self) -> ProviderFuture<'_, Option<String>> {
+        Box::pin(async move {
+            let v = self.call(Method::GET, "/conversations/views/counts", &[], None).await?;
+            Ok(views::fingerprint(v))
+        })
+    }
+
     fn sla(&self) -> ProviderFuture<'_, Option<crate::provider::Sla>> {
         Box::pin(async move {
             let overdue = self.overdue_count().await?;

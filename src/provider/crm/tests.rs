@@ -3,7 +3,7 @@ use serde_json::json;
 
 use super::CrmProvider;
 use super::auth::User;
-use super::views::{read_counts, read_views};
+use super::views::{fingerprint, read_counts, read_views};
 use super::wire::{Activity, Ctx, Row, channel_of, error_text};
 use crate::domain::{Channel, ConversationId, SuggestionId, SuggestionStatus, ViewKind};
 use crate::provider::ProviderError;
@@ -84,4 +84,16 @@ fn views_fall_back_to_the_builtins_and_counts_read_as_a_list() {
     let counts =
         read_counts(json!([{ "view_id": "Unread", "unread": 3 }, { "id": 7, "total": "5" }, { "nothing": 1 }]));
     assert_eq!((counts.get("unread"), counts.get("7"), counts.len()), (Some(&3), Some(&5), 2));
+}
+
+#[test]
+fn count_fingerprints_ignore_order_and_stray_fields_and_need_a_count() {
+    let a = fingerprint(json!({ "counts": { "unread": { "unread": 1, "total": 1, "as_of": 17 }, "all": 9 } }));
+    let b = fingerprint(json!({ "all": "9", "Unread": { "total": 1, "unread": 1, "as_of": 18 } }));
+    assert!(a.is_some());
+    assert_eq!(a, b, "order, case and a server timestamp do not matter");
+    let moved = fingerprint(json!({ "all": 9, "unread": { "total": 1, "unread": 0 } }));
+    assert_ne!(a, moved);
+    assert_eq!(fingerprint(json!([])), None);
+    assert_eq!(fingerprint(json!({ "unread": { "as_of": 1 } })), None, "no count, no fingerprint");
 }

@@ -357,6 +357,14 @@ impl Provider for Unified {
         Box::pin(self.apply_op(op, key))
     }
 
+    /// None for the whole: each member is polled by a poller of its own (see
+    /// `updates`), which probes that member. One fingerprint for all would stand
+    /// still only when every member does, and nothing polls the unified inbox as
+    /// one (it claims a stream).
+    fn probe(&self) -> ProviderFuture<'_, Option<String>> {
+        Box::pin(async { Ok(None) })
+    }
+
     fn trouble(&self) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> =
             self.down.lock().map(|d| d.iter().map(|(a, e)| (a.clone(), e.clone())).collect()).unwrap_or_default();
