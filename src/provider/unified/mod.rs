@@ -468,6 +468,9 @@ impl Unified {
                 (m, Op::RequestSuggestion { conversation: raw })
             }
         };
+        // The unified inbox has a capability when any account has it: the account
+        // the op goes to must have it too.
+        m.provider.capabilities().check(&op)?;
         let applied = m.provider.apply(op, key).await?;
         let (account, me) = self.tagger_parts(m).await;
         let t = Tagger { account: &account, me: me.as_deref() };
