@@ -25,10 +25,10 @@ const EMAIL: &str = "ana@acme.test";
 const PASSWORD: &str = "correct horse";
 const ORG: &str = "0b6f7c1e-1111-4a4a-9b9b-000000000001";
 const ME: &str = "5d1c0a2e-2222-4b4b-8c8c-000000000002";
-const C1: &str = "c0000000-0000-4000-8000-000000000001";
+pub(super) const C1: &str = "c0000000-0000-4000-8000-000000000001";
 
 /// Supabase's password/refresh grant answer (documented by Supabase, not Iron).
-fn token(access: &str, refresh: &str, expires_in: u64) -> Value {
+pub(super) fn token(access: &str, refresh: &str, expires_in: u64) -> Value {
     json!({
         "access_token": access, "token_type": "bearer", "expires_in": expires_in,
         "expires_at": 1_900_000_000, "refresh_token": refresh,
@@ -46,7 +46,7 @@ async fn sign_in(server: &MockServer, access: &str, expires_in: u64) {
         .await;
 }
 
-fn provider(server: &MockServer, org: Option<&str>) -> CrmProvider {
+pub(super) fn provider(server: &MockServer, org: Option<&str>) -> CrmProvider {
     CrmProvider::new(
         "iron",
         &format!("{}/api/v1", server.uri()),
@@ -58,7 +58,7 @@ fn provider(server: &MockServer, org: Option<&str>) -> CrmProvider {
     .expect("builds")
 }
 
-async fn setup() -> (MockServer, CrmProvider) {
+pub(super) async fn setup() -> (MockServer, CrmProvider) {
     let server = MockServer::start().await;
     sign_in(&server, "tok-1", 3600).await;
     let p = provider(&server, None);
@@ -78,7 +78,7 @@ fn conv(id: &str) -> Value {
     })
 }
 
-fn conv_path(rest: &str) -> String {
+pub(super) fn conv_path(rest: &str) -> String {
     format!("/api/v1/conversations/{C1}{rest}")
 }
 

@@ -15,6 +15,7 @@ mod chatwoot_prism;
 mod client;
 mod copilot;
 mod crm;
+mod crm_media;
 mod demo;
 mod events;
 mod helpdesk;

@@ -3,6 +3,7 @@ use serde_json::json;
 
 use super::CrmProvider;
 use super::auth::User;
+use super::media::{Media, content_type, read_media};
 use super::views::{fingerprint, read_counts, read_views};
 use super::wire::{Activity, Ctx, Row, channel_of, error_text};
 use crate::domain::{Channel, ConversationId, SuggestionId, SuggestionStatus, ViewKind};
@@ -96,4 +97,27 @@ fn count_fingerprints_ignore_order_and_stray_fields_and_need_a_count() {
     assert_ne!(a, moved);
     assert_eq!(fingerprint(json!([])), None);
     assert_eq!(fingerprint(json!({ "unread": { "as_of": 1 } })), None, "no count, no fingerprint");
+}
+
+#[test]
+fn upload_answers_read_in_every_assumed_shape() {
+    let id = |id: &str| Media { id: Some(id.to_owned()), url: None };
+    assert_eq!(read_media(json!({ "id": "m1" })), Ok(id("m1")));
+    assert_eq!(read_media(json!({ "data": { "media_id": 4 } })), Ok(id("4")));
+    assert_eq!(read_media(json!([{ "media": { "id": "m2" } }])), Ok(id("m2")));
+    assert_eq!(
+        read_media(json!({ "data": { "media": { "media_url": " https://x.test/1 " } } })),
+        Ok(Media { id: None, url: Some("https://x.test/1".to_owned()) })
+    );
+    assert!(matches!(read_media(json!({ "id": "" })), Err(ProviderError::Malformed(_))));
+    assert!(matches!(read_media(json!(null)), Err(ProviderError::Malformed(_))));
+}
+
+#[test]
+fn content_types_come_from_the_extension() {
+    use std::path::Path;
+    assert_eq!(content_type(Path::new("/tmp/A.JPEG")), "image/jpeg");
+    assert_eq!(content_type(Path::new("quote.pdf")), "application/pdf");
+    assert_eq!(content_type(Path::new("setup.exe")), "application/octet-stream");
+    assert_eq!(content_type(Path::new("README")), "application/octet-stream");
 }
