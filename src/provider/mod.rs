@@ -131,6 +131,18 @@ impl Capabilities {
         archive: true,
         edit_views: true,
     };
+
+    /// Whether `op` can go to this backend at all. Refused here, before it is
+    /// queued, what an adapter would otherwise drop without a word: files sent to
+    /// a backend that takes none.
+    pub fn check(&self, op: &Op) -> ProviderResult<()> {
+        match op {
+            Op::Send { attachments, .. } if !attachments.is_empty() && !self.attachments => {
+                Err(ProviderError::Unsupported("attachments"))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Who the key belongs to.

@@ -316,6 +316,11 @@ impl Engine {
                 // Changes are durable: written here, before anything is sent, then
                 // the outbox owns them.
                 SyncCommand::Apply { ticket, op } if !matches!(op, Op::RequestSuggestion { .. }) => {
+                    // What the backend cannot take is refused before it is promised.
+                    if let Err(error) = self.provider.capabilities().check(&op) {
+                        let _ = self.events.send(SyncEvent::Applied { ticket, result: Err(error) });
+                        continue;
+                    }
                     // Kept on this machine when the backend has no such thing.
                     if let Some(result) = flags.apply(&op).await {
                         let _ = self.events.send(SyncEvent::Applied { ticket, result });

@@ -107,7 +107,12 @@ pub async fn run(
         let sends = due.into_iter().map(|e| {
             let provider = Arc::clone(&provider);
             async move {
-                let result = provider.apply(e.op.clone(), e.key.clone()).await;
+                // Checked again for entries an earlier run queued (the account's
+                // backend may have changed since).
+                let result = match provider.capabilities().check(&e.op) {
+                    Ok(()) => provider.apply(e.op.clone(), e.key.clone()).await,
+                    Err(refused) => Err(refused),
+                };
                 (e, result)
             }
         });

@@ -7,6 +7,10 @@
 //! time; what the margin brings back twice is recognised and skipped. While the agent
 //! is away from the keyboard the interval stretches, and the first key brings it
 //! back at once.
+//!
+//! A backend with a cheap change probe ([`Provider::probe`], Iron's view counts) is
+//! probed first each round, and the list is left alone while the probe says nothing
+//! moved (but see [`FULL_POLL_EVERY`]).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -36,6 +40,10 @@ const IDLE_AFTER: Duration = Duration::from_secs(120);
 const MAX_IDLE_FACTOR: u32 = 16;
 const MAX_IDLE_INTERVAL: Duration = Duration::from_secs(300);
 const MAX_RETRY: Duration = Duration::from_secs(60);
+/// With a probe that says nothing moved, the list is still polled every this many
+/// rounds: a probe can miss a change (Iron's per-view unread/total counts stay the
+/// same when another agent replies on a thread already read).
+const FULL_POLL_EVERY: u32 = 5;
 
 /// When the agent last touched a key, as pollers read it.
 pub type Activity = watch::Receiver<Instant>;
@@ -175,13 +183,42 @@ struct Poller {
     /// Each conversation's last message as last seen: a message is new when it is
     /// later than that (its time is the channel's, which may be well in the past).
     last_at: HashMap<ConversationId, Timestamp>,
+    /// The provider's probe as it was before the last list poll that went through.
+    probed: Option<String>,
+    /// Rounds in a row left at the probe because it had not moved.
+    skipped: u32,
 }
 
 /// Conversations whose last message is remembered; past this the memory starts over.
 const REMEMBERED: usize = 50_000;
 
 impl Poller {
+    /// One round: the probe, then the list unless the probe says nothing moved.
     async fn poll(&mut self, p: &dyn Provider) -> Result<Vec<Update>, ProviderError> {
+        // Taken before the list, so a change made while listing moves the next one.
+        let probe = match p.probe().await {
+            Ok(fp) => fp,
+            Err(e) => {
+                // The list can still say what changed: the probe is only a shortcut.
+                tracing::info!(error = %e, "change probe failed; listing instead");
+                None
+            }
+        };
+        let unchanged = probe.is_some() && probe == self.probed && self.watermark.is_some();
+        if unchanged && self.skipped + 1 < FULL_POLL_EVERY {
+            self.skipped += 1;
+            return Ok(Vec::new());
+        }
+        let out = self.list_changes(p).await?;
+        // Only a list that went through vouches for the probe: a change the probe
+        // saw and a failed list missed keeps the next probe unequal.
+        self.probed = probe;
+        self.skipped = 0;
+        Ok(out)
+    }
+
+    /// The list since the watermark, as updates.
+    async fn list_changes(&mut self, p: &dyn Provider) -> Result<Vec<Update>, ProviderError> {
         let Some(watermark) = self.watermark else {
             // The first poll only finds where "now" is: the client loads its own list.
             let page = p.list(query(None, None, PAGE)).await?;

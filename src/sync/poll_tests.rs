@@ -17,7 +17,11 @@ struct Fake {
     rows: Mutex<Vec<Conversation>>,
     threads: Mutex<HashMap<ConversationId, Vec<Message>>>,
     fail: Mutex<Option<ProviderError>>,
+    /// Lists of the open ones (the archived ones asked for apart are not counted).
     lists: Mutex<u32>,
+    /// What `probe` answers: `Ok(None)` (no probe) unless a test says otherwise.
+    probe: Mutex<Result<Option<String>, ProviderError>>,
+    probes: Mutex<u32>,
 }
 
 impl Fake {
@@ -30,6 +34,8 @@ impl Fake {
             threads: Mutex::new(HashMap::new()),
             fail: Mutex::new(None),
             lists: Mutex::new(0),
+            probe: Mutex::new(Ok(None)),
+            probes: Mutex::new(0),
         })
     }
 
@@ -79,7 +85,9 @@ impl Provider for Fake {
         boxed(Ok(Vec::new()))
     }
     fn list(&self, query: ListQuery) -> ProviderFuture<'_, Page<Conversation>> {
-        *self.lists.lock().expect("lock") += 1;
+        if !query.filter.archived {
+            *self.lists.lock().expect("lock") += 1;
+        }
         if let Some(e) = self.fail.lock().expect("lock").clone() {
             return boxed(Err(e));
         }
@@ -107,6 +115,10 @@ impl Provider for Fake {
     }
     fn updates(&self, _: Option<String>) -> BoxStream<'static, Update> {
         Box::pin(futures::stream::once(async { Update::Unavailable("no stream here".into()) }))
+    }
+    fn probe(&self) -> ProviderFuture<'_, Option<String>> {
+        *self.probes.lock().expect("lock") += 1;
+        boxed(self.probe.lock().expect("lock").clone())
     }
 }
 
@@ -290,4 +302,95 @@ async fn a_row_without_its_last_message_has_its_thread_looked_at() {
         c.updated_at = now() + 2.minutes();
     }
     assert_eq!(kinds(&poller.poll(&*fake).await.expect("poll")), ["row cnv_0002"]);
+}
+
+impl Fake {
+    fn set_probe(&self, answer: Result<Option<&str>, ProviderError>) {
+        *self.probe.lock().expect("lock") = answer.map(|fp| fp.map(str::to_owned));
+    }
+
+    fn lists(&self) -> u32 {
+        *self.lists.lock().expect("lock")
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unchanged_probe_leaves_the_list_alone() {
+    let fake = Fake::new(false);
+    fake.set_probe(Ok(Some("all=3;unread=1")));
+    let mut poller = Poller::default();
+    poller.poll(&*fake).await.expect("first");
+    assert_eq!(fake.lists(), 1, "the first round lists to find its watermark");
+    for _ in 0..FULL_POLL_EVERY - 1 {
+        assert!(poller.poll(&*fake).await.expect("probed").is_empty());
+    }
+    assert_eq!(fake.lists(), 1, "nothing moved: no list");
+    assert_eq!(*fake.probes.lock().expect("lock"), FULL_POLL_EVERY, "probed every round");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_moved_probe_lists_and_finds_the_change() {
+    let fake = Fake::new(false);
+    fake.set_probe(Ok(Some("all=3;unread=1")));
+    let mut poller = Poller::default();
+    poller.poll(&*fake).await.expect("first");
+    fake.inbound(2, now() + 1.minute(), "still there?");
+    fake.set_probe(Ok(Some("all=3;unread=2")));
+    assert_eq!(kinds(&poller.poll(&*fake).await.expect("poll")), ["message still there?", "row cnv_0002"]);
+    assert_eq!(fake.lists(), 2);
+    // The new fingerprint is the one compared from now on.
+    assert!(poller.poll(&*fake).await.expect("probed").is_empty());
+    assert_eq!(fake.lists(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_nth_round_lists_though_the_probe_stands_still() {
+    let fake = Fake::new(false);
+    fake.set_probe(Ok(Some("all=3;unread=0")));
+    let (_keys, activity) = watch::channel(Instant::now());
+    // Short enough that the rounds below end before the idle stretch begins.
+    let every = Duration::from_secs(10);
+    let mut stream = updates(fake.clone(), every, activity);
+    assert_eq!(stream.next().await, Some(Update::Polling { every }));
+    // Another agent replies on a read thread: the counts stay as they were.
+    fake.inbound(1, now() + 1.minute(), "replied elsewhere");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let forward = tokio::spawn(async move {
+        while let Some(u) = stream.next().await {
+            if tx.send(u).is_err() {
+                break;
+            }
+        }
+    });
+    // Paused time: the sleep lets the poller's rounds run one interval at a time.
+    let rounds = FULL_POLL_EVERY * 2 + 1;
+    tokio::time::sleep(every * (rounds - 1) + every / 2).await;
+    assert_eq!(*fake.probes.lock().expect("lock"), rounds);
+    assert_eq!(fake.lists(), 3, "the first round, then one in every {FULL_POLL_EVERY}");
+    forward.abort();
+    let mut got = Vec::new();
+    while let Ok(u) = rx.try_recv() {
+        got.push(u);
+    }
+    assert_eq!(kinds(&got), ["message replied elsewhere", "row cnv_0001"], "found by the full poll");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_probe_lists_instead_and_a_failed_list_is_still_reported() {
+    let fake = Fake::new(false);
+    fake.set_probe(Err(ProviderError::Network("counts: connection reset".into())));
+    let (_keys, activity) = watch::channel(Instant::now());
+    let every = Duration::from_secs(20);
+    let mut stream = updates(fake.clone(), every, activity);
+    assert_eq!(stream.next().await, Some(Update::Polling { every }), "a probe error is no poll error");
+    fake.inbound(3, now() + 1.minute(), "hello");
+    let got: Vec<Update> = stream.by_ref().take(2).collect().await;
+    assert_eq!(kinds(&got), ["message hello", "row cnv_0003"], "listed despite the probe");
+    assert_eq!(fake.lists(), 2);
+
+    *fake.fail.lock().expect("lock") = Some(ProviderError::Network("down".into()));
+    let next = stream.next().await;
+    assert!(matches!(&next, Some(Update::Reconnecting { reason, .. }) if reason.contains("down")), "{next:?}");
+    *fake.fail.lock().expect("lock") = None;
+    assert_eq!(stream.next().await, Some(Update::Polling { every }), "polling goes on");
 }

@@ -25,10 +25,10 @@ const EMAIL: &str = "ana@acme.test";
 const PASSWORD: &str = "correct horse";
 const ORG: &str = "0b6f7c1e-1111-4a4a-9b9b-000000000001";
 const ME: &str = "5d1c0a2e-2222-4b4b-8c8c-000000000002";
-const C1: &str = "c0000000-0000-4000-8000-000000000001";
+pub(super) const C1: &str = "c0000000-0000-4000-8000-000000000001";
 
 /// Supabase's password/refresh grant answer (documented by Supabase, not Iron).
-fn token(access: &str, refresh: &str, expires_in: u64) -> Value {
+pub(super) fn token(access: &str, refresh: &str, expires_in: u64) -> Value {
     json!({
         "access_token": access, "token_type": "bearer", "expires_in": expires_in,
         "expires_at": 1_900_000_000, "refresh_token": refresh,
@@ -46,7 +46,7 @@ async fn sign_in(server: &MockServer, access: &str, expires_in: u64) {
         .await;
 }
 
-fn provider(server: &MockServer, org: Option<&str>) -> CrmProvider {
+pub(super) fn provider(server: &MockServer, org: Option<&str>) -> CrmProvider {
     CrmProvider::new(
         "iron",
         &format!("{}/api/v1", server.uri()),
@@ -58,7 +58,7 @@ fn provider(server: &MockServer, org: Option<&str>) -> CrmProvider {
     .expect("builds")
 }
 
-async fn setup() -> (MockServer, CrmProvider) {
+pub(super) async fn setup() -> (MockServer, CrmProvider) {
     let server = MockServer::start().await;
     sign_in(&server, "tok-1", 3600).await;
     let p = provider(&server, None);
@@ -78,7 +78,7 @@ fn conv(id: &str) -> Value {
     })
 }
 
-fn conv_path(rest: &str) -> String {
+pub(super) fn conv_path(rest: &str) -> String {
     format!("/api/v1/conversations/{C1}{rest}")
 }
 
@@ -530,4 +530,36 @@ async fn crm_is_polled_and_says_what_it_can_do() {
     assert!(!caps.snooze && !caps.tags && !caps.notes && !caps.handoff && !caps.presence && !caps.search);
     let first = p.updates(None).next().await;
     assert!(matches!(first, Some(Update::Unavailable(ref m)) if m.contains("polled")), "{first:?}");
+}
+
+#[tokio::test]
+async fn crm_probes_the_view_counts_for_a_fingerprint_that_ignores_order() {
+    let (server, p) = setup().await;
+    // ASSUMED shape (unpublished): one row per view with its unread and total.
+    let row = |id: &str, unread: u64, total: u64| json!({ "view_id": id, "unread": unread, "total": total });
+    let answers = [
+        json!([row("unread", 4, 4), row("all", 4, 31), row("v-77", 0, 2)]),
+        // The same counts in another order.
+        json!({ "counts": [row("v-77", 0, 2), row("all", 4, 31), row("unread", 4, 4)] }),
+        // Another agent's reply on a read thread: unread moves, totals do not.
+        json!([row("unread", 5, 5), row("all", 5, 31), row("v-77", 0, 2)]),
+        // Nothing readable: no fingerprint rather than one that never moves.
+        json!({ "status": "ok" }),
+    ];
+    for answer in answers {
+        Mock::given(method("GET"))
+            .and(path("/api/v1/conversations/views/counts"))
+            .and(header("authorization", "Bearer tok-1"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+            .up_to_n_times(1)
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let first = p.probe().await.expect("probe").expect("a fingerprint");
+    let reordered = p.probe().await.expect("probe").expect("a fingerprint");
+    let moved = p.probe().await.expect("probe").expect("a fingerprint");
+    assert_eq!(first, reordered, "the order of the views does not matter");
+    assert_ne!(first, moved, "an unread count moved");
+    assert_eq!(p.probe().await, Ok(None));
 }

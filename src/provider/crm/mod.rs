@@ -7,10 +7,12 @@
 //! notes to write, handoff, presence or search in its published API. The object
 //! shapes and paging are not published: see `wire` for what is assumed.
 //!
-//! Not done: listing the user's orgs (no endpoint on the page) and media upload
-//! (reqwest is built without its `multipart` feature).
+//! Files go out with a reply through the media upload (see `media`); views are
+//! written back and conversations opened for a contact in `saved`. The user's orgs
+//! cannot be listed (no endpoint on the page): the config names them.
 
 mod auth;
+mod media;
 mod saved;
 mod views;
 mod wire;
@@ -31,6 +33,7 @@ use crate::domain::{
     Agent, AgentId, AgentRole, AssigneeFilter, Change, Clean, Conversation, ConversationId, Message, Op, Page,
     ReplyKind, Suggestion, SuggestionId, ViewWithCount,
 };
+pub use media::MAX_FILE_BYTES;
 use wire::{Activity, Conv, Ctx, Row};
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -45,6 +48,15 @@ pub struct CrmProvider {
     auth: auth::Auth,
     http: reqwest::Client,
     caps: Capabilities,
+}
+
+/// What a request carries.
+#[derive(Clone, Copy)]
+enum Payload<'a> {
+    None,
+    Json(&'a Value),
+    /// A file as `multipart/form-data`.
+    File(&'a media::Upload),
 }
 
 /// A failed answer, kept raw until we know whether a refresh may fix it.
@@ -110,7 +122,7 @@ impl CrmProvider {
                 read: true,
                 // For a CRM contact (the form's `contact`): see `saved`.
                 create: true,
-                attachments: false,
+                attachments: true,
                 delete: false,
                 bot: false,
                 close: false,
@@ -130,7 +142,7 @@ impl CrmProvider {
         method: &Method,
         url: &str,
         query: &[(&str, String)],
-        body: Option<&Value>,
+        payload: Payload<'_>,
     ) -> ProviderResult<Result<Value, Failure>> {
         let mut req = self.http.request(method.clone(), url).bearer_auth(token.expose_secret());
         if let Some(org) = &self.org_id {
@@ -139,9 +151,11 @@ impl CrmProvider {
         if !query.is_empty() {
             req = req.query(query);
         }
-        if let Some(b) = body {
-            req = req.json(b);
-        }
+        req = match payload {
+            Payload::None => req,
+            Payload::Json(b) => req.json(b),
+            Payload::File(f) => req.multipart(f.form()?).timeout(media::UPLOAD_TIMEOUT),
+        };
         let resp = req.send().await.map_err(|e| network(&e))?;
         let status = resp.status();
         let wait = resp.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry_after);
@@ -155,7 +169,7 @@ impl CrmProvider {
         Ok(Ok(serde_json::from_slice(&bytes).map_err(|e| ProviderError::Malformed(format!("Iron: {e}")))?))
     }
 
-    /// One API call; a 401 refreshes the session once and tries again.
+    /// One API call with a JSON body (or none).
     async fn call(
         &self,
         method: Method,
@@ -163,13 +177,24 @@ impl CrmProvider {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> ProviderResult<Value> {
+        self.request(method, path, query, body.map_or(Payload::None, Payload::Json)).await
+    }
+
+    /// One API call; a 401 refreshes the session once and tries again.
+    async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        payload: Payload<'_>,
+    ) -> ProviderResult<Value> {
         let url = format!("{}{path}", self.api);
         let token = self.auth.token().await?;
-        let failure = match self.once(&token, &method, &url, query, body).await? {
+        let failure = match self.once(&token, &method, &url, query, payload).await? {
             Ok(v) => return Ok(v),
             Err(f) if f.status == StatusCode::UNAUTHORIZED => {
                 let token = self.auth.renew(&token).await?;
-                match self.once(&token, &method, &url, query, body).await? {
+                match self.once(&token, &method, &url, query, payload).await? {
                     Ok(v) => return Ok(v),
                     Err(f) => f,
                 }
@@ -505,6 +530,9 @@ impl Provider for CrmProvider {
                     Ok(super::one_by_one(conversations, |id| async move { self.change(&id, change).await }).await)
                 }
                 Op::Send { kind: ReplyKind::Note, .. } => Err(ProviderError::Unsupported("internal notes")),
+                Op::Send { conversation, body, attachments, .. } if !attachments.is_empty() => {
+                    Ok(Applied::Message(Box::new(self.send_with_media(&conversation, &body, &attachments).await?)))
+                }
                 // A reply sent while a draft was pending: Iron pairs the two itself.
                 Op::Send { conversation, body, .. } => {
                     Ok(Applied::Message(Box::new(self.send(&conversation, &body).await?)))
@@ -526,6 +554,14 @@ impl Provider for CrmProvider {
                     Err(ProviderError::Unsupported("asking for a suggestion (Iron's setter drafts on its own)"))
                 }
             }
+        })
+    }
+
+    /// The view counts, as the poller's cheap change probe (`views::fingerprint`).
+    fn probe(&self) -> ProviderFuture<'_, Option<String>> {
+        Box::pin(async move {
+            let v = self.call(Method::GET, "/conversations/views/counts", &[], None).await?;
+            Ok(views::fingerprint(v))
         })
     }
 

@@ -3,7 +3,8 @@ use serde_json::json;
 
 use super::CrmProvider;
 use super::auth::User;
-use super::views::{read_counts, read_views};
+use super::media::{Media, content_type, read_media};
+use super::views::{fingerprint, read_counts, read_views};
 use super::wire::{Activity, Ctx, Row, channel_of, error_text};
 use crate::domain::{Channel, ConversationId, SuggestionId, SuggestionStatus, ViewKind};
 use crate::provider::ProviderError;
@@ -84,4 +85,39 @@ fn views_fall_back_to_the_builtins_and_counts_read_as_a_list() {
     let counts =
         read_counts(json!([{ "view_id": "Unread", "unread": 3 }, { "id": 7, "total": "5" }, { "nothing": 1 }]));
     assert_eq!((counts.get("unread"), counts.get("7"), counts.len()), (Some(&3), Some(&5), 2));
+}
+
+#[test]
+fn count_fingerprints_ignore_order_and_stray_fields_and_need_a_count() {
+    let a = fingerprint(json!({ "counts": { "unread": { "unread": 1, "total": 1, "as_of": 17 }, "all": 9 } }));
+    let b = fingerprint(json!({ "all": "9", "Unread": { "total": 1, "unread": 1, "as_of": 18 } }));
+    assert!(a.is_some());
+    assert_eq!(a, b, "order, case and a server timestamp do not matter");
+    let moved = fingerprint(json!({ "all": 9, "unread": { "total": 1, "unread": 0 } }));
+    assert_ne!(a, moved);
+    assert_eq!(fingerprint(json!([])), None);
+    assert_eq!(fingerprint(json!({ "unread": { "as_of": 1 } })), None, "no count, no fingerprint");
+}
+
+#[test]
+fn upload_answers_read_in_every_assumed_shape() {
+    let id = |id: &str| Media { id: Some(id.to_owned()), url: None };
+    assert_eq!(read_media(json!({ "id": "m1" })), Ok(id("m1")));
+    assert_eq!(read_media(json!({ "data": { "media_id": 4 } })), Ok(id("4")));
+    assert_eq!(read_media(json!([{ "media": { "id": "m2" } }])), Ok(id("m2")));
+    assert_eq!(
+        read_media(json!({ "data": { "media": { "media_url": " https://x.test/1 " } } })),
+        Ok(Media { id: None, url: Some("https://x.test/1".to_owned()) })
+    );
+    assert!(matches!(read_media(json!({ "id": "" })), Err(ProviderError::Malformed(_))));
+    assert!(matches!(read_media(json!(null)), Err(ProviderError::Malformed(_))));
+}
+
+#[test]
+fn content_types_come_from_the_extension() {
+    use std::path::Path;
+    assert_eq!(content_type(Path::new("/tmp/A.JPEG")), "image/jpeg");
+    assert_eq!(content_type(Path::new("quote.pdf")), "application/pdf");
+    assert_eq!(content_type(Path::new("setup.exe")), "application/octet-stream");
+    assert_eq!(content_type(Path::new("README")), "application/octet-stream");
 }

@@ -83,23 +83,59 @@ fn count_in(v: &Value) -> Option<u64> {
     count_of(v).or_else(|| ["total", "count", "unread"].iter().find_map(|k| v.get(*k).and_then(count_of)))
 }
 
-/// Counts by view id (lower-cased, so a count keyed "Unread" finds view "unread").
-pub fn read_counts(v: Value) -> HashMap<String, u64> {
+/// Each view's entry in a counts answer (a number or an object), by view id
+/// lower-cased, so a count keyed "Unread" finds view "unread".
+fn entries(v: Value) -> Vec<(String, Value)> {
     let v = match v {
         Value::Object(mut o) if o.contains_key("counts") => o.remove("counts").unwrap_or(Value::Null),
         other => other,
     };
     match v {
-        Value::Object(o) => o.iter().filter_map(|(k, c)| Some((k.to_ascii_lowercase(), count_in(c)?))).collect(),
+        Value::Object(o) => o.into_iter().map(|(k, c)| (k.to_ascii_lowercase(), c)).collect(),
         Value::Array(rows) => rows
-            .iter()
+            .into_iter()
             .filter_map(|row| {
-                let id = str_at(row, &["view_id", "id", "key", "name"]).map(str::to_owned).or_else(|| {
+                let id = str_at(&row, &["view_id", "id", "key", "name"]).map(str::to_owned).or_else(|| {
                     row.get("view_id").or_else(|| row.get("id")).and_then(Value::as_u64).map(|n| n.to_string())
                 })?;
-                Some((id.to_ascii_lowercase(), count_in(row)?))
+                Some((id.to_ascii_lowercase(), row))
             })
             .collect(),
-        _ => HashMap::new(),
+        _ => Vec::new(),
     }
+}
+
+/// Counts by view id (lower-cased).
+pub fn read_counts(v: Value) -> HashMap<String, u64> {
+    entries(v).into_iter().filter_map(|(id, c)| Some((id, count_in(&c)?))).collect()
+}
+
+/// The numbers a view's count carries that a change can move. Named ones only: a
+/// server timestamp or sequence beside them would make every probe differ.
+const COUNT_KEYS: [&str; 5] = ["unread", "total", "count", "unread_count", "total_count"];
+
+/// The counts as one string for the poller's probe: every view with its unread and
+/// total both (a reply on a read thread can move one and not the other), views in
+/// id order so the order the server lists them in does not matter. `None` when no
+/// count could be read: an unknown shape must not look like "nothing moved".
+pub fn fingerprint(v: Value) -> Option<String> {
+    let mut parts: Vec<String> = entries(v)
+        .into_iter()
+        .filter_map(|(id, c)| {
+            if let Some(n) = count_of(&c) {
+                return Some(format!("{id}={n}"));
+            }
+            let named: Vec<String> =
+                COUNT_KEYS.iter().filter_map(|k| c.get(*k).and_then(count_of).map(|n| format!("{k}:{n}"))).collect();
+            if named.is_empty() {
+                return None;
+            }
+            Some(format!("{id}={}", named.join(",")))
+        })
+        .collect();
+    if parts.is_empty() {
+        return None;
+    }
+    parts.sort();
+    Some(parts.join(";"))
 }

@@ -383,6 +383,14 @@ impl Provider for Unified {
         Box::pin(self.delete(id))
     }
 
+    /// None for the whole: each member is polled by a poller of its own (see
+    /// `updates`), which probes that member. One fingerprint for all would stand
+    /// still only when every member does, and nothing polls the unified inbox as
+    /// one (it claims a stream).
+    fn probe(&self) -> ProviderFuture<'_, Option<String>> {
+        Box::pin(async { Ok(None) })
+    }
+
     fn trouble(&self) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> =
             self.down.lock().map(|d| d.iter().map(|(a, e)| (a.clone(), e.clone())).collect()).unwrap_or_default();
@@ -486,6 +494,9 @@ impl Unified {
                 (m, Op::RequestSuggestion { conversation: raw })
             }
         };
+        // The unified inbox has a capability when any account has it: the account
+        // the op goes to must have it too.
+        m.provider.capabilities().check(&op)?;
         let applied = m.provider.apply(op, key).await?;
         let (account, me) = self.tagger_parts(m).await;
         let t = Tagger { account: &account, me: me.as_deref() };

@@ -226,7 +226,8 @@ pub fn sending_message(state: &State, conversation: &ConversationId, kind: Reply
 pub fn send(state: &mut State, after: After) -> Vec<Effect> {
     let Some(c) = state.composer.take() else { return Vec::new() };
     let body = c.editor.lines().join("\n").trim_end().to_owned();
-    if body.trim().is_empty() {
+    // Files alone are a message; nothing at all is not.
+    if body.trim().is_empty() && c.attachments.is_empty() {
         state.composer = Some(c);
         return unavailable(state, "nothing to send yet");
     }
