@@ -7,6 +7,7 @@ pub mod agents;
 pub mod chatcaptain;
 pub mod chatwoot;
 pub mod crm;
+pub mod dedupe;
 pub mod helpdesk;
 pub mod http;
 pub mod json;

@@ -6,6 +6,7 @@
 //! and replies are sent as that address. Stars and read marks are kept on this
 //! machine (see `sync::local`).
 
+mod dedupe;
 mod wire;
 
 use std::time::Duration;
@@ -472,7 +473,8 @@ impl Provider for HelpdeskProvider {
         })
     }
 
-    /// Bancroft documents no idempotency: a retried reply may post twice.
+    /// Bancroft documents no idempotency: a retried reply may post twice, unless
+    /// [`Self::already_applied`] finds it first.
     fn apply(&self, op: Op, _idempotency_key: String) -> ProviderFuture<'_, Applied> {
         Box::pin(async move {
             match op {
@@ -498,6 +500,11 @@ impl Provider for HelpdeskProvider {
 
     fn create_conversation(&self, new: NewConversation) -> ProviderFuture<'_, Conversation> {
         Box::pin(self.create(new))
+    }
+
+    /// A reply already in the thread, for a retry after a lost answer (see `dedupe`).
+    fn already_applied(&self, op: &Op, since: Timestamp) -> ProviderFuture<'_, Option<Applied>> {
+        dedupe::already_applied(self, op, since)
     }
 
     fn updates(&self, _resume: Option<String>) -> BoxStream<'static, Update> {
