@@ -26,6 +26,7 @@ mod orbit;
 mod orbit_agents;
 mod outbox;
 mod proxy;
+mod retry_dedupe;
 mod snooze;
 mod stream;
 mod tmux;
