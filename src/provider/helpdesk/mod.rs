@@ -428,9 +428,16 @@ impl Provider for HelpdeskProvider {
             }
             let page = self.page(&params).await?;
             let raw = page.rows.len() as u64;
-            let more = raw >= u64::from(limit)
-                && !page.says_last()
-                && page.count.is_none_or(|total| offset.saturating_add(raw) < total);
+            // A `next` link is Bancroft's word, even under a short page (a server may
+            // cap `limit` below what was asked); without one, the count says, and
+            // without that a full page may have more. An empty page ends it all.
+            let more = raw > 0
+                && match (page.next_link(), page.count) {
+                    (Some(_), _) => true,
+                    _ if page.says_last() => false,
+                    (None, Some(total)) => offset.saturating_add(raw) < total,
+                    (None, None) => raw >= u64::from(limit),
+                };
             let now = Timestamp::now();
             let channels = &query.filter.channels;
             let mut items: Vec<Conversation> = page
