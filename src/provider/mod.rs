@@ -8,6 +8,7 @@ pub mod bot;
 pub mod chatcaptain;
 pub mod chatwoot;
 pub mod crm;
+pub mod dedupe;
 pub mod helpdesk;
 pub mod http;
 pub mod json;

@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS threads (conversation_id TEXT PRIMARY KEY, json TEXT 
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 ",
     version: 1,
+    added: &[],
     probe: "SELECT pos, json FROM views LIMIT 1; SELECT view_id, pos, conversation_id, json FROM rows LIMIT 1; \
             SELECT conversation_id, json, at FROM threads LIMIT 1; SELECT key, value FROM meta LIMIT 1",
     synchronous: SqliteSynchronous::Normal,

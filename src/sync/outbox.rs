@@ -3,6 +3,11 @@
 //! waits and tries again with the same idempotency key, so the server applies it
 //! once however many times it is sent; a permanent one (422, 404, 409) stops and
 //! says why. Entries left by an earlier run go first, with tickets of their own.
+//!
+//! Some backends honour no idempotency key (Bancroft, ChatCaptain): for them a
+//! reply whose answer was lost may have been posted all the same. Before sending
+//! such a reply again, the outbox asks the backend whether it is already there
+//! ([`Provider::already_applied`]); found, it stands for the answer.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -12,14 +17,19 @@ use futures::future::join_all;
 use tokio::sync::mpsc;
 
 use super::SyncEvent;
-use super::store::{Entry, Store};
+use super::store::{Entry, ErrorKind, Store};
 use crate::domain::Op;
-use crate::provider::{Provider, ProviderError};
+use crate::provider::{Applied, Provider, ProviderError, ProviderResult};
 
 /// Tickets for entries recovered from an earlier run start here, far from the
 /// client's own.
 pub const RECOVERED_TICKETS: u64 = 1 << 40;
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// How much earlier than its entry was queued a message found on the server may
+/// be stamped and still count as this entry's: the server stamps by its clock, we
+/// queued by ours, and the two can disagree. Small, so that an identical reply
+/// sent a while before is not taken for this one.
+pub const CLOCK_SKEW: Duration = Duration::from_secs(60);
 
 pub enum Msg {
     /// Entry `seq` was written; answers about it carry `ticket`.
@@ -47,6 +57,9 @@ pub async fn run(
     events: mpsc::UnboundedSender<SyncEvent>,
 ) {
     let mut tickets: HashMap<i64, u64> = HashMap::new();
+    // Entries an earlier run left: any of them may have been on its way when that
+    // run stopped, its attempt never recorded. Looked for once before sending.
+    let mut unsure: HashSet<i64> = HashSet::new();
     match store.pending().await {
         Ok(left) if !left.is_empty() => {
             let recovered: Vec<(u64, Op)> = left
@@ -55,6 +68,7 @@ pub async fn run(
                 .map(|(i, e)| {
                     let t = RECOVERED_TICKETS + i as u64;
                     tickets.insert(e.seq, t);
+                    unsure.insert(e.seq);
                     (t, e.op.clone())
                 })
                 .collect();
@@ -106,11 +120,12 @@ pub async fn run(
         }
         let sends = due.into_iter().map(|e| {
             let provider = Arc::clone(&provider);
+            let left_before = unsure.remove(&e.seq);
             async move {
                 // Checked again for entries an earlier run queued (the account's
                 // backend may have changed since).
                 let result = match provider.capabilities().check(&e.op) {
-                    Ok(()) => provider.apply(e.op.clone(), e.key.clone()).await,
+                    Ok(()) => attempt(provider.as_ref(), &e, left_before || e.may_have_arrived()).await,
                     Err(refused) => Err(refused),
                 };
                 (e, result)
@@ -122,7 +137,11 @@ pub async fn run(
                 Err(error) if error.is_transient() => {
                     let after = backoff(e.attempts, &error);
                     let reason = error.to_string();
-                    if let Err(err) = store.retry_later(e.seq, after, &reason).await {
+                    let kind = match error {
+                        ProviderError::RateLimited { .. } => ErrorKind::RateLimited,
+                        _ => ErrorKind::Network,
+                    };
+                    if let Err(err) = store.retry_later(e.seq, after, &reason, kind).await {
                         tracing::error!(error = %err, "outbox: cannot record a retry");
                     }
                     if let Some(ticket) = ticket {
@@ -141,6 +160,35 @@ pub async fn run(
             }
         }
     }
+}
+
+/// Ops a duplicate of which the customer (or the team) would see: a second reply,
+/// a second note. State changes are idempotent by nature (closed twice is closed).
+fn duplicate_hurts(op: &Op) -> bool {
+    matches!(op, Op::Send { .. } | Op::SendSuggestion { .. })
+}
+
+/// Sends one entry. When an earlier attempt may have arrived (`unsure`) and a
+/// duplicate would hurt, the backend is asked first whether it did; if it did,
+/// that is the result and nothing is sent. A backend that cannot say is sent to
+/// as before (its own key is then all there is).
+async fn attempt(provider: &dyn Provider, e: &Entry, unsure: bool) -> ProviderResult<Applied> {
+    // (A queue time out of range cannot be looked from: sent as before.)
+    let queued = jiff::Timestamp::from_millisecond(e.created_at).ok();
+    if let Some(queued) = queued.filter(|_| unsure && duplicate_hurts(&e.op)) {
+        let since = queued.saturating_sub(CLOCK_SKEW).unwrap_or(queued);
+        match provider.already_applied(&e.op, since).await {
+            Ok(Some(applied)) => {
+                tracing::info!(seq = e.seq, "outbox: an earlier attempt arrived after all; not sent again");
+                return Ok(applied);
+            }
+            Ok(None) => {}
+            Err(err) => {
+                tracing::warn!(seq = e.seq, error = %err, "outbox: cannot tell if an earlier attempt arrived; resending");
+            }
+        }
+    }
+    provider.apply(e.op.clone(), e.key.clone()).await
 }
 
 async fn handle(store: &Store, tickets: &mut HashMap<i64, u64>, msg: Msg) {

@@ -16,10 +16,23 @@ pub struct Schema {
     pub what: &'static str,
     pub sql: &'static str,
     pub version: i64,
+    /// Columns added since files of this version were first written: added where
+    /// missing, so an existing file keeps what it holds (a new version number would
+    /// set it aside, queued replies and all).
+    pub added: &'static [Added],
     /// A query that reads every table: proves the file is ours, not merely present.
     pub probe: &'static str,
     /// `Full` for promises (the outbox), `Normal` for what can be fetched again.
     pub synchronous: SqliteSynchronous,
+}
+
+/// A column a later release added to a table (nullable or with a default, as
+/// `ALTER TABLE … ADD COLUMN` needs).
+pub struct Added {
+    pub table: &'static str,
+    pub column: &'static str,
+    /// The type and constraints, as after the name in `CREATE TABLE`.
+    pub decl: &'static str,
 }
 
 pub async fn memory(schema: &Schema) -> Result<SqlitePool, StoreError> {
@@ -62,6 +75,18 @@ async fn connect(options: SqliteConnectOptions, schema: &Schema, max: u32) -> Re
         return Err(StoreError::Corrupt(format!("version {version}, expected {}", schema.version)));
     }
     sqlx::raw_sql(schema.sql).execute(&pool).await?;
+    for a in schema.added {
+        let present: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pragma_table_info($1) WHERE name = $2")
+            .bind(a.table)
+            .bind(a.column)
+            .fetch_one(&pool)
+            .await?;
+        if present == 0 {
+            // Names and declarations are the program's own constants, never input.
+            let sql = format!("ALTER TABLE {} ADD COLUMN {} {}", a.table, a.column, a.decl);
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pool).await?;
+        }
+    }
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("PRAGMA user_version = {}", schema.version))).execute(&pool).await?;
     sqlx::raw_sql(schema.probe).execute(&pool).await?;
     Ok(pool)

@@ -11,7 +11,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqlitePool, SqliteSynchronous};
 use sqlx::{FromRow, Row as _};
 
-use super::sqlite::{self, Schema};
+use super::sqlite::{self, Added, Schema};
 
 use crate::domain::{ConversationId, Op, ReplyKind, SuggestionId};
 
@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     attempts   INTEGER NOT NULL DEFAULT 0,
     next_at    INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    last_error_kind TEXT
 );
 CREATE TABLE IF NOT EXISTS local_flags (
     conversation_id TEXT PRIMARY KEY,
@@ -45,7 +46,10 @@ static STORE: Schema = Schema {
     what: "the local store",
     sql: SCHEMA,
     version: 1,
-    probe: "SELECT seq, key, lane, op, attempts, next_at, last_error FROM outbox LIMIT 1; \
+    // Files from before it have no `last_error_kind`; their failed entries read as
+    // of no known kind (see `Entry::may_have_arrived`).
+    added: &[Added { table: "outbox", column: "last_error_kind", decl: "TEXT" }],
+    probe: "SELECT seq, key, lane, op, attempts, next_at, last_error, last_error_kind, created_at FROM outbox LIMIT 1; \
             SELECT conversation_id, kind, body, suggestion_id, updated_at FROM drafts LIMIT 1",
     // A queued reply is a promise: it must survive a crash or power loss.
     synchronous: SqliteSynchronous::Full,
@@ -61,6 +65,29 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+/// How an attempt failed, as far as the next one cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// No usable answer (a timeout, a dropped connection, a 5xx): the request may
+    /// have been applied all the same.
+    Network,
+    /// Refused before anything was done (a 429).
+    RateLimited,
+}
+
+impl ErrorKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Network => "network",
+            Self::RateLimited => "rate_limited",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        [Self::Network, Self::RateLimited].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 /// One change waiting to be sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
@@ -73,6 +100,20 @@ pub struct Entry {
     /// Not before this time (ms since the epoch): the backoff.
     pub next_at: i64,
     pub last_error: Option<String>,
+    /// The kind of the last failure; `None` before any, or when written by a
+    /// release that did not record it.
+    pub last_error_kind: Option<ErrorKind>,
+    /// When it was queued (ms since the epoch).
+    pub created_at: i64,
+}
+
+impl Entry {
+    /// Whether an earlier attempt may have reached the server though no answer
+    /// came back. A failure of no recorded kind (an older release's) counts: one
+    /// look at the server costs less than a reply posted twice.
+    pub fn may_have_arrived(&self) -> bool {
+        self.attempts > 0 && self.last_error_kind != Some(ErrorKind::RateLimited)
+    }
 }
 
 /// What this machine keeps about a conversation when its backend cannot.
@@ -103,6 +144,8 @@ struct EntryRow {
     attempts: i64,
     next_at: i64,
     last_error: Option<String>,
+    last_error_kind: Option<String>,
+    created_at: i64,
 }
 
 #[derive(Clone)]
@@ -143,23 +186,36 @@ impl Store {
         let key = uuid::Uuid::now_v7().to_string();
         let json = serde_json::to_string(op).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let lane = lane(op);
+        let created_at = now_ms();
         let seq: i64 =
             sqlx::query_scalar("INSERT INTO outbox (key, lane, op, created_at) VALUES ($1, $2, $3, $4) RETURNING seq")
                 .bind(&key)
                 .bind(&lane)
                 .bind(&json)
-                .bind(now_ms())
+                .bind(created_at)
                 .fetch_one(&self.pool)
                 .await?;
-        Ok(Entry { seq, key, lane, op: op.clone(), attempts: 0, next_at: 0, last_error: None })
+        Ok(Entry {
+            seq,
+            key,
+            lane,
+            op: op.clone(),
+            attempts: 0,
+            next_at: 0,
+            last_error: None,
+            last_error_kind: None,
+            created_at,
+        })
     }
 
     /// Everything waiting, oldest first.
     pub async fn pending(&self) -> Result<Vec<Entry>, StoreError> {
-        let rows: Vec<EntryRow> =
-            sqlx::query_as("SELECT seq, key, lane, op, attempts, next_at, last_error FROM outbox ORDER BY seq")
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<EntryRow> = sqlx::query_as(
+            "SELECT seq, key, lane, op, attempts, next_at, last_error, last_error_kind, created_at
+             FROM outbox ORDER BY seq",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             match serde_json::from_str::<Op>(&r.op) {
@@ -171,6 +227,9 @@ impl Store {
                     attempts: r.attempts,
                     next_at: r.next_at,
                     last_error: r.last_error,
+                    // A kind this version does not know reads as none: checked.
+                    last_error_kind: r.last_error_kind.as_deref().and_then(ErrorKind::parse),
+                    created_at: r.created_at,
                 }),
                 Err(e) => {
                     // An entry this version cannot read is dropped, loudly, rather
@@ -188,15 +247,25 @@ impl Store {
         Ok(())
     }
 
-    /// Records a failed attempt and when to try again.
-    pub async fn retry_later(&self, seq: i64, after: Duration, error: &str) -> Result<i64, StoreError> {
+    /// Records a failed attempt, its kind, and when to try again.
+    pub async fn retry_later(
+        &self,
+        seq: i64,
+        after: Duration,
+        error: &str,
+        kind: ErrorKind,
+    ) -> Result<i64, StoreError> {
         let next_at = now_ms() + i64::try_from(after.as_millis()).unwrap_or(i64::MAX / 2);
-        sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_at = $1, last_error = $2 WHERE seq = $3")
-            .bind(next_at)
-            .bind(error)
-            .bind(seq)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, next_at = $1, last_error = $2, last_error_kind = $3
+             WHERE seq = $4",
+        )
+        .bind(next_at)
+        .bind(error)
+        .bind(kind.as_str())
+        .bind(seq)
+        .execute(&self.pool)
+        .await?;
         Ok(next_at)
     }
 
@@ -305,9 +374,12 @@ mod tests {
             pending.iter().map(|e| (e.key.clone(), e.op.clone())).collect::<Vec<_>>(),
             [(a.key, a.op), (b.key, b.op)]
         );
-        s.retry_later(pending[0].seq, Duration::from_secs(30), "offline").await.expect("retry");
+        s.retry_later(pending[0].seq, Duration::from_secs(30), "offline", ErrorKind::Network).await.expect("retry");
         let again = s.pending().await.expect("pending");
         assert_eq!((again[0].attempts, again[0].last_error.as_deref()), (1, Some("offline")));
+        assert_eq!(again[0].last_error_kind, Some(ErrorKind::Network));
+        assert_eq!(again[0].created_at, pending[0].created_at);
+        assert!(again[0].may_have_arrived());
         s.remove(again[0].seq).await.expect("remove");
         assert_eq!(s.pending().await.expect("pending").len(), 1);
     }
@@ -332,6 +404,47 @@ mod tests {
         let s = Store::open(&path).await.expect("a fresh store");
         assert!(s.pending().await.expect("pending").is_empty());
         assert!(dir.path().join("acct.db.broken").exists(), "the old file is kept for a look");
+    }
+
+    /// A file written before `last_error_kind` existed keeps its queue: the column
+    /// is added, and a failure of no recorded kind reads as one that may have arrived.
+    #[tokio::test]
+    async fn a_file_from_before_the_error_kind_keeps_its_entries() {
+        use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("acct.db");
+        let op = serde_json::to_string(&star("cnv_old")).expect("json");
+        {
+            let pool = SqlitePoolOptions::new()
+                .connect_with(SqliteConnectOptions::new().filename(&path).create_if_missing(true))
+                .await
+                .expect("pool");
+            let old = "CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE,
+                lane TEXT NOT NULL, op TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+                next_at INTEGER NOT NULL DEFAULT 0, last_error TEXT, created_at INTEGER NOT NULL);
+                CREATE TABLE local_flags (conversation_id TEXT PRIMARY KEY, starred INTEGER NOT NULL DEFAULT 0,
+                read_through INTEGER, unread INTEGER NOT NULL DEFAULT 0);
+                CREATE TABLE drafts (conversation_id TEXT PRIMARY KEY, kind TEXT NOT NULL, body TEXT NOT NULL,
+                suggestion_id TEXT, updated_at INTEGER NOT NULL);
+                PRAGMA user_version = 1;";
+            sqlx::raw_sql(old).execute(&pool).await.expect("old schema");
+            sqlx::query("INSERT INTO outbox (key, lane, op, attempts, last_error, created_at) VALUES ('k', 'cnv_old', $1, 2, 'timed out', 1000)")
+                .bind(&op)
+                .execute(&pool)
+                .await
+                .expect("old entry");
+        }
+        let s = Store::open(&path).await.expect("open");
+        assert!(!dir.path().join("acct.db.broken").exists(), "not set aside");
+        let pending = s.pending().await.expect("pending");
+        assert_eq!(pending.len(), 1);
+        let e = &pending[0];
+        assert_eq!((e.key.as_str(), e.attempts, e.created_at, e.last_error_kind), ("k", 2, 1000, None));
+        assert!(e.may_have_arrived(), "an unknown kind is looked at before a resend");
+        s.retry_later(e.seq, Duration::ZERO, "slow down", ErrorKind::RateLimited).await.expect("retry");
+        let e = &s.pending().await.expect("pending")[0];
+        assert_eq!(e.last_error_kind, Some(ErrorKind::RateLimited));
+        assert!(!e.may_have_arrived(), "a 429 is a clean refusal");
     }
 
     #[tokio::test]

@@ -22,6 +22,11 @@ use frontdesk::provider::chatcaptain::{
 };
 use frontdesk::provider::{Applied, ListQuery, Provider, ProviderError, Update};
 
+/// The views' own endpoints, delete and patch answers, and rows past the page.
+mod answers;
+/// Every endpoint's refusals, the same way.
+mod errors;
+
 const KEY: &str = "cc_contract_key_5d1e";
 const BOT: &str = "bot_abc123xyz";
 const CONVS: &str = "/v1/chatbots/bot_abc123xyz/conversations";

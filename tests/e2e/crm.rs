@@ -24,7 +24,7 @@ use frontdesk::provider::{Applied, ListQuery, Provider, ProviderError, Update};
 const EMAIL: &str = "ana@acme.test";
 const PASSWORD: &str = "correct horse";
 const ORG: &str = "0b6f7c1e-1111-4a4a-9b9b-000000000001";
-const ME: &str = "5d1c0a2e-2222-4b4b-8c8c-000000000002";
+pub(super) const ME: &str = "5d1c0a2e-2222-4b4b-8c8c-000000000002";
 pub(super) const C1: &str = "c0000000-0000-4000-8000-000000000001";
 
 /// Supabase's password/refresh grant answer (documented by Supabase, not Iron).

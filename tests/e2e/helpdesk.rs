@@ -25,6 +25,10 @@ use frontdesk::domain::{
 use frontdesk::provider::helpdesk::{HelpdeskProvider, NewConversation};
 use frontdesk::provider::{Applied, ListQuery, Provider, ProviderError, Update};
 
+/// Every endpoint's refusals, the same way.
+mod errors;
+/// Paging to the end, and answers past what the page shows.
+mod reads;
 /// Sections 4 (replies and resolving) and 5 (errors).
 mod writes;
 

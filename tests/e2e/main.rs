@@ -29,6 +29,7 @@ mod orbit;
 mod orbit_agents;
 mod outbox;
 mod proxy;
+mod retry_dedupe;
 mod snooze;
 mod stream;
 mod tmux;

@@ -13,6 +13,7 @@
 #![allow(clippy::doc_markdown, reason = "ChatCaptain and WhatsApp are names, not code")]
 
 pub mod bot;
+mod dedupe;
 mod wire;
 
 use std::time::Duration;
@@ -520,7 +521,8 @@ impl Provider for ChatCaptainProvider {
         })
     }
 
-    /// ChatCaptain documents no idempotency: a retried reply may post twice.
+    /// ChatCaptain documents no idempotency: a retried reply may post twice, unless
+    /// [`Self::already_applied`] finds it first.
     fn apply(&self, op: Op, _idempotency_key: String) -> ProviderFuture<'_, Applied> {
         Box::pin(async move {
             match op {
@@ -578,6 +580,11 @@ impl Provider for ChatCaptainProvider {
                 Err(permanent("NOT_DELETED", "ChatCaptain answered that it did not delete the conversation"))
             }
         })
+    }
+
+    /// A reply already in the thread, for a retry after a lost answer (see `dedupe`).
+    fn already_applied(&self, op: &Op, since: Timestamp) -> ProviderFuture<'_, Option<Applied>> {
+        dedupe::already_applied(self, op, since)
     }
 
     fn updates(&self, _resume: Option<String>) -> BoxStream<'static, Update> {

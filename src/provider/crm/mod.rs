@@ -13,6 +13,7 @@
 
 mod auth;
 mod media;
+mod retry;
 mod saved;
 mod views;
 mod wire;
@@ -518,7 +519,8 @@ impl Provider for CrmProvider {
         })
     }
 
-    /// Iron documents no idempotency: a retried reply may post twice.
+    /// Iron documents no idempotency: a retried reply is looked for first
+    /// (`already_applied`).
     fn apply(&self, op: Op, _idempotency_key: String) -> ProviderFuture<'_, Applied> {
         Box::pin(async move {
             match op {
@@ -577,6 +579,11 @@ impl Provider for CrmProvider {
             });
             Ok(Some(crate::provider::Sla { overdue, target }))
         })
+    }
+
+    /// A reply already in the timeline, for a retry after a lost answer (see `retry`).
+    fn already_applied(&self, op: &Op, since: Timestamp) -> ProviderFuture<'_, Option<Applied>> {
+        Box::pin(self.reply_already_sent(op.clone(), since))
     }
 
     fn create_conversation(&self, new: crate::domain::NewConversation) -> ProviderFuture<'_, Conversation> {

@@ -6,6 +6,7 @@
 //! and replies are sent as that address. Stars and read marks are kept on this
 //! machine (see `sync::local`).
 
+mod dedupe;
 mod wire;
 
 use std::time::Duration;
@@ -436,9 +437,16 @@ impl Provider for HelpdeskProvider {
             }
             let page = self.page(&params).await?;
             let raw = page.rows.len() as u64;
-            let more = raw >= u64::from(limit)
-                && !page.says_last()
-                && page.count.is_none_or(|total| offset.saturating_add(raw) < total);
+            // A `next` link is Bancroft's word, even under a short page (a server may
+            // cap `limit` below what was asked); without one, the count says, and
+            // without that a full page may have more. An empty page ends it all.
+            let more = raw > 0
+                && match (page.next_link(), page.count) {
+                    (Some(_), _) => true,
+                    _ if page.says_last() => false,
+                    (None, Some(total)) => offset.saturating_add(raw) < total,
+                    (None, None) => raw >= u64::from(limit),
+                };
             let now = Timestamp::now();
             let channels = &query.filter.channels;
             let mut items: Vec<Conversation> = page
@@ -481,7 +489,8 @@ impl Provider for HelpdeskProvider {
         })
     }
 
-    /// Bancroft documents no idempotency: a retried reply may post twice.
+    /// Bancroft documents no idempotency: a retried reply may post twice, unless
+    /// [`Self::already_applied`] finds it first.
     fn apply(&self, op: Op, _idempotency_key: String) -> ProviderFuture<'_, Applied> {
         Box::pin(async move {
             match op {
@@ -507,6 +516,11 @@ impl Provider for HelpdeskProvider {
 
     fn create_conversation(&self, new: NewConversation) -> ProviderFuture<'_, Conversation> {
         Box::pin(self.create(new))
+    }
+
+    /// A reply already in the thread, for a retry after a lost answer (see `dedupe`).
+    fn already_applied(&self, op: &Op, since: Timestamp) -> ProviderFuture<'_, Option<Applied>> {
+        dedupe::already_applied(self, op, since)
     }
 
     fn updates(&self, _resume: Option<String>) -> BoxStream<'static, Update> {

@@ -391,6 +391,10 @@ impl Provider for Unified {
         Box::pin(async { Ok(None) })
     }
 
+    fn already_applied(&self, op: &Op, since: jiff::Timestamp) -> ProviderFuture<'_, Option<Applied>> {
+        Box::pin(self.already_applied_op(op.clone(), since))
+    }
+
     fn trouble(&self) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> =
             self.down.lock().map(|d| d.iter().map(|(a, e)| (a.clone(), e.clone())).collect()).unwrap_or_default();
@@ -467,8 +471,34 @@ fn summed(counts: &Mutex<HashMap<String, Vec<ViewCount>>>, account: &str, mine: 
 
 impl Unified {
     async fn apply_op(&self, op: Op, key: String) -> ProviderResult<Applied> {
-        let (m, op) = match op {
-            Op::Bulk { conversations, change } => return self.bulk(conversations, change, key).await,
+        if let Op::Bulk { conversations, change } = op {
+            return self.bulk(conversations, change, key).await;
+        }
+        let (m, op) = self.member_op(op).await?;
+        // The unified inbox has a capability when any account has it: the account
+        // the op goes to must have it too.
+        m.provider.capabilities().check(&op)?;
+        let applied = m.provider.apply(op, key).await?;
+        Ok(self.retagged(m, applied).await)
+    }
+
+    /// Asks the member that owns the op's conversation, in its own ids, and tags
+    /// what it found. A bulk op is never asked about (changes are idempotent).
+    async fn already_applied_op(&self, op: Op, since: jiff::Timestamp) -> ProviderResult<Option<Applied>> {
+        if matches!(op, Op::Bulk { .. }) {
+            return Ok(None);
+        }
+        let (m, op) = self.member_op(op).await?;
+        match m.provider.already_applied(&op, since).await? {
+            Some(applied) => Ok(Some(self.retagged(m, applied).await)),
+            None => Ok(None),
+        }
+    }
+
+    /// The member a single-conversation op goes to, and the op in its own ids.
+    async fn member_op(&self, op: Op) -> ProviderResult<(&Member, Op)> {
+        Ok(match op {
+            Op::Bulk { .. } => return Err(ProviderError::Unsupported("a bulk change to one account")),
             Op::Change { conversation, change } => {
                 let (m, raw) = self.route(&conversation)?;
                 let change = self.change_for(m, &change).await?;
@@ -493,14 +523,14 @@ impl Unified {
                 let (m, raw) = self.route(&conversation)?;
                 (m, Op::RequestSuggestion { conversation: raw })
             }
-        };
-        // The unified inbox has a capability when any account has it: the account
-        // the op goes to must have it too.
-        m.provider.capabilities().check(&op)?;
-        let applied = m.provider.apply(op, key).await?;
+        })
+    }
+
+    /// A member's answer in the unified inbox's ids.
+    async fn retagged(&self, m: &Member, applied: Applied) -> Applied {
         let (account, me) = self.tagger_parts(m).await;
         let t = Tagger { account: &account, me: me.as_deref() };
-        Ok(match applied {
+        match applied {
             Applied::Conversation(mut c) => {
                 t.conversation(&mut c);
                 Applied::Conversation(c)
@@ -515,7 +545,7 @@ impl Unified {
             }
             Applied::Bulk(results) => Applied::Bulk(retag_bulk(&t, results)),
             Applied::Done => Applied::Done,
-        })
+        }
     }
 
     /// One bulk request per account (each with its own key, derived from the
