@@ -150,6 +150,17 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     out
 }
 
+/// A size as people read it: "312 B", "14 KB", "2.5 MB".
+pub fn bytes(n: u64) -> String {
+    #[allow(clippy::cast_precision_loss, reason = "a size shown to one decimal")]
+    let f = n as f64;
+    match n {
+        n if n >= 1024 * 1024 => format!("{:.1} MB", f / 1024.0 / 1024.0),
+        n if n >= 1024 => format!("{:.0} KB", (f / 1024.0).ceil()),
+        n => format!("{n} B"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -238,8 +238,11 @@ fn message_lines(state: &State, thread: &Thread, m: &Message, width: usize, out:
         out.push(Line::styled(format!("{indent}{l}"), body_style));
     }
     if keep < total || cut_bytes > 0 {
-        let more =
-            if cut_bytes > 0 { format!("{} more", bytes(cut_bytes)) } else { format!("{} more lines", total - keep) };
+        let more = if cut_bytes > 0 {
+            format!("{} more", super::text::bytes(u64::try_from(cut_bytes).unwrap_or(u64::MAX)))
+        } else {
+            format!("{} more lines", total - keep)
+        };
         out.push(Line::styled(
             format!("{indent}{} {more} ({} expands)", glyphs.ellipsis, state.settings.keymap.hint(Command::ToggleFold)),
             theme.key,
@@ -249,16 +252,6 @@ fn message_lines(state: &State, thread: &Thread, m: &Message, width: usize, out:
         out.push(Line::styled(format!("{indent}[{}] {}", safe_line(&a.content_type), safe_line(&a.name)), theme.dim));
     }
     out.push(Line::raw(""));
-}
-
-fn bytes(n: usize) -> String {
-    #[allow(clippy::cast_precision_loss)]
-    let n = n as f64;
-    if n >= 1024.0 * 1024.0 {
-        format!("{:.1} MB", n / 1024.0 / 1024.0)
-    } else {
-        format!("{:.0} KB", (n / 1024.0).ceil())
-    }
 }
 
 /// How far a message of mine has got: sending, queued for a retry, refused (with

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::{info, unavailable};
 use crate::domain::Attachment;
 use crate::tui::effect::Effect;
-use crate::tui::state::{Overlay, PickItem, PickPurpose, PickValue, Picker, State};
+use crate::tui::state::{PickItem, PickPurpose, PickValue, State};
 
 /// Marks a sending message's attachment as a local file, so that sending it again
 /// finds the file.
@@ -19,15 +19,7 @@ pub fn open(state: &mut State) -> Vec<Effect> {
         return unavailable(state, "open the composer first (r)");
     }
     let items = items(state, "");
-    state.overlay = Some(Overlay::Picker(Picker {
-        title: "Attach a file (type its path; ~ for home)".to_owned(),
-        purpose: PickPurpose::Attach,
-        query: String::new(),
-        matches: (0..items.len()).collect(),
-        items,
-        cursor: 0,
-    }));
-    Vec::new()
+    super::pickers::open(state, "Attach a file (type its path; ~ for home)", PickPurpose::Attach, items)
 }
 
 /// The typed path, if there is one, then what is attached (Enter takes it off).
@@ -38,7 +30,9 @@ pub fn items(state: &State, query: &str) -> Vec<PickItem> {
         let path = resolve(typed);
         // One stat per key typed: cheap, and a wrong path is seen at once.
         let (label, ok) = match std::fs::metadata(&path) {
-            Ok(m) if m.is_file() => (format!("Attach {} ({})", path.display(), size(m.len())), true),
+            Ok(m) if m.is_file() => {
+                (format!("Attach {} ({})", path.display(), crate::tui::ui::text::bytes(m.len())), true)
+            }
             Ok(_) => (format!("{} is not a file", path.display()), false),
             Err(e) => (format!("{}: {}", path.display(), reason(&e)), false),
         };
@@ -97,16 +91,6 @@ fn reason(e: &std::io::Error) -> String {
         std::io::ErrorKind::NotFound => "no such file".to_owned(),
         std::io::ErrorKind::PermissionDenied => "not readable (permission denied)".to_owned(),
         _ => e.to_string(),
-    }
-}
-
-fn size(n: u64) -> String {
-    #[allow(clippy::cast_precision_loss, reason = "a size shown to one decimal")]
-    let f = n as f64;
-    match n {
-        n if n >= 1024 * 1024 => format!("{:.1} MB", f / 1024.0 / 1024.0),
-        n if n >= 1024 => format!("{:.0} KB", (f / 1024.0).ceil()),
-        n => format!("{n} B"),
     }
 }
 

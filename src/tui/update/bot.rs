@@ -8,7 +8,7 @@ use crate::provider::ProviderError;
 use crate::provider::bot::{BotCall, BotReply, Step};
 use crate::sync::SyncCommand;
 use crate::tui::effect::Effect;
-use crate::tui::state::{Overlay, PickItem, PickPurpose, PickValue, Picker, State};
+use crate::tui::state::{PickItem, PickPurpose, PickValue, State};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BotKind {
@@ -49,16 +49,9 @@ impl BotKind {
     }
 }
 
-fn picker(state: &mut State, title: &str, purpose: PickPurpose) {
+fn picker(state: &mut State, title: &str, purpose: PickPurpose) -> Vec<Effect> {
     let items = items(&purpose, "");
-    state.overlay = Some(Overlay::Picker(Picker {
-        title: title.to_owned(),
-        matches: (0..items.len()).collect(),
-        purpose,
-        query: String::new(),
-        items,
-        cursor: 0,
-    }));
+    super::pickers::open(state, title, purpose, items)
 }
 
 /// The one item of a typed prompt: what Enter will do, or why it cannot yet.
@@ -109,16 +102,14 @@ pub fn open(state: &mut State, kind: BotKind) -> Vec<Effect> {
     let Some(conversation) = state.target().map(|c| c.id.clone()) else {
         return unavailable(state, "no conversation selected");
     };
-    picker(state, kind.title(), PickPurpose::Bot { kind, conversation });
-    Vec::new()
+    picker(state, kind.title(), PickPurpose::Bot { kind, conversation })
 }
 
 pub fn open_find(state: &mut State) -> Vec<Effect> {
     if !state.caps.bot {
         return unavailable(state, "this account cannot find conversations by channel ids");
     }
-    picker(state, "Find by channel id and the contact's id on it", PickPurpose::Find);
-    Vec::new()
+    picker(state, "Find by channel id and the contact's id on it", PickPurpose::Find)
 }
 
 /// Enter on a typed prompt.

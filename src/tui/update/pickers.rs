@@ -16,7 +16,7 @@ use crate::tui::effect::Effect;
 use crate::tui::state::{Focus, Overlay, PickItem, PickPurpose, PickValue, Picker, State};
 use crate::tui::ui::text::when;
 
-fn open(state: &mut State, title: &str, purpose: PickPurpose, items: Vec<PickItem>) -> Vec<Effect> {
+pub(super) fn open(state: &mut State, title: &str, purpose: PickPurpose, items: Vec<PickItem>) -> Vec<Effect> {
     let matches = (0..items.len()).collect();
     state.overlay = Some(Overlay::Picker(Picker {
         title: title.to_owned(),

@@ -7,7 +7,7 @@ use crate::domain::{AssigneeFilter, View, ViewFilter, ViewId};
 use crate::provider::ProviderError;
 use crate::sync::SyncCommand;
 use crate::tui::effect::Effect;
-use crate::tui::state::{Overlay, PickItem, PickPurpose, PickValue, Picker, State, ViewEntry};
+use crate::tui::state::{PickItem, PickPurpose, PickValue, State, ViewEntry};
 
 pub fn open_save(state: &mut State) -> Vec<Effect> {
     let Some(v) = state.view() else { return unavailable(state, "no view selected") };
@@ -18,15 +18,7 @@ pub fn open_save(state: &mut State) -> Vec<Effect> {
     }
     let purpose = PickPurpose::ViewName { filter };
     let items = items(state, &purpose, "");
-    state.overlay = Some(Overlay::Picker(Picker {
-        title: "Save as a view for the team (type its name)".to_owned(),
-        purpose,
-        query: String::new(),
-        matches: (0..items.len()).collect(),
-        items,
-        cursor: 0,
-    }));
-    Vec::new()
+    super::pickers::open(state, "Save as a view for the team (type its name)", purpose, items)
 }
 
 fn checked<'a>(state: &State, name: &'a str) -> Result<&'a str, String> {
