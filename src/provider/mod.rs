@@ -229,6 +229,27 @@ where
     Applied::Bulk(out)
 }
 
+/// `apply` for backends whose writes are a change to one conversation or a reply,
+/// with no internal notes and no copilot (`notes` says why there are none): a
+/// change, a bulk change one conversation at a time, a reply.
+pub async fn apply_plain<C, CF, S, SF>(op: Op, notes: &'static str, change: C, send: S) -> ProviderResult<Applied>
+where
+    C: Fn(ConversationId, crate::domain::Change) -> CF,
+    CF: std::future::Future<Output = ProviderResult<Conversation>>,
+    S: FnOnce(ConversationId, String) -> SF,
+    SF: std::future::Future<Output = ProviderResult<Message>>,
+{
+    match op {
+        Op::Change { conversation, change: c } => Ok(Applied::Conversation(Box::new(change(conversation, c).await?))),
+        Op::Bulk { conversations, change: c } => Ok(one_by_one(conversations, |id| change(id, c.clone())).await),
+        Op::Send { kind: crate::domain::ReplyKind::Note, .. } => Err(ProviderError::Unsupported(notes)),
+        Op::Send { conversation, body, .. } => Ok(Applied::Message(Box::new(send(conversation, body).await?))),
+        Op::SendSuggestion { .. } | Op::DismissSuggestion { .. } | Op::RequestSuggestion { .. } => {
+            Err(ProviderError::Unsupported("copilot suggestions"))
+        }
+    }
+}
+
 pub trait Provider: Send + Sync {
     /// A name for logs and the status bar.
     fn name(&self) -> &str;

@@ -31,8 +31,7 @@ use super::{
 use crate::domain::text::sanitize_line;
 use crate::domain::{
     Agent, AgentId, AgentRole, Author, AuthorKind, Change, Clean, Conversation, ConversationId, Delivery, Direction,
-    Message, MessageId, MessageKind, NewConversation, Op, Page, ReplyKind, View, ViewFilter, ViewId, ViewKind,
-    ViewWithCount,
+    Message, MessageId, MessageKind, NewConversation, Op, Page, View, ViewFilter, ViewId, ViewKind, ViewWithCount,
 };
 
 pub use bot::{BotEvent, BotReply, HandleMessage, StepPayload};
@@ -524,26 +523,12 @@ impl Provider for ChatCaptainProvider {
     /// ChatCaptain documents no idempotency: a retried reply may post twice, unless
     /// [`Self::already_applied`] finds it first.
     fn apply(&self, op: Op, _idempotency_key: String) -> ProviderFuture<'_, Applied> {
-        Box::pin(async move {
-            match op {
-                Op::Change { conversation, change } => {
-                    Ok(Applied::Conversation(Box::new(self.change(&conversation, &change).await?)))
-                }
-                Op::Bulk { conversations, change } => {
-                    let change = &change;
-                    Ok(super::one_by_one(conversations, |id| async move { self.change(&id, change).await }).await)
-                }
-                Op::Send { kind: ReplyKind::Note, .. } => {
-                    Err(ProviderError::Unsupported("internal notes (ChatCaptain has none)"))
-                }
-                Op::Send { conversation, body, .. } => {
-                    Ok(Applied::Message(Box::new(self.send(&conversation, &body).await?)))
-                }
-                Op::SendSuggestion { .. } | Op::DismissSuggestion { .. } | Op::RequestSuggestion { .. } => {
-                    Err(ProviderError::Unsupported("copilot suggestions"))
-                }
-            }
-        })
+        Box::pin(super::apply_plain(
+            op,
+            "internal notes (ChatCaptain has none)",
+            move |id, change| async move { self.change(&id, &change).await },
+            move |id, body| async move { self.send(&id, &body).await },
+        ))
     }
 
     /// The inbox's create call: the name from the person's name (or the subject, or

@@ -23,8 +23,8 @@ use super::{
 };
 use crate::domain::text::sanitize_line;
 use crate::domain::{
-    Agent, AgentId, AgentRole, Change, Clean, Conversation, ConversationId, Message, MessageId, Op, Page, ReplyKind,
-    Status, View, ViewFilter, ViewId, ViewKind, ViewWithCount,
+    Agent, AgentId, AgentRole, Change, Clean, Conversation, ConversationId, Message, MessageId, Op, Page, Status, View,
+    ViewFilter, ViewId, ViewKind, ViewWithCount,
 };
 use wire::{Conv, ListPage, Me, Msg};
 
@@ -492,26 +492,12 @@ impl Provider for HelpdeskProvider {
     /// Bancroft documents no idempotency: a retried reply may post twice, unless
     /// [`Self::already_applied`] finds it first.
     fn apply(&self, op: Op, _idempotency_key: String) -> ProviderFuture<'_, Applied> {
-        Box::pin(async move {
-            match op {
-                Op::Change { conversation, change } => {
-                    Ok(Applied::Conversation(Box::new(self.change(&conversation, &change).await?)))
-                }
-                Op::Bulk { conversations, change } => {
-                    let change = &change;
-                    Ok(super::one_by_one(conversations, |id| async move { self.change(&id, change).await }).await)
-                }
-                Op::Send { kind: ReplyKind::Note, .. } => {
-                    Err(ProviderError::Unsupported("internal notes (Bancroft has none)"))
-                }
-                Op::Send { conversation, body, .. } => {
-                    Ok(Applied::Message(Box::new(self.send(&conversation, &body).await?)))
-                }
-                Op::SendSuggestion { .. } | Op::DismissSuggestion { .. } | Op::RequestSuggestion { .. } => {
-                    Err(ProviderError::Unsupported("copilot suggestions"))
-                }
-            }
-        })
+        Box::pin(super::apply_plain(
+            op,
+            "internal notes (Bancroft has none)",
+            move |id, change| async move { self.change(&id, &change).await },
+            move |id, body| async move { self.send(&id, &body).await },
+        ))
     }
 
     fn create_conversation(&self, new: NewConversation) -> ProviderFuture<'_, Conversation> {
