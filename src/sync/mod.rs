@@ -131,6 +131,8 @@ pub enum SyncEvent {
     /// The chatbot's answer to a call.
     Bot {
         conversation: ConversationId,
+        /// What was asked (a message handed over shows in the thread with the answer).
+        call: crate::provider::bot::BotCall,
         result: Result<crate::provider::bot::BotReply, ProviderError>,
     },
     Found(Result<Option<Box<Conversation>>, ProviderError>),
@@ -450,10 +452,10 @@ async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
         SyncCommand::Create(new) => vec![SyncEvent::Created(p.create_conversation(*new).await.map(Box::new))],
         SyncCommand::Bot { conversation, call } => {
             let result = match p.bot() {
-                Some(bot) => bot.call(conversation.clone(), call).await,
+                Some(bot) => bot.call(conversation.clone(), call.clone()).await,
                 None => Err(ProviderError::Unsupported("calls to a chatbot")),
             };
-            vec![SyncEvent::Bot { conversation, result }]
+            vec![SyncEvent::Bot { conversation, call, result }]
         }
         SyncCommand::Find { channel_id, provider_id } => {
             let result = match p.bot() {

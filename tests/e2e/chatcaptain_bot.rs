@@ -77,7 +77,7 @@ async fn a_message_handed_to_the_bot_through_the_engine_comes_back_as_its_messag
         call: BotCall::Message("Where is my order?".into()),
     });
     let e = answer(&mut events, |e| matches!(e, SyncEvent::Bot { .. })).await;
-    let SyncEvent::Bot { conversation: of, result: Ok(BotReply::Messages(m)) } = e else { panic!("{e:?}") };
+    let SyncEvent::Bot { conversation: of, result: Ok(BotReply::Messages(m)), .. } = e else { panic!("{e:?}") };
     assert_eq!(of, conversation);
     assert_eq!(m.len(), 1);
     assert_eq!((m[0].body.as_str(), m[0].author.kind), ("It ships tomorrow.", AuthorKind::Ai));

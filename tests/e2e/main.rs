@@ -33,4 +33,5 @@ mod retry_dedupe;
 mod snooze;
 mod stream;
 mod tmux;
+mod tmux_captain;
 mod unified_three;

@@ -11,12 +11,12 @@ use serde_json::{Value, json};
 
 use crate::support::TestServer;
 
-struct Tmux {
+pub(super) struct Tmux {
     session: String,
 }
 
 impl Tmux {
-    fn start(width: u16, height: u16, command: &str) -> Self {
+    pub(super) fn start(width: u16, height: u16, command: &str) -> Self {
         let found = Command::new("tmux").arg("-V").output();
         assert!(
             found.is_ok_and(|o| o.status.success()),
@@ -31,18 +31,18 @@ impl Tmux {
         Self { session }
     }
 
-    fn screen(&self) -> String {
+    pub(super) fn screen(&self) -> String {
         let out = Command::new("tmux").args(["capture-pane", "-p", "-t", &self.session]).output().expect("capture");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn send(&self, keys: &[&str]) {
+    pub(super) fn send(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", self.session.as_str()];
         args.extend_from_slice(keys);
         assert!(Command::new("tmux").args(args).status().expect("send-keys").success());
     }
 
-    fn type_text(&self, text: &str) {
+    pub(super) fn type_text(&self, text: &str) {
         assert!(
             Command::new("tmux")
                 .args(["send-keys", "-t", &self.session, "-l", text])
@@ -52,7 +52,7 @@ impl Tmux {
         );
     }
 
-    fn wait_for(&self, what: &str) {
+    pub(super) fn wait_for(&self, what: &str) {
         let start = Instant::now();
         loop {
             let screen = self.screen();

@@ -3,7 +3,9 @@
 //! its answer shown in the thread; and finding a conversation by its channel's ids.
 
 use super::{error, info, unavailable};
-use crate::domain::{Conversation, ConversationId, Message};
+use crate::domain::{
+    Author, AuthorKind, Conversation, ConversationId, Delivery, Direction, Message, MessageId, MessageKind,
+};
 use crate::provider::ProviderError;
 use crate::provider::bot::{BotCall, BotReply, Step};
 use crate::sync::SyncCommand;
@@ -136,35 +138,64 @@ pub fn chosen(state: &mut State, purpose: PickPurpose, typed: &str) -> Vec<Effec
     }
 }
 
-/// The bot answered: its messages join the thread at once, and the thread is read
-/// again for what the call put there besides (the customer's message, for one).
+/// The bot answered. Its messages join the thread at once, after the message handed
+/// over (shown as the customer's until the thread is next read): reading the thread
+/// again now could lose them to a backend still writing. An answer without
+/// messages reads the thread again for whatever the call put there.
 pub fn answered(
     state: &mut State,
     conversation: &ConversationId,
+    call: &BotCall,
     result: Result<BotReply, ProviderError>,
 ) -> Vec<Effect> {
     match result {
         Ok(BotReply::Messages(messages)) => {
             let n = messages.len();
+            if let BotCall::Message(text) = call {
+                let handed = handed_over(state, conversation, text);
+                add_messages(state, conversation, vec![handed]);
+            }
             add_messages(state, conversation, messages);
             info(
                 state,
                 if n == 1 { "the bot answered".to_owned() } else { format!("the bot answered ({n} messages)") },
             );
+            Vec::new()
         }
-        Ok(BotReply::Said(said)) if said.is_empty() => info(state, "the bot took it"),
-        Ok(BotReply::Said(said)) => info(state, format!("the bot took it: {said}")),
+        Ok(BotReply::Said(said)) => {
+            info(
+                state,
+                if said.is_empty() { "the bot took it".to_owned() } else { format!("the bot took it: {said}") },
+            );
+            match &mut state.thread {
+                Some(t) if t.id == *conversation => {
+                    t.generation += 1;
+                    vec![Effect::Sync(SyncCommand::Thread { generation: t.generation, id: t.id.clone() })]
+                }
+                _ => Vec::new(),
+            }
+        }
         Err(e) => {
             error(state, format!("the bot call failed: {e}"));
-            return Vec::new();
+            Vec::new()
         }
     }
-    match &mut state.thread {
-        Some(t) if t.id == *conversation => {
-            t.generation += 1;
-            vec![Effect::Sync(SyncCommand::Thread { generation: t.generation, id: t.id.clone() })]
-        }
-        _ => Vec::new(),
+}
+
+/// The message handed to the bot, as the thread will show it once read again.
+fn handed_over(state: &State, conversation: &ConversationId, text: &str) -> Message {
+    let name = state.target().filter(|c| c.id == *conversation).map_or_else(String::new, |c| c.contact.name.clone());
+    Message {
+        id: MessageId::generate(),
+        conversation_id: conversation.clone(),
+        direction: Direction::Inbound,
+        author: Author { kind: AuthorKind::Contact, id: None, name },
+        kind: MessageKind::Reply,
+        body: crate::domain::text::sanitize(text),
+        attachments: Vec::new(),
+        call: None,
+        created_at: state.now,
+        delivery: Delivery::Sent,
     }
 }
 

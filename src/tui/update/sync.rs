@@ -73,7 +73,7 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
         }
         SyncEvent::Live(update) => live(state, update),
         SyncEvent::Console(e) => super::console::event(state, *e),
-        SyncEvent::Bot { conversation, result } => super::bot::answered(state, &conversation, result),
+        SyncEvent::Bot { conversation, call, result } => super::bot::answered(state, &conversation, &call, result),
         SyncEvent::Found(result) => super::bot::found(state, result),
         SyncEvent::Deleted { id, result } => super::delete::conversation_deleted(state, &id, result),
         SyncEvent::ViewSaved(result) => super::views::saved(state, result),
