@@ -15,6 +15,7 @@ mod auth;
 mod media;
 mod retry;
 mod saved;
+mod sla;
 mod views;
 mod wire;
 
@@ -247,19 +248,6 @@ impl CrmProvider {
         } else {
             self.get(id).await
         }
-    }
-
-    /// Iron's SLA-overdue count (`GET /conversations/overdue/count`).
-    pub async fn overdue_count(&self) -> ProviderResult<u64> {
-        let v = self.call(Method::GET, "/conversations/overdue/count", &[], None).await?;
-        wire::count_of(&v)
-            .or_else(|| ["count", "overdue", "total"].iter().find_map(|k| v.get(*k).and_then(wire::count_of)))
-            .ok_or_else(|| ProviderError::Malformed("Iron sent an overdue count without a number".into()))
-    }
-
-    /// The SLA config as Iron sends it (unpublished shape, so left as JSON).
-    pub async fn sla_config(&self) -> ProviderResult<Value> {
-        self.call(Method::GET, "/conversations/sla", &[], None).await
     }
 
     /// Opens (or finds) the conversation for a CRM contact.
@@ -568,17 +556,7 @@ impl Provider for CrmProvider {
     }
 
     fn sla(&self) -> ProviderFuture<'_, Option<crate::provider::Sla>> {
-        Box::pin(async move {
-            let overdue = self.overdue_count().await?;
-            // The config's shape is unpublished: a target in minutes, if one is there.
-            let target = self.sla_config().await.ok().and_then(|v| {
-                ["first_response_minutes", "response_minutes", "minutes", "target_minutes"]
-                    .iter()
-                    .find_map(|k| v.get(*k).and_then(Value::as_u64))
-                    .map(|m| format!("first reply in {m} min"))
-            });
-            Ok(Some(crate::provider::Sla { overdue, target }))
-        })
+        Box::pin(self.sla_line())
     }
 
     /// A reply already in the timeline, for a retry after a lost answer (see `retry`).
