@@ -16,6 +16,7 @@ mod chatwoot_prism;
 mod client;
 mod copilot;
 mod crm;
+mod crm_errors;
 mod crm_media;
 mod crm_views;
 mod demo;
