@@ -18,6 +18,7 @@ mod copilot;
 mod crm;
 mod crm_errors;
 mod crm_media;
+mod crm_paging;
 mod crm_views;
 mod demo;
 mod events;
