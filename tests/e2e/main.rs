@@ -19,6 +19,7 @@ mod crm;
 mod crm_errors;
 mod crm_media;
 mod crm_paging;
+mod crm_session;
 mod crm_tolerance;
 mod crm_views;
 mod demo;
