@@ -23,7 +23,7 @@ use frontdesk::provider::{Applied, ListQuery, Provider, ProviderError, Update};
 
 const EMAIL: &str = "ana@acme.test";
 const PASSWORD: &str = "correct horse";
-const ORG: &str = "0b6f7c1e-1111-4a4a-9b9b-000000000001";
+pub(super) const ORG: &str = "0b6f7c1e-1111-4a4a-9b9b-000000000001";
 pub(super) const ME: &str = "5d1c0a2e-2222-4b4b-8c8c-000000000002";
 pub(super) const C1: &str = "c0000000-0000-4000-8000-000000000001";
 
@@ -67,7 +67,7 @@ pub(super) async fn setup() -> (MockServer, CrmProvider) {
 
 /// ASSUMED conversation row: the page's fields plus what an inbox row needs, and
 /// fields and enum values no version of this adapter knows.
-fn conv(id: &str) -> Value {
+pub(super) fn conv(id: &str) -> Value {
     json!({
         "id": id, "contact_id": "k1",
         "contact": { "id": "k1", "first_name": "Jane", "last_name": "Doe", "phone": "+15550100", "email": "jane@x.test" },

@@ -13,6 +13,7 @@
 
 mod auth;
 mod media;
+mod paging;
 mod retry;
 mod saved;
 mod sla;
@@ -418,39 +419,19 @@ impl Provider for CrmProvider {
         })
     }
 
-    /// Pages by `cursor` when Iron hands one out, by `limit`/`offset` otherwise (the
-    /// paging is unpublished; our cursor says which: `c:…` or `o:…`).
+    /// Pages by `cursor` when Iron hands one out, by `limit`/`offset` otherwise (see
+    /// `paging`).
     fn list(&self, query: ListQuery) -> ProviderFuture<'_, Page<Conversation>> {
         Box::pin(async move {
             let limit = if query.limit == 0 { DEFAULT_PAGE } else { query.limit.min(MAX_PAGE) };
             let mut params = Self::list_params(&query);
             params.push(("limit", limit.to_string()));
-            let mut offset = 0u64;
-            if let Some(c) = query.cursor.as_deref() {
-                if let Some(server) = c.strip_prefix("c:") {
-                    params.push(("cursor", server.to_owned()));
-                } else {
-                    offset = c.strip_prefix("o:").unwrap_or(c).trim().parse().unwrap_or(0);
-                    params.push(("offset", offset.to_string()));
-                }
-            }
+            let start = paging::Start::from_cursor(query.cursor.as_deref());
+            params.extend(start.param(query.cursor.is_some()));
             let mut v = self.call(Method::GET, "/conversations", &params, None).await?;
             let rows = wire::rows_of(&mut v, &["conversations", "items", "results", "data"])
                 .ok_or_else(|| ProviderError::Malformed("Iron sent a conversation list that is not one".into()))?;
-            let raw = rows.len() as u64;
-            let cursor = ["next_cursor", "cursor"]
-                .iter()
-                .find_map(|k| v.get(*k).and_then(Value::as_str))
-                .filter(|c| !c.trim().is_empty());
-            let has_more = v.get("has_more").and_then(Value::as_bool);
-            let total = ["total", "count"].iter().find_map(|k| v.get(*k).and_then(wire::count_of));
-            let next = if let Some(c) = cursor {
-                Some(format!("c:{c}"))
-            } else {
-                let more =
-                    has_more.unwrap_or(raw >= u64::from(limit)) && raw > 0 && total.is_none_or(|t| offset + raw < t);
-                more.then(|| format!("o:{}", offset + raw))
-            };
+            let next = start.next(&v, rows.len() as u64, limit);
             let me = self.ctx_user().await;
             let ctx = Ctx { me: &me, now: Timestamp::now() };
             let f = &query.filter;
