@@ -62,6 +62,8 @@ pub fn by_status(status: StatusCode, retry_after: Option<Duration>, code: String
         StatusCode::NOT_FOUND => ProviderError::NotFound(message),
         StatusCode::CONFLICT => ProviderError::Conflict(message),
         StatusCode::TOO_MANY_REQUESTS => ProviderError::RateLimited { retry_after },
+        // A body that said nothing of its own is already "HTTP 502 …": not twice.
+        s if s.is_server_error() && message.contains(s.as_str()) => ProviderError::Network(message),
         s if s.is_server_error() => ProviderError::Network(format!("{message} ({status})")),
         _ => ProviderError::Permanent { code, message },
     }
@@ -77,5 +79,13 @@ mod tests {
         assert_eq!(retry_after("0"), Some(Duration::from_secs(1)));
         assert_eq!(retry_after("99999"), Some(Duration::from_secs(600)));
         assert_eq!(retry_after("soon"), None);
+    }
+
+    #[test]
+    fn a_server_error_names_its_status_once() {
+        let bare = by_status(StatusCode::BAD_GATEWAY, None, "502".into(), "HTTP 502 Bad Gateway".into());
+        assert_eq!(bare, ProviderError::Network("HTTP 502 Bad Gateway".into()));
+        let said = by_status(StatusCode::SERVICE_UNAVAILABLE, None, "503".into(), "maintenance".into());
+        assert_eq!(said, ProviderError::Network("maintenance (503 Service Unavailable)".into()));
     }
 }

@@ -68,6 +68,9 @@ async fn a_bot_builder_hands_the_bot_a_message_and_sees_its_answer() {
 
     let dir = tempfile::tempdir().expect("dir");
     let t = Tmux::start(140, 40, &command(&captain.uri(), dir.path()));
+    // The first view is Unread (kept on this machine here): the conversation is in All.
+    t.wait_for("3 All");
+    t.send(&["g", "a"]);
     t.wait_for("Jonas Weber");
     t.send(&["Enter"]);
     t.wait_for("where is my order?");
