@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::domain::{
-    BuiltinView, Change, Conversation, ConversationId, EventKind, Op, Page, ViewCount, ViewId, ViewWithCount,
+    BuiltinView, Change, Conversation, ConversationId, Direction, EventKind, Op, Page, ViewCount, ViewId, ViewWithCount,
 };
 use crate::provider::{Applied, Capabilities, Provider, ProviderError, Update};
 
@@ -140,6 +140,24 @@ impl Local {
         }
     }
 
+    /// Unread from `at` on, unless already read past it here; kept for the next start.
+    fn arrived(&self, id: &ConversationId, at: jiff::Timestamp) {
+        let mut f = self.get(id);
+        if f.unread || f.read_through.is_some_and(|r| r >= at.as_millisecond()) {
+            return;
+        }
+        f.unread = true;
+        if let Ok(mut all) = self.flags.lock() {
+            all.insert(id.clone(), f);
+        }
+        let (store, id) = (self.store.clone(), id.clone());
+        tokio::spawn(async move {
+            if let Err(e) = store.set_flags(&id, f).await {
+                tracing::error!(error = %e, "an unread mark not kept");
+            }
+        });
+    }
+
     /// Lays the flags over whatever the event carries, and adds the local view.
     pub fn overlay_event(&self, e: &mut SyncEvent) {
         if !(self.star || self.read) {
@@ -155,11 +173,16 @@ impl Local {
                     self.overlay(c);
                 }
             }
-            SyncEvent::Live(Update::Event(ev)) => {
-                if let EventKind::ConversationUpdated(c) = &mut ev.kind {
-                    self.overlay(c);
+            SyncEvent::Live(Update::Event(ev)) => match &mut ev.kind {
+                EventKind::ConversationUpdated(c) => self.overlay(c),
+                // A customer's new message makes the conversation unread here, for
+                // backends whose rows say nothing of it (the poller sends the
+                // message before the row, so the row then reads unread).
+                EventKind::MessageCreated(m) if self.read && m.direction == Direction::Inbound => {
+                    self.arrived(&m.conversation_id, m.created_at);
                 }
-            }
+                _ => {}
+            },
             SyncEvent::Views(views) => self.add_view(views),
             _ => {}
         }
@@ -238,5 +261,59 @@ impl Local {
         }
         items.sort_by_key(|c| std::cmp::Reverse(c.last_message.as_ref().map_or(c.updated_at, |m| m.at)));
         Ok(Page { items, next_cursor: None })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Channel, Event};
+    use crate::tui::testing::{conversation, thread_messages};
+
+    fn live(kind: EventKind) -> SyncEvent {
+        SyncEvent::Live(Update::Event(Box::new(Event { id: None, at: jiff::Timestamp::now(), kind })))
+    }
+
+    fn updated(local: &Local, c: &Conversation) -> bool {
+        let mut e = live(EventKind::ConversationUpdated(Box::new(c.clone())));
+        local.overlay_event(&mut e);
+        matches!(e, SyncEvent::Live(Update::Event(ev)) if matches!(&ev.kind, EventKind::ConversationUpdated(c) if c.unread))
+    }
+
+    #[tokio::test]
+    async fn a_customers_new_message_makes_it_unread_here_until_read_and_across_a_restart() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("s.db");
+        let caps = Capabilities { read: false, star: false, ..Capabilities::ALL };
+        let mut c = conversation(1, "Jo", Channel::Whatsapp, "hi");
+        c.unread = false;
+        let mut m = thread_messages(&c.id).remove(0);
+        m.direction = Direction::Inbound;
+        m.created_at = jiff::Timestamp::now();
+        {
+            let local = Local::load(Store::open(&path).await.expect("store"), &caps).await;
+            assert!(!updated(&local, &c), "the row says read and nothing arrived");
+            let mut mine = m.clone();
+            mine.direction = Direction::Outbound;
+            local.overlay_event(&mut live(EventKind::MessageCreated(Box::new(mine))));
+            assert!(!updated(&local, &c), "our own message is no news");
+            local.overlay_event(&mut live(EventKind::MessageCreated(Box::new(m.clone()))));
+            assert!(updated(&local, &c), "a customer's message is");
+            // The mark is written in the background: wait until it is.
+            for _ in 0..1000 {
+                let kept = local.store.flags().await.expect("flags");
+                if kept.iter().any(|(id, f)| *id == c.id && f.unread) {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+        }
+        let local = Local::load(Store::open(&path).await.expect("store"), &caps).await;
+        assert!(updated(&local, &c), "still unread after a restart");
+        let read = Op::Change { conversation: c.id.clone(), change: Change::Read };
+        assert!(matches!(local.apply(&read).await, Some(Ok(Applied::Done))));
+        assert!(!updated(&local, &c), "read here");
+        local.overlay_event(&mut live(EventKind::MessageCreated(Box::new(m))));
+        assert!(!updated(&local, &c), "a message from before the read is not news again");
     }
 }
