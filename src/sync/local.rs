@@ -3,7 +3,7 @@
 //! "Starred" view served from here. The UI says such marks are this machine's.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::domain::{
@@ -28,6 +28,8 @@ pub struct Local {
     own_unread: Arc<AtomicBool>,
     /// Conversations last seen unread (after the marks), for the local view's count.
     unread_seen: Arc<Mutex<HashSet<ConversationId>>>,
+    /// That count as the client last heard it.
+    unread_said: Arc<AtomicU64>,
 }
 
 impl Local {
@@ -49,6 +51,7 @@ impl Local {
             read,
             own_unread: Arc::new(AtomicBool::new(false)),
             unread_seen: Arc::new(Mutex::new(HashSet::new())),
+            unread_said: Arc::new(AtomicU64::new(u64::MAX)),
         }
     }
 
@@ -97,6 +100,17 @@ impl Local {
             if let Ok(mut all) = self.flags.lock() {
                 all.insert(id.clone(), f);
             }
+            if let Ok(mut seen) = self.unread_seen.lock() {
+                match change {
+                    Change::Read => {
+                        seen.remove(id);
+                    }
+                    Change::Unread => {
+                        seen.insert(id.clone());
+                    }
+                    _ => {}
+                }
+            }
         }
         Some(Ok(Applied::Done))
     }
@@ -113,6 +127,22 @@ impl Local {
             };
             SyncEvent::Live(Update::Event(Box::new(e)))
         })
+    }
+
+    /// The local Unread view's count, when it moved since the client last heard
+    /// it (a customer's message arrived, one was read here).
+    pub fn unread_moved(&self) -> Option<SyncEvent> {
+        if !self.own_unread.load(Ordering::Relaxed) {
+            return None;
+        }
+        let count = self.unread_seen.lock().map_or(0, |s| s.len() as u64);
+        if self.unread_said.swap(count, Ordering::Relaxed) == count {
+            return None;
+        }
+        let counts = vec![ViewCount { view_id: ViewId::from(BuiltinView::Unread.id()), count }];
+        let e =
+            crate::domain::Event { id: None, at: jiff::Timestamp::now(), kind: EventKind::ViewCountsChanged(counts) };
+        Some(SyncEvent::Live(Update::Event(Box::new(e))))
     }
 
     pub fn overlay(&self, c: &mut Conversation) {
@@ -195,6 +225,7 @@ impl Local {
             let mut view = BuiltinView::Unread.view();
             UNREAD_NAME.clone_into(&mut view.name);
             let count = self.unread_seen.lock().map_or(0, |s| s.len() as u64);
+            self.unread_said.store(count, Ordering::Relaxed);
             views.insert(0, ViewWithCount { view, count });
         }
         if !self.star || has(BuiltinView::Starred.id(), views) {
@@ -315,5 +346,37 @@ mod tests {
         assert!(!updated(&local, &c), "read here");
         local.overlay_event(&mut live(EventKind::MessageCreated(Box::new(m))));
         assert!(!updated(&local, &c), "a message from before the read is not news again");
+    }
+
+    fn counted(e: Option<SyncEvent>) -> Option<u64> {
+        match e {
+            Some(SyncEvent::Live(Update::Event(ev))) => match &ev.kind {
+                EventKind::ViewCountsChanged(c) => c.first().map(|c| c.count),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn the_local_unread_views_count_follows_arrivals_and_reads() {
+        let caps = Capabilities { read: false, star: false, ..Capabilities::ALL };
+        let local = Local::load(Store::memory().await.expect("store"), &caps).await;
+        let all = ViewWithCount { view: BuiltinView::All.view(), count: 3 };
+        let mut views = SyncEvent::Views(vec![all]);
+        local.overlay_event(&mut views);
+        assert!(matches!(&views, SyncEvent::Views(v) if v[0].view.name == UNREAD_NAME && v[0].count == 0));
+        assert_eq!(counted(local.unread_moved()), None, "the views said 0 already");
+        let c = conversation(1, "Jo", Channel::Whatsapp, "hi");
+        let mut m = thread_messages(&c.id).remove(0);
+        m.direction = Direction::Inbound;
+        m.created_at = jiff::Timestamp::now();
+        local.overlay_event(&mut live(EventKind::MessageCreated(Box::new(m))));
+        assert!(updated(&local, &c));
+        assert_eq!(counted(local.unread_moved()), Some(1));
+        assert_eq!(counted(local.unread_moved()), None, "said once");
+        let read = Op::Change { conversation: c.id.clone(), change: Change::Read };
+        local.apply(&read).await;
+        assert_eq!(counted(local.unread_moved()), Some(0));
     }
 }

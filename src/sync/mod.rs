@@ -283,6 +283,12 @@ pub fn spawn(account: Account) -> (SyncHandle, mpsc::UnboundedReceiver<SyncEvent
                 if to_client.send(event).is_err() {
                     break;
                 }
+                // The local Unread view's count follows what the event changed.
+                if let Some(counts) = flags.unread_moved()
+                    && to_client.send(counts).is_err()
+                {
+                    break;
+                }
             }
         });
         tasks.push(forward.abort_handle());
