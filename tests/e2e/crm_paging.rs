@@ -204,23 +204,26 @@ async fn crm_list_pages_by_offset_to_the_end_however_the_end_is_said() {
 }
 
 #[tokio::test]
-async fn crm_timeline_is_one_answer_and_a_cursor_in_it_does_not_break_the_reading() {
+async fn crm_timeline_follows_a_string_cursor_and_reads_other_paging_shapes_as_one_answer() {
     let (server, p) = setup().await;
     let rows = json!([
         { "id": "a1", "type": "sms", "direction": "inbound", "actor": "contact:k1", "body": "Hi", "created_at": "2026-03-01T10:00:00Z" },
         { "id": "a2", "type": "sms", "direction": "outbound", "actor": "user:u9", "body": "Hello", "created_at": "2026-03-01T10:01:00Z" },
         { "id": "a9", "type": "sms", "actor": "agent:setter", "status": "pending", "body": "Book it?", "created_at": "2026-03-01T10:02:00Z" }
     ]);
+    // A string cursor is followed (here the server ignores it and sends the same
+    // page, which ends it, each row read once); an object cursor or a `next` link
+    // is not something the adapter can ask with: one answer.
     let answers = [
-        json!({ "items": rows, "next_cursor": "eyJiZWZvcmUiOiJhMSJ9", "has_more": true }),
-        json!({ "messages": rows, "next_cursor": { "before": "a1" }, "total": 40 }),
-        json!({ "data": rows, "next": "/api/v1/conversations/c/messages?cursor=x" }),
+        (json!({ "items": rows, "next_cursor": "eyJiZWZvcmUiOiJhMSJ9", "has_more": true }), 4),
+        (json!({ "messages": rows, "next_cursor": { "before": "a1" }, "total": 40 }), 2),
+        (json!({ "data": rows, "next": "/api/v1/conversations/c/messages?cursor=x" }), 2),
     ];
-    for answer in answers {
+    for (answer, requests) in answers {
         let guard = Mock::given(method("GET"))
             .and(path(conv_path("/messages")))
             .respond_with(ResponseTemplate::new(200).set_body_json(answer.clone()))
-            .expect(2)
+            .expect(requests)
             .mount_as_scoped(&server)
             .await;
         let thread = within(p.thread(ConversationId::from(C1), 50)).await.expect("thread");
@@ -230,9 +233,10 @@ async fn crm_timeline_is_one_answer_and_a_cursor_in_it_does_not_break_the_readin
         assert_eq!(suggestions.len(), 1, "{answer}");
         drop(guard);
     }
-    // One request each, asking for no page: the adapter does not page the timeline.
     let requests = server.received_requests().await.unwrap_or_default();
     let timeline: Vec<_> = requests.iter().filter(|r| r.url.path() == conv_path("/messages")).collect();
-    assert_eq!(timeline.len(), 6);
-    assert!(timeline.iter().all(|r| r.url.query().is_none()), "no cursor, offset or limit asked");
+    assert_eq!(timeline.len(), 8);
+    let asked: Vec<Option<&str>> = timeline.iter().map(|r| r.url.query()).collect();
+    assert_eq!(asked.iter().filter(|q| **q == Some("cursor=eyJiZWZvcmUiOiJhMSJ9")).count(), 2, "{asked:?}");
+    assert_eq!(asked.iter().filter(|q| q.is_none()).count(), 6, "no offset or limit asked: {asked:?}");
 }

@@ -142,3 +142,35 @@ async fn the_form_opens_a_conversation_for_a_contact_and_sends_its_first_message
         "{without:?}"
     );
 }
+
+#[tokio::test]
+async fn a_paged_timeline_is_followed_by_its_cursor_and_the_newest_rows_are_kept() {
+    use wiremock::matchers::{query_param, query_param_is_missing};
+    let (server, p) = iron().await;
+    let row = |id: &str, body: &str, at: &str| json!({ "id": id, "type": "sms", "direction": "inbound", "actor": "contact:k1", "body": body, "created_at": at });
+    let path_ = "/api/v1/conversations/c1/messages";
+    Mock::given(method("GET"))
+        .and(path(path_))
+        .and(query_param_is_missing("cursor"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "items": [row("a1", "first", "2026-03-01T10:00:00Z")], "next_cursor": "p2", "has_more": true })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(path_))
+        .and(query_param("cursor", "p2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "items": [row("a2", "newest", "2026-03-01T11:00:00Z"), row("a1", "first", "2026-03-01T10:00:00Z")],
+            "next_cursor": "p2", "has_more": true })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let thread = p.thread("c1".into(), 0).await.expect("thread");
+    let bodies: Vec<&str> = thread.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(
+        bodies,
+        ["first", "newest"],
+        "both pages, each row once, oldest first; a cursor that stands still ends it"
+    );
+}

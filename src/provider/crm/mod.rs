@@ -17,6 +17,7 @@ mod paging;
 mod retry;
 mod saved;
 mod sla;
+mod timeline;
 mod views;
 mod wire;
 
@@ -257,16 +258,6 @@ impl CrmProvider {
         let body = channel.map_or_else(|| json!({}), |c| json!({ "channel": c }));
         let v = self.call(Method::POST, &path, &[], Some(&body)).await?;
         Self::conversation_from(v, &self.ctx_user().await)
-    }
-
-    /// The timeline of a conversation, read into messages and suggestions.
-    async fn timeline(&self, id: &ConversationId) -> ProviderResult<Vec<Row>> {
-        let mut v = self.call(Method::GET, &Self::conv_path(id, "/messages"), &[], None).await?;
-        let rows = wire::rows_of(&mut v, &["messages", "items", "results", "activities", "data"])
-            .ok_or_else(|| ProviderError::Malformed("Iron sent a thread that is not a list".into()))?;
-        let me = self.ctx_user().await;
-        let ctx = Ctx { me: &me, now: Timestamp::now() };
-        Ok(rows.into_iter().filter_map(|r| Activity::read(r)?.into_row(id, &ctx)).collect())
     }
 
     async fn change(&self, id: &ConversationId, change: &Change) -> ProviderResult<Conversation> {
