@@ -11,29 +11,7 @@ use crate::domain::{
     Agent, AgentId, AgentRole, AiState, Author, AuthorKind, Channel, Contact, ContactId, Conversation, ConversationId,
     Delivery, Direction, LastMessage, Message, MessageId, MessageKind, Priority, Status,
 };
-
-/// Unix seconds (an integer, or a float as `last_activity_at` sometimes is), or an
-/// RFC 3339 string; anything else reads as absent.
-fn unix<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        Some(Value::Number(n)) => {
-            // Whole seconds; a fraction (or an absurd value) is cut, by design.
-            #[allow(clippy::cast_possible_truncation)]
-            n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)).and_then(|s| Timestamp::from_second(s).ok())
-        }
-        Some(Value::String(s)) => s.parse().ok(),
-        _ => None,
-    })
-}
-
-/// An id, number or string, as text.
-fn id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        Some(Value::Number(n)) => Some(n.to_string()),
-        Some(Value::String(s)) if !s.is_empty() => Some(s),
-        _ => None,
-    })
-}
+use crate::provider::json::{text, time};
 
 fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
@@ -74,7 +52,7 @@ pub struct MetaAnswer {
 /// A user (`/profile`) or an agent (`/agents`), or an assignee.
 #[derive(Default, Deserialize)]
 pub struct User {
-    #[serde(default, deserialize_with = "id")]
+    #[serde(default, deserialize_with = "text")]
     pub id: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
@@ -103,7 +81,7 @@ impl User {
 
 #[derive(Deserialize)]
 pub struct Team {
-    #[serde(default, deserialize_with = "id")]
+    #[serde(default, deserialize_with = "text")]
     pub id: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
@@ -112,7 +90,7 @@ pub struct Team {
 /// The person on the other side, from `meta.sender`.
 #[derive(Default, Deserialize)]
 pub struct Sender {
-    #[serde(default, deserialize_with = "id")]
+    #[serde(default, deserialize_with = "text")]
     pub id: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
@@ -139,7 +117,7 @@ pub struct ConvMeta {
 /// A conversation. Only `id` is needed to act on it.
 #[derive(Deserialize)]
 pub struct Conv {
-    #[serde(deserialize_with = "id")]
+    #[serde(deserialize_with = "text")]
     pub id: Option<String>,
     #[serde(default)]
     pub meta: Option<ConvMeta>,
@@ -149,19 +127,19 @@ pub struct Conv {
     pub status: Option<String>,
     #[serde(default)]
     pub priority: Option<String>,
-    #[serde(default, deserialize_with = "unix")]
+    #[serde(default, deserialize_with = "time")]
     pub snoozed_until: Option<Timestamp>,
     #[serde(default)]
     pub unread_count: Option<f64>,
     #[serde(default)]
     pub last_non_activity_message: Option<Msg>,
-    #[serde(default, deserialize_with = "unix")]
+    #[serde(default, deserialize_with = "time")]
     pub last_activity_at: Option<Timestamp>,
-    #[serde(default, deserialize_with = "unix")]
+    #[serde(default, deserialize_with = "time")]
     pub waiting_since: Option<Timestamp>,
-    #[serde(default, deserialize_with = "unix")]
+    #[serde(default, deserialize_with = "time")]
     pub created_at: Option<Timestamp>,
-    #[serde(default, deserialize_with = "unix")]
+    #[serde(default, deserialize_with = "time")]
     pub updated_at: Option<Timestamp>,
     #[serde(default)]
     pub additional_attributes: Option<Value>,
@@ -277,15 +255,15 @@ impl Conv {
 /// A message: `message_type` 0 incoming, 1 outgoing, 2 activity, 3 template.
 #[derive(Deserialize)]
 pub struct Msg {
-    #[serde(default, deserialize_with = "id")]
+    #[serde(default, deserialize_with = "text")]
     pub id: Option<String>,
     #[serde(default)]
     pub content: Option<String>,
-    #[serde(default, deserialize_with = "id")]
+    #[serde(default, deserialize_with = "text")]
     pub conversation_id: Option<String>,
     #[serde(default, deserialize_with = "message_type")]
     pub message_type: Option<i64>,
-    #[serde(default, deserialize_with = "unix")]
+    #[serde(default, deserialize_with = "time")]
     pub created_at: Option<Timestamp>,
     #[serde(default)]
     pub private: Option<bool>,

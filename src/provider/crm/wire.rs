@@ -8,8 +8,7 @@
 //! row when a server sends both).
 
 use jiff::Timestamp;
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::auth::User;
@@ -23,62 +22,6 @@ use crate::domain::{
 /// Joins a conversation id and an activity id into one suggestion id: the send and
 /// dismiss paths need both, and an `Op` carries only the suggestion's id.
 pub const SUGGESTION_SEP: char = ':';
-
-/// A string, or a number written as one; anything else reads as absent.
-pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    })
-}
-
-/// RFC 3339, or unix seconds; anything else reads as absent.
-pub fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        Some(Value::String(s)) => s.trim().parse().ok(),
-        Some(Value::Number(n)) => n.as_i64().and_then(|s| Timestamp::from_second(s).ok()),
-        _ => None,
-    })
-}
-
-/// A bool, `"true"`/`"false"`, or 0/1.
-pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        Some(Value::Bool(b)) => Some(b),
-        Some(Value::Number(n)) => n.as_u64().map(|n| n != 0),
-        Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" => Some(true),
-            "false" | "0" | "no" => Some(false),
-            _ => None,
-        },
-        _ => None,
-    })
-}
-
-/// A non-negative number, or one written as a string (a float is rounded down).
-pub fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        Some(v) => count_of(&v),
-        None => None,
-    })
-}
-
-pub fn count_of(v: &Value) -> Option<u64> {
-    match v {
-        Value::Number(n) => n.as_u64().or_else(|| {
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            n.as_f64().filter(|f| f.is_finite() && *f >= 0.0).map(|f| f as u64)
-        }),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-/// A nested object that may be missing, null or of another shape.
-pub fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
-    Ok(Option::<Value>::deserialize(d)?.and_then(|v| serde_json::from_value(v).ok()))
-}
 
 fn clean(s: Option<&str>) -> Option<String> {
     s.map(sanitize_line).filter(|s| !s.is_empty())
@@ -96,7 +39,8 @@ pub fn rows_of(v: &mut Value, keys: &[&str]) -> Option<Vec<Value>> {
     }
 }
 
-pub use crate::provider::json::unwrap_object;
+pub use crate::provider::json::{count_of, unwrap_object};
+use crate::provider::json::{flag, lenient, number, text, time};
 
 /// Supabase's `user`: `{id, email, user_metadata: {full_name | name}}`.
 pub fn user_of(v: &Value) -> User {

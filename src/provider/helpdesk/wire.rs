@@ -5,8 +5,7 @@
 //! accepted too).
 
 use jiff::Timestamp;
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::domain::text::{sanitize, sanitize_line};
@@ -14,30 +13,8 @@ use crate::domain::{
     Author, AuthorKind, Channel, Contact, ContactId, Conversation, ConversationId, Delivery, Direction, Message,
     MessageId, MessageKind, Priority, Status,
 };
+use crate::provider::json::{lenient, text, time};
 use crate::provider::{ProviderError, ProviderResult};
-
-/// A string, or a number written as one; anything else reads as absent.
-fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    })
-}
-
-/// RFC 3339, or unix seconds; anything else reads as absent.
-fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        Some(Value::String(s)) => s.trim().parse().ok(),
-        Some(Value::Number(n)) => n.as_i64().and_then(|s| Timestamp::from_second(s).ok()),
-        _ => None,
-    })
-}
-
-/// A nested object that may be missing, null or of another shape.
-fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
-    Ok(Option::<Value>::deserialize(d)?.and_then(|v| serde_json::from_value(v).ok()))
-}
 
 /// One page of a list. The page documents `limit`/`offset` but not the envelope; a
 /// `{count, next, previous, results}` (Django REST framework's) is expected and a
