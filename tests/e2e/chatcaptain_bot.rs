@@ -6,7 +6,6 @@
 #![allow(clippy::doc_markdown, reason = "ChatCaptain is a name, not code")]
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 use wiremock::matchers::{body_json, body_partial_json, header, method, path, query_param};
@@ -17,6 +16,8 @@ use frontdesk::provider::bot::{BotCall, BotReply, Step};
 use frontdesk::provider::chatcaptain::ChatCaptainProvider;
 use frontdesk::provider::{Provider, ProviderError};
 use frontdesk::sync::{self, SyncCommand, SyncEvent};
+
+use crate::support::next_event;
 
 const KEY: &str = "cc_bot_key_77a0";
 const BOT: &str = "bot_abc123xyz";
@@ -43,18 +44,6 @@ async fn conversation(server: &MockServer) {
     keyed("GET", &format!("{CONVS}/conv_def456uvw")).respond_with(ok(&c)).mount(server).await;
 }
 
-async fn answer(
-    events: &mut tokio::sync::mpsc::UnboundedReceiver<SyncEvent>,
-    want: fn(&SyncEvent) -> bool,
-) -> SyncEvent {
-    loop {
-        let e = tokio::time::timeout(Duration::from_secs(10), events.recv()).await.expect("in time").expect("open");
-        if want(&e) {
-            return e;
-        }
-    }
-}
-
 #[tokio::test]
 async fn a_message_handed_to_the_bot_through_the_engine_comes_back_as_its_messages() {
     let server = MockServer::start().await;
@@ -76,7 +65,7 @@ async fn a_message_handed_to_the_bot_through_the_engine_comes_back_as_its_messag
         conversation: conversation.clone(),
         call: BotCall::Message("Where is my order?".into()),
     });
-    let e = answer(&mut events, |e| matches!(e, SyncEvent::Bot { .. })).await;
+    let e = next_event(&mut events, |e| matches!(e, SyncEvent::Bot { .. })).await;
     let SyncEvent::Bot { conversation: of, result: Ok(BotReply::Messages(m)), .. } = e else { panic!("{e:?}") };
     assert_eq!(of, conversation);
     assert_eq!(m.len(), 1);
@@ -177,17 +166,17 @@ async fn find_by_external_ids_and_delete_through_the_engine() {
     let (engine, mut events) = sync::spawn(sync::Account::new(Arc::new(provider(&server)), store, cache));
 
     engine.send(SyncCommand::Find { channel_id: "channel_def456".into(), provider_id: "49123456789".into() });
-    let e = answer(&mut events, |e| matches!(e, SyncEvent::Found(_))).await;
+    let e = next_event(&mut events, |e| matches!(e, SyncEvent::Found(_))).await;
     assert!(matches!(&e, SyncEvent::Found(Ok(Some(c))) if c.id.as_str() == "found"), "{e:?}");
     engine.send(SyncCommand::Find { channel_id: "channel_def456".into(), provider_id: "0000".into() });
-    let e = answer(&mut events, |e| matches!(e, SyncEvent::Found(_))).await;
+    let e = next_event(&mut events, |e| matches!(e, SyncEvent::Found(_))).await;
     assert!(matches!(e, SyncEvent::Found(Ok(None))), "{e:?}");
 
     engine.send(SyncCommand::Delete("found".into()));
-    let e = answer(&mut events, |e| matches!(e, SyncEvent::Deleted { .. })).await;
+    let e = next_event(&mut events, |e| matches!(e, SyncEvent::Deleted { .. })).await;
     assert!(matches!(e, SyncEvent::Deleted { result: Ok(()), .. }), "{e:?}");
     engine.send(SyncCommand::Delete("kept".into()));
-    let e = answer(&mut events, |e| matches!(e, SyncEvent::Deleted { .. })).await;
+    let e = next_event(&mut events, |e| matches!(e, SyncEvent::Deleted { .. })).await;
     assert!(
         matches!(&e, SyncEvent::Deleted { result: Err(ProviderError::Permanent { code, .. }), .. } if code == "NOT_DELETED"),
         "{e:?}"

@@ -3,7 +3,6 @@
 //! Starred view, and still there after a restart. Nothing about them reaches Orbit.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -15,6 +14,8 @@ use frontdesk::provider::orbit::OrbitProvider;
 use frontdesk::provider::{Applied, ListQuery};
 use frontdesk::sync::store::Store;
 use frontdesk::sync::{self, SyncCommand, SyncEvent};
+
+use crate::support::next_event;
 
 fn conversation(id: &str, last: &str) -> Value {
     json!({
@@ -48,18 +49,6 @@ fn provider(server: &MockServer) -> Arc<OrbitProvider> {
     Arc::new(p.expect("provider").polling())
 }
 
-async fn answer(
-    events: &mut tokio::sync::mpsc::UnboundedReceiver<SyncEvent>,
-    want: impl Fn(&SyncEvent) -> bool,
-) -> SyncEvent {
-    loop {
-        let e = tokio::time::timeout(Duration::from_secs(10), events.recv()).await.expect("in time").expect("open");
-        if want(&e) {
-            return e;
-        }
-    }
-}
-
 fn list(view: &str, generation: u64) -> SyncCommand {
     SyncCommand::List {
         generation,
@@ -81,14 +70,14 @@ async fn stars_and_read_marks_are_kept_here_for_orbit() {
 
         let star = Op::Change { conversation: "conv_1".into(), change: Change::Star };
         sync.send(SyncCommand::Apply { ticket: 1, op: star });
-        let e = answer(&mut events, |e| matches!(e, SyncEvent::Applied { ticket: 1, .. })).await;
+        let e = next_event(&mut events, |e| matches!(e, SyncEvent::Applied { ticket: 1, .. })).await;
         assert!(matches!(e, SyncEvent::Applied { result: Ok(Applied::Done), .. }), "{e:?}");
         let read = Op::Change { conversation: "conv_2".into(), change: Change::Read };
         sync.send(SyncCommand::Apply { ticket: 2, op: read });
-        answer(&mut events, |e| matches!(e, SyncEvent::Applied { ticket: 2, result: Ok(_) })).await;
+        next_event(&mut events, |e| matches!(e, SyncEvent::Applied { ticket: 2, result: Ok(_) })).await;
 
         sync.send(SyncCommand::Views);
-        let e = answer(&mut events, |e| matches!(e, SyncEvent::Views(_))).await;
+        let e = next_event(&mut events, |e| matches!(e, SyncEvent::Views(_))).await;
         let SyncEvent::Views(views) = e else { unreachable!() };
         let starred = views.iter().find(|v| v.view.id.as_str() == "starred").expect("a local Starred view");
         assert_eq!((starred.view.name.as_str(), starred.count), (frontdesk::sync::local::STARRED_NAME, 1));
@@ -108,14 +97,14 @@ async fn stars_and_read_marks_are_kept_here_for_orbit() {
     let cache = frontdesk::sync::cache::Cache::memory().await.expect("cache");
     let (sync, mut events) = sync::spawn(sync::Account::new(provider(&server), store, cache));
     sync.send(list("all", 7));
-    let e = answer(&mut events, |e| matches!(e, SyncEvent::List { generation: 7, cached: false, .. })).await;
+    let e = next_event(&mut events, |e| matches!(e, SyncEvent::List { generation: 7, cached: false, .. })).await;
     let SyncEvent::List { page, .. } = e else { unreachable!() };
     let row = |id: &str| page.items.iter().find(|c| c.id.as_str() == id).expect("row").clone();
     assert!(row("conv_1").starred && row("conv_1").unread, "starred here; still unread as Orbit says");
     assert!(!row("conv_2").starred && !row("conv_2").unread, "read here");
 
     sync.send(list("starred", 8));
-    let e = answer(&mut events, |e| matches!(e, SyncEvent::List { generation: 8, .. })).await;
+    let e = next_event(&mut events, |e| matches!(e, SyncEvent::List { generation: 8, .. })).await;
     let SyncEvent::List { page, .. } = e else { unreachable!() };
     assert_eq!(page.items.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["conv_1"]);
     assert!(page.items[0].starred);
@@ -149,21 +138,21 @@ async fn an_unread_view_is_served_here_when_the_backend_has_none() {
     let (sync, mut events) = sync::spawn(sync::Account::new(Arc::new(p), store, cache));
 
     sync.send(SyncCommand::Views);
-    let e = answer(&mut events, |e| matches!(e, SyncEvent::Views(_))).await;
+    let e = next_event(&mut events, |e| matches!(e, SyncEvent::Views(_))).await;
     let SyncEvent::Views(views) = e else { unreachable!() };
     let unread = views.iter().find(|v| v.view.id.as_str() == "unread").expect("a local Unread view");
     assert_eq!(unread.view.name, frontdesk::sync::local::UNREAD_NAME);
 
     sync.send(list("unread", 1));
-    let e = answer(&mut events, |e| matches!(e, SyncEvent::List { generation: 1, .. })).await;
+    let e = next_event(&mut events, |e| matches!(e, SyncEvent::List { generation: 1, .. })).await;
     let SyncEvent::List { page, .. } = e else { unreachable!() };
     assert_eq!(page.items.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["1"]);
 
     let read = Op::Change { conversation: "1".into(), change: Change::Read };
     sync.send(SyncCommand::Apply { ticket: 9, op: read });
-    answer(&mut events, |e| matches!(e, SyncEvent::Applied { ticket: 9, result: Ok(_) })).await;
+    next_event(&mut events, |e| matches!(e, SyncEvent::Applied { ticket: 9, result: Ok(_) })).await;
     sync.send(list("unread", 2));
-    let e = answer(&mut events, |e| matches!(e, SyncEvent::List { generation: 2, .. })).await;
+    let e = next_event(&mut events, |e| matches!(e, SyncEvent::List { generation: 2, .. })).await;
     let SyncEvent::List { page, .. } = e else { unreachable!() };
     assert!(page.items.is_empty(), "read here: {:?}", page.items);
 }

@@ -167,3 +167,20 @@ impl Stopped {
         TestServer { running, url, key, key2, other_key, client, db_url, dir }
     }
 }
+
+/// The engine's next event that `want` picks, skipping others (10 s at most: the
+/// engine answers on loopback in milliseconds; this only bounds a hung test).
+pub async fn next_event(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<frontdesk::sync::SyncEvent>,
+    want: impl Fn(&frontdesk::sync::SyncEvent) -> bool,
+) -> frontdesk::sync::SyncEvent {
+    loop {
+        let e = tokio::time::timeout(std::time::Duration::from_secs(10), events.recv())
+            .await
+            .expect("in time")
+            .expect("open");
+        if want(&e) {
+            return e;
+        }
+    }
+}
