@@ -98,9 +98,6 @@ fn find_ids(query: &str) -> Option<(&str, &str)> {
 }
 
 pub fn open(state: &mut State, kind: BotKind) -> Vec<Effect> {
-    if !state.caps.bot {
-        return unavailable(state, "this account has no chatbot to call");
-    }
     let Some(conversation) = state.target().map(|c| c.id.clone()) else {
         return unavailable(state, "no conversation selected");
     };
@@ -108,9 +105,6 @@ pub fn open(state: &mut State, kind: BotKind) -> Vec<Effect> {
 }
 
 pub fn open_find(state: &mut State) -> Vec<Effect> {
-    if !state.caps.bot {
-        return unavailable(state, "this account cannot find conversations by channel ids");
-    }
     picker(state, "Find by channel id and the contact's id on it", PickPurpose::Find)
 }
 

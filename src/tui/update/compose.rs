@@ -146,9 +146,6 @@ pub fn save_if_due(state: &mut State) -> Vec<Effect> {
 }
 
 pub fn toggle_kind(state: &mut State) -> Vec<Effect> {
-    if !state.caps.notes {
-        return unavailable(state, "this account has no internal notes");
-    }
     if let Some(c) = &mut state.composer {
         c.kind = match c.kind {
             ReplyKind::Reply => ReplyKind::Note,

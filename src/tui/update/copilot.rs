@@ -15,9 +15,6 @@ fn pending(state: &State) -> Option<Suggestion> {
 }
 
 fn none_pending(state: &mut State) -> Vec<Effect> {
-    if !state.caps.copilot {
-        return unavailable(state, "this account has no copilot");
-    }
     let ask = state.settings.keymap.hint(crate::tui::command::Command::AskSuggestion);
     unavailable(state, &format!("no suggestion for this conversation ({ask} asks for one)"))
 }
@@ -45,9 +42,6 @@ pub fn dismiss(state: &mut State) -> Vec<Effect> {
 }
 
 pub fn ask(state: &mut State) -> Vec<Effect> {
-    if !state.caps.copilot {
-        return unavailable(state, "this account has no copilot");
-    }
     let Some(id) = state.target().map(|c| c.id.clone()) else { return unavailable(state, "no conversation selected") };
     let mut effects = super::nav::open_thread(state, &id, false);
     if let Some(t) = &mut state.thread {
@@ -70,9 +64,6 @@ pub fn edit(state: &mut State) -> Vec<Effect> {
 /// Take over (the AI pauses; the conversation is mine if nobody held it) or hand
 /// back (the AI agent leads again), as the server does it.
 fn handoff(state: &mut State, hand_back: bool) -> Vec<Effect> {
-    if !state.caps.handoff {
-        return unavailable(state, "this account has no AI handoff");
-    }
     let Some(c) = state.target().cloned() else { return unavailable(state, "no conversation selected") };
     let change = match (hand_back, c.ai_state, c.ai_agent.is_some()) {
         (false, AiState::Human, _) => return unavailable(state, "a human already has this conversation"),

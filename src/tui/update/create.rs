@@ -7,7 +7,7 @@ use crate::sync::SyncCommand;
 use crate::tui::effect::Effect;
 use crate::tui::state::{Focus, State};
 
-use super::{error, info, nav, unavailable};
+use super::{error, info, nav};
 
 pub const FORM: &str = r#"# A new conversation. Save and quit to open it; empty the file to give up.
 subject = ""                 # what it is about (required by helpdesks)
@@ -25,9 +25,6 @@ contact = ""                 # the customer's id in a CRM (Iron opens conversati
 "#;
 
 pub fn open(state: &mut State) -> Vec<Effect> {
-    if !state.caps.create {
-        return unavailable(state, "this account cannot open conversations from here");
-    }
     let text = state.new_conversation.take().unwrap_or_else(|| FORM.to_owned());
     vec![Effect::EditNewConversation { text }]
 }

@@ -286,9 +286,6 @@ pub fn next_unread(state: &mut State) -> Vec<Effect> {
 }
 
 pub fn most_urgent(state: &mut State) -> Vec<Effect> {
-    if !state.caps.urgency_sort {
-        return unavailable(state, "this account cannot rank conversations by urgency");
-    }
     state.seeking_urgent = true;
     info(state, "finding the most urgent conversation…");
     vec![Effect::Sync(SyncCommand::Urgent)]

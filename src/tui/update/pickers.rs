@@ -113,9 +113,6 @@ pub fn open_priority(state: &mut State) -> Vec<Effect> {
 }
 
 pub fn open_snooze(state: &mut State) -> Vec<Effect> {
-    if !state.caps.snooze {
-        return unavailable(state, "this account cannot snooze");
-    }
     let ids = state.targets();
     if ids.is_empty() {
         return unavailable(state, "no conversation selected");
@@ -149,9 +146,6 @@ fn tag_items(tags: &BTreeSet<String>, chosen: &BTreeSet<String>, query: &str) ->
 }
 
 pub fn open_tags(state: &mut State) -> Vec<Effect> {
-    if !state.caps.tags {
-        return unavailable(state, "this account has no tags");
-    }
     let Some(c) = state.target() else { return unavailable(state, "no conversation selected") };
     let (conversation, chosen): (ConversationId, BTreeSet<String>) = (c.id.clone(), c.tags.iter().cloned().collect());
     let items = tag_items(&known_tags(state), &chosen, "");

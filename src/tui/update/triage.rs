@@ -188,9 +188,6 @@ pub fn assign_me(state: &mut State) -> Vec<Effect> {
 }
 
 pub fn snooze(state: &mut State, until: Timestamp) -> Vec<Effect> {
-    if !state.caps.snooze {
-        return unavailable(state, "this account cannot snooze");
-    }
     let ids = state.targets();
     let effects = change(state, &ids, &Change::Snooze { until }, true);
     leave_thread_if_gone(state);
