@@ -19,9 +19,9 @@ use std::process::Command;
 use anyhow::{Context as _, Result, bail};
 use std::time::{Duration, Instant};
 
-use frontdesk::domain::ConversationId;
-use frontdesk::tui::testing::{conversations, keys, with_thread};
-use frontdesk::tui::ui;
+use frontdesk_domain::ConversationId;
+use frontdesk_tui::testing::{conversations, keys, with_thread};
+use frontdesk_tui::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -44,7 +44,7 @@ fn us(d: Duration) -> String {
     format!("{:.0} µs", d.as_secs_f64() * 1e6)
 }
 
-fn big_state() -> frontdesk::tui::State {
+fn big_state() -> frontdesk_tui::State {
     let mut s = with_thread(200, 60);
     let base = conversations();
     s.list.items = (0..ROWS)
@@ -54,7 +54,7 @@ fn big_state() -> frontdesk::tui::State {
             c
         })
         .collect();
-    s.focus = frontdesk::tui::state::Focus::List;
+    s.focus = frontdesk_tui::state::Focus::List;
     s
 }
 
@@ -104,10 +104,10 @@ async fn idle() -> Result<()> {
     let cfg = frontdesk::config::Config::default();
     let db_url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let key = {
-        let db = frontdesk::server::db::Db::open(&db_url, frontdesk::server::hub::Hub::default()).await?;
-        frontdesk::server::admin::create_org(&db, "Bench", "Ida Idle", "ida@bench.test", 3600).await?.key
+        let db = frontdesk_server::db::Db::open(&db_url, frontdesk_server::hub::Hub::default()).await?;
+        frontdesk_server::admin::create_org(&db, "Bench", "Ida Idle", "ida@bench.test", 3600).await?.key
     };
-    let running = frontdesk::server::start(&cfg.server, &db_url, "127.0.0.1:0").await?;
+    let running = frontdesk_server::start(&cfg.server, &db_url, "127.0.0.1:0").await?;
     let url = running.url();
     let http = reqwest::Client::new();
     for i in 0..50 {
@@ -186,8 +186,8 @@ fn memory() {
 /// From start to the first frame, with a 100,000-conversation cache and a server
 /// that does not answer (the frame must not wait for it).
 async fn first_frame() -> Result<()> {
-    use frontdesk::sync::cache::Cache;
-    use frontdesk::sync::store::Store;
+    use frontdesk_sync::cache::Cache;
+    use frontdesk_sync::store::Store;
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("cache.db");
     {
@@ -209,28 +209,28 @@ async fn first_frame() -> Result<()> {
         let start = Instant::now();
         let cache = Cache::open(&path).await?;
         let store = Store::memory().await?;
-        let provider = frontdesk::provider::native::NativeProvider::new(
+        let provider = frontdesk_provider_native::NativeProvider::new(
             "bench",
             "http://127.0.0.1:9",
             secrecy::SecretString::from("k".to_owned()),
         )?;
         let (sync, mut events) =
-            frontdesk::sync::spawn(frontdesk::sync::Account::new(std::sync::Arc::new(provider), store, cache));
-        let mut state = frontdesk::tui::State::new(
-            frontdesk::tui::testing::settings(ui::theme::Palette::Default, ui::theme::Glyphs::UNICODE),
+            frontdesk_sync::spawn(frontdesk_sync::Account::new(std::sync::Arc::new(provider), store, cache));
+        let mut state = frontdesk_tui::State::new(
+            frontdesk_tui::testing::settings(ui::theme::Palette::Default, ui::theme::Glyphs::UNICODE),
             sync.capabilities().clone(),
             jiff::Timestamp::now(),
             200,
             60,
         );
-        for e in frontdesk::tui::init(&mut state) {
-            if let frontdesk::tui::Effect::Sync(c) = e {
+        for e in frontdesk_tui::init(&mut state) {
+            if let frontdesk_tui::Effect::Sync(c) = e {
                 sync.send(c);
             }
         }
         while !state.list.loaded {
             let Some(ev) = events.recv().await else { bail!("engine stopped") };
-            let _ = frontdesk::tui::update::update(&mut state, frontdesk::tui::Action::Sync(ev));
+            let _ = frontdesk_tui::update::update(&mut state, frontdesk_tui::Action::Sync(ev));
         }
         let Ok(mut term) = Terminal::new(TestBackend::new(200, 60));
         term.draw(|f| ui::render(&state, f))?;
@@ -246,27 +246,27 @@ async fn first_frame() -> Result<()> {
 
 /// From the server emitting an event to the frame that shows it, over loopback.
 async fn event_to_screen() -> Result<()> {
-    use frontdesk::sync::cache::Cache;
-    use frontdesk::sync::store::Store;
+    use frontdesk_sync::cache::Cache;
+    use frontdesk_sync::store::Store;
     let dir = tempfile::tempdir()?;
     let mut cfg = frontdesk::config::Config::default();
     cfg.server.rate_limit_per_second = 0;
     let db_url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let key = {
-        let db = frontdesk::server::db::Db::open(&db_url, frontdesk::server::hub::Hub::default()).await?;
-        frontdesk::server::admin::create_org(&db, "Bench", "Eve Event", "eve@bench.test", 3600).await?.key
+        let db = frontdesk_server::db::Db::open(&db_url, frontdesk_server::hub::Hub::default()).await?;
+        frontdesk_server::admin::create_org(&db, "Bench", "Eve Event", "eve@bench.test", 3600).await?.key
     };
-    let running = frontdesk::server::start(&cfg.server, &db_url, "127.0.0.1:0").await?;
+    let running = frontdesk_server::start(&cfg.server, &db_url, "127.0.0.1:0").await?;
     let url = running.url();
     let provider =
-        frontdesk::provider::native::NativeProvider::new("bench", &url, secrecy::SecretString::from(key.clone()))?;
-    let (sync, mut events) = frontdesk::sync::spawn(frontdesk::sync::Account::new(
+        frontdesk_provider_native::NativeProvider::new("bench", &url, secrecy::SecretString::from(key.clone()))?;
+    let (sync, mut events) = frontdesk_sync::spawn(frontdesk_sync::Account::new(
         std::sync::Arc::new(provider),
         Store::memory().await?,
         Cache::memory().await?,
     ));
-    let mut state = frontdesk::tui::State::new(
-        frontdesk::tui::testing::settings(ui::theme::Palette::Default, ui::theme::Glyphs::UNICODE),
+    let mut state = frontdesk_tui::State::new(
+        frontdesk_tui::testing::settings(ui::theme::Palette::Default, ui::theme::Glyphs::UNICODE),
         sync.capabilities().clone(),
         jiff::Timestamp::now(),
         160,
@@ -278,7 +278,7 @@ async fn event_to_screen() -> Result<()> {
     // The stream first.
     loop {
         let Some(ev) = events.recv().await else { bail!("engine stopped") };
-        if matches!(ev, frontdesk::sync::SyncEvent::Live(frontdesk::provider::Update::Connected)) {
+        if matches!(ev, frontdesk_sync::SyncEvent::Live(frontdesk_provider::Update::Connected)) {
             break;
         }
     }
@@ -292,14 +292,14 @@ async fn event_to_screen() -> Result<()> {
         loop {
             let Some(ev) = events.recv().await else { bail!("engine stopped") };
             let at = match &ev {
-                frontdesk::sync::SyncEvent::Live(frontdesk::provider::Update::Event(e)) => match &e.kind {
-                    frontdesk::domain::EventKind::MessageCreated(m) if m.body == body => Some(e.at),
+                frontdesk_sync::SyncEvent::Live(frontdesk_provider::Update::Event(e)) => match &e.kind {
+                    frontdesk_domain::EventKind::MessageCreated(m) if m.body == body => Some(e.at),
                     _ => None,
                 },
                 _ => None,
             };
             state.now = jiff::Timestamp::now();
-            let _ = frontdesk::tui::update::update(&mut state, frontdesk::tui::Action::Sync(ev));
+            let _ = frontdesk_tui::update::update(&mut state, frontdesk_tui::Action::Sync(ev));
             if let Some(at) = at {
                 term.draw(|f| ui::render(&state, f))?;
                 let ms = jiff::Timestamp::now().as_microsecond() - at.as_microsecond();

@@ -18,10 +18,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use frontdesk::config::Config;
-use frontdesk::domain::{AgentId, AgentRole, Channel, ContactId, ConversationId, MessageId, OrgId};
-use frontdesk::server::db::Db;
-use frontdesk::server::db::ingest::{Inbound, ingest};
-use frontdesk::server::{self, Running, admin};
+use frontdesk_domain::{AgentId, AgentRole, Channel, ContactId, ConversationId, MessageId, OrgId};
+use frontdesk_server::db::Db;
+use frontdesk_server::db::ingest::{Inbound, ingest};
+use frontdesk_server::{self as server, Running, admin};
 use futures::StreamExt;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

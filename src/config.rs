@@ -1,4 +1,7 @@
-//! The config file: `$XDG_CONFIG_HOME/frontdesk/config.toml`, or `--config PATH`.
+//! The config file: `$XDG_CONFIG_HOME/frontdesk/config.toml`, or `--config PATH`,
+//! assembled from the sections each layer owns (`[server]` and `[demo]` from the
+//! server, `[ui]`, `[keys]`, `[[canned]]` and `[notify]` from the client); the
+//! accounts are the wiring's own.
 //! Its defaults are `config.example.toml` itself (compiled in), so the documented
 //! example and the real defaults cannot drift; a test holds them equal. Unknown keys
 //! are errors that name the file, line and column: a typo never passes silently.
@@ -7,7 +10,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::server::copilot::CopilotConfig;
+pub use frontdesk_provider::unified::UNIFIED;
+pub use frontdesk_server::config::{DemoConfig, ServerConfig};
+pub use frontdesk_tui::config::{CannedReply, NotifyConfig, UiConfig};
 
 pub const EXAMPLE: &str = include_str!("../config.example.toml");
 
@@ -21,70 +26,11 @@ pub struct Config {
     pub ui: UiConfig,
     /// Key overrides by context: `[keys.global]` `"#" = "archive"`.
     #[serde(default)]
-    pub keys: crate::tui::keymap::Overrides,
+    pub keys: frontdesk_tui::keymap::Overrides,
     /// Canned replies for the composer's picker.
     #[serde(default)]
     pub canned: Vec<CannedReply>,
     pub notify: NotifyConfig,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NotifyConfig {
-    /// `auto` (desktop when a session bus is there, else the terminal's OSC 9),
-    /// `desktop`, `osc9`, `osc777`, `bell` or `off`.
-    pub method: String,
-    /// Views whose unassigned conversations notify on a new customer message;
-    /// conversations assigned to me always do.
-    pub views: Vec<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UiConfig {
-    /// `auto`, `default`, `16` or `mono`.
-    pub theme: String,
-    /// ASCII glyphs instead of Unicode.
-    pub ascii: bool,
-    pub mouse: bool,
-    /// The web address of a conversation for copy-link: `{url}` is the account's
-    /// URL, `{id}` the conversation's id.
-    pub link_template: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CannedReply {
-    pub name: String,
-    pub body: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ServerConfig {
-    /// Address to listen on.
-    pub bind: String,
-    /// `sqlite://PATH`; empty means the XDG data directory.
-    pub database: String,
-    /// Request bodies larger than this are refused with 413.
-    pub body_limit_bytes: usize,
-    /// Requests per second per API key (0: no limit), and the burst allowed.
-    pub rate_limit_per_second: u32,
-    pub rate_limit_burst: u32,
-    /// How long the event log keeps events for `Last-Event-ID` resume.
-    pub event_retention_hours: u32,
-    /// Seconds between keep-alive comments on idle event streams.
-    pub event_keep_alive_secs: u32,
-    /// First-response target for orgs made by `admin create-org`.
-    pub first_response_minutes: u32,
-    pub copilot: CopilotConfig,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DemoConfig {
-    /// Seconds between simulated inbound messages, on average.
-    pub interval_secs: f64,
 }
 
 /// An inbox the client works.
@@ -139,9 +85,6 @@ pub struct AccountConfig {
 /// The providers an account may name.
 pub const PROVIDERS: [&str; 6] = ["native", "orbit", "chatwoot", "helpdesk", "chatcaptain", "crm"];
 
-/// The name of the unified inbox over every account.
-pub const UNIFIED: &str = "all";
-
 fn default_poll_secs() -> u64 {
     20
 }
@@ -185,16 +128,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     };
     let user: toml::Table = toml::from_str(text).map_err(|e| located(text, path, &e))?;
     merge(&mut merged, user);
-    let config: Config = merged.try_into().map_err(|e: toml::de::Error| {
-        // Errors after merging carry no span into the user's text: find the key there.
-        let message = e.message().to_owned();
-        let (line, column) = find_key_position(text, &message).unwrap_or((0, 0));
-        if line > 0 {
-            ConfigError::Parse { path: path.to_owned(), line, column, message }
-        } else {
-            ConfigError::Invalid { path: path.to_owned(), message }
-        }
-    })?;
+    let config: Config =
+        serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| misplaced(text, path, &e))?;
     let mut config = config;
     config.accounts = expand_orgs(std::mem::take(&mut config.accounts))
         .map_err(|message| ConfigError::Invalid { path: path.to_owned(), message })?;
@@ -255,14 +190,76 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
     }
 }
 
-/// The line and column of the key named between backticks in a serde error message.
-fn find_key_position(text: &str, message: &str) -> Option<(usize, usize)> {
-    let key = message.split('`').nth(1)?;
-    text.lines().enumerate().find_map(|(i, line)| {
+/// An error found after merging carries no span into the user's text: it is placed
+/// by its key's path (`server.body_limit_bytes`, `accounts[1].poll_secs`), and an
+/// unknown key by the name its message gives. The message says the key either way.
+fn misplaced(text: &str, path: &Path, e: &serde_path_to_error::Error<toml::de::Error>) -> ConfigError {
+    let message = e.inner().message();
+    let mut keys: Vec<(String, Option<usize>)> = Vec::new();
+    for segment in e.path() {
+        match segment {
+            serde_path_to_error::Segment::Map { key } => keys.push((key.clone(), None)),
+            serde_path_to_error::Segment::Seq { index } => {
+                if let Some(last) = keys.last_mut() {
+                    last.1 = Some(*index);
+                }
+            }
+            _ => {}
+        }
+    }
+    let unknown = message.starts_with("unknown field").then(|| message.split('`').nth(1)).flatten();
+    let message = match unknown {
+        Some(_) => message.to_owned(),
+        None if keys.is_empty() => message.to_owned(),
+        None => format!("{}: {message}", e.path()),
+    };
+    // The path may stop at the table or name the unknown key itself.
+    if let Some(key) = unknown
+        && keys.last().is_none_or(|(last, _)| last != key)
+    {
+        keys.push((key.to_owned(), None));
+    }
+    match find_key(text, &keys) {
+        Some((line, column)) => ConfigError::Parse { path: path.to_owned(), line, column, message },
+        None => ConfigError::Invalid { path: path.to_owned(), message },
+    }
+}
+
+/// The line and column where `keys` is set in the text: `a.b` as `b = …` under
+/// `[a]` (or `[[a]]`, counting its entries for an index), or as `a.b = …` at the top.
+fn find_key(text: &str, keys: &[(String, Option<usize>)]) -> Option<(usize, usize)> {
+    let ((last, _), tables) = keys.split_last()?;
+    let mut section: Vec<String> = Vec::new();
+    let mut entries: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let wanted: Vec<String> = tables
+        .iter()
+        .map(|(k, i)| match i {
+            Some(i) => format!("{k}[{i}]"),
+            None => k.clone(),
+        })
+        .collect();
+    for (i, line) in text.lines().enumerate() {
         let trimmed = line.trim_start();
-        (trimmed.starts_with(key) && trimmed[key.len()..].trim_start().starts_with('='))
-            .then(|| (i + 1, line.len() - trimmed.len() + 1))
-    })
+        if let Some(header) = trimmed.strip_prefix("[[").and_then(|h| h.split("]]").next()) {
+            let name = header.trim().to_owned();
+            let n = entries.entry(name.clone()).or_insert(0);
+            section = vec![format!("{name}[{n}]")];
+            *n += 1;
+            continue;
+        }
+        if let Some(header) = trimmed.strip_prefix('[').and_then(|h| h.split(']').next()) {
+            section = header.split('.').map(|s| s.trim().trim_matches('"').to_owned()).collect();
+            continue;
+        }
+        let Some((key, _)) = trimmed.split_once('=') else { continue };
+        let key: Vec<String> = key.split('.').map(|s| s.trim().trim_matches('"').to_owned()).collect();
+        let full: Vec<String> = section.iter().cloned().chain(key).collect();
+        let expected: Vec<String> = wanted.iter().cloned().chain(std::iter::once(last.clone())).collect();
+        if full == expected {
+            return Some((i + 1, line.len() - trimmed.len() + 1));
+        }
+    }
+    None
 }
 
 fn located(text: &str, path: &Path, e: &toml::de::Error) -> ConfigError {
@@ -275,27 +272,11 @@ fn located(text: &str, path: &Path, e: &toml::de::Error) -> ConfigError {
     ConfigError::Parse { path: path.to_owned(), line, column, message: e.message().to_owned() }
 }
 
+/// Each layer checks its own sections; the accounts are the wiring's.
 fn validate(c: &Config) -> Result<(), String> {
-    if c.server.body_limit_bytes < 1024 {
-        return Err("server.body_limit_bytes must be at least 1024".into());
-    }
-    if !(c.demo.interval_secs.is_finite() && c.demo.interval_secs > 0.0) {
-        return Err("demo.interval_secs must be a positive number of seconds".into());
-    }
-    if c.server.event_keep_alive_secs == 0 {
-        return Err("server.event_keep_alive_secs must be at least 1".into());
-    }
-    if c.server.first_response_minutes == 0 {
-        return Err("server.first_response_minutes must be at least 1".into());
-    }
-    crate::tui::ui::theme::Palette::choose(&c.ui.theme, false, "", "")?;
-    crate::tui::keymap::Keymap::new(&c.keys)?;
-    if !["auto", "desktop", "osc9", "osc777", "bell", "off"].contains(&c.notify.method.as_str()) {
-        return Err(format!(
-            "notify.method: unknown method {:?} (auto, desktop, osc9, osc777, bell or off)",
-            c.notify.method
-        ));
-    }
+    c.server.validate()?;
+    c.demo.validate()?;
+    frontdesk_tui::config::validate(&c.ui, &c.keys, &c.notify)?;
     let mut names = std::collections::HashSet::new();
     for a in &c.accounts {
         if !PROVIDERS.contains(&a.provider.as_str()) {
@@ -327,11 +308,11 @@ fn validate(c: &Config) -> Result<(), String> {
         if a.url.trim().is_empty() && !matches!(a.provider.as_str(), "orbit" | "chatcaptain") {
             return Err(format!("account {}: url is needed (the server's base URL)", a.name));
         }
-        if a.name.trim().is_empty() || a.name.contains(crate::provider::unified::SEPARATOR) || a.name == UNIFIED {
+        if a.name.trim().is_empty() || a.name.contains(frontdesk_provider::unified::SEPARATOR) || a.name == UNIFIED {
             return Err(format!(
                 "account {:?}: a name must be non-empty, not {UNIFIED:?} (the unified inbox), without {:?}",
                 a.name,
-                crate::provider::unified::SEPARATOR
+                frontdesk_provider::unified::SEPARATOR
             ));
         }
         if !names.insert(a.name.as_str()) {
@@ -415,9 +396,15 @@ mod tests {
     }
 
     #[test]
-    fn a_wrong_type_is_reported() {
+    fn a_wrong_type_names_file_line_column_and_key() {
         let err = parse("[server]\nbody_limit_bytes = \"big\"\n", p()).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("body_limit_bytes") || err.contains("invalid type"), "{err}");
+        assert_eq!(err, "test.toml:2:1: server.body_limit_bytes: invalid type: string \"big\", expected usize");
+        let text = "[[accounts]]\nname = \"a\"\nprovider = \"native\"\nurl = \"http://127.0.0.1\"\n\n\
+                    [[accounts]]\nname = \"b\"\nprovider = \"native\"\nurl = \"http://127.0.0.1\"\n  poll_secs = \"often\"\n";
+        let err = parse(text, p()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(err, "test.toml:10:3: accounts[1].poll_secs: invalid type: string \"often\", expected u64");
+        let err = parse("ui.mouse = 3\n", p()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(err, "test.toml:1:1: ui.mouse: invalid type: integer `3`, expected a boolean");
     }
 
     #[test]

@@ -2,9 +2,5 @@
 //! inbox server it ships with. See DESIGN.md in the shared folder for the layout.
 
 pub mod config;
-pub mod domain;
 pub mod logging;
-pub mod provider;
-pub mod server;
-pub mod sync;
-pub mod tui;
+pub mod setup;

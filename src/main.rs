@@ -8,11 +8,11 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use frontdesk::config::{self, Config};
-use frontdesk::domain::AgentRole;
 use frontdesk::logging;
-use frontdesk::provider::native::NativeProvider;
-use frontdesk::server::{self, admin, db::Db, demo, hub::Hub};
-use frontdesk::tui;
+use frontdesk_domain::AgentRole;
+use frontdesk_provider_native::NativeProvider;
+use frontdesk_server::{self as server, admin, db::Db, demo, hub::Hub};
+use frontdesk_tui as tui;
 use secrecy::SecretString;
 use std::sync::Arc;
 
@@ -151,10 +151,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         let _guard = logging::init(logging::Target::File(&log_file("client.log")))?;
         let name = match cli.account.as_deref() {
             Some(config::UNIFIED) if cfg.accounts.len() > 1 => config::UNIFIED.to_owned(),
-            name => tui::setup::account(&cfg, name)?.name.clone(),
+            name => frontdesk::setup::account(&cfg, name)?.name.clone(),
         };
-        let first = tui::setup::open(&cfg, &name, cli.ascii).await?;
-        return tui::run(first, tui::setup::opener(cfg, cli.ascii)).await;
+        let first = frontdesk::setup::open(&cfg, &name, cli.ascii).await?;
+        return tui::run(first, frontdesk::setup::opener(cfg, cli.ascii)).await;
     };
     match command {
         Command::Serve { bind, database } => {
@@ -204,15 +204,15 @@ async fn run_demo(cfg: &Config, o: &DemoOptions<'_>) -> anyhow::Result<()> {
         temp = tempfile::Builder::new().prefix("frontdesk-demo-").tempdir()?;
         temp.path().to_owned()
     };
-    let demo = demo::start(cfg, &dir, bind, interval).await?;
+    let demo = demo::start(&cfg.server, &dir, bind, interval).await?;
     if !o.headless {
         let url = demo.running.url();
         let agent = demo.keys.first().context("the demo made no agent keys")?;
-        let settings = tui::setup::settings(cfg, &format!("demo · {}", agent.name), &url, o.ascii)?;
+        let settings = frontdesk::setup::settings(cfg, &format!("demo · {}", agent.name), &url, o.ascii)?;
         let provider = NativeProvider::new("demo", &url, SecretString::from(agent.key.clone()))?;
-        let store = frontdesk::sync::store::Store::open(&dir.join("client.db")).await?;
-        let cache = frontdesk::sync::cache::Cache::open(&dir.join("client-cache.db")).await?;
-        let first = tui::Opened { settings, account: frontdesk::sync::Account::new(Arc::new(provider), store, cache) };
+        let store = frontdesk_sync::store::Store::open(&dir.join("client.db")).await?;
+        let cache = frontdesk_sync::cache::Cache::open(&dir.join("client-cache.db")).await?;
+        let first = tui::Opened { settings, account: frontdesk_sync::Account::new(Arc::new(provider), store, cache) };
         // The demo is one account: there is nothing to switch to.
         let none: tui::Opener =
             Box::new(|name| Box::pin(async move { anyhow::bail!("no account {name} in the demo") }));

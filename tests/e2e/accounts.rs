@@ -13,16 +13,14 @@ use futures::stream::BoxStream;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-use frontdesk::domain::{
+use frontdesk_domain::{
     Agent, Change, Conversation, ConversationId, EventKind, Message, Op, Page, PresenceState, ReplyKind, Status,
     Suggestion, ViewWithCount,
 };
-use frontdesk::provider::native::NativeProvider;
-use frontdesk::provider::unified::{Member, Unified};
-use frontdesk::provider::{
-    Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, Update,
-};
-use frontdesk::sync::{self, SyncEvent, poll};
+use frontdesk_provider::unified::{Member, Unified};
+use frontdesk_provider::{Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, Update};
+use frontdesk_provider_native::NativeProvider;
+use frontdesk_sync::{self as sync, SyncEvent, poll};
 
 use crate::support::TestServer;
 

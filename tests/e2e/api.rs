@@ -405,7 +405,7 @@ async fn me_and_agents_describe_the_team() {
 #[tokio::test]
 async fn a_second_server_on_the_same_database_is_refused() {
     let s = TestServer::start().await;
-    let second = frontdesk::server::start(&crate::support::config().server, &s.db_url, "127.0.0.1:0").await;
+    let second = frontdesk_server::start(&crate::support::config().server, &s.db_url, "127.0.0.1:0").await;
     let err = second.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("another frontdesk server is using"), "{err}");
     // The first one is unaffected.

@@ -14,13 +14,13 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use frontdesk::domain::{
+use frontdesk_domain::{
     AuthorKind, Change, Channel, ConversationId, Direction, NewConversation, Op, ReplyKind, Status, ViewFilter, ViewId,
 };
-use frontdesk::provider::chatcaptain::{
+use frontdesk_provider::{Applied, ListQuery, Provider, ProviderError, Update};
+use frontdesk_provider_chatcaptain::{
     BotEvent, BotReply, ChatCaptainProvider, ChatbotConversation, HandleMessage, StepPayload,
 };
-use frontdesk::provider::{Applied, ListQuery, Provider, ProviderError, Update};
 
 /// The views' own endpoints, delete and patch answers, and rows past the page.
 mod answers;

@@ -11,11 +11,11 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_json, body_partial_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use frontdesk::domain::{AuthorKind, ConversationId};
-use frontdesk::provider::bot::{BotCall, BotReply, Step};
-use frontdesk::provider::chatcaptain::ChatCaptainProvider;
-use frontdesk::provider::{Provider, ProviderError};
-use frontdesk::sync::{self, SyncCommand, SyncEvent};
+use frontdesk_domain::{AuthorKind, ConversationId};
+use frontdesk_provider::bot::{BotCall, BotReply, Step};
+use frontdesk_provider::{Provider, ProviderError};
+use frontdesk_provider_chatcaptain::ChatCaptainProvider;
+use frontdesk_sync::{self as sync, SyncCommand, SyncEvent};
 
 use crate::support::next_event;
 

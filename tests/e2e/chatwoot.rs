@@ -19,12 +19,12 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use frontdesk::domain::{
+use frontdesk_domain::{
     AgentId, AgentRole, AuthorKind, Change, Channel, Conversation, ConversationId, Direction, EventKind, Message,
     MessageKind, Op, Priority, ReplyKind, Status, ViewFilter, ViewId, ViewKind, ViewWithCount,
 };
-use frontdesk::provider::chatwoot::ChatwootProvider;
-use frontdesk::provider::{Applied, ListQuery, Provider, ProviderError, Update};
+use frontdesk_provider::{Applied, ListQuery, Provider, ProviderError, Update};
+use frontdesk_provider_chatwoot::ChatwootProvider;
 
 const KEY: &str = "cw_contract_token_5b1e9d";
 const ACCOUNT: u64 = 7;
@@ -1099,8 +1099,8 @@ async fn first_poll(server: &MockServer, updates: &mut BoxStream<'static, Update
 #[tokio::test]
 async fn polling_turns_a_newer_updated_at_with_a_new_message_into_events() {
     let (server, p) = chatwoot().await;
-    let clock = frontdesk::sync::poll::Clock::default();
-    let mut updates = frontdesk::sync::poll::updates(Arc::new(p), EVERY, clock.watch());
+    let clock = frontdesk_sync::poll::Clock::default();
+    let mut updates = frontdesk_sync::poll::updates(Arc::new(p), EVERY, clock.watch());
     first_poll(&server, &mut updates).await;
 
     let new = msg(4201, 42, 0, false, "Any news on my refund?", T0 + 60);
@@ -1169,8 +1169,8 @@ async fn lists_seen(server: &MockServer, n: usize) -> Vec<Option<String>> {
 #[tokio::test]
 async fn polling_sees_a_conversation_another_agent_resolved() {
     let (server, p) = chatwoot().await;
-    let clock = frontdesk::sync::poll::Clock::default();
-    let mut updates = frontdesk::sync::poll::updates(Arc::new(p), EVERY, clock.watch());
+    let clock = frontdesk_sync::poll::Clock::default();
+    let mut updates = frontdesk_sync::poll::updates(Arc::new(p), EVERY, clock.watch());
     first_poll(&server, &mut updates).await;
 
     Mock::given(method("GET"))

@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
-use frontdesk::provider::native::NativeProvider;
-use frontdesk::sync::{self, SyncEvent, SyncHandle};
-use frontdesk::tui::testing::{parse_keys, settings};
-use frontdesk::tui::ui::theme::{Glyphs, Palette};
-use frontdesk::tui::{Action, Effect, State, init, update::update};
+use frontdesk_provider_native::NativeProvider;
+use frontdesk_sync::{self as sync, SyncEvent, SyncHandle};
+use frontdesk_tui::testing::{parse_keys, settings};
+use frontdesk_tui::ui::theme::{Glyphs, Palette};
+use frontdesk_tui::{Action, Effect, State, init, update::update};
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -25,12 +25,12 @@ struct Client {
 
 impl Client {
     async fn start(s: &TestServer, width: u16) -> Self {
-        Self::start_on(&s.url, &s.key, width, frontdesk::sync::cache::Cache::memory().await.expect("cache")).await
+        Self::start_on(&s.url, &s.key, width, frontdesk_sync::cache::Cache::memory().await.expect("cache")).await
     }
 
-    async fn start_on(url: &str, key: &str, width: u16, cache: frontdesk::sync::cache::Cache) -> Self {
+    async fn start_on(url: &str, key: &str, width: u16, cache: frontdesk_sync::cache::Cache) -> Self {
         let provider = NativeProvider::new("test", url, SecretString::from(key.to_owned())).expect("provider");
-        let store = frontdesk::sync::store::Store::memory().await.expect("store");
+        let store = frontdesk_sync::store::Store::memory().await.expect("store");
         let (sync, events) = sync::spawn(sync::Account::new(Arc::new(provider), store, cache));
         let mut state = State::new(
             settings(Palette::Default, Glyphs::UNICODE),
@@ -158,7 +158,7 @@ async fn a_reply_goes_through_the_review_line() {
 
 #[tokio::test]
 async fn with_a_cache_the_inbox_is_browsable_while_the_server_is_away() {
-    use frontdesk::sync::cache::Cache;
+    use frontdesk_sync::cache::Cache;
     let s = TestServer::start().await;
     s.conversation("+15551006").await;
     let id = s.conversation("+15551007").await;
@@ -184,7 +184,7 @@ async fn with_a_cache_the_inbox_is_browsable_while_the_server_is_away() {
 
 #[tokio::test]
 async fn a_corrupt_cache_is_discarded_and_the_sync_starts_fresh() {
-    use frontdesk::sync::cache::Cache;
+    use frontdesk_sync::cache::Cache;
     let s = TestServer::start().await;
     s.conversation("+15551008").await;
     let dir = tempfile::tempdir().expect("dir");

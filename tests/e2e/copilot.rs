@@ -14,9 +14,9 @@ async fn suggest(s: &TestServer, id: &str) -> Value {
 }
 
 async fn pairs(s: &TestServer) -> Vec<Value> {
-    let db = frontdesk::server::db::Db::open(&s.db_url, frontdesk::server::hub::Hub::default()).await.expect("db");
+    let db = frontdesk_server::db::Db::open(&s.db_url, frontdesk_server::hub::Hub::default()).await.expect("db");
     let mut out = Vec::new();
-    frontdesk::server::admin::export_training_pairs(&db, Some("Org A"), &mut out).await.expect("export");
+    frontdesk_server::admin::export_training_pairs(&db, Some("Org A"), &mut out).await.expect("export");
     String::from_utf8(out).expect("utf8").lines().map(|l| serde_json::from_str(l).expect("jsonl")).collect()
 }
 

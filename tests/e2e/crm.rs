@@ -14,12 +14,12 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use frontdesk::domain::{
+use frontdesk_domain::{
     AgentId, AuthorKind, Change, Channel, ConversationId, Direction, MessageKind, Op, ReplyKind, SuggestionId,
     SuggestionStatus, ViewFilter, ViewId, ViewKind,
 };
-use frontdesk::provider::crm::CrmProvider;
-use frontdesk::provider::{Applied, ListQuery, Provider, ProviderError, Update};
+use frontdesk_provider::{Applied, ListQuery, Provider, ProviderError, Update};
+use frontdesk_provider_crm::CrmProvider;
 
 const EMAIL: &str = "ana@acme.test";
 const PASSWORD: &str = "correct horse";
@@ -514,7 +514,7 @@ async fn crm_overdue_sla_and_opening_for_a_contact() {
     let line = Provider::sla(&p).await.expect("the status bar's SLA");
     assert_eq!(
         line,
-        Some(frontdesk::provider::Sla { overdue: 3, target: Some("first reply in 15 min".into()) }),
+        Some(frontdesk_provider::Sla { overdue: 3, target: Some("first reply in 15 min".into()) }),
         "overdue count and target for the status bar"
     );
     let c = p.open_conversation("k1", Some("sms")).await.expect("opened");

@@ -16,11 +16,11 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use frontdesk::domain::{
+use frontdesk_domain::{
     AgentId, Change, ConversationId, NewConversation, Op, ReplyKind, SuggestionId, ViewFilter, ViewId,
 };
-use frontdesk::provider::crm::CrmProvider;
-use frontdesk::provider::{ListQuery, Provider, ProviderError, ProviderResult};
+use frontdesk_provider::{ListQuery, Provider, ProviderError, ProviderResult};
+use frontdesk_provider_crm::CrmProvider;
 
 use crate::crm::{C1, ME, ORG, conv, conv_path, provider, token};
 

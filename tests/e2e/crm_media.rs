@@ -5,7 +5,7 @@
 //! The upload's form, its answer and the message's media fields are unpublished:
 //! the field `file`, the answers under `data`/`media` with `id`/`media_id` and
 //! `url`/`media_url`, and `media_ids`/`media_urls` on the message are ASSUMPTIONS
-//! (see `src/provider/crm/media.rs`).
+//! (see `crates/provider-crm/src/media.rs`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,14 +16,14 @@ use serde_json::json;
 use wiremock::matchers::{body_json, body_string_contains, header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use frontdesk::domain::{ConversationId, Op, ReplyKind};
-use frontdesk::provider::crm::MAX_FILE_BYTES;
-use frontdesk::provider::native::NativeProvider;
-use frontdesk::provider::unified::{Member, Unified};
-use frontdesk::provider::{Applied, Provider, ProviderError};
-use frontdesk::sync::cache::Cache;
-use frontdesk::sync::store::Store;
-use frontdesk::sync::{self, SyncCommand, SyncEvent, poll};
+use frontdesk_domain::{ConversationId, Op, ReplyKind};
+use frontdesk_provider::unified::{Member, Unified};
+use frontdesk_provider::{Applied, Provider, ProviderError};
+use frontdesk_provider_crm::MAX_FILE_BYTES;
+use frontdesk_provider_native::NativeProvider;
+use frontdesk_sync::cache::Cache;
+use frontdesk_sync::store::Store;
+use frontdesk_sync::{self as sync, SyncCommand, SyncEvent, poll};
 
 use crate::crm::{C1, conv_path, provider, setup, token};
 

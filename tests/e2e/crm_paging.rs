@@ -15,9 +15,9 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use frontdesk::domain::ConversationId;
-use frontdesk::provider::crm::CrmProvider;
-use frontdesk::provider::{ListQuery, Provider};
+use frontdesk_domain::ConversationId;
+use frontdesk_provider::{ListQuery, Provider};
+use frontdesk_provider_crm::CrmProvider;
 
 use crate::crm::{C1, conv, conv_path, setup};
 

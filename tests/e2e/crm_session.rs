@@ -12,8 +12,8 @@ use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use frontdesk::domain::ConversationId;
-use frontdesk::provider::{Provider, ProviderError};
+use frontdesk_domain::ConversationId;
+use frontdesk_provider::{Provider, ProviderError};
 
 use crate::crm::{C1, conv, conv_path, provider, token};
 

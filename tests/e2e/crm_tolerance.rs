@@ -5,18 +5,18 @@
 //! can be, a row that cannot be read is skipped, and the rest of the answer stands.
 //!
 //! Iron publishes no shapes (`vendors/NOTES.md`): the fields the adapter reads are
-//! its ASSUMPTIONS (see `src/provider/crm/wire.rs`); everything else below is
+//! its ASSUMPTIONS (see `crates/provider-crm/src/wire.rs`); everything else below is
 //! invented to be unknown.
 
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use frontdesk::domain::{
+use frontdesk_domain::{
     AuthorKind, Change, Channel, ConversationId, Delivery, Direction, MessageKind, Op, ReplyKind, Status,
     SuggestionStatus, ViewKind,
 };
-use frontdesk::provider::{Applied, ListQuery, Provider};
+use frontdesk_provider::{Applied, ListQuery, Provider};
 
 use crate::crm::{C1, ME, conv, conv_path, setup};
 

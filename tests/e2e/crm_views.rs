@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use frontdesk::domain::{AssigneeFilter, NewConversation, ViewFilter, ViewId, ViewKind};
-use frontdesk::provider::crm::CrmProvider;
-use frontdesk::provider::{Provider, ProviderError};
+use frontdesk_domain::{AssigneeFilter, NewConversation, ViewFilter, ViewId, ViewKind};
+use frontdesk_provider::{Provider, ProviderError};
+use frontdesk_provider_crm::CrmProvider;
 
 const EMAIL: &str = "ana@acme.test";
 const PASSWORD: &str = "correct horse";

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use frontdesk::config::Config;
-use frontdesk::server::demo;
+use frontdesk_server::demo;
 use serde_json::Value;
 
 async fn get(client: &reqwest::Client, url: &str, key: &str) -> Value {
@@ -26,7 +26,7 @@ async fn all_conversations(client: &reqwest::Client, base: &str, key: &str) -> V
 #[tokio::test]
 async fn the_demo_is_a_believable_inbox() {
     let dir = tempfile::tempdir().expect("dir");
-    let d = demo::start(&Config::default(), dir.path(), "127.0.0.1:0", None).await.expect("demo starts");
+    let d = demo::start(&Config::default().server, dir.path(), "127.0.0.1:0", None).await.expect("demo starts");
     assert_eq!(d.keys.len(), 2);
     let (base, key) = (d.running.url(), d.keys[0].key.clone());
     let client = reqwest::Client::new();
@@ -60,7 +60,7 @@ async fn the_demo_is_a_believable_inbox() {
     d.stop().await;
 
     // Started again on the same directory, it keeps its data instead of seeding twice.
-    let d = demo::start(&Config::default(), dir.path(), "127.0.0.1:0", None).await.expect("demo restarts");
+    let d = demo::start(&Config::default().server, dir.path(), "127.0.0.1:0", None).await.expect("demo restarts");
     assert_eq!(d.org, org);
     let again = all_conversations(&client, &d.running.url(), &d.keys[0].key).await;
     assert!(again.len() >= 150 && again.len() < 400, "not seeded twice: {}", again.len());
@@ -70,7 +70,7 @@ async fn the_demo_is_a_believable_inbox() {
 #[tokio::test]
 async fn the_simulator_brings_new_messages() {
     let dir = tempfile::tempdir().expect("dir");
-    let d = demo::start(&Config::default(), dir.path(), "127.0.0.1:0", Some(0.05)).await.expect("demo starts");
+    let d = demo::start(&Config::default().server, dir.path(), "127.0.0.1:0", Some(0.05)).await.expect("demo starts");
     let client = reqwest::Client::new();
     let url = format!("{}/v1/conversations?limit=1", d.running.url());
     let first = get(&client, &url, &d.keys[0].key).await["items"][0]["updated_at"].clone();

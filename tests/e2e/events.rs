@@ -6,7 +6,7 @@
 use std::pin::Pin;
 use std::time::Duration;
 
-use frontdesk::domain::{Event, EventKind, PresenceState, Status};
+use frontdesk_domain::{Event, EventKind, PresenceState, Status};
 use futures::{Stream, StreamExt};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, StatusCode};
@@ -187,7 +187,7 @@ async fn agent_id(s: &TestServer, key: &str) -> String {
     me["agent"]["id"].as_str().unwrap_or_else(|| panic!("no agent id in /v1/me: {me}")).to_owned()
 }
 
-fn count_of(counts: &[frontdesk::domain::ViewCount], view: &str) -> u64 {
+fn count_of(counts: &[frontdesk_domain::ViewCount], view: &str) -> u64 {
     counts
         .iter()
         .find(|c| c.view_id.as_str() == view)
@@ -195,7 +195,7 @@ fn count_of(counts: &[frontdesk::domain::ViewCount], view: &str) -> u64 {
         .count
 }
 
-fn view_counts(e: &Received) -> Vec<frontdesk::domain::ViewCount> {
+fn view_counts(e: &Received) -> Vec<frontdesk_domain::ViewCount> {
     match e.event().kind {
         EventKind::ViewCountsChanged(counts) => counts,
         other => panic!("`{}` data is not view counts: {other:?}", e.name),
@@ -484,7 +484,7 @@ async fn view_counts_changed_arrives_without_id_when_unread_grows() {
     let s = TestServer::start().await;
     let (status, before) = s.get("/v1/views/counts").await;
     assert_eq!(status, StatusCode::OK);
-    let before: Vec<frontdesk::domain::ViewCount> = serde_json::from_value(before).expect("view counts");
+    let before: Vec<frontdesk_domain::ViewCount> = serde_json::from_value(before).expect("view counts");
     let unread_before = count_of(&before, "unread");
 
     let mut stream = open(&s, &s.key, None, "").await;

@@ -18,12 +18,12 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use frontdesk::domain::{
+use frontdesk_domain::{
     AuthorKind, Change, Channel, Conversation, ConversationId, Direction, EventKind, Message, Op, Priority, ReplyKind,
     Status, ViewFilter, ViewId,
 };
-use frontdesk::provider::helpdesk::{HelpdeskProvider, NewConversation};
-use frontdesk::provider::{Applied, ListQuery, Provider, ProviderError, Update};
+use frontdesk_provider::{Applied, ListQuery, Provider, ProviderError, Update};
+use frontdesk_provider_helpdesk::{HelpdeskProvider, NewConversation};
 
 /// Every endpoint's refusals, the same way.
 mod errors;
@@ -554,8 +554,8 @@ async fn me_is_the_configured_agent_updates_are_polled_and_capabilities_are_hone
 async fn polling_sees_a_conversation_resolved_elsewhere() {
     const EVERY: Duration = Duration::from_millis(200);
     let (server, p) = bancroft().await;
-    let clock = frontdesk::sync::poll::Clock::default();
-    let mut updates = frontdesk::sync::poll::updates(Arc::new(p), EVERY, clock.watch());
+    let clock = frontdesk_sync::poll::Clock::default();
+    let mut updates = frontdesk_sync::poll::updates(Arc::new(p), EVERY, clock.watch());
     Mock::given(method("GET"))
         .and(path(LIST))
         .respond_with(ok(&envelope(1, None, &[conv(1, "open", 0)])))

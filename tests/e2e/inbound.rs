@@ -2,7 +2,7 @@
 //! threading into the contact's live conversation on the channel, the first-response
 //! clock, sanitising what strangers send, and validation.
 
-use frontdesk::domain::text::contains_escape;
+use frontdesk_domain::text::contains_escape;
 use jiff::{SignedDuration, Timestamp};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -395,8 +395,8 @@ async fn a_burst_from_one_new_contact_opens_one_conversation_and_dedupes() {
 /// contact twice, a repeated provider id, and a message for an existing conversation.
 #[tokio::test]
 async fn one_batch_threads_dedupes_and_answers_in_order() {
-    use frontdesk::domain::{Channel, OrgId};
-    use frontdesk::server::db::ingest::{Inbound, ingest_many};
+    use frontdesk_domain::{Channel, OrgId};
+    use frontdesk_server::db::ingest::{Inbound, ingest_many};
     let s = TestServer::start().await;
     let existing = s.conversation("+15559990100").await;
     let (_, me) = s.get("/v1/me").await;

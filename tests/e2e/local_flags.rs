@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use frontdesk::domain::{Change, Op};
-use frontdesk::provider::orbit::OrbitProvider;
-use frontdesk::provider::{Applied, ListQuery};
-use frontdesk::sync::store::Store;
-use frontdesk::sync::{self, SyncCommand, SyncEvent};
+use frontdesk_domain::{Change, Op};
+use frontdesk_provider::{Applied, ListQuery};
+use frontdesk_provider_orbit::OrbitProvider;
+use frontdesk_sync::store::Store;
+use frontdesk_sync::{self as sync, SyncCommand, SyncEvent};
 
 use crate::support::next_event;
 
@@ -64,7 +64,7 @@ async fn stars_and_read_marks_are_kept_here_for_orbit() {
     let store_path = dir.path().join("orbit.db");
     {
         let store = Store::open(&store_path).await.expect("store");
-        let cache = frontdesk::sync::cache::Cache::memory().await.expect("cache");
+        let cache = frontdesk_sync::cache::Cache::memory().await.expect("cache");
         let (sync, mut events) = sync::spawn(sync::Account::new(provider(&server), store, cache));
         assert!(!sync.capabilities().star && !sync.capabilities().read);
 
@@ -80,7 +80,7 @@ async fn stars_and_read_marks_are_kept_here_for_orbit() {
         let e = next_event(&mut events, |e| matches!(e, SyncEvent::Views(_))).await;
         let SyncEvent::Views(views) = e else { unreachable!() };
         let starred = views.iter().find(|v| v.view.id.as_str() == "starred").expect("a local Starred view");
-        assert_eq!((starred.view.name.as_str(), starred.count), (frontdesk::sync::local::STARRED_NAME, 1));
+        assert_eq!((starred.view.name.as_str(), starred.count), (frontdesk_sync::local::STARRED_NAME, 1));
         sync.flush().await;
     }
     let writes: Vec<_> = server
@@ -94,7 +94,7 @@ async fn stars_and_read_marks_are_kept_here_for_orbit() {
 
     // A restart: the marks are still there, over Orbit's rows.
     let store = Store::open(&store_path).await.expect("store");
-    let cache = frontdesk::sync::cache::Cache::memory().await.expect("cache");
+    let cache = frontdesk_sync::cache::Cache::memory().await.expect("cache");
     let (sync, mut events) = sync::spawn(sync::Account::new(provider(&server), store, cache));
     sync.send(list("all", 7));
     let e = next_event(&mut events, |e| matches!(e, SyncEvent::List { generation: 7, cached: false, .. })).await;
@@ -114,7 +114,7 @@ async fn stars_and_read_marks_are_kept_here_for_orbit() {
 /// with the read marks kept on this machine laid over Chatwoot's unread counts.
 #[tokio::test]
 async fn an_unread_view_is_served_here_when_the_backend_has_none() {
-    use frontdesk::provider::chatwoot::ChatwootProvider;
+    use frontdesk_provider_chatwoot::ChatwootProvider;
     let server = MockServer::start().await;
     let conv = |id: u64, unread: u64| {
         json!({ "id": id, "status": "open", "unread_count": unread, "labels": [],
@@ -134,14 +134,14 @@ async fn an_unread_view_is_served_here_when_the_backend_has_none() {
         .await;
     let p = ChatwootProvider::new("cw", &server.uri(), 7, SecretString::from("tok")).expect("provider");
     let store = Store::memory().await.expect("store");
-    let cache = frontdesk::sync::cache::Cache::memory().await.expect("cache");
+    let cache = frontdesk_sync::cache::Cache::memory().await.expect("cache");
     let (sync, mut events) = sync::spawn(sync::Account::new(Arc::new(p), store, cache));
 
     sync.send(SyncCommand::Views);
     let e = next_event(&mut events, |e| matches!(e, SyncEvent::Views(_))).await;
     let SyncEvent::Views(views) = e else { unreachable!() };
     let unread = views.iter().find(|v| v.view.id.as_str() == "unread").expect("a local Unread view");
-    assert_eq!(unread.view.name, frontdesk::sync::local::UNREAD_NAME);
+    assert_eq!(unread.view.name, frontdesk_sync::local::UNREAD_NAME);
 
     sync.send(list("unread", 1));
     let e = next_event(&mut events, |e| matches!(e, SyncEvent::List { generation: 1, .. })).await;

@@ -7,11 +7,11 @@ use futures::StreamExt as _;
 use secrecy::SecretString;
 use serde_json::json;
 
-use frontdesk::domain::{
+use frontdesk_domain::{
     AiState, Change, ConversationId, EventKind, Op, ReplyKind, Status, SuggestionStatus, ViewFilter,
 };
-use frontdesk::provider::native::NativeProvider;
-use frontdesk::provider::{Applied, ListQuery, Provider, ProviderError, Sort, Update};
+use frontdesk_provider::{Applied, ListQuery, Provider, ProviderError, Sort, Update};
+use frontdesk_provider_native::NativeProvider;
 
 use crate::support::TestServer;
 
@@ -29,7 +29,7 @@ async fn apply(p: &NativeProvider, op: Op) -> Applied {
     p.apply(op, uuid::Uuid::now_v7().to_string()).await.expect("applied")
 }
 
-fn conversation(a: Applied) -> frontdesk::domain::Conversation {
+fn conversation(a: Applied) -> frontdesk_domain::Conversation {
     match a {
         Applied::Conversation(c) => *c,
         other => panic!("expected a conversation, got {other:?}"),
@@ -125,7 +125,7 @@ async fn a_send_retried_with_its_key_arrives_once() {
         attachments: Vec::new(),
     };
     let Applied::Message(m) = apply(&p, note).await else { panic!("a message") };
-    assert_eq!(m.kind, frontdesk::domain::MessageKind::Note);
+    assert_eq!(m.kind, frontdesk_domain::MessageKind::Note);
     let thread = p.thread(id, 50).await.expect("thread");
     assert_eq!(thread.iter().filter(|m| m.body == "On its way!").count(), 1);
 }
@@ -174,9 +174,8 @@ async fn handoff_takes_over_from_the_ai_agent() {
     assert_eq!(c.ai_state, AiState::AiLed, "handed back");
     let c = conversation(apply(&p, change(Change::AddTags { tags: vec!["vip".into()] })).await);
     assert_eq!(c.tags, ["vip"], "a change without its own endpoint goes as a bulk of one");
-    let c =
-        conversation(apply(&p, change(Change::SetPriority { priority: frontdesk::domain::Priority::Urgent })).await);
-    assert_eq!(c.priority, frontdesk::domain::Priority::Urgent);
+    let c = conversation(apply(&p, change(Change::SetPriority { priority: frontdesk_domain::Priority::Urgent })).await);
+    assert_eq!(c.priority, frontdesk_domain::Priority::Urgent);
     assert!(conversation(apply(&p, change(Change::Unassign)).await).assignee.is_none());
 }
 
@@ -288,7 +287,7 @@ async fn presence_reaches_the_rest_of_the_team() {
         tokio::time::timeout(Duration::from_secs(5), updates.next()).await.expect("in time"),
         Some(Update::Connected)
     );
-    ada.presence(id.clone(), frontdesk::domain::PresenceState::Typing).await.expect("presence");
+    ada.presence(id.clone(), frontdesk_domain::PresenceState::Typing).await.expect("presence");
     loop {
         let u = tokio::time::timeout(Duration::from_secs(5), updates.next()).await.expect("in time");
         if let Some(Update::Event(e)) = u
@@ -296,7 +295,7 @@ async fn presence_reaches_the_rest_of_the_team() {
         {
             assert_eq!(
                 (p.conversation_id, p.agent_name.as_str(), p.state),
-                (id, "Ada Admin", frontdesk::domain::PresenceState::Typing)
+                (id, "Ada Admin", frontdesk_domain::PresenceState::Typing)
             );
             break;
         }
@@ -314,7 +313,7 @@ async fn a_thread_pages_back_from_its_end() {
         s.inbound("+15550777", &format!("message {n}")).await;
     }
     let p = provider(&s);
-    let bodies = |page: &frontdesk::domain::Page<frontdesk::domain::Message>| {
+    let bodies = |page: &frontdesk_domain::Page<frontdesk_domain::Message>| {
         page.items.iter().map(|m| m.body.clone()).collect::<Vec<_>>()
     };
     let newest = p.thread_page(id.clone(), None, 10).await.expect("newest");

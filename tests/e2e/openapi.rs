@@ -37,7 +37,7 @@ async fn the_document_is_served_and_every_documented_route_answers() {
 #[test]
 fn every_route_of_the_router_is_in_the_document() {
     // The router and the document come from one `routes!` list; this pins the list.
-    let doc = frontdesk::server::routes::openapi();
+    let doc = frontdesk_server::routes::openapi();
     let mut documented: Vec<String> = doc.paths.paths.keys().cloned().collect();
     documented.sort();
     let expected = [

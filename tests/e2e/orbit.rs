@@ -4,7 +4,7 @@
 //! (`{error: {code, message, status, details?}, meta}`), the rate-limit headers and the
 //! endpoint paths are Orbit's own (`vendors/orbit-*.txt`, `vendors/NOTES.md`). The
 //! conversation, message, bulk and copilot objects were never published: the fixtures
-//! use the field names the adapter models in `src/provider/orbit/wire.rs`, so they are
+//! use the field names the adapter models in `crates/provider-orbit/src/wire.rs`, so they are
 //! the ones to correct when Orbit documents them.
 
 use std::future::Future;
@@ -18,12 +18,12 @@ use serde_json::{Value, json};
 use wiremock::matchers::{body_json, body_partial_json, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-use frontdesk::domain::{
+use frontdesk_domain::{
     AgentId, AiState, AuthorKind, Change, Channel, Conversation, ConversationId, Direction, EventKind, Message,
     MessageKind, NextAction, Op, PresenceState, ReplyKind, Status, Suggestion, SuggestionStatus, ViewId, ViewKind,
 };
-use frontdesk::provider::orbit::OrbitProvider;
-use frontdesk::provider::{Applied, ListQuery, Provider, ProviderError, Update};
+use frontdesk_provider::{Applied, ListQuery, Provider, ProviderError, Update};
+use frontdesk_provider_orbit::OrbitProvider;
 
 const KEY: &str = "dv_test_sk_contract_7f3a";
 const TS: &str = "2026-11-25T10:00:00Z";
@@ -1119,10 +1119,10 @@ async fn without_a_stream_the_engine_polls_the_list() {
         .expect(1..)
         .mount(&server)
         .await;
-    let clock = frontdesk::sync::poll::Clock::default();
+    let clock = frontdesk_sync::poll::Clock::default();
     let every = Duration::from_secs(30);
     let provider: Arc<dyn Provider> = Arc::new(p);
-    let mut updates = frontdesk::sync::poll::stream_or_poll(provider, None, every, clock.watch());
+    let mut updates = frontdesk_sync::poll::stream_or_poll(provider, None, every, clock.watch());
     assert_eq!(next_update(&mut updates).await, Update::Polling { every });
     drop(updates);
     server.verify().await;
@@ -1156,7 +1156,7 @@ async fn mount_counts(server: &MockServer) {
         .await;
 }
 
-fn counts(views: &[frontdesk::domain::ViewWithCount]) -> Vec<(String, ViewKind, u64)> {
+fn counts(views: &[frontdesk_domain::ViewWithCount]) -> Vec<(String, ViewKind, u64)> {
     views.iter().map(|v| (v.view.id.to_string(), v.view.kind, v.count)).collect()
 }
 

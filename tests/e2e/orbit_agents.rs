@@ -1,4 +1,4 @@
-//! Contract tests for the Orbit AI Agents adapter (`src/provider/orbit/agents.rs`).
+//! Contract tests for the Orbit AI Agents adapter (`crates/provider-orbit/src/agents.rs`).
 //!
 //! The fixtures are Orbit's own: the example bodies of `vendors/orbit-agents.txt`,
 //! field for field, plus the list-row fields `vendors/NOTES.md` adds from the newer
@@ -23,11 +23,11 @@ use tokio::net::TcpListener;
 use wiremock::matchers::{body_json, header, header_exists, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use frontdesk::domain::text::contains_escape;
-use frontdesk::domain::{AgentStatus, ChatEvent};
-use frontdesk::provider::agents::AiAgents;
-use frontdesk::provider::orbit::OrbitProvider;
-use frontdesk::provider::{Provider as _, ProviderError};
+use frontdesk_domain::text::contains_escape;
+use frontdesk_domain::{AgentStatus, ChatEvent};
+use frontdesk_provider::agents::AiAgents;
+use frontdesk_provider::{Provider as _, ProviderError};
+use frontdesk_provider_orbit::OrbitProvider;
 
 const KEY: &str = "dv_test_sk_agents_contract_9c1e";
 /// Hang guard only: every scenario here ends in milliseconds.

@@ -8,11 +8,11 @@ use serde_json::Value;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use frontdesk::domain::{ConversationId, Op, ReplyKind};
-use frontdesk::provider::native::NativeProvider;
-use frontdesk::sync::cache::Cache;
-use frontdesk::sync::store::Store;
-use frontdesk::sync::{self, SyncCommand, SyncEvent, SyncHandle};
+use frontdesk_domain::{ConversationId, Op, ReplyKind};
+use frontdesk_provider_native::NativeProvider;
+use frontdesk_sync::cache::Cache;
+use frontdesk_sync::store::Store;
+use frontdesk_sync::{self as sync, SyncCommand, SyncEvent, SyncHandle};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::support::TestServer;
@@ -109,7 +109,7 @@ async fn a_permanent_error_stops_the_retries_and_says_why() {
         _ => None,
     })
     .await;
-    assert!(matches!(result, Err(frontdesk::provider::ProviderError::NotFound(_))), "{result:?}");
+    assert!(matches!(result, Err(frontdesk_provider::ProviderError::NotFound(_))), "{result:?}");
 }
 
 #[tokio::test]
@@ -160,7 +160,7 @@ async fn too_many_requests_waits_as_long_as_the_server_asks() {
 async fn drafts_survive_a_restart() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("acct.db");
-    let draft = frontdesk::sync::store::StoredDraft {
+    let draft = frontdesk_sync::store::StoredDraft {
         conversation: "cnv_x".into(),
         kind: ReplyKind::Reply,
         body: "half written".into(),

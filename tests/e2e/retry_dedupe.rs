@@ -15,11 +15,11 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use frontdesk::domain::{ConversationId, Op, ReplyKind};
-use frontdesk::provider::chatcaptain::ChatCaptainProvider;
-use frontdesk::provider::helpdesk::HelpdeskProvider;
-use frontdesk::provider::unified::{Member, Unified};
-use frontdesk::provider::{Applied, Provider};
+use frontdesk_domain::{ConversationId, Op, ReplyKind};
+use frontdesk_provider::unified::{Member, Unified};
+use frontdesk_provider::{Applied, Provider};
+use frontdesk_provider_chatcaptain::ChatCaptainProvider;
+use frontdesk_provider_helpdesk::HelpdeskProvider;
 
 /// The outbox retrying against a Bancroft that keeps what is posted.
 mod outbox;
@@ -162,7 +162,7 @@ async fn bancroft_checks_only_replies_and_says_so_without_a_request() {
         suggestion: None,
         attachments: Vec::new(),
     };
-    let close = Op::Change { conversation: ConversationId::from(ID), change: frontdesk::domain::Change::Close };
+    let close = Op::Change { conversation: ConversationId::from(ID), change: frontdesk_domain::Change::Close };
     for op in [note, close] {
         assert_eq!(p.already_applied(&op, since()).await, Ok(None), "{op:?}");
     }
@@ -245,7 +245,7 @@ async fn the_unified_inbox_asks_the_account_that_owns_the_conversation() {
         poll_every: Duration::from_secs(20),
     };
     let members = vec![member("desk", Arc::new(desk)), member("captain", Arc::new(captain))];
-    let unified = Unified::new(members, frontdesk::sync::poll::Clock::default().watch());
+    let unified = Unified::new(members, frontdesk_sync::poll::Clock::default().watch());
 
     let answer = unified.already_applied(&reply(&format!("desk/{ID}"), BODY), since()).await.expect("asked");
     let Some(Applied::Message(m)) = answer else { panic!("expected the message, got {answer:?}") };
@@ -258,7 +258,7 @@ async fn the_unified_inbox_asks_the_account_that_owns_the_conversation() {
     assert!(unknown.is_err(), "an account not in the config: {unknown:?}");
 }
 
-async fn iron_with_timeline(rows: &[Value]) -> (MockServer, frontdesk::provider::crm::CrmProvider) {
+async fn iron_with_timeline(rows: &[Value]) -> (MockServer, frontdesk_provider_crm::CrmProvider) {
     let (server, p) = crate::crm::setup().await;
     Mock::given(method("GET"))
         .and(path(crate::crm::conv_path("/messages")))

@@ -120,8 +120,8 @@ async fn snooze_ends_by_itself_when_its_time_comes() {
     let e = stream
         .until("conversation_updated showing it open", |e| {
             e.name == "conversation_updated" && e.conversation_id().as_deref() == Some(c.as_str()) && {
-                let frontdesk::domain::EventKind::ConversationUpdated(conv) = e.event().kind else { return false };
-                conv.status == frontdesk::domain::Status::Open && conv.snoozed_until.is_none()
+                let frontdesk_domain::EventKind::ConversationUpdated(conv) = e.event().kind else { return false };
+                conv.status == frontdesk_domain::Status::Open && conv.snoozed_until.is_none()
             }
         })
         .await;

@@ -8,9 +8,9 @@ use secrecy::SecretString;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use frontdesk::domain::EventKind;
-use frontdesk::provider::native::NativeProvider;
-use frontdesk::provider::{Provider, Update};
+use frontdesk_domain::EventKind;
+use frontdesk_provider::{Provider, Update};
+use frontdesk_provider_native::NativeProvider;
 
 use crate::proxy::Proxy;
 use crate::support::TestServer;

@@ -2,7 +2,7 @@
 //! two orgs with keys, and a small HTTP client that returns (status, JSON).
 
 use frontdesk::config::Config;
-use frontdesk::server::{self, Running, admin, db::Db, hub::Hub};
+use frontdesk_server::{self as server, Running, admin, db::Db, hub::Hub};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -43,7 +43,7 @@ impl TestServer {
                 "Org A",
                 "Bo Agent",
                 "bo@a.test",
-                frontdesk::domain::AgentRole::Agent,
+                frontdesk_domain::AgentRole::Agent,
                 Some("billing"),
             )
             .await
@@ -171,9 +171,9 @@ impl Stopped {
 /// The engine's next event that `want` picks, skipping others (10 s at most: the
 /// engine answers on loopback in milliseconds; this only bounds a hung test).
 pub async fn next_event(
-    events: &mut tokio::sync::mpsc::UnboundedReceiver<frontdesk::sync::SyncEvent>,
-    want: impl Fn(&frontdesk::sync::SyncEvent) -> bool,
-) -> frontdesk::sync::SyncEvent {
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<frontdesk_sync::SyncEvent>,
+    want: impl Fn(&frontdesk_sync::SyncEvent) -> bool,
+) -> frontdesk_sync::SyncEvent {
     loop {
         let e = tokio::time::timeout(std::time::Duration::from_secs(10), events.recv())
             .await

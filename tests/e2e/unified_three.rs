@@ -12,12 +12,12 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use frontdesk::domain::{Change, ConversationId, Op, ReplyKind};
-use frontdesk::provider::chatcaptain::ChatCaptainProvider;
-use frontdesk::provider::crm::CrmProvider;
-use frontdesk::provider::native::NativeProvider;
-use frontdesk::provider::unified::{Member, Unified};
-use frontdesk::provider::{ListQuery, Provider};
+use frontdesk_domain::{Change, ConversationId, Op, ReplyKind};
+use frontdesk_provider::unified::{Member, Unified};
+use frontdesk_provider::{ListQuery, Provider};
+use frontdesk_provider_chatcaptain::ChatCaptainProvider;
+use frontdesk_provider_crm::CrmProvider;
+use frontdesk_provider_native::NativeProvider;
 
 use crate::support::TestServer;
 
@@ -108,7 +108,7 @@ fn three(native: &TestServer, crm: &MockServer, captain: &MockServer) -> (Unifie
         member("crm", Arc::new(c)),
         member("captain", Arc::new(k)),
     ];
-    (Unified::new(members, frontdesk::sync::poll::Clock::default().watch()), n)
+    (Unified::new(members, frontdesk_sync::poll::Clock::default().watch()), n)
 }
 
 async fn writes(server: &MockServer) -> Vec<String> {

@@ -3,7 +3,7 @@
 //! answer, the list's lack of pages, and rows with fields, shapes and enum values
 //! the page does not publish (read, never failing the answer).
 
-use frontdesk::domain::{AgentRole, MessageKind};
+use frontdesk_domain::{AgentRole, MessageKind};
 
 use super::*;
 

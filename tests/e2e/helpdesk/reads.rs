@@ -2,7 +2,7 @@
 //! threads paged to the last page, and rows with fields, types and enum values no
 //! version of the adapter knows (read, never failing the answer).
 
-use frontdesk::domain::MessageKind;
+use frontdesk_domain::MessageKind;
 
 use super::*;
 

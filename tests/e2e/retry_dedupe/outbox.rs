@@ -10,11 +10,11 @@ use futures::stream::BoxStream;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use wiremock::{Request, Respond};
 
-use frontdesk::domain::{Agent, Change, Conversation, Message, Page, ViewWithCount};
-use frontdesk::provider::{Capabilities, Identity, ListQuery, ProviderError, ProviderFuture, ProviderResult, Update};
-use frontdesk::sync::SyncEvent;
-use frontdesk::sync::outbox::{self, Msg};
-use frontdesk::sync::store::Store;
+use frontdesk_domain::{Agent, Change, Conversation, Message, Page, ViewWithCount};
+use frontdesk_provider::{Capabilities, Identity, ListQuery, ProviderError, ProviderFuture, ProviderResult, Update};
+use frontdesk_sync::SyncEvent;
+use frontdesk_sync::outbox::{self, Msg};
+use frontdesk_sync::store::Store;
 
 use super::*;
 

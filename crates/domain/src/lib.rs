@@ -1,0 +1,37 @@
+//! The unified inbox model every part of frontdesk speaks: the server stores it, the
+//! native API serialises it as is, and each provider adapter maps its vendor's JSON
+//! into it. No I/O here. Timestamps are `jiff::Timestamp`, serialised as RFC 3339 UTC.
+//!
+//! To extend: add the field here with a serde default so older payloads still parse,
+//! then teach the server's db layer and each adapter to fill it.
+
+mod ai_agent;
+mod clean;
+mod contact;
+mod conversation;
+mod event;
+mod ids;
+mod message;
+mod new_conversation;
+mod op;
+mod page;
+mod suggestion;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+pub mod text;
+mod view;
+
+pub use ai_agent::{
+    AgentConversation, AgentMessage, AgentStatus, AiAgent, AiAgentDetail, ChatEvent, Deployment, ToolUse,
+};
+pub use clean::Clean;
+pub use contact::{Agent, AgentRole, Contact};
+pub use conversation::{AiState, Channel, Conversation, LastMessage, Origin, Priority, Status};
+pub use event::{Event, EventKind, Presence, PresenceState};
+pub use ids::{AgentId, ContactId, ConversationId, MessageId, OrgId, SuggestionId, ViewId};
+pub use message::{Attachment, Author, AuthorKind, CallInfo, Delivery, Direction, Message, MessageKind};
+pub use new_conversation::NewConversation;
+pub use op::{Change, Op, ReplyKind};
+pub use page::Page;
+pub use suggestion::{NextAction, Suggestion, SuggestionStatus};
+pub use view::{AssigneeFilter, BuiltinView, View, ViewCount, ViewFilter, ViewKind, ViewWithCount};

@@ -1,0 +1,81 @@
+use super::*;
+
+fn headers() -> header::HeaderMap {
+    header::HeaderMap::new()
+}
+
+#[test]
+fn the_24_hour_window_is_permanent_and_says_what_to_do() {
+    let body = br#"{"error":{"code":"WHATSAPP_OUTSIDE_24H_WINDOW","message":"Outside the 24h window","status":422}}"#;
+    let e = error_for(StatusCode::UNPROCESSABLE_ENTITY, &headers(), body);
+    assert!(!e.is_transient());
+    assert!(
+        matches!(&e, ProviderError::Permanent { code, message } if code == "WHATSAPP_OUTSIDE_24H_WINDOW"
+            && message.contains("24-hour window is closed") && message.contains("template")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn the_body_status_wins_and_codes_map_to_kinds() {
+    // A 200-range transport status with an error body saying 401.
+    let body = br#"{"error":{"code":"INVALID_API_KEY","message":"bad key","status":401}}"#;
+    let e = error_for(StatusCode::BAD_REQUEST, &headers(), body);
+    assert!(matches!(&e, ProviderError::Auth(m) if m.contains("wrong or revoked")), "{e:?}");
+
+    let body =
+        br#"{"error":{"code":"RATE_LIMIT_EXCEEDED","message":"slow down","status":429,"details":{"retry_after":12}}}"#;
+    assert_eq!(
+        error_for(StatusCode::TOO_MANY_REQUESTS, &headers(), body),
+        ProviderError::RateLimited { retry_after: Some(Duration::from_secs(12)) }
+    );
+    let mut h = headers();
+    h.insert(header::RETRY_AFTER, header::HeaderValue::from_static("3"));
+    assert_eq!(
+        error_for(StatusCode::TOO_MANY_REQUESTS, &h, body),
+        ProviderError::RateLimited { retry_after: Some(Duration::from_secs(3)) },
+        "the header is honoured first"
+    );
+
+    let body = br#"{"error":{"code":"VALIDATION_ERROR","message":"body is required","status":422}}"#;
+    assert_eq!(
+        error_for(StatusCode::UNPROCESSABLE_ENTITY, &headers(), body),
+        ProviderError::Permanent {
+            code: "VALIDATION_ERROR".into(),
+            message: "VALIDATION_ERROR: body is required".into()
+        }
+    );
+    assert!(error_for(StatusCode::BAD_GATEWAY, &headers(), b"<html>").is_transient());
+    let hostile = br#"{"error":{"code":"X","message":"\u001b]52;c;aGk=\u0007boom","status":400}}"#;
+    let e = error_for(StatusCode::BAD_REQUEST, &headers(), hostile).to_string();
+    assert!(!e.contains('\u{1b}') && !e.contains('\u{7}'), "{e:?}");
+}
+
+#[test]
+fn unknown_fields_and_enum_values_are_tolerated() {
+    let json = r#"{
+        "id": "conv_1", "channel": "telegram_business", "status": "escalated_v2",
+        "contact": {"id": "cnt_1", "name": "Jane", "phone": "+14155550123", "loyalty": {"tier": 3}},
+        "ai_state": "quantum", "brand_new_field": [1, 2, 3]
+    }"#;
+    let c: wire::Conv = serde_json::from_str(json).expect("parses");
+    let c = c.into_domain(jiff::Timestamp::UNIX_EPOCH);
+    assert_eq!(c.id.as_str(), "conv_1");
+    assert_eq!(c.status, Status::Open);
+    assert_eq!(c.contact.handle, "+14155550123");
+    assert_eq!(c.channel, frontdesk_domain::Channel::Api);
+}
+
+#[test]
+fn stream_events_shaped_as_webhooks_become_domain_events() {
+    let data = r#"{"id":"evt_1","type":"message.received","created_at":"2026-03-08T12:00:00Z",
+        "data":{"id":"msg_9","conversation_id":"conv_1","direction":"inbound","body":"hello?"}}"#;
+    let e = event(Some("message.received"), data).expect("an event");
+    assert!(
+        matches!(&e.kind, EventKind::MessageCreated(m) if m.body == "hello?" && m.conversation_id.as_str() == "conv_1")
+    );
+    let data = r#"{"type":"conversation.assigned","data":{"conversation":{"id":"conv_1","status":"open"}}}"#;
+    assert!(matches!(event(None, data).map(|e| e.kind), Some(EventKind::ConversationUpdated(_))));
+    assert!(event(None, r#"{"type":"billing.invoice_paid","data":{}}"#).is_none());
+    assert!(event(None, "not json").is_none());
+}

@@ -1,0 +1,285 @@
+//! Placeholders: what `{first_name}`, `{agent_name}` and `{order_id}` become in a
+//! drafted reply, and where those values come from (the contact's and agent's names,
+//! order numbers mentioned in the thread).
+//!
+//! To add a placeholder: add its name to [`PLACEHOLDERS`], a field to [`Fill`] and an
+//! arm to [`Fill::value`]. The knowledge base refuses answers that use a name this
+//! module does not know, so a typo fails at start-up, not in front of a customer.
+
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex};
+
+use super::SuggestContext;
+use frontdesk_domain::MessageKind;
+
+/// Every placeholder the engine can fill.
+pub const PLACEHOLDERS: [&str; 3] = ["first_name", "agent_name", "order_id"];
+
+/// What `{first_name}` becomes when the contact's name is unknown or is not a name
+/// (a phone number, an email address). Reads right only after a greeting, which is why
+/// the knowledge base allows `{first_name}` only there.
+pub const UNKNOWN_FIRST_NAME: &str = "there";
+
+/// What `{agent_name}` becomes when the agent has no usable name.
+pub const UNKNOWN_AGENT_NAME: &str = "The support team";
+
+/// `{name}`: lower-case letters and underscores. Anything else in braces is text.
+static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
+    #[allow(clippy::expect_used)] // a literal pattern, checked by the tests
+    Regex::new(r"\{([a-z_]+)\}").expect("placeholder pattern")
+});
+
+/// The ways customers write order numbers. Each has one capture group: the id.
+///
+/// - `#48213`, `#A1B2C3`: a hash, then 4–20 letters, digits or dashes.
+/// - `ORD-48213`, `ord_48213`, `ORD48213`: our own order prefix.
+/// - `order 48213`, `order number: A1B2C3`, `order no. 48213`, `my order is 48213`.
+///
+/// A bare code such as `A1B2C3` is *not* taken on its own: promo codes (`SAVE20`),
+/// postcodes and tracking numbers look the same, so it counts only after `#` or
+/// `order`. Every candidate must contain a digit, which rules out `order status`.
+static ORDER_PATTERNS: LazyLock<[Regex; 3]> = LazyLock::new(|| {
+    #[allow(clippy::expect_used)] // literal patterns, checked by the tests
+    [
+        Regex::new(r"#\s?([A-Za-z0-9][A-Za-z0-9-]{3,19})\b").expect("hash pattern"),
+        Regex::new(r"(?i)\b(ord[-_]?\d{3,12})\b").expect("prefix pattern"),
+        Regex::new(
+            r"(?i)\border\b(?:\s+(?:number|no\.?|num|nr|id|ref(?:erence)?))?(?:\s+(?:is|was))?\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{3,19})\b",
+        )
+        .expect("order-word pattern"),
+    ]
+});
+
+/// A date like `2024-05-01` after "order" is when it was placed, not its number.
+static DATE_LIKE: LazyLock<Regex> = LazyLock::new(|| {
+    #[allow(clippy::expect_used)] // a literal pattern, checked by the tests
+    Regex::new(r"^\d{1,4}-\d{1,2}-\d{1,4}$").expect("date pattern")
+});
+
+/// The values placeholders take for one conversation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fill {
+    pub first_name: String,
+    pub agent_name: String,
+    /// As it should read after the word "order": `#48213` or `ORD-48213`.
+    pub order_id: Option<String>,
+}
+
+impl Fill {
+    #[must_use]
+    pub fn from_context(ctx: &SuggestContext) -> Self {
+        Self {
+            first_name: first_name(&ctx.contact_name).unwrap_or_else(|| UNKNOWN_FIRST_NAME.to_owned()),
+            agent_name: first_name(&ctx.agent_name).unwrap_or_else(|| UNKNOWN_AGENT_NAME.to_owned()),
+            order_id: find_order_id(ctx),
+        }
+    }
+
+    /// The value of one placeholder; `None` when it has none in this conversation (only
+    /// `{order_id}` can be missing) or the name is unknown.
+    #[must_use]
+    pub fn value(&self, name: &str) -> Option<&str> {
+        match name {
+            "first_name" => Some(&self.first_name),
+            "agent_name" => Some(&self.agent_name),
+            "order_id" => self.order_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Replaces every placeholder that has a value, in one pass: a value that itself
+    /// looks like `{something}` (a contact who calls themselves that) is not expanded
+    /// again. Placeholders without a value are left as they are; the knowledge base
+    /// picks a variant without them beforehand (see `kb::Answer::text`).
+    #[must_use]
+    pub fn render(&self, template: &str) -> String {
+        PLACEHOLDER
+            .replace_all(template, |caps: &Captures<'_>| match self.value(&caps[1]) {
+                Some(v) => v.to_owned(),
+                None => caps[0].to_owned(),
+            })
+            .into_owned()
+    }
+}
+
+/// The placeholder names used in `text`, in order, with repeats.
+pub fn placeholders_in(text: &str) -> impl Iterator<Item = &str> {
+    PLACEHOLDER.captures_iter(text).filter_map(|c| c.get(1)).map(|m| m.as_str())
+}
+
+/// Whether `text` uses `{name}`.
+#[must_use]
+pub fn uses(text: &str, name: &str) -> bool {
+    placeholders_in(text).any(|p| p == name)
+}
+
+/// The first word of a person's name, if it looks like a name: letters, with the
+/// apostrophes, dashes and dots names carry. A phone number, an email address or a
+/// visitor id gives `None`, so a reply never opens with "Hi +447700900123".
+#[must_use]
+pub fn first_name(full: &str) -> Option<String> {
+    let word = full.split_whitespace().next()?;
+    let word = word.trim_matches(|c: char| matches!(c, ',' | ';' | ':' | '"' | '(' | ')'));
+    let name_like = word.chars().any(char::is_alphabetic)
+        && word.chars().all(|c| c.is_alphabetic() || matches!(c, '\'' | '’' | '-' | '.'));
+    name_like.then(|| word.to_owned())
+}
+
+/// The newest order number mentioned in the thread: the subject counts as the oldest
+/// text, then messages oldest first, and within a message the last mention wins.
+/// Internal notes and event lines are skipped: they carry the team's own references
+/// (tickets, bug ids) that are not the customer's order.
+#[must_use]
+pub fn find_order_id(ctx: &SuggestContext) -> Option<String> {
+    let texts = ctx.subject.iter().map(String::as_str).chain(
+        ctx.messages
+            .iter()
+            .filter(|m| matches!(m.kind, MessageKind::Reply | MessageKind::Call))
+            .map(|m| m.body.as_str()),
+    );
+    texts.filter_map(last_order_id_in).next_back()
+}
+
+/// The last order number mentioned in one text, normalised for display.
+#[must_use]
+pub fn last_order_id_in(text: &str) -> Option<String> {
+    ORDER_PATTERNS
+        .iter()
+        .flat_map(|re| re.captures_iter(text).filter_map(|c| c.get(1)))
+        .filter(|m| is_plausible_order_id(m.as_str()))
+        .max_by_key(regex::Match::start)
+        .map(|m| display_order_id(m.as_str()))
+}
+
+fn is_plausible_order_id(s: &str) -> bool {
+    s.chars().any(|c| c.is_ascii_digit()) && !DATE_LIKE.is_match(s) && !s.ends_with('-')
+}
+
+/// `48213` reads as `#48213`; an id with letters reads as written, upper-cased
+/// (`ord-48213` → `ORD-48213`), so `order {order_id}` reads naturally either way.
+fn display_order_id(s: &str) -> String {
+    if s.chars().all(|c| c.is_ascii_digit()) { format!("#{s}") } else { s.to_ascii_uppercase() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::copilot::ContextMessage;
+    use frontdesk_domain::{AuthorKind, Channel};
+
+    fn ctx(messages: &[(AuthorKind, MessageKind, &str)]) -> SuggestContext {
+        SuggestContext {
+            contact_name: "Maria Lopez".into(),
+            agent_name: "Ana Silva".into(),
+            channel: Channel::Email,
+            subject: None,
+            messages: messages
+                .iter()
+                .map(|(author, kind, body)| ContextMessage { author: *author, kind: *kind, body: (*body).to_owned() })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn order_ids_in_the_forms_customers_write_them() {
+        let cases = [
+            ("where is my order #48213", Some("#48213")),
+            ("where is my order #48213?", Some("#48213")),
+            ("order # 48213 please", Some("#48213")),
+            ("It's ORD-12345, thanks", Some("ORD-12345")),
+            ("ref ord_99881", Some("ORD_99881")),
+            ("my order 48213 never came", Some("#48213")),
+            ("Order number: 48213", Some("#48213")),
+            ("order no. 48213", Some("#48213")),
+            ("my order number is 48213", Some("#48213")),
+            ("order A1B2C3 is late", Some("A1B2C3")),
+            ("order a1b2c3 is late", Some("A1B2C3")),
+            ("#A1B2C3 still not here", Some("A1B2C3")),
+            // Not order numbers.
+            ("what's my order status?", None),
+            ("I placed the order 2024-05-01", None),
+            ("code SAVE20 did not work", None),
+            ("call me on 07700 900123", None),
+            ("I love #blessed", None),
+            ("I ordered 2 shirts", None),
+            ("I ordered ABC123 twice", None),
+            ("#12 is my favourite", None),
+            ("", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(last_order_id_in(text).as_deref(), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_last_mention_in_a_message_wins() {
+        assert_eq!(last_order_id_in("not #11111 but order 22222").as_deref(), Some("#22222"));
+        assert_eq!(last_order_id_in("order 22222, oh wait, #11111").as_deref(), Some("#11111"));
+    }
+
+    #[test]
+    fn the_newest_message_wins_and_notes_are_ignored() {
+        use AuthorKind::{Agent, Contact};
+        use MessageKind::{Event, Note, Reply};
+        let c = ctx(&[
+            (Contact, Reply, "my order #11111 is late"),
+            (Agent, Reply, "I see order #22222 on your account"),
+            (Contact, Reply, "yes that one"),
+            (Agent, Note, "linked to ticket #99999"),
+            (AuthorKind::System, Event, "merged #88888"),
+        ]);
+        assert_eq!(find_order_id(&c).as_deref(), Some("#22222"));
+    }
+
+    #[test]
+    fn the_subject_counts_as_the_oldest_text() {
+        let mut c = ctx(&[(AuthorKind::Contact, MessageKind::Reply, "it has not arrived")]);
+        c.subject = Some("Order #48213 missing".into());
+        assert_eq!(find_order_id(&c).as_deref(), Some("#48213"));
+        c.messages[0].body = "sorry, I meant order 50000".into();
+        assert_eq!(find_order_id(&c).as_deref(), Some("#50000"));
+    }
+
+    #[test]
+    fn first_names_only_from_names() {
+        assert_eq!(first_name("Maria Lopez").as_deref(), Some("Maria"));
+        assert_eq!(first_name("  José   María ").as_deref(), Some("José"));
+        assert_eq!(first_name("O'Brien").as_deref(), Some("O'Brien"));
+        assert_eq!(first_name("Anne-Marie, Dupont").as_deref(), Some("Anne-Marie"));
+        assert_eq!(first_name(""), None);
+        assert_eq!(first_name("   "), None);
+        assert_eq!(first_name("+44 7700 900123"), None);
+        assert_eq!(first_name("maria@example.com"), None);
+        assert_eq!(first_name("visitor_8812"), None);
+        assert_eq!(first_name("{order_id}"), None);
+    }
+
+    #[test]
+    fn fill_falls_back_when_names_are_unusable() {
+        let mut c = ctx(&[]);
+        c.contact_name = "+1 555 0100".into();
+        c.agent_name = String::new();
+        let fill = Fill::from_context(&c);
+        assert_eq!(fill.first_name, UNKNOWN_FIRST_NAME);
+        assert_eq!(fill.agent_name, UNKNOWN_AGENT_NAME);
+        assert_eq!(fill.order_id, None);
+    }
+
+    #[test]
+    fn render_is_one_pass_and_keeps_unknown_braces() {
+        let fill = Fill { first_name: "{order_id}".into(), agent_name: "Ana".into(), order_id: Some("#1".into()) };
+        assert_eq!(fill.render("Hi {first_name}, I'm {agent_name}."), "Hi {order_id}, I'm Ana.");
+        assert_eq!(fill.render("order {order_id} {unknown} {Not_This}"), "order #1 {unknown} {Not_This}");
+        let no_order = Fill { order_id: None, ..fill };
+        assert_eq!(no_order.render("order {order_id}"), "order {order_id}");
+    }
+
+    #[test]
+    fn placeholders_are_listed_in_order() {
+        let names: Vec<&str> = placeholders_in("Hi {first_name}, order {order_id} {first_name}").collect();
+        assert_eq!(names, ["first_name", "order_id", "first_name"]);
+        assert!(uses("order {order_id}", "order_id"));
+        assert!(!uses("order {order}", "order_id"));
+    }
+}

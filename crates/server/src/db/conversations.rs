@@ -1,0 +1,372 @@
+//! Reading conversations and messages: one conversation, a filtered page of them,
+//! a thread. Rows become domain values here and nowhere else.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use sqlx::AssertSqlSafe;
+use sqlx::{Executor, FromRow, QueryBuilder, Sqlite, SqliteConnection};
+
+use crate::error::{ApiError, ApiResult};
+use frontdesk_domain::{
+    Agent, AgentId, AgentRole, AiState, Author, AuthorKind, Channel, Contact, ContactId, Conversation, ConversationId,
+    Delivery, Direction, LastMessage, Message, MessageId, MessageKind, OrgId, Page, Priority, Status, ViewFilter,
+};
+
+use super::codec::{json_or_default, opt_from_ms};
+use super::filter::{Me, fts_query, push_conditions};
+use super::{found, from_ms, to_ms};
+
+/// The columns every conversation query reads (a macro so `concat!` can share it).
+macro_rules! conversation_columns {
+    () => {
+        "SELECT c.id, c.channel, c.subject, c.status, c.snoozed_until, c.team, c.tags, \
+         c.starred, c.unread, c.archived, c.priority, c.last_preview, c.last_direction, c.last_message_at, \
+         c.waiting_since, c.sla_due_at, c.ai_state, c.ai_agent, c.pending_suggestion, c.message_count, \
+         c.activity_at, c.created_at, c.updated_at, \
+         ct.id AS contact_id, ct.name AS contact_name, ct.handle AS contact_handle, ct.email AS contact_email, \
+         ct.phone AS contact_phone, ct.company AS contact_company, \
+         a.id AS agent_id, a.name AS agent_name, a.email AS agent_email, a.role AS agent_role, a.team AS agent_team "
+    };
+}
+
+pub const SELECT_CONVERSATION: &str = concat!(
+    conversation_columns!(),
+    "FROM conversations c JOIN contacts ct ON ct.id = c.contact_id LEFT JOIN agents a ON a.id = c.assignee_id"
+);
+
+/// The same columns, driven by full-text hits: a `CROSS JOIN` makes the planner start
+/// from the (usually few) matching conversations instead of walking the whole list
+/// index and testing each row. Binds: the FTS query, then the org.
+const SELECT_CONVERSATION_HITS: &str =
+    concat!(conversation_columns!(), "FROM (SELECT DISTINCT conversation_id AS hit FROM search WHERE search MATCH ");
+
+#[derive(FromRow)]
+struct ConversationRow {
+    id: String,
+    channel: String,
+    subject: Option<String>,
+    status: String,
+    snoozed_until: Option<i64>,
+    team: Option<String>,
+    tags: String,
+    starred: bool,
+    unread: bool,
+    archived: bool,
+    priority: String,
+    last_preview: Option<String>,
+    last_direction: Option<String>,
+    last_message_at: Option<i64>,
+    waiting_since: Option<i64>,
+    sla_due_at: Option<i64>,
+    ai_state: String,
+    ai_agent: Option<String>,
+    pending_suggestion: bool,
+    message_count: i64,
+    activity_at: i64,
+    created_at: i64,
+    updated_at: i64,
+    contact_id: String,
+    contact_name: String,
+    contact_handle: String,
+    contact_email: Option<String>,
+    contact_phone: Option<String>,
+    contact_company: Option<String>,
+    agent_id: Option<String>,
+    agent_name: Option<String>,
+    agent_email: Option<String>,
+    agent_role: Option<String>,
+    agent_team: Option<String>,
+}
+
+fn direction(s: &str) -> Direction {
+    if s == "inbound" { Direction::Inbound } else { Direction::Outbound }
+}
+
+pub fn role(s: &str) -> AgentRole {
+    if s == "admin" { AgentRole::Admin } else { AgentRole::Agent }
+}
+
+impl From<ConversationRow> for Conversation {
+    fn from(r: ConversationRow) -> Self {
+        let assignee = match (r.agent_id, r.agent_name, r.agent_email) {
+            (Some(id), Some(name), Some(email)) => Some(Agent {
+                id: AgentId::from(id),
+                name,
+                email,
+                role: role(r.agent_role.as_deref().unwrap_or_default()),
+                team: r.agent_team,
+            }),
+            _ => None,
+        };
+        let last_message = match (r.last_preview, r.last_direction, r.last_message_at) {
+            (Some(preview), Some(dir), Some(at)) => {
+                Some(LastMessage { preview, direction: direction(&dir), at: from_ms(at) })
+            }
+            _ => None,
+        };
+        Conversation {
+            id: ConversationId::from(r.id),
+            contact: Contact {
+                id: ContactId::from(r.contact_id),
+                name: r.contact_name,
+                handle: r.contact_handle,
+                email: r.contact_email,
+                phone: r.contact_phone,
+                company: r.contact_company,
+            },
+            channel: Channel::parse(&r.channel).unwrap_or(Channel::Api),
+            subject: r.subject,
+            status: Status::parse(&r.status).unwrap_or(Status::Open),
+            snoozed_until: opt_from_ms(r.snoozed_until),
+            assignee: assignee.map(Box::new),
+            team: r.team,
+            tags: json_or_default(&r.tags, "conversations.tags"),
+            starred: r.starred,
+            unread: r.unread,
+            archived: r.archived,
+            priority: Priority::parse(&r.priority).unwrap_or_default(),
+            last_message,
+            waiting_since: opt_from_ms(r.waiting_since),
+            sla_due_at: opt_from_ms(r.sla_due_at),
+            ai_state: AiState::parse(&r.ai_state).unwrap_or_default(),
+            ai_agent: r.ai_agent,
+            has_pending_suggestion: r.pending_suggestion,
+            message_count: u32::try_from(r.message_count).unwrap_or(u32::MAX),
+            created_at: from_ms(r.created_at),
+            updated_at: from_ms(r.updated_at),
+            origin: None,
+        }
+    }
+}
+
+/// One conversation of the org, or 404 (another org's id is "not found" too).
+pub async fn get<'e, E: Executor<'e, Database = Sqlite>>(
+    db: E,
+    org: &OrgId,
+    id: &ConversationId,
+) -> ApiResult<Conversation> {
+    let sql = format!("{SELECT_CONVERSATION} WHERE c.org_id = $1 AND c.id = $2");
+    let row: Option<ConversationRow> =
+        sqlx::query_as(AssertSqlSafe(sql)).bind(org.as_str()).bind(id.as_str()).fetch_optional(db).await?;
+    found(row, "conversation").map(Conversation::from)
+}
+
+/// Runs a query built on [`SELECT_CONVERSATION`].
+pub async fn fetch_conversations(
+    mut qb: QueryBuilder<Sqlite>,
+    conn: &mut SqliteConnection,
+) -> ApiResult<Vec<Conversation>> {
+    let rows: Vec<ConversationRow> = qb.build_query_as().fetch_all(conn).await?;
+    Ok(rows.into_iter().map(Conversation::from).collect())
+}
+
+/// How a page is ordered: the inbox order (latest activity first), or the change
+/// feed order a poller walks (`updated_since`, oldest change first).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+enum Order {
+    #[serde(rename = "a")]
+    Activity,
+    #[serde(rename = "u")]
+    Updated,
+}
+
+/// Where the last page ended. Opaque to clients.
+#[derive(Serialize, Deserialize)]
+struct Cursor {
+    o: Order,
+    t: i64,
+    id: String,
+}
+
+fn encode_cursor(c: &Cursor) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(c).unwrap_or_default())
+}
+
+fn decode_cursor(s: &str) -> ApiResult<Cursor> {
+    let invalid =
+        || ApiError::bad_request("INVALID_CURSOR", "the cursor is not one this server issued; start again without it");
+    let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| invalid())?;
+    serde_json::from_slice(&bytes).map_err(|_| invalid())
+}
+
+/// What a list request resolved to.
+pub struct ListSpec<'a> {
+    pub org: &'a OrgId,
+    pub me: &'a AgentId,
+    pub my_team: Option<&'a str>,
+    pub filter: &'a ViewFilter,
+    pub updated_since: Option<Timestamp>,
+    pub cursor: Option<&'a str>,
+    pub limit: u32,
+    pub now: Timestamp,
+    /// Most urgent first (SLA breached, then at risk, then oldest unanswered); one
+    /// page only, since the order changes as the clock moves.
+    pub urgent: bool,
+}
+
+pub async fn list(conn: &mut SqliteConnection, spec: &ListSpec<'_>) -> ApiResult<Page<Conversation>> {
+    let order = if spec.updated_since.is_some() { Order::Updated } else { Order::Activity };
+    let cursor = spec.cursor.map(decode_cursor).transpose()?;
+    if spec.urgent && (cursor.is_some() || spec.updated_since.is_some()) {
+        return Err(ApiError::invalid("sort", "sort=urgency takes neither a cursor nor updated_since"));
+    }
+    if cursor.as_ref().is_some_and(|c| c.o != order) {
+        return Err(ApiError::bad_request("INVALID_CURSOR", "the cursor belongs to a different kind of listing"));
+    }
+    let fts = spec.filter.q.as_deref().and_then(fts_query);
+    let mut qb: QueryBuilder<Sqlite>;
+    let rest: ViewFilter;
+    let filter = if let Some(q) = fts {
+        qb = QueryBuilder::new(SELECT_CONVERSATION_HITS);
+        qb.push_bind(q).push(" AND search.org_id = ").push_bind(spec.org.as_str()).push(
+            ") AS s CROSS JOIN conversations c ON c.id = s.hit JOIN contacts ct ON ct.id = c.contact_id \
+                 LEFT JOIN agents a ON a.id = c.assignee_id",
+        );
+        // The hits are the text condition: the rest of the filter applies as usual.
+        rest = ViewFilter { q: None, ..spec.filter.clone() };
+        &rest
+    } else {
+        qb = QueryBuilder::new(SELECT_CONVERSATION);
+        spec.filter
+    };
+    qb.push(" WHERE c.org_id = ").push_bind(spec.org.as_str());
+    push_conditions(&mut qb, spec.org, filter, Me::Agent(spec.me), spec.my_team, spec.now);
+    if let Some(since) = spec.updated_since {
+        qb.push(" AND c.updated_at > ").push_bind(to_ms(since));
+    }
+    match (&cursor, order) {
+        (Some(c), Order::Activity) => {
+            qb.push(" AND (c.activity_at < ")
+                .push_bind(c.t)
+                .push(" OR (c.activity_at = ")
+                .push_bind(c.t)
+                .push(" AND c.id < ")
+                .push_bind(c.id.clone())
+                .push("))");
+        }
+        (Some(c), Order::Updated) => {
+            qb.push(" AND (c.updated_at > ")
+                .push_bind(c.t)
+                .push(" OR (c.updated_at = ")
+                .push_bind(c.t)
+                .push(" AND c.id > ")
+                .push_bind(c.id.clone())
+                .push("))");
+        }
+        (None, _) => {}
+    }
+    qb.push(match order {
+        _ if spec.urgent => {
+            " ORDER BY c.sla_due_at IS NULL, c.sla_due_at ASC, c.waiting_since IS NULL, c.waiting_since ASC, c.id ASC"
+        }
+        Order::Activity => " ORDER BY c.activity_at DESC, c.id DESC",
+        Order::Updated => " ORDER BY c.updated_at ASC, c.id ASC",
+    });
+    // One extra row tells whether another page exists without a COUNT.
+    qb.push(" LIMIT ").push_bind(i64::from(spec.limit) + 1);
+    let mut rows: Vec<ConversationRow> = qb.build_query_as().fetch_all(&mut *conn).await?;
+    let more = rows.len() > spec.limit as usize && !spec.urgent;
+    rows.truncate(spec.limit as usize);
+    let next_cursor = if more {
+        rows.last().map(|r| {
+            let t = match order {
+                Order::Activity => r.activity_at,
+                Order::Updated => r.updated_at,
+            };
+            encode_cursor(&Cursor { o: order, t, id: r.id.clone() })
+        })
+    } else {
+        None
+    };
+    Ok(Page { items: rows.into_iter().map(Conversation::from).collect(), next_cursor })
+}
+
+#[derive(FromRow)]
+struct MessageRow {
+    seq: i64,
+    id: String,
+    conversation_id: String,
+    direction: String,
+    author_kind: String,
+    author_id: Option<String>,
+    author_name: String,
+    kind: String,
+    body: String,
+    attachments: String,
+    call: Option<String>,
+    delivery: String,
+    created_at: i64,
+}
+
+impl From<MessageRow> for Message {
+    fn from(r: MessageRow) -> Self {
+        Message {
+            id: MessageId::from(r.id),
+            conversation_id: ConversationId::from(r.conversation_id),
+            direction: direction(&r.direction),
+            author: Author {
+                kind: AuthorKind::parse(&r.author_kind).unwrap_or(AuthorKind::System),
+                id: r.author_id,
+                name: r.author_name,
+            },
+            kind: MessageKind::parse(&r.kind).unwrap_or(MessageKind::Event),
+            body: r.body,
+            attachments: json_or_default(&r.attachments, "messages.attachments"),
+            call: r.call.as_deref().and_then(|c| serde_json::from_str(c).ok()),
+            created_at: from_ms(r.created_at),
+            delivery: Delivery::parse(&r.delivery).unwrap_or_default(),
+        }
+    }
+}
+
+pub const SELECT_MESSAGE: &str = "SELECT seq, id, conversation_id, direction, author_kind, author_id, author_name, \
+    kind, body, attachments, call, delivery, created_at FROM messages";
+
+/// One message by id, within the org.
+pub async fn message<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId, id: &MessageId) -> ApiResult<Message> {
+    let sql = format!("{SELECT_MESSAGE} WHERE org_id = $1 AND id = $2");
+    let row: Option<MessageRow> =
+        sqlx::query_as(AssertSqlSafe(sql)).bind(org.as_str()).bind(id.as_str()).fetch_optional(db).await?;
+    found(row, "message").map(Message::from)
+}
+
+/// A page of a thread. `newest_first` pages backwards from the latest message, which
+/// is what a client opening a long thread wants.
+pub async fn thread(
+    conn: &mut SqliteConnection,
+    org: &OrgId,
+    id: &ConversationId,
+    cursor: Option<&str>,
+    limit: u32,
+    newest_first: bool,
+) -> ApiResult<Page<Message>> {
+    get(&mut *conn, org, id).await?;
+    let after: Option<i64> = match cursor {
+        None => None,
+        Some(c) => Some(
+            URL_SAFE_NO_PAD
+                .decode(c)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .and_then(|s| s.strip_prefix('m').and_then(|n| n.parse().ok()))
+                .ok_or_else(|| ApiError::bad_request("INVALID_CURSOR", "the cursor is not one this server issued"))?,
+        ),
+    };
+    let (cmp, dir) = if newest_first { ("<", "DESC") } else { (">", "ASC") };
+    let sql = format!(
+        "{SELECT_MESSAGE} WHERE org_id = $1 AND conversation_id = $2 AND ($3 IS NULL OR seq {cmp} $3) ORDER BY seq {dir} LIMIT $4"
+    );
+    let mut rows: Vec<MessageRow> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(org.as_str())
+        .bind(id.as_str())
+        .bind(after)
+        .bind(i64::from(limit) + 1)
+        .fetch_all(&mut *conn)
+        .await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_cursor = more.then(|| rows.last().map(|r| URL_SAFE_NO_PAD.encode(format!("m{}", r.seq)))).flatten();
+    Ok(Page { items: rows.into_iter().map(Message::from).collect(), next_cursor })
+}

@@ -1,0 +1,133 @@
+//! Turns a [`ViewFilter`] into SQL conditions on `conversations c`. One builder serves
+//! listing and counting, so a view's count always matches what its list shows.
+
+use jiff::Timestamp;
+use sqlx::{QueryBuilder, Sqlite};
+
+use frontdesk_domain::{AgentId, AssigneeFilter, OrgId, ViewFilter};
+
+use super::to_ms;
+
+/// Who "me" is: one agent when listing, or every agent at once when counting
+/// (grouped by assignee).
+#[derive(Clone, Copy)]
+pub enum Me<'a> {
+    Agent(&'a AgentId),
+    GroupByAssignee,
+}
+
+/// Pushes ` AND …` conditions for `filter` onto `qb`. The query must already have a
+/// `WHERE c.org_id = …` (or be inside a `CASE WHEN 1 = 1`); `org` scopes the full-text
+/// subquery, which must not refer to the outer row (it would run once per row).
+pub fn push_conditions(
+    qb: &mut QueryBuilder<Sqlite>,
+    org: &OrgId,
+    filter: &ViewFilter,
+    me: Me<'_>,
+    my_team: Option<&str>,
+    now: Timestamp,
+) {
+    qb.push(" AND c.archived = ").push_bind(i64::from(filter.archived));
+    if !filter.status.is_empty() {
+        qb.push(" AND c.status IN (");
+        let mut sep = qb.separated(", ");
+        for status in &filter.status {
+            sep.push_bind(status.as_str());
+        }
+        qb.push(")");
+    }
+    match (&filter.assignee, me) {
+        (None, _) => {}
+        (Some(AssigneeFilter::Me), Me::Agent(id)) => {
+            qb.push(" AND c.assignee_id = ").push_bind(id.as_str());
+        }
+        (Some(AssigneeFilter::Me), Me::GroupByAssignee) => {
+            qb.push(" AND c.assignee_id IS NOT NULL");
+        }
+        (Some(AssigneeFilter::Unassigned), _) => {
+            qb.push(" AND c.assignee_id IS NULL");
+        }
+        (Some(AssigneeFilter::Agent(id)), _) => {
+            qb.push(" AND c.assignee_id = ").push_bind(id.as_str());
+        }
+    }
+    if let Some(team) = filter.team.as_deref() {
+        // "my" team, as `scope=team` asks, resolves to the caller's team.
+        let team = if team == "mine" { my_team.unwrap_or("") } else { team };
+        qb.push(" AND (c.team = ")
+            .push_bind(team)
+            .push(" OR c.assignee_id IN (SELECT id FROM agents WHERE team = ")
+            .push_bind(team)
+            .push("))");
+    }
+    if !filter.tags.is_empty() {
+        qb.push(" AND EXISTS (SELECT 1 FROM json_each(c.tags) WHERE json_each.value IN (");
+        let mut sep = qb.separated(", ");
+        for tag in &filter.tags {
+            sep.push_bind(tag.as_str());
+        }
+        qb.push("))");
+    }
+    if !filter.channels.is_empty() {
+        qb.push(" AND c.channel IN (");
+        let mut sep = qb.separated(", ");
+        for channel in &filter.channels {
+            sep.push_bind(channel.as_str());
+        }
+        qb.push(")");
+    }
+    if let Some(starred) = filter.starred {
+        qb.push(" AND c.starred = ").push_bind(i64::from(starred));
+    }
+    if let Some(unread) = filter.unread {
+        qb.push(" AND c.unread = ").push_bind(i64::from(unread));
+    }
+    if filter.overdue {
+        qb.push(" AND c.status IN ('open', 'pending') AND c.sla_due_at <= ").push_bind(to_ms(now));
+    }
+    if let Some(state) = filter.ai_state {
+        qb.push(" AND c.ai_state = ").push_bind(state.as_str());
+    }
+    if let Some(q) = filter.q.as_deref().and_then(fts_query) {
+        qb.push(" AND c.id IN (SELECT conversation_id FROM search WHERE search MATCH ")
+            .push_bind(q)
+            .push(" AND search.org_id = ")
+            .push_bind(org.as_str().to_owned())
+            .push(")");
+    }
+}
+
+/// A user's words as an FTS5 query: every word must match, each as a prefix, with
+/// FTS syntax characters neutralised by quoting. None when nothing searchable is left.
+#[must_use]
+pub fn fts_query(q: &str) -> Option<String> {
+    let terms: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric() && c != '@' && c != '.' && c != '+' && c != '-' && c != '_')
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(|w| format!("\"{}\"*", w.replace('"', "")))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn fts_query_quotes_every_word_as_a_prefix() {
+        assert_eq!(fts_query("refund order").as_deref(), Some("\"refund\"* \"order\"*"));
+    }
+
+    #[test]
+    fn fts_query_neutralises_syntax() {
+        assert_eq!(fts_query("\"a\" OR (b*)").as_deref(), Some("\"a\"* \"OR\"* \"b\"*"));
+        assert_eq!(fts_query("  ()*\" "), None);
+    }
+
+    #[test]
+    fn fts_query_keeps_emails_and_phones_whole() {
+        assert_eq!(fts_query("ana@example.com").as_deref(), Some("\"ana@example.com\"*"));
+    }
+}

@@ -1,0 +1,495 @@
+//! Customer messages coming in from channels, many at a time.
+//!
+//! Ingestion is set-based: a batch of inbound messages (every request that arrived
+//! while the previous batch was being written) costs a fixed dozen statements —
+//! dedupe, contacts, live conversations, new conversations, messages, summaries,
+//! read-back, events — whatever its size. One message is a batch of one, so there is
+//! one code path. Text is sanitised here, where it enters.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite};
+
+use crate::error::{ApiError, ApiResult};
+use frontdesk_domain::text::{preview, sanitize, sanitize_line};
+use frontdesk_domain::{
+    Attachment, Author, AuthorKind, Channel, ContactId, Conversation, ConversationId, Delivery, Direction, EventKind,
+    Message, MessageId, MessageKind, OrgId, Status,
+};
+
+use super::conversations::{SELECT_CONVERSATION, get, message};
+use super::messages::{PREVIEW_CHARS, event_line};
+use super::{WriteCtx, to_ms};
+
+/// A customer message arriving from a channel.
+#[derive(Clone, Debug)]
+pub struct Inbound {
+    pub channel: Channel,
+    pub handle: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub subject: Option<String>,
+    pub body: String,
+    pub attachments: Vec<Attachment>,
+    pub provider_message_id: Option<String>,
+    pub received_at: Option<Timestamp>,
+    /// An AI agent leads the conversation this opens (AI-agent channels).
+    pub ai_agent: Option<String>,
+}
+
+impl Inbound {
+    /// Refuses what cannot be stored, naming the field.
+    pub fn validate(&self) -> ApiResult<()> {
+        if sanitize_line(&self.handle).is_empty() {
+            return Err(ApiError::invalid("contact.handle", "contact.handle must not be empty"));
+        }
+        if self.body.trim().is_empty() && self.attachments.is_empty() {
+            return Err(ApiError::invalid("body", "body must not be empty"));
+        }
+        if self.provider_message_id.as_ref().is_some_and(|id| id.is_empty() || id.len() > 255) {
+            return Err(ApiError::invalid("provider_message_id", "provider_message_id must be 1 to 255 characters"));
+        }
+        Ok(())
+    }
+}
+
+/// What ingesting one message did.
+#[derive(Clone, Debug)]
+pub struct Ingested {
+    pub message: Message,
+    pub conversation: Conversation,
+    /// A new conversation was opened for it.
+    pub opened: bool,
+    /// The provider message id was seen before: nothing was written.
+    pub duplicate: bool,
+}
+
+/// Ingests one message.
+pub async fn ingest(w: &mut WriteCtx, org: &OrgId, inbound: Inbound) -> ApiResult<Ingested> {
+    ingest_many(w, org, vec![inbound]).await?.pop().ok_or_else(|| ApiError::internal("ingest returned nothing"))
+}
+
+/// One message, cleaned, with what the batch decided for it.
+struct Item {
+    channel: Channel,
+    handle: String,
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    subject: Option<String>,
+    body: String,
+    attachments: Vec<Attachment>,
+    pid: Option<String>,
+    at: Timestamp,
+    ai_agent: Option<String>,
+    /// Index of an earlier item with the same provider message id.
+    same_as: Option<usize>,
+    /// The stored message an earlier request already made from this provider id.
+    seen: Option<(MessageId, ConversationId)>,
+    conversation: Option<ConversationId>,
+    opened: bool,
+    message_id: MessageId,
+}
+
+impl Item {
+    fn new(i: Inbound, now: Timestamp) -> Self {
+        let handle = sanitize_line(&i.handle);
+        let name = i.name.as_deref().map(sanitize_line).filter(|n| !n.is_empty()).unwrap_or_else(|| handle.clone());
+        Self {
+            channel: i.channel,
+            email: i.email.as_deref().map(sanitize_line).or_else(|| handle.contains('@').then(|| handle.clone())),
+            phone: i.phone.as_deref().map(sanitize_line).or_else(|| handle.starts_with('+').then(|| handle.clone())),
+            handle,
+            name,
+            subject: i.subject.as_deref().map(sanitize_line).filter(|s| !s.is_empty()),
+            body: sanitize(&i.body),
+            attachments: i.attachments.iter().map(sanitize_attachment).collect(),
+            pid: i.provider_message_id,
+            // A claimed receive time in the future (a skewed clock) would pin the row to the top.
+            at: i.received_at.map_or(now, |t| t.min(now)),
+            ai_agent: i.ai_agent.as_deref().map(sanitize_line).filter(|s| !s.is_empty()),
+            same_as: None,
+            seen: None,
+            conversation: None,
+            opened: false,
+            message_id: MessageId::generate(),
+        }
+    }
+
+    fn is_new(&self) -> bool {
+        self.same_as.is_none() && self.seen.is_none()
+    }
+}
+
+fn sanitize_attachment(a: &Attachment) -> Attachment {
+    Attachment {
+        name: sanitize_line(&a.name),
+        content_type: sanitize_line(&a.content_type),
+        size: a.size,
+        url: a.url.as_deref().map(sanitize_line),
+    }
+}
+
+/// `(?, ?, …)` for `n` values, numbered from `first`.
+fn placeholders(first: usize, n: usize) -> String {
+    let list: Vec<String> = (first..first + n).map(|i| format!("${i}")).collect();
+    format!("({})", list.join(", "))
+}
+
+/// Ingests a batch for one org: dedupes by provider message id (against the store and
+/// within the batch), threads each message into its contact's live conversation on
+/// that channel or opens one, and returns one answer per input, in order.
+pub async fn ingest_many(w: &mut WriteCtx, org: &OrgId, inbound: Vec<Inbound>) -> ApiResult<Vec<Ingested>> {
+    for i in &inbound {
+        i.validate()?;
+    }
+    let now = Timestamp::now();
+    let mut items: Vec<Item> = inbound.into_iter().map(|i| Item::new(i, now)).collect();
+    mark_duplicates(w, org, &mut items).await?;
+    let contacts = upsert_contacts(w, org, &items, now).await?;
+    let woken = thread_or_open(w, org, &mut items, &contacts).await?;
+    insert_messages(w, org, &items, &contacts).await?;
+    summarise(w, org, &items, now).await?;
+    for id in &woken {
+        event_line(w, org, id, None, "Woken from snooze by a new message".to_owned()).await?;
+    }
+    // Read back what changed, then tell the stream.
+    let mut touched: Vec<&ConversationId> = Vec::new();
+    for item in items.iter().filter(|i| i.is_new()) {
+        if let Some(c) = &item.conversation
+            && !touched.contains(&c)
+        {
+            touched.push(c);
+        }
+    }
+    let conversations = read_conversations(w, org, &touched).await?;
+    let mut events: Vec<EventKind> = Vec::new();
+    let mut out: Vec<Ingested> = Vec::with_capacity(items.len());
+    for (n, item) in items.iter().enumerate() {
+        let answer = if let Some(first) = item.same_as {
+            let mut a: Ingested = out.get(first).cloned().ok_or_else(|| ApiError::internal("duplicate order"))?;
+            a.duplicate = true;
+            a.opened = false;
+            a
+        } else if let Some((mid, cid)) = &item.seen {
+            Ingested {
+                message: message(w.conn(), org, mid).await?,
+                conversation: get(w.conn(), org, cid).await?,
+                opened: false,
+                duplicate: true,
+            }
+        } else {
+            let cid =
+                item.conversation.clone().ok_or_else(|| ApiError::internal(format!("item {n} has no conversation")))?;
+            let conversation = conversations.get(&cid).cloned().ok_or_else(|| ApiError::not_found("conversation"))?;
+            let message = Message {
+                id: item.message_id.clone(),
+                conversation_id: cid,
+                direction: Direction::Inbound,
+                author: Author {
+                    kind: AuthorKind::Contact,
+                    id: contacts.get(&item.handle).map(|c| c.0.to_string()),
+                    name: item.name.clone(),
+                },
+                kind: MessageKind::Reply,
+                body: item.body.clone(),
+                attachments: item.attachments.clone(),
+                call: None,
+                created_at: from_ms_exact(item.at),
+                delivery: Delivery::Delivered,
+            };
+            events.push(EventKind::MessageCreated(Box::new(message.clone())));
+            Ingested { message, conversation, opened: item.opened, duplicate: false }
+        };
+        out.push(answer);
+    }
+    for id in touched {
+        if let Some(c) = conversations.get(id) {
+            events.push(EventKind::ConversationUpdated(Box::new(c.clone())));
+        }
+    }
+    w.emit_many(org, events).await?;
+    w.reschedule();
+    Ok(out)
+}
+
+/// Times are stored in milliseconds; answer with what a read would give.
+fn from_ms_exact(t: Timestamp) -> Timestamp {
+    super::from_ms(to_ms(t))
+}
+
+async fn mark_duplicates(w: &mut WriteCtx, org: &OrgId, items: &mut [Item]) -> ApiResult<()> {
+    let mut first: HashMap<String, usize> = HashMap::new();
+    for (n, item) in items.iter_mut().enumerate() {
+        if let Some(pid) = &item.pid {
+            match first.get(pid) {
+                Some(f) => item.same_as = Some(*f),
+                None => {
+                    first.insert(pid.clone(), n);
+                }
+            }
+        }
+    }
+    if first.is_empty() {
+        return Ok(());
+    }
+    let pids: Vec<&String> = first.keys().collect();
+    let sql = format!(
+        "SELECT provider_message_id, id, conversation_id FROM messages WHERE org_id = $1 AND provider_message_id IN {}",
+        placeholders(2, pids.len())
+    );
+    let mut q = sqlx::query_as::<_, (String, String, String)>(AssertSqlSafe(sql)).bind(org.as_str());
+    for pid in &pids {
+        q = q.bind(pid.as_str());
+    }
+    for (pid, mid, cid) in q.fetch_all(w.conn()).await? {
+        if let Some(n) = first.get(&pid).copied()
+            && let Some(item) = items.get_mut(n)
+        {
+            item.seen = Some((MessageId::from(mid), ConversationId::from(cid)));
+        }
+    }
+    Ok(())
+}
+
+/// Makes the contacts that are new; returns every handle's contact id.
+async fn upsert_contacts(
+    w: &mut WriteCtx,
+    org: &OrgId,
+    items: &[Item],
+    now: Timestamp,
+) -> ApiResult<HashMap<String, ContactId>> {
+    let mut fresh: Vec<&Item> = Vec::new();
+    for item in items.iter().filter(|i| i.is_new()) {
+        if !fresh.iter().any(|f| f.handle == item.handle) {
+            fresh.push(item);
+        }
+    }
+    if fresh.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut qb: QueryBuilder<Sqlite> =
+        QueryBuilder::new("INSERT INTO contacts (id, org_id, name, handle, email, phone, created_at) ");
+    qb.push_values(&fresh, |mut b, item| {
+        b.push_bind(ContactId::generate().0.to_string())
+            .push_bind(org.as_str().to_owned())
+            .push_bind(item.name.clone())
+            .push_bind(item.handle.clone())
+            .push_bind(item.email.clone())
+            .push_bind(item.phone.clone())
+            .push_bind(to_ms(now));
+    });
+    qb.push(" ON CONFLICT (org_id, handle) DO NOTHING");
+    qb.build().execute(w.conn()).await?;
+    let sql =
+        format!("SELECT handle, id FROM contacts WHERE org_id = $1 AND handle IN {}", placeholders(2, fresh.len()));
+    let mut q = sqlx::query_as::<_, (String, String)>(AssertSqlSafe(sql)).bind(org.as_str());
+    for item in &fresh {
+        q = q.bind(item.handle.as_str());
+    }
+    Ok(q.fetch_all(w.conn()).await?.into_iter().map(|(h, id)| (h, ContactId::from(id))).collect())
+}
+
+/// A conversation the batch opens.
+struct Opening {
+    id: ConversationId,
+    contact: ContactId,
+    channel: Channel,
+    subject: Option<String>,
+    ai_agent: Option<String>,
+    at: i64,
+}
+
+/// Finds each new message's live conversation or opens one; returns the snoozed
+/// conversations this batch wakes.
+async fn thread_or_open(
+    w: &mut WriteCtx,
+    org: &OrgId,
+    items: &mut [Item],
+    contacts: &HashMap<String, ContactId>,
+) -> ApiResult<Vec<ConversationId>> {
+    let ids: Vec<&ContactId> = contacts.values().collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // INDEXED BY: before ANALYZE has run, SQLite prefers the list index for the ORDER BY
+    // and walks the whole org.
+    let sql = format!(
+        "SELECT contact_id, channel, id, status FROM conversations INDEXED BY conversations_contact \
+         WHERE contact_id IN {} AND status != 'closed' AND org_id = $1 AND archived = 0 ORDER BY activity_at DESC",
+        placeholders(2, ids.len())
+    );
+    let mut q = sqlx::query_as::<_, (String, String, String, String)>(AssertSqlSafe(sql)).bind(org.as_str());
+    for id in &ids {
+        q = q.bind(id.as_str());
+    }
+    let mut live: HashMap<(String, String), (ConversationId, bool)> = HashMap::new();
+    for (contact, channel, id, status) in q.fetch_all(w.conn()).await? {
+        // Newest first: the first seen per (contact, channel) is the live one.
+        live.entry((contact, channel)).or_insert((ConversationId::from(id), status == Status::Snoozed.as_str()));
+    }
+    let mut woken = Vec::new();
+    let mut opening: Vec<Opening> = Vec::new();
+    for item in items.iter_mut().filter(|i| i.is_new()) {
+        let contact = contacts.get(&item.handle).ok_or_else(|| ApiError::internal("contact missing after upsert"))?;
+        let key = (contact.0.to_string(), item.channel.as_str().to_owned());
+        if let Some((id, snoozed)) = live.get(&key) {
+            item.conversation = Some(id.clone());
+            if *snoozed && !woken.contains(id) {
+                woken.push(id.clone());
+            }
+            continue;
+        }
+        let id = ConversationId::generate();
+        live.insert(key, (id.clone(), false));
+        opening.push(Opening {
+            id: id.clone(),
+            contact: contact.clone(),
+            channel: item.channel,
+            subject: item.subject.clone(),
+            ai_agent: item.ai_agent.clone(),
+            at: to_ms(item.at),
+        });
+        item.conversation = Some(id);
+        item.opened = true;
+    }
+    if !opening.is_empty() {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, ai_state, ai_agent, \
+             activity_at, created_at, updated_at) ",
+        );
+        qb.push_values(&opening, |mut b, o| {
+            b.push_bind(o.id.0.to_string())
+                .push_bind(org.as_str().to_owned())
+                .push_bind(o.contact.0.to_string())
+                .push_bind(o.channel.as_str())
+                .push_bind(o.subject.clone())
+                .push_bind("open")
+                .push_bind(if o.ai_agent.is_some() { "ai_led" } else { "human" })
+                .push_bind(o.ai_agent.clone())
+                .push_bind(o.at)
+                .push_bind(o.at)
+                .push_bind(o.at);
+        });
+        qb.build().execute(w.conn()).await?;
+    }
+    Ok(woken)
+}
+
+async fn insert_messages(
+    w: &mut WriteCtx,
+    org: &OrgId,
+    items: &[Item],
+    contacts: &HashMap<String, ContactId>,
+) -> ApiResult<()> {
+    let fresh: Vec<&Item> = items.iter().filter(|i| i.is_new()).collect();
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    let mut rows = Vec::with_capacity(fresh.len());
+    for item in fresh {
+        rows.push((item, serde_json::to_string(&item.attachments)?));
+    }
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "INSERT INTO messages (id, org_id, conversation_id, direction, author_kind, author_id, author_name, kind, body, \
+         attachments, delivery, provider_message_id, created_at) ",
+    );
+    qb.push_values(&rows, |mut b, (item, attachments)| {
+        b.push_bind(item.message_id.0.to_string())
+            .push_bind(org.as_str().to_owned())
+            .push_bind(item.conversation.as_ref().map(|c| c.0.to_string()))
+            .push_bind("inbound")
+            .push_bind("contact")
+            .push_bind(contacts.get(&item.handle).map(|c| c.0.to_string()))
+            .push_bind(item.name.clone())
+            .push_bind("reply")
+            .push_bind(item.body.clone())
+            .push_bind(attachments.clone())
+            .push_bind(Delivery::Delivered.as_str())
+            .push_bind(item.pid.clone())
+            .push_bind(to_ms(item.at));
+    });
+    qb.build().execute(w.conn()).await?;
+    Ok(())
+}
+
+/// Per conversation, what the batch adds to its summary.
+struct Summary {
+    preview: String,
+    last_at: i64,
+    first_at: i64,
+    count: i64,
+}
+
+/// Brings each conversation's summary up to date in one statement: preview, unread,
+/// the first-response clock (started if it was not running), and a snoozed or
+/// pending conversation back to open.
+async fn summarise(w: &mut WriteCtx, org: &OrgId, items: &[Item], now: Timestamp) -> ApiResult<()> {
+    let mut by_conversation: Vec<(ConversationId, Summary)> = Vec::new();
+    for item in items.iter().filter(|i| i.is_new()) {
+        let Some(cid) = &item.conversation else { continue };
+        let at = to_ms(item.at);
+        let text = preview(&item.body, PREVIEW_CHARS);
+        match by_conversation.iter_mut().find(|(id, _)| id == cid) {
+            Some((_, s)) => {
+                s.count += 1;
+                s.first_at = s.first_at.min(at);
+                if at >= s.last_at {
+                    s.last_at = at;
+                    s.preview = text;
+                }
+            }
+            None => by_conversation.push((cid.clone(), Summary { preview: text, last_at: at, first_at: at, count: 1 })),
+        }
+    }
+    if by_conversation.is_empty() {
+        return Ok(());
+    }
+    let mut qb: QueryBuilder<Sqlite> =
+        QueryBuilder::new("UPDATE conversations SET activity_at = max(activity_at, v.last_at), updated_at = ");
+    qb.push_bind(to_ms(now)).push(
+        ", message_count = message_count + v.n, \
+         last_preview = CASE WHEN v.last_at >= coalesce(last_message_at, 0) THEN v.preview ELSE last_preview END, \
+         last_direction = CASE WHEN v.last_at >= coalesce(last_message_at, 0) THEN 'inbound' ELSE last_direction END, \
+         last_message_at = max(coalesce(last_message_at, 0), v.last_at), \
+         unread = 1, \
+         waiting_since = coalesce(waiting_since, v.first_at), \
+         sla_due_at = coalesce(sla_due_at, coalesce(waiting_since, v.first_at) \
+           + (SELECT first_response_secs * 1000 FROM orgs WHERE orgs.id = conversations.org_id)), \
+         status = CASE WHEN status IN ('snoozed', 'pending') THEN 'open' ELSE status END, \
+         snoozed_until = NULL \
+         FROM (SELECT column1 AS id, column2 AS preview, column3 AS last_at, column4 AS first_at, column5 AS n FROM (",
+    );
+    qb.push_values(&by_conversation, |mut b, (id, s)| {
+        b.push_bind(id.0.to_string())
+            .push_bind(s.preview.clone())
+            .push_bind(s.last_at)
+            .push_bind(s.first_at)
+            .push_bind(s.count);
+    });
+    qb.push(")) AS v WHERE conversations.id = v.id AND conversations.org_id = ").push_bind(org.as_str().to_owned());
+    qb.build().execute(w.conn()).await?;
+    Ok(())
+}
+
+async fn read_conversations(
+    w: &mut WriteCtx,
+    org: &OrgId,
+    ids: &[&ConversationId],
+) -> ApiResult<HashMap<ConversationId, Conversation>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(SELECT_CONVERSATION);
+    // `+c.org_id`: without it SQLite may walk an org index instead of the id lookups.
+    qb.push(" WHERE +c.org_id = ").push_bind(org.as_str().to_owned()).push(" AND c.id IN (");
+    let mut sep = qb.separated(", ");
+    for id in ids {
+        sep.push_bind(id.0.to_string());
+    }
+    qb.push(")");
+    let rows: Vec<Conversation> = super::conversations::fetch_conversations(qb, w.conn()).await?;
+    Ok(rows.into_iter().map(|c| (c.id.clone(), c)).collect())
+}

@@ -1,0 +1,48 @@
+//! Embedded migrations, applied in order at start. A migration that has run is never
+//! edited: add a new numbered file and list it here.
+
+use sqlx::AssertSqlSafe;
+use sqlx::{Connection, SqliteConnection};
+
+use super::DbError;
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../../migrations/sqlite/0001_init.sql"))];
+
+pub async fn run(conn: &mut SqliteConnection) -> Result<(), DbError> {
+    let fail = |e: sqlx::Error| DbError::Migrate(e.to_string());
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+    )
+    .execute(&mut *conn)
+    .await
+    .map_err(fail)?;
+    let applied: Vec<i64> =
+        sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut *conn).await.map_err(fail)?;
+    if let Some(newest) = applied.iter().max()
+        && *newest > MIGRATIONS.last().map_or(0, |m| m.0)
+    {
+        return Err(DbError::Migrate(format!(
+            "the database has schema version {newest}, newer than this frontdesk knows; upgrade frontdesk"
+        )));
+    }
+    for (version, name, sql) in MIGRATIONS {
+        if applied.contains(version) {
+            continue;
+        }
+        let mut tx = conn.begin().await.map_err(fail)?;
+        sqlx::raw_sql(AssertSqlSafe(*sql))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| DbError::Migrate(format!("{version} {name}: {e}")))?;
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(version)
+            .bind(name)
+            .bind(jiff::Timestamp::now().as_millisecond())
+            .execute(&mut *tx)
+            .await
+            .map_err(fail)?;
+        tx.commit().await.map_err(fail)?;
+        tracing::info!(version, name, "applied migration");
+    }
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! What agents send: replies and internal notes. A reply sent while a copilot
+//! suggestion is pending resolves it (sent as drafted, or edited) and records the
+//! pair for training.
+
+use jiff::Timestamp;
+
+use crate::error::{ApiError, ApiResult};
+use frontdesk_domain::text::sanitize;
+use frontdesk_domain::{
+    Agent, Attachment, Author, AuthorKind, ConversationId, EventKind, Message, MessageKind, OrgId, SuggestionId,
+    SuggestionStatus,
+};
+
+use super::WriteCtx;
+use super::conversations::get;
+use super::messages::{NewMessage, insert};
+use super::suggestions;
+
+/// An agent's message to write.
+pub struct Outgoing {
+    pub kind: MessageKind,
+    pub body: String,
+    pub attachments: Vec<Attachment>,
+    /// The suggestion this reply sends, when it came from the copilot panel.
+    pub suggestion: Option<SuggestionId>,
+}
+
+pub async fn send(
+    w: &mut WriteCtx,
+    org: &OrgId,
+    agent: &Agent,
+    conversation: &ConversationId,
+    out: Outgoing,
+) -> ApiResult<Message> {
+    if !matches!(out.kind, MessageKind::Reply | MessageKind::Note) {
+        return Err(ApiError::invalid("kind", "kind must be reply or note"));
+    }
+    let body = sanitize(&out.body);
+    if body.trim().is_empty() && out.attachments.is_empty() {
+        return Err(ApiError::invalid("body", "body must not be empty"));
+    }
+    get(w.conn(), org, conversation).await?;
+    let pending = suggestions::pending_for(w.conn(), org, conversation).await?;
+    if let Some(asked) = &out.suggestion
+        && pending.as_ref().map(|p| &p.id) != Some(asked)
+    {
+        // Sent, dismissed or superseded already: sending it again would double-send.
+        let current = suggestions::get(w.conn(), org, asked).await?;
+        return Err(ApiError::conflict(
+            "SUGGESTION_RESOLVED",
+            format!("this suggestion was already {}", current.status.as_str()),
+        ));
+    }
+    let message = insert(
+        w,
+        org,
+        NewMessage {
+            conversation_id: conversation.clone(),
+            author: Author { kind: AuthorKind::Agent, id: Some(agent.id.0.to_string()), name: agent.name.clone() },
+            kind: out.kind,
+            body,
+            attachments: out.attachments,
+            call: None,
+            at: Timestamp::now(),
+            provider_message_id: None,
+        },
+    )
+    .await?;
+    if out.kind == MessageKind::Reply
+        && let Some(pending) = pending
+    {
+        let as_drafted = out.suggestion.as_ref() == Some(&pending.id) && pending.body.trim() == message.body.trim();
+        suggestions::record_pair(w, org, &pending, &message.body, agent).await?;
+        let status = if as_drafted { SuggestionStatus::Sent } else { SuggestionStatus::Edited };
+        suggestions::resolve(w, org, &pending.id, status).await?;
+    }
+    let after = get(w.conn(), org, conversation).await?;
+    w.emit(org, EventKind::ConversationUpdated(Box::new(after))).await?;
+    w.reschedule();
+    Ok(message)
+}

@@ -1,0 +1,210 @@
+//! The single writer: see the module doc of `db`.
+
+use sqlx::AssertSqlSafe;
+use std::collections::HashSet;
+use std::future::Future;
+use std::pin::Pin;
+
+use jiff::Timestamp;
+use sqlx::SqliteConnection;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::{ApiError, ApiResult};
+use crate::hub::{Hub, Published};
+use frontdesk_domain::{Event, EventKind, OrgId};
+
+/// The future a write job returns; it borrows the context for the job's duration.
+pub type WriteFuture<'c, T> = Pin<Box<dyn Future<Output = ApiResult<T>> + Send + 'c>>;
+
+/// Called once the batch's fate is known: `None` when committed.
+type Finish = Box<dyn FnOnce(Option<ApiError>) + Send>;
+type Job =
+    Box<dyn for<'c> FnOnce(&'c mut WriteCtx) -> Pin<Box<dyn Future<Output = (bool, Finish)> + Send + 'c>> + Send>;
+
+/// Jobs per transaction at most: bounds the latency one batch adds to the next.
+const MAX_BATCH: usize = 512;
+
+/// What a job sees: the connection (inside the batch's transaction) and the outbox of
+/// events that will be published if the batch commits.
+pub struct WriteCtx {
+    conn: SqliteConnection,
+    /// The id the next event gets. The writer is the only one to insert events, so it
+    /// can number them itself and put the id inside the stored payload. A rolled-back
+    /// job leaves a gap, which is fine: ids need only increase.
+    next_event_id: i64,
+    events: Vec<Published>,
+    touched: HashSet<OrgId>,
+    reschedule: bool,
+}
+
+impl WriteCtx {
+    pub fn conn(&mut self) -> &mut SqliteConnection {
+        &mut self.conn
+    }
+
+    /// Records an event in the durable log; it is published after commit.
+    pub async fn emit(&mut self, org: &OrgId, kind: EventKind) -> ApiResult<i64> {
+        let first = self.next_event_id;
+        self.emit_many(org, vec![kind]).await?;
+        Ok(first)
+    }
+
+    /// Records several events in one statement (a batch of inbound messages emits
+    /// hundreds); they are published after commit, in this order.
+    pub async fn emit_many(&mut self, org: &OrgId, kinds: Vec<EventKind>) -> ApiResult<()> {
+        if kinds.is_empty() {
+            return Ok(());
+        }
+        let at = Timestamp::now();
+        let mut rows = Vec::with_capacity(kinds.len());
+        for kind in kinds {
+            let id = self.next_event_id;
+            self.next_event_id += 1;
+            let name = kind.name();
+            let conversation_id = kind.conversation_id().map(|c| c.0.to_string());
+            let payload = serde_json::to_string(&Event { id: Some(id), at, kind })?;
+            rows.push((id, name, conversation_id, payload));
+        }
+        let mut qb =
+            sqlx::QueryBuilder::new("INSERT INTO events (id, org_id, kind, conversation_id, payload, created_at) ");
+        qb.push_values(&rows, |mut b, (id, name, conversation_id, payload)| {
+            b.push_bind(*id)
+                .push_bind(org.as_str().to_owned())
+                .push_bind(*name)
+                .push_bind(conversation_id.clone())
+                .push_bind(payload.clone())
+                .push_bind(at.as_millisecond());
+        });
+        qb.build().execute(&mut self.conn).await?;
+        for (id, name, _, payload) in rows {
+            self.events.push(Published::stored(org.clone(), id, name, payload));
+        }
+        self.touched.insert(org.clone());
+        Ok(())
+    }
+
+    /// Opens a nested savepoint for one item of a bulk job; pass the mark it returns
+    /// to [`Self::end_item`].
+    pub async fn begin_item(&mut self) -> ApiResult<usize> {
+        exec(&mut self.conn, "SAVEPOINT item").await?;
+        Ok(self.events.len())
+    }
+
+    /// Closes an item's savepoint, rolling the item back (events included) unless `ok`.
+    pub async fn end_item(&mut self, mark: usize, ok: bool) -> ApiResult<()> {
+        if !ok {
+            self.events.truncate(mark);
+            exec(&mut self.conn, "ROLLBACK TO item").await?;
+        }
+        exec(&mut self.conn, "RELEASE item").await?;
+        Ok(())
+    }
+
+    /// Marks the org's view counts as possibly changed.
+    pub fn touch(&mut self, org: &OrgId) {
+        self.touched.insert(org.clone());
+    }
+
+    /// Asks the scheduler to look again for its next wake (a snooze or SLA time moved).
+    pub fn reschedule(&mut self) {
+        self.reschedule = true;
+    }
+}
+
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer on `conn`. Reads where event numbering resumes: past every id
+    /// ever used, pruned ones included (the AUTOINCREMENT sequence remembers them).
+    pub async fn start(mut conn: SqliteConnection, hub: Hub) -> Result<Self, sqlx::Error> {
+        let next_event_id: i64 = sqlx::query_scalar(
+            "SELECT max(coalesce((SELECT max(id) FROM events), 0), \
+                        coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)) + 1",
+        )
+        .fetch_one(&mut conn)
+        .await?;
+        let (tx, rx) = mpsc::channel(4096);
+        let ctx = WriteCtx { conn, next_event_id, events: Vec::new(), touched: HashSet::new(), reschedule: false };
+        tokio::spawn(run(ctx, rx, hub));
+        Ok(Self { tx })
+    }
+
+    pub async fn submit<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut WriteCtx) -> WriteFuture<'c, T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel::<ApiResult<T>>();
+        let job: Job = Box::new(move |ctx| {
+            Box::pin(async move {
+                let result = f(ctx).await;
+                let ok = result.is_ok();
+                let finish: Finish = Box::new(move |commit_error| {
+                    // The caller may have gone away (client disconnected): nothing to do.
+                    let _ = reply.send(match commit_error {
+                        Some(err) => Err(err),
+                        None => result,
+                    });
+                });
+                (ok, finish)
+            })
+        });
+        self.tx.send(job).await.map_err(|_| ApiError::internal("the database writer has stopped"))?;
+        answer.await.map_err(|_| ApiError::internal("the database could not run the write"))?
+    }
+}
+
+async fn exec(conn: &mut SqliteConnection, sql: &'static str) -> Result<(), sqlx::Error> {
+    sqlx::query(sql).execute(conn).await.map(|_| ())
+}
+
+async fn run(mut ctx: WriteCtx, mut rx: mpsc::Receiver<Job>, hub: Hub) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        if let Err(err) = exec(&mut ctx.conn, "BEGIN IMMEDIATE").await {
+            // Dropping the jobs answers each caller with an error.
+            tracing::error!(error = %err, "cannot begin a write transaction");
+            batch.clear();
+            continue;
+        }
+        let mut finishes = Vec::with_capacity(batch.len());
+        for job in batch.drain(..) {
+            let mark = ctx.events.len();
+            if let Err(err) = exec(&mut ctx.conn, "SAVEPOINT job").await {
+                tracing::error!(error = %err, "cannot open a savepoint");
+                continue;
+            }
+            let (ok, finish) = job(&mut ctx).await;
+            let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
+            if !ok {
+                ctx.events.truncate(mark);
+            }
+            if let Err(err) = sqlx::raw_sql(AssertSqlSafe(end)).execute(&mut ctx.conn).await {
+                tracing::error!(error = %err, "cannot close a savepoint");
+            }
+            finishes.push(finish);
+        }
+        match exec(&mut ctx.conn, "COMMIT").await {
+            Ok(()) => {
+                for finish in finishes {
+                    finish(None);
+                }
+                hub.publish_committed(std::mem::take(&mut ctx.events), ctx.touched.drain(), ctx.reschedule);
+                ctx.reschedule = false;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "commit failed");
+                let _ = exec(&mut ctx.conn, "ROLLBACK").await;
+                let api = ApiError::internal(format!("commit failed: {err}"));
+                for finish in finishes {
+                    finish(Some(api.clone()));
+                }
+                ctx.events.clear();
+                ctx.touched.clear();
+            }
+        }
+    }
+}

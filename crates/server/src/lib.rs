@@ -1,0 +1,169 @@
+//! The reference inbox server: axum over `SQLite`. `start()` binds, spawns the
+//! background tasks (writer, counts, scheduler) and serves; `frontdesk serve`, `frontdesk
+//! demo` and the end-to-end tests all start it the same way.
+
+pub mod admin;
+pub mod auth;
+pub mod config;
+pub mod copilot;
+pub mod counts;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod hub;
+pub mod intake;
+pub mod routes;
+pub mod scheduler;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use jiff::SignedDuration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::ServerConfig;
+
+use self::copilot::Copilot;
+use self::db::Db;
+use self::hub::Hub;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub hub: Hub,
+    pub copilot: Arc<Copilot>,
+    pub intake: intake::Intake,
+    pub limiter: Option<Arc<auth::Limiter>>,
+    pub keys: Arc<auth::KeyCache>,
+    pub body_limit: usize,
+    /// Between keep-alive comments on idle event streams.
+    pub keep_alive: std::time::Duration,
+    /// Held while the server runs: a second server on the same database file would
+    /// number events from the same counter.
+    _lock: Option<Arc<std::fs::File>>,
+    /// Flips to true when the server stops: open event streams end on it.
+    pub stopping: watch::Receiver<bool>,
+    stop: Arc<watch::Sender<bool>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: String, source: std::io::Error },
+    #[error("copilot: {0}")]
+    Copilot(#[from] copilot::CopilotError),
+    #[error("another frontdesk server is using {path}; stop it first, or give this one its own database")]
+    InUse { path: String },
+    #[error("cannot lock {path}: {source}")]
+    Lock { path: String, source: std::io::Error },
+}
+
+/// Takes the database's lock file (`PATH.lock`), so that one server at a time writes
+/// to it. In-memory databases need none.
+fn lock_database(url: &str) -> Result<Option<Arc<std::fs::File>>, StartError> {
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() || path.starts_with(":memory:") {
+        return Ok(None);
+    }
+    let lock_path = format!("{path}.lock");
+    let file = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|source| StartError::Lock { path: lock_path.clone(), source })?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(Arc::new(file))),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StartError::InUse { path: path.to_owned() }),
+        Err(std::fs::TryLockError::Error(source)) => Err(StartError::Lock { path: lock_path, source }),
+    }
+}
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    #[must_use]
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets open requests finish, and waits.
+    pub async fn stop(self) {
+        let _ = self.state.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Resolves once the server is stopping (or its stop switch is gone).
+pub async fn stopped(rx: &mut watch::Receiver<bool>) {
+    while !*rx.borrow_and_update() {
+        if rx.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Opens the database and builds the shared state, without listening.
+pub async fn prepare(cfg: &ServerConfig, database_url: &str) -> Result<AppState, StartError> {
+    let lock = lock_database(database_url)?;
+    let hub = Hub::default();
+    let db = Db::open(database_url, hub.clone()).await?;
+    let copilot = Arc::new(Copilot::new(&cfg.copilot)?);
+    let (stop, stopping) = watch::channel(false);
+    let state = AppState {
+        _lock: lock,
+        stopping,
+        stop: Arc::new(stop),
+        db: db.clone(),
+        hub: hub.clone(),
+        copilot,
+        intake: intake::Intake::start(db.clone()),
+        keys: Arc::default(),
+        limiter: auth::limiter(cfg.rate_limit_per_second, cfg.rate_limit_burst),
+        body_limit: cfg.body_limit_bytes,
+        keep_alive: std::time::Duration::from_secs(u64::from(cfg.event_keep_alive_secs)),
+    };
+    tokio::spawn(counts::run(db.pool.clone(), hub.clone(), state.stopping.clone()));
+    let retention = SignedDuration::from_hours(i64::from(cfg.event_retention_hours));
+    tokio::spawn(scheduler::run(db, hub, retention, state.stopping.clone()));
+    Ok(state)
+}
+
+/// Binds `addr` and serves `state` until stopped.
+pub async fn serve(state: AppState, addr: &str) -> Result<Running, StartError> {
+    let listener =
+        TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr: addr.to_owned(), source })?;
+    let local = listener.local_addr().map_err(|source| StartError::Bind { addr: addr.to_owned(), source })?;
+    let app: Router = routes::router(state.clone());
+    let mut stop = state.stopping.clone();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                stopped(&mut stop).await;
+            })
+            .await;
+        if let Err(err) = served {
+            tracing::error!(error = %err, "server stopped");
+        }
+    });
+    tracing::info!(addr = %local, "serving");
+    Ok(Running { addr: local, state, task })
+}
+
+/// `prepare` then `serve`.
+pub async fn start(cfg: &ServerConfig, database_url: &str, addr: &str) -> Result<Running, StartError> {
+    let state = prepare(cfg, database_url).await?;
+    serve(state, addr).await
+}

@@ -1,0 +1,522 @@
+//! The client's sync engine: one actor that owns the provider and turns the
+//! terminal client's requests ([`SyncCommand`]) into provider calls, sending back
+//! owned results ([`SyncEvent`]). Requests run concurrently; replies carry the
+//! generation they were asked with, so the client drops stale ones. The live update
+//! stream runs beside them and arrives as [`SyncEvent::Live`].
+//!
+//! Changes go through the durable outbox ([`outbox`], [`store`]): written before
+//! they are sent, retried with the same idempotency key until the server answers,
+//! across restarts. Drafts are kept in the same store. The client sees only these
+//! two enums, never a provider.
+
+pub mod agents;
+pub mod cache;
+pub mod local;
+pub mod outbox;
+pub use frontdesk_provider::poll;
+mod sqlite;
+pub mod store;
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
+use cache::Cache;
+use frontdesk_domain::{
+    Agent, Conversation, ConversationId, Message, Op, Page, PresenceState, Suggestion, ViewWithCount,
+};
+use frontdesk_provider::{Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, Update};
+use store::{Store, StoredDraft};
+
+/// How many of a thread's newest messages are loaded when it opens.
+pub const THREAD_PAGE: u32 = 100;
+
+/// What the client asks of the engine.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SyncCommand {
+    /// Who am I, the team, the views: what the first screen needs.
+    Bootstrap,
+    /// Reload the views and their counts.
+    Views,
+    /// A page of the conversation list.
+    List { generation: u64, query: ListQuery, append: bool },
+    /// A conversation's thread and its pending suggestion.
+    Thread { generation: u64, id: ConversationId },
+    /// The messages before the loaded ones (`cursor` from the thread's answer).
+    Older { generation: u64, id: ConversationId, cursor: String },
+    /// The most urgent open conversation, across views.
+    Urgent,
+    /// Apply a change; the answer comes back with the same ticket.
+    Apply { ticket: u64, op: Op },
+    /// Keep a draft (it survives a crash).
+    SaveDraft(StoredDraft),
+    /// The draft was sent or emptied.
+    DeleteDraft(ConversationId),
+    /// Tell the team I am viewing, typing in, or have left a conversation.
+    Presence { conversation: ConversationId, state: PresenceState },
+    /// Open a new conversation.
+    Create(Box<frontdesk_domain::NewConversation>),
+    /// The AI agents console.
+    Console(agents::AgentsCommand),
+    /// A call to the conversation's chatbot (for those who build it).
+    Bot { conversation: ConversationId, call: frontdesk_provider::bot::BotCall },
+    /// A conversation by its channel's ids.
+    Find { channel_id: String, provider_id: String },
+    /// Delete a conversation for good (the agent has confirmed).
+    Delete(ConversationId),
+    /// Save a view for the team.
+    SaveView { name: String, filter: frontdesk_domain::ViewFilter },
+    /// Delete a saved view (the agent has confirmed).
+    DeleteView(frontdesk_domain::ViewId),
+}
+
+/// What the engine tells the client.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SyncEvent {
+    Identity(Identity),
+    Agents(Vec<Agent>),
+    Views(Vec<ViewWithCount>),
+    List {
+        generation: u64,
+        page: Page<Conversation>,
+        append: bool,
+        /// From the cache, before the server's answer.
+        cached: bool,
+    },
+    Thread {
+        generation: u64,
+        id: ConversationId,
+        messages: Vec<Message>,
+        suggestion: Option<Box<Suggestion>>,
+        /// Where older messages start, if there are any.
+        older: Option<String>,
+    },
+    /// Messages before the loaded ones, oldest first.
+    Older {
+        generation: u64,
+        id: ConversationId,
+        messages: Vec<Message>,
+        older: Option<String>,
+    },
+    Urgent(Option<Box<Conversation>>),
+    Applied {
+        ticket: u64,
+        result: Result<Applied, ProviderError>,
+    },
+    /// A change could not be sent yet; the outbox tries again after `after`.
+    Retrying {
+        ticket: u64,
+        after: std::time::Duration,
+        reason: String,
+    },
+    /// Changes an earlier run left in the outbox, being sent now.
+    Recovered(Vec<(u64, Op)>),
+    /// The drafts kept from earlier.
+    Drafts(Vec<StoredDraft>),
+    /// A read failed; `what` says which, for the status bar.
+    Failed {
+        what: &'static str,
+        error: ProviderError,
+    },
+    Live(Update),
+    /// A conversation opened here, or why it could not be.
+    Created(Result<Box<Conversation>, ProviderError>),
+    /// The account's SLA line, for backends that keep one apart from the views.
+    Sla(Option<frontdesk_provider::Sla>),
+    /// Accounts (of the unified inbox) that cannot be reached, with why.
+    Trouble(Vec<(String, String)>),
+    /// A feature the backend turned down for this account, and why.
+    Degraded(String),
+    /// The AI agents console's answers.
+    Console(Box<agents::AgentsEvent>),
+    /// The chatbot's answer to a call.
+    Bot {
+        conversation: ConversationId,
+        /// What was asked (a message handed over shows in the thread with the answer).
+        call: frontdesk_provider::bot::BotCall,
+        result: Result<frontdesk_provider::bot::BotReply, ProviderError>,
+    },
+    Found(Result<Option<Box<Conversation>>, ProviderError>),
+    Deleted {
+        id: ConversationId,
+        result: Result<(), ProviderError>,
+    },
+    ViewSaved(Result<frontdesk_domain::View, ProviderError>),
+    ViewDeleted {
+        id: frontdesk_domain::ViewId,
+        result: Result<(), ProviderError>,
+    },
+}
+
+/// What the command loop takes: the client's commands, and a flush that answers
+/// once everything before it is written.
+enum Cmd {
+    Command(Box<SyncCommand>),
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
+
+/// The engine's tasks: they stop when the last handle goes, as if the process had.
+struct Tasks(Vec<tokio::task::AbortHandle>);
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        for t in &self.0 {
+            t.abort();
+        }
+    }
+}
+
+/// The client's end of the engine. Dropping the last clone stops the engine.
+#[derive(Clone)]
+pub struct SyncHandle {
+    tx: mpsc::UnboundedSender<Cmd>,
+    caps: Capabilities,
+    activity: poll::Clock,
+    _tasks: Arc<Tasks>,
+}
+
+/// One account, as the engine needs it.
+pub struct Account {
+    pub provider: Arc<dyn Provider>,
+    pub store: Store,
+    pub cache: Cache,
+    /// How often to ask for changes when the backend cannot stream them.
+    pub poll_every: std::time::Duration,
+    /// Keys pressed, for pollers that slow down while the agent is away.
+    pub activity: poll::Clock,
+}
+
+impl Account {
+    pub const DEFAULT_POLL: std::time::Duration = std::time::Duration::from_secs(20);
+
+    pub fn new(provider: Arc<dyn Provider>, store: Store, cache: Cache) -> Self {
+        Self { provider, store, cache, poll_every: Self::DEFAULT_POLL, activity: poll::Clock::default() }
+    }
+}
+
+impl SyncHandle {
+    /// Sends a command; false when the engine has stopped.
+    pub fn send(&self, command: SyncCommand) -> bool {
+        self.tx.send(Cmd::Command(Box::new(command))).is_ok()
+    }
+
+    /// Waits until every command sent so far that writes (outbox entries, drafts)
+    /// is on disk: called before the program exits.
+    pub async fn flush(&self) {
+        let (done, wait) = tokio::sync::oneshot::channel();
+        if self.tx.send(Cmd::Flush(done)).is_ok() {
+            let _ = wait.await;
+        }
+    }
+
+    pub fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+
+    /// The agent pressed a key: a poller stretched by idleness comes back to pace.
+    pub fn touch(&self) {
+        self.activity.touch();
+    }
+}
+
+/// Starts the engine on a provider and its account's store. The update stream and
+/// the outbox start at once.
+pub fn spawn(account: Account) -> (SyncHandle, mpsc::UnboundedReceiver<SyncEvent>) {
+    let Account { provider, store, cache, poll_every, activity } = account;
+    let keys = activity.watch();
+    let (tx, mut commands) = mpsc::unbounded_channel::<Cmd>();
+    // Everything for the client passes one forwarder, which lays the local flags
+    // (stars, read marks a backend cannot keep) over it.
+    let (events, mut inner) = mpsc::unbounded_channel::<SyncEvent>();
+    let (to_client, rx) = mpsc::unbounded_channel();
+    let local: Arc<tokio::sync::OnceCell<local::Local>> = Arc::new(tokio::sync::OnceCell::new());
+    let local_for = |store: &Store, caps: &Capabilities, cell: &Arc<tokio::sync::OnceCell<local::Local>>| {
+        let (store, caps, cell) = (store.clone(), caps.clone(), Arc::clone(cell));
+        async move { cell.get_or_init(|| local::Local::load(store, &caps)).await.clone() }
+    };
+    let (outbox_tx, outbox_rx) = mpsc::unbounded_channel();
+    let caps = provider.capabilities().clone();
+    let mut tasks =
+        vec![tokio::spawn(outbox::run(store.clone(), Arc::clone(&provider), outbox_rx, events.clone())).abort_handle()];
+    {
+        let (store, events, cache) = (store.clone(), events.clone(), cache.clone());
+        tokio::spawn(async move {
+            // The views as last seen draw the sidebar before the server answers.
+            if let Ok(views) = cache.views().await
+                && !views.is_empty()
+            {
+                let _ = events.send(SyncEvent::Views(views));
+            }
+            match store.drafts().await {
+                Ok(drafts) if !drafts.is_empty() => {
+                    let _ = events.send(SyncEvent::Drafts(drafts));
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "drafts unreadable"),
+            }
+        });
+    }
+    {
+        let (events, outbox, cache, provider) =
+            (events.clone(), outbox_tx.clone(), cache.clone(), Arc::clone(&provider));
+        let stream = tokio::spawn(async move {
+            // Resume where the last run stopped: the server replays what was missed.
+            let resume = cache.last_event().await.ok().flatten();
+            let mut updates = poll::stream_or_poll(provider, resume, poll_every, keys);
+            while let Some(update) = updates.next().await {
+                if matches!(update, Update::Connected | Update::Polling { .. }) {
+                    let _ = outbox.send(outbox::Msg::Wake);
+                }
+                cache::live(&cache, &update).await;
+                if events.send(SyncEvent::Live(update)).is_err() {
+                    break;
+                }
+            }
+        });
+        tasks.push(stream.abort_handle());
+    }
+    {
+        let flags = local_for(&store, &caps, &local);
+        let forward = tokio::spawn(async move {
+            let flags = flags.await;
+            while let Some(mut event) = inner.recv().await {
+                flags.overlay_event(&mut event);
+                if to_client.send(event).is_err() {
+                    break;
+                }
+                // The local Unread view's count follows what the event changed.
+                if let Some(counts) = flags.unread_moved()
+                    && to_client.send(counts).is_err()
+                {
+                    break;
+                }
+            }
+        });
+        tasks.push(forward.abort_handle());
+    }
+    let flags = local_for(&store, &caps, &local);
+    let engine = Engine { provider, store, cache, events, outbox: outbox_tx };
+    let commands_task = tokio::spawn(async move { engine.serve(&mut commands, flags.await).await });
+    tasks.push(commands_task.abort_handle());
+    (SyncHandle { tx, caps, activity, _tasks: Arc::new(Tasks(tasks)) }, rx)
+}
+
+/// The command loop's share of the engine.
+struct Engine {
+    provider: Arc<dyn Provider>,
+    store: Store,
+    cache: Cache,
+    events: mpsc::UnboundedSender<SyncEvent>,
+    outbox: mpsc::UnboundedSender<outbox::Msg>,
+}
+
+impl Engine {
+    async fn serve(&self, commands: &mut mpsc::UnboundedReceiver<Cmd>, flags: local::Local) {
+        while let Some(cmd) = commands.recv().await {
+            let command = match cmd {
+                Cmd::Command(c) => *c,
+                Cmd::Flush(done) => {
+                    // Writes below are awaited in order, so all before this are done.
+                    let _ = done.send(());
+                    continue;
+                }
+            };
+            match command {
+                // Changes are durable: written here, before anything is sent, then
+                // the outbox owns them.
+                SyncCommand::Apply { ticket, op } if !matches!(op, Op::RequestSuggestion { .. }) => {
+                    // What the backend cannot take is refused before it is promised.
+                    if let Err(error) = self.provider.capabilities().check(&op) {
+                        let _ = self.events.send(SyncEvent::Applied { ticket, result: Err(error) });
+                        continue;
+                    }
+                    // Kept on this machine when the backend has no such thing.
+                    if let Some(result) = flags.apply(&op).await {
+                        let _ = self.events.send(SyncEvent::Applied { ticket, result });
+                        if let Some(counts) = flags.starred_counts() {
+                            let _ = self.events.send(counts);
+                        }
+                        continue;
+                    }
+                    match self.store.enqueue(&op).await {
+                        Ok(entry) => {
+                            let _ = self.outbox.send(outbox::Msg::Added { seq: entry.seq, ticket });
+                        }
+                        Err(e) => {
+                            // Not written means not promised: say so at once.
+                            let error = ProviderError::Permanent { code: "LOCAL_STORE".into(), message: e.to_string() };
+                            let _ = self.events.send(SyncEvent::Applied { ticket, result: Err(error) });
+                        }
+                    }
+                }
+                SyncCommand::SaveDraft(draft) => {
+                    if let Err(e) = self.store.save_draft(&draft).await {
+                        tracing::error!(error = %e, "cannot keep a draft");
+                    }
+                }
+                SyncCommand::DeleteDraft(id) => {
+                    if let Err(e) = self.store.delete_draft(&id).await {
+                        tracing::error!(error = %e, "cannot delete a draft");
+                    }
+                }
+                SyncCommand::List { generation, query, append } if flags.serves(query.view.as_ref()) => {
+                    let (provider, events, flags) = (Arc::clone(&self.provider), self.events.clone(), flags.clone());
+                    tokio::spawn(async move {
+                        let event = match flags.list(&*provider, query).await {
+                            Ok(page) => SyncEvent::List { generation, page, append, cached: false },
+                            Err(error) => SyncEvent::Failed { what: "conversations", error },
+                        };
+                        let _ = events.send(event);
+                    });
+                }
+                SyncCommand::Console(command) => {
+                    let (provider, events) = (Arc::clone(&self.provider), self.events.clone());
+                    tokio::spawn(async move { agents::run(&*provider, command, &events).await });
+                }
+                command => {
+                    let (provider, events, cache) =
+                        (Arc::clone(&self.provider), self.events.clone(), self.cache.clone());
+                    tokio::spawn(async move {
+                        // What is kept shows at once; the server's answer follows.
+                        for event in cache::before(&cache, &command).await {
+                            let _ = events.send(event);
+                        }
+                        for event in run(&*provider, command.clone()).await {
+                            cache::after(&cache, &command, &event).await;
+                            if events.send(event).is_err() {
+                                break;
+                            }
+                        }
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Who am I, the team, the views, the SLA line, what cannot be reached: the first screen.
+async fn bootstrap(p: &dyn Provider) -> Vec<SyncEvent> {
+    let (me, agents, views, sla) = tokio::join!(p.me(), p.agents(), p.views(), p.sla());
+    let mut out = Vec::new();
+    match me {
+        Ok(me) => out.push(SyncEvent::Identity(me)),
+        Err(error) => out.push(SyncEvent::Failed { what: "sign-in", error }),
+    }
+    match agents {
+        Ok(a) => out.push(SyncEvent::Agents(a)),
+        Err(error) => out.push(SyncEvent::Failed { what: "team", error }),
+    }
+    match views {
+        Ok(v) => out.push(SyncEvent::Views(v)),
+        Err(error) => out.push(SyncEvent::Failed { what: "views", error }),
+    }
+    out.push(SyncEvent::Trouble(p.trouble()));
+    out.push(SyncEvent::Sla(sla.unwrap_or_default()));
+    out
+}
+
+async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
+    let failed = |what| move |error| vec![SyncEvent::Failed { what, error }];
+    match command {
+        SyncCommand::Bootstrap => bootstrap(p).await,
+        SyncCommand::Views => {
+            let (views, sla) = tokio::join!(p.views(), p.sla());
+            let mut out = views.map_or_else(failed("views"), |v| vec![SyncEvent::Views(v)]);
+            out.push(SyncEvent::Trouble(p.trouble()));
+            out.push(SyncEvent::Sla(sla.unwrap_or_else(|e| {
+                tracing::debug!(error = %e, "no SLA line");
+                None
+            })));
+            out
+        }
+        SyncCommand::List { generation, query, append } => {
+            p.list(query).await.map_or_else(failed("conversations"), |page| {
+                vec![SyncEvent::List { generation, page, append, cached: false }]
+            })
+        }
+        SyncCommand::Thread { generation, id } => {
+            let (page, suggestions) = tokio::join!(p.thread_page(id.clone(), None, THREAD_PAGE), async {
+                if p.capabilities().copilot { p.suggestions(id.clone()).await } else { Ok(Vec::new()) }
+            });
+            match page {
+                Ok(page) => {
+                    let suggestion = suggestions
+                        .unwrap_or_default()
+                        .into_iter()
+                        .find(|s| s.status == frontdesk_domain::SuggestionStatus::Pending)
+                        .map(Box::new);
+                    vec![SyncEvent::Thread {
+                        generation,
+                        id,
+                        messages: page.items,
+                        suggestion,
+                        older: page.next_cursor,
+                    }]
+                }
+                Err(error) => vec![SyncEvent::Failed { what: "thread", error }],
+            }
+        }
+        SyncCommand::Create(new) => vec![SyncEvent::Created(p.create_conversation(*new).await.map(Box::new))],
+        SyncCommand::Bot { conversation, call } => {
+            let result = match p.bot() {
+                Some(bot) => bot.call(conversation.clone(), call.clone()).await,
+                None => Err(ProviderError::Unsupported("calls to a chatbot")),
+            };
+            vec![SyncEvent::Bot { conversation, call, result }]
+        }
+        SyncCommand::Find { channel_id, provider_id } => {
+            let result = match p.bot() {
+                Some(bot) => bot.find(channel_id, provider_id).await.map(|c| c.map(Box::new)),
+                None => Err(ProviderError::Unsupported("finding conversations by channel ids")),
+            };
+            vec![SyncEvent::Found(result)]
+        }
+        SyncCommand::Delete(id) => vec![SyncEvent::Deleted { result: p.delete_conversation(id.clone()).await, id }],
+        SyncCommand::SaveView { name, filter } => vec![SyncEvent::ViewSaved(p.save_view(name, filter).await)],
+        SyncCommand::DeleteView(id) => vec![SyncEvent::ViewDeleted { result: p.delete_view(id.clone()).await, id }],
+        SyncCommand::Older { generation, id, cursor } => {
+            p.thread_page(id.clone(), Some(cursor), THREAD_PAGE).await.map_or_else(failed("older messages"), |page| {
+                vec![SyncEvent::Older { generation, id, messages: page.items, older: page.next_cursor }]
+            })
+        }
+        SyncCommand::Urgent => {
+            let query = ListQuery {
+                view: Some("all".into()),
+                filter: frontdesk_domain::ViewFilter {
+                    status: vec![frontdesk_domain::Status::Open, frontdesk_domain::Status::Pending],
+                    ..Default::default()
+                },
+                sort: frontdesk_provider::Sort::Urgency,
+                cursor: None,
+                limit: 1,
+                updated_since: None,
+            };
+            p.list(query).await.map_or_else(failed("most urgent"), |page| {
+                vec![SyncEvent::Urgent(page.items.into_iter().next().map(Box::new))]
+            })
+        }
+        SyncCommand::Apply { ticket, op } => {
+            // Only a request for a new suggestion comes here: it is not a promise to
+            // keep, and a fresh key per request is right.
+            let key = uuid::Uuid::now_v7().to_string();
+            vec![SyncEvent::Applied { ticket, result: p.apply(op, key).await }]
+        }
+        SyncCommand::SaveDraft(_) | SyncCommand::DeleteDraft(_) | SyncCommand::Console(_) => Vec::new(),
+        SyncCommand::Presence { conversation, state } => {
+            if !p.capabilities().presence {
+                return Vec::new();
+            }
+            match p.presence(conversation, state).await {
+                Ok(()) => Vec::new(),
+                // The backend will not take it: said (the client says it once).
+                Err(ProviderError::Unsupported(why)) => vec![SyncEvent::Degraded(why.to_owned())],
+                Err(e) => {
+                    // Presence is a courtesy: a miss is logged, not shown.
+                    tracing::debug!(error = %e, "presence not sent");
+                    Vec::new()
+                }
+            }
+        }
+    }
+}

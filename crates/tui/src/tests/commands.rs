@@ -1,0 +1,467 @@
+//! Every command through the keymap, asserting the effects and the state; failed
+//! effects roll back.
+
+use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+use jiff::ToSpan as _;
+
+use crate::state::{Focus, Level, Overlay};
+use crate::testing::{inbox, keys, now, state, with_thread};
+use crate::update::update;
+use crate::{Action, Effect, State};
+use frontdesk_domain::{Change, ConversationId, Op, Status, ViewCount};
+use frontdesk_provider::Applied;
+use frontdesk_sync::{SyncCommand, SyncEvent};
+
+use super::{answer, fail, flash, id, only_op, ops};
+
+#[test]
+fn space_marks_and_moves_down() {
+    let mut s = inbox(100, 30);
+    keys(&mut s, "<Space><Space>");
+    assert_eq!(s.list.marked.len(), 2);
+    assert_eq!(s.list.selected, 2);
+    keys(&mut s, "<Esc>");
+    assert!(s.list.marked.is_empty(), "Esc clears the marks");
+}
+
+#[test]
+fn movement_keys() {
+    let mut s = inbox(100, 30);
+    keys(&mut s, "jjj");
+    assert_eq!(s.list.selected, 3);
+    keys(&mut s, "k");
+    assert_eq!(s.list.selected, 2);
+    keys(&mut s, "G");
+    assert_eq!(s.list.selected, 6);
+    keys(&mut s, "gg");
+    assert_eq!(s.list.selected, 0);
+    keys(&mut s, "J");
+    assert_eq!(s.list.selected, 1, "next unread");
+    keys(&mut s, "<Down><Down><Up>");
+    assert_eq!(s.list.selected, 2);
+}
+
+#[test]
+fn the_list_keeps_the_selection_on_screen_and_loads_more() {
+    let mut s = inbox(100, 12);
+    let base = s.list.items[0].clone();
+    s.list.items = (0..200)
+        .map(|i| {
+            let mut c = base.clone();
+            c.id = ConversationId::from(format!("cnv_{i}").as_str());
+            c
+        })
+        .collect();
+    s.list.next_cursor = Some("next".into());
+    keys(&mut s, "<C-d><C-d><C-d>");
+    let rows = crate::update::areas(&s).list_rows(&s);
+    assert!(s.list.selected >= s.list.offset && s.list.selected < s.list.offset + rows);
+    let effects = keys(&mut s, "G");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Sync(SyncCommand::List { append: true, query, .. }) if query.cursor.as_deref() == Some("next"))),
+        "{effects:?}"
+    );
+    assert!(s.list.loading);
+}
+
+#[test]
+fn views_switch_by_number_chord_and_brackets() {
+    let mut s = inbox(100, 30);
+    let effects = keys(&mut s, "1");
+    assert_eq!(s.view_id().as_str(), "unread");
+    assert!(
+        matches!(&effects[..], [Effect::Sync(SyncCommand::List { append: false, query, .. })] if query.view.as_ref().map(frontdesk_domain::ViewId::as_str) == Some("unread"))
+    );
+    assert!(s.list.items.is_empty() && s.list.loading, "the old view's rows go at once");
+    keys(&mut s, "go");
+    assert_eq!(s.view_id().as_str(), "overdue");
+    keys(&mut s, "]");
+    assert_eq!(s.view_id().as_str(), "viw_vip");
+    keys(&mut s, "[[");
+    assert_eq!(s.view_id().as_str(), "all");
+    keys(&mut s, "9");
+    assert!(flash(&s).0.contains("no view 9"));
+}
+
+#[test]
+fn stale_pages_are_dropped() {
+    let mut s = inbox(100, 30);
+    keys(&mut s, "1");
+    let old = s.list.generation;
+    keys(&mut s, "2");
+    let page = frontdesk_domain::Page { items: crate::testing::conversations(), next_cursor: None };
+    update(&mut s, Action::Sync(SyncEvent::List { generation: old, page: page.clone(), append: false, cached: false }));
+    assert!(s.list.items.is_empty(), "a reply for the view left behind is ignored");
+    let generation = s.list.generation;
+    update(&mut s, Action::Sync(SyncEvent::List { generation, page, append: false, cached: false }));
+    assert_eq!(s.list.items.len(), 7);
+}
+
+#[test]
+fn enter_opens_and_marks_read_esc_goes_back() {
+    let mut s = inbox(80, 24);
+    let first = id(&s, 0);
+    let effects = keys(&mut s, "<Enter>");
+    assert_eq!(s.focus, Focus::Thread);
+    assert!(crate::ui::thread_is_page(&s), "at 80 columns the thread is a page");
+    assert!(effects.iter().any(|e| matches!(e, Effect::Sync(SyncCommand::Thread { id, .. }) if *id == first)));
+    assert_eq!(only_op(&effects).1, Op::Change { conversation: first, change: Change::Read });
+    assert!(!s.list.items[0].unread);
+    keys(&mut s, "<Esc>");
+    assert_eq!(s.focus, Focus::List);
+}
+
+#[test]
+fn star_is_optimistic_and_rolls_back() {
+    let mut s = inbox(100, 30);
+    keys(&mut s, "j");
+    assert!(!s.list.items[1].starred);
+    let (ticket, op) = only_op(&keys(&mut s, "s"));
+    assert_eq!(op, Op::Change { conversation: id(&s, 1), change: Change::Star });
+    assert!(s.list.items[1].starred, "shown at once");
+    fail(&mut s, ticket);
+    assert!(!s.list.items[1].starred, "put back when the server refuses");
+    let (text, level) = flash(&s);
+    assert_eq!(level, Level::Error);
+    assert!(text.contains("not starred") && text.contains("connection refused"), "{text}");
+    keys(&mut s, "k");
+    assert!(s.status.flash.is_none(), "an error stays until a key is pressed");
+}
+
+#[test]
+fn toggle_read() {
+    let mut s = inbox(100, 30);
+    let (_, op) = only_op(&keys(&mut s, "U"));
+    assert_eq!(op, Op::Change { conversation: id(&s, 0), change: Change::Read });
+    let (_, op) = only_op(&keys(&mut s, "U"));
+    assert_eq!(op, Op::Change { conversation: id(&s, 0), change: Change::Unread });
+}
+
+#[test]
+fn archive_leaves_the_view_and_failure_puts_it_back_in_place() {
+    let mut s = inbox(100, 30);
+    keys(&mut s, "jj");
+    let target = id(&s, 2);
+    let (ticket, op) = only_op(&keys(&mut s, "X"));
+    assert_eq!(op, Op::Change { conversation: target.clone(), change: Change::Archive });
+    assert_eq!(s.list.len(), 6);
+    assert_ne!(id(&s, 2), target, "the next conversation moved up under the cursor");
+    assert!(s.status.undo.is_some(), "archive can be undone");
+    fail(&mut s, ticket);
+    assert_eq!(s.list.len(), 7);
+    assert_eq!(id(&s, 2), target, "back at its old row");
+    assert!(s.status.undo.is_none(), "nothing left to undo");
+}
+
+#[test]
+fn close_and_advance_then_undo() {
+    let mut s = with_thread(80, 24);
+    let first = id(&s, 0);
+    let second = id(&s, 1);
+    let effects = keys(&mut s, "e");
+    let all = ops(&effects);
+    assert_eq!(all[0].1, Op::Change { conversation: first.clone(), change: Change::Close });
+    assert_eq!(s.thread.as_ref().map(|t| t.id.clone()), Some(second.clone()), "the next conversation opens");
+    assert_eq!(s.focus, Focus::Thread);
+    let undo = keys(&mut s, "u");
+    assert_eq!(ops(&undo)[0].1, Op::Change { conversation: first.clone(), change: Change::Reopen });
+    assert_eq!(s.list.items.iter().find(|c| c.id == first).map(|c| c.status), Some(Status::Open));
+    assert!(flash(&s).0.contains("undone"));
+    keys(&mut s, "u");
+    assert!(flash(&s).0.contains("nothing to undo"));
+}
+
+#[test]
+fn undo_expires() {
+    let mut s = inbox(100, 30);
+    keys(&mut s, "E");
+    assert!(s.status.undo.is_some());
+    update(&mut s, Action::Clock(now() + 9.seconds()));
+    assert!(s.status.undo.is_none());
+}
+
+#[test]
+fn status_chord() {
+    let mut s = inbox(100, 30);
+    keys(&mut s, "S");
+    assert_eq!(s.chord.len(), 1, "S waits for its second key");
+    let (_, op) = only_op(&keys(&mut s, "p"));
+    assert_eq!(op, Op::Change { conversation: id(&s, 0), change: Change::Pending });
+    let (_, op) = only_op(&keys(&mut s, "So"));
+    assert_eq!(op, Op::Change { conversation: id(&s, 0), change: Change::Reopen });
+}
+
+#[test]
+fn snooze_presets_and_tomorrow() {
+    let mut s = inbox(100, 30);
+    let (_, op) = only_op(&keys(&mut s, "Z"));
+    let tomorrow: jiff::Timestamp = "2026-11-26T09:00:00Z".parse().expect("ts");
+    assert_eq!(op, Op::Change { conversation: id(&s, 0), change: Change::Snooze { until: tomorrow } });
+    let mut s = inbox(100, 30);
+    keys(&mut s, "z");
+    assert!(matches!(s.overlay, Some(Overlay::Picker(_))));
+    let (_, op) = only_op(&keys(&mut s, "<Enter>"));
+    assert_eq!(op, Op::Change { conversation: id(&s, 0), change: Change::Snooze { until: now() + 1.hour() } });
+    let mut s = inbox(100, 30);
+    let (_, op) = only_op(&keys(&mut s, "z2026-12-01 08:15<Enter>"));
+    let typed: jiff::Timestamp = "2026-12-01T08:15:00Z".parse().expect("ts");
+    assert_eq!(op, Op::Change { conversation: id(&s, 0), change: Change::Snooze { until: typed } });
+}
+
+#[test]
+fn assign_me_picker_and_unassign() {
+    let mut s = inbox(100, 30);
+    let (_, op) = only_op(&keys(&mut s, "m"));
+    let me = Some(frontdesk_domain::AgentId::from("agt_dana"));
+    assert_eq!(op, Op::Change { conversation: id(&s, 0), change: Change::Assign { agent_id: me.clone(), team: None } });
+    assert_eq!(s.list.items[0].assignee.as_ref().map(|a| a.name.as_str()), Some("Dana Scully"));
+    keys(&mut s, "a");
+    let Some(Overlay::Picker(p)) = &s.overlay else { panic!("picker") };
+    assert!(p.items[0].label.starts_with("me"), "me first");
+    let (_, op) = only_op(&keys(&mut s, "sam<Enter>"));
+    assert_eq!(
+        op,
+        Op::Change { conversation: id(&s, 0), change: Change::Assign { agent_id: Some("agt_sam".into()), team: None } }
+    );
+    let (_, op) = only_op(&keys(&mut s, "A"));
+    assert_eq!(op, Op::Change { conversation: id(&s, 0), change: Change::Unassign });
+}
+
+#[test]
+fn tags_toggle_and_create() {
+    let mut s = inbox(100, 30);
+    keys(&mut s, "jjjj"); // Lukas: billing, vip
+    let (_, op) = only_op(&keys(&mut s, "turgent<Enter>"));
+    assert_eq!(
+        op,
+        Op::Change {
+            conversation: id(&s, 4),
+            change: Change::SetTags { tags: vec!["billing".into(), "urgent".into(), "vip".into()] }
+        }
+    );
+    let (_, op) = only_op(&keys(&mut s, "tvip<Space><Enter>"));
+    assert_eq!(
+        op,
+        Op::Change {
+            conversation: id(&s, 4),
+            change: Change::SetTags { tags: vec!["billing".into(), "urgent".into()] }
+        }
+    );
+    assert!(ops(&keys(&mut s, "t<Esc>")).is_empty(), "Esc changes nothing");
+}
+
+#[test]
+fn bulk_changes_and_partial_failure() {
+    let mut s = inbox(100, 30);
+    keys(&mut s, "<Space><Space><Space>");
+    let (ticket, op) = only_op(&keys(&mut s, "E"));
+    let Op::Bulk { conversations, change } = op else { panic!("bulk") };
+    assert_eq!((conversations.len(), change), (3, Change::Close));
+    assert!(s.list.marked.is_empty());
+    let closed = |s: &State, i: &ConversationId| s.list.items.iter().find(|c| &c.id == i).map(|c| c.status);
+    let results = vec![
+        (
+            conversations[0].clone(),
+            Ok(Box::new(s.list.items.iter().find(|c| c.id == conversations[0]).cloned().expect("row"))),
+        ),
+        (conversations[1].clone(), Err("gone".to_owned())),
+        (
+            conversations[2].clone(),
+            Ok(Box::new(s.list.items.iter().find(|c| c.id == conversations[2]).cloned().expect("row"))),
+        ),
+    ];
+    answer(&mut s, ticket, Ok(Applied::Bulk(results)));
+    assert_eq!(closed(&s, &conversations[0]), Some(Status::Closed));
+    assert_eq!(closed(&s, &conversations[1]), Some(Status::Open), "the failed one is put back");
+    assert!(flash(&s).0.contains("1 failed"));
+    keys(&mut s, "*");
+    assert_eq!(s.list.marked.len(), 7, "* marks the view");
+    keys(&mut s, "*");
+    assert!(s.list.marked.is_empty(), "again: none");
+}
+
+#[test]
+fn search_filters_locally_or_asks_the_server() {
+    let mut s = inbox(100, 30);
+    keys(&mut s, "/refund");
+    assert_eq!(s.list.len(), 1, "filters as you type");
+    keys(&mut s, "<Enter>");
+    assert_eq!(s.list.filter.as_deref(), Some("refund"));
+    keys(&mut s, "<Esc>");
+    assert_eq!(s.list.len(), 7);
+    let effects = keys(&mut s, "/invoice<Tab><Enter>");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Sync(SyncCommand::List { query, .. }) if query.filter.q.as_deref() == Some("invoice"))),
+        "{effects:?}"
+    );
+    assert_eq!(s.list.search.as_deref(), Some("invoice"));
+}
+
+#[test]
+fn most_urgent_opens_what_the_server_ranks_first() {
+    let mut s = inbox(100, 30);
+    let effects = keys(&mut s, "!");
+    assert_eq!(effects, vec![Effect::Sync(SyncCommand::Urgent)]);
+    let urgent = s.list.items[3].clone();
+    update(&mut s, Action::Sync(SyncEvent::Urgent(Some(Box::new(urgent.clone())))));
+    assert_eq!(s.list.selected, 3);
+    assert_eq!(s.thread.as_ref().map(|t| &t.id), Some(&urgent.id));
+    assert_eq!(s.focus, Focus::Thread);
+    update(&mut s, Action::Sync(SyncEvent::Urgent(None)));
+    assert!(flash(&s).0.contains("nothing urgent"));
+}
+
+#[test]
+fn copy_link_and_open_link() {
+    let mut s = with_thread(160, 48);
+    let effects = keys(&mut s, "Y");
+    assert_eq!(effects, vec![Effect::Copy(format!("http://127.0.0.1:8600/c/{}", id(&s, 0)))]);
+    assert!(flash(&s).0.contains("OSC 52"));
+    if let Some(t) = &mut s.thread {
+        t.messages[0].body = "see https://example.test/track?id=1. thanks".into();
+    }
+    assert_eq!(keys(&mut s, "o"), vec![Effect::OpenUrl("https://example.test/track?id=1".into())]);
+    assert_eq!(keys(&mut s, "C").len(), 1);
+}
+
+#[test]
+fn an_unbound_key_says_so() {
+    let mut s = inbox(100, 30);
+    assert!(keys(&mut s, "w").is_empty());
+    assert!(flash(&s).0.contains("w does nothing here"));
+    keys(&mut s, "gz");
+    assert!(flash(&s).0.contains("g z does nothing here"));
+}
+
+#[test]
+fn quit_asks_only_while_something_is_being_sent() {
+    let mut s = inbox(100, 30);
+    assert_eq!(keys(&mut s, "q"), vec![Effect::Quit]);
+    let mut s = inbox(100, 30);
+    keys(&mut s, "s");
+    assert!(keys(&mut s, "q").is_empty());
+    assert!(matches!(s.overlay, Some(Overlay::ConfirmQuit)));
+    keys(&mut s, "n");
+    assert!(!s.quit);
+    keys(&mut s, "<C-c>");
+    assert_eq!(keys(&mut s, "y"), vec![Effect::Quit]);
+}
+
+#[test]
+fn palette_and_help_come_from_the_keymap() {
+    let mut s = inbox(100, 30);
+    let (_, op) = only_op(&keys(&mut s, ":Star or unstar<Enter>"));
+    assert_eq!(op, Op::Change { conversation: id(&s, 0), change: Change::Unstar });
+    keys(&mut s, "?");
+    assert!(matches!(s.overlay, Some(Overlay::Help { .. })));
+    let help: Vec<String> = crate::ui::help_lines(&s).iter().map(ToString::to_string).collect();
+    for c in crate::command::Command::ALL {
+        assert!(help.iter().any(|l| l.contains(c.doc())), "{} is missing from help", c.name());
+    }
+    keys(&mut s, "<Esc>");
+    assert!(s.overlay.is_none());
+}
+
+#[test]
+fn live_events_update_in_place() {
+    let mut s = with_thread(160, 48);
+    let mut m = s.thread.as_ref().map(|t| t.messages[0].clone()).expect("message");
+    m.id = "msg_new".into();
+    m.body = "Any news?".into();
+    let event = |kind| {
+        Action::Sync(SyncEvent::Live(frontdesk_provider::Update::Event(Box::new(frontdesk_domain::Event {
+            id: Some(9),
+            at: now(),
+            kind,
+        }))))
+    };
+    update(&mut s, event(frontdesk_domain::EventKind::MessageCreated(Box::new(m.clone()))));
+    update(&mut s, event(frontdesk_domain::EventKind::MessageCreated(Box::new(m))));
+    assert_eq!(s.thread.as_ref().map(|t| t.messages.len()), Some(6), "appended once");
+    update(
+        &mut s,
+        event(frontdesk_domain::EventKind::ViewCountsChanged(vec![ViewCount { view_id: "unread".into(), count: 42 }])),
+    );
+    assert_eq!(s.views[0].count, Some(42));
+    keys(&mut s, "<Esc>j");
+    let selected = id(&s, 1);
+    let mut fresh = s.list.items[0].clone();
+    fresh.id = "cnv_fresh".into();
+    update(&mut s, event(frontdesk_domain::EventKind::ConversationUpdated(Box::new(fresh))));
+    assert_eq!(id(&s, 0).as_str(), "cnv_fresh", "new activity on top");
+    assert_eq!(s.list.current().map(|c| c.id.clone()), Some(selected), "the selection stays on its conversation");
+}
+
+#[test]
+fn the_clock_sleeps_when_nothing_moves() {
+    let mut s = state(100, 30);
+    s.status.last_sync = None;
+    assert_eq!(crate::schedule::next_wake(&s), None, "an empty screen never wakes");
+    let s = inbox(100, 30);
+    assert_eq!(crate::schedule::next_wake(&s), Some(now() + 1.minute()), "relative times: on the minute");
+    let mut s = inbox(100, 30);
+    keys(&mut s, "X");
+    assert_eq!(crate::schedule::next_wake(&s), Some(now() + 1.second()), "the undo offer counts down");
+}
+
+#[test]
+fn mouse_click_selects_and_wheel_scrolls() {
+    let mut s = inbox(100, 30);
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 40,
+        row: 4,
+        modifiers: crossterm::event::KeyModifiers::NONE,
+    };
+    update(&mut s, Action::Mouse(click));
+    assert_eq!(s.list.selected, 3);
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollUp,
+        column: 40,
+        row: 4,
+        modifiers: crossterm::event::KeyModifiers::NONE,
+    };
+    update(&mut s, Action::Mouse(wheel));
+    assert_eq!(s.list.selected, 0);
+}
+
+#[test]
+fn resize_keeps_the_selection_visible() {
+    let mut s = inbox(100, 30);
+    keys(&mut s, "G");
+    update(&mut s, Action::Resize(60, 8));
+    let rows = crate::update::areas(&s).list_rows(&s);
+    assert!(s.list.selected < s.list.offset + rows);
+}
+
+#[test]
+fn a_server_that_was_away_at_start_is_loaded_when_it_comes() {
+    let mut s = state(100, 30);
+    s.me = None;
+    s.list.loaded = false;
+    s.connection = crate::state::Connection::Reconnecting { at: s.now, attempts: 5 };
+    let effects = update(&mut s, Action::Sync(SyncEvent::Live(frontdesk_provider::Update::Connected)));
+    assert!(effects.contains(&Effect::Sync(SyncCommand::Bootstrap)), "{effects:?}");
+    assert!(effects.iter().any(|e| matches!(e, Effect::Sync(SyncCommand::List { .. }))));
+    assert_eq!(s.connection, crate::state::Connection::Live);
+}
+
+#[test]
+fn new_activity_resorts_without_moving_the_selection() {
+    let mut s = inbox(100, 30);
+    keys(&mut s, "jj");
+    let selected = id(&s, 2);
+    let mut busy = s.list.items[5].clone();
+    if let Some(m) = &mut busy.last_message {
+        m.at = now();
+        m.preview = "new!".into();
+    }
+    let event = frontdesk_domain::Event {
+        id: Some(3),
+        at: now(),
+        kind: frontdesk_domain::EventKind::ConversationUpdated(Box::new(busy.clone())),
+    };
+    update(&mut s, Action::Sync(SyncEvent::Live(frontdesk_provider::Update::Event(Box::new(event)))));
+    assert_eq!(id(&s, 0), busy.id, "to the top");
+    assert_eq!(s.list.current().map(|c| c.id.clone()), Some(selected), "the agent's row is still selected");
+}

@@ -1,0 +1,256 @@
+//! The composer, the review line and the copilot's suggestion, through the keymap.
+
+use super::{answer, fail, flash, id, only_op, ops};
+use crate::state::Focus;
+use crate::testing::{inbox, keys, render, with_thread};
+use crate::update::update;
+use crate::{Action, Effect};
+use frontdesk_domain::{AiState, Change, Op, ReplyKind};
+use frontdesk_provider::ProviderError;
+use frontdesk_sync::SyncCommand;
+
+#[test]
+fn reply_review_send_and_failure_keeps_the_text() {
+    let mut s = with_thread(160, 48);
+    let conversation = id(&s, 0);
+    keys(&mut s, "rHello there");
+    assert_eq!(s.focus, Focus::Composer);
+    assert!(keys(&mut s, "y").is_empty(), "letters type, they are not commands");
+    keys(&mut s, "<C-s>");
+    assert!(s.composer.as_ref().is_some_and(|c| c.reviewing));
+    let (ticket, op) = only_op(&keys(&mut s, "y"));
+    assert_eq!(
+        op,
+        Op::Send {
+            conversation: conversation.clone(),
+            kind: ReplyKind::Reply,
+            body: "Hello therey".into(),
+            suggestion: None,
+            attachments: Vec::new()
+        }
+    );
+    assert!(s.composer.is_none());
+    assert_eq!(s.unsent.get(&conversation).map(Vec::len), Some(1), "shown as sending");
+    fail(&mut s, ticket);
+    let failed = |s: &crate::State| {
+        s.unsent.get(&conversation).map(|l| l.iter().map(|m| m.delivery).collect::<Vec<_>>()).unwrap_or_default()
+    };
+    assert_eq!(failed(&s), [frontdesk_domain::Delivery::Failed], "stays in the thread, marked");
+    assert!(flash(&s).0.contains("not sent: network: connection refused"), "{:?}", flash(&s));
+    assert!(render(&s).contains("not sent: network: connection refused"), "{}", render(&s));
+    keys(&mut s, "r");
+    assert_eq!(
+        s.composer.as_ref().map(|c| c.editor.lines().join("\n")),
+        Some("Hello therey".into()),
+        "the draft came back"
+    );
+    keys(&mut s, "<Esc>");
+    assert_eq!(s.focus, Focus::Thread);
+
+    // Retry: the same text again, as a new entry; the draft holding only it goes.
+    let effects = keys(&mut s, "R");
+    let (ticket, op) = only_op(&effects);
+    assert!(matches!(&op, Op::Send { body, .. } if body == "Hello therey"), "{op:?}");
+    assert!(effects.contains(&Effect::Sync(SyncCommand::DeleteDraft(conversation.clone()))), "{effects:?}");
+    assert!(!s.drafts.contains_key(&conversation));
+    assert_eq!(failed(&s), [frontdesk_domain::Delivery::Queued], "sending again");
+
+    // Refused again, then discarded: gone from the thread, the draft with it.
+    answer(&mut s, ticket, Err(ProviderError::Permanent { code: "X".into(), message: "window closed".into() }));
+    assert!(s.drafts.contains_key(&conversation));
+    let effects = keys(&mut s, "D");
+    assert!(failed(&s).is_empty());
+    assert!(!s.drafts.contains_key(&conversation));
+    assert!(effects.contains(&Effect::Sync(SyncCommand::DeleteDraft(conversation.clone()))));
+    keys(&mut s, "R");
+    assert!(flash(&s).0.contains("nothing here failed"));
+}
+
+#[test]
+fn esc_keeps_the_draft_and_the_note_toggle_shows() {
+    let mut s = with_thread(160, 48);
+    keys(&mut s, "nchecked<Esc>");
+    assert!(s.composer.is_none());
+    assert_eq!(
+        s.drafts.get(&id(&s, 0)).map(|d| (d.kind, d.lines.clone())),
+        Some((ReplyKind::Note, vec!["checked".into()]))
+    );
+    keys(&mut s, "r");
+    assert_eq!(
+        s.composer.as_ref().map(|c| (c.kind, c.editor.lines().join(""))),
+        Some((ReplyKind::Reply, "checked".into()))
+    );
+    keys(&mut s, "<C-t>");
+    assert_eq!(s.composer.as_ref().map(|c| c.kind), Some(ReplyKind::Note));
+}
+
+#[test]
+fn send_and_close_or_snooze() {
+    let mut s = with_thread(160, 48);
+    keys(&mut s, "rDone<C-s>");
+    let all = ops(&keys(&mut s, "c"));
+    assert!(matches!(all[0].1, Op::Send { .. }));
+    assert_eq!(all[1].1, Op::Change { conversation: id(&s, 0), change: Change::Close });
+    let mut s = with_thread(160, 48);
+    keys(&mut s, "rLater<C-s>");
+    let all = ops(&keys(&mut s, "z"));
+    assert!(matches!(all[1].1, Op::Change { change: Change::Snooze { .. }, .. }));
+}
+
+#[test]
+fn empty_drafts_are_not_sent() {
+    let mut s = with_thread(160, 48);
+    keys(&mut s, "r<C-s>");
+    assert!(s.composer.as_ref().is_some_and(|c| !c.reviewing));
+    assert!(flash(&s).0.contains("nothing to send"));
+}
+
+#[test]
+fn external_editor_round_trip() {
+    let mut s = with_thread(160, 48);
+    let effects = keys(&mut s, "rdraft<C-e>");
+    let conversation = id(&s, 0);
+    assert!(effects.contains(&Effect::Edit { conversation: conversation.clone(), text: "draft".into() }));
+    update(
+        &mut s,
+        Action::Edited { conversation: conversation.clone(), result: Ok("line one\nline \u{1b}[31mtwo\n".into()) },
+    );
+    assert_eq!(
+        s.composer.as_ref().map(|c| c.editor.lines().to_vec()),
+        Some(vec!["line one".to_owned(), "line two".to_owned()])
+    );
+    update(&mut s, Action::Edited { conversation, result: Err("vi exited with 1".into()) });
+    assert!(flash(&s).0.contains("draft is unchanged"));
+}
+
+#[test]
+fn canned_replies_insert_into_the_draft() {
+    let mut s = with_thread(160, 48);
+    keys(&mut s, "r<C-p>refund<Enter>");
+    assert!(s.composer.as_ref().is_some_and(|c| c.editor.lines().join("").contains("refund is on its way")));
+}
+
+#[test]
+fn the_suggestion_sends_edits_dismisses_and_is_asked_for() {
+    let mut s = with_thread(160, 48);
+    let (ticket, op) = only_op(&keys(&mut s, "y"));
+    assert_eq!(op, Op::SendSuggestion { suggestion: "sug_0001".into() });
+    assert!(
+        s.thread.as_ref().is_some_and(|t| t.suggestion.is_none())
+            && s.unsent.values().map(Vec::len).sum::<usize>() == 1
+    );
+    fail(&mut s, ticket);
+    assert!(s.thread.as_ref().is_some_and(|t| t.suggestion.is_some()) && s.unsent.is_empty(), "back after a failure");
+
+    let (ticket, op) = only_op(&keys(&mut s, "x"));
+    assert_eq!(op, Op::DismissSuggestion { suggestion: "sug_0001".into() });
+    fail(&mut s, ticket);
+    assert!(s.thread.as_ref().is_some_and(|t| t.suggestion.is_some()));
+
+    keys(&mut s, "<Enter>");
+    assert!(
+        s.composer
+            .as_ref()
+            .is_some_and(|c| c.suggestion.is_some() && c.editor.lines().join(" ").contains("replacement"))
+    );
+    let (_, op) = only_op(&keys(&mut s, " Thanks!<C-s>y"));
+    let Op::Send { suggestion, body, .. } = op else { panic!("send") };
+    assert_eq!(suggestion, Some("sug_0001".into()), "the edited draft keeps its suggestion id");
+    assert!(body.ends_with("Thanks!"));
+
+    let mut s = with_thread(160, 48);
+    keys(&mut s, "x");
+    let (_, op) = only_op(&keys(&mut s, "c"));
+    assert_eq!(op, Op::RequestSuggestion { conversation: id(&s, 0) });
+    assert!(s.thread.as_ref().is_some_and(|t| t.suggesting));
+    keys(&mut s, "y");
+    assert!(flash(&s).0.contains("no suggestion"));
+}
+
+#[test]
+fn handoff_take_over_and_resolve() {
+    let mut s = inbox(100, 30);
+    keys(&mut s, "jj"); // AI-led
+    let (ticket, op) = only_op(&keys(&mut s, "T"));
+    assert_eq!(op, Op::Change { conversation: id(&s, 2), change: Change::Handoff { reason: None } });
+    assert_eq!(s.list.items[2].ai_state, AiState::Human);
+    assert_eq!(s.list.items[2].assignee.as_ref().map(|a| a.name.as_str()), Some("Dana Scully"));
+    fail(&mut s, ticket);
+    assert_eq!(s.list.items[2].ai_state, AiState::AiLed, "rolled back");
+    keys(&mut s, "H");
+    assert!(flash(&s).0.contains("already leads"));
+    keys(&mut s, "j"); // handoff requested
+    let (_, op) = only_op(&keys(&mut s, "H"));
+    assert_eq!(op, Op::Change { conversation: id(&s, 3), change: Change::ResolveHandoff });
+    assert_eq!(s.list.items[3].ai_state, AiState::AiLed, "handed back at once");
+    keys(&mut s, "j");
+    keys(&mut s, "T");
+    assert!(flash(&s).0.contains("already"));
+}
+
+#[test]
+fn drafts_are_kept_a_second_after_typing_stops_and_on_leaving() {
+    use frontdesk_sync::{SyncCommand, store::StoredDraft};
+    use jiff::ToSpan as _;
+    let mut s = with_thread(160, 48);
+    keys(&mut s, "rHalf a thought");
+    let typed = s.draft_dirty.expect("typing marks the draft");
+    assert_eq!(crate::schedule::next_wake(&s), Some(typed + 1.second()));
+    assert!(update(&mut s, Action::Clock(typed + 500.milliseconds())).is_empty(), "not while still typing");
+    let saved = update(&mut s, Action::Clock(typed + 1.second()));
+    let draft = StoredDraft {
+        conversation: id(&s, 0),
+        kind: ReplyKind::Reply,
+        body: "Half a thought".into(),
+        suggestion: None,
+    };
+    assert_eq!(saved, vec![Effect::Sync(SyncCommand::SaveDraft(draft.clone()))]);
+    assert!(s.draft_dirty.is_none());
+    let left = keys(&mut s, "<Esc>");
+    assert!(left.contains(&Effect::Sync(SyncCommand::SaveDraft(draft))), "{left:?}");
+    let sent = keys(&mut s, "r<C-s>y");
+    assert!(sent.contains(&Effect::Sync(SyncCommand::DeleteDraft(id(&s, 0)))), "a sent draft is gone");
+}
+
+#[test]
+fn kept_drafts_come_back_after_a_restart() {
+    use frontdesk_sync::{SyncEvent, store::StoredDraft};
+    let mut s = with_thread(160, 48);
+    let draft =
+        StoredDraft { conversation: id(&s, 0), kind: ReplyKind::Note, body: "from before".into(), suggestion: None };
+    update(&mut s, Action::Sync(SyncEvent::Drafts(vec![draft])));
+    keys(&mut s, "n");
+    assert_eq!(s.composer.as_ref().map(|c| c.editor.lines().join("")), Some("from before".into()));
+}
+
+#[test]
+fn recovered_sends_show_in_their_thread_until_answered() {
+    use frontdesk_provider::Applied;
+    use frontdesk_sync::SyncEvent;
+    let mut s = with_thread(160, 48);
+    let conversation = id(&s, 0);
+    let op = Op::Send {
+        conversation: conversation.clone(),
+        kind: ReplyKind::Reply,
+        body: "left over".into(),
+        suggestion: None,
+        attachments: Vec::new(),
+    };
+    update(&mut s, Action::Sync(SyncEvent::Recovered(vec![(1 << 40, op)])));
+    assert_eq!(s.unsent.get(&conversation).map(Vec::len), Some(1));
+    assert!(crate::testing::render(&s).contains("left over"));
+    update(
+        &mut s,
+        Action::Sync(SyncEvent::Retrying {
+            ticket: 1 << 40,
+            after: std::time::Duration::from_secs(8),
+            reason: "network: refused".into(),
+        }),
+    );
+    assert!(crate::testing::render(&s).contains("queued · retry in 8s"));
+    let mut m = s.thread.as_ref().map(|t| t.messages[0].clone()).expect("message");
+    m.body = "left over".into();
+    m.id = "msg_sent".into();
+    super::answer(&mut s, 1 << 40, Ok(Applied::Message(Box::new(m))));
+    assert!(s.unsent.is_empty() && s.inflight.is_empty());
+}

@@ -1,0 +1,247 @@
+//! Snapshots of every screen state that matters, at 80x24 and 160x48, plus the
+//! colour-critical ones as `Buffer` debug output (which keeps styles).
+
+use crate::command::Command;
+use crate::state::Focus;
+use crate::testing::{buffer, conversation, inbox, keys, render, state, styled, thread_messages, with_thread};
+use crate::ui::theme::{Glyphs, Palette};
+use crate::update::command;
+use frontdesk_domain::{Channel, ReplyKind};
+use frontdesk_sync::{SyncCommand, SyncEvent};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn snap(name: &str, make: impl Fn(u16, u16) -> crate::State) {
+    for (w, h) in SIZES {
+        let s = make(w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(&s));
+    }
+}
+
+#[test]
+fn empty_inbox() {
+    snap("empty_inbox", state);
+}
+
+#[test]
+fn loading() {
+    snap("loading", |w, h| {
+        let mut s = state(w, h);
+        s.list.loaded = false;
+        s.list.loading = true;
+        s.connection = crate::state::Connection::Connecting;
+        s.status.last_sync = None;
+        s
+    });
+}
+
+#[test]
+fn list_with_badges() {
+    snap("list_with_badges", inbox);
+}
+
+#[test]
+fn thread_with_notes_calls_and_events() {
+    snap("thread", |w, h| {
+        let mut s = with_thread(w, h);
+        if let Some(t) = &mut s.thread {
+            t.suggestion = None;
+        }
+        s
+    });
+}
+
+#[test]
+fn copilot_panel() {
+    snap("copilot", with_thread);
+}
+
+#[test]
+fn composer_reply_and_note() {
+    snap("composer_reply", |w, h| {
+        let mut s = with_thread(w, h);
+        keys(&mut s, "rHi Maria, checking now.");
+        s
+    });
+    snap("composer_note", |w, h| {
+        let mut s = with_thread(w, h);
+        keys(&mut s, "nCourier says a neighbour signed.");
+        s
+    });
+}
+
+#[test]
+fn review_line_warns_of_new_messages() {
+    snap("review", |w, h| {
+        let mut s = with_thread(w, h);
+        keys(&mut s, "rOn its way!<C-s>");
+        if let (Some(t), Some(c)) = (&mut s.thread, &mut s.composer) {
+            c.seen = t.messages.len() - 1;
+        }
+        s
+    });
+}
+
+#[test]
+fn pickers() {
+    snap("picker_assign", |w, h| {
+        let mut s = inbox(w, h);
+        keys(&mut s, "a");
+        s
+    });
+    snap("picker_snooze_typed", |w, h| {
+        let mut s = inbox(w, h);
+        keys(&mut s, "zfri 14:00");
+        s
+    });
+    snap("picker_tags", |w, h| {
+        let mut s = inbox(w, h);
+        keys(&mut s, "jjjjtnew-tag");
+        s
+    });
+    snap("palette", |w, h| {
+        let mut s = inbox(w, h);
+        keys(&mut s, ":snooze");
+        s
+    });
+}
+
+#[test]
+fn help_overlay() {
+    snap("help", |w, h| {
+        let mut s = inbox(w, h);
+        command(&mut s, Command::Help);
+        s
+    });
+}
+
+#[test]
+fn error_in_status_bar() {
+    snap("error", |w, h| {
+        let mut s = inbox(w, h);
+        crate::update::error(&mut s, "not closed: network: connection refused");
+        s
+    });
+}
+
+#[test]
+fn undo_offer() {
+    snap("undo", |w, h| {
+        let mut s = inbox(w, h);
+        keys(&mut s, "X");
+        s
+    });
+}
+
+#[test]
+fn search_prompt() {
+    snap("search", |w, h| {
+        let mut s = inbox(w, h);
+        keys(&mut s, "/refund");
+        s
+    });
+}
+
+#[test]
+fn thread_page_at_80_columns() {
+    let mut s = inbox(80, 24);
+    let effects = keys(&mut s, "<Enter>");
+    assert_eq!(s.focus, Focus::Thread);
+    // The page as the agent reads it: the engine's answer to the request Enter made.
+    let asked = effects.iter().find_map(|e| match e {
+        crate::Effect::Sync(SyncCommand::Thread { generation, id }) => Some((*generation, id.clone())),
+        _ => None,
+    });
+    let Some((generation, id)) = asked else { panic!("Enter asked for no thread: {effects:?}") };
+    let messages = thread_messages(&id);
+    crate::update::update(
+        &mut s,
+        crate::Action::Sync(SyncEvent::Thread { generation, id, messages, suggestion: None, older: None }),
+    );
+    let screen = render(&s);
+    assert!(!screen.contains("Loading the thread"), "{screen}");
+    insta::assert_snapshot!("thread_page_80x24", screen);
+    keys(&mut s, "<Esc>");
+    assert_eq!(s.focus, Focus::List);
+}
+
+#[test]
+fn narrow_60x20_loses_nothing_mid_character() {
+    let mut s = inbox(60, 20);
+    s.list.items.push(conversation(
+        9,
+        "山田太郎さんの長い名前",
+        Channel::Email,
+        "日本語の件名がとても長い場合の表示テスト",
+    ));
+    insta::assert_snapshot!("narrow_60x20", render(&s));
+    // Every wide character is whole: none starts in the last column of the screen,
+    // and the cell after it is the blank ratatui keeps for its second half.
+    let b = buffer(&s);
+    for y in 0..b.area.height {
+        for x in 0..b.area.width {
+            let w = unicode_width::UnicodeWidthStr::width(b[(x, y)].symbol());
+            if w == 2 {
+                assert!(x + 1 < b.area.width, "a wide character cut at ({x},{y})");
+                assert_eq!(b[(x + 1, y)].symbol(), " ", "the cell after a wide character at ({x},{y})");
+            }
+        }
+    }
+}
+
+#[test]
+fn styles_selection_unread_and_palettes() {
+    // Colour-critical: the Buffer's debug output keeps styles.
+    for (name, palette, glyphs) in [
+        ("style_default", Palette::Default, Glyphs::UNICODE),
+        ("style_16", Palette::Ansi16, Glyphs::UNICODE),
+        ("style_mono_ascii", Palette::Mono, Glyphs::ASCII),
+    ] {
+        let mut s = styled(80, 12, palette, glyphs);
+        s.list.items = crate::testing::conversations();
+        insta::assert_debug_snapshot!(name, buffer(&s));
+    }
+}
+
+#[test]
+fn composer_kinds_are_told_apart() {
+    let mut s = with_thread(160, 48);
+    keys(&mut s, "n");
+    assert_eq!(s.composer.as_ref().map(|c| c.kind), Some(ReplyKind::Note));
+    assert!(render(&s).contains("Internal note"));
+    keys(&mut s, "<C-t>");
+    assert_eq!(s.composer.as_ref().map(|c| c.kind), Some(ReplyKind::Reply));
+    assert!(render(&s).contains("Reply to the customer"));
+}
+
+#[test]
+fn every_size_down_to_60x20_draws_whole_characters() {
+    let states: [fn(u16, u16) -> crate::State; 4] = [
+        inbox,
+        with_thread,
+        |w, h| {
+            let mut s = with_thread(w, h);
+            keys(&mut s, "r日本語の返信 with emoji 👩‍👩‍👧");
+            s
+        },
+        |w, h| {
+            let mut s = inbox(w, h);
+            keys(&mut s, "a");
+            s
+        },
+    ];
+    for make in states {
+        for w in (60..=200).step_by(7) {
+            for h in (20..=60).step_by(8) {
+                let b = buffer(&make(w, h));
+                for y in 0..h {
+                    for x in 0..w {
+                        if unicode_width::UnicodeWidthStr::width(b[(x, y)].symbol()) == 2 {
+                            assert!(x + 1 < w, "cut at ({x},{y}) in {w}x{h}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

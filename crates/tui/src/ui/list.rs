@@ -1,0 +1,211 @@
+//! The conversation list. Only the rows on screen are built, so a list of 100,000
+//! costs the same to draw as one of 20.
+
+use std::fmt::Write as _;
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use unicode_width::UnicodeWidthStr;
+
+use super::text::{ago, fit, safe_line, span, truncate, when};
+use super::{Areas, border};
+use crate::state::{Focus, State};
+use frontdesk_domain::{AiState, Conversation, Status};
+
+/// Seconds before an SLA deadline when a row starts to warn.
+pub const SLA_SOON_SECS: i64 = 30 * 60;
+
+pub fn render(state: &State, frame: &mut Frame, area: Rect) {
+    let theme = &state.settings.theme;
+    let focused = state.focus == Focus::List;
+    let list = &state.list;
+    let view = state.view().map_or("All", |v| v.name.as_str());
+    let mut title = format!(" {} ", safe_line(view));
+    if let Some(q) = &list.search {
+        title = format!(" Search: {} ", safe_line(q));
+    }
+    if list.loaded {
+        let more = if list.next_cursor.is_some() { "+" } else { "" };
+        let _ = write!(title, "{}{more} ", list.len());
+    }
+    let mut block =
+        Block::new().borders(Borders::ALL).border_style(border(state, focused)).title(Span::styled(title, theme.title));
+    if !list.marked.is_empty() {
+        block = block
+            .title(Line::styled(format!(" {} marked ", list.marked.len()), theme.marked).alignment(Alignment::Right));
+    } else if let Some(f) = &list.filter {
+        block = block.title(Line::styled(format!(" /{} ", safe_line(f)), theme.key).alignment(Alignment::Right));
+    }
+    let mut inner = block.inner(area);
+    frame.render_widget(block, area);
+    if let Some(p) = &state.prompt {
+        let scope = if p.server { "whole inbox" } else { "this list" };
+        let text = safe_line(&p.text).into_owned();
+        let room = usize::from(inner.width).saturating_sub(text.width() + 2);
+        let hint = truncate(&format!("  {scope} · Tab switches · Enter keeps · Esc clears"), room, "");
+        let line = Line::from(vec![
+            Span::styled("/", theme.key),
+            Span::raw(text),
+            Span::styled("▏", theme.key),
+            Span::styled(hint, theme.dim),
+        ]);
+        frame.render_widget(Paragraph::new(line), Rect { height: 1, ..inner });
+        inner.y += 1;
+        inner.height = inner.height.saturating_sub(1);
+    }
+    if list.is_empty() {
+        let msg = if list.loading && !list.loaded {
+            "Loading…".to_owned()
+        } else if list.filter.is_some() || list.search.is_some() {
+            "Nothing matches.".to_owned()
+        } else {
+            format!("Nothing in {view}. All caught up.")
+        };
+        let y = inner.y + inner.height / 2;
+        frame.render_widget(
+            Paragraph::new(Line::styled(msg, theme.dim)).alignment(Alignment::Center),
+            Rect { y, height: 1.min(inner.height), ..inner },
+        );
+        return;
+    }
+    let rows = usize::from(inner.height);
+    let width = usize::from(inner.width);
+    let end = (list.offset + rows).min(list.len());
+    let mut lines = Vec::with_capacity(rows);
+    for row in list.offset..end {
+        let Some(c) = list.row(row) else { break };
+        lines.push(row_line(state, c, row == list.selected, width));
+    }
+    if list.loading && list.loaded && lines.len() < rows {
+        lines.push(Line::styled("  loading more…", theme.dim));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The badges at the right of a row: account (in the unified inbox), SLA, AI,
+/// snooze, suggestion.
+fn badges(state: &State, c: &Conversation) -> Vec<Span<'static>> {
+    let (theme, glyphs, now) = (&state.settings.theme, &state.settings.glyphs, state.now);
+    let mut out = Vec::new();
+    if let Some(origin) = &c.origin {
+        out.push(Span::styled(format!("[{}]", truncate(&safe_line(&origin.account), 12, glyphs.ellipsis)), theme.key));
+    }
+    if let (Some(due), Status::Open | Status::Pending) = (c.sla_due_at, c.status) {
+        let left = due.as_second() - now.as_second();
+        if left <= 0 {
+            out.push(Span::styled(format!("{}{}", glyphs.overdue, span(left)), theme.overdue));
+        } else if left <= SLA_SOON_SECS {
+            out.push(Span::styled(format!("{}{}", glyphs.soon, span(left)), theme.soon));
+        }
+    }
+    match c.priority {
+        frontdesk_domain::Priority::Urgent => out.push(Span::styled("urgent".to_owned(), theme.overdue)),
+        frontdesk_domain::Priority::High => out.push(Span::styled("high".to_owned(), theme.soon)),
+        _ => {}
+    }
+    match c.ai_state {
+        AiState::AiLed => out.push(Span::styled(glyphs.ai.to_owned(), theme.ai)),
+        AiState::HandoffRequested => out.push(Span::styled(format!("{}{}", glyphs.handoff, glyphs.ai), theme.overdue)),
+        AiState::Human => {}
+    }
+    if let Some(seen) = state.presence.get(&c.id).filter(|s| !s.is_empty()) {
+        let typing = seen.iter().any(|s| s.state == frontdesk_domain::PresenceState::Typing);
+        let mark = match (typing, glyphs.ascii) {
+            (true, false) => "✎",
+            (true, true) => "t",
+            (false, false) => "◎",
+            (false, true) => "v",
+        };
+        out.push(Span::styled(mark.to_owned(), if typing { theme.soon } else { theme.dim }));
+    }
+    if c.has_pending_suggestion {
+        out.push(Span::styled(glyphs.suggestion.to_owned(), theme.ai));
+    }
+    if let (Status::Snoozed, Some(until)) = (c.status, c.snoozed_until) {
+        out.push(Span::styled(format!("{} {}", glyphs.snoozed, when(now, until, &state.settings.tz)), theme.dim));
+    } else if c.status == Status::Closed {
+        out.push(Span::styled("closed".to_owned(), theme.dim));
+    } else if c.status == Status::Pending {
+        out.push(Span::styled("pending".to_owned(), theme.dim));
+    }
+    out
+}
+
+fn row_line(state: &State, c: &Conversation, selected: bool, width: usize) -> Line<'static> {
+    let (theme, glyphs) = (&state.settings.theme, &state.settings.glyphs);
+    let marked = state.list.marked.contains(&c.id);
+    let lead = format!(
+        "{}{}{} {} ",
+        if marked { glyphs.marked } else { " " },
+        if c.unread { glyphs.unread } else { " " },
+        if c.starred { glyphs.star } else { " " },
+        glyphs.channel(c.channel),
+    );
+    let time = c.last_message.as_ref().map_or(c.updated_at, |m| m.at);
+    let time = format!(" {:>5}", ago(state.now, time, &state.settings.tz));
+    let assignee = c.assignee.as_ref().map(|a| {
+        let first = a.name.split_whitespace().next().unwrap_or(&a.name);
+        if state.me.as_ref().is_some_and(|me| me.id == a.id) { "me".to_owned() } else { safe_line(first).into_owned() }
+    });
+    let badges = badges(state, c);
+    let badge_width: usize = badges.iter().map(|b| b.content.width() + 1).sum();
+    let wide = width >= 70;
+    let name_w = if width >= 90 {
+        18
+    } else if width >= 60 {
+        14
+    } else {
+        10
+    };
+    let assignee_w = if wide { 9 } else { 0 };
+    let fixed = lead.width() + name_w + 1 + badge_width + assignee_w + time.width();
+    let middle_w = width.saturating_sub(fixed);
+
+    let base = if c.unread { theme.unread } else { theme.base };
+    let row_style = |s: Style| if selected { s.patch(theme.selected) } else { s };
+    let ell = glyphs.ellipsis;
+    let mut spans = vec![
+        Span::styled(lead, row_style(if marked { theme.marked } else { theme.star })),
+        Span::styled(fit(&safe_line(&c.contact.name), name_w, ell), row_style(base.add_modifier(Modifier::empty()))),
+        Span::styled(" ", row_style(base)),
+    ];
+    let summary = c
+        .subject
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .or(c.last_message.as_ref().map(|m| m.preview.as_str()))
+        .unwrap_or("");
+    spans.push(Span::styled(
+        fit(&safe_line(summary), middle_w, ell),
+        row_style(if c.unread { base } else { theme.dim }),
+    ));
+    for b in badges {
+        spans.push(Span::styled(" ", row_style(base)));
+        spans.push(Span::styled(b.content, row_style(b.style)));
+    }
+    if wide {
+        let a = assignee.map_or_else(String::new, |a| truncate(&a, assignee_w - 1, ell));
+        spans.push(Span::styled(format!(" {}", fit(&a, assignee_w - 1, ell)), row_style(theme.dim)));
+    }
+    spans.push(Span::styled(time, row_style(theme.dim)));
+    // Pad the selection bar to the full width.
+    let used: usize = spans.iter().map(|s| s.content.width()).sum();
+    if used < width {
+        spans.push(Span::styled(" ".repeat(width - used), row_style(base)));
+    }
+    Line::from(spans)
+}
+
+/// The row under a mouse click, if any.
+pub fn row_at(state: &State, areas: &Areas, x: u16, y: u16) -> Option<usize> {
+    let r = areas.list?;
+    let top = r.y + 1 + u16::from(state.prompt.is_some());
+    if x <= r.x || x >= r.x + r.width - 1 || y < top || y >= r.y + r.height - 1 {
+        return None;
+    }
+    let row = state.list.offset + usize::from(y - top);
+    (row < state.list.len()).then_some(row)
+}

@@ -1,0 +1,113 @@
+//! The fuzzy picker overlay (palette, agents, snooze times, tags, canned replies)
+//! and the quit confirmation.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use unicode_width::UnicodeWidthStr;
+
+use super::centered;
+use super::text::{safe_line, truncate};
+use crate::state::{PickPurpose, PickValue, Picker, State};
+
+pub fn render(state: &State, picker: &Picker, frame: &mut Frame, area: Rect) {
+    let (theme, glyphs) = (&state.settings.theme, &state.settings.glyphs);
+    let height = u16::try_from(picker.items.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(4)
+        .clamp(6, area.height.saturating_sub(2).max(6));
+    let rect = centered(area, 64, height);
+    frame.render_widget(Clear, rect);
+    let hint = match picker.purpose {
+        PickPurpose::Tags { .. } => " Space toggles · Enter applies · Esc cancels ",
+        _ => " Enter chooses · Esc cancels ",
+    };
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focus)
+        .title(Span::styled(format!(" {} ", picker.title), theme.title))
+        .title_bottom(Line::styled(hint, theme.dim));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let width = usize::from(inner.width);
+    let mut lines = vec![Line::from(vec![
+        Span::styled("> ", theme.key),
+        Span::raw(safe_line(&picker.query).into_owned()),
+        Span::styled("▏", theme.key),
+    ])];
+    let rows = usize::from(inner.height).saturating_sub(1);
+    let start = picker.cursor.saturating_sub(rows.saturating_sub(1));
+    if picker.matches.is_empty() {
+        lines.push(Line::styled("  no match", theme.dim));
+    }
+    for (pos, &i) in picker.matches.iter().enumerate().skip(start).take(rows) {
+        let item = &picker.items[i];
+        let check = match (&picker.purpose, &item.value) {
+            (PickPurpose::Tags { chosen, .. }, PickValue::Tag(t)) => {
+                if chosen.contains(t) {
+                    "[x] "
+                } else {
+                    "[ ] "
+                }
+            }
+            _ => "",
+        };
+        let detail = safe_line(&item.detail);
+        let label_room = width.saturating_sub(detail.width() + 3 + check.len());
+        let label = truncate(&safe_line(&item.label), label_room, glyphs.ellipsis);
+        let pad = width.saturating_sub(2 + check.len() + label.width() + detail.width());
+        let style = if pos == picker.cursor { theme.selected } else { theme.base };
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {check}{label}"), style),
+            Span::styled(" ".repeat(pad), style),
+            Span::styled(detail.into_owned(), if pos == picker.cursor { style } else { theme.dim }),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+pub fn confirm_delete(state: &State, name: &str, frame: &mut Frame, area: Rect) {
+    let theme = &state.settings.theme;
+    let rect = centered(area, 56, 5);
+    frame.render_widget(Clear, rect);
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme.error)
+        .title(Span::styled(" Delete for good? ", theme.title));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let text = vec![
+        Line::raw(format!("Delete {name}?")),
+        Line::from(vec![
+            Span::styled("y", theme.key),
+            Span::raw(" delete for good   "),
+            Span::styled("any other key", theme.key),
+            Span::raw(" keep it"),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }), inner);
+}
+
+pub fn confirm_quit(state: &State, frame: &mut Frame, area: Rect) {
+    let theme = &state.settings.theme;
+    let rect = centered(area, 56, 5);
+    frame.render_widget(Clear, rect);
+    let block =
+        Block::new().borders(Borders::ALL).border_style(theme.error).title(Span::styled(" Quit? ", theme.title));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let n = state.pending_sends();
+    // The outbox has them on disk: nothing is lost, but the agent should know they
+    // wait for the next start.
+    let text = vec![
+        Line::raw(format!("{n} change(s) not yet confirmed; sent on the next start.")),
+        Line::from(vec![
+            Span::styled("y", theme.key),
+            Span::raw(" quit anyway   "),
+            Span::styled("any other key", theme.key),
+            Span::raw(" stay"),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(text), inner);
+}
