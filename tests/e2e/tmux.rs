@@ -409,3 +409,42 @@ fn orbit_command(uri: &str, dir: &Path) -> String {
         d = dir.display(),
     )
 }
+
+/// Issue 19, case 2, through the real binary: archiving from the thread page goes on
+/// to the next conversation, so two `X` archive two customers, never one twice; `J`
+/// moves on without leaving the thread, and `s` then stars what the page shows.
+#[tokio::test(flavor = "multi_thread")]
+async fn acting_in_a_thread_goes_on_to_the_next_conversation() {
+    let s = TestServer::start().await;
+    let mut ids = Vec::new();
+    for (who, text) in [
+        ("d@example.com", "Fourth: my invoice is wrong"),
+        ("c@example.com", "Third: the app logs me out"),
+        ("b@example.com", "Second: where is my parcel"),
+        ("a@example.com", "First: please cancel my order"),
+    ] {
+        let c = s.inbound_on("email", who, text, None).await;
+        ids.push(c["conversation"]["id"].as_str().expect("id").to_owned());
+    }
+    ids.reverse(); // newest first, as the list shows them
+    let dir = tempfile::tempdir().expect("dir");
+    let t = Tmux::start(100, 30, &client_command(&s, dir.path(), "sleep 30"));
+    t.wait_for("First: please cancel");
+
+    t.send(&["Enter"]);
+    t.wait_for("Customer a@example.com");
+    t.send(&["X"]);
+    t.wait_for("Customer b@example.com");
+    t.send(&["X"]);
+    t.wait_for("Customer c@example.com");
+    for id in &ids[..2] {
+        until(&s, &format!("/v1/conversations/{id}"), "archived", |c| c["archived"] == true).await;
+    }
+    t.send(&["J"]);
+    t.wait_for("Customer d@example.com");
+    t.send(&["s"]);
+    until(&s, &format!("/v1/conversations/{}", ids[3]), "starred", |c| c["starred"] == true).await;
+    let (_, third) = s.get(&format!("/v1/conversations/{}", ids[2])).await;
+    assert_eq!((third["archived"].clone(), third["starred"].clone()), (json!(false), json!(false)));
+    t.send(&["q"]);
+}

@@ -126,6 +126,8 @@ commands! {
     Open, "open", Global, ["<Enter>"], "Open the conversation or view";
     Back, "back", Global, ["<Esc>"], "Back: leave the thread, clear the filter or the marks";
     NextUnread, "next-unread", Inbox, ["J"], "Next unread conversation";
+    NextConversation, "next-conversation", Thread, ["J"], "Next conversation of the view, staying in the thread";
+    PrevConversation, "prev-conversation", Thread, ["K"], "Previous conversation of the view, staying in the thread";
     MostUrgent, "most-urgent", Global, ["!"], "The most urgent conversation across views (SLA breached, at risk, oldest waiting)";
     View1, "view-1", Global, ["1"], "Go to view 1";
     View2, "view-2", Global, ["2"], "Go to view 2";

@@ -6,6 +6,7 @@ mod bot;
 mod commands;
 mod compose;
 mod console;
+mod current;
 mod hostile;
 mod live;
 mod notify;

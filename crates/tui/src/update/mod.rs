@@ -10,6 +10,7 @@ pub mod compose;
 mod console;
 mod copilot;
 mod create;
+mod current;
 mod delete;
 mod keys;
 pub mod local;
@@ -35,6 +36,14 @@ use super::ui;
 const INFO_SECS: i64 = 4;
 
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    let lit = current::lit(state);
+    let mut effects = dispatch(state, action);
+    // One conversation under the eye, whatever the action did.
+    effects.extend(current::settle(state, lit.as_ref()));
+    effects
+}
+
+fn dispatch(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Key(key) => keys::key(state, key),
         Action::Mouse(m) => nav::mouse(state, m),
@@ -88,6 +97,8 @@ pub fn command(state: &mut State, c: Command) -> Vec<Effect> {
         C::Open => nav::open(state),
         C::Back => nav::back(state),
         C::NextUnread => nav::next_unread(state),
+        C::NextConversation => current::step(state, true),
+        C::PrevConversation => current::step(state, false),
         C::MostUrgent => nav::most_urgent(state),
         C::View1 | C::View2 | C::View3 | C::View4 | C::View5 | C::View6 | C::View7 | C::View8 | C::View9 => {
             let n = Command::ALL.iter().position(|x| *x == c).unwrap_or(0)

@@ -12,7 +12,7 @@ use super::local::{parse_when, snooze_presets};
 use super::{command, triage, unavailable};
 use crate::command::{Command, Context};
 use crate::effect::Effect;
-use crate::state::{Focus, Overlay, PickItem, PickPurpose, PickValue, Picker, State};
+use crate::state::{Overlay, PickItem, PickPurpose, PickValue, Picker, State};
 use crate::ui::text::when;
 use frontdesk_domain::{Change, ConversationId};
 
@@ -328,17 +328,19 @@ fn choose(state: &mut State) -> Vec<Effect> {
         (PickPurpose::Palette, Some(PickValue::Command(c))) => command(state, c),
         (PickPurpose::Assign(ids), Some(PickValue::Agent(agent_id))) => {
             state.list.marked.clear();
-            triage::change(state, &ids, &Change::Assign { agent_id, team: None }, true)
+            let acted = super::current::acting_in_thread(state).filter(|id| ids == [id.clone()]);
+            let effects = triage::change(state, &ids, &Change::Assign { agent_id, team: None }, true);
+            super::current::move_on(state, acted);
+            effects
         }
         (PickPurpose::Priority(ids), Some(PickValue::Priority(priority))) => {
             triage::change(state, &ids, &Change::SetPriority { priority }, false)
         }
         (PickPurpose::Snooze(ids), Some(PickValue::Until(until))) => {
             state.list.marked.clear();
+            let acted = super::current::acting_in_thread(state).filter(|id| ids == [id.clone()]);
             let effects = triage::change(state, &ids, &Change::Snooze { until }, true);
-            if state.focus == Focus::Thread && crate::ui::thread_is_page(state) {
-                state.focus = Focus::List;
-            }
+            super::current::move_on(state, acted);
             effects
         }
         (PickPurpose::Tags { conversation, chosen }, value) => {

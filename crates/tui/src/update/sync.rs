@@ -4,7 +4,7 @@
 
 use jiff::ToSpan as _;
 
-use super::{compose, error, info, nav, triage};
+use super::{compose, current, error, info, nav, triage};
 use crate::effect::Effect;
 use crate::state::{Connection, Focus, Inflight, State, ViewEntry};
 use frontdesk_domain::{Event, EventKind, Message, ViewKind};
@@ -96,9 +96,14 @@ fn list_page(
         // Stale, or the cache arriving after the server: nothing to show.
         return Vec::new();
     }
-    // The server's page replacing the cache's keeps the agent on the same row.
-    let keep =
-        (state.list.from_cache && !append && !cached).then(|| state.list.current().map(|c| c.id.clone())).flatten();
+    // A page replacing what is shown keeps the agent on the same conversation, even
+    // one the new page lacks (a view switch or a search starts from an empty list).
+    let keep = (!append)
+        .then(|| {
+            let row = state.list.index(state.list.selected)?;
+            Some((row, state.list.items.get(row)?.clone()))
+        })
+        .flatten();
     let list = &mut state.list;
     list.loading = cached;
     list.loaded = true;
@@ -113,9 +118,7 @@ fn list_page(
         list.offset = 0;
     }
     nav::apply_filter(state);
-    if let Some(id) = keep {
-        nav::select_id(state, &id);
-    }
+    current::keep(state, keep);
     if !cached {
         state.status.last_sync = Some(state.now);
     }
@@ -262,10 +265,8 @@ fn urgent(state: &mut State, found: Option<Box<frontdesk_domain::Conversation>>)
 /// Opens a conversation the engine found (selected in the list when it is there).
 pub fn show(state: &mut State, c: frontdesk_domain::Conversation) -> Vec<Effect> {
     let id = c.id.clone();
-    if let Some(row) = (0..state.list.len()).find(|&r| state.list.row(r).is_some_and(|x| x.id == id)) {
-        state.list.selected = row;
-        nav::keep_visible(state);
-    }
+    // Lit in the list too, put there when the view does not hold it.
+    current::light(state, c.clone());
     if state.thread.as_ref().is_none_or(|t| t.id != id) {
         state.thread = None;
     }

@@ -5,7 +5,7 @@
 use jiff::{Timestamp, ToSpan as _};
 
 use super::local::{apply_change, in_view, inverse, moves_out};
-use super::{error, nav, ticket, unavailable};
+use super::{current, error, nav, ticket, unavailable};
 use crate::effect::Effect;
 use crate::state::{Focus, Inflight, State, Undo};
 use frontdesk_domain::{Change, Conversation, ConversationId, Op};
@@ -151,9 +151,18 @@ fn inverse_ops(change: &Change, before: &[(usize, Conversation)]) -> Vec<Op> {
 }
 
 pub fn simple(state: &mut State, c: &Change) -> Vec<Effect> {
+    let acted = moves_on(c).then(|| current::acting_in_thread(state)).flatten();
     let ids = state.targets();
     let undo = !matches!(c, Change::Reopen | Change::Pending);
-    change(state, &ids, c, undo || matches!(c, Change::Pending))
+    let effects = change(state, &ids, c, undo || matches!(c, Change::Pending));
+    current::move_on(state, acted);
+    effects
+}
+
+/// Changes that finish with a conversation, so that from the thread the agent goes
+/// on to the next one (archive, snooze, assign, unassign, pending).
+pub fn moves_on(c: &Change) -> bool {
+    matches!(c, Change::Archive | Change::Snooze { .. } | Change::Assign { .. } | Change::Unassign | Change::Pending)
 }
 
 pub fn star(state: &mut State) -> Vec<Effect> {
@@ -183,14 +192,18 @@ pub fn assign_me(state: &mut State) -> Vec<Effect> {
     let Some(me) = state.me.as_ref().map(|a| a.id.clone()) else {
         return unavailable(state, "still signing in; try again in a moment");
     };
+    let acted = current::acting_in_thread(state);
     let ids = state.targets();
-    change(state, &ids, &Change::Assign { agent_id: Some(me), team: None }, true)
+    let effects = change(state, &ids, &Change::Assign { agent_id: Some(me), team: None }, true);
+    current::move_on(state, acted);
+    effects
 }
 
 pub fn snooze(state: &mut State, until: Timestamp) -> Vec<Effect> {
+    let acted = current::acting_in_thread(state);
     let ids = state.targets();
     let effects = change(state, &ids, &Change::Snooze { until }, true);
-    leave_thread_if_gone(state);
+    current::move_on(state, acted);
     effects
 }
 
@@ -218,13 +231,6 @@ pub fn close(state: &mut State, advance: bool) -> Vec<Effect> {
         }
     }
     effects
-}
-
-/// After a snooze or archive from the thread page, go back to the list.
-fn leave_thread_if_gone(state: &mut State) {
-    if state.focus == Focus::Thread && crate::ui::thread_is_page(state) {
-        state.focus = Focus::List;
-    }
 }
 
 pub fn undo(state: &mut State) -> Vec<Effect> {
