@@ -506,9 +506,10 @@ impl State {
         self.target().map(|c| vec![c.id.clone()]).unwrap_or_default()
     }
 
-    /// Sends in flight (the status bar's outbox count).
+    /// Replies and notes on their way: the status bar's "sending N", and what
+    /// quitting asks about. Read marks, stars and other changes are not sends.
     pub fn pending_sends(&self) -> usize {
-        self.inflight.len()
+        self.inflight.values().filter(|i| i.message.is_some()).count()
     }
 
     pub fn agent_name(&self, id: &frontdesk_domain::AgentId) -> Option<&str> {

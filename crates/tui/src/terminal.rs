@@ -25,7 +25,9 @@ pub fn enter(mouse: bool) -> io::Result<Term> {
     enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
     let mut out = io::stdout();
-    execute!(out, EnterAlternateScreen, EnableBracketedPaste)?;
+    // Wiped first: a client killed without restoring (kill -9) leaves its cells in
+    // the alternate screen, and the first frame skips the cells it draws blank.
+    execute!(out, EnterAlternateScreen, EnableBracketedPaste, Clear(ClearType::All))?;
     if mouse {
         execute!(out, EnableMouseCapture)?;
         MOUSE.store(true, Ordering::SeqCst);

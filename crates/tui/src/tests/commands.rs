@@ -337,8 +337,14 @@ fn an_unbound_key_says_so() {
 fn quit_asks_only_while_something_is_being_sent() {
     let mut s = inbox(100, 30);
     assert_eq!(keys(&mut s, "q"), vec![Effect::Quit]);
+    // A star (or a read mark) on its way is not a send: the outbox keeps it.
     let mut s = inbox(100, 30);
     keys(&mut s, "s");
+    assert_eq!(s.pending_sends(), 0);
+    assert_eq!(keys(&mut s, "q"), vec![Effect::Quit]);
+    let mut s = inbox(100, 30);
+    keys(&mut s, "rOn its way<C-s>y");
+    assert_eq!(s.pending_sends(), 1, "the reply is in flight");
     assert!(keys(&mut s, "q").is_empty());
     assert!(matches!(s.overlay, Some(Overlay::ConfirmQuit)));
     keys(&mut s, "n");

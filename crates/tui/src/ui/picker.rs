@@ -101,7 +101,7 @@ pub fn confirm_quit(state: &State, frame: &mut Frame, area: Rect) {
     // The outbox has them on disk: nothing is lost, but the agent should know they
     // wait for the next start.
     let text = vec![
-        Line::raw(format!("{n} change(s) not yet confirmed; sent on the next start.")),
+        Line::raw(format!("{n} message(s) not yet confirmed; sent on the next start.")),
         Line::from(vec![
             Span::styled("y", theme.key),
             Span::raw(" quit anyway   "),

@@ -46,7 +46,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     match waiting {
         Some(at) => {
             let secs = (at.as_second() - state.now.as_second()).max(0);
-            left.push(Span::styled(format!(" {} {pending} queued, retry in {secs}s", glyphs.dot), theme.soon));
+            let queued = state.inflight.values().filter(|i| i.retry.is_some()).count();
+            left.push(Span::styled(format!(" {} {queued} queued, retry in {secs}s", glyphs.dot), theme.soon));
         }
         None if pending > 0 => left.push(Span::styled(format!(" {} sending {pending}", glyphs.dot), theme.soon)),
         None => {}
