@@ -173,9 +173,10 @@ pub struct Composer {
     pub editor: TextArea<'static>,
     /// Showing the review line instead of editing.
     pub reviewing: bool,
-    /// How many messages the thread had when writing started (the review line warns
-    /// when more arrived).
-    pub seen: usize,
+    /// When the newest message of the loaded thread was written as writing started
+    /// (the earliest time for a thread with none); `None` until the thread has
+    /// loaded. The review line warns of what others wrote after it.
+    pub seen: Option<jiff::Timestamp>,
     /// The suggestion being edited, if it started as one.
     pub suggestion: Option<SuggestionId>,
     /// Files to go with it (absolute paths), where the account takes them.
@@ -496,6 +497,22 @@ impl State {
                 .and_then(|t| self.list.items.iter().find(|c| c.id == t.id).or(t.conversation.as_ref())),
             Focus::Sidebar | Focus::List => self.list.current(),
         }
+    }
+
+    /// The count of view `i`, as the sidebar and the list's title both say it. For
+    /// the view on screen, loaded to its end, it is what the list holds that belongs
+    /// to the view (a row kept in place for the agent, or changed here and not yet
+    /// reloaded, is not counted); otherwise the server's count.
+    pub fn view_count(&self, i: usize) -> Option<u64> {
+        let entry = self.views.get(i)?;
+        let list = &self.list;
+        if i != self.active_view || !list.loaded || list.search.is_some() || list.next_cursor.is_some() {
+            return entry.count;
+        }
+        let me = self.me.as_ref().map(|a| &a.id);
+        let n =
+            list.items.iter().filter(|c| super::update::local::in_view(&entry.view.filter, c, me, self.now)).count();
+        Some(u64::try_from(n).unwrap_or(u64::MAX))
     }
 
     /// Marked conversations, or the target alone.

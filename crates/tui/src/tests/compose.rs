@@ -254,3 +254,44 @@ fn recovered_sends_show_in_their_thread_until_answered() {
     super::answer(&mut s, 1 << 40, Ok(Applied::Message(Box::new(m))));
     assert!(s.unsent.is_empty() && s.inflight.is_empty());
 }
+
+/// Issue 19, case 10: a composer opened while its thread loads counts nothing as
+/// new when the thread arrives; only what others write after it does.
+#[test]
+fn the_review_line_counts_only_what_arrived_after_writing_started() {
+    let mut s = inbox(100, 30);
+    let effects = keys(&mut s, "<Enter>r");
+    assert_eq!(s.focus, Focus::Composer);
+    let Some((generation, id)) = effects.iter().find_map(|e| match e {
+        Effect::Sync(SyncCommand::Thread { generation, id }) => Some((*generation, id.clone())),
+        _ => None,
+    }) else {
+        panic!("no thread asked for: {effects:?}");
+    };
+    let messages = crate::testing::thread_messages(&id);
+    update(
+        &mut s,
+        Action::Sync(frontdesk_sync::SyncEvent::Thread { generation, id, messages, suggestion: None, older: None }),
+    );
+    keys(&mut s, "On its way<C-s>");
+    assert_eq!(crate::update::compose::arrived(&s), 0);
+    assert!(!render(&s).contains("arrived while you typed"), "{}", render(&s));
+}
+
+/// Issue 19, case 10: Tab never gives the keys to a composer that is not drawn
+/// (its conversation is not the thread on screen), so Ctrl-S y cannot send it.
+#[test]
+fn tab_skips_a_composer_that_is_not_on_screen() {
+    let mut s = inbox(160, 40);
+    keys(&mut s, "<Enter>rDraft for the first customer");
+    assert_eq!(s.focus, Focus::Composer);
+    // Away to another conversation: the draft's composer is not under it.
+    keys(&mut s, "<Esc>");
+    s.focus = Focus::List;
+    keys(&mut s, "j");
+    assert_ne!(s.thread.as_ref().map(|t| t.id.clone()), s.composer.as_ref().map(|c| c.conversation.clone()));
+    for _ in 0..6 {
+        keys(&mut s, "<Tab>");
+        assert_ne!(s.focus, Focus::Composer, "the hidden composer took the keys");
+    }
+}

@@ -3,10 +3,13 @@
 
 use crate::command::Command;
 use crate::state::Focus;
-use crate::testing::{buffer, conversation, inbox, keys, render, state, styled, thread_messages, with_thread};
+use crate::testing::{
+    buffer, conversation, inbox, keys, message, now, render, state, styled, thread_messages, with_thread,
+};
 use crate::ui::theme::{Glyphs, Palette};
 use crate::update::command;
-use frontdesk_domain::{Channel, ReplyKind};
+use frontdesk_domain::{AuthorKind, Channel, Direction, Event, EventKind, MessageKind, ReplyKind};
+use frontdesk_provider::Update;
 use frontdesk_sync::{SyncCommand, SyncEvent};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
@@ -74,10 +77,15 @@ fn composer_reply_and_note() {
 fn review_line_warns_of_new_messages() {
     snap("review", |w, h| {
         let mut s = with_thread(w, h);
-        keys(&mut s, "rOn its way!<C-s>");
-        if let (Some(t), Some(c)) = (&mut s.thread, &mut s.composer) {
-            c.seen = t.messages.len() - 1;
-        }
+        keys(&mut s, "rOn its way!");
+        // The customer writes again while the agent types.
+        let id = s.thread.as_ref().map(|t| t.id.clone()).expect("a thread");
+        let contact = ("Maria González", AuthorKind::Contact);
+        let mut m = message(6, &id, MessageKind::Reply, Direction::Inbound, contact, "Any news?");
+        m.created_at = now();
+        let e = Event { id: None, at: now(), kind: EventKind::MessageCreated(Box::new(m)) };
+        crate::update::update(&mut s, crate::Action::Sync(SyncEvent::Live(Update::Event(Box::new(e)))));
+        keys(&mut s, "<C-s>");
         s
     });
 }

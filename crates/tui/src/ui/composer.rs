@@ -52,7 +52,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     }
     let [text, review] = Layout::vertical([Constraint::Min(0), Constraint::Length(2)]).areas(inner);
     frame.render_widget(&composer.editor, text);
-    let arrived = state.thread.as_ref().map_or(0, |t| t.messages.len().saturating_sub(composer.seen));
+    let arrived = crate::update::compose::arrived(state);
     let mut lines = Vec::new();
     if arrived > 0 {
         let s = if arrived == 1 { "" } else { "s" };

@@ -28,8 +28,15 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         title = format!(" Search: {} ", safe_line(q));
     }
     if list.loaded {
+        // The sidebar's number (one count for both); loaded rows say only how far
+        // the pages go, so they speak for a search alone.
+        let count = state.view_count(state.active_view).filter(|_| list.search.is_none());
         let more = if list.next_cursor.is_some() { "+" } else { "" };
-        let _ = write!(title, "{}{more} ", list.len());
+        let _ = match (count, list.visible.is_some()) {
+            (Some(n), true) => write!(title, "{} of {n} ", list.len()),
+            (Some(n), false) => write!(title, "{n} "),
+            (None, _) => write!(title, "{}{more} ", list.len()),
+        };
     }
     let mut block =
         Block::new().borders(Borders::ALL).border_style(border(state, focused)).title(Span::styled(title, theme.title));

@@ -78,7 +78,7 @@ pub fn open_with(
         (None, Some(d)) => (d.lines, d.suggestion),
         (None, None) => (Vec::new(), None),
     };
-    let seen = state.thread.as_ref().map_or(0, |t| t.messages.len());
+    let seen = state.thread.as_ref().filter(|t| t.id == id).and_then(seen_in);
     state.composer = Some(Composer {
         conversation: id,
         kind,
@@ -285,4 +285,21 @@ pub fn show_sending(
     let draft = Draft { kind, lines: body.lines().map(str::to_owned).collect(), suggestion };
     let label = if kind == ReplyKind::Note { "note added" } else { "reply sent" };
     Inflight { message: Some((conversation.clone(), local, draft)), ..Inflight::new(label) }
+}
+
+/// What the agent has seen of a thread: its newest message's time, once loaded.
+pub fn seen_in(t: &crate::state::Thread) -> Option<jiff::Timestamp> {
+    (!t.loading).then(|| t.messages.iter().map(|m| m.created_at).max().unwrap_or(jiff::Timestamp::MIN))
+}
+
+/// Messages others wrote in the composer's thread since writing started.
+pub fn arrived(state: &State) -> usize {
+    let (Some(c), Some(t)) = (&state.composer, &state.thread) else { return 0 };
+    let Some(seen) = c.seen.filter(|_| t.id == c.conversation) else { return 0 };
+    let me = state.me.as_ref().map(|a| a.id.as_str());
+    t.messages
+        .iter()
+        .filter(|m| m.created_at > seen && m.kind != frontdesk_domain::MessageKind::Event)
+        .filter(|m| me.is_none() || m.author.id.as_deref() != me)
+        .count()
 }

@@ -251,7 +251,8 @@ pub fn cycle_pane(state: &mut State, forward: bool) -> Vec<Effect> {
     if state.thread.is_some() {
         order.push(Focus::Thread);
     }
-    if state.composer.is_some() {
+    // The composer takes keys only where it is drawn: under its own thread.
+    if state.composer.as_ref().is_some_and(|c| state.thread.as_ref().is_some_and(|t| t.id == c.conversation)) {
         order.push(Focus::Composer);
     }
     let i = order.iter().position(|f| *f == state.focus).unwrap_or(1);

@@ -38,6 +38,11 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
                 t.messages = messages;
                 t.suggestion = suggestion.map(|s| *s);
                 state.status.last_sync = Some(state.now);
+                // A composer opened while the thread was loading has now seen it.
+                let seen = compose::seen_in(t);
+                if let Some(c) = state.composer.as_mut().filter(|c| c.conversation == id && c.seen.is_none()) {
+                    c.seen = seen;
+                }
             }
             Vec::new()
         }
