@@ -131,10 +131,43 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let config: Config =
         serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| misplaced(text, path, &e))?;
     let mut config = config;
+    // Before the orgs are expanded, so an entry's index is its place in the file.
+    check_urls(&config.accounts).map_err(|(key, message)| match find_key(text, &key) {
+        Some((line, column)) => ConfigError::Parse { path: path.to_owned(), line, column, message },
+        None => ConfigError::Invalid { path: path.to_owned(), message },
+    })?;
     config.accounts = expand_orgs(std::mem::take(&mut config.accounts))
         .map_err(|message| ConfigError::Invalid { path: path.to_owned(), message })?;
     validate(&config).map_err(|message| ConfigError::Invalid { path: path.to_owned(), message })?;
     Ok(config)
+}
+
+/// A key's place in the file: `accounts[1].url` as `[("accounts", Some(1)), ("url", None)]`.
+type KeyPath = Vec<(String, Option<usize>)>;
+
+/// Every address an account names must be an http(s) URL: said here, where the
+/// file can be named, rather than retried forever against nothing.
+fn check_urls(accounts: &[AccountConfig]) -> Result<(), (KeyPath, String)> {
+    for (i, a) in accounts.iter().enumerate() {
+        for (field, value) in [("url", Some(a.url.as_str())), ("auth_url", a.auth_url.as_deref())] {
+            let Some(value) = value.filter(|v| !v.trim().is_empty()) else { continue };
+            let why = match reqwest::Url::parse(value.trim()) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => continue,
+                Ok(u) if u.host().is_none() => "it names no host".to_owned(),
+                Ok(u) => format!("{}: is not http or https", u.scheme()),
+                Err(e) => e.to_string(),
+            };
+            let key = vec![("accounts".to_owned(), Some(i)), (field.to_owned(), None)];
+            return Err((
+                key,
+                format!(
+                    "account {}: {field} = {value:?} is not a web address ({why}); e.g. https://inbox.example.com",
+                    a.name
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// An Iron account with `orgs` becomes one account per org, named after it, each
@@ -195,7 +228,7 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
 /// unknown key by the name its message gives. The message says the key either way.
 fn misplaced(text: &str, path: &Path, e: &serde_path_to_error::Error<toml::de::Error>) -> ConfigError {
     let message = e.inner().message();
-    let mut keys: Vec<(String, Option<usize>)> = Vec::new();
+    let mut keys: KeyPath = Vec::new();
     for segment in e.path() {
         match segment {
             serde_path_to_error::Segment::Map { key } => keys.push((key.clone(), None)),
@@ -405,6 +438,17 @@ mod tests {
         assert_eq!(err, "test.toml:10:3: accounts[1].poll_secs: invalid type: string \"often\", expected u64");
         let err = parse("ui.mouse = 3\n", p()).err().map(|e| e.to_string()).unwrap_or_default();
         assert_eq!(err, "test.toml:1:1: ui.mouse: invalid type: integer `3`, expected a boolean");
+    }
+
+    #[test]
+    fn a_url_that_does_not_parse_names_file_line_and_column() {
+        let text = "[[accounts]]\nname = \"x\"\nprovider = \"native\"\n  url = \"not a url\"\napi_key_env = \"K\"\n";
+        let err = parse(text, p()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.starts_with("test.toml:4:3: account x: url = \"not a url\" is not a web address"), "{err}");
+        let ftp = text.replace("not a url", "ftp://files.example.com");
+        let err = parse(&ftp, p()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("ftp: is not http or https"), "{err}");
+        assert!(parse(&text.replace("not a url", "http://127.0.0.1:8600"), p()).is_ok());
     }
 
     #[test]

@@ -99,6 +99,9 @@ pub struct ConversationList {
     pub loaded: bool,
     /// What is shown came from the cache; the server's page is on its way.
     pub from_cache: bool,
+    /// Why the last page could not be loaded, until one is: the list says it in
+    /// full instead of calling an empty list "all caught up".
+    pub failed: Option<ListFailure>,
     /// Replies to older requests carry older generations and are dropped.
     pub generation: u64,
     /// The local filter (`/`), applied to what is loaded.
@@ -341,6 +344,17 @@ pub struct StatusBar {
     pub flash: Option<Flash>,
     pub undo: Option<Undo>,
     pub last_sync: Option<Timestamp>,
+    /// Why the live link is down, while it is (the stream's or the poller's words).
+    pub link_error: Option<String>,
+}
+
+/// Why the list could not be loaded, by what the agent can do about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ListFailure {
+    /// The server turned the key down: trying again will not help.
+    KeyRefused(String),
+    /// Anything else (unreachable, an answer that cannot be read, a 5xx).
+    Other(String),
 }
 
 /// A change sent and not yet answered: enough to put things back if it fails.

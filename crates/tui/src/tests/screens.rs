@@ -253,3 +253,48 @@ fn every_size_down_to_60x20_draws_whole_characters() {
         }
     }
 }
+
+/// Issue 19, case 6: an unreachable server or a refused key is said in the list, in
+/// full, never as an empty inbox that is "all caught up".
+#[test]
+fn failures_are_said_in_the_list_not_shown_as_an_empty_inbox() {
+    use frontdesk_provider::ProviderError;
+    let failed = |error: ProviderError| {
+        move |w, h| {
+            let mut s = state(w, h);
+            s.list.loaded = false;
+            s.list.loading = true;
+            let why = "error sending request for url (http://127.0.0.1:9/v1/views): connection refused".to_owned();
+            crate::update::update(
+                &mut s,
+                crate::Action::Sync(SyncEvent::Live(Update::Reconnecting {
+                    after: std::time::Duration::from_secs(8),
+                    reason: why,
+                })),
+            );
+            crate::update::update(
+                &mut s,
+                crate::Action::Sync(SyncEvent::Failed { what: "conversations", error: error.clone() }),
+            );
+            let screen = render(&s);
+            assert!(!screen.contains("caught up"), "{screen}");
+            s
+        }
+    };
+    snap("failed_unreachable", failed(ProviderError::Network("connection refused (http://127.0.0.1:9)".into())));
+    snap("failed_key_refused", failed(ProviderError::Auth("invalid API key".into())));
+    snap("cannot_reach", |w, h| {
+        let mut s = state(w, h);
+        s.list.loaded = false;
+        s.list.loading = true;
+        let reason = "network: connection refused (http://127.0.0.1:9)".to_owned();
+        crate::update::update(
+            &mut s,
+            crate::Action::Sync(SyncEvent::Live(Update::Reconnecting {
+                after: std::time::Duration::from_secs(8),
+                reason,
+            })),
+        );
+        s
+    });
+}

@@ -7,12 +7,12 @@ use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use super::text::{ago, fit, safe_line, span, truncate, when};
 use super::{Areas, border};
-use crate::state::{Focus, State};
+use crate::state::{Connection, Focus, ListFailure, State};
 use frontdesk_domain::{AiState, Conversation, Status};
 
 /// Seconds before an SLA deadline when a row starts to warn.
@@ -64,17 +64,15 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         inner.height = inner.height.saturating_sub(1);
     }
     if list.is_empty() {
-        let msg = if list.loading && !list.loaded {
-            "Loading…".to_owned()
-        } else if list.filter.is_some() || list.search.is_some() {
-            "Nothing matches.".to_owned()
-        } else {
-            format!("Nothing in {view}. All caught up.")
-        };
-        let y = inner.y + inner.height / 2;
+        let (msg, style) = empty(state, view);
+        // Centred on its (wrapped) lines; the reason is never cut, only wrapped.
+        let lines = msg.width() / usize::from(inner.width.max(1)) + 1;
+        let above = u16::try_from(lines / 2).unwrap_or(0);
+        let y = (inner.y + inner.height / 2).saturating_sub(above).max(inner.y);
+        let height = inner.height.saturating_sub(y - inner.y);
         frame.render_widget(
-            Paragraph::new(Line::styled(msg, theme.dim)).alignment(Alignment::Center),
-            Rect { y, height: 1.min(inner.height), ..inner },
+            Paragraph::new(Line::styled(msg, style)).alignment(Alignment::Center).wrap(Wrap { trim: true }),
+            Rect { y, height, ..inner },
         );
         return;
     }
@@ -90,6 +88,44 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         lines.push(Line::styled("  loading more…", theme.dim));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// What an empty list says: why it is empty when it is not the inbox's doing (a
+/// refused key, a server that cannot be reached or answered wrongly), in full;
+/// "all caught up" only for a list the server really sent empty.
+fn empty(state: &State, view: &str) -> (String, ratatui::style::Style) {
+    let (theme, list) = (&state.settings.theme, &state.list);
+    let retry = match state.connection {
+        Connection::Reconnecting { at, .. } => {
+            format!(" — retrying in {} s", (at.as_second() - state.now.as_second()).max(0))
+        }
+        _ => " — Ctrl-R tries again".to_owned(),
+    };
+    match &list.failed {
+        Some(ListFailure::KeyRefused(why)) => {
+            return (
+                format!(
+                    "The server refused the key ({}): check api_key_cmd or api_key_env for this account in the config.",
+                    safe_line(why)
+                ),
+                theme.error,
+            );
+        }
+        Some(ListFailure::Other(why)) => {
+            return (format!("Could not load {view}: {}{retry}", safe_line(why)), theme.error);
+        }
+        None => {}
+    }
+    if !list.loaded || list.from_cache {
+        return match &state.status.link_error {
+            Some(why) => (format!("Cannot reach the server: {}{retry}", safe_line(why)), theme.error),
+            None => ("Loading…".to_owned(), theme.dim),
+        };
+    }
+    if list.filter.is_some() || list.search.is_some() {
+        return ("Nothing matches.".to_owned(), theme.dim);
+    }
+    (format!("Nothing in {view}. All caught up."), theme.dim)
 }
 
 /// The badges at the right of a row: account (in the unified inbox), SLA, AI,

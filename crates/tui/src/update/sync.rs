@@ -6,9 +6,9 @@ use jiff::ToSpan as _;
 
 use super::{compose, current, error, info, nav, triage};
 use crate::effect::Effect;
-use crate::state::{Connection, Focus, Inflight, State, ViewEntry};
+use crate::state::{Connection, Focus, Inflight, ListFailure, State, ViewEntry};
 use frontdesk_domain::{Event, EventKind, Message, ViewKind};
-use frontdesk_provider::{Applied, Update};
+use frontdesk_provider::{Applied, ProviderError, Update};
 use frontdesk_sync::SyncEvent;
 
 pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
@@ -67,6 +67,10 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
         SyncEvent::Failed { what, error: e } => {
             if what == "conversations" {
                 state.list.loading = false;
+                state.list.failed = Some(match &e {
+                    ProviderError::Auth(why) => ListFailure::KeyRefused(why.clone()),
+                    other => ListFailure::Other(other.to_string()),
+                });
             }
             if what == "thread"
                 && let Some(t) = &mut state.thread
@@ -112,6 +116,9 @@ fn list_page(
     let list = &mut state.list;
     list.loading = cached;
     list.loaded = true;
+    if !cached {
+        list.failed = None;
+    }
     list.from_cache = cached;
     list.next_cursor = page.next_cursor;
     if append {
@@ -296,6 +303,7 @@ fn live(state: &mut State, update: Update) -> Vec<Effect> {
                 Update::Polling { every } => Connection::Polling { every },
                 _ => Connection::Live,
             };
+            state.status.link_error = None;
             state.status.last_sync = Some(state.now);
             if state.me.is_none() || !state.list.loaded {
                 // The server was away at start: load what the first screen needs now.
@@ -314,7 +322,8 @@ fn live(state: &mut State, update: Update) -> Vec<Effect> {
                 Vec::new()
             }
         }
-        Update::Reconnecting { after, .. } => {
+        Update::Reconnecting { after, reason } => {
+            state.status.link_error = Some(reason);
             let secs = i64::try_from(after.as_secs()).unwrap_or(60);
             let attempts = match state.connection {
                 Connection::Reconnecting { attempts, .. } => attempts.saturating_add(1),
