@@ -184,6 +184,9 @@ pub struct Composer {
     pub suggestion: Option<SuggestionId>,
     /// Files to go with it (absolute paths), where the account takes them.
     pub attachments: Vec<std::path::PathBuf>,
+    /// The text it opened with: a composer left as it was writes nothing, so it
+    /// never overwrites or deletes a draft kept elsewhere.
+    pub opened_with: String,
 }
 
 /// A draft kept when the composer is left.

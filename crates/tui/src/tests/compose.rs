@@ -295,3 +295,25 @@ fn tab_skips_a_composer_that_is_not_on_screen() {
         assert_ne!(s.focus, Focus::Composer, "the hidden composer took the keys");
     }
 }
+
+/// Issue 19, case 3: opening the composer and leaving it as it was writes nothing,
+/// so it can never delete a draft kept by another client.
+#[test]
+fn an_untouched_composer_writes_nothing() {
+    let mut s = inbox(100, 30);
+    keys(&mut s, "r");
+    assert_eq!(s.focus, Focus::Composer);
+    let effects = keys(&mut s, "<Esc>");
+    let writes: Vec<_> = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::Sync(SyncCommand::SaveDraft(_) | SyncCommand::DeleteDraft(_))))
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
+    // A draft written, then emptied: that is a change, and the stored draft goes.
+    keys(&mut s, "rHello");
+    let effects = keys(&mut s, "<Esc>");
+    assert!(effects.iter().any(|e| matches!(e, Effect::Sync(SyncCommand::SaveDraft(_)))), "{effects:?}");
+    keys(&mut s, "r<Backspace><Backspace><Backspace><Backspace><Backspace>");
+    let effects = keys(&mut s, "<Esc>");
+    assert!(effects.iter().any(|e| matches!(e, Effect::Sync(SyncCommand::DeleteDraft(_)))), "{effects:?}");
+}

@@ -63,3 +63,18 @@ fn others_show_in_the_thread_and_the_list_then_fade() {
     told(&mut s, "agt_sam", "Sam Carter", "cnv_0001", PresenceState::Left);
     assert!(s.presence.is_empty());
 }
+
+/// Issue 19, case 3: the agent is never "also here" to themselves, not even before
+/// the client knows who they are (their own presence said back).
+#[test]
+fn my_own_presence_is_never_shown() {
+    let mut s = with_thread(160, 40);
+    let me = s.me.take().expect("signed in");
+    told(&mut s, me.id.as_str(), &me.name, "cnv_0001", PresenceState::Viewing);
+    assert!(s.presence.is_empty(), "shown before me was known: {:?}", s.presence);
+    s.me = Some(me.clone());
+    told(&mut s, me.id.as_str(), &me.name, "cnv_0001", PresenceState::Typing);
+    assert!(s.presence.is_empty());
+    told(&mut s, "agt_sam", "Sam Carter", "cnv_0001", PresenceState::Viewing);
+    assert_eq!(s.presence.get(&"cnv_0001".into()).map(Vec::len), Some(1), "a colleague still shows");
+}

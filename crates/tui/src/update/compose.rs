@@ -79,7 +79,9 @@ pub fn open_with(
         (None, None) => (Vec::new(), None),
     };
     let seen = state.thread.as_ref().filter(|t| t.id == id).and_then(seen_in);
+    let opened_with = lines.join("\n");
     state.composer = Some(Composer {
+        opened_with,
         conversation: id,
         kind,
         editor: editor(lines, kind),
@@ -105,7 +107,11 @@ pub fn leave(state: &mut State) -> Vec<Effect> {
     if let Some(c) = state.composer.take() {
         state.draft_dirty = None;
         let id = c.conversation.clone();
+        // Left as it opened: nothing to write, and nothing to delete.
+        let untouched = c.editor.lines().join("\n") == c.opened_with;
         match stored(&c) {
+            Some(_) if untouched => info(state, "draft kept: r or n brings it back"),
+            None if untouched => {}
             Some(d) => {
                 effects.push(Effect::Sync(SyncCommand::SaveDraft(d)));
                 info(state, "draft kept: r or n brings it back");

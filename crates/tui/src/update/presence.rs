@@ -79,9 +79,10 @@ pub fn next_change(state: &State) -> Option<Timestamp> {
     }
 }
 
-/// Another agent said where they are.
+/// Another agent said where they are. Until the client knows who "me" is, nothing
+/// is shown: it could be the agent's own presence, said back.
 pub fn received(state: &mut State, p: Presence) {
-    if state.me.as_ref().is_some_and(|me| me.id == p.agent_id) {
+    if state.me.as_ref().is_none_or(|me| me.id == p.agent_id) {
         return;
     }
     let list = state.presence.entry(p.conversation_id.clone()).or_default();
