@@ -196,3 +196,45 @@ async fn handoff_moves_between_the_ai_agent_and_a_human() {
     let (status, _) = s.post(&format!("/v1/conversations/{human}/handoff"), json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "a human conversation has nothing to hand off");
 }
+
+/// Issue 19, case 4: a draft Bo asked for on an email thread is signed "Bo"; sent
+/// by Ada (as drafted, or edited in the composer), it goes out signed by Ada.
+#[tokio::test]
+async fn a_draft_goes_out_signed_by_whoever_sends_it() {
+    use reqwest::Method;
+    let s = TestServer::start().await;
+    let c =
+        s.inbound_on("email", "emily@example.com", "My order confirmation never came, can you resend it?", None).await;
+    let id = c["conversation"]["id"].as_str().expect("id").to_owned();
+    let ask = |key: String| {
+        let (s, id) = (&s, id.clone());
+        async move {
+            let (status, sug) = s
+                .call_as(Some(&key), Method::POST, &format!("/v1/conversations/{id}/copilot/suggest"), Some(json!({})))
+                .await;
+            assert!(status.is_success(), "{status} {sug}");
+            sug
+        }
+    };
+    let sug = ask(s.key2.clone()).await;
+    let drafted = sug["body"].as_str().expect("body").to_owned();
+    assert!(drafted.trim_end().ends_with("\nBo"), "signed by who asked: {drafted}");
+
+    let (status, sent) = s.post(&format!("/v1/suggestions/{}/send", sug["id"].as_str().expect("id")), json!({})).await;
+    assert!(status.is_success(), "{status} {sent}");
+    let body = sent["body"].as_str().expect("body");
+    assert!(body.trim_end().ends_with("\nAda"), "sent under the sender: {body}");
+    assert!(!body.contains("\nBo"), "{body}");
+
+    // Edited in the composer and sent as a reply that carries the suggestion.
+    let sug = ask(s.key2.clone()).await;
+    let edited = sug["body"].as_str().expect("body").replacen("Hi", "Hello", 1);
+    let (status, sent) = s
+        .post(
+            &format!("/v1/conversations/{id}/messages"),
+            json!({"kind": "reply", "body": edited, "suggestion_id": sug["id"]}),
+        )
+        .await;
+    assert!(status.is_success(), "{status} {sent}");
+    assert!(sent["body"].as_str().expect("body").trim_end().ends_with("\nAda"), "{sent}");
+}

@@ -126,6 +126,27 @@ pub fn first_name(full: &str) -> Option<String> {
     name_like.then(|| word.to_owned())
 }
 
+/// A draft's sign-off put under the sender: when its last line is a colleague's
+/// name (first or full), it becomes the sender's first name. A draft signed by
+/// the sender, or not signed at all, is left as it is.
+#[must_use]
+pub fn resign(body: &str, sender: &str, colleagues: &[String]) -> String {
+    let trimmed = body.trim_end();
+    let (head, last) = trimmed.rsplit_once('\n').unwrap_or(("", trimmed));
+    let signed = last.trim();
+    let by_colleague = colleagues.iter().any(|c| {
+        let c = c.trim();
+        !c.is_empty() && (signed == c || first_name(c).is_some_and(|f| f == signed))
+    });
+    let mine = signed == sender.trim() || first_name(sender).is_some_and(|f| f == signed);
+    if !by_colleague || mine {
+        return body.to_owned();
+    }
+    let name = first_name(sender).unwrap_or_else(|| UNKNOWN_AGENT_NAME.to_owned());
+    let indent = &last[..last.len() - last.trim_start().len()];
+    if head.is_empty() { format!("{indent}{name}") } else { format!("{head}\n{indent}{name}") }
+}
+
 /// The newest order number mentioned in the thread: the subject counts as the oldest
 /// text, then messages oldest first, and within a message the last mention wins.
 /// Internal notes and event lines are skipped: they carry the team's own references
@@ -239,6 +260,21 @@ mod tests {
         assert_eq!(find_order_id(&c).as_deref(), Some("#48213"));
         c.messages[0].body = "sorry, I meant order 50000".into();
         assert_eq!(find_order_id(&c).as_deref(), Some("#50000"));
+    }
+
+    #[test]
+    fn a_colleagues_sign_off_goes_out_under_the_sender() {
+        let team = ["Chloé Martin".to_owned(), "Farid Haddad".to_owned()];
+        let draft = "Hi Emily, glad it arrived.\n\nBest regards,\nChloé";
+        assert_eq!(resign(draft, "Ana Lima", &team), "Hi Emily, glad it arrived.\n\nBest regards,\nAna");
+        assert_eq!(
+            resign("Thanks!\n\nBest regards,\nFarid Haddad\n", "Ana Lima", &team),
+            "Thanks!\n\nBest regards,\nAna"
+        );
+        // The sender's own, an unsigned chat reply, a customer's name: as they are.
+        assert_eq!(resign("Thanks!\n\nBest regards,\nAna", "Ana Lima", &team), "Thanks!\n\nBest regards,\nAna");
+        assert_eq!(resign("On its way!", "Ana Lima", &team), "On its way!");
+        assert_eq!(resign("Thanks,\nEmily", "Ana Lima", &team), "Thanks,\nEmily");
     }
 
     #[test]

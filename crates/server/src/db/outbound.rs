@@ -35,11 +35,21 @@ pub async fn send(
     if !matches!(out.kind, MessageKind::Reply | MessageKind::Note) {
         return Err(ApiError::invalid("kind", "kind must be reply or note"));
     }
-    let body = sanitize(&out.body);
+    let mut body = sanitize(&out.body);
     if body.trim().is_empty() && out.attachments.is_empty() {
         return Err(ApiError::invalid("body", "body must not be empty"));
     }
     get(w.conn(), org, conversation).await?;
+    if out.suggestion.is_some() && out.kind == MessageKind::Reply {
+        // A draft is signed by whoever asked for it; it goes out under the sender.
+        let colleagues: Vec<String> = super::orgs::agents(w.conn(), org)
+            .await?
+            .into_iter()
+            .map(|a| a.name)
+            .filter(|n| *n != agent.name)
+            .collect();
+        body = crate::copilot::fill::resign(&body, &agent.name, &colleagues);
+    }
     let pending = suggestions::pending_for(w.conn(), org, conversation).await?;
     if let Some(asked) = &out.suggestion
         && pending.as_ref().map(|p| &p.id) != Some(asked)
