@@ -21,7 +21,7 @@ use frontdesk_provider_orbit::OrbitProvider;
 use frontdesk_sync::Account;
 use frontdesk_sync::cache::Cache;
 use frontdesk_sync::poll::Clock;
-use frontdesk_sync::store::Store;
+use frontdesk_sync::store::{Store, StoreError};
 use frontdesk_tui::keymap::Keymap;
 use frontdesk_tui::state::{Canned, Settings};
 use frontdesk_tui::ui::theme::{Glyphs, Palette, Theme};
@@ -165,11 +165,20 @@ pub async fn store(account: &str) -> anyhow::Result<Store> {
         return Ok(Store::memory().await?);
     };
     let path = dir.join("accounts").join(format!("{}.db", file_name(account)));
-    Store::open(&path).await.with_context(|| format!("cannot open the local store {}", path.display()))
+    match Store::open(&path).await {
+        Ok(store) => Ok(store),
+        // Two clients on one outbox would each send its replies.
+        Err(StoreError::Locked { .. }) => bail!(
+            "another frontdesk is using account {account} (its store {} is locked); close it first",
+            path.display()
+        ),
+        Err(e) => Err(e).with_context(|| format!("cannot open the local store {}", path.display())),
+    }
 }
 
-/// The account's cache under the XDG cache directory (in memory without one). A
-/// broken cache is set aside and started anew, so this fails only when memory does.
+/// The account's cache under the XDG cache directory (in memory without one, or
+/// when it cannot be opened: busy, or held by another frontdesk). A damaged cache
+/// is set aside and started anew, so this fails only when memory does.
 pub async fn cache(account: &str, url: &str) -> anyhow::Result<Cache> {
     use etcetera::BaseStrategy as _;
     use sha2::Digest as _;

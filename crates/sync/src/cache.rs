@@ -2,15 +2,17 @@
 //! the list pages last seen per view, the messages of recently opened threads, and
 //! the last event id. Start-up draws from it at once and then reconciles with the
 //! server; the event stream resumes from the id kept here. Everything in it can be
-//! fetched again, so it is written without fsync, and a broken or old file is set
-//! aside and started anew. It never holds an API key.
+//! fetched again, so it is written without fsync, and a damaged file or one of
+//! another version is set aside and started anew (never a busy one, nor one
+//! another frontdesk has open). It never holds an API key.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use sqlx::Row as _;
 use sqlx::sqlite::{SqlitePool, SqliteSynchronous};
 
-use super::sqlite::{self, Schema};
+use super::sqlite::{self, Lock, Schema};
 use super::store::StoreError;
 use frontdesk_domain::{Conversation, ConversationId, Message, ViewId, ViewWithCount};
 
@@ -39,11 +41,14 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     probe: "SELECT pos, json FROM views LIMIT 1; SELECT view_id, pos, conversation_id, json FROM rows LIMIT 1; \
             SELECT conversation_id, json, at FROM threads LIMIT 1; SELECT key, value FROM meta LIMIT 1",
     synchronous: SqliteSynchronous::Normal,
+    disposable: true,
 };
 
 #[derive(Clone)]
 pub struct Cache {
     pool: SqlitePool,
+    /// This process's hold on the file (none in memory): released with the last clone.
+    _lock: Option<Arc<Lock>>,
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
@@ -57,11 +62,15 @@ fn parse<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
 
 impl Cache {
     pub async fn memory() -> Result<Self, StoreError> {
-        Ok(Self { pool: sqlite::memory(&CACHE).await? })
+        Ok(Self { pool: sqlite::memory(&CACHE).await?, _lock: None })
     }
 
+    /// Opens (or makes) the cache at `path` as its only client. A damaged file,
+    /// or one of another version, is set aside and started anew; a busy one is
+    /// an error (see [`sqlite`]).
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        Ok(Self { pool: sqlite::open(path, &CACHE).await? })
+        let (pool, lock) = sqlite::open(path, &CACHE).await?;
+        Ok(Self { pool, _lock: Some(lock) })
     }
 
     pub async fn put_views(&self, views: &[ViewWithCount]) -> Result<(), StoreError> {
@@ -287,6 +296,49 @@ mod tests {
         std::fs::write(&path, vec![0xAB; 8192]).expect("write");
         let c = Cache::open(&path).await.expect("a fresh cache");
         assert!(c.views().await.expect("views").is_empty());
+        assert!(dir.path().join("c.db.broken").exists());
+    }
+
+    /// Only a cache, but still never set aside while another program has it busy
+    /// (it would go on writing to a file no longer there).
+    #[tokio::test]
+    async fn a_busy_cache_is_left_as_it_is() {
+        use sqlx::Connection as _;
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("c.db");
+        drop(Cache::open(&path).await.expect("cache"));
+        let mut other =
+            sqlx::SqliteConnection::connect_with(&sqlx::sqlite::SqliteConnectOptions::new().filename(&path))
+                .await
+                .expect("another connection");
+        sqlx::raw_sql("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; INSERT INTO meta VALUES ('k', 'v')")
+            .execute(&mut other)
+            .await
+            .expect("held");
+        assert!(Cache::open(&path).await.is_err());
+        assert!(!dir.path().join("c.db.broken").exists(), "not set aside");
+    }
+
+    /// A cache another release wrote, or one that is not ours in shape, is only a
+    /// cache: set aside and started anew.
+    #[tokio::test]
+    async fn a_cache_of_another_version_is_started_anew() {
+        use sqlx::Connection as _;
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("c.db");
+        {
+            let mut other = sqlx::SqliteConnection::connect_with(
+                &sqlx::sqlite::SqliteConnectOptions::new().filename(&path).create_if_missing(true),
+            )
+            .await
+            .expect("another connection");
+            sqlx::raw_sql("CREATE TABLE views (other TEXT); PRAGMA user_version = 7")
+                .execute(&mut other)
+                .await
+                .expect("another version");
+        }
+        let c = Cache::open(&path).await.expect("a fresh cache");
+        c.put_views(&[]).await.expect("usable");
         assert!(dir.path().join("c.db.broken").exists());
     }
 }

@@ -8,16 +8,25 @@
 //! reply whose answer was lost may have been posted all the same. Before sending
 //! such a reply again, the outbox asks the backend whether it is already there
 //! ([`Provider::already_applied`]); found, it stands for the answer.
+//!
+//! The store can fail too (a full disk, a file another program holds busy). Each
+//! failure starts a backoff of the whole outbox (1 s doubling to a minute, one log
+//! line each), never a hot loop nor a silent stop. What the store could not record
+//! is kept here meanwhile: a retry's wait, and above all that an entry was
+//! answered, so that a delivered reply whose removal failed is never sent again.
+//! The store is reached through [`Queue`], so tests can make it fail.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::join_all;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 use super::SyncEvent;
-use super::store::{Entry, ErrorKind, Store};
+use super::store::{Entry, ErrorKind, Store, StoreError};
 use frontdesk_domain::Op;
 use frontdesk_provider::{Applied, Provider, ProviderError, ProviderResult};
 
@@ -50,76 +59,235 @@ pub fn backoff(attempts: i64, error: &ProviderError) -> Duration {
     base + Duration::from_millis(jitter)
 }
 
+/// What the outbox needs of the store: [`Store`], or in tests one that fails on
+/// cue.
+pub(crate) trait Queue: Send + Sync {
+    fn pending(&self) -> impl Future<Output = Result<Vec<Entry>, StoreError>> + Send;
+    fn retry_at(
+        &self,
+        seq: i64,
+        next_at: i64,
+        error: &str,
+        kind: ErrorKind,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn remove(&self, seq: i64) -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn wake_all(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+impl Queue for Store {
+    fn pending(&self) -> impl Future<Output = Result<Vec<Entry>, StoreError>> + Send {
+        Store::pending(self)
+    }
+    fn retry_at(
+        &self,
+        seq: i64,
+        next_at: i64,
+        error: &str,
+        kind: ErrorKind,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        Store::retry_at(self, seq, next_at, error, kind)
+    }
+    fn remove(&self, seq: i64) -> impl Future<Output = Result<(), StoreError>> + Send {
+        Store::remove(self, seq)
+    }
+    fn wake_all(&self) -> impl Future<Output = Result<(), StoreError>> + Send {
+        Store::wake_all(self)
+    }
+}
+
+/// The time entries are stamped and compared by (ms since the epoch); a clock
+/// that follows tokio's paused time in tests.
+type Now = Box<dyn Fn() -> i64 + Send + Sync>;
+
 pub async fn run(
     store: Store,
     provider: Arc<dyn Provider>,
-    mut rx: mpsc::UnboundedReceiver<Msg>,
+    rx: mpsc::UnboundedReceiver<Msg>,
     events: mpsc::UnboundedSender<SyncEvent>,
 ) {
-    let mut tickets: HashMap<i64, u64> = HashMap::new();
-    // Entries an earlier run left: any of them may have been on its way when that
-    // run stopped, its attempt never recorded. Looked for once before sending.
-    let mut unsure: HashSet<i64> = HashSet::new();
-    match store.pending().await {
-        Ok(left) if !left.is_empty() => {
-            let recovered: Vec<(u64, Op)> = left
-                .iter()
-                .enumerate()
-                .map(|(i, e)| {
-                    let t = RECOVERED_TICKETS + i as u64;
-                    tickets.insert(e.seq, t);
-                    unsure.insert(e.seq);
-                    (t, e.op.clone())
-                })
-                .collect();
-            tracing::info!(count = recovered.len(), "outbox: resending what an earlier run left");
-            let _ = events.send(SyncEvent::Recovered(recovered));
+    let now: Now = Box::new(|| jiff::Timestamp::now().as_millisecond());
+    Outbox::new(store, provider, events, now).run(rx).await;
+}
+
+/// A failed retry the store could not record, kept here instead: the entry still
+/// waits its turn, and an answer that may have been lost is looked for first.
+#[derive(Clone, Copy)]
+struct Held {
+    attempts: i64,
+    next_at: i64,
+    kind: ErrorKind,
+}
+
+/// The store's failures in a row, and when to try it again.
+#[derive(Default)]
+struct Trouble {
+    failures: u32,
+    /// Set by the first failure of a pass; nothing touches the store before it.
+    until: Option<Instant>,
+}
+
+impl Trouble {
+    /// Starts (or lengthens) the backoff; said once per backoff, however many of
+    /// the pass's calls failed.
+    fn failed(&mut self, doing: &str, e: &StoreError) {
+        if self.until.is_some() {
+            tracing::debug!(error = %e, "outbox: the local store failed {doing} too");
+            return;
         }
-        Ok(_) => {}
-        Err(e) => tracing::error!(error = %e, "outbox unreadable"),
+        self.failures = self.failures.saturating_add(1);
+        let wait = Duration::from_secs(1 << self.failures.saturating_sub(1).min(6)).min(MAX_BACKOFF);
+        self.until = Some(Instant::now() + wait);
+        tracing::warn!(error = %e, retry_in_secs = wait.as_secs(), "outbox: the local store failed {doing}; waiting");
     }
-    loop {
-        // Take every request already made before looking at what is due.
-        loop {
-            match rx.try_recv() {
-                Ok(msg) => handle(&store, &mut tickets, msg).await,
-                Err(mpsc::error::TryRecvError::Empty) => break,
-                Err(mpsc::error::TryRecvError::Disconnected) => return,
-            }
+
+    /// A pass went through without a failure.
+    fn cleared(&mut self) {
+        if self.failures > 0 {
+            tracing::info!("outbox: the local store answers again");
         }
-        let pending = match store.pending().await {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::error!(error = %e, "outbox unreadable; waiting");
-                Vec::new()
+        self.failures = 0;
+    }
+}
+
+struct Outbox<Q> {
+    store: Q,
+    provider: Arc<dyn Provider>,
+    events: mpsc::UnboundedSender<SyncEvent>,
+    now: Now,
+    tickets: HashMap<i64, u64>,
+    /// Whether what an earlier run left has been read (and announced) yet.
+    recovered: bool,
+    /// Entries an earlier run left: any of them may have been on its way when that
+    /// run stopped, its attempt never recorded. Looked for once before sending.
+    unsure: HashSet<i64>,
+    /// Answered (sent, or refused for good) but still in the store, its removal
+    /// failed: never sent again, whatever the store says.
+    answered: HashSet<i64>,
+    held: HashMap<i64, Held>,
+    /// A wake asked for and not yet written.
+    wake: bool,
+    trouble: Trouble,
+}
+
+impl<Q: Queue> Outbox<Q> {
+    fn new(store: Q, provider: Arc<dyn Provider>, events: mpsc::UnboundedSender<SyncEvent>, now: Now) -> Self {
+        Self {
+            store,
+            provider,
+            events,
+            now,
+            tickets: HashMap::new(),
+            recovered: false,
+            unsure: HashSet::new(),
+            answered: HashSet::new(),
+            held: HashMap::new(),
+            wake: false,
+            trouble: Trouble::default(),
+        }
+    }
+
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Msg>) {
+        loop {
+            // Take every request already made before looking at what is due.
+            loop {
+                match rx.try_recv() {
+                    Ok(msg) => self.handle(&msg),
+                    Err(mpsc::error::TryRecvError::Empty) => break,
+                    Err(mpsc::error::TryRecvError::Disconnected) => return,
+                }
             }
-        };
-        let now = jiff::Timestamp::now().as_millisecond();
-        let mut lanes = HashSet::new();
-        // An entry is sent once its ticket is known (its `Added` may trail the write
-        // by a moment); a lane waits behind its oldest entry.
-        let heads: Vec<Entry> = pending.into_iter().filter(|e| lanes.insert(e.lane.clone())).collect();
-        let heads: Vec<Entry> = heads.into_iter().filter(|e| tickets.contains_key(&e.seq)).collect();
-        let (due, later): (Vec<Entry>, Vec<Entry>) = heads.into_iter().partition(|e| e.next_at <= now);
-        if due.is_empty() {
-            let wait = later.iter().map(|e| e.next_at - now).min();
+            let next = self.pass().await;
             let sleep = async {
-                match wait {
-                    Some(ms) => tokio::time::sleep(Duration::from_millis(ms.max(1).unsigned_abs())).await,
+                match next {
+                    Some(at) => tokio::time::sleep_until(at).await,
                     None => std::future::pending().await,
                 }
             };
             tokio::select! {
                 msg = rx.recv() => match msg {
-                    Some(msg) => handle(&store, &mut tickets, msg).await,
+                    Some(msg) => self.handle(&msg),
                     None => return,
                 },
                 () = sleep => {}
             }
-            continue;
         }
+    }
+
+    fn handle(&mut self, msg: &Msg) {
+        match *msg {
+            Msg::Added { seq, ticket } => {
+                self.tickets.insert(seq, ticket);
+            }
+            Msg::Wake => {
+                // Written by the next pass (the store may be failing now).
+                self.wake = true;
+                for h in self.held.values_mut() {
+                    h.next_at = 0;
+                }
+            }
+        }
+    }
+
+    /// Sends what is due; returns when to look again (`None`: when asked).
+    async fn pass(&mut self) -> Option<Instant> {
+        if let Some(until) = self.trouble.until {
+            if Instant::now() < until {
+                return Some(until);
+            }
+            self.trouble.until = None;
+        }
+        if self.wake {
+            if let Err(e) = self.store.wake_all().await {
+                self.trouble.failed("waking entries", &e);
+                return self.trouble.until;
+            }
+            self.wake = false;
+        }
+        // What was answered leaves the store before anything is read again.
+        for seq in self.answered.clone() {
+            if let Err(e) = self.store.remove(seq).await {
+                self.trouble.failed("removing a sent entry", &e);
+                return self.trouble.until;
+            }
+            self.answered.remove(&seq);
+        }
+        let pending = match self.store.pending().await {
+            Ok(p) => p,
+            Err(e) => {
+                self.trouble.failed("reading the outbox", &e);
+                return self.trouble.until;
+            }
+        };
+        if !self.recovered {
+            self.recover(&pending);
+        }
+        let now = (self.now)();
+        let mut lanes = HashSet::new();
+        // An entry is sent once its ticket is known (its `Added` may trail the write
+        // by a moment); a lane waits behind its oldest entry.
+        let heads: Vec<Entry> = pending
+            .into_iter()
+            .filter(|e| !self.answered.contains(&e.seq))
+            .filter(|e| lanes.insert(e.lane.clone()))
+            .filter(|e| self.tickets.contains_key(&e.seq))
+            .map(|mut e| {
+                if let Some(h) = self.held.get(&e.seq) {
+                    e.attempts = e.attempts.max(h.attempts);
+                    e.next_at = e.next_at.max(h.next_at);
+                    e.last_error_kind = Some(h.kind);
+                }
+                e
+            })
+            .collect();
+        let (due, later): (Vec<Entry>, Vec<Entry>) = heads.into_iter().partition(|e| e.next_at <= now);
+        if due.is_empty() {
+            self.trouble.cleared();
+            let wait = later.iter().map(|e| e.next_at - now).min()?;
+            return Some(Instant::now() + Duration::from_millis(wait.max(1).unsigned_abs()));
+        }
+        let (provider, unsure) = (&self.provider, &mut self.unsure);
         let sends = due.into_iter().map(|e| {
-            let provider = Arc::clone(&provider);
+            let provider = Arc::clone(provider);
             let left_before = unsure.remove(&e.seq);
             async move {
                 // Checked again for entries an earlier run queued (the account's
@@ -132,30 +300,72 @@ pub async fn run(
             }
         });
         for (e, result) in join_all(sends).await {
-            let ticket = tickets.get(&e.seq).copied();
-            match result {
-                Err(error) if error.is_transient() => {
-                    let after = backoff(e.attempts, &error);
-                    let reason = error.to_string();
-                    let kind = match error {
-                        ProviderError::RateLimited { .. } => ErrorKind::RateLimited,
-                        _ => ErrorKind::Network,
-                    };
-                    if let Err(err) = store.retry_later(e.seq, after, &reason, kind).await {
-                        tracing::error!(error = %err, "outbox: cannot record a retry");
+            self.settle(e, result).await;
+        }
+        if self.trouble.until.is_none() {
+            self.trouble.cleared();
+            return Some(Instant::now());
+        }
+        self.trouble.until
+    }
+
+    /// Gives what an earlier run left tickets of its own, and says so.
+    fn recover(&mut self, pending: &[Entry]) {
+        self.recovered = true;
+        let mut recovered: Vec<(u64, Op)> = Vec::new();
+        for e in pending {
+            if self.tickets.contains_key(&e.seq) {
+                continue;
+            }
+            let t = RECOVERED_TICKETS + recovered.len() as u64;
+            self.tickets.insert(e.seq, t);
+            self.unsure.insert(e.seq);
+            recovered.push((t, e.op.clone()));
+        }
+        if !recovered.is_empty() {
+            tracing::info!(count = recovered.len(), "outbox: resending what an earlier run left");
+            let _ = self.events.send(SyncEvent::Recovered(recovered));
+        }
+    }
+
+    /// Records an attempt's outcome and tells the client.
+    async fn settle(&mut self, e: Entry, result: ProviderResult<Applied>) {
+        let ticket = self.tickets.get(&e.seq).copied();
+        match result {
+            Err(error) if error.is_transient() => {
+                let after = backoff(e.attempts, &error);
+                let next_at = (self.now)().saturating_add(i64::try_from(after.as_millis()).unwrap_or(i64::MAX / 2));
+                let reason = error.to_string();
+                let kind = match error {
+                    ProviderError::RateLimited { .. } => ErrorKind::RateLimited,
+                    _ => ErrorKind::Network,
+                };
+                match self.store.retry_at(e.seq, next_at, &reason, kind).await {
+                    Ok(()) => {
+                        self.held.remove(&e.seq);
                     }
-                    if let Some(ticket) = ticket {
-                        let _ = events.send(SyncEvent::Retrying { ticket, after, reason });
+                    Err(err) => {
+                        self.held.insert(e.seq, Held { attempts: e.attempts + 1, next_at, kind });
+                        self.trouble.failed("recording a retry", &err);
                     }
                 }
-                result => {
-                    if let Err(err) = store.remove(e.seq).await {
-                        tracing::error!(error = %err, "outbox: cannot remove a sent entry");
+                if let Some(ticket) = ticket {
+                    let _ = self.events.send(SyncEvent::Retrying { ticket, after, reason });
+                }
+            }
+            result => {
+                // Remembered first: whatever the store does now, not sent again.
+                self.answered.insert(e.seq);
+                self.held.remove(&e.seq);
+                self.tickets.remove(&e.seq);
+                if let Some(ticket) = ticket {
+                    let _ = self.events.send(SyncEvent::Applied { ticket, result });
+                }
+                match self.store.remove(e.seq).await {
+                    Ok(()) => {
+                        self.answered.remove(&e.seq);
                     }
-                    tickets.remove(&e.seq);
-                    if let Some(ticket) = ticket {
-                        let _ = events.send(SyncEvent::Applied { ticket, result });
-                    }
+                    Err(err) => self.trouble.failed("removing a sent entry", &err),
                 }
             }
         }
@@ -191,15 +401,6 @@ async fn attempt(provider: &dyn Provider, e: &Entry, unsure: bool) -> ProviderRe
     provider.apply(e.op.clone(), e.key.clone()).await
 }
 
-async fn handle(store: &Store, tickets: &mut HashMap<i64, u64>, msg: Msg) {
-    match msg {
-        Msg::Added { seq, ticket } => {
-            tickets.insert(seq, ticket);
-        }
-        Msg::Wake => {
-            if let Err(e) = store.wake_all().await {
-                tracing::error!(error = %e, "outbox: cannot wake entries");
-            }
-        }
-    }
-}
+#[cfg(test)]
+#[path = "outbox_tests.rs"]
+mod tests;

@@ -2,16 +2,19 @@
 //! directory: the outbox (every change, written and fsync'd before it is sent, with
 //! its idempotency key fixed at that moment), the drafts, and the flags kept here for
 //! backends that have none (star, read). No API key is ever
-//! written here. A file that cannot be read as ours is set aside and started anew,
-//! with a log line, never a crash.
+//! written here. It keeps what it holds: one client at a time (a second frontdesk
+//! is refused), and a file is set aside and started anew only when `SQLite` says
+//! it is damaged; a busy file, a newer release's, or one that cannot be opened is
+//! an error that names it (see [`sqlite`](super::sqlite)).
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqlitePool, SqliteSynchronous};
 use sqlx::{FromRow, Row as _};
 
-use super::sqlite::{self, Added, Schema};
+use super::sqlite::{self, Added, Lock, Schema};
 
 use frontdesk_domain::{ConversationId, Op, ReplyKind, SuggestionId};
 
@@ -53,12 +56,24 @@ static STORE: Schema = Schema {
             SELECT conversation_id, kind, body, suggestion_id, updated_at FROM drafts LIMIT 1",
     // A queued reply is a promise: it must survive a crash or power loss.
     synchronous: SqliteSynchronous::Full,
+    // It holds promises (queued replies): refused rather than set aside, unless
+    // damaged beyond reading.
+    disposable: false,
 };
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("the local store at {path}: {reason}")]
     Open { path: String, reason: String },
+    /// Another frontdesk has the file (it holds `<path>.lock`).
+    #[error("{path} is in use by another frontdesk (it holds {path}.lock); close that one first")]
+    Locked { path: String },
+    /// A newer release wrote the file: refused, and left as it is.
+    #[error(
+        "{path} was written by a newer frontdesk (schema version {found}; this one reads {known}): \
+         use the newer one, or move the file away to start afresh"
+    )]
+    Newer { path: String, found: i64, known: i64 },
     #[error("the local store: {0}")]
     Db(#[from] sqlx::Error),
     #[error("the local store holds an unreadable entry: {0}")]
@@ -151,6 +166,8 @@ struct EntryRow {
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// This process's hold on the file (none in memory): released with the last clone.
+    _lock: Option<Arc<Lock>>,
 }
 
 fn now_ms() -> i64 {
@@ -173,12 +190,15 @@ impl Store {
     /// A store that lives only as long as the process (tests, and accounts without
     /// a state directory).
     pub async fn memory() -> Result<Self, StoreError> {
-        Ok(Self { pool: sqlite::memory(&STORE).await? })
+        Ok(Self { pool: sqlite::memory(&STORE).await?, _lock: None })
     }
 
-    /// Opens (or makes) the store at `path`; a broken file is set aside.
+    /// Opens (or makes) the store at `path` as its only client
+    /// ([`StoreError::Locked`] for a second). Only a damaged file is set aside;
+    /// see [`sqlite`].
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        Ok(Self { pool: sqlite::open(path, &STORE).await? })
+        let (pool, lock) = sqlite::open(path, &STORE).await?;
+        Ok(Self { pool, _lock: Some(lock) })
     }
 
     /// Writes `op` to the outbox (durably) with a fresh idempotency key.
@@ -256,6 +276,13 @@ impl Store {
         kind: ErrorKind,
     ) -> Result<i64, StoreError> {
         let next_at = now_ms() + i64::try_from(after.as_millis()).unwrap_or(i64::MAX / 2);
+        self.retry_at(seq, next_at, error, kind).await?;
+        Ok(next_at)
+    }
+
+    /// Records a failed attempt, its kind, and not to try again before `next_at`
+    /// (ms since the epoch).
+    pub async fn retry_at(&self, seq: i64, next_at: i64, error: &str, kind: ErrorKind) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, next_at = $1, last_error = $2, last_error_kind = $3
              WHERE seq = $4",
@@ -266,7 +293,7 @@ impl Store {
         .bind(seq)
         .execute(&self.pool)
         .await?;
-        Ok(next_at)
+        Ok(())
     }
 
     /// Everything waiting may go now (the connection is back).
@@ -447,19 +474,125 @@ mod tests {
         assert!(!e.may_have_arrived(), "a 429 is a clean refusal");
     }
 
+    /// A raw connection to `path`, as another program (or a second client) holds it.
+    async fn other_client(path: &Path) -> sqlx::SqliteConnection {
+        use sqlx::Connection as _;
+        sqlx::SqliteConnection::connect_with(&sqlx::sqlite::SqliteConnectOptions::new().filename(path))
+            .await
+            .expect("another connection")
+    }
+
+    /// A newer release's file keeps what it holds: refused with a message naming
+    /// it, never set aside (the queued replies in it would be lost to that release).
     #[tokio::test]
-    async fn another_version_is_set_aside() {
+    async fn a_newer_version_is_refused_and_kept() {
         let dir = tempfile::tempdir().expect("dir");
         let path = dir.path().join("acct.db");
-        {
-            use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-            let pool = SqlitePoolOptions::new()
-                .connect_with(SqliteConnectOptions::new().filename(&path).create_if_missing(true))
-                .await
-                .expect("pool");
-            sqlx::raw_sql("PRAGMA user_version = 99").execute(&pool).await.expect("version");
-        }
-        Store::open(&path).await.expect("a fresh store");
+        Store::open(&path).await.expect("store").enqueue(&star("cnv_new")).await.expect("queued");
+        let mut other = other_client(&path).await;
+        sqlx::raw_sql("PRAGMA user_version = 99").execute(&mut other).await.expect("version");
+        drop(other);
+        let Err(e) = Store::open(&path).await else { panic!("a newer file must be refused") };
+        let shown = e.to_string();
+        assert!(shown.contains("newer") && shown.contains(&path.display().to_string()), "{shown}");
+        assert!(!dir.path().join("acct.db.broken").exists(), "not set aside");
+        let mut other = other_client(&path).await;
+        let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(&mut other).await.expect("count");
+        assert_eq!(kept, 1, "the queued entry is still there");
+    }
+
+    /// A store another program holds busy is not set aside: the open fails, and
+    /// what that program writes is there once it lets go.
+    #[tokio::test]
+    async fn a_busy_store_is_left_as_it_is() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("acct.db");
+        drop(Store::open(&path).await.expect("store"));
+        let mut other = other_client(&path).await;
+        // Exclusive locking: nobody else may even read until it closes.
+        sqlx::raw_sql(
+            "PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; \
+                       INSERT INTO drafts (conversation_id, kind, body, updated_at) VALUES ('cnv_a', 'reply', 'hi', 0)",
+        )
+        .execute(&mut other)
+        .await
+        .expect("held");
+        assert!(Store::open(&path).await.is_err(), "a busy file is an error, not a broken one");
+        assert!(!dir.path().join("acct.db.broken").exists(), "not set aside");
+        sqlx::raw_sql("COMMIT").execute(&mut other).await.expect("commit");
+        drop(other);
+        let s = Store::open(&path).await.expect("open once free");
+        assert_eq!(s.drafts().await.expect("drafts").len(), 1, "the other program's write is kept");
+    }
+
+    /// A file that cannot be opened at all (a permission error; here a directory
+    /// in its place, since tests may run as root) is an error, never set aside.
+    #[tokio::test]
+    async fn a_store_that_cannot_be_opened_is_left_as_it_is() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("acct.db");
+        std::fs::create_dir(&path).expect("a directory where the file goes");
+        assert!(Store::open(&path).await.is_err());
+        assert!(path.is_dir() && !dir.path().join("acct.db.broken").exists(), "left where it was");
+    }
+
+    /// One client per store: a second (another process, here another lock on
+    /// the same file) is refused with a message that says so, and even a damaged
+    /// file is not touched while the first has it.
+    #[tokio::test]
+    async fn a_second_client_is_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("acct.db");
+        std::fs::write(&path, b"this is not a database, it is a text file that happens to be here").expect("write");
+        let first = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.path().join("acct.db.lock"))
+            .expect("lock file");
+        first.try_lock().expect("the first client's lock");
+        let Err(e) = Store::open(&path).await else { panic!("a second client must be refused") };
+        assert!(e.to_string().contains("another frontdesk"), "{e}");
+        assert!(path.exists() && !dir.path().join("acct.db.broken").exists(), "not set aside under the first");
+        first.unlock().expect("the first client goes");
+        drop(first);
+        Store::open(&path).await.expect("then it opens (and sets the damaged file aside)");
         assert!(dir.path().join("acct.db.broken").exists());
+    }
+
+    /// The same store opened twice in one process (an account switched away from
+    /// and back to) shares one lock.
+    #[tokio::test]
+    async fn one_process_may_open_its_store_again() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("acct.db");
+        let a = Store::open(&path).await.expect("first");
+        let b = Store::open(&path).await.expect("again, in the same process");
+        a.enqueue(&star("cnv_a")).await.expect("queued");
+        assert_eq!(b.pending().await.expect("pending").len(), 1);
+    }
+
+    /// Setting a damaged file aside keeps its journal with it (a fresh file must
+    /// not replay it, and it may hold what the damaged one lost), and keeps any
+    /// file set aside before.
+    #[tokio::test]
+    async fn a_damaged_file_is_set_aside_with_its_journal() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("acct.db");
+        std::fs::write(dir.path().join("acct.db.broken"), b"set aside last week").expect("an earlier one");
+        std::fs::write(&path, vec![0xAB; 8192]).expect("damaged");
+        std::fs::write(dir.path().join("acct.db-wal"), b"its journal").expect("wal");
+        let s = Store::open(&path).await.expect("a fresh store");
+        s.enqueue(&star("cnv_a")).await.expect("usable");
+        assert_eq!(std::fs::read(dir.path().join("acct.db.broken")).expect("kept"), b"set aside last week");
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect();
+        let aside = names
+            .iter()
+            .find(|n| n.starts_with("acct.db.broken.") && !n.contains('-'))
+            .expect("set aside under a new name");
+        assert_eq!(std::fs::read(dir.path().join(format!("{aside}-wal"))).expect("its journal"), b"its journal");
     }
 }
