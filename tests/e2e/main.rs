@@ -36,6 +36,7 @@ mod proxy;
 mod retry_dedupe;
 mod snooze;
 mod stream;
+mod stream_trust;
 mod tmux;
 mod tmux_captain;
 mod unified_three;

@@ -74,9 +74,7 @@ async fn an_unreadable_event_is_skipped_and_the_stream_goes_on() {
     );
     Mock::given(method("GET"))
         .and(path("/v1/events"))
-        .respond_with(
-            ResponseTemplate::new(200).insert_header("content-type", "text/event-stream").set_body_string(body),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "text/event-stream"))
         .mount(&mock)
         .await;
     let p = NativeProvider::new("t", &mock.uri(), SecretString::from("k".to_owned())).expect("provider");

@@ -15,16 +15,17 @@ use frontdesk_domain::{
     Agent, Change, Clean, Conversation, ConversationId, Event, Message, Op, Page, PresenceState, ReplyKind, Suggestion,
     ViewWithCount,
 };
-use frontdesk_provider::http::{by_status, network, retry_after, urlencode};
+use frontdesk_provider::http::{MAX_BODY, body, by_status, network, retry_after, urlencode};
+use frontdesk_provider::sse::Limits;
 use frontdesk_provider::{
     Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Sort, Update,
 };
 
 /// How long one ordinary request may take.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// No byte on the event stream for this long means it is dead: three missed
-/// keep-alives of the server's default 15 s.
-const STREAM_READ_TIMEOUT: Duration = Duration::from_secs(45);
+/// The server's keep-alive on the event stream, by default (`event_keep_alive_secs`):
+/// two missed in a row, 30 s without a byte, and the stream is stalled.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 pub struct NativeProvider {
     name: String,
@@ -32,20 +33,32 @@ pub struct NativeProvider {
     key: SecretString,
     http: reqwest::Client,
     stream_http: reqwest::Client,
+    /// What the event stream may do; its silence is also `stream_http`'s read timeout.
+    limits: Limits,
     caps: Capabilities,
 }
 
 impl NativeProvider {
     pub fn new(name: &str, base_url: &str, key: SecretString) -> ProviderResult<Self> {
-        let (http, stream_http) = frontdesk_provider::http::clients(REQUEST_TIMEOUT, STREAM_READ_TIMEOUT)?;
+        let limits = Limits::keep_alive(KEEP_ALIVE);
+        let (http, stream_http) = frontdesk_provider::http::clients(REQUEST_TIMEOUT, limits.silence)?;
         Ok(Self {
             name: name.to_owned(),
             base: base_url.trim_end_matches('/').to_owned(),
             key,
             http,
             stream_http,
+            limits,
             caps: Capabilities::ALL,
         })
+    }
+
+    /// For a server whose keep-alive is not the default 15 s: the stream is
+    /// stalled after two of them are missed.
+    pub fn with_keep_alive(mut self, every: Duration) -> ProviderResult<Self> {
+        self.limits = Limits::keep_alive(every);
+        (_, self.stream_http) = frontdesk_provider::http::clients(REQUEST_TIMEOUT, self.limits.silence)?;
+        Ok(self)
     }
 
     /// Polls for changes instead of holding the event stream open.
@@ -63,12 +76,19 @@ impl NativeProvider {
         let resp = req.send().await.map_err(|e| network(&e))?;
         let status = resp.status();
         let retry_after = resp.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry_after);
-        let bytes = resp.bytes().await.map_err(|e| network(&e))?;
-        if status.is_success() {
-            let body = if bytes.is_empty() { &b"null"[..] } else { &bytes[..] };
-            return serde_json::from_slice(body).map_err(|e| ProviderError::Malformed(e.to_string()));
+        let read = body(resp, MAX_BODY).await;
+        if !status.is_success() {
+            // An error is known by its status even when its body is too large to read.
+            let bytes = match read {
+                Ok(bytes) => bytes,
+                Err(ProviderError::Malformed(_)) => Vec::new(),
+                Err(e) => return Err(e),
+            };
+            return Err(error_for(status, retry_after, &bytes));
         }
-        Err(error_for(status, retry_after, &bytes))
+        let bytes = read?;
+        let body = if bytes.is_empty() { &b"null"[..] } else { &bytes[..] };
+        serde_json::from_slice(body).map_err(|e| ProviderError::Malformed(e.to_string()))
     }
 
     fn conversation_path(id: &ConversationId, rest: &str) -> String {
@@ -381,20 +401,14 @@ impl Provider for NativeProvider {
         };
         let parse = |name: Option<&str>, data: &str| {
             if name == Some("ready") {
-                return None;
+                return Ok(None);
             }
-            match serde_json::from_str::<Event>(data) {
-                Ok(mut event) => {
-                    event.clean();
-                    Some(event)
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "skipped an unreadable event");
-                    None
-                }
-            }
+            // Counted and logged (at most once a second) by the stream, not here.
+            let mut event = serde_json::from_str::<Event>(data).map_err(|e| e.to_string())?;
+            event.clean();
+            Ok(Some(event))
         };
-        frontdesk_provider::sse::updates(request, resume, Box::new(parse))
+        frontdesk_provider::sse::updates(request, resume, Box::new(parse), self.limits)
     }
 }
 
@@ -413,5 +427,42 @@ mod tests {
         assert!(error_for(StatusCode::BAD_GATEWAY, None, b"<html>").is_transient());
         let hostile = br#"{"error":{"code":"X","message":"\u001b[31mred"}}"#;
         assert_eq!(error_for(StatusCode::BAD_REQUEST, None, hostile).to_string(), "red");
+    }
+
+    /// A loopback server answering every request with `head`, then `chunk` until
+    /// the client goes away (a body without a length runs until the connection closes).
+    async fn endless(head: &'static [u8], chunk: Vec<u8>) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind on loopback");
+        let url = format!("http://{}", listener.local_addr().expect("an address"));
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let chunk = chunk.clone();
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = socket.read(&mut buf).await;
+                    let _ = socket.write_all(head).await;
+                    while socket.write_all(&chunk).await.is_ok() {}
+                });
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn an_endless_answer_is_refused_at_16_mib() {
+        let url = endless(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n[", vec![b' '; 64 << 10]).await;
+        let p = NativeProvider::new("t", &url, SecretString::from("k".to_owned())).expect("provider");
+        let e = p.me().await.expect_err("refused");
+        assert_eq!(e, ProviderError::Malformed("the answer was larger than 16 MiB".into()));
+        assert_eq!(e.to_string(), "unexpected answer: the answer was larger than 16 MiB");
+    }
+
+    #[tokio::test]
+    async fn an_error_with_an_endless_body_is_still_known_by_its_status() {
+        let url = endless(b"HTTP/1.1 503 Service Unavailable\r\n\r\n", vec![b'x'; 64 << 10]).await;
+        let p = NativeProvider::new("t", &url, SecretString::from("k".to_owned())).expect("provider");
+        let e = p.me().await.expect_err("refused");
+        assert_eq!(e, ProviderError::Network("HTTP 503 Service Unavailable".into()));
     }
 }

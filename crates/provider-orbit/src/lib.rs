@@ -547,7 +547,9 @@ impl Provider for OrbitProvider {
                 None => req,
             }
         };
-        frontdesk_provider::sse::updates(request, resume, Box::new(event))
+        // Orbit publishes no keep-alive interval: 90 s of silence is a stall, as before.
+        let limits = frontdesk_provider::sse::Limits::keep_alive(STREAM_READ_TIMEOUT / 2);
+        frontdesk_provider::sse::updates(request, resume, Box::new(event), limits)
     }
 
     fn ai_agents(&self) -> Option<&dyn frontdesk_provider::agents::AiAgents> {
@@ -556,11 +558,10 @@ impl Provider for OrbitProvider {
 }
 
 /// An event off Orbit's stream, shaped as its webhooks are (`{ type, data }`; the
-/// stream's own shape is unpublished). Kinds with nothing for the inbox are skipped.
-fn event(name: Option<&str>, data: &str) -> Option<Event> {
-    let w: wire::WireEvent = serde_json::from_str(data)
-        .inspect_err(|e| tracing::warn!(error = %e, "skipped an unreadable Orbit event"))
-        .ok()?;
+/// stream's own shape is unpublished). Kinds with nothing for the inbox are
+/// `Ok(None)`; what cannot be read is `Err(why)`, counted and logged by the stream.
+fn event(name: Option<&str>, data: &str) -> Result<Option<Event>, String> {
+    let w: wire::WireEvent = serde_json::from_str(data).map_err(|e| format!("Orbit: {e}"))?;
     let kind = w.r#type.as_deref().or(name).unwrap_or_default().to_owned();
     let at = w.created_at.unwrap_or_else(jiff::Timestamp::now);
     let body = |key: &str| w.data.get(key).cloned().unwrap_or_else(|| w.data.clone());
@@ -570,19 +571,21 @@ fn event(name: Option<&str>, data: &str) -> Option<Event> {
         "message.received" | "message.created" | "message.sent" | "message.inbound" | "message.outbound"
     ) || kind.ends_with(".message_created");
     let event_kind = if new_message {
-        let m: Msg = serde_json::from_value(body("message")).ok()?;
-        let conversation = ConversationId::from(m.conversation_id.clone()?);
+        let m: Msg = serde_json::from_value(body("message")).map_err(|e| format!("Orbit message: {e}"))?;
+        let Some(conversation) = m.conversation_id.clone().map(ConversationId::from) else {
+            return Err("Orbit message without its conversation".to_owned());
+        };
         let fallback = format!("orbit-event-{}", at.as_millisecond());
         EventKind::MessageCreated(Box::new(m.into_domain(&conversation, false, &fallback, at)))
     } else if kind.starts_with("conversation.") {
-        let c: Conv = serde_json::from_value(body("conversation")).ok()?;
+        let c: Conv = serde_json::from_value(body("conversation")).map_err(|e| format!("Orbit conversation: {e}"))?;
         EventKind::ConversationUpdated(Box::new(c.into_domain(at)))
     } else {
-        return None;
+        return Ok(None);
     };
     let mut e = Event { id: None, at, kind: event_kind };
     e.clean();
-    Some(e)
+    Ok(Some(e))
 }
 
 #[cfg(test)]

@@ -7,16 +7,25 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use super::ProviderError;
+use super::{ProviderError, ProviderResult};
+
+/// How long a connection may take to be made, on either client.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The most an ordinary answer may hold (no API we speak documents a larger one):
+/// past it, [`body`] refuses the answer rather than buffer it.
+pub const MAX_BODY: usize = 16 << 20;
 
 /// The two clients an adapter needs: one for ordinary requests (each bounded by
-/// `request_timeout`), one for long-lived streams (bounded only by silence).
+/// `request_timeout`), one for long-lived streams (bounded only by silence: no byte
+/// for `stream_read_timeout`, keep-alives included, ends the stream, and it is the
+/// same silence as the stream's [`super::sse::Limits::silence`]).
 pub fn clients(
     request_timeout: Duration,
     stream_read_timeout: Duration,
 ) -> Result<(reqwest::Client, reqwest::Client), ProviderError> {
     let build = |b: reqwest::ClientBuilder| {
-        b.connect_timeout(Duration::from_secs(5))
+        b.connect_timeout(CONNECT_TIMEOUT)
             .user_agent(concat!("frontdesk/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ProviderError::Network(e.to_string()))
@@ -37,6 +46,40 @@ pub fn network(e: &reqwest::Error) -> ProviderError {
         source = s.source();
     }
     ProviderError::Network(text)
+}
+
+/// The body of `resp`, read as it arrives and refused (a [`ProviderError::Malformed`]
+/// that says so) once it passes `max` bytes: a huge or endless answer never takes
+/// more memory than that. Every adapter reads its answers through this.
+pub async fn body(mut resp: reqwest::Response, max: usize) -> ProviderResult<Vec<u8>> {
+    let too_large = || ProviderError::Malformed(format!("the answer was larger than {}", size(max)));
+    // Said up front: refused before a byte of it is read.
+    let declared = match resp.content_length().map(usize::try_from) {
+        Some(Ok(n)) if n > max => return Err(too_large()),
+        Some(Err(_)) => return Err(too_large()),
+        Some(Ok(n)) => n,
+        None => 0,
+    };
+    let mut out = Vec::with_capacity(declared);
+    while let Some(chunk) = resp.chunk().await.map_err(|e| network(&e))? {
+        if out.len().saturating_add(chunk.len()) > max {
+            return Err(too_large());
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// A byte count as people read it: "16 MiB", "64 KiB", "100 bytes".
+pub fn size(bytes: usize) -> String {
+    const KIB: usize = 1 << 10;
+    const MIB: usize = 1 << 20;
+    match bytes {
+        0 => "0 bytes".to_owned(),
+        n if n % MIB == 0 => format!("{} MiB", n / MIB),
+        n if n % KIB == 0 => format!("{} KiB", n / KIB),
+        n => format!("{n} bytes"),
+    }
 }
 
 /// One path segment, escaped.
@@ -87,5 +130,51 @@ mod tests {
         assert_eq!(bare, ProviderError::Network("HTTP 502 Bad Gateway".into()));
         let said = by_status(StatusCode::SERVICE_UNAVAILABLE, None, "503".into(), "maintenance".into());
         assert_eq!(said, ProviderError::Network("maintenance (503 Service Unavailable)".into()));
+    }
+
+    use crate::loopback::{Server, endless};
+    use tokio::io::AsyncWriteExt;
+
+    async fn get(server: &Server) -> reqwest::Response {
+        reqwest::get(&server.url).await.expect("an answer")
+    }
+
+    // On the paused clock, a read that waited for the body would end the test's
+    // guard at once instead of hanging.
+    async fn guarded<T>(f: impl std::future::Future<Output = T>) -> T {
+        tokio::time::timeout(Duration::from_secs(60), f).await.expect("the body is refused without waiting for it")
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_endless_answer_is_refused_at_the_cap() {
+        let server = Server::start(|_, mut socket| async move {
+            // No length: the body runs until the connection closes, which it never does.
+            let _ = socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n[").await;
+            endless(&mut socket, &vec![b' '; 64 << 10]).await;
+        })
+        .await;
+        let read = guarded(body(get(&server).await, 1 << 20)).await;
+        assert_eq!(read, Err(ProviderError::Malformed("the answer was larger than 1 MiB".into())));
+        assert_eq!(size(MAX_BODY), "16 MiB");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_answer_that_says_it_is_too_large_is_refused_before_it_is_read() {
+        let server = Server::start(|_, mut socket| async move {
+            let _ = socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 50000000\r\n\r\n").await;
+            std::future::pending::<()>().await;
+        })
+        .await;
+        let read = guarded(body(get(&server).await, MAX_BODY)).await;
+        assert_eq!(read, Err(ProviderError::Malformed("the answer was larger than 16 MiB".into())));
+    }
+
+    #[tokio::test]
+    async fn an_answer_within_the_cap_is_read_whole() {
+        let server = Server::start(|_, mut socket| async move {
+            let _ = socket.write_all(b"HTTP/1.1 200 OK\r\n\r\n{\"ok\":true}").await;
+        })
+        .await;
+        assert_eq!(body(get(&server).await, 11).await.as_deref(), Ok(&b"{\"ok\":true}"[..]));
     }
 }

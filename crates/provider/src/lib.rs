@@ -12,6 +12,8 @@ pub mod bot;
 pub mod dedupe;
 pub mod http;
 pub mod json;
+#[cfg(test)]
+mod loopback;
 pub mod poll;
 pub mod sse;
 pub mod unified;
