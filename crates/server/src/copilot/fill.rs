@@ -274,6 +274,8 @@ mod tests {
         // The sender's own, an unsigned chat reply, a customer's name: as they are.
         assert_eq!(resign("Thanks!\n\nBest regards,\nAna", "Ana Lima", &team), "Thanks!\n\nBest regards,\nAna");
         assert_eq!(resign("On its way!", "Ana Lima", &team), "On its way!");
+        let bo = ["Bo Agent".to_owned()];
+        assert_eq!(resign("Hi.\n\nBest regards,\nBo", "Ada Admin", &bo), "Hi.\n\nBest regards,\nAda");
         assert_eq!(resign("Thanks,\nEmily", "Ana Lima", &team), "Thanks,\nEmily");
     }
 
