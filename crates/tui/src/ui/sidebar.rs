@@ -26,7 +26,9 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             lines.push(Line::styled(state.settings.glyphs.rule.repeat(width), theme.border));
         }
         let number = if i < 9 { format!("{} ", i + 1) } else { "  ".to_owned() };
-        let count = state.view_count(i).map(|c| c.to_string()).unwrap_or_default();
+        // Counted once a row: for the view on screen it walks the loaded list.
+        let n = state.view_count(i);
+        let count = n.map(|c| c.to_string()).unwrap_or_default();
         let name_room = width.saturating_sub(number.len() + count.width() + 1);
         let name = truncate(&safe_line(&entry.view.name), name_room, state.settings.glyphs.ellipsis);
         let pad = width.saturating_sub(number.len() + name.width() + count.width());
@@ -34,11 +36,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         if i == state.sidebar_cursor && focused {
             style = theme.selected;
         }
-        let count_style = if entry.view.id.as_str() == "overdue" && state.view_count(i).unwrap_or(0) > 0 {
-            theme.overdue
-        } else {
-            theme.dim
-        };
+        let count_style =
+            if entry.view.id.as_str() == "overdue" && n.unwrap_or(0) > 0 { theme.overdue } else { theme.dim };
         lines.push(Line::from(vec![
             Span::styled(number, theme.dim),
             Span::styled(name, style),
