@@ -1100,7 +1100,7 @@ async fn first_poll(server: &MockServer, updates: &mut BoxStream<'static, Update
 async fn polling_turns_a_newer_updated_at_with_a_new_message_into_events() {
     let (server, p) = chatwoot().await;
     let clock = frontdesk_sync::poll::Clock::default();
-    let mut updates = frontdesk_sync::poll::updates(Arc::new(p), EVERY, clock.watch());
+    let mut updates = crate::support::changes(frontdesk_sync::poll::updates(Arc::new(p), EVERY, clock.watch()));
     first_poll(&server, &mut updates).await;
 
     let new = msg(4201, 42, 0, false, "Any news on my refund?", T0 + 60);
@@ -1170,7 +1170,7 @@ async fn lists_seen(server: &MockServer, n: usize) -> Vec<Option<String>> {
 async fn polling_sees_a_conversation_another_agent_resolved() {
     let (server, p) = chatwoot().await;
     let clock = frontdesk_sync::poll::Clock::default();
-    let mut updates = frontdesk_sync::poll::updates(Arc::new(p), EVERY, clock.watch());
+    let mut updates = crate::support::changes(frontdesk_sync::poll::updates(Arc::new(p), EVERY, clock.watch()));
     first_poll(&server, &mut updates).await;
 
     Mock::given(method("GET"))

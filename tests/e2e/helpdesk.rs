@@ -555,7 +555,7 @@ async fn polling_sees_a_conversation_resolved_elsewhere() {
     const EVERY: Duration = Duration::from_millis(200);
     let (server, p) = bancroft().await;
     let clock = frontdesk_sync::poll::Clock::default();
-    let mut updates = frontdesk_sync::poll::updates(Arc::new(p), EVERY, clock.watch());
+    let mut updates = crate::support::changes(frontdesk_sync::poll::updates(Arc::new(p), EVERY, clock.watch()));
     Mock::given(method("GET"))
         .and(path(LIST))
         .respond_with(ok(&envelope(1, None, &[conv(1, "open", 0)])))

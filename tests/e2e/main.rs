@@ -32,6 +32,7 @@ mod openapi;
 mod orbit;
 mod orbit_agents;
 mod outbox;
+mod oversized;
 mod proxy;
 mod retry_dedupe;
 mod snooze;

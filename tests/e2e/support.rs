@@ -184,3 +184,12 @@ pub async fn next_event(
         }
     }
 }
+
+/// A poller's updates without its "a quiet round went through" marks, for tests
+/// about what the rounds found.
+pub fn changes(
+    updates: futures::stream::BoxStream<'static, frontdesk_provider::Update>,
+) -> futures::stream::BoxStream<'static, frontdesk_provider::Update> {
+    use futures::StreamExt;
+    updates.filter(|u| std::future::ready(*u != frontdesk_provider::Update::Synced)).boxed()
+}

@@ -182,6 +182,28 @@ async fn sigterm_restores_the_terminal() {
     assert!(!t.screen().contains("Views"), "the alternate screen is gone");
 }
 
+/// After a `kill -9` the terminal is left in the alternate screen with whatever was
+/// drawn there; a client started in the same pane must not let any of it show through
+/// the blank cells of its own first frame.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restart_in_a_dirty_pane_shows_nothing_stale() {
+    let s = TestServer::start().await;
+    s.conversation("+15552001").await;
+    let dir = tempfile::tempdir().expect("dir");
+    // The shell fills the alternate screen with junk, as a killed client leaves it.
+    let junk = "X".repeat(80);
+    let dirty =
+        format!("printf '\\033[?1049h'; for i in $(seq 40); do printf 'STALE-%03d EXIT=137 {junk}\\n' $i; done; ");
+    // Monochrome: no theme background to paint over every cell and hide the fault.
+    let t = Tmux::start(100, 30, &format!("{dirty}NO_COLOR=1 {}", client_command(&s, dir.path(), "sleep 30")));
+    t.wait_for("I need help with my order");
+    t.wait_for("live");
+    let screen = t.screen();
+    // Any piece of it: the borders cut the words.
+    let stale = ["TALE", "EXIT=", "XXXX"].iter().any(|w| screen.contains(w));
+    assert!(!stale, "stale text shows through:\n{screen}");
+}
+
 /// Two accounts on two servers: switch with `@`, the second one polled; then both in
 /// one list, each row with its account's badge, and a star on a row reaching only
 /// its own server.

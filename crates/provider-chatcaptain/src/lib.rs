@@ -29,7 +29,7 @@ use frontdesk_domain::{
     Agent, AgentId, AgentRole, Author, AuthorKind, Change, Clean, Conversation, ConversationId, Delivery, Direction,
     Message, MessageId, MessageKind, NewConversation, Op, Page, View, ViewFilter, ViewId, ViewKind, ViewWithCount,
 };
-use frontdesk_provider::http::{by_status, network, retry_after, urlencode};
+use frontdesk_provider::http::{answer_body, by_status, network, retry_after, urlencode};
 use frontdesk_provider::{
     Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Update,
 };
@@ -170,7 +170,7 @@ impl ChatCaptainProvider {
         let resp = req.send().await.map_err(|e| network(&e))?;
         let status = resp.status();
         let wait = resp.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry_after);
-        let bytes = resp.bytes().await.map_err(|e| network(&e))?;
+        let bytes = answer_body(resp).await?;
         if !status.is_success() {
             return Err(error(status, wait, &bytes));
         }

@@ -20,7 +20,7 @@ use frontdesk_domain::{
     Agent, AssigneeFilter, BuiltinView, Change, Clean, Conversation, ConversationId, Message, Op, Page, ReplyKind,
     Status, View, ViewFilter, ViewId, ViewKind, ViewWithCount,
 };
-use frontdesk_provider::http::{by_status, network, retry_after, urlencode};
+use frontdesk_provider::http::{answer_body, by_status, network, retry_after, urlencode};
 use frontdesk_provider::{
     Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Update,
 };
@@ -94,7 +94,7 @@ impl ChatwootProvider {
         let resp = req.send().await.map_err(|e| network(&e))?;
         let status = resp.status();
         let wait = resp.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry_after);
-        let bytes = resp.bytes().await.map_err(|e| network(&e))?;
+        let bytes = answer_body(resp).await?;
         if !status.is_success() {
             let message = wire::error_text(&bytes).unwrap_or_else(|| format!("HTTP {status}"));
             if status == StatusCode::UNAUTHORIZED {

@@ -16,7 +16,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use super::wire;
-use frontdesk_provider::http::{network, retry_after};
+use frontdesk_provider::http::{answer_body, network, retry_after};
 use frontdesk_provider::{ProviderError, ProviderResult};
 
 /// A token with less than this left is refreshed before it is used, so a request
@@ -131,7 +131,7 @@ impl Auth {
             .map_err(|e| network(&e))?;
         let status = resp.status();
         let wait = resp.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry_after);
-        let bytes = resp.bytes().await.map_err(|e| network(&e))?;
+        let bytes = answer_body(resp).await?;
         if !status.is_success() {
             let detail = wire::error_text(&bytes).unwrap_or_else(|| format!("HTTP {status}"));
             return Err(match status {

@@ -33,7 +33,7 @@ use frontdesk_domain::{
     Agent, AgentId, AgentRole, AssigneeFilter, Change, Clean, Conversation, ConversationId, Message, Op, Page,
     ReplyKind, Suggestion, SuggestionId, ViewWithCount,
 };
-use frontdesk_provider::http::{by_status, network, retry_after, urlencode};
+use frontdesk_provider::http::{answer_body, by_status, network, retry_after, urlencode};
 use frontdesk_provider::{
     Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Update,
 };
@@ -163,9 +163,9 @@ impl CrmProvider {
         let resp = req.send().await.map_err(|e| network(&e))?;
         let status = resp.status();
         let wait = resp.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry_after);
-        let bytes = resp.bytes().await.map_err(|e| network(&e))?;
+        let bytes = answer_body(resp).await?;
         if !status.is_success() {
-            return Ok(Err(Failure { status, wait, body: bytes.to_vec() }));
+            return Ok(Err(Failure { status, wait, body: bytes }));
         }
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Ok(Value::Null));

@@ -22,7 +22,7 @@ use frontdesk_domain::{
     Agent, AgentId, AgentRole, Change, Clean, Conversation, ConversationId, Message, MessageId, Op, Page, Status, View,
     ViewFilter, ViewId, ViewKind, ViewWithCount,
 };
-use frontdesk_provider::http::{by_status, network, retry_after, urlencode};
+use frontdesk_provider::http::{answer_body, by_status, network, retry_after, urlencode};
 use frontdesk_provider::{
     Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Update,
 };
@@ -164,7 +164,7 @@ impl HelpdeskProvider {
         let resp = req.send().await.map_err(|e| network(&e))?;
         let status = resp.status();
         let wait = resp.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry_after);
-        let bytes = resp.bytes().await.map_err(|e| network(&e))?;
+        let bytes = answer_body(resp).await?;
         if !status.is_success() {
             return Err(error(status, wait, &bytes));
         }

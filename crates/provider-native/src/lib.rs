@@ -15,7 +15,7 @@ use frontdesk_domain::{
     Agent, Change, Clean, Conversation, ConversationId, Event, Message, Op, Page, PresenceState, ReplyKind, Suggestion,
     ViewWithCount,
 };
-use frontdesk_provider::http::{MAX_BODY, body, by_status, network, retry_after, urlencode};
+use frontdesk_provider::http::{answer_body, by_status, network, retry_after, urlencode};
 use frontdesk_provider::sse::Limits;
 use frontdesk_provider::{
     Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Sort, Update,
@@ -76,17 +76,10 @@ impl NativeProvider {
         let resp = req.send().await.map_err(|e| network(&e))?;
         let status = resp.status();
         let retry_after = resp.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry_after);
-        let read = body(resp, MAX_BODY).await;
+        let bytes = answer_body(resp).await?;
         if !status.is_success() {
-            // An error is known by its status even when its body is too large to read.
-            let bytes = match read {
-                Ok(bytes) => bytes,
-                Err(ProviderError::Malformed(_)) => Vec::new(),
-                Err(e) => return Err(e),
-            };
             return Err(error_for(status, retry_after, &bytes));
         }
-        let bytes = read?;
         let body = if bytes.is_empty() { &b"null"[..] } else { &bytes[..] };
         serde_json::from_slice(body).map_err(|e| ProviderError::Malformed(e.to_string()))
     }

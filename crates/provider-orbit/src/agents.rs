@@ -19,7 +19,7 @@ use frontdesk_domain::{
     AgentConversation, AgentMessage, AgentStatus, AiAgent, AiAgentDetail, ChatEvent, Deployment, Page, ToolUse,
 };
 use frontdesk_provider::agents::AiAgents;
-use frontdesk_provider::http::{network, urlencode};
+use frontdesk_provider::http::{answer_body, network, urlencode};
 use frontdesk_provider::{ProviderError, ProviderFuture};
 
 #[derive(Deserialize)]
@@ -356,7 +356,7 @@ impl AiAgents for OrbitProvider {
             let status = resp.status();
             if !status.is_success() {
                 let headers = resp.headers().clone();
-                let body = resp.bytes().await.unwrap_or_default();
+                let body = answer_body(resp).await.unwrap_or_default();
                 yield ChatEvent::Failed(super::error_for(status, &headers, &body).to_string());
                 return;
             }
@@ -368,10 +368,10 @@ impl AiAgents for OrbitProvider {
                 .is_some_and(|t| t.contains("json"));
             if !streamed {
                 // Orbit answered in one piece: the same events, all at once.
-                let body = resp.bytes().await.unwrap_or_default();
-                match serde_json::from_slice::<Envelope<WireReply>>(&body) {
-                    Ok(e) => for ev in reply_events(e.data, started) { yield ev; },
-                    Err(e) => yield ChatEvent::Failed(format!("unexpected answer: {e}")),
+                match answer_body(resp).await.map(|body| serde_json::from_slice::<Envelope<WireReply>>(&body)) {
+                    Ok(Ok(e)) => for ev in reply_events(e.data, started) { yield ev; },
+                    Ok(Err(e)) => yield ChatEvent::Failed(format!("unexpected answer: {e}")),
+                    Err(e) => yield ChatEvent::Failed(e.to_string()),
                 }
                 return;
             }

@@ -29,7 +29,7 @@ use frontdesk_domain::{
     Agent, AssigneeFilter, BuiltinView, Clean, Conversation, ConversationId, Event, EventKind, Message, Op, Page,
     PresenceState, Status, Suggestion, SuggestionId, View, ViewFilter, ViewId, ViewKind, ViewWithCount,
 };
-use frontdesk_provider::http::{by_status, network, retry_after, urlencode};
+use frontdesk_provider::http::{answer_body, by_status, network, retry_after, urlencode};
 use frontdesk_provider::{
     Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Update,
 };
@@ -145,9 +145,9 @@ impl OrbitProvider {
         let resp = req.send().await.map_err(|e| network(&e))?;
         let status = resp.status();
         let headers = resp.headers().clone();
-        let bytes = resp.bytes().await.map_err(|e| network(&e))?;
+        let bytes = answer_body(resp).await?;
         if status.is_success() {
-            return Ok(bytes.to_vec());
+            return Ok(bytes);
         }
         Err(error_for(status, &headers, &bytes))
     }

@@ -70,6 +70,16 @@ pub async fn body(mut resp: reqwest::Response, max: usize) -> ProviderResult<Vec
     Ok(out)
 }
 
+/// An answer's body, at most [`MAX_BODY`]. An error is known by its status even
+/// when its body is too large to read: then its body is empty.
+pub async fn answer_body(resp: reqwest::Response) -> ProviderResult<Vec<u8>> {
+    let failed = !resp.status().is_success();
+    match body(resp, MAX_BODY).await {
+        Err(ProviderError::Malformed(_)) if failed => Ok(Vec::new()),
+        read => read,
+    }
+}
+
 /// A byte count as people read it: "16 MiB", "64 KiB", "100 bytes".
 pub fn size(bytes: usize) -> String {
     const KIB: usize = 1 << 10;
@@ -176,5 +186,25 @@ mod tests {
         })
         .await;
         assert_eq!(body(get(&server).await, 11).await.as_deref(), Ok(&b"{\"ok\":true}"[..]));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_error_too_large_to_read_is_still_known_by_its_status() {
+        let server = Server::start(|_, mut socket| async move {
+            let _ = socket.write_all(b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 50000000\r\n\r\n").await;
+            std::future::pending::<()>().await;
+        })
+        .await;
+        let resp = get(&server).await;
+        assert_eq!(resp.status(), reqwest::StatusCode::UNAUTHORIZED);
+        assert_eq!(guarded(answer_body(resp)).await, Ok(Vec::new()));
+        // A success that large is refused, not emptied.
+        let server = Server::start(|_, mut socket| async move {
+            let _ = socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 50000000\r\n\r\n").await;
+            std::future::pending::<()>().await;
+        })
+        .await;
+        let read = guarded(answer_body(get(&server).await)).await;
+        assert_eq!(read, Err(ProviderError::Malformed("the answer was larger than 16 MiB".into())));
     }
 }

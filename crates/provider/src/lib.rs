@@ -205,6 +205,14 @@ pub enum Update {
     /// The backend has no usable stream (refused, or not offered to this key): the
     /// engine polls instead.
     Unavailable(String),
+    /// A poll went through and found nothing new: the data is current as of now.
+    Synced,
+    /// The backend turned the key down. Trying again soon will not change that, so
+    /// the next attempt is a long `after` away.
+    Refused {
+        reason: String,
+        after: Duration,
+    },
 }
 
 /// The SLA line of the status bar.

@@ -40,6 +40,9 @@ const IDLE_AFTER: Duration = Duration::from_secs(120);
 const MAX_IDLE_FACTOR: u32 = 16;
 const MAX_IDLE_INTERVAL: Duration = Duration::from_secs(300);
 const MAX_RETRY: Duration = Duration::from_secs(60);
+/// A refused key is tried again this long after: it only changes when someone
+/// re-issues it, and hammering the backend with it helps nobody.
+const REFUSED_RETRY: Duration = Duration::from_secs(300);
 /// With a probe that says nothing moved, the list is still polled every this many
 /// rounds: a probe can miss a change (Iron's per-view unread/total counts stay the
 /// same when another agent replies on a thread already read).
@@ -117,10 +120,22 @@ pub fn updates(provider: Arc<dyn Provider>, every: Duration, mut activity: Activ
                         announced = Some(interval);
                         yield Update::Polling { every: interval };
                     }
+                    // A quiet round still says the data is current: "synced" on
+                    // screen is the last poll that went through, not the last change.
+                    if updates.is_empty() {
+                        yield Update::Synced;
+                    }
                     for u in updates {
                         yield u;
                     }
                     interval
+                }
+                Err(ProviderError::Auth(reason)) => {
+                    failures = failures.saturating_add(1);
+                    announced = None;
+                    tracing::warn!(%reason, after = ?REFUSED_RETRY, "poll refused: the key was turned down");
+                    yield Update::Refused { reason, after: REFUSED_RETRY };
+                    REFUSED_RETRY
                 }
                 Err(e) => {
                     failures = failures.saturating_add(1);

@@ -122,6 +122,12 @@ impl Provider for Fake {
     }
 }
 
+/// The stream without its "a quiet round went through" marks, for tests about what
+/// the rounds found.
+fn quiet(updates: BoxStream<'static, Update>) -> BoxStream<'static, Update> {
+    updates.filter(|u| std::future::ready(*u != Update::Synced)).boxed()
+}
+
 fn kinds(updates: &[Update]) -> Vec<String> {
     updates
         .iter()
@@ -238,7 +244,7 @@ async fn an_unavailable_stream_falls_back_to_polling_and_errors_retry() {
         Arc::new(Streaming(provider, Capabilities::ALL)) as Arc<dyn Provider>
     };
     let every = Duration::from_secs(20);
-    let mut updates = stream_or_poll(provider, None, every, activity);
+    let mut updates = quiet(stream_or_poll(provider, None, every, activity));
     assert_eq!(updates.next().await, Some(Update::Polling { every }));
 
     fake.inbound(1, now() + 1.minute(), "anyone there?");
@@ -262,7 +268,7 @@ async fn a_key_after_a_long_idle_polls_at_once() {
     let start = Instant::now();
     let (keys, activity) = watch::channel(start);
     let every = Duration::from_secs(20);
-    let mut updates = updates(fake.clone(), every, activity);
+    let mut updates = quiet(updates(fake.clone(), every, activity));
     assert_eq!(updates.next().await, Some(Update::Polling { every }));
 
     // Ten idle minutes: the interval has stretched.
@@ -350,7 +356,7 @@ async fn every_nth_round_lists_though_the_probe_stands_still() {
     let (_keys, activity) = watch::channel(Instant::now());
     // Short enough that the rounds below end before the idle stretch begins.
     let every = Duration::from_secs(10);
-    let mut stream = updates(fake.clone(), every, activity);
+    let mut stream = quiet(updates(fake.clone(), every, activity));
     assert_eq!(stream.next().await, Some(Update::Polling { every }));
     // Another agent replies on a read thread: the counts stay as they were.
     fake.inbound(1, now() + 1.minute(), "replied elsewhere");
@@ -381,7 +387,7 @@ async fn a_failed_probe_lists_instead_and_a_failed_list_is_still_reported() {
     fake.set_probe(Err(ProviderError::Network("counts: connection reset".into())));
     let (_keys, activity) = watch::channel(Instant::now());
     let every = Duration::from_secs(20);
-    let mut stream = updates(fake.clone(), every, activity);
+    let mut stream = quiet(updates(fake.clone(), every, activity));
     assert_eq!(stream.next().await, Some(Update::Polling { every }), "a probe error is no poll error");
     fake.inbound(3, now() + 1.minute(), "hello");
     let got: Vec<Update> = stream.by_ref().take(2).collect().await;
@@ -393,4 +399,42 @@ async fn a_failed_probe_lists_instead_and_a_failed_list_is_still_reported() {
     assert!(matches!(&next, Some(Update::Reconnecting { reason, .. }) if reason.contains("down")), "{next:?}");
     *fake.fail.lock().expect("lock") = None;
     assert_eq!(stream.next().await, Some(Update::Polling { every }), "polling goes on");
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_quiet_round_says_the_data_is_current() {
+    let fake = Fake::new(false);
+    let (_keys, activity) = watch::channel(Instant::now());
+    let every = Duration::from_secs(20);
+    let mut stream = updates(fake.clone(), every, activity);
+    assert_eq!(stream.next().await, Some(Update::Polling { every }));
+    assert_eq!(stream.next().await, Some(Update::Synced), "the first round found nothing new");
+    let before = Instant::now();
+    assert_eq!(stream.next().await, Some(Update::Synced), "nor did the next");
+    assert_eq!(Instant::now() - before, every, "one a round");
+    // A round that finds something says so with what it found, not with a mark.
+    fake.inbound(1, now() + 1.minute(), "hello");
+    let got: Vec<Update> = stream.by_ref().take(2).collect().await;
+    assert_eq!(kinds(&got), ["message hello", "row cnv_0001"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refused_key_is_said_and_not_tried_again_in_a_loop() {
+    let fake = Fake::new(false);
+    let (_keys, activity) = watch::channel(Instant::now());
+    let every = Duration::from_secs(20);
+    *fake.fail.lock().expect("lock") = Some(ProviderError::Auth("invalid API key".into()));
+    let mut stream = updates(fake.clone(), every, activity);
+    let first = stream.next().await;
+    assert_eq!(first, Some(Update::Refused { reason: "invalid API key".into(), after: REFUSED_RETRY }));
+    let lists = fake.lists();
+    // Not the 2 s, 4 s … of a network error: nothing until the long wait is over.
+    let early = tokio::time::timeout(REFUSED_RETRY.saturating_sub(Duration::from_secs(1)), stream.next()).await;
+    assert!(early.is_err(), "tried again too soon: {early:?}");
+    assert_eq!(fake.lists(), lists, "no request meanwhile");
+    // The key works again (re-issued): the next try finds it and polling resumes.
+    *fake.fail.lock().expect("lock") = None;
+    let next = tokio::time::timeout(Duration::from_secs(2), stream.next()).await.expect("tried again after the wait");
+    // Five idle minutes have stretched the interval; what matters is that it polls.
+    assert!(matches!(next, Some(Update::Polling { .. })), "{next:?}");
 }

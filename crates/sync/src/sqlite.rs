@@ -74,7 +74,7 @@ const SQLITE_NOTADB: i32 = 26;
 /// Why a file did not open, by what may be done about it.
 enum Failure {
     /// `SQLite` says it is damaged, or not a database at all.
-    Damaged(sqlx::Error),
+    Damaged(String),
     /// A database, but not one of ours this version can read.
     Foreign(String),
     /// Written by a newer release.
@@ -92,7 +92,7 @@ impl From<sqlx::Error> for Failure {
         // Extended result codes (SQLITE_CORRUPT_INDEX …) keep the primary code in
         // their low byte.
         match code.map(|c| c & 0xff) {
-            Some(SQLITE_CORRUPT | SQLITE_NOTADB) => Self::Damaged(e),
+            Some(SQLITE_CORRUPT | SQLITE_NOTADB) => Self::Damaged(e.to_string()),
             _ => Self::Other(e),
         }
     }
@@ -128,9 +128,15 @@ pub async fn open(path: &Path, schema: &Schema) -> Result<(SqlitePool, Arc<Lock>
         TryLockError::WouldBlock => StoreError::Locked { path: path.display().to_string() },
         TryLockError::Error(e) => open_error(e),
     })?;
-    let failure = match open_file(path, schema).await {
-        Ok(pool) => return Ok((pool, lock)),
-        Err(f) => f,
+    // A file that does not start as a database is damaged without asking SQLite,
+    // which would open its journal, find nothing in it, and delete it on a close
+    // that may come after the file was set aside (the fresh file's journal by then).
+    let failure = match foreign_header(path) {
+        Some(why) => Failure::Damaged(why),
+        None => match open_file(path, schema).await {
+            Ok(pool) => return Ok((pool, lock)),
+            Err(f) => f,
+        },
     };
     let set_aside = match &failure {
         Failure::Damaged(_) => true,
@@ -154,6 +160,18 @@ pub async fn open(path: &Path, schema: &Schema) -> Result<(SqlitePool, Arc<Lock>
     }
     tracing::warn!(error = %reason, aside = %aside.display(), "{} unreadable; set aside, starting a fresh one", schema.what);
     Ok((open_file(path, schema).await.map_err(|f| f.into_error(path, schema))?, lock))
+}
+
+/// Why the file at `path` is not an `SQLite` database, read from its first bytes;
+/// `None` for a database, an empty file or none at all (made fresh), and anything
+/// that cannot be read (`SQLite` says why).
+fn foreign_header(path: &Path) -> Option<String> {
+    use std::io::Read;
+    const MAGIC: &[u8; 16] = b"SQLite format 3\0";
+    let mut head = Vec::with_capacity(MAGIC.len());
+    let file = std::fs::File::open(path).ok()?;
+    file.take(MAGIC.len() as u64).read_to_end(&mut head).ok()?;
+    (!head.is_empty() && head != MAGIC).then(|| "not a database: its first bytes are not SQLite's".to_owned())
 }
 
 /// The first free name to set `path` aside under: `<path>.broken`, then
@@ -214,31 +232,45 @@ async fn open_file(path: &Path, schema: &Schema) -> Result<SqlitePool, Failure> 
 
 async fn connect(options: SqliteConnectOptions, schema: &Schema, max: u32) -> Result<SqlitePool, Failure> {
     let pool = SqlitePoolOptions::new().max_connections(max).connect_with(options).await?;
-    let version: i64 = sqlx::query_scalar("PRAGMA user_version").fetch_one(&pool).await?;
+    match prepare(&pool, schema).await {
+        Ok(()) => Ok(pool),
+        Err(f) => {
+            // Closed before the caller may move the file and its journal: a
+            // connection closing later would act on the journal's old name, which
+            // by then belongs to a fresh file.
+            pool.close().await;
+            Err(f)
+        }
+    }
+}
+
+/// Checks the file's version and brings its schema up to date.
+async fn prepare(pool: &SqlitePool, schema: &Schema) -> Result<(), Failure> {
+    let version: i64 = sqlx::query_scalar("PRAGMA user_version").fetch_one(pool).await?;
     if version > schema.version {
         return Err(Failure::Newer(version));
     }
     if version != 0 && version != schema.version {
         return Err(Failure::Foreign(format!("version {version}, expected {}", schema.version)));
     }
-    sqlx::raw_sql(schema.sql).execute(&pool).await.map_err(shape)?;
+    sqlx::raw_sql(schema.sql).execute(pool).await.map_err(shape)?;
     for a in schema.added {
         let present: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pragma_table_info($1) WHERE name = $2")
             .bind(a.table)
             .bind(a.column)
-            .fetch_one(&pool)
+            .fetch_one(pool)
             .await?;
         if present == 0 {
             // Names and declarations are the program's own constants, never input.
             let sql = format!("ALTER TABLE {} ADD COLUMN {} {}", a.table, a.column, a.decl);
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pool).await.map_err(shape)?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(pool).await.map_err(shape)?;
         }
     }
-    sqlx::raw_sql(schema.probe).execute(&pool).await.map_err(shape)?;
+    sqlx::raw_sql(schema.probe).execute(pool).await.map_err(shape)?;
     if version == 0 {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("PRAGMA user_version = {}", schema.version))).execute(&pool).await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("PRAGMA user_version = {}", schema.version))).execute(pool).await?;
     }
-    Ok(pool)
+    Ok(())
 }
 
 /// A failure of the program's own schema statements. A plain SQL error (no such

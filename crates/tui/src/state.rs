@@ -306,6 +306,10 @@ pub enum Connection {
         at: Timestamp,
         attempts: u32,
     },
+    /// The backend turned the key down; tried again (rarely) at `at`.
+    Refused {
+        at: Timestamp,
+    },
 }
 
 impl Connection {
@@ -313,7 +317,7 @@ impl Connection {
     pub const OFFLINE_AFTER: u32 = 3;
 
     pub fn is_down(self) -> bool {
-        matches!(self, Self::Reconnecting { .. })
+        matches!(self, Self::Reconnecting { .. } | Self::Refused { .. })
     }
 }
 

@@ -437,6 +437,15 @@ impl Provider for Unified {
                         up[i] = None;
                         yield Update::Reconnecting { after, reason: format!("{account}: {reason}") };
                     }
+                    Update::Refused { reason, after } => {
+                        up[i] = None;
+                        yield Update::Refused { reason: format!("{account}: {reason}"), after };
+                    }
+                    Update::Synced => {
+                        if up.iter().all(Option::is_some) {
+                            yield Update::Synced;
+                        }
+                    }
                     Update::Unavailable(_) => {}
                     Update::Event(e) => {
                         let Event { at, mut kind, .. } = *e;

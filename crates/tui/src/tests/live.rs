@@ -92,6 +92,47 @@ fn the_status_bar_says_polling_reconnecting_and_offline() {
 }
 
 #[test]
+fn an_attempt_under_way_is_not_a_frozen_countdown() {
+    let mut s = inbox(120, 30);
+    live(&mut s, Update::Reconnecting { after: Duration::from_secs(2), reason: "connection refused".into() });
+    assert!(render(&s).contains("reconnecting in 2s"), "{}", render(&s));
+    // The countdown ran out and the attempt has not answered yet (a black hole).
+    s.now += 40.seconds();
+    let screen = render(&s);
+    assert!(screen.contains("reconnecting…") && !screen.contains("in 0s"), "{screen}");
+}
+
+#[test]
+fn a_quiet_poll_moves_synced_and_a_dead_link_does_not() {
+    let mut s = inbox(120, 30);
+    live(&mut s, Update::Polling { every: Duration::from_secs(20) });
+    s.now += 3.minutes();
+    assert!(render(&s).contains("synced 3m"), "{}", render(&s));
+    live(&mut s, Update::Synced);
+    assert!(render(&s).contains("synced now"), "a poll went through: {}", render(&s));
+
+    s.now += 2.minutes();
+    live(&mut s, Update::Reconnecting { after: Duration::from_secs(8), reason: "timed out".into() });
+    live(&mut s, Update::Synced);
+    assert!(render(&s).contains("synced 2m"), "not while the link is down: {}", render(&s));
+}
+
+#[test]
+fn a_refused_key_is_its_own_state_said_in_full() {
+    let mut s = inbox(120, 30);
+    s.list.items.clear();
+    s.list.loaded = false;
+    live(&mut s, Update::Refused { reason: "not authorised: invalid API key".into(), after: Duration::from_secs(300) });
+    assert!(matches!(s.connection, Connection::Refused { .. }));
+    let screen = render(&s);
+    assert!(screen.contains("key refused"), "the bar: {screen}");
+    assert!(!screen.contains("All caught up") && screen.contains("The server refused the key"), "the list: {screen}");
+    // Polling again (the key was re-issued) clears it.
+    live(&mut s, Update::Polling { every: Duration::from_secs(20) });
+    assert!(!render(&s).contains("key refused"));
+}
+
+#[test]
 fn the_account_picker_switches_and_one_account_says_so() {
     let mut s = inbox(120, 30);
     keys(&mut s, "@");

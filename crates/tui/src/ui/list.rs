@@ -96,25 +96,30 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
 fn empty(state: &State, view: &str) -> (String, ratatui::style::Style) {
     let (theme, list) = (&state.settings.theme, &state.list);
     let retry = match state.connection {
-        Connection::Reconnecting { at, .. } => {
-            format!(" — retrying in {} s", (at.as_second() - state.now.as_second()).max(0))
+        Connection::Reconnecting { at, .. } if at > state.now => {
+            format!(" — retrying in {} s", at.as_second() - state.now.as_second())
         }
+        Connection::Reconnecting { .. } => " — trying again now".to_owned(),
         _ => " — Ctrl-R tries again".to_owned(),
     };
-    match &list.failed {
-        Some(ListFailure::KeyRefused(why)) => {
-            return (
-                format!(
-                    "The server refused the key ({}): check api_key_cmd or api_key_env for this account in the config.",
-                    safe_line(why)
-                ),
-                theme.error,
-            );
+    let refused = match (&list.failed, state.connection) {
+        (Some(ListFailure::KeyRefused(why)), _) => Some(why.as_str()),
+        (_, Connection::Refused { .. }) if !list.loaded || list.from_cache => {
+            Some(state.status.link_error.as_deref().unwrap_or("refused"))
         }
-        Some(ListFailure::Other(why)) => {
-            return (format!("Could not load {view}: {}{retry}", safe_line(why)), theme.error);
-        }
-        None => {}
+        _ => None,
+    };
+    if let Some(why) = refused {
+        return (
+            format!(
+                "The server refused the key ({}): check api_key_cmd or api_key_env for this account in the config.",
+                safe_line(why)
+            ),
+            theme.error,
+        );
+    }
+    if let Some(ListFailure::Other(why)) = &list.failed {
+        return (format!("Could not load {view}: {}{retry}", safe_line(why)), theme.error);
     }
     if !list.loaded || list.from_cache {
         return match &state.status.link_error {

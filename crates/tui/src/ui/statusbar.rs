@@ -21,13 +21,18 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         Connection::Live => (format!("{} live", glyphs.unread), theme.info),
         Connection::Polling { every } => (format!("{} polling {}", glyphs.unread, every_label(every)), theme.info),
         Connection::Reconnecting { at, attempts } => {
-            let secs = (at.as_second() - state.now.as_second()).max(0);
-            if attempts >= Connection::OFFLINE_AFTER {
-                (format!("offline, retry in {secs}s"), theme.error)
-            } else {
-                (format!("reconnecting in {secs}s"), theme.soon)
+            let secs = at.as_second() - state.now.as_second();
+            let offline = attempts >= Connection::OFFLINE_AFTER;
+            let style = if offline { theme.error } else { theme.soon };
+            // At zero the attempt is under way: no frozen "in 0s" while it waits.
+            match (secs > 0, offline) {
+                (true, true) => (format!("offline, retry in {secs}s"), style),
+                (true, false) => (format!("reconnecting in {secs}s"), style),
+                (false, true) => ("offline, trying again…".to_owned(), style),
+                (false, false) => ("reconnecting…".to_owned(), style),
             }
         }
+        Connection::Refused { .. } => ("key refused".to_owned(), theme.error),
     };
     left.push(Span::styled(format!(" {conn}"), style));
     if let Some(at) = state.status.last_sync {

@@ -333,6 +333,18 @@ fn live(state: &mut State, update: Update) -> Vec<Effect> {
                 Connection::Reconnecting { at: state.now.checked_add(secs.seconds()).unwrap_or(state.now), attempts };
             Vec::new()
         }
+        Update::Refused { reason, after } => {
+            let secs = i64::try_from(after.as_secs()).unwrap_or(300);
+            state.status.link_error = Some(reason);
+            state.connection = Connection::Refused { at: state.now.checked_add(secs.seconds()).unwrap_or(state.now) };
+            Vec::new()
+        }
+        Update::Synced => {
+            if !state.connection.is_down() {
+                state.status.last_sync = Some(state.now);
+            }
+            Vec::new()
+        }
         // The engine polls instead; nothing reaches here, but nothing to do if it did.
         Update::Unavailable(_) => Vec::new(),
         Update::Event(e) => {
