@@ -114,14 +114,13 @@ async fn next_message(updates: &mut futures::stream::BoxStream<'static, Update>)
 
 #[tokio::test]
 async fn a_stalled_stream_is_noticed_and_resumes_with_nothing_missed() {
-    // Keep-alives every second: two missed, and the client calls the link stalled.
+    // Keep-alives every second, said in the stream's header: two missed, and the
+    // client (left at its default of 15 s) calls the link stalled.
     let mut cfg = crate::support::config();
     cfg.server.event_keep_alive_secs = 1;
     let s = TestServer::start_with(cfg).await;
     let proxy = StallProxy::start(s.running.addr).await;
-    let p = NativeProvider::new("t", &proxy.url(), SecretString::from(s.key.clone()))
-        .and_then(|p| p.with_keep_alive(Duration::from_secs(1)))
-        .expect("provider");
+    let p = NativeProvider::new("t", &proxy.url(), SecretString::from(s.key.clone())).expect("provider");
     let mut updates = p.updates(None);
     assert_eq!(next(&mut updates).await, Update::Connected);
     s.inbound("+15554101", "before the stall").await;
@@ -161,4 +160,14 @@ async fn a_page_in_place_of_the_stream_is_never_live() {
         }
         other => panic!("a page is not a stream: {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn no_content_means_stop_reconnecting() {
+    let mock = MockServer::start().await;
+    Mock::given(method("GET")).and(path("/v1/events")).respond_with(ResponseTemplate::new(204)).mount(&mock).await;
+    let p = NativeProvider::new("t", &mock.uri(), SecretString::from("k".to_owned())).expect("provider");
+    let mut updates = p.updates(None);
+    assert_eq!(next(&mut updates).await, Update::Unavailable("the event stream answered 204 No Content".into()));
+    assert_eq!(mock.received_requests().await.map(|r| r.len()), Some(1), "asked once, not again and again");
 }

@@ -78,3 +78,7 @@ pub struct Presence {
     pub agent_name: String,
     pub state: PresenceState,
 }
+
+/// The event stream's response header stating the server's keep-alive interval in
+/// seconds, so that a client knows how long a silence means a stalled link.
+pub const KEEP_ALIVE_HEADER: &str = "frontdesk-keep-alive";

@@ -27,7 +27,7 @@ pub use ai_agent::{
 pub use clean::Clean;
 pub use contact::{Agent, AgentRole, Contact};
 pub use conversation::{AiState, Channel, Conversation, LastMessage, Origin, Priority, Status};
-pub use event::{Event, EventKind, Presence, PresenceState};
+pub use event::{Event, EventKind, KEEP_ALIVE_HEADER, Presence, PresenceState};
 pub use ids::{AgentId, ContactId, ConversationId, MessageId, OrgId, SuggestionId, ViewId};
 pub use message::{Attachment, Author, AuthorKind, CallInfo, Delivery, Direction, Message, MessageKind};
 pub use new_conversation::NewConversation;

@@ -10,13 +10,14 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use frontdesk_domain::KEEP_ALIVE_HEADER;
 use frontdesk_domain::text::sanitize_line;
 use frontdesk_domain::{
     Agent, Change, Clean, Conversation, ConversationId, Event, Message, Op, Page, PresenceState, ReplyKind, Suggestion,
     ViewWithCount,
 };
 use frontdesk_provider::http::{answer_body, by_status, network, retry_after, urlencode};
-use frontdesk_provider::sse::Limits;
+use frontdesk_provider::sse::{Limits, MAX_SILENCE};
 use frontdesk_provider::{
     Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Sort, Update,
 };
@@ -40,8 +41,10 @@ pub struct NativeProvider {
 
 impl NativeProvider {
     pub fn new(name: &str, base_url: &str, key: SecretString) -> ProviderResult<Self> {
-        let limits = Limits::keep_alive(KEEP_ALIVE);
-        let (http, stream_http) = frontdesk_provider::http::clients(REQUEST_TIMEOUT, limits.silence)?;
+        let limits = Limits { announced_by: Some(KEEP_ALIVE_HEADER), ..Limits::keep_alive(KEEP_ALIVE) };
+        // The silence is the stream's to judge (it follows what the server
+        // announces); the client's read timeout is only the outer bound.
+        let (http, stream_http) = frontdesk_provider::http::clients(REQUEST_TIMEOUT, MAX_SILENCE)?;
         Ok(Self {
             name: name.to_owned(),
             base: base_url.trim_end_matches('/').to_owned(),
@@ -51,14 +54,6 @@ impl NativeProvider {
             limits,
             caps: Capabilities::ALL,
         })
-    }
-
-    /// For a server whose keep-alive is not the default 15 s: the stream is
-    /// stalled after two of them are missed.
-    pub fn with_keep_alive(mut self, every: Duration) -> ProviderResult<Self> {
-        self.limits = Limits::keep_alive(every);
-        (_, self.stream_http) = frontdesk_provider::http::clients(REQUEST_TIMEOUT, self.limits.silence)?;
-        Ok(self)
     }
 
     /// Polls for changes instead of holding the event stream open.

@@ -37,11 +37,13 @@ const LOG_EVERY: Duration = Duration::from_secs(1);
 /// The longest reason shown for a drop (it may quote the server).
 const MAX_REASON_CHARS: usize = 200;
 
-/// Refusals that trying again will not change.
+/// Refusals that trying again will not change (a 204 is the SSE way of saying
+/// "stop reconnecting").
 fn refused(status: StatusCode) -> bool {
     matches!(
         status,
-        StatusCode::UNAUTHORIZED
+        StatusCode::NO_CONTENT
+            | StatusCode::UNAUTHORIZED
             | StatusCode::FORBIDDEN
             | StatusCode::NOT_FOUND
             | StatusCode::METHOD_NOT_ALLOWED
@@ -65,7 +67,16 @@ pub struct Limits {
     pub max_event: usize,
     /// Unreadable events in a row that mean the server is sending garbage.
     pub max_unreadable: u32,
+    /// A response header in which the server states its keep-alive interval in
+    /// seconds; when present, the silence of that connection is twice it (within
+    /// [`MAX_SILENCE`]).
+    pub announced_by: Option<&'static str>,
 }
+
+/// The longest silence a server may announce: a stream quiet longer than this is
+/// taken as stalled whatever it says. A stream client's read timeout must not be
+/// shorter when a server may announce its keep-alive.
+pub const MAX_SILENCE: Duration = Duration::from_secs(600);
 
 impl Limits {
     /// For a server that sends a keep-alive every `every`: two missed in a row and
@@ -79,6 +90,21 @@ impl Limits {
             answer: silence.min(Duration::from_secs(10)),
             max_event: 1 << 20,
             max_unreadable: 100,
+            announced_by: None,
+        }
+    }
+
+    /// These limits with the silence the answer announces, if it does.
+    fn announced(self, resp: &reqwest::Response) -> Self {
+        let every = self
+            .announced_by
+            .and_then(|name| resp.headers().get(name))
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|secs| *secs > 0);
+        match every {
+            Some(secs) => Self { silence: Duration::from_secs(secs).saturating_mul(2).min(MAX_SILENCE), ..self },
+            None => self,
         }
     }
 }
@@ -108,6 +134,7 @@ pub fn updates(
                         why
                     } else {
                         yield Update::Connected;
+                        let limits = limits.announced(&resp);
                         let opened = Instant::now();
                         let mut healthy = false;
                         unreadable.in_a_row = 0;

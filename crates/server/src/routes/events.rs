@@ -66,14 +66,15 @@ fn render(p: &Published, caller: &Caller) -> Option<SseEvent> {
 /// `view_counts_changed` and `presence` do not.
 #[utoipa::path(get, path = "/v1/events", tag = "events",
     params(StreamParams, ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event")),
-    responses((status = 200, description = "text/event-stream of events", content_type = "text/event-stream"),
+    responses((status = 200, description = "text/event-stream of events", content_type = "text/event-stream",
+               headers(("frontdesk-keep-alive" = u64, description = "Seconds between keep-alive comments: a client may take twice this without a byte as a stalled link"))),
               (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope)))]
 pub async fn stream(
     State(st): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     Query(p): Query<StreamParams>,
-) -> ApiResult<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>> {
+) -> ApiResult<([(&'static str, String); 1], Sse<impl Stream<Item = Result<SseEvent, Infallible>>>)> {
     let header_id = match headers.get("last-event-id").map(|v| v.to_str().map(str::trim)) {
         None | Some(Ok("")) => None,
         Some(Ok(v)) => Some(v.parse::<i64>().map_err(|_| {
@@ -154,5 +155,10 @@ pub async fn stream(
         }
     };
     let first = futures::stream::once(async { Ok(SseEvent::default().retry(RETRY)) });
-    Ok(Sse::new(futures::StreamExt::chain(first, stream)).keep_alive(KeepAlive::new().interval(keep_alive)))
+    // Said in a header so that a client judges silence by this server's interval.
+    let announced = [(frontdesk_domain::KEEP_ALIVE_HEADER, keep_alive.as_secs().to_string())];
+    Ok((
+        announced,
+        Sse::new(futures::StreamExt::chain(first, stream)).keep_alive(KeepAlive::new().interval(keep_alive)),
+    ))
 }
