@@ -104,3 +104,61 @@ async fn agent_text_is_sanitised_too() {
     assert!(!body.contains('\u{1b}') && !body.contains('\u{202e}'), "{body:?}");
     assert!(body.starts_with("ok") && body.ends_with("done"));
 }
+
+/// A value of the wrong type for a property of `schema` (by its OpenAPI type), or
+/// `None` where anything goes.
+fn wrong_value(schema: &Value) -> Option<Value> {
+    let ty = match &schema["type"] {
+        Value::String(t) => Some(t.as_str()),
+        // `["string", "null"]`: an optional field.
+        Value::Array(types) => types.iter().filter_map(Value::as_str).find(|t| *t != "null"),
+        _ => None,
+    };
+    match ty {
+        Some("string") => Some(json!(5)),
+        Some("integer" | "number" | "boolean" | "array" | "object") => Some(json!("x")),
+        // A reference (an enum's names or a struct) takes neither a bare number…
+        None if schema.get("$ref").is_some() => Some(json!(5)),
+        // …nor does a choice between them; anything else is free-form.
+        None if schema.get("oneOf").is_some() || schema.get("allOf").is_some() => Some(json!(5)),
+        _ => None,
+    }
+}
+
+/// Every property of every JSON request body in the API document, sent with a
+/// value of the wrong type (valid JSON): always 422 naming that property, never
+/// "not valid JSON".
+#[tokio::test]
+async fn every_wrong_type_in_every_body_is_422_naming_the_field() {
+    let s = TestServer::start().await;
+    let id = s.conversation("+15557000010").await;
+    let (_, doc) = s.get("/v1/openapi.json").await;
+    let schemas = &doc["components"]["schemas"];
+    let mut tried = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("operations") {
+            let Some(body) = op["requestBody"]["content"]["application/json"]["schema"].as_object() else { continue };
+            let name = body.get("$ref").and_then(Value::as_str).and_then(|r| r.rsplit('/').next());
+            let Some(props) = name.and_then(|n| schemas[n]["properties"].as_object()) else { continue };
+            let url = path.replace("{id}", &id);
+            for (prop, schema) in props {
+                let Some(wrong) = wrong_value(schema) else { continue };
+                let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+                let resp = s
+                    .client
+                    .request(method.clone(), s.path(&url))
+                    .bearer_auth(&s.key)
+                    .json(&json!({ prop.as_str(): wrong }))
+                    .send()
+                    .await
+                    .expect("sent");
+                let status = resp.status();
+                let err: Value = resp.json().await.unwrap_or(Value::Null);
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{method} {path} {prop} = {wrong}: {err}");
+                assert_eq!(err["error"]["field"], prop.as_str(), "{method} {path} {prop} = {wrong}: {err}");
+                tried += 1;
+            }
+        }
+    }
+    assert!(tried >= 20, "the document lists the bodies' properties: {tried} tried");
+}

@@ -45,12 +45,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            ApiError::bad_request("MALFORMED_JSON", format!("request body is not valid JSON: {inner}"))
-        } else {
-            let field = if path == "." { "body".to_owned() } else { path };
-            ApiError::invalid(&field, format!("{field}: {inner}"))
+        let field = if path == "." { "body".to_owned() } else { path };
+        if !(inner.is_syntax() || inner.is_eof()) {
+            return ApiError::invalid(&field, format!("{field}: {inner}"));
         }
+        // serde_json calls some wrong types syntax ("expected value" for a number
+        // where an enum's name goes): only JSON that does not parse is malformed.
+        if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+            return ApiError::invalid(&field, format!("{field}: wrong type for this field"));
+        }
+        ApiError::bad_request("MALFORMED_JSON", format!("request body is not valid JSON: {inner}"))
     })
 }
 
