@@ -34,6 +34,7 @@ mod orbit_agents;
 mod outbox;
 mod oversized;
 mod proxy;
+mod refusals;
 mod retry_dedupe;
 mod snooze;
 mod stream;

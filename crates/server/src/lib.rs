@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod hub;
 pub mod intake;
+pub mod refusals;
 pub mod routes;
 pub mod scheduler;
 
@@ -149,7 +150,7 @@ pub async fn serve(state: AppState, addr: &str) -> Result<Running, StartError> {
     let app: Router = routes::router(state.clone());
     let mut stop = state.stopping.clone();
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
+        let served = axum::serve(refusals::Listener(listener), app)
             .with_graceful_shutdown(async move {
                 stopped(&mut stop).await;
             })

@@ -118,4 +118,5 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "internal server error").into_response()
         }))
+        .layer(axum::middleware::map_response(super::refusals::envelope))
 }
