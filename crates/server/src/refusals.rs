@@ -168,7 +168,9 @@ fn rewrite(written: &[u8]) -> Option<Vec<u8>> {
             out.push_str("\r\n");
         }
     }
-    out.push_str(&format!("content-type: application/json\r\ncontent-length: {}\r\n\r\n", body.len()));
+    out.push_str("content-type: application/json\r\ncontent-length: ");
+    out.push_str(&body.len().to_string());
+    out.push_str("\r\n\r\n");
     let mut out = out.into_bytes();
     out.extend_from_slice(&body);
     Some(out)
