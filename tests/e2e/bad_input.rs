@@ -105,7 +105,7 @@ async fn agent_text_is_sanitised_too() {
     assert!(body.starts_with("ok") && body.ends_with("done"));
 }
 
-/// A value of the wrong type for a property of `schema` (by its OpenAPI type), or
+/// A value of the wrong type for a property of `schema` (by its `OpenAPI` type), or
 /// `None` where anything goes.
 fn wrong_value(schema: &Value) -> Option<Value> {
     let ty = match &schema["type"] {
