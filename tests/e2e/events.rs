@@ -613,3 +613,42 @@ async fn an_idle_stream_gets_keep_alive_comments() {
         seen.push_str(&String::from_utf8_lossy(&chunk));
     }
 }
+
+/// A key revoked while its stream is open (by `frontdesk admin revoke-key`, another
+/// process on the same database) loses the stream within the key cache's second,
+/// however busy the org: a last `revoked` event says why, then the stream ends.
+#[tokio::test]
+async fn a_revoked_key_loses_its_open_stream() {
+    let s = TestServer::start().await;
+    let mut stream = open(&s, &s.key, None, "").await;
+    assert_eq!(stream.next("ready").await.name, "ready");
+    s.inbound("+15559100001", "before the revocation").await;
+    stream.until("the first message", |e| e.name == "message_created").await;
+
+    // As the admin CLI does it: its own connection to the database.
+    let admin = frontdesk_server::db::Db::open(&s.db_url, frontdesk_server::hub::Hub::default()).await.expect("db");
+    let prefix = &s.key[..9];
+    assert_eq!(frontdesk_server::admin::revoke_key(&admin, prefix).await.expect("revoked"), 1);
+
+    // The org stays busy: the old bug was a stream kept alive by its events.
+    let busy = {
+        let (client, url, key) = (s.client.clone(), s.path("/v1/inbound"), s.key2.clone());
+        tokio::spawn(async move {
+            for n in 0.. {
+                let body = json!({"channel": "sms", "contact": {"handle": format!("+1555920{n:04}")}, "body": "busy"});
+                let _ = client.post(&url).bearer_auth(&key).json(&body).send().await;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    let mut names = Vec::new();
+    loop {
+        let next = tokio::time::timeout(WAIT, stream.blocks.next()).await.expect("the stream ends within the wait");
+        let Some(Ok(block)) = next else { break };
+        names.extend(block.event);
+    }
+    busy.abort();
+    assert_eq!(names.last().map(String::as_str), Some("revoked"), "the stream says why it ends: {names:?}");
+    // And it cannot come back.
+    assert_eq!(request(&s, &s.key, None, "").await.status(), StatusCode::UNAUTHORIZED);
+}

@@ -171,3 +171,30 @@ async fn no_content_means_stop_reconnecting() {
     assert_eq!(next(&mut updates).await, Update::Unavailable("the event stream answered 204 No Content".into()));
     assert_eq!(mock.received_requests().await.map(|r| r.len()), Some(1), "asked once, not again and again");
 }
+
+/// The client's side of a revocation: the stream ends, the reconnect is refused,
+/// and the engine ends at "key refused" rather than reconnecting in a loop.
+#[tokio::test]
+async fn a_revoked_key_ends_as_key_refused() {
+    let s = TestServer::start().await;
+    let p: Arc<dyn Provider> =
+        Arc::new(NativeProvider::new("t", &s.url, SecretString::from(s.key.clone())).expect("provider"));
+    let clock = frontdesk_sync::poll::Clock::default();
+    let mut updates = frontdesk_sync::poll::stream_or_poll(p, None, Duration::from_secs(20), clock.watch());
+    assert_eq!(next(&mut updates).await, Update::Connected);
+    let admin = frontdesk_server::db::Db::open(&s.db_url, frontdesk_server::hub::Hub::default()).await.expect("db");
+    assert_eq!(frontdesk_server::admin::revoke_key(&admin, &s.key[..9]).await.expect("revoked"), 1);
+    let mut seen = Vec::new();
+    let refused = loop {
+        let u = tokio::time::timeout(Duration::from_secs(20), updates.next())
+            .await
+            .expect("an update in time")
+            .expect("the stream stays open");
+        if let Update::Refused { reason, .. } = &u {
+            break reason.clone();
+        }
+        seen.push(u);
+    };
+    assert!(refused.contains("revoked"), "{refused}");
+    assert!(seen.len() <= 3, "no reconnect loop on the way: {seen:?}");
+}

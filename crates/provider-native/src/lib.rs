@@ -388,8 +388,15 @@ impl Provider for NativeProvider {
             }
         };
         let parse = |name: Option<&str>, data: &str| {
-            if name == Some("ready") {
-                return Ok(None);
+            match name {
+                Some("ready") => return Ok(None),
+                // The stream ends next; the reconnect is refused (401) and the
+                // engine says "key refused".
+                Some("revoked") => {
+                    tracing::warn!(why = %frontdesk_domain::text::sanitize_line(data), "the server closed the event stream: key revoked");
+                    return Ok(None);
+                }
+                _ => {}
             }
             // Counted and logged (at most once a second) by the stream, not here.
             let mut event = serde_json::from_str::<Event>(data).map_err(|e| e.to_string())?;

@@ -20,17 +20,50 @@ use super::db::orgs;
 use super::error::ApiError;
 
 /// The authenticated caller.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Caller {
     pub org: OrgId,
     pub agent: Agent,
+    /// The hash of the key presented, to ask again whether it still stands (an
+    /// open event stream does, every [`KEY_TTL`]).
+    key_hash: String,
+}
+
+impl std::fmt::Debug for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caller").field("org", &self.org).field("agent", &self.agent).finish_non_exhaustive()
+    }
+}
+
+impl Caller {
+    /// Whether the key this caller presented still names the same agent of the
+    /// same org: not revoked, its agent not removed, its org not gone. Through the
+    /// key cache, so every stream of one key costs one query a second at most.
+    pub async fn still_stands(&self, state: &AppState) -> Result<bool, ApiError> {
+        let now = lookup(state, &self.key_hash).await?;
+        Ok(now.is_some_and(|c| c.org == self.org && c.agent.id == self.agent.id))
+    }
+}
+
+/// The caller a key hash names, if any (remembered for [`KEY_TTL`]).
+async fn lookup(state: &AppState, hash: &str) -> Result<Option<Caller>, ApiError> {
+    if let Some(caller) = state.keys.get(hash) {
+        return Ok(Some(caller));
+    }
+    let Some((org, agent)) = orgs::authenticate_hash(&state.db.pool, hash).await? else {
+        return Ok(None);
+    };
+    let caller = Caller { org, agent, key_hash: hash.to_owned() };
+    state.keys.put(hash.to_owned(), caller.clone());
+    Ok(Some(caller))
 }
 
 pub type Limiter = DefaultKeyedRateLimiter<String>;
 
 /// How long a key's owner is remembered without asking the database again: a revoked
-/// key stops working within this long. It spares every request a database round trip.
-const KEY_TTL: Duration = Duration::from_secs(1);
+/// key stops working within this long (open event streams included). It spares
+/// every request a database round trip.
+pub const KEY_TTL: Duration = Duration::from_secs(1);
 /// Past this many remembered keys the cache starts over, so it cannot grow unbounded.
 const KEY_CACHE_MAX: usize = 10_000;
 
@@ -81,17 +114,9 @@ impl FromRequestParts<AppState> for Caller {
         let key = presented_key(parts).filter(|k| !k.is_empty()).ok_or_else(|| {
             ApiError::unauthorized("an API key is required: send Authorization: Bearer <key> or X-API-Key")
         })?;
-        let hash = orgs::hash_key(key);
-        let caller = if let Some(caller) = state.keys.get(&hash) {
-            caller
-        } else {
-            let (org, agent) = orgs::authenticate_hash(&state.db.pool, &hash)
-                .await?
-                .ok_or_else(|| ApiError::unauthorized("the API key is not valid or has been revoked"))?;
-            let caller = Caller { org, agent };
-            state.keys.put(hash, caller.clone());
-            caller
-        };
+        let caller = lookup(state, &orgs::hash_key(key))
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("the API key is not valid or has been revoked"))?;
         if let Some(limiter) = &state.limiter
             && let Err(not_until) = limiter.check_key(&caller.agent.id.0.to_string())
         {

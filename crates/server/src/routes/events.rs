@@ -19,7 +19,7 @@ use tokio::sync::broadcast::error::RecvError;
 use utoipa::IntoParams;
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, KEY_TTL};
 use crate::db::events;
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::extract::Query;
@@ -126,9 +126,23 @@ pub async fn stream(
                 }
             }
         }
+        // The key is asked after again as often as the key cache forgets it: a
+        // revoked key, a removed agent or a deleted org ends the stream within that.
+        let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + KEY_TTL, KEY_TTL);
+        recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 () = crate::stopped(&mut stopping) => return,
+                _ = recheck.tick() => match caller.still_stands(&st).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::info!(agent = %caller.agent.id.0, "key no longer stands; closing its event stream");
+                        yield Ok(sse(None, "revoked", r#"{"reason":"the API key was revoked, or its agent or org removed"}"#));
+                        return;
+                    }
+                    // A database hiccup is no revocation: asked again next tick.
+                    Err(err) => tracing::warn!(error = %err, "cannot check the stream's key"),
+                },
                 received = live.recv() => match received {
                     Ok(event) => {
                         if event.org_id != caller.org {
