@@ -95,3 +95,22 @@ async fn past_the_rate_limit_answers_429_with_retry_after() {
     let (status, _) = s.call_as(Some(&s.key2), Method::GET, "/v1/me", None).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// Guessing keys is limited by address before any lookup: past the burst of failed
+/// keys, 429 with `Retry-After`, in the envelope, whatever key comes next.
+#[tokio::test]
+async fn guessing_keys_from_one_address_is_rate_limited() {
+    let s = TestServer::start().await;
+    for n in 0..frontdesk_server::auth::GUESS_BURST {
+        let (status, _) = s.call_as(Some(&format!("fd_guess{n}")), Method::GET, "/v1/me", None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "guess {n}");
+    }
+    let resp = s.client.get(s.path("/v1/me")).bearer_auth("fd_one_more_guess").send().await.expect("sent");
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(resp.headers().get("retry-after").is_some());
+    let body: serde_json::Value = resp.json().await.expect("envelope");
+    assert_eq!(code(&body), "RATE_LIMITED");
+    // A request with no key at all costs no lookup and is not a guess: still 401.
+    let (status, _) = s.call_as(None, Method::GET, "/v1/me", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}

@@ -3,6 +3,7 @@
 //! rate-limited each on their own.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -89,6 +90,58 @@ impl KeyCache {
     }
 }
 
+/// Failed key lookups by client address. Guessing keys would cost a database query
+/// a guess: past [`GUESS_BURST`] failures from one address (refilled at
+/// [`GUESSES_PER_SECOND`]) it is answered 429 before its key is looked up. Only
+/// failures count, so a team behind one address is not slowed by its own traffic.
+#[derive(Default)]
+pub struct Guesses {
+    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+}
+
+pub const GUESS_BURST: u32 = 20;
+pub const GUESSES_PER_SECOND: u32 = 1;
+/// Past this many addresses remembered the table starts over, so it cannot grow
+/// without bound.
+const GUESSERS_MAX: usize = 100_000;
+
+impl Guesses {
+    /// How long `ip` must wait before its next key is looked up, if it must.
+    fn wait(&self, ip: IpAddr) -> Option<Duration> {
+        let buckets = self.buckets.lock().ok()?;
+        let (tokens, at) = *buckets.get(&ip)?;
+        let now = refilled(tokens, at);
+        (now < 1.0).then(|| Duration::from_secs_f64((1.0 - now) / f64::from(GUESSES_PER_SECOND)))
+    }
+
+    /// `ip` presented a key that is not one.
+    fn failed(&self, ip: IpAddr) {
+        if let Ok(mut buckets) = self.buckets.lock() {
+            if buckets.len() >= GUESSERS_MAX {
+                buckets.clear();
+            }
+            let (tokens, at) = buckets.get(&ip).copied().unwrap_or((f64::from(GUESS_BURST), Instant::now()));
+            let now = refilled(tokens, at);
+            buckets.insert(ip, ((now - 1.0).max(0.0), Instant::now()));
+        }
+    }
+}
+
+/// A bucket's tokens now: what it held at `at`, refilled since, up to the burst.
+fn refilled(tokens: f64, at: Instant) -> f64 {
+    (tokens + at.elapsed().as_secs_f64() * f64::from(GUESSES_PER_SECOND)).min(f64::from(GUESS_BURST))
+}
+
+/// The client's address, as the server's listener saw the connection.
+#[derive(Clone, Copy, Debug)]
+pub struct Peer(pub SocketAddr);
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, crate::refusals::Listener>> for Peer {
+    fn connect_info(stream: axum::serve::IncomingStream<'_, crate::refusals::Listener>) -> Self {
+        Self(*stream.remote_addr())
+    }
+}
+
 /// A limiter for `per_second` with `burst`, or none when `per_second` is 0.
 #[must_use]
 pub fn limiter(per_second: u32, burst: u32) -> Option<Arc<Limiter>> {
@@ -114,9 +167,25 @@ impl FromRequestParts<AppState> for Caller {
         let key = presented_key(parts).filter(|k| !k.is_empty()).ok_or_else(|| {
             ApiError::unauthorized("an API key is required: send Authorization: Bearer <key> or X-API-Key")
         })?;
-        let caller = lookup(state, &orgs::hash_key(key))
-            .await?
-            .ok_or_else(|| ApiError::unauthorized("the API key is not valid or has been revoked"))?;
+        let hash = orgs::hash_key(key);
+        let peer = parts.extensions.get::<axum::extract::ConnectInfo<Peer>>().map(|c| c.0.0.ip());
+        // A key already known is no guess; anything else from a guessing address
+        // is turned away before it costs a query.
+        let known = state.keys.get(&hash);
+        if known.is_none()
+            && let Some(wait) = peer.and_then(|ip| state.guesses.wait(ip))
+        {
+            return Err(ApiError::rate_limited(wait.as_secs().max(1)));
+        }
+        let caller = match known {
+            Some(caller) => caller,
+            None => lookup(state, &hash).await?.ok_or_else(|| {
+                if let Some(ip) = peer {
+                    state.guesses.failed(ip);
+                }
+                ApiError::unauthorized("the API key is not valid or has been revoked")
+            })?,
+        };
         if let Some(limiter) = &state.limiter
             && let Err(not_until) = limiter.check_key(&caller.agent.id.0.to_string())
         {

@@ -40,6 +40,7 @@ pub struct AppState {
     pub intake: intake::Intake,
     pub limiter: Option<Arc<auth::Limiter>>,
     pub keys: Arc<auth::KeyCache>,
+    pub guesses: Arc<auth::Guesses>,
     pub body_limit: usize,
     /// Between keep-alive comments on idle event streams.
     pub keep_alive: std::time::Duration,
@@ -132,6 +133,7 @@ pub async fn prepare(cfg: &ServerConfig, database_url: &str) -> Result<AppState,
         copilot,
         intake: intake::Intake::start(db.clone()),
         keys: Arc::default(),
+        guesses: Arc::default(),
         limiter: auth::limiter(cfg.rate_limit_per_second, cfg.rate_limit_burst),
         body_limit: cfg.body_limit_bytes,
         keep_alive: std::time::Duration::from_secs(u64::from(cfg.event_keep_alive_secs)),
@@ -150,6 +152,7 @@ pub async fn serve(state: AppState, addr: &str) -> Result<Running, StartError> {
     let app: Router = routes::router(state.clone());
     let mut stop = state.stopping.clone();
     let task = tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<auth::Peer>();
         let served = axum::serve(refusals::Listener(listener), app)
             .with_graceful_shutdown(async move {
                 stopped(&mut stop).await;
