@@ -60,6 +60,11 @@ enum Command {
         /// Run only the server and print its keys, without opening the client.
         #[arg(long)]
         headless: bool,
+        /// Requests a second per key before the server answers 429 (bursts of
+        /// twice as many); a small number shows what the client does when limited.
+        /// The server's configured limit otherwise; 0 turns it off.
+        #[arg(long, value_name = "PER_SECOND")]
+        rate_limit: Option<u32>,
     },
     /// Set up orgs, agents and keys; export data.
     Admin {
@@ -167,7 +172,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             running.stop().await;
             Ok(())
         }
-        Command::Demo { data, interval, quiet, bind, headless } => {
+        Command::Demo { data, interval, quiet, bind, headless, rate_limit } => {
+            let mut cfg = cfg;
+            if let Some(n) = rate_limit {
+                cfg.server.rate_limit_per_second = n;
+                cfg.server.rate_limit_burst = n.saturating_mul(2);
+            }
             let log = log_file("demo.log");
             let _guard = logging::init(logging::Target::File(&log))?;
             let interval = if quiet { None } else { Some(interval.unwrap_or(cfg.demo.interval_secs)) };
@@ -239,11 +249,23 @@ async fn run_demo(cfg: &Config, o: &DemoOptions<'_>) -> anyhow::Result<()> {
         Some(secs) => writeln!(out, "  simulated traffic: a new inbound message every ~{secs}s")?,
         None => writeln!(out, "  simulated traffic: off (--quiet)")?,
     }
+    writeln!(out, "  rate limit: {}", rate_limit_said(&cfg.server))?;
     writeln!(out, "\nPress Ctrl-C to stop.")?;
     drop(out);
     shutdown_signal().await;
     demo.stop().await;
     Ok(())
+}
+
+/// The demo's rate limit as its banner says it.
+fn rate_limit_said(server: &frontdesk_server::config::ServerConfig) -> String {
+    match server.rate_limit_per_second {
+        0 => "off (--rate-limit 0)".to_owned(),
+        n => format!(
+            "{n} requests a second per key, bursts of {}; past it 429 with Retry-After (--rate-limit N to change)",
+            server.rate_limit_burst.max(n)
+        ),
+    }
 }
 
 async fn run_admin(cfg: &Config, db: &Db, command: AdminCommand) -> anyhow::Result<()> {

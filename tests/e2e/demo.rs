@@ -85,3 +85,45 @@ async fn the_simulator_brings_new_messages() {
     }
     d.stop().await;
 }
+
+/// The demo keeps a rate limit (the configured one unless `--rate-limit` says
+/// otherwise) and says it in its banner, so what a client does on 429 can be seen.
+#[tokio::test]
+async fn the_demo_keeps_a_rate_limit_and_says_it() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+        .args(["demo", "--headless", "--quiet", "--rate-limit", "2", "--data"])
+        .arg(dir.path())
+        .env("XDG_STATE_HOME", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the demo starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
+    let (mut url, mut key, mut said) = (None, None, None);
+    while let Ok(Ok(Some(line))) = tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["URL", u] => url = Some((*u).to_owned()),
+            [_, k, ..] if k.starts_with("fd_") && key.is_none() => key = Some((*k).to_owned()),
+            ["rate", "limit:", ..] => said = Some(line.clone()),
+            _ => {}
+        }
+        if line.starts_with("Press Ctrl-C") {
+            break;
+        }
+    }
+    let said = said.expect("the banner says the rate limit");
+    assert!(said.contains("2 requests a second per key, bursts of 4"), "{said}");
+    let (url, key) = (url.expect("a URL"), key.expect("a key"));
+    let client = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for _ in 0..10 {
+        let resp = client.get(format!("{url}/v1/me")).bearer_auth(&key).send().await.expect("sent");
+        statuses.push(resp.status().as_u16());
+    }
+    assert!(statuses.contains(&429), "past the burst the demo answers 429: {statuses:?}");
+    let _ = child.kill().await;
+}

@@ -60,10 +60,9 @@ pub enum DemoError {
 /// `interval` is the mean seconds between simulated inbound messages; None is quiet.
 pub async fn start(cfg: &ServerConfig, dir: &Path, bind: &str, interval: Option<f64>) -> Result<Demo, DemoError> {
     let url = format!("sqlite://{}", dir.join("demo.db").display());
-    let mut server_cfg = cfg.clone();
-    // One person clicking around their own demo should never see a 429.
-    server_cfg.rate_limit_per_second = 0;
-    let state = super::prepare(&server_cfg, &url).await?;
+    // The configured rate limit stays on, so the demo shows what a client does
+    // on 429 (`frontdesk demo --rate-limit N` sets it).
+    let state = super::prepare(cfg, &url).await?;
     let plan = plan::plan(jiff::Timestamp::now(), DEMO_SEED)?;
     let sim = plan::Simulator::from_plan(&plan, DEMO_SEED)?;
     // Finding the demo org in the database means it was seeded on an earlier run.
