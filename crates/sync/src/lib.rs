@@ -13,6 +13,7 @@ pub mod agents;
 pub mod cache;
 pub mod local;
 pub mod outbox;
+mod patience;
 pub use frontdesk_provider::poll;
 mod sqlite;
 pub mod store;
@@ -27,6 +28,7 @@ use frontdesk_domain::{
     Agent, Conversation, ConversationId, Message, Op, Page, PresenceState, Suggestion, ViewWithCount,
 };
 use frontdesk_provider::{Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, Update};
+use patience::patiently;
 use store::{Store, StoredDraft};
 
 /// How many of a thread's newest messages are loaded when it opens.
@@ -114,6 +116,12 @@ pub enum SyncEvent {
     Recovered(Vec<(u64, Op)>),
     /// The drafts kept from earlier.
     Drafts(Vec<StoredDraft>),
+    /// A thread could not be loaded (after waiting out any 429s).
+    ThreadFailed {
+        generation: u64,
+        id: ConversationId,
+        error: ProviderError,
+    },
     /// A read failed; `what` says which, for the status bar.
     Failed {
         what: &'static str,
@@ -363,7 +371,7 @@ impl Engine {
                 SyncCommand::List { generation, query, append } if flags.serves(query.view.as_ref()) => {
                     let (provider, events, flags) = (Arc::clone(&self.provider), self.events.clone(), flags.clone());
                     tokio::spawn(async move {
-                        let event = match flags.list(&*provider, query).await {
+                        let event = match patiently(|| flags.list(&*provider, query.clone())).await {
                             Ok(page) => SyncEvent::List { generation, page, append, cached: false },
                             Err(error) => SyncEvent::Failed { what: "conversations", error },
                         };
@@ -397,7 +405,8 @@ impl Engine {
 
 /// Who am I, the team, the views, the SLA line, what cannot be reached: the first screen.
 async fn bootstrap(p: &dyn Provider) -> Vec<SyncEvent> {
-    let (me, agents, views, sla) = tokio::join!(p.me(), p.agents(), p.views(), p.sla());
+    let (me, agents, views, sla) =
+        tokio::join!(patiently(|| p.me()), patiently(|| p.agents()), patiently(|| p.views()), patiently(|| p.sla()));
     let mut out = Vec::new();
     match me {
         Ok(me) => out.push(SyncEvent::Identity(me)),
@@ -416,12 +425,30 @@ async fn bootstrap(p: &dyn Provider) -> Vec<SyncEvent> {
     out
 }
 
+/// A thread's newest page and its pending suggestion.
+async fn thread(p: &dyn Provider, generation: u64, id: ConversationId) -> Vec<SyncEvent> {
+    let (page, suggestions) = tokio::join!(patiently(|| p.thread_page(id.clone(), None, THREAD_PAGE)), async {
+        if p.capabilities().copilot { patiently(|| p.suggestions(id.clone())).await } else { Ok(Vec::new()) }
+    });
+    match page {
+        Ok(page) => {
+            let suggestion = suggestions
+                .unwrap_or_default()
+                .into_iter()
+                .find(|s| s.status == frontdesk_domain::SuggestionStatus::Pending)
+                .map(Box::new);
+            vec![SyncEvent::Thread { generation, id, messages: page.items, suggestion, older: page.next_cursor }]
+        }
+        Err(error) => vec![SyncEvent::ThreadFailed { generation, id, error }],
+    }
+}
+
 async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
     let failed = |what| move |error| vec![SyncEvent::Failed { what, error }];
     match command {
         SyncCommand::Bootstrap => bootstrap(p).await,
         SyncCommand::Views => {
-            let (views, sla) = tokio::join!(p.views(), p.sla());
+            let (views, sla) = tokio::join!(patiently(|| p.views()), patiently(|| p.sla()));
             let mut out = views.map_or_else(failed("views"), |v| vec![SyncEvent::Views(v)]);
             out.push(SyncEvent::Trouble(p.trouble()));
             out.push(SyncEvent::Sla(sla.unwrap_or_else(|e| {
@@ -431,32 +458,11 @@ async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
             out
         }
         SyncCommand::List { generation, query, append } => {
-            p.list(query).await.map_or_else(failed("conversations"), |page| {
+            patiently(|| p.list(query.clone())).await.map_or_else(failed("conversations"), |page| {
                 vec![SyncEvent::List { generation, page, append, cached: false }]
             })
         }
-        SyncCommand::Thread { generation, id } => {
-            let (page, suggestions) = tokio::join!(p.thread_page(id.clone(), None, THREAD_PAGE), async {
-                if p.capabilities().copilot { p.suggestions(id.clone()).await } else { Ok(Vec::new()) }
-            });
-            match page {
-                Ok(page) => {
-                    let suggestion = suggestions
-                        .unwrap_or_default()
-                        .into_iter()
-                        .find(|s| s.status == frontdesk_domain::SuggestionStatus::Pending)
-                        .map(Box::new);
-                    vec![SyncEvent::Thread {
-                        generation,
-                        id,
-                        messages: page.items,
-                        suggestion,
-                        older: page.next_cursor,
-                    }]
-                }
-                Err(error) => vec![SyncEvent::Failed { what: "thread", error }],
-            }
-        }
+        SyncCommand::Thread { generation, id } => thread(p, generation, id).await,
         SyncCommand::Create(new) => vec![SyncEvent::Created(p.create_conversation(*new).await.map(Box::new))],
         SyncCommand::Bot { conversation, call } => {
             let result = match p.bot() {
@@ -476,7 +482,8 @@ async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
         SyncCommand::SaveView { name, filter } => vec![SyncEvent::ViewSaved(p.save_view(name, filter).await)],
         SyncCommand::DeleteView(id) => vec![SyncEvent::ViewDeleted { result: p.delete_view(id.clone()).await, id }],
         SyncCommand::Older { generation, id, cursor } => {
-            p.thread_page(id.clone(), Some(cursor), THREAD_PAGE).await.map_or_else(failed("older messages"), |page| {
+            let older = patiently(|| p.thread_page(id.clone(), Some(cursor.clone()), THREAD_PAGE)).await;
+            older.map_or_else(failed("older messages"), |page| {
                 vec![SyncEvent::Older { generation, id, messages: page.items, older: page.next_cursor }]
             })
         }
@@ -492,7 +499,7 @@ async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
                 limit: 1,
                 updated_since: None,
             };
-            p.list(query).await.map_or_else(failed("most urgent"), |page| {
+            patiently(|| p.list(query.clone())).await.map_or_else(failed("most urgent"), |page| {
                 vec![SyncEvent::Urgent(page.items.into_iter().next().map(Box::new))]
             })
         }

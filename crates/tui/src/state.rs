@@ -158,6 +158,8 @@ pub struct Thread {
     pub conversation: Option<Conversation>,
     pub messages: Vec<Message>,
     pub loading: bool,
+    /// Why the last load failed, while nothing newer came.
+    pub failed: Option<String>,
     pub generation: u64,
     /// Lines scrolled up from the newest; 0 shows the end.
     pub scroll: usize,

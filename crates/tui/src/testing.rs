@@ -88,6 +88,7 @@ pub fn with_thread(width: u16, height: u16) -> State {
         conversation: Some(c.clone()),
         messages: thread_messages(&c.id),
         loading: false,
+        failed: None,
         generation: 1,
         scroll: 0,
         unfolded: false,

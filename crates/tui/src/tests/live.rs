@@ -313,3 +313,25 @@ fn esc_and_a_key_read_together_as_alt_are_taken_as_typed() {
     assert_eq!(s.focus, crate::state::Focus::List, "Esc left the thread");
     assert_eq!(s.list.selected, before + 1, "then j moved down");
 }
+
+#[test]
+fn a_thread_that_did_not_load_says_why_where_it_would_be() {
+    let mut s = crate::testing::with_thread(160, 40);
+    let t = s.thread.as_mut().expect("thread");
+    t.messages.clear();
+    t.loading = true;
+    let (id, generation) = (t.id.clone(), t.generation);
+    let refused = frontdesk_provider::ProviderError::RateLimited { retry_after: Some(Duration::from_secs(30)) };
+    // A stale answer (an earlier load of this pane) changes nothing.
+    update(
+        &mut s,
+        Action::Sync(SyncEvent::ThreadFailed { generation: generation - 1, id: id.clone(), error: refused.clone() }),
+    );
+    assert!(render(&s).contains("Loading the thread…"));
+    update(&mut s, Action::Sync(SyncEvent::ThreadFailed { generation, id, error: refused }));
+    let screen = render(&s);
+    // Wrapped in the pane, never cut.
+    assert!(screen.contains("Could not load the thread: rate limited, retry in 30s"), "{screen}");
+    assert!(screen.contains("again"), "{screen}");
+    assert!(!screen.contains("Loading the thread…"));
+}

@@ -59,8 +59,17 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let start = lines.len().saturating_sub(body_h + scroll);
     let mut shown: Vec<Line> = header;
     shown.extend(lines.into_iter().skip(start).take(body_h));
-    if thread.loading && thread.messages.is_empty() {
-        shown.push(Line::styled("Loading the thread…", theme.dim));
+    if thread.messages.is_empty() {
+        match &thread.failed {
+            // In full, wrapped: the reason is the point.
+            Some(why) if !thread.loading => shown.extend(
+                wrap(&format!("Could not load the thread: {} — Ctrl-R tries again", safe_line(why)), width)
+                    .into_iter()
+                    .map(|l| Line::styled(l, theme.error)),
+            ),
+            _ if thread.loading => shown.push(Line::styled("Loading the thread…", theme.dim)),
+            _ => {}
+        }
     }
     frame.render_widget(Paragraph::new(shown), inner);
     if scroll > 0 {

@@ -91,6 +91,7 @@ pub fn open_thread(state: &mut State, id: &ConversationId, read: bool) -> Vec<Ef
             conversation: conversation.clone(),
             messages: Vec::new(),
             loading: true,
+            failed: None,
             generation,
             scroll: 0,
             unfolded: false,

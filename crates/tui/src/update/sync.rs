@@ -34,6 +34,7 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
         SyncEvent::Thread { generation, id, messages, suggestion, older } => {
             if let Some(t) = state.thread.as_mut().filter(|t| t.id == id && t.generation == generation) {
                 t.loading = false;
+                t.failed = None;
                 t.older = older;
                 t.messages = messages;
                 t.suggestion = suggestion.map(|s| *s);
@@ -43,6 +44,18 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
                 if let Some(c) = state.composer.as_mut().filter(|c| c.conversation == id && c.seen.is_none()) {
                     c.seen = seen;
                 }
+            }
+            Vec::new()
+        }
+        SyncEvent::ThreadFailed { generation, id, error: why } => {
+            // Said where the eye is, for the thread it was about; a stale one (the
+            // agent moved on) is only logged.
+            if let Some(t) = state.thread.as_mut().filter(|t| t.id == id && t.generation == generation) {
+                t.loading = false;
+                t.failed = Some(why.to_string());
+                error(state, format!("could not load thread: {why}"));
+            } else {
+                tracing::debug!(error = %why, "a thread no longer shown did not load");
             }
             Vec::new()
         }
