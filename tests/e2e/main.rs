@@ -36,6 +36,7 @@ mod oversized;
 mod proxy;
 mod refusals;
 mod retry_dedupe;
+mod secrets;
 mod snooze;
 mod stream;
 mod stream_trust;

@@ -29,7 +29,7 @@ use frontdesk_domain::{
     Agent, AgentId, AgentRole, Author, AuthorKind, Change, Clean, Conversation, ConversationId, Delivery, Direction,
     Message, MessageId, MessageKind, NewConversation, Op, Page, View, ViewFilter, ViewId, ViewKind, ViewWithCount,
 };
-use frontdesk_provider::http::{answer_body, by_status, network, retry_after, urlencode};
+use frontdesk_provider::http::{answer_body, by_status, network, retry_after, secret_header, urlencode};
 use frontdesk_provider::{
     Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Update,
 };
@@ -147,7 +147,7 @@ impl ChatCaptainProvider {
     }
 
     fn request(&self, method: Method, url: &str) -> RequestBuilder {
-        self.http.request(method, url).header(KEY_HEADER, self.key.expose_secret())
+        secret_header(self.http.request(method, url), KEY_HEADER, self.key.expose_secret())
     }
 
     /// `/v1/chatbots/{chatbotId}/conversations{rest}`.
@@ -172,7 +172,7 @@ impl ChatCaptainProvider {
         let wait = resp.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry_after);
         let bytes = answer_body(resp).await?;
         if !status.is_success() {
-            return Err(error(status, wait, &bytes));
+            return Err(error(status, wait, &bytes).redacted(self.key.expose_secret()));
         }
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Null);
@@ -180,7 +180,7 @@ impl ChatCaptainProvider {
         let v: Value =
             serde_json::from_slice(&bytes).map_err(|e| ProviderError::Malformed(format!("ChatCaptain: {e}")))?;
         match wire::error_in(&v) {
-            Some(message) => Err(permanent("CHATCAPTAIN", message)),
+            Some(message) => Err(permanent("CHATCAPTAIN", message).redacted(self.key.expose_secret())),
             None => Ok(v),
         }
     }

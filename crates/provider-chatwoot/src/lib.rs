@@ -20,7 +20,7 @@ use frontdesk_domain::{
     Agent, AssigneeFilter, BuiltinView, Change, Clean, Conversation, ConversationId, Message, Op, Page, ReplyKind,
     Status, View, ViewFilter, ViewId, ViewKind, ViewWithCount,
 };
-use frontdesk_provider::http::{answer_body, by_status, network, retry_after, urlencode};
+use frontdesk_provider::http::{answer_body, by_status, network, retry_after, secret_header, urlencode};
 use frontdesk_provider::{
     Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Update,
 };
@@ -85,9 +85,11 @@ impl ChatwootProvider {
     }
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http
-            .request(method, format!("{}{path}", self.account))
-            .header("api_access_token", self.key.expose_secret())
+        secret_header(
+            self.http.request(method, format!("{}{path}", self.account)),
+            "api_access_token",
+            self.key.expose_secret(),
+        )
     }
 
     async fn call<T: DeserializeOwned>(&self, req: RequestBuilder) -> ProviderResult<T> {
@@ -97,10 +99,12 @@ impl ChatwootProvider {
         let bytes = answer_body(resp).await?;
         if !status.is_success() {
             let message = wire::error_text(&bytes).unwrap_or_else(|| format!("HTTP {status}"));
-            if status == StatusCode::UNAUTHORIZED {
-                return Err(ProviderError::Auth(format!("the Chatwoot access token is wrong or revoked ({message})")));
-            }
-            return Err(by_status(status, wait, status.as_u16().to_string(), message));
+            let error = if status == StatusCode::UNAUTHORIZED {
+                ProviderError::Auth(format!("the Chatwoot access token is wrong or revoked ({message})"))
+            } else {
+                by_status(status, wait, status.as_u16().to_string(), message)
+            };
+            return Err(error.redacted(self.key.expose_secret()));
         }
         let body = if bytes.is_empty() { &b"null"[..] } else { &bytes[..] };
         serde_json::from_slice(body).map_err(|e| ProviderError::Malformed(format!("Chatwoot: {e}")))
@@ -261,7 +265,7 @@ impl Provider for ChatwootProvider {
 
     fn me(&self) -> ProviderFuture<'_, Identity> {
         Box::pin(async move {
-            let req = self.http.get(&self.profile).header("api_access_token", self.key.expose_secret());
+            let req = secret_header(self.http.get(&self.profile), "api_access_token", self.key.expose_secret());
             let user: wire::User = self.call(req).await?;
             let agent = user.agent().ok_or_else(|| ProviderError::Malformed("the profile has no id".into()))?;
             Ok(Identity { agent, org_name: "Chatwoot".to_owned() })

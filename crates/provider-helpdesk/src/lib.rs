@@ -22,7 +22,7 @@ use frontdesk_domain::{
     Agent, AgentId, AgentRole, Change, Clean, Conversation, ConversationId, Message, MessageId, Op, Page, Status, View,
     ViewFilter, ViewId, ViewKind, ViewWithCount,
 };
-use frontdesk_provider::http::{answer_body, by_status, network, retry_after, urlencode};
+use frontdesk_provider::http::{answer_body, by_status, network, retry_after, secret_header, urlencode};
 use frontdesk_provider::{
     Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Update,
 };
@@ -152,7 +152,7 @@ impl HelpdeskProvider {
     }
 
     fn request(&self, method: Method, url: &str) -> RequestBuilder {
-        self.http.request(method, url).header("X-API-Key", self.key.expose_secret())
+        secret_header(self.http.request(method, url), "X-API-Key", self.key.expose_secret())
     }
 
     /// `…/conversations/{id}/{rest}`; `rest` ends with a slash or is empty.
@@ -166,7 +166,7 @@ impl HelpdeskProvider {
         let wait = resp.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry_after);
         let bytes = answer_body(resp).await?;
         if !status.is_success() {
-            return Err(error(status, wait, &bytes));
+            return Err(error(status, wait, &bytes).redacted(self.key.expose_secret()));
         }
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Null);

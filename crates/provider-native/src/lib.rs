@@ -73,7 +73,7 @@ impl NativeProvider {
         let retry_after = resp.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry_after);
         let bytes = answer_body(resp).await?;
         if !status.is_success() {
-            return Err(error_for(status, retry_after, &bytes));
+            return Err(error_for(status, retry_after, &bytes).redacted(self.key.expose_secret()));
         }
         let body = if bytes.is_empty() { &b"null"[..] } else { &bytes[..] };
         serde_json::from_slice(body).map_err(|e| ProviderError::Malformed(e.to_string()))

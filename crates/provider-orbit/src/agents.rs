@@ -19,7 +19,7 @@ use frontdesk_domain::{
     AgentConversation, AgentMessage, AgentStatus, AiAgent, AiAgentDetail, ChatEvent, Deployment, Page, ToolUse,
 };
 use frontdesk_provider::agents::AiAgents;
-use frontdesk_provider::http::{answer_body, network, urlencode};
+use frontdesk_provider::http::{answer_body, network, secret_header, urlencode};
 use frontdesk_provider::{ProviderError, ProviderFuture};
 
 #[derive(Deserialize)]
@@ -330,10 +330,8 @@ impl AiAgents for OrbitProvider {
     }
 
     fn chat(&self, id: String, message: String, conversation: Option<String>) -> BoxStream<'static, ChatEvent> {
-        let req = self
-            .stream_http
-            .post(format!("{}{}", self.base, agent_path(&id, "/chat")))
-            .header("X-API-Key", self.key.expose_secret())
+        let post = self.stream_http.post(format!("{}{}", self.base, agent_path(&id, "/chat")));
+        let req = secret_header(post, "X-API-Key", self.key.expose_secret())
             .header("Idempotency-Key", uuid::Uuid::now_v7().to_string())
             .header(reqwest::header::ACCEPT, "text/event-stream")
             .json(&{

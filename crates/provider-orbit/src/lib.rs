@@ -29,7 +29,7 @@ use frontdesk_domain::{
     Agent, AssigneeFilter, BuiltinView, Clean, Conversation, ConversationId, Event, EventKind, Message, Op, Page,
     PresenceState, Status, Suggestion, SuggestionId, View, ViewFilter, ViewId, ViewKind, ViewWithCount,
 };
-use frontdesk_provider::http::{answer_body, by_status, network, retry_after, urlencode};
+use frontdesk_provider::http::{answer_body, by_status, network, retry_after, secret_header, urlencode};
 use frontdesk_provider::{
     Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Update,
 };
@@ -128,16 +128,17 @@ impl OrbitProvider {
 
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
         let write = method != Method::GET;
-        let req =
-            self.http.request(method, format!("{}{path}", self.base)).header("X-API-Key", self.key.expose_secret());
+        let req = secret_header(
+            self.http.request(method, format!("{}{path}", self.base)),
+            "X-API-Key",
+            self.key.expose_secret(),
+        );
         if write { req.header("Idempotency-Key", uuid::Uuid::now_v7().to_string()) } else { req }
     }
 
     /// A write that must not happen twice: the outbox entry's own key.
     fn write(&self, method: Method, path: &str, key: &str) -> RequestBuilder {
-        self.http
-            .request(method, format!("{}{path}", self.base))
-            .header("X-API-Key", self.key.expose_secret())
+        secret_header(self.http.request(method, format!("{}{path}", self.base)), "X-API-Key", self.key.expose_secret())
             .header("Idempotency-Key", key)
     }
 
@@ -149,7 +150,7 @@ impl OrbitProvider {
         if status.is_success() {
             return Ok(bytes);
         }
-        Err(error_for(status, &headers, &bytes))
+        Err(error_for(status, &headers, &bytes).redacted(self.key.expose_secret()))
     }
 
     async fn call<T: DeserializeOwned>(&self, req: RequestBuilder) -> ProviderResult<Envelope<T>> {
@@ -541,7 +542,7 @@ impl Provider for OrbitProvider {
         let url = format!("{}/events/stream", self.base);
         let key = self.key.clone();
         let request = move |last: Option<&str>| {
-            let req = http.get(&url).header("X-API-Key", key.expose_secret());
+            let req = secret_header(http.get(&url), "X-API-Key", key.expose_secret());
             match last {
                 Some(id) => req.header("Last-Event-ID", id),
                 None => req,

@@ -70,6 +70,19 @@ pub async fn body(mut resp: reqwest::Response, max: usize) -> ProviderResult<Vec
     Ok(out)
 }
 
+/// `req` with a secret (an API key) in header `name`, marked sensitive: left out of
+/// any `Debug` of the request, and of HTTP/2 header compression.
+pub fn secret_header(req: reqwest::RequestBuilder, name: &'static str, secret: &str) -> reqwest::RequestBuilder {
+    match reqwest::header::HeaderValue::from_str(secret) {
+        Ok(mut value) => {
+            value.set_sensitive(true);
+            req.header(name, value)
+        }
+        // Refused when sent, in reqwest's words, which never quote the value.
+        Err(_) => req.header(name, secret),
+    }
+}
+
 /// An answer's body, at most [`MAX_BODY`]. An error is known by its status even
 /// when its body is too large to read: then its body is empty.
 pub async fn answer_body(resp: reqwest::Response) -> ProviderResult<Vec<u8>> {

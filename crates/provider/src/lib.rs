@@ -57,6 +57,26 @@ impl ProviderError {
     pub fn is_transient(&self) -> bool {
         matches!(self, Self::Network(_) | Self::RateLimited { .. })
     }
+
+    /// The error with `secret` taken out of its words: a server that quotes the key
+    /// it refused ("invalid key fd_…") must not put it on screen or in the log.
+    #[must_use]
+    pub fn redacted(self, secret: &str) -> Self {
+        // A secret this short would match ordinary words; none is that short.
+        if secret.len() < 8 {
+            return self;
+        }
+        let r = |s: String| if s.contains(secret) { s.replace(secret, "[the key]") } else { s };
+        match self {
+            Self::Auth(s) => Self::Auth(r(s)),
+            Self::Network(s) => Self::Network(r(s)),
+            Self::NotFound(s) => Self::NotFound(r(s)),
+            Self::Conflict(s) => Self::Conflict(r(s)),
+            Self::Permanent { code, message } => Self::Permanent { code: r(code), message: r(message) },
+            Self::Malformed(s) => Self::Malformed(r(s)),
+            other @ (Self::RateLimited { .. } | Self::Unsupported(_)) => other,
+        }
+    }
 }
 
 pub type ProviderResult<T> = Result<T, ProviderError>;
