@@ -11,12 +11,10 @@ use frontdesk_domain::OrgId;
 
 use super::{WriteCtx, to_ms};
 
-const PRUNED_KEY: &str = "events_pruned_through";
-
-/// The stored events of the org after `after`, oldest first, at most `limit`.
+/// The stored events of the org after number `after`, oldest first, at most `limit`.
 pub async fn after(pool: &SqlitePool, org: &OrgId, after: i64, limit: i64) -> ApiResult<Vec<Published>> {
     let rows: Vec<(i64, String, String)> =
-        sqlx::query_as("SELECT id, kind, payload FROM events WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3")
+        sqlx::query_as("SELECT seq, kind, payload FROM events WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
             .bind(org.as_str())
             .bind(after)
             .bind(limit)
@@ -42,29 +40,34 @@ fn static_name(kind: &str) -> &'static str {
     NAMES.into_iter().find(|n| *n == kind).unwrap_or("unknown")
 }
 
-/// The newest event id of all orgs (ids are global, so this is a safe resume point).
-pub async fn newest_id(pool: &SqlitePool) -> ApiResult<i64> {
-    Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT max(id) FROM events").fetch_one(pool).await?.unwrap_or(0))
+/// The org's newest event number, and the highest it pruned (a `Last-Event-ID`
+/// below that cannot be resumed).
+pub async fn newest_and_pruned(pool: &SqlitePool, org: &OrgId) -> ApiResult<(i64, i64)> {
+    let row: Option<(i64, i64)> =
+        sqlx::query_as("SELECT last_seq, pruned_through FROM event_sequences WHERE org_id = $1")
+            .bind(org.as_str())
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.unwrap_or((0, 0)))
 }
 
-/// The highest id ever pruned: a `Last-Event-ID` below it cannot be resumed.
-pub async fn pruned_through(pool: &SqlitePool) -> ApiResult<i64> {
-    let v: Option<String> =
-        sqlx::query_scalar("SELECT value FROM meta WHERE key = $1").bind(PRUNED_KEY).fetch_optional(pool).await?;
-    Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
-}
-
-/// Deletes events older than `keep`; returns how many.
+/// Deletes events older than `keep`; returns how many. Each org remembers the
+/// highest number it lost.
 pub async fn prune(w: &mut WriteCtx, now: Timestamp, keep: SignedDuration) -> ApiResult<u64> {
     let cutoff = to_ms(now - keep);
-    let newest_old: Option<i64> =
-        sqlx::query_scalar("SELECT max(id) FROM events WHERE created_at < $1").bind(cutoff).fetch_one(w.conn()).await?;
-    let Some(through) = newest_old else { return Ok(0) };
-    let done = sqlx::query("DELETE FROM events WHERE id <= $1").bind(through).execute(w.conn()).await?;
-    sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .bind(PRUNED_KEY)
-        .bind(through.to_string())
-        .execute(w.conn())
-        .await?;
+    sqlx::query(
+        "UPDATE event_sequences SET pruned_through = max(pruned_through, \
+             (SELECT max(seq) FROM events e WHERE e.org_id = event_sequences.org_id AND e.created_at < $1)) \
+         WHERE EXISTS (SELECT 1 FROM events e WHERE e.org_id = event_sequences.org_id AND e.created_at < $1)",
+    )
+    .bind(cutoff)
+    .execute(w.conn())
+    .await?;
+    // Each org loses a prefix of its log: everything up to the number recorded.
+    let done = sqlx::query(
+        "DELETE FROM events WHERE seq <= (SELECT pruned_through FROM event_sequences s WHERE s.org_id = events.org_id)",
+    )
+    .execute(w.conn())
+    .await?;
     Ok(done.rows_affected())
 }

@@ -6,7 +6,10 @@ use sqlx::{Connection, SqliteConnection};
 
 use super::DbError;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../../migrations/sqlite/0001_init.sql")),
+    (2, "event_seq", include_str!("../../migrations/sqlite/0002_event_seq.sql")),
+];
 
 pub async fn run(conn: &mut SqliteConnection) -> Result<(), DbError> {
     let fail = |e: sqlx::Error| DbError::Migrate(e.to_string());
@@ -45,4 +48,36 @@ pub async fn run(conn: &mut SqliteConnection) -> Result<(), DbError> {
         tracing::info!(version, name, "applied migration");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database from before each org numbered its own events: the events kept
+    /// keep their numbers (a client resumes exactly), and each org's counter goes on
+    /// past every number it may hold, pruned ones included.
+    #[tokio::test]
+    async fn events_keep_their_numbers_across_the_move_to_per_org_sequences() {
+        let mut conn = SqliteConnection::connect("sqlite::memory:").await.expect("memory");
+        sqlx::raw_sql(AssertSqlSafe(MIGRATIONS[0].2)).execute(&mut conn).await.expect("version 1");
+        let setup = "
+            CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);
+            INSERT INTO schema_migrations VALUES (1, 'init', 0);
+            INSERT INTO orgs (id, name, created_at) VALUES ('a', 'A', 0), ('b', 'B', 0), ('c', 'C', 0);
+            INSERT INTO events (id, org_id, kind, payload, created_at) VALUES
+                (7, 'a', 'presence', '{}', 0), (8, 'b', 'presence', '{}', 0), (12, 'a', 'presence', '{}', 0);
+            INSERT INTO meta (key, value) VALUES ('events_pruned_through', '5');";
+        sqlx::raw_sql(setup).execute(&mut conn).await.expect("an old database");
+        run(&mut conn).await.expect("migrated");
+        let seqs: Vec<(String, i64)> =
+            sqlx::query_as("SELECT org_id, seq FROM events ORDER BY id").fetch_all(&mut conn).await.expect("events");
+        assert_eq!(seqs, [("a".into(), 7), ("b".into(), 8), ("a".into(), 12)]);
+        let counters: Vec<(String, i64, i64)> =
+            sqlx::query_as("SELECT org_id, last_seq, pruned_through FROM event_sequences ORDER BY org_id")
+                .fetch_all(&mut conn)
+                .await
+                .expect("counters");
+        assert_eq!(counters, [("a".into(), 12, 5), ("b".into(), 8, 5), ("c".into(), 5, 5)]);
+    }
 }

@@ -72,7 +72,7 @@ impl Db {
             .connect_with(options.read_only(true))
             .await
             .map_err(|e| open_error(url, &e))?;
-        let writer = writer::Writer::start(writer_conn, hub).await.map_err(|e| open_error(url, &e))?;
+        let writer = writer::Writer::start(writer_conn, hub);
         Ok(Self { pool, writer })
     }
 

@@ -28,10 +28,6 @@ const MAX_BATCH: usize = 512;
 /// events that will be published if the batch commits.
 pub struct WriteCtx {
     conn: SqliteConnection,
-    /// The id the next event gets. The writer is the only one to insert events, so it
-    /// can number them itself and put the id inside the stored payload. A rolled-back
-    /// job leaves a gap, which is fine: ids need only increase.
-    next_event_id: i64,
     events: Vec<Published>,
     touched: HashSet<OrgId>,
     reschedule: bool,
@@ -44,29 +40,41 @@ impl WriteCtx {
 
     /// Records an event in the durable log; it is published after commit.
     pub async fn emit(&mut self, org: &OrgId, kind: EventKind) -> ApiResult<i64> {
-        let first = self.next_event_id;
-        self.emit_many(org, vec![kind]).await?;
-        Ok(first)
+        self.emit_many(org, vec![kind]).await
     }
 
     /// Records several events in one statement (a batch of inbound messages emits
-    /// hundreds); they are published after commit, in this order.
-    pub async fn emit_many(&mut self, org: &OrgId, kinds: Vec<EventKind>) -> ApiResult<()> {
-        if kinds.is_empty() {
-            return Ok(());
+    /// hundreds); they are published after commit, in this order. Returns the
+    /// first one's number.
+    ///
+    /// Each org numbers its own events: its counter row is taken in this
+    /// transaction (the single writer commits in order), so the numbers an org sees
+    /// are gap-free and in commit order, and say nothing of other orgs. A job rolled
+    /// back takes its numbers back with it.
+    pub async fn emit_many(&mut self, org: &OrgId, kinds: Vec<EventKind>) -> ApiResult<i64> {
+        let count = i64::try_from(kinds.len()).unwrap_or(i64::MAX);
+        if count == 0 {
+            return Ok(0);
         }
+        let last: i64 = sqlx::query_scalar(
+            "INSERT INTO event_sequences (org_id, last_seq) VALUES ($1, $2) \
+             ON CONFLICT (org_id) DO UPDATE SET last_seq = last_seq + excluded.last_seq RETURNING last_seq",
+        )
+        .bind(org.as_str())
+        .bind(count)
+        .fetch_one(&mut self.conn)
+        .await?;
+        let first = last - count + 1;
         let at = Timestamp::now();
         let mut rows = Vec::with_capacity(kinds.len());
-        for kind in kinds {
-            let id = self.next_event_id;
-            self.next_event_id += 1;
+        for (id, kind) in (first..).zip(kinds) {
             let name = kind.name();
             let conversation_id = kind.conversation_id().map(|c| c.0.to_string());
             let payload = serde_json::to_string(&Event { id: Some(id), at, kind })?;
             rows.push((id, name, conversation_id, payload));
         }
         let mut qb =
-            sqlx::QueryBuilder::new("INSERT INTO events (id, org_id, kind, conversation_id, payload, created_at) ");
+            sqlx::QueryBuilder::new("INSERT INTO events (seq, org_id, kind, conversation_id, payload, created_at) ");
         qb.push_values(&rows, |mut b, (id, name, conversation_id, payload)| {
             b.push_bind(*id)
                 .push_bind(org.as_str().to_owned())
@@ -80,7 +88,7 @@ impl WriteCtx {
             self.events.push(Published::stored(org.clone(), id, name, payload));
         }
         self.touched.insert(org.clone());
-        Ok(())
+        Ok(first)
     }
 
     /// Opens a nested savepoint for one item of a bulk job; pass the mark it returns
@@ -117,19 +125,12 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer on `conn`. Reads where event numbering resumes: past every id
-    /// ever used, pruned ones included (the AUTOINCREMENT sequence remembers them).
-    pub async fn start(mut conn: SqliteConnection, hub: Hub) -> Result<Self, sqlx::Error> {
-        let next_event_id: i64 = sqlx::query_scalar(
-            "SELECT max(coalesce((SELECT max(id) FROM events), 0), \
-                        coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)) + 1",
-        )
-        .fetch_one(&mut conn)
-        .await?;
+    /// Starts the writer on `conn`.
+    pub fn start(conn: SqliteConnection, hub: Hub) -> Self {
         let (tx, rx) = mpsc::channel(4096);
-        let ctx = WriteCtx { conn, next_event_id, events: Vec::new(), touched: HashSet::new(), reschedule: false };
+        let ctx = WriteCtx { conn, events: Vec::new(), touched: HashSet::new(), reschedule: false };
         tokio::spawn(run(ctx, rx, hub));
-        Ok(Self { tx })
+        Self { tx }
     }
 
     pub async fn submit<T, F>(&self, f: F) -> ApiResult<T>

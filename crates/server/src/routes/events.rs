@@ -90,8 +90,7 @@ pub async fn stream(
     let resume = header_id.or(p.last_event_id);
     // Subscribe before reading anything, so nothing falls between replay and live.
     let mut live = st.hub.subscribe();
-    let newest = events::newest_id(&st.db.pool).await?;
-    let pruned = events::pruned_through(&st.db.pool).await?;
+    let (newest, pruned) = events::newest_and_pruned(&st.db.pool, &caller.org).await?;
     let pool = st.db.pool.clone();
     let mut stopping = st.stopping.clone();
     let keep_alive = st.keep_alive;
