@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use crate::command::Command;
 use crate::state::{Focus, State};
@@ -28,8 +28,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     };
     let attach =
         if state.caps.attachments { format!(" · {} attach", keys.hint(Command::Attach)) } else { String::new() };
-    let block = Block::new()
-        .borders(Borders::ALL)
+    let block = crate::ui::framed(state)
         .border_style(style)
         .title(Span::styled(format!("{}{from_suggestion}{files} ", title.trim_end()), style))
         .title_bottom(Line::styled(

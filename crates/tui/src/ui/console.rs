@@ -36,7 +36,7 @@ pub fn render(state: &State, c: &Console, frame: &mut Frame, area: Rect) {
             Line::styled("Its conversations end; this cannot be undone.", state.settings.theme.dim),
             Line::styled("y deletes · any other key keeps it", state.settings.theme.key),
         ];
-        let block = Block::default().borders(Borders::ALL).border_style(state.settings.theme.error);
+        let block = crate::ui::framed(state).border_style(state.settings.theme.error);
         frame.render_widget(Paragraph::new(text).block(block), rect);
     }
 }
@@ -55,8 +55,7 @@ fn agents(state: &State, c: &Console, frame: &mut Frame, area: Rect) {
     let (theme, glyphs) = (&state.settings.theme, &state.settings.glyphs);
     let filter = c.filter.as_ref().map_or_else(String::new, |f| format!(" · {}", f.as_str()));
     let title = format!(" AI agents{filter} ");
-    let block = Block::default()
-        .borders(Borders::ALL)
+    let block = crate::ui::framed(state)
         .border_style(border(state, c.pane != Pane::Playground))
         .title(Span::styled(title, theme.title));
     let inner = block.inner(area);
@@ -98,10 +97,7 @@ fn agent_row(state: &State, a: &AiAgent, selected: bool, width: usize) -> Line<'
 }
 
 fn pane_block(state: &State, title: String, focused: bool) -> Block<'static> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(border(state, focused))
-        .title(Span::styled(title, state.settings.theme.title))
+    crate::ui::framed(state).border_style(border(state, focused)).title(Span::styled(title, state.settings.theme.title))
 }
 
 fn field(state: &State, name: &str, value: &str) -> Line<'static> {
@@ -291,7 +287,7 @@ fn playground(state: &State, p: &Playground, frame: &mut Frame, area: Rect) {
     let height = usize::from(transcript.height);
     let skip = lines.len().saturating_sub(height);
     frame.render_widget(Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>()), transcript);
-    let input_block = Block::default().borders(Borders::TOP).border_style(theme.border);
+    let input_block = crate::ui::framed(state).borders(Borders::TOP).border_style(theme.border);
     let inner_input = input_block.inner(input);
     frame.render_widget(input_block, input);
     frame.render_widget(&p.input, inner_input);

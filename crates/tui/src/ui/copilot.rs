@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::text::{safe, safe_line, wrap};
 use crate::command::Command;
@@ -14,8 +14,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let Some(thread) = &state.thread else { return };
     let (theme, glyphs, keys) = (&state.settings.theme, &state.settings.glyphs, &state.settings.keymap);
     let engine = thread.suggestion.as_ref().map(|s| format!(" ({})", safe_line(&s.engine))).unwrap_or_default();
-    let block = Block::new()
-        .borders(Borders::ALL)
+    let block = crate::ui::framed(state)
         .border_style(theme.ai)
         .title(Span::styled(format!(" {} Copilot suggestion{engine} ", glyphs.suggestion), theme.ai))
         .title_bottom(Line::from(vec![

@@ -4,10 +4,10 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 
 use super::centered;
-use super::text::fit;
+use super::text::{fit, key_names};
 use crate::command::{Command, Context};
 use crate::state::State;
 
@@ -48,7 +48,8 @@ pub fn lines(state: &State) -> Vec<Line<'static>> {
 /// the keys stay learnable: greyed, with the reason.
 fn line(state: &State, command: Command, keys: &str, width: usize) -> Line<'static> {
     let theme = &state.settings.theme;
-    let keys = format!("  {}", fit(keys, width, "…"));
+    let keys =
+        format!("  {}", fit(&key_names(keys, state.settings.glyphs.ascii), width, state.settings.glyphs.ellipsis));
     Line::from(if command.available(&state.caps) {
         vec![Span::styled(keys, theme.key), Span::raw(command.doc().to_owned())]
     } else {
@@ -60,8 +61,7 @@ pub fn render(state: &State, scroll: usize, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
     let rect = centered(area, 90, area.height.saturating_sub(2));
     frame.render_widget(Clear, rect);
-    let block = Block::new()
-        .borders(Borders::ALL)
+    let block = crate::ui::framed(state)
         .border_style(theme.border_focus)
         .title(Span::styled(" Keys ", theme.title))
         .title_bottom(Line::styled(" j/k scroll · Esc or ? closes · keys come from your config ", theme.dim));

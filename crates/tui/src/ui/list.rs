@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use super::text::{ago, fit, safe_line, span, truncate, when};
@@ -39,7 +39,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         };
     }
     let mut block =
-        Block::new().borders(Borders::ALL).border_style(border(state, focused)).title(Span::styled(title, theme.title));
+        crate::ui::framed(state).border_style(border(state, focused)).title(Span::styled(title, theme.title));
     if !list.marked.is_empty() {
         block = block
             .title(Line::styled(format!(" {} marked ", list.marked.len()), theme.marked).alignment(Alignment::Right));
@@ -56,7 +56,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         let line = Line::from(vec![
             Span::styled("/", theme.key),
             Span::raw(text),
-            Span::styled("▏", theme.key),
+            Span::styled(state.settings.glyphs.cursor, theme.key),
             Span::styled(hint, theme.dim),
         ]);
         frame.render_widget(Paragraph::new(line), Rect { height: 1, ..inner });

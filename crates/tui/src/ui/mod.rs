@@ -155,6 +155,24 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
 }
 
 /// A pane's border style by focus.
+/// Borders as plain ASCII (`+-|`), for `--ascii` and terminals without UTF-8.
+const ASCII_BORDER: ratatui::symbols::border::Set = ratatui::symbols::border::Set {
+    top_left: "+",
+    top_right: "+",
+    bottom_left: "+",
+    bottom_right: "+",
+    vertical_left: "|",
+    vertical_right: "|",
+    horizontal_top: "-",
+    horizontal_bottom: "-",
+};
+
+/// A bordered block, its lines in the glyphs of the session (ASCII or Unicode).
+pub fn framed(state: &State) -> ratatui::widgets::Block<'static> {
+    let block = ratatui::widgets::Block::new().borders(ratatui::widgets::Borders::ALL);
+    if state.settings.glyphs.ascii { block.border_set(ASCII_BORDER) } else { block }
+}
+
 pub fn border(state: &State, focused: bool) -> ratatui::style::Style {
     if focused { state.settings.theme.border_focus } else { state.settings.theme.border }
 }

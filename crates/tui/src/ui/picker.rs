@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
 use super::centered;
@@ -23,8 +23,7 @@ pub fn render(state: &State, picker: &Picker, frame: &mut Frame, area: Rect) {
         PickPurpose::Tags { .. } => " Space toggles · Enter applies · Esc cancels ",
         _ => " Enter chooses · Esc cancels ",
     };
-    let block = Block::new()
-        .borders(Borders::ALL)
+    let block = crate::ui::framed(state)
         .border_style(theme.border_focus)
         .title(Span::styled(format!(" {} ", picker.title), theme.title))
         .title_bottom(Line::styled(hint, theme.dim));
@@ -34,7 +33,7 @@ pub fn render(state: &State, picker: &Picker, frame: &mut Frame, area: Rect) {
     let mut lines = vec![Line::from(vec![
         Span::styled("> ", theme.key),
         Span::raw(safe_line(&picker.query).into_owned()),
-        Span::styled("▏", theme.key),
+        Span::styled(state.settings.glyphs.cursor, theme.key),
     ])];
     let rows = usize::from(inner.height).saturating_sub(1);
     let start = picker.cursor.saturating_sub(rows.saturating_sub(1));
@@ -71,10 +70,8 @@ pub fn confirm_delete(state: &State, name: &str, frame: &mut Frame, area: Rect) 
     let theme = &state.settings.theme;
     let rect = centered(area, 56, 5);
     frame.render_widget(Clear, rect);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(theme.error)
-        .title(Span::styled(" Delete for good? ", theme.title));
+    let block =
+        crate::ui::framed(state).border_style(theme.error).title(Span::styled(" Delete for good? ", theme.title));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let text = vec![
@@ -93,8 +90,7 @@ pub fn confirm_quit(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
     let rect = centered(area, 56, 5);
     frame.render_widget(Clear, rect);
-    let block =
-        Block::new().borders(Borders::ALL).border_style(theme.error).title(Span::styled(" Quit? ", theme.title));
+    let block = crate::ui::framed(state).border_style(theme.error).title(Span::styled(" Quit? ", theme.title));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let n = state.pending_sends();

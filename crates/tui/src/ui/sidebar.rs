@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::border;
@@ -13,10 +13,8 @@ use crate::state::{Focus, State};
 pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
     let focused = state.focus == Focus::Sidebar;
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(border(state, focused))
-        .title(Span::styled(" Views ", theme.title));
+    let block =
+        crate::ui::framed(state).border_style(border(state, focused)).title(Span::styled(" Views ", theme.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width);

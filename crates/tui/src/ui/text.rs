@@ -103,6 +103,14 @@ pub fn fit(s: &str, width: usize, ellipsis: &str) -> String {
     out
 }
 
+/// Key names as shown: the arrows spelled out where the glyphs must be ASCII.
+pub fn key_names(keys: &str, ascii: bool) -> String {
+    if !ascii {
+        return keys.to_owned();
+    }
+    keys.replace('↑', "Up").replace('↓', "Down").replace('←', "Left").replace('→', "Right")
+}
+
 /// Wraps text to `width` cells: at spaces when it can, inside a word when a word is
 /// longer than a line, never inside a grapheme. Keeps blank lines.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {

@@ -151,6 +151,10 @@ pub struct Glyphs {
     pub inbound: &'static str,
     pub outbound: &'static str,
     pub dot: &'static str,
+    /// The text cursor of a one-line prompt.
+    pub cursor: &'static str,
+    /// "more below".
+    pub down: &'static str,
 }
 
 impl Glyphs {
@@ -170,6 +174,8 @@ impl Glyphs {
         inbound: "◀",
         outbound: "▶",
         dot: "·",
+        cursor: "▏",
+        down: "↓",
     };
 
     pub const ASCII: Self = Self {
@@ -188,6 +194,8 @@ impl Glyphs {
         inbound: "<",
         outbound: ">",
         dot: "|",
+        cursor: "_",
+        down: "v",
     };
 
     pub fn channel(&self, c: Channel) -> &'static str {

@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::border;
 use super::text::{safe, safe_line, when, wrap};
@@ -24,7 +24,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
     let focused = matches!(state.focus, Focus::Thread);
     let Some(thread) = &state.thread else {
-        let block = Block::new().borders(Borders::ALL).border_style(border(state, false));
+        let block = crate::ui::framed(state).border_style(border(state, false));
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let hint = format!("{} opens the selected conversation", state.settings.keymap.hint(Command::Open));
@@ -42,8 +42,7 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             None => format!(" {name} "),
         }
     });
-    let block =
-        Block::new().borders(Borders::ALL).border_style(border(state, focused)).title(Span::styled(title, theme.title));
+    let block = crate::ui::framed(state).border_style(border(state, focused)).title(Span::styled(title, theme.title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 {
@@ -73,7 +72,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
     }
     frame.render_widget(Paragraph::new(shown), inner);
     if scroll > 0 {
-        let more = Line::styled(format!(" ↓ {scroll} more lines (G: newest) "), theme.key).alignment(Alignment::Right);
+        let more = Line::styled(format!(" {} {scroll} more lines (G: newest) ", state.settings.glyphs.down), theme.key)
+            .alignment(Alignment::Right);
         frame.render_widget(Paragraph::new(more), Rect { y: area.y + area.height - 1, height: 1, ..area });
     }
 }
