@@ -61,6 +61,23 @@ macro_rules! commands {
         }
 
         impl Command {
+    /// The view a `view-N` command goes to, counted from 1.
+    #[must_use]
+    pub fn view_number(self) -> Option<usize> {
+        let n = match self {
+            Self::View1 => 1,
+            Self::View2 => 2,
+            Self::View3 => 3,
+            Self::View4 => 4,
+            Self::View5 => 5,
+            Self::View6 => 6,
+            Self::View7 => 7,
+            Self::View8 => 8,
+            Self::View9 => 9,
+            _ => return None,
+        };
+        Some(n)
+    }
             pub const ALL: &'static [Command] = &[$(Self::$variant,)*];
 
             /// The kebab-case name used in the config and the palette.

@@ -360,10 +360,33 @@ fn palette_and_help_come_from_the_keymap() {
     assert_eq!(op, Op::Change { conversation: id(&s, 0), change: Change::Unstar });
     keys(&mut s, "?");
     assert!(matches!(s.overlay, Some(Overlay::Help { .. })));
-    let help: Vec<String> = crate::ui::help_lines(&s).iter().map(ToString::to_string).collect();
+    let help: Vec<String> = crate::ui::help_lines(&s, 200).iter().map(ToString::to_string).collect();
     for c in crate::command::Command::ALL {
-        assert!(help.iter().any(|l| l.contains(c.doc())), "{} is missing from help", c.name());
+        match c.view_number() {
+            // Only the views there are, by name.
+            Some(n) if n <= s.views.len() => {
+                let want = format!("Go to view {n} ({})", s.views[n - 1].view.name);
+                assert!(help.iter().any(|l| l.contains(&want)), "{want} is missing from help");
+            }
+            Some(n) => {
+                let gone = format!("Go to view {n}");
+                assert!(!help.iter().any(|l| l.contains(&gone)), "{gone} is in help, and there is no such view");
+            }
+            None => assert!(
+                help.iter().any(|l| l.contains(c.doc().split(' ').next().unwrap_or_default())),
+                "{} is missing from help",
+                c.name()
+            ),
+        }
     }
+    // Wrapped, not cut: every letter of a long description is there.
+    let letters = |t: &str| t.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let urgent = letters(crate::command::Command::MostUrgent.doc());
+    assert!(letters(&help.join("")).contains(&urgent), "{urgent} is cut");
+    let narrow: Vec<String> = crate::ui::help_lines(&s, 60).iter().map(ToString::to_string).collect();
+    assert!(narrow.iter().all(|l| unicode_width::UnicodeWidthStr::width(l.as_str()) <= 60), "{narrow:#?}");
+    assert!(letters(&narrow.join("")).contains(&urgent), "at 60 columns too");
+    assert!(help.iter().any(|l| l.contains("What the marks mean")), "a legend of the marks");
     keys(&mut s, "<Esc>");
     assert!(s.overlay.is_none());
 }
@@ -470,4 +493,33 @@ fn new_activity_resorts_without_moving_the_selection() {
     update(&mut s, Action::Sync(SyncEvent::Live(frontdesk_provider::Update::Event(Box::new(event)))));
     assert_eq!(id(&s, 0), busy.id, "to the top");
     assert_eq!(s.list.current().map(|c| c.id.clone()), Some(selected), "the agent's row is still selected");
+}
+
+#[test]
+fn a_prefix_lists_every_continuation_and_esc_cancels_it_quietly() {
+    let mut s = inbox(120, 30);
+    keys(&mut s, "g");
+    let screen = crate::testing::render(&s);
+    let follow = crate::ui::prefix_continuations(&s).expect("g is a prefix");
+    assert!(follow.len() >= 6, "{follow:?}");
+    for (key, doc) in &follow {
+        assert!(
+            screen.contains(&format!(" {key} ")) && screen.contains(doc.as_str()),
+            "{key} {doc} not shown:\n{screen}"
+        );
+    }
+    keys(&mut s, "<Esc>");
+    assert!(s.chord.is_empty());
+    assert!(s.status.flash.is_none(), "Esc after a prefix says nothing: {:?}", s.status.flash);
+    assert!(!crate::testing::render(&s).contains("Esc cancels"));
+}
+
+#[test]
+fn the_way_to_help_is_the_last_hint_to_go() {
+    for width in [60, 80, 120] {
+        let s = inbox(width, 24);
+        let screen = crate::testing::render(&s);
+        let bar = screen.lines().last().unwrap_or_default();
+        assert!(bar.contains("? help"), "at {width} columns: {bar}");
+    }
 }

@@ -295,7 +295,7 @@ fn help_greys_what_the_account_cannot_do() {
     let mut s = inbox(160, 60);
     s.caps.snooze = false;
     keys(&mut s, "?");
-    let text: Vec<String> = crate::ui::help_lines(&s).iter().map(ToString::to_string).collect();
+    let text: Vec<String> = crate::ui::help_lines(&s, 200).iter().map(ToString::to_string).collect();
     let snooze = text.iter().find(|l| l.contains("Snooze (presets")).expect("snooze listed");
     assert!(snooze.contains("(not on this account)"), "{snooze}");
     let star = text.iter().find(|l| l.contains("Star or unstar")).expect("star listed");

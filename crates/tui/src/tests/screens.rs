@@ -314,3 +314,20 @@ fn ascii_draws_no_box_drawing_anywhere() {
         assert!(found.is_empty(), "after {keys_pressed:?}: {found:?} in\n{screen}");
     }
 }
+
+/// A wide character just left of an overlay would push the overlay's left border
+/// aside on a real terminal: it is blanked when the overlay is drawn.
+#[test]
+fn an_overlay_keeps_its_border_over_wide_characters() {
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(20, 3)).expect("terminal");
+    terminal
+        .draw(|frame| {
+            frame.render_widget(ratatui::widgets::Paragraph::new("abc日本語def"), frame.area());
+            crate::ui::clear_for_overlay(frame, ratatui::layout::Rect { x: 4, y: 0, width: 10, height: 3 });
+        })
+        .expect("drawn");
+    let buf = terminal.backend().buffer();
+    // "日" started at column 3 and reached into column 4, the overlay's first.
+    assert_eq!(buf[(3, 0)].symbol(), " ");
+    assert_eq!(buf[(2, 0)].symbol(), "c", "what does not reach in is left alone");
+}

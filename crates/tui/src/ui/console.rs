@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph};
 use serde_json::Value;
 
 use super::text::{ago, fit, safe, safe_line, truncate, wrap};
@@ -30,7 +30,7 @@ pub fn render(state: &State, c: &Console, frame: &mut Frame, area: Rect) {
     }
     if let Some((_, name)) = &c.confirm_delete {
         let rect = centered(area, 56, 5);
-        frame.render_widget(Clear, rect);
+        crate::ui::clear_for_overlay(frame, rect);
         let text = vec![
             Line::styled(format!("Delete {}?", safe_line(name)), state.settings.theme.error),
             Line::styled("Its conversations end; this cannot be undone.", state.settings.theme.dim),

@@ -9,7 +9,9 @@ mod help;
 mod list;
 pub use help::lines as help_lines;
 pub use list::row_at as list_row_at;
+pub use prefix::continuations as prefix_continuations;
 mod picker;
+mod prefix;
 mod sidebar;
 mod statusbar;
 pub mod text;
@@ -120,6 +122,7 @@ pub fn render(state: &State, frame: &mut Frame) {
         inbox(state, frame, &areas);
     }
     statusbar::render(state, frame, areas.status);
+    prefix::render(state, frame, area);
     match &state.overlay {
         Some(Overlay::Help { scroll }) => help::render(state, *scroll, frame, area),
         Some(Overlay::Picker(p)) => picker::render(state, p, frame, area),
@@ -147,6 +150,25 @@ fn inbox(state: &State, frame: &mut Frame, areas: &Areas) {
     }
 }
 
+/// Clears `rect` for an overlay. A wide character (CJK, emoji) just left of it
+/// would reach into its first column and push the overlay's border aside on a real
+/// terminal (the buffer thinks the border is there; the terminal draws the
+/// character's second half over it), so it is blanked too.
+pub fn clear_for_overlay(frame: &mut Frame, rect: Rect) {
+    frame.render_widget(ratatui::widgets::Clear, rect);
+    let buf = frame.buffer_mut();
+    if rect.x == 0 {
+        return;
+    }
+    for y in rect.y..rect.bottom() {
+        if let Some(cell) = buf.cell_mut((rect.x - 1, y))
+            && unicode_width::UnicodeWidthStr::width(cell.symbol()) > 1
+        {
+            cell.set_symbol(" ");
+        }
+    }
+}
+
 /// A centred rectangle of at most `w` x `h` inside `area`.
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
@@ -154,7 +176,6 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
-/// A pane's border style by focus.
 /// Borders as plain ASCII (`+-|`), for `--ascii` and terminals without UTF-8.
 const ASCII_BORDER: ratatui::symbols::border::Set = ratatui::symbols::border::Set {
     top_left: "+",
@@ -173,6 +194,7 @@ pub fn framed(state: &State) -> ratatui::widgets::Block<'static> {
     if state.settings.glyphs.ascii { block.border_set(ASCII_BORDER) } else { block }
 }
 
+/// A pane's border style by focus.
 pub fn border(state: &State, focused: bool) -> ratatui::style::Style {
     if focused { state.settings.theme.border_focus } else { state.settings.theme.border }
 }

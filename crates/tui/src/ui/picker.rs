@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
 use super::centered;
@@ -18,7 +18,7 @@ pub fn render(state: &State, picker: &Picker, frame: &mut Frame, area: Rect) {
         .saturating_add(4)
         .clamp(6, area.height.saturating_sub(2).max(6));
     let rect = centered(area, 64, height);
-    frame.render_widget(Clear, rect);
+    crate::ui::clear_for_overlay(frame, rect);
     let hint = match picker.purpose {
         PickPurpose::Tags { .. } => " Space toggles · Enter applies · Esc cancels ",
         _ => " Enter chooses · Esc cancels ",
@@ -69,7 +69,7 @@ pub fn render(state: &State, picker: &Picker, frame: &mut Frame, area: Rect) {
 pub fn confirm_delete(state: &State, name: &str, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
     let rect = centered(area, 56, 5);
-    frame.render_widget(Clear, rect);
+    crate::ui::clear_for_overlay(frame, rect);
     let block =
         crate::ui::framed(state).border_style(theme.error).title(Span::styled(" Delete for good? ", theme.title));
     let inner = block.inner(rect);
@@ -89,7 +89,7 @@ pub fn confirm_delete(state: &State, name: &str, frame: &mut Frame, area: Rect) 
 pub fn confirm_quit(state: &State, frame: &mut Frame, area: Rect) {
     let theme = &state.settings.theme;
     let rect = centered(area, 56, 5);
-    frame.render_widget(Clear, rect);
+    crate::ui::clear_for_overlay(frame, rect);
     let block = crate::ui::framed(state).border_style(theme.error).title(Span::styled(" Quit? ", theme.title));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);

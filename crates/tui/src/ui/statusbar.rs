@@ -72,17 +72,11 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
             Span::styled(format!("undo ({secs}s)"), theme.dim),
         ]
     } else if !state.chord.is_empty() {
-        let ctx = state.context();
-        let mut spans = vec![Span::styled(format!("{} … ", display_sequence(&state.chord)), theme.key)];
-        if let crate::keymap::Lookup::Prefix(next) =
-            keys.lookup(ctx, &state.chord[..state.chord.len() - 1], state.chord[state.chord.len() - 1])
-        {
-            for (k, doc) in next {
-                spans.push(Span::styled(format!("{k} "), theme.key));
-                spans.push(Span::styled(format!("{}  ", doc.split(" (").next().unwrap_or(&doc)), theme.dim));
-            }
-        }
-        spans
+        // What can follow is listed in the popup above.
+        vec![
+            Span::styled(format!("{} {} ", display_sequence(&state.chord), state.settings.glyphs.ellipsis), theme.key),
+            Span::styled("Esc cancels", theme.dim),
+        ]
     } else {
         hints(state, room)
     };
@@ -138,17 +132,27 @@ fn hints(state: &State, room: usize) -> Vec<Span<'static>> {
         ],
     };
     let mut out = Vec::new();
-    let mut used = 0;
-    // What the account cannot do is left out (the help lists it, greyed, with why).
-    for (command, label) in wanted.iter().filter(|(c, _)| c.available(&state.caps)) {
-        let key = keys.hint(*command);
+    let hint = |command: Command, label: &str| {
+        let key = keys.hint(command);
         let w = key.width() + label.width() + 3;
+        (w, [Span::styled(key, theme.key), Span::styled(format!(" {label}  "), theme.dim)])
+    };
+    // The way to every other key is the last to go: its room is kept first.
+    let help = wanted.iter().find(|(c, _)| *c == Command::Help).map(|(c, label)| hint(*c, label));
+    let mut used = help.as_ref().map_or(0, |(w, _)| *w);
+    // What the account cannot do is left out (the help lists it, greyed, with why).
+    for (command, label) in wanted.iter().filter(|(c, _)| c.available(&state.caps) && *c != Command::Help) {
+        let (w, spans) = hint(*command, label);
         if used + w > room {
             break;
         }
         used += w;
-        out.push(Span::styled(key, theme.key));
-        out.push(Span::styled(format!(" {label}  "), theme.dim));
+        out.extend(spans);
+    }
+    if let Some((w, spans)) = help
+        && w <= room
+    {
+        out.extend(spans);
     }
     out
 }

@@ -81,6 +81,8 @@ pub fn key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
             super::console::typed(state, ev);
             Vec::new()
         }
+        // Esc after a prefix (`g`, `S`) is a change of mind, not a key to explain.
+        Lookup::Unbound if !pending.is_empty() && ev.code == KeyCode::Esc => Vec::new(),
         Lookup::Unbound => {
             let mut typed = pending;
             typed.push(k);
