@@ -342,6 +342,7 @@ impl AiAgents for OrbitProvider {
                 }
                 body
             });
+        let key = self.key.clone();
         Box::pin(async_stream::stream! {
             let started = Instant::now();
             let resp = match req.send().await {
@@ -355,7 +356,7 @@ impl AiAgents for OrbitProvider {
             if !status.is_success() {
                 let headers = resp.headers().clone();
                 let body = answer_body(resp).await.unwrap_or_default();
-                yield ChatEvent::Failed(super::error_for(status, &headers, &body).to_string());
+                yield ChatEvent::Failed(super::error_for(status, &headers, &body).redacted(key.expose_secret()).to_string());
                 return;
             }
             // Asked to stream, it streams, unless it says the answer is JSON.

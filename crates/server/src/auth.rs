@@ -68,10 +68,12 @@ pub const KEY_TTL: Duration = Duration::from_secs(1);
 /// Past this many remembered keys the cache starts over, so it cannot grow unbounded.
 const KEY_CACHE_MAX: usize = 10_000;
 
-/// Recently authenticated keys, by hash (never the key itself).
+/// Recently authenticated keys, by hash (never the key itself), and recently
+/// refused ones.
 #[derive(Default)]
 pub struct KeyCache {
     entries: Mutex<HashMap<String, (Instant, Caller)>>,
+    refused: Mutex<HashMap<String, Instant>>,
 }
 
 impl KeyCache {
@@ -88,42 +90,132 @@ impl KeyCache {
             entries.insert(hash, (Instant::now(), caller));
         }
     }
+
+    /// Whether the key was refused within [`KEY_TTL`] (a new key works within that).
+    fn refused(&self, hash: &str) -> bool {
+        self.refused.lock().is_ok_and(|r| r.get(hash).is_some_and(|at| at.elapsed() < KEY_TTL))
+    }
+
+    fn refuse(&self, hash: String) {
+        if let Ok(mut refused) = self.refused.lock() {
+            if refused.len() >= KEY_CACHE_MAX {
+                refused.retain(|_, at| at.elapsed() < KEY_TTL);
+            }
+            refused.insert(hash, Instant::now());
+        }
+    }
+
+    /// Whether the key worked within [`VOUCHED_FOR`]: not a guess, whatever its
+    /// address has been up to (it is still looked up).
+    fn vouched(&self, hash: &str) -> bool {
+        self.entries.lock().is_ok_and(|e| e.get(hash).is_some_and(|(at, _)| at.elapsed() < VOUCHED_FOR))
+    }
 }
 
-/// Failed key lookups by client address. Guessing keys would cost a database query
-/// a guess: past [`GUESS_BURST`] failures from one address (refilled at
-/// [`GUESSES_PER_SECOND`]) it is answered 429 before its key is looked up. Only
-/// failures count, so a team behind one address is not slowed by its own traffic.
+/// How long a key that worked is taken for no guess.
+const VOUCHED_FOR: Duration = Duration::from_secs(3600);
+
+/// Key lookups by client address. Guessing keys would cost a database query a
+/// guess: each lookup of a key not known takes a token from its address's bucket
+/// ([`GUESS_BURST`], refilled at [`GUESSES_PER_SECOND`]) before the query, and a key
+/// that turns out valid gives it back, so only failures count and a team behind one
+/// address is not slowed by its own traffic. Taking before asking keeps many guesses
+/// sent at once to the same count as guesses sent one by one. IPv6 addresses count
+/// by their /64, which one host can rotate through.
+///
+/// Lookups of one key already under way share its token: a client opening with
+/// fifty requests at once is one lookup's worth, not fifty.
 #[derive(Default)]
 pub struct Guesses {
     buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    /// Key hashes being looked up, and how many requests wait on each.
+    pending: Mutex<HashMap<String, usize>>,
+}
+
+/// A lookup under way, as [`Guesses::begin`] let it through.
+struct Lookup {
+    hash: String,
+    /// The address whose token it took, if it took one.
+    took: Option<IpAddr>,
 }
 
 pub const GUESS_BURST: u32 = 20;
 pub const GUESSES_PER_SECOND: u32 = 1;
-/// Past this many addresses remembered the table starts over, so it cannot grow
-/// without bound.
+/// Addresses remembered at most; past it, the buckets back to full are forgotten
+/// first (they hold nothing), so a flood of addresses cannot reset a guesser's.
 const GUESSERS_MAX: usize = 100_000;
 
 impl Guesses {
-    /// How long `ip` must wait before its next key is looked up, if it must.
-    fn wait(&self, ip: IpAddr) -> Option<Duration> {
-        let buckets = self.buckets.lock().ok()?;
-        let (tokens, at) = *buckets.get(&ip)?;
-        let now = refilled(tokens, at);
-        (now < 1.0).then(|| Duration::from_secs_f64((1.0 - now) / f64::from(GUESSES_PER_SECOND)))
+    /// Lets a lookup of `hash` from `ip` through: with a token of the address's,
+    /// or free when the same key is already being looked up. Or says how long to
+    /// wait.
+    fn begin(&self, ip: Option<IpAddr>, hash: &str) -> Result<Lookup, Duration> {
+        let Ok(mut pending) = self.pending.lock() else { return Ok(Lookup { hash: hash.to_owned(), took: None }) };
+        if let Some(n) = pending.get_mut(hash) {
+            *n += 1;
+            return Ok(Lookup { hash: hash.to_owned(), took: None });
+        }
+        if let Some(ip) = ip {
+            self.take(ip)?;
+        }
+        pending.insert(hash.to_owned(), 1);
+        Ok(Lookup { hash: hash.to_owned(), took: ip })
     }
 
-    /// `ip` presented a key that is not one.
-    fn failed(&self, ip: IpAddr) {
-        if let Ok(mut buckets) = self.buckets.lock() {
+    /// The lookup is done; a real key gives its token back.
+    fn end(&self, lookup: &Lookup, valid: bool) {
+        if let Ok(mut pending) = self.pending.lock()
+            && let Some(n) = pending.get_mut(&lookup.hash)
+        {
+            *n -= 1;
+            if *n == 0 {
+                pending.remove(&lookup.hash);
+            }
+        }
+        if let (Some(ip), true) = (lookup.took, valid) {
+            self.give_back(ip);
+        }
+    }
+
+    /// Takes a token for a lookup from `ip`, or says how long until there is one.
+    fn take(&self, ip: IpAddr) -> Result<(), Duration> {
+        let Ok(mut buckets) = self.buckets.lock() else { return Ok(()) };
+        let who = network(ip);
+        if buckets.len() >= GUESSERS_MAX && !buckets.contains_key(&who) {
+            buckets.retain(|_, (tokens, at)| refilled(*tokens, *at) < f64::from(GUESS_BURST));
             if buckets.len() >= GUESSERS_MAX {
+                // All of them guessing at once: the oldest memory goes.
                 buckets.clear();
             }
-            let (tokens, at) = buckets.get(&ip).copied().unwrap_or((f64::from(GUESS_BURST), Instant::now()));
-            let now = refilled(tokens, at);
-            buckets.insert(ip, ((now - 1.0).max(0.0), Instant::now()));
         }
+        let (tokens, at) = buckets.get(&who).copied().unwrap_or((f64::from(GUESS_BURST), Instant::now()));
+        let now = refilled(tokens, at);
+        if now < 1.0 {
+            return Err(Duration::from_secs_f64((1.0 - now) / f64::from(GUESSES_PER_SECOND)));
+        }
+        buckets.insert(who, (now - 1.0, Instant::now()));
+        Ok(())
+    }
+
+    /// The key `ip` presented was a real one: its token comes back.
+    fn give_back(&self, ip: IpAddr) {
+        if let Ok(mut buckets) = self.buckets.lock()
+            && let Some((tokens, at)) = buckets.get_mut(&network(ip))
+        {
+            *tokens = (refilled(*tokens, *at) + 1.0).min(f64::from(GUESS_BURST));
+            *at = Instant::now();
+        }
+    }
+}
+
+/// The address that counts for `ip`: itself, or its /64 for IPv6.
+fn network(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(std::net::Ipv6Addr::from(bits))
+        }
+        v4 @ IpAddr::V4(_) => v4,
     }
 }
 
@@ -168,23 +260,27 @@ impl FromRequestParts<AppState> for Caller {
             ApiError::unauthorized("an API key is required: send Authorization: Bearer <key> or X-API-Key")
         })?;
         let hash = orgs::hash_key(key);
-        let peer = parts.extensions.get::<axum::extract::ConnectInfo<Peer>>().map(|c| c.0.0.ip());
-        // A key already known is no guess; anything else from a guessing address
-        // is turned away before it costs a query.
-        let known = state.keys.get(&hash);
-        if known.is_none()
-            && let Some(wait) = peer.and_then(|ip| state.guesses.wait(ip))
-        {
-            return Err(ApiError::rate_limited(wait.as_secs().max(1)));
-        }
-        let caller = match known {
-            Some(caller) => caller,
-            None => lookup(state, &hash).await?.ok_or_else(|| {
-                if let Some(ip) = peer {
-                    state.guesses.failed(ip);
-                }
-                ApiError::unauthorized("the API key is not valid or has been revoked")
-            })?,
+        let caller = if let Some(caller) = state.keys.get(&hash) {
+            caller
+        } else {
+            let refused = || ApiError::unauthorized("the API key is not valid or has been revoked");
+            // Refused a moment ago: the same answer, without asking again.
+            if state.keys.refused(&hash) {
+                return Err(refused());
+            }
+            // A key that worked lately is no guess; any other takes a token from
+            // its address before it costs a query.
+            let peer = parts.extensions.get::<axum::extract::ConnectInfo<Peer>>().map(|c| c.0.0.ip());
+            let counted = peer.filter(|_| !state.keys.vouched(&hash));
+            let ticket =
+                state.guesses.begin(counted, &hash).map_err(|wait| ApiError::rate_limited(wait.as_secs().max(1)))?;
+            let found = lookup(state, &hash).await;
+            state.guesses.end(&ticket, matches!(found, Ok(Some(_))));
+            let Some(caller) = found? else {
+                state.keys.refuse(hash);
+                return Err(refused());
+            };
+            caller
         };
         if let Some(limiter) = &state.limiter
             && let Err(not_until) = limiter.check_key(&caller.agent.id.0.to_string())
@@ -193,5 +289,79 @@ impl FromRequestParts<AppState> for Caller {
             return Err(ApiError::rate_limited(wait.as_secs().max(1)));
         }
         Ok(caller)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("an address")
+    }
+
+    #[test]
+    fn every_lookup_takes_a_token_first_and_a_real_key_gives_it_back() {
+        let g = Guesses::default();
+        // Twenty at once: each took its token before any answer came.
+        for _ in 0..GUESS_BURST {
+            assert!(g.take(ip("203.0.113.7")).is_ok());
+        }
+        assert!(g.take(ip("203.0.113.7")).is_err(), "the twenty-first waits");
+        // One of them was a real key: its token is back, and one more may ask.
+        g.give_back(ip("203.0.113.7"));
+        assert!(g.take(ip("203.0.113.7")).is_ok());
+        assert!(g.take(ip("203.0.113.8")).is_ok(), "another address has its own bucket");
+    }
+
+    #[test]
+    fn an_ipv6_host_counts_by_its_64() {
+        let g = Guesses::default();
+        for n in 0..GUESS_BURST {
+            assert!(g.take(ip(&format!("2001:db8:1:2::{n:x}"))).is_ok());
+        }
+        assert!(g.take(ip("2001:db8:1:2:ffff::1")).is_err(), "the same /64");
+        assert!(g.take(ip("2001:db8:1:3::1")).is_ok(), "the next /64 is another network");
+        assert_eq!(network(ip("::ffff:192.0.2.1")), ip("192.0.2.1"), "v4-mapped counts as v4");
+    }
+
+    #[test]
+    fn a_flood_of_addresses_does_not_reset_a_guesser() {
+        let g = Guesses::default();
+        for _ in 0..GUESS_BURST {
+            assert!(g.take(ip("198.51.100.1")).is_ok());
+        }
+        // Fill the table with buckets back to full (as a flood of one-off addresses
+        // leaves them once refilled): they are forgotten first.
+        if let Ok(mut b) = g.buckets.lock() {
+            for n in 0..u32::try_from(GUESSERS_MAX).unwrap_or(u32::MAX) {
+                b.insert(IpAddr::V4(std::net::Ipv4Addr::from(n)), (f64::from(GUESS_BURST), Instant::now()));
+            }
+        }
+        assert!(g.take(ip("192.0.2.200")).is_ok(), "room is made");
+        assert!(g.take(ip("198.51.100.1")).is_err(), "the guesser is still counted");
+    }
+}
+
+#[cfg(test)]
+mod pending_tests {
+    use super::*;
+
+    #[test]
+    fn lookups_of_one_key_under_way_share_a_token() {
+        let g = Guesses::default();
+        let ip: IpAddr = "203.0.113.9".parse().expect("ip");
+        let tickets: Vec<Lookup> = (0..50).map(|_| g.begin(Some(ip), "hash-a").expect("let through")).collect();
+        assert_eq!(tickets.iter().filter(|t| t.took.is_some()).count(), 1, "one token for fifty");
+        for t in &tickets {
+            g.end(t, true);
+        }
+        assert!(g.pending.lock().expect("lock").is_empty());
+        // Different keys are different guesses.
+        for n in 0..GUESS_BURST {
+            let t = g.begin(Some(ip), &format!("guess-{n}")).expect("let through");
+            g.end(&t, false);
+        }
+        assert!(g.begin(Some(ip), "one-more").is_err());
     }
 }

@@ -51,7 +51,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         }
         // serde_json calls some wrong types syntax ("expected value" for a number
         // where an enum's name goes): only JSON that does not parse is malformed.
-        if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+        // (A full parse: skipping would let invalid UTF-8 in a string pass.)
+        if serde_json::from_slice::<serde_json::Value>(bytes).is_ok() {
             return ApiError::invalid(&field, format!("{field}: wrong type for this field"));
         }
         ApiError::bad_request("MALFORMED_JSON", format!("request body is not valid JSON: {inner}"))

@@ -83,7 +83,8 @@ pub async fn envelope(resp: Response) -> Response {
     let mut out = ApiError::new(status, code(status), message).into_response();
     for (name, value) in &parts.headers {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            out.headers_mut().insert(name.clone(), value.clone());
+            // Appended: a header may come more than once (`vary`).
+            out.headers_mut().append(name.clone(), value.clone());
         }
     }
     out
@@ -160,7 +161,8 @@ fn rewrite(written: &[u8]) -> Option<Vec<u8>> {
         error: ErrorBody { code: code(status).to_owned(), message: plain(status), field: None },
     })
     .ok()?;
-    let mut out = format!("HTTP/1.1 {} {}\r\n", status.as_u16(), status.canonical_reason().unwrap_or("Error"));
+    let version = &head[..8];
+    let mut out = format!("{version} {} {}\r\n", status.as_u16(), status.canonical_reason().unwrap_or("Error"));
     for h in headers.by_ref() {
         let name = h.split(':').next().unwrap_or_default();
         if !name.eq_ignore_ascii_case("content-length") && !name.eq_ignore_ascii_case("content-type") {

@@ -30,7 +30,9 @@ where
                     return Err(ProviderError::RateLimited { retry_after });
                 }
                 tracing::info!(?wait, attempt, "rate limited; reading again after the wait");
-                tokio::time::sleep(wait).await;
+                // A little jitter, so reads refused together do not come back together.
+                let jitter = Duration::from_millis(rand::random_range(0..=250));
+                tokio::time::sleep(wait + jitter).await;
                 attempt += 1;
             }
             other => return other,
@@ -61,7 +63,9 @@ mod tests {
         .await;
         assert_eq!(got, Ok("the page"));
         assert_eq!(calls.load(Ordering::SeqCst), 3);
-        assert_eq!(start.elapsed(), Duration::from_secs(4), "waited what the server said, twice");
+        let waited = start.elapsed();
+        assert!(waited >= Duration::from_secs(4), "waited what the server said, twice: {waited:?}");
+        assert!(waited <= Duration::from_millis(4500), "and a little jitter: {waited:?}");
     }
 
     #[tokio::test(start_paused = true)]

@@ -2,8 +2,10 @@
 -- stream sees say nothing of other orgs' activity. `id` stays the table's own key.
 --
 -- Events already stored keep their number (seq = id): a client resuming with an id
--- it was sent before this migration resumes exactly. Each org's counter goes on
--- from the highest number it ever used, pruned ones included.
+-- it was sent before this migration resumes exactly. Every org's counter goes on
+-- from the highest number used anywhere (ids were global, and `ready`/`resync`
+-- handed out the global newest), pruned ones included, so no id a client may hold
+-- is ever reused for a different event.
 ALTER TABLE events ADD COLUMN seq INTEGER;
 UPDATE events SET seq = id;
 CREATE UNIQUE INDEX events_org_seq ON events (org_id, seq);
@@ -16,7 +18,8 @@ CREATE TABLE event_sequences (
 );
 INSERT INTO event_sequences (org_id, last_seq, pruned_through)
 SELECT o.id,
-       max(coalesce((SELECT max(e.id) FROM events e WHERE e.org_id = o.id), 0),
+       max(coalesce((SELECT max(id) FROM events), 0),
+           coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0),
            coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'events_pruned_through'), 0)),
        coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'events_pruned_through'), 0)
 FROM orgs o;
