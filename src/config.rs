@@ -31,6 +31,9 @@ pub struct Config {
     #[serde(default)]
     pub canned: Vec<CannedReply>,
     pub notify: NotifyConfig,
+    /// The file this was read from; none for the built-in defaults.
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
 }
 
 /// An inbox the client works.
@@ -101,8 +104,9 @@ pub enum Updates {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    // `why`, not `source`: said once, not again as the error's cause.
+    #[error("cannot read {path}: {why}")]
+    Read { path: PathBuf, why: std::io::Error },
     #[error("{path}:{line}:{column}: {message}")]
     Parse { path: PathBuf, line: usize, column: usize, message: String },
     #[error("{path}: {message}")]
@@ -367,8 +371,10 @@ pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
             _ => return Ok(Config::default()),
         },
     };
-    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read { path: path.clone(), source })?;
-    parse(&text, &path)
+    let text = std::fs::read_to_string(&path).map_err(|why| ConfigError::Read { path: path.clone(), why })?;
+    let mut cfg = parse(&text, &path)?;
+    cfg.source = Some(path);
+    Ok(cfg)
 }
 
 #[must_use]

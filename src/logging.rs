@@ -20,8 +20,10 @@ pub fn init(target: Target<'_>) -> anyhow::Result<Option<WorkerGuard>> {
     let filter = EnvFilter::try_from_env("FRONTDESK_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     match target {
         Target::Stderr => {
+            // Colour only for a person at a terminal, never into a file or a pipe.
             tracing_subscriber::fmt()
                 .with_env_filter(filter)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
                 .with_writer(std::io::stderr)
                 .try_init()
                 .map_err(|e| anyhow::anyhow!(e))?;

@@ -19,14 +19,18 @@ use std::sync::Arc;
 #[derive(Parser)]
 #[command(name = "frontdesk", version, about = "A terminal inbox for support agents, and its reference server")]
 struct Cli {
-    /// The config file (default: $`XDG_CONFIG_HOME/frontdesk/config.toml`).
-    #[arg(long, global = true, env = "FRONTDESK_CONFIG")]
+    #[arg(
+        long,
+        global = true,
+        env = "FRONTDESK_CONFIG",
+        help = "The config file (default: $XDG_CONFIG_HOME/frontdesk/config.toml)"
+    )]
     config: Option<PathBuf>,
-    /// The account to open (its `name` in the config); the first by default.
+    /// The account to open, by its name in the config; the first by default.
     #[arg(long, short)]
     account: Option<String>,
-    /// ASCII symbols instead of Unicode.
-    #[arg(long, global = true)]
+    /// ASCII symbols and borders instead of Unicode.
+    #[arg(long)]
     ascii: bool,
     #[command(subcommand)]
     command: Option<Command>,
@@ -54,9 +58,12 @@ enum Command {
         /// No simulated traffic.
         #[arg(long)]
         quiet: bool,
-        /// Address to listen on (default: an ephemeral loopback port).
+        /// Address to listen on (port 0: any free one).
         #[arg(long, default_value = "127.0.0.1:0")]
         bind: String,
+        /// ASCII symbols and borders instead of Unicode.
+        #[arg(long)]
+        ascii: bool,
         /// Run only the server and print its keys, without opening the client.
         #[arg(long)]
         headless: bool,
@@ -85,8 +92,7 @@ enum AdminCommand {
         admin_name: String,
         #[arg(long)]
         admin_email: String,
-        /// First-response target in minutes (default: `server.first_response_minutes`).
-        #[arg(long)]
+        #[arg(long, help = "First-response target in minutes (default: server.first_response_minutes)")]
         first_response_minutes: Option<u32>,
     },
     /// Add an agent to an org; prints the agent's API key.
@@ -112,7 +118,7 @@ enum AdminCommand {
         #[arg(long, default_value = "cli")]
         label: String,
     },
-    /// Revoke keys by their prefix (the first 9 characters, e.g. `fd_AbC123`).
+    #[command(about = "Revoke keys by their prefix (the first 9 characters, e.g. fd_AbC123)")]
     RevokeKey { prefix: String },
     /// Write the (suggestion, sent reply) pairs as JSON Lines.
     ExportTrainingPairs {
@@ -172,7 +178,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             running.stop().await;
             Ok(())
         }
-        Command::Demo { data, interval, quiet, bind, headless, rate_limit } => {
+        Command::Demo { data, interval, quiet, bind, headless, rate_limit, ascii } => {
             let mut cfg = cfg;
             if let Some(n) = rate_limit {
                 cfg.server.rate_limit_per_second = n;
@@ -181,8 +187,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let log = log_file("demo.log");
             let _guard = logging::init(logging::Target::File(&log))?;
             let interval = if quiet { None } else { Some(interval.unwrap_or(cfg.demo.interval_secs)) };
-            let demo =
-                DemoOptions { data: data.as_deref(), interval, bind: &bind, log: &log, headless, ascii: cli.ascii };
+            let demo = DemoOptions {
+                data: data.as_deref(),
+                interval,
+                bind: &bind,
+                log: &log,
+                headless,
+                ascii: ascii || cli.ascii,
+            };
             run_demo(&cfg, &demo).await
         }
         Command::Admin { database, command } => {

@@ -215,12 +215,19 @@ pub fn account<'a>(cfg: &'a Config, name: Option<&str>) -> anyhow::Result<&'a Ac
             .or_else(|| cfg.accounts.iter().find(|a| a.name.strip_prefix(n).is_some_and(|r| r.starts_with(" ("))))
             .with_context(|| {
                 let names: Vec<_> = cfg.accounts.iter().map(|a| a.name.as_str()).collect();
-                format!("no account named {n:?} in the config (have: {})", names.join(", "))
+                let file = cfg.source.as_ref().map_or_else(|| "the config".to_owned(), |p| p.display().to_string());
+                format!("no account named {n:?} in {file} (have: {})", names.join(", "))
             }),
-        None => cfg.accounts.first().context(
-            "no account in the config: add an [[accounts]] entry (see config.example.toml), \
-             or try `frontdesk demo`",
-        ),
+        None => cfg.accounts.first().with_context(|| {
+            let at = match &cfg.source {
+                Some(path) => format!("no account in {}", path.display()),
+                None => match crate::config::default_path() {
+                    Some(path) => format!("no config file ({} does not exist)", path.display()),
+                    None => "no config file".to_owned(),
+                },
+            };
+            format!("{at}: add an [[accounts]] entry (see config.example.toml), or try `frontdesk demo`")
+        }),
     }
 }
 

@@ -13,6 +13,7 @@ mod chatcaptain;
 mod chatcaptain_bot;
 mod chatwoot;
 mod chatwoot_prism;
+mod cli;
 mod client;
 mod copilot;
 mod crm;
