@@ -204,6 +204,33 @@ async fn a_restart_in_a_dirty_pane_shows_nothing_stale() {
     assert!(!stale, "stale text shows through:\n{screen}");
 }
 
+/// A dropped SSH session (SIGHUP to the pane) cleans up as `q` does: the demo's
+/// temporary data goes with it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hangup_cleans_up_as_quitting_does() {
+    let dir = tempfile::tempdir().expect("dir");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).expect("tmp");
+    let command = format!(
+        "env TMPDIR={} XDG_STATE_HOME={} XDG_CACHE_HOME={} XDG_CONFIG_HOME={} LANG=C.UTF-8 TERM=xterm-256color {} demo --quiet",
+        tmp.display(),
+        dir.path().display(),
+        dir.path().display(),
+        dir.path().display(),
+        env!("CARGO_BIN_EXE_frontdesk"),
+    );
+    let t = Tmux::start(120, 40, &command);
+    t.wait_for("Unread");
+    let made = || std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(made(), 1, "the demo keeps its data in a temporary directory");
+    drop(t); // kill-session: SIGHUP to everything in the pane
+    let start = Instant::now();
+    while made() > 0 {
+        assert!(start.elapsed() < Duration::from_secs(20), "the demo's temporary data is left behind");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Two accounts on two servers: switch with `@`, the second one polled; then both in
 /// one list, each row with its account's badge, and a star on a row reaching only
 /// its own server.

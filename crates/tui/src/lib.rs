@@ -113,6 +113,10 @@ pub async fn run(first: Opened, mut open: Opener) -> anyhow::Result<()> {
         }
     };
     terminal::restore();
+    // `restore` showed the cursor. Dropping the Terminal would show it again and,
+    // on a terminal that hung up (SIGHUP, a dropped SSH session), print the failure
+    // to a stderr that is gone: a panic that skips every clean-up after this one.
+    std::mem::forget(term);
     // Whatever was queued or typed is on disk before the process goes.
     for s in &sessions {
         if let Some(draft) = s.state.composer.as_ref().and_then(update::compose::stored) {
