@@ -221,7 +221,7 @@ async fn a_hangup_cleans_up_as_quitting_does() {
     );
     let t = Tmux::start(120, 40, &command);
     t.wait_for("Unread");
-    let made = || std::fs::read_dir(&tmp).map(|d| d.count()).unwrap_or(0);
+    let made = || std::fs::read_dir(&tmp).map_or(0, Iterator::count);
     assert_eq!(made(), 1, "the demo keeps its data in a temporary directory");
     drop(t); // kill-session: SIGHUP to everything in the pane
     let start = Instant::now();
