@@ -331,3 +331,20 @@ fn an_overlay_keeps_its_border_over_wide_characters() {
     assert_eq!(buf[(3, 0)].symbol(), " ");
     assert_eq!(buf[(2, 0)].symbol(), "c", "what does not reach in is left alone");
 }
+
+/// A folded long message says how much is hidden, all of it: a 10,000-character
+/// body showing twelve lines hides over 9 KB, not the 2 KB past the wrap limit.
+#[test]
+fn a_folded_message_says_all_it_hides() {
+    let mut s = with_thread(120, 40);
+    let t = s.thread.as_mut().expect("thread");
+    let body = "lorem ipsum dolor sit amet ".repeat(371);
+    assert!(body.len() >= 10_000);
+    t.messages.truncate(1);
+    t.messages[0].body = body;
+    t.unfolded = false;
+    let screen = render(&s);
+    let said = screen.lines().find(|l| l.contains("more (")).expect("a fold line");
+    // Twelve narrow lines shown of ~10 KB: 9.x KB hidden, said rounded up.
+    assert!(said.contains("10 KB more"), "{said}");
+}

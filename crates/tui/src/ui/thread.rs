@@ -243,12 +243,17 @@ fn message_lines(state: &State, thread: &Thread, m: &Message, width: usize, out:
     let total = wrapped.len();
     // Folding away a line or two saves nothing: fold only what is really long.
     let keep = if folded && total > FOLD_LINES + 3 { FOLD_LINES } else { total };
+    // What the kept lines show, counted as the body has it (a wrap takes the space
+    // or newline it breaks at).
+    let shown: usize = wrapped.iter().take(keep).map(|l| l.len() + 1).sum();
     for l in wrapped.into_iter().take(keep) {
         out.push(Line::styled(format!("{indent}{l}"), body_style));
     }
     if keep < total || cut_bytes > 0 {
         let more = if cut_bytes > 0 {
-            format!("{} more", super::text::bytes(u64::try_from(cut_bytes).unwrap_or(u64::MAX)))
+            // All that is hidden, not only what was not wrapped.
+            let hidden = body.trim_end().len().saturating_sub(shown);
+            format!("{} more", super::text::bytes(u64::try_from(hidden).unwrap_or(u64::MAX)))
         } else {
             format!("{} more lines", total - keep)
         };
