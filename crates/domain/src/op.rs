@@ -65,6 +65,30 @@ pub enum Change {
 impl Change {
     /// A short past-tense label for the status bar ("starred", "closed").
     #[must_use]
+    /// What the change does, as a request: "Archive", for "Archive 46 conversations?".
+    #[must_use]
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Self::Star => "Star",
+            Self::Unstar => "Unstar",
+            Self::Read => "Mark read",
+            Self::Unread => "Mark unread",
+            Self::Archive => "Archive",
+            Self::Unarchive => "Unarchive",
+            Self::Close => "Close",
+            Self::Reopen => "Reopen",
+            Self::Pending => "Set pending",
+            Self::Snooze { .. } => "Snooze",
+            Self::Assign { agent_id: Some(_), .. } => "Assign",
+            Self::Assign { agent_id: None, .. } | Self::Unassign => "Unassign",
+            Self::SetTags { .. } | Self::AddTags { .. } | Self::RemoveTags { .. } => "Tag",
+            Self::SetPriority { .. } => "Set the priority of",
+            Self::RequestHandoff { .. } => "Request a handoff for",
+            Self::Handoff { .. } => "Take over from the AI agent",
+            Self::ResolveHandoff => "Hand back to the AI agent",
+        }
+    }
+
     pub fn label(&self) -> &'static str {
         match self {
             Self::Star => "starred",

@@ -291,6 +291,12 @@ pub enum Overlay {
         target: Deletion,
         name: String,
     },
+    /// A change to many conversations at once, asked about first.
+    ConfirmBulk {
+        ids: Vec<ConversationId>,
+        change: frontdesk_domain::Change,
+        undo: bool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -523,3 +523,28 @@ fn the_way_to_help_is_the_last_hint_to_go() {
         assert!(bar.contains("? help"), "at {width} columns: {bar}");
     }
 }
+
+#[test]
+fn acting_on_more_than_twenty_asks_first() {
+    let mut s = inbox(160, 40);
+    s.list.items =
+        (1..=46).map(|n| crate::testing::conversation(n, "Many", frontdesk_domain::Channel::Email, "hi")).collect();
+    s.list.visible = None;
+    let effects = keys(&mut s, "*X");
+    assert!(effects.is_empty(), "nothing sent before the answer: {effects:?}");
+    assert!(crate::testing::render(&s).contains("Archive 46 conversations?"));
+    keys(&mut s, "n");
+    assert!(s.overlay.is_none());
+    assert_eq!(s.list.marked.len(), 46, "still marked, nothing archived");
+    let effects = keys(&mut s, "X");
+    assert!(effects.is_empty());
+    let (_, op) = only_op(&keys(&mut s, "y"));
+    assert!(
+        matches!(op, Op::Bulk { ref conversations, change: Change::Archive } if conversations.len() == 46),
+        "{op:?}"
+    );
+    // Twenty or fewer go at once, as before.
+    let mut s = inbox(160, 40);
+    let (_, op) = only_op(&keys(&mut s, "*X"));
+    assert!(matches!(op, Op::Bulk { .. }), "{op:?}");
+}

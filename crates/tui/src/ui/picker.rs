@@ -107,3 +107,23 @@ pub fn confirm_quit(state: &State, frame: &mut Frame, area: Rect) {
     ];
     frame.render_widget(Paragraph::new(text), inner);
 }
+
+/// "Archive 46 conversations?" before a change to many at once.
+pub fn confirm_bulk(state: &State, question: &str, frame: &mut Frame, area: Rect) {
+    let theme = &state.settings.theme;
+    let rect = centered(area, 56, 5);
+    crate::ui::clear_for_overlay(frame, rect);
+    let block = crate::ui::framed(state).border_style(theme.error).title(Span::styled(" So many? ", theme.title));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let text = vec![
+        Line::raw(question.to_owned()),
+        Line::from(vec![
+            Span::styled("y", theme.key),
+            Span::raw(" go ahead   "),
+            Span::styled("any other key", theme.key),
+            Span::raw(" leave them as they are"),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }), inner);
+}

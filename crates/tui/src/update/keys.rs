@@ -127,6 +127,7 @@ fn overlay(state: &mut State, ev: KeyEvent) -> Option<Vec<Effect>> {
             }
         }
         Some(Overlay::ConfirmDelete { .. }) => super::delete::confirm_key(state, ev),
+        Some(Overlay::ConfirmBulk { .. }) => super::triage::confirm_bulk(state, ev.code == KeyCode::Char('y')),
         Some(Overlay::Help { scroll }) => {
             match ev.code {
                 KeyCode::Char('j') | KeyCode::Down => *scroll += 1,

@@ -7,7 +7,7 @@ use jiff::{Timestamp, ToSpan as _};
 use super::local::{apply_change, in_view, inverse, moves_out};
 use super::{current, error, nav, ticket, unavailable};
 use crate::effect::Effect;
-use crate::state::{Focus, Inflight, State, Undo};
+use crate::state::{Focus, Inflight, Overlay, State, Undo};
 use frontdesk_domain::{Change, Conversation, ConversationId, Op};
 use frontdesk_provider::{Applied, ProviderError};
 use frontdesk_sync::SyncCommand;
@@ -99,6 +99,29 @@ pub fn change(state: &mut State, ids: &[ConversationId], change: &Change, undo: 
     if ids.is_empty() {
         return unavailable(state, "no conversation selected");
     }
+    // Many at once is asked first: an 8-second undo is too little for a slip of `*`.
+    if ids.len() > CONFIRM_OVER {
+        state.overlay = Some(Overlay::ConfirmBulk { ids: ids.to_vec(), change: change.clone(), undo });
+        return Vec::new();
+    }
+    apply(state, ids, change, undo)
+}
+
+/// More conversations than this at once, and the change is asked about first.
+pub const CONFIRM_OVER: usize = 20;
+
+/// The answer to "archive 46 conversations?": `y` goes ahead, anything else keeps
+/// them as they are (and marked).
+pub fn confirm_bulk(state: &mut State, yes: bool) -> Vec<Effect> {
+    let Some(Overlay::ConfirmBulk { ids, change, undo }) = state.overlay.take() else { return Vec::new() };
+    if !yes {
+        super::info(state, format!("{} not done", change.label()));
+        return Vec::new();
+    }
+    apply(state, &ids, &change, undo)
+}
+
+fn apply(state: &mut State, ids: &[ConversationId], change: &Change, undo: bool) -> Vec<Effect> {
     let before = apply_locally(state, ids, change);
     let n = ids.len();
     let label = if n == 1 { change.label().to_owned() } else { format!("{} {n} conversations", change.label()) };
