@@ -63,8 +63,6 @@ pub enum Change {
 }
 
 impl Change {
-    /// A short past-tense label for the status bar ("starred", "closed").
-    #[must_use]
     /// What the change does, as a request: "Archive", for "Archive 46 conversations?".
     #[must_use]
     pub fn verb(&self) -> &'static str {
@@ -89,6 +87,8 @@ impl Change {
         }
     }
 
+    /// A short past-tense label for the status bar ("starred", "closed").
+    #[must_use]
     pub fn label(&self) -> &'static str {
         match self {
             Self::Star => "starred",
