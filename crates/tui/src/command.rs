@@ -211,6 +211,7 @@ commands! {
     Canned, "canned", Composer, ["<C-p>"], "Insert a canned reply";
     Attach, "attach", Composer, ["<C-o>"], "Attach a file (type its path), or take one off";
     CancelCompose, "cancel", Composer, ["<Esc>"], "Leave the composer (the draft is kept)";
+    DiscardDraft, "discard-draft", Composer, ["<C-x>"], "Throw the draft away (asks first)";
     ConfirmSend, "confirm-send", Review, ["y", "<Enter>"], "Send";
     SendClose, "send-close", Review, ["c"], "Send and close";
     SendSnooze, "send-snooze", Review, ["z"], "Send and snooze until tomorrow 09:00";

@@ -291,6 +291,8 @@ pub enum Overlay {
         target: Deletion,
         name: String,
     },
+    /// Throw the composer's draft away.
+    ConfirmDiscard,
     /// A change to many conversations at once, asked about first.
     ConfirmBulk {
         ids: Vec<ConversationId>,

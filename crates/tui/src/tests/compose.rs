@@ -317,3 +317,57 @@ fn an_untouched_composer_writes_nothing() {
     let effects = keys(&mut s, "<Esc>");
     assert!(effects.iter().any(|e| matches!(e, Effect::Sync(SyncCommand::DeleteDraft(_)))), "{effects:?}");
 }
+
+#[test]
+fn a_canned_reply_is_never_glued_to_the_word_before() {
+    let mut s = with_thread(160, 48);
+    keys(&mut s, "rHello Maria,<C-p>refund<Enter>");
+    let text = s.composer.as_ref().map(|c| c.editor.lines().join("\n")).unwrap_or_default();
+    assert_eq!(text, "Hello Maria, Your refund is on its way: 3–5 business days.");
+    // At the start of a line, or after a space, it goes in as it is.
+    let mut s = with_thread(160, 48);
+    keys(&mut s, "rHi <C-p>thanks<Enter>");
+    let text = s.composer.as_ref().map(|c| c.editor.lines().join("\n")).unwrap_or_default();
+    assert_eq!(text, "Hi Thanks for reaching out! I'm looking into it now.");
+}
+
+#[test]
+fn a_draft_is_thrown_away_only_when_asked_and_is_marked_in_the_list() {
+    // The list pane's part of the row of the conversation with the thread open.
+    let row = |s: &crate::State| {
+        let name = s.thread.as_ref().and_then(|t| t.conversation.as_ref()).map(|c| c.contact.name.clone());
+        let screen = render(s);
+        let line = screen.lines().find(|l| l.contains("││") && name.as_deref().is_some_and(|n| l.contains(n)));
+        let line = line.unwrap_or_default().to_owned();
+        line.split("││").nth(1).unwrap_or_default().to_owned()
+    };
+    let mut s = with_thread(160, 48);
+    let id = s.thread.as_ref().map(|t| t.id.clone()).expect("thread");
+    assert!(!row(&s).contains('✎'));
+    keys(&mut s, "rsomething to say<Esc>");
+    assert!(row(&s).contains('✎'), "the list marks the conversation with a draft: {}", row(&s));
+    keys(&mut s, "r<C-x>");
+    assert!(render(&s).contains("Throw this draft away?"));
+    keys(&mut s, "n");
+    assert!(s.composer.is_some(), "any other key keeps writing");
+    let effects = keys(&mut s, "<C-x>y");
+    assert!(s.composer.is_none() && !s.drafts.contains_key(&id));
+    assert!(effects.contains(&Effect::Sync(SyncCommand::DeleteDraft(id))), "{effects:?}");
+    assert!(!row(&s).contains('✎'));
+}
+
+#[test]
+fn ctrl_c_in_the_composer_keeps_the_draft_and_asks() {
+    let mut s = with_thread(160, 48);
+    let effects = keys(&mut s, "rhalf a thought<C-c>");
+    assert!(!s.quit, "asked first");
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Sync(SyncCommand::SaveDraft(d)) if d.body == "half a thought")),
+        "the draft is on its way to disk before the answer: {effects:?}"
+    );
+    assert!(render(&s).contains("The draft is kept"));
+    keys(&mut s, "n");
+    assert!(!s.quit && s.composer.is_some());
+    let effects = keys(&mut s, "<C-c>y");
+    assert!(s.quit && effects.contains(&Effect::Quit));
+}

@@ -106,6 +106,7 @@ fn legend(state: &State, width: usize) -> Vec<Line<'static>> {
         (g.ai.to_owned(), "an AI agent is answering".into()),
         (format!("{}{}", g.handoff, g.ai), "the AI agent asks for a person".into()),
         (g.suggestion.to_owned(), "a copilot draft is waiting (y sends, e edits)".into()),
+        (g.draft.to_owned(), "a draft of yours is waiting (r brings it back)".into()),
         ("urgent high".into(), "priority".into()),
         ("pending".into(), "waiting on the customer".into()),
         ("[name]".into(), "the account, in the list of all accounts".into()),

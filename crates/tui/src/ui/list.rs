@@ -138,6 +138,10 @@ fn empty(state: &State, view: &str) -> (String, ratatui::style::Style) {
 fn badges(state: &State, c: &Conversation) -> Vec<Span<'static>> {
     let (theme, glyphs, now) = (&state.settings.theme, &state.settings.glyphs, state.now);
     let mut out = Vec::new();
+    // A draft written and left: the agent's own unfinished business.
+    if state.drafts.contains_key(&c.id) || state.composer.as_ref().is_some_and(|k| k.conversation == c.id) {
+        out.push(Span::styled(glyphs.draft.to_owned(), theme.key));
+    }
     if let Some(origin) = &c.origin {
         out.push(Span::styled(format!("[{}]", truncate(&safe_line(&origin.account), 12, glyphs.ellipsis)), theme.key));
     }

@@ -128,6 +128,7 @@ pub fn render(state: &State, frame: &mut Frame) {
         Some(Overlay::Picker(p)) => picker::render(state, p, frame, area),
         Some(Overlay::ConfirmQuit) => picker::confirm_quit(state, frame, area),
         Some(Overlay::ConfirmDelete { name, .. }) => picker::confirm_delete(state, name, frame, area),
+        Some(Overlay::ConfirmDiscard) => picker::confirm_discard(state, frame, area),
         Some(Overlay::ConfirmBulk { ids, change, .. }) => {
             picker::confirm_bulk(state, &format!("{} {} conversations?", change.verb(), ids.len()), frame, area);
         }

@@ -96,8 +96,13 @@ pub fn confirm_quit(state: &State, frame: &mut Frame, area: Rect) {
     let n = state.pending_sends();
     // The outbox has them on disk: nothing is lost, but the agent should know they
     // wait for the next start.
+    let said = match (n, state.composer.is_some()) {
+        (0, true) => "The draft is kept; it comes back with r.".to_owned(),
+        (n, true) => format!("The draft is kept; {n} message(s) not yet confirmed, sent on the next start."),
+        (n, false) => format!("{n} message(s) not yet confirmed; sent on the next start."),
+    };
     let text = vec![
-        Line::raw(format!("{n} message(s) not yet confirmed; sent on the next start.")),
+        Line::raw(said),
         Line::from(vec![
             Span::styled("y", theme.key),
             Span::raw(" quit anyway   "),
@@ -105,7 +110,7 @@ pub fn confirm_quit(state: &State, frame: &mut Frame, area: Rect) {
             Span::raw(" stay"),
         ]),
     ];
-    frame.render_widget(Paragraph::new(text), inner);
+    frame.render_widget(Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }), inner);
 }
 
 /// "Archive 46 conversations?" before a change to many at once.
@@ -126,4 +131,24 @@ pub fn confirm_bulk(state: &State, question: &str, frame: &mut Frame, area: Rect
         ]),
     ];
     frame.render_widget(Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: true }), inner);
+}
+
+/// "Throw the draft away?" before a draft goes for good.
+pub fn confirm_discard(state: &State, frame: &mut Frame, area: Rect) {
+    let theme = &state.settings.theme;
+    let rect = centered(area, 56, 5);
+    crate::ui::clear_for_overlay(frame, rect);
+    let block = crate::ui::framed(state).border_style(theme.error).title(Span::styled(" Discard? ", theme.title));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let text = vec![
+        Line::raw("Throw this draft away?"),
+        Line::from(vec![
+            Span::styled("y", theme.key),
+            Span::raw(" throw it away   "),
+            Span::styled("any other key", theme.key),
+            Span::raw(" keep writing"),
+        ]),
+    ];
+    frame.render_widget(Paragraph::new(text), inner);
 }

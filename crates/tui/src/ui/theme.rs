@@ -155,6 +155,8 @@ pub struct Glyphs {
     pub cursor: &'static str,
     /// "more below".
     pub down: &'static str,
+    /// A draft waits in this conversation.
+    pub draft: &'static str,
 }
 
 impl Glyphs {
@@ -176,6 +178,7 @@ impl Glyphs {
         dot: "·",
         cursor: "▏",
         down: "↓",
+        draft: "✎",
     };
 
     pub const ASCII: Self = Self {
@@ -196,6 +199,7 @@ impl Glyphs {
         dot: "|",
         cursor: "_",
         down: "v",
+        draft: "d",
     };
 
     pub fn channel(&self, c: Channel) -> &'static str {

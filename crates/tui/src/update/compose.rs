@@ -127,6 +127,18 @@ pub fn leave(state: &mut State) -> Vec<Effect> {
     effects
 }
 
+/// Throws the composer's draft away, here and in the store.
+pub fn discard(state: &mut State) -> Vec<Effect> {
+    let Some(c) = state.composer.take() else { return Vec::new() };
+    state.draft_dirty = None;
+    state.drafts.remove(&c.conversation);
+    state.focus = if state.thread.is_some() { Focus::Thread } else { Focus::List };
+    info(state, "draft thrown away");
+    let mut effects = vec![Effect::Sync(SyncCommand::DeleteDraft(c.conversation.clone()))];
+    effects.extend(super::presence::stopped_typing(state, &c.conversation));
+    effects
+}
+
 /// The composer's text as the store keeps it; `None` when there is nothing to keep.
 pub fn stored(c: &Composer) -> Option<StoredDraft> {
     let body = c.editor.lines().join("\n");

@@ -37,7 +37,19 @@ pub fn key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
         return effects;
     }
     if ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL) {
-        // Ctrl-C is how terminals quit; it works from anywhere, the composer too.
+        // Ctrl-C is how terminals quit. From the composer it asks first, with the
+        // draft already kept whatever the answer.
+        if state.focus == Focus::Composer && state.composer.is_some() && state.overlay.is_none() {
+            let effects: Vec<Effect> = state
+                .composer
+                .as_ref()
+                .and_then(super::compose::stored)
+                .map(|d| Effect::Sync(frontdesk_sync::SyncCommand::SaveDraft(d)))
+                .into_iter()
+                .collect();
+            state.overlay = Some(crate::state::Overlay::ConfirmQuit);
+            return effects;
+        }
         return nav::quit(state);
     }
     if state.console.as_ref().is_some_and(|c| c.confirm_delete.is_some()) {
@@ -127,6 +139,10 @@ fn overlay(state: &mut State, ev: KeyEvent) -> Option<Vec<Effect>> {
             }
         }
         Some(Overlay::ConfirmDelete { .. }) => super::delete::confirm_key(state, ev),
+        Some(Overlay::ConfirmDiscard) => {
+            state.overlay = None;
+            if ev.code == KeyCode::Char('y') { super::compose::discard(state) } else { Vec::new() }
+        }
         Some(Overlay::ConfirmBulk { .. }) => super::triage::confirm_bulk(state, ev.code == KeyCode::Char('y')),
         Some(Overlay::Help { scroll }) => {
             match ev.code {

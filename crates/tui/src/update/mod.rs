@@ -201,6 +201,12 @@ pub fn command(state: &mut State, c: Command) -> Vec<Effect> {
         C::ToggleNote => compose::toggle_kind(state),
         C::Canned => pickers::open_canned(state),
         C::CancelCompose => compose::leave(state),
+        C::DiscardDraft => {
+            if state.composer.is_some() {
+                state.overlay = Some(crate::state::Overlay::ConfirmDiscard);
+            }
+            Vec::new()
+        }
         C::ConfirmSend => compose::send(state, compose::After::Nothing),
         C::SendClose => compose::send(state, compose::After::Close),
         C::SendSnooze => compose::send(state, compose::After::Snooze),

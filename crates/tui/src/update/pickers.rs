@@ -378,10 +378,26 @@ fn choose(state: &mut State) -> Vec<Effect> {
         }
         (PickPurpose::Canned, Some(PickValue::Text(body))) => {
             if let Some(c) = &mut state.composer {
-                c.editor.insert_str(body);
+                let joint = canned_joint(&c.editor, &body);
+                c.editor.insert_str(format!("{joint}{body}"));
             }
             Vec::new()
         }
         _ => Vec::new(),
+    }
+}
+
+/// What goes between the text before the cursor and a canned reply: nothing at the
+/// start of a line or after a space; a line break before a reply of several lines;
+/// a space otherwise. Never glued to the word before.
+fn canned_joint(editor: &ratatui_textarea::TextArea<'_>, body: &str) -> &'static str {
+    let ratatui_textarea::DataCursor(row, col) = editor.cursor();
+    let before: String = editor.lines().get(row).map(|l| l.chars().take(col).collect()).unwrap_or_default();
+    if before.is_empty() || before.ends_with(char::is_whitespace) {
+        ""
+    } else if body.contains('\n') {
+        "\n"
+    } else {
+        " "
     }
 }
