@@ -231,6 +231,33 @@ async fn a_hangup_cleans_up_as_quitting_does() {
     }
 }
 
+/// Ctrl-Z gives the terminal back to the shell as any job does; `fg` brings the
+/// screen back whole, still working.
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_z_suspends_and_fg_brings_it_back() {
+    let s = TestServer::start().await;
+    s.conversation("+15552002").await;
+    let dir = tempfile::tempdir().expect("dir");
+    // A shell with job control, as the agent has.
+    let t = Tmux::start(100, 30, "env PS1='jobs$ ' bash --norc --noprofile -i");
+    t.wait_for("jobs$");
+    let command = client_command(&s, dir.path(), "true");
+    t.type_text(&command);
+    t.send(&["Enter"]);
+    t.wait_for("I need help with my order");
+    t.send(&["C-z"]);
+    t.wait_for("Stopped");
+    let stopped = t.screen();
+    assert!(!stopped.contains("Views"), "the shell has the terminal back:\n{stopped}");
+    t.type_text("fg");
+    t.send(&["Enter"]);
+    t.wait_for("I need help with my order");
+    t.wait_for("Views");
+    // It answers keys again.
+    t.send(&["?"]);
+    t.wait_for("Show the keys");
+}
+
 /// Two accounts on two servers: switch with `@`, the second one polled; then both in
 /// one list, each row with its account's badge, and a star on a row reaching only
 /// its own server.

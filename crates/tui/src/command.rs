@@ -109,6 +109,7 @@ macro_rules! commands {
 
 commands! {
     Quit, "quit", Global, ["q"], "Quit (asks first while the outbox still holds something)";
+    Suspend, "suspend", Global, ["<C-z>"], "Suspend to the shell; fg brings it back (the draft is kept)";
     Help, "help", Global, ["?"], "Show the keys";
     Palette, "palette", Global, [":", "<C-k>"], "Run a command by name";
     SwitchAccount, "switch-account", Global, ["@"], "Switch account, or to all accounts in one list";

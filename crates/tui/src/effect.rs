@@ -18,6 +18,9 @@ pub enum Effect {
     Notify { title: String, body: String },
     /// Leave the program.
     Quit,
+    /// Give the terminal back and stop (SIGTSTP), as Ctrl-Z does in a shell; `fg`
+    /// brings the screen back whole.
+    Suspend,
     /// Edit an AI agent's configuration in `$EDITOR` (`agent: None` creates one).
     EditConfig { agent: Option<String>, text: String },
     /// Fill in a new conversation's form in `$EDITOR`.

@@ -262,8 +262,28 @@ fn run_effect(
             notifier::deliver(notify_method, title, body);
             Vec::new()
         }
+        Effect::Suspend => match suspend(term, input) {
+            Ok(()) => {
+                let size = term.size().unwrap_or_default();
+                vec![Action::Resize(size.width, size.height)]
+            }
+            Err(e) => vec![Action::EffectFailed(format!("cannot suspend: {e}"))],
+        },
         Effect::Quit | Effect::SwitchAccount(_) => Vec::new(),
     }
+}
+
+/// Ctrl-Z: the terminal restored, the process stopped as a shell job; back on
+/// `fg` (SIGCONT), with the screen taken back and drawn anew. The input reader is
+/// replaced, as around `$EDITOR`.
+fn suspend(term: &mut terminal::Term, input: &mut EventStream) -> std::io::Result<()> {
+    terminal::suspend(term)?;
+    *input = EventStream::new();
+    // Stops here until the shell continues the job.
+    signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+    terminal::resume(term)?;
+    *input = EventStream::new();
+    Ok(())
 }
 
 /// `$EDITOR` on a file, the input reader stopped meanwhile (it must not steal the

@@ -87,6 +87,15 @@ pub fn command(state: &mut State, c: Command) -> Vec<Effect> {
     }
     match c {
         C::Quit => nav::quit(state),
+        C::Suspend => {
+            // The draft is on disk before the process stops: a stopped job may be
+            // killed rather than brought back.
+            let draft = state.composer.as_ref().and_then(compose::stored);
+            let mut effects: Vec<Effect> =
+                draft.map(|d| Effect::Sync(frontdesk_sync::SyncCommand::SaveDraft(d))).into_iter().collect();
+            effects.push(Effect::Suspend);
+            effects
+        }
         C::Help => {
             state.overlay = Some(super::state::Overlay::Help { scroll: 0 });
             Vec::new()
