@@ -258,6 +258,23 @@ async fn ctrl_z_suspends_and_fg_brings_it_back() {
     t.wait_for("Show the keys");
 }
 
+/// Inside tmux a copy goes to tmux's buffer (tmux's defaults drop an application's
+/// own OSC 52), and the status bar says where it went.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_copy_inside_tmux_lands_in_the_tmux_buffer() {
+    let s = TestServer::start().await;
+    s.inbound("+15552003", "Parcel 7731-XK never came, can you check?").await;
+    let dir = tempfile::tempdir().expect("dir");
+    let t = Tmux::start(120, 40, &client_command(&s, dir.path(), "sleep 30"));
+    t.wait_for("Parcel 7731-XK");
+    t.send(&["Enter"]);
+    t.send(&["C"]);
+    t.wait_for("to the tmux buffer");
+    let buffer = Command::new("tmux").args(["show-buffer"]).output().expect("show-buffer");
+    let buffer = String::from_utf8_lossy(&buffer.stdout);
+    assert!(buffer.contains("Parcel 7731-XK never came"), "the tmux buffer holds {buffer:?}");
+}
+
 /// Two accounts on two servers: switch with `@`, the second one polled; then both in
 /// one list, each row with its account's badge, and a star on a row reaching only
 /// its own server.

@@ -35,4 +35,7 @@ pub enum Action {
     EffectFailed(String),
     /// Something the agent should know that is not an error.
     Notice(String),
+    /// Text to show whole, to read or select by hand (a link with no browser to
+    /// open it, a copy that could not be made).
+    ShowText { title: String, text: String },
 }

@@ -196,14 +196,14 @@ commands! {
     SendSuggestion, "send-suggestion", Global, ["y"], "Send the copilot's suggestion as it is";
     DismissSuggestion, "dismiss-suggestion", Global, ["x"], "Dismiss the copilot's suggestion";
     AskSuggestion, "ask-suggestion", Global, ["c"], "Ask the copilot for a new suggestion";
-    CopyLink, "copy-link", Global, ["Y"], "Copy the conversation's link (OSC 52)";
+    CopyLink, "copy-link", Global, ["Y"], "Copy the conversation's link (the tmux buffer, or the terminal's clipboard)";
     OpenLink, "open-link", Global, ["o"], "Open the first link in the thread";
     Mark, "mark", Inbox, ["<Space>"], "Mark or unmark for a bulk action";
     MarkRange, "mark-range", Inbox, ["V"], "Mark from the last mark to here";
     MarkAll, "mark-all", Inbox, ["*"], "Mark every conversation in the view (again: none)";
     EditSuggestion, "edit-suggestion", Thread, ["<Enter>"], "Edit the suggestion in the composer";
     ToggleFold, "toggle-fold", Thread, ["f"], "Expand or fold long messages";
-    CopyMessage, "copy-message", Thread, ["C"], "Copy the newest message (OSC 52)";
+    CopyMessage, "copy-message", Thread, ["C"], "Copy the newest message (the tmux buffer, or the terminal's clipboard)";
     RetrySend, "retry-send", Thread, ["R"], "Send the message that failed again, as it is";
     DiscardSend, "discard-send", Thread, ["D"], "Discard the message that failed (and its draft)";
     SendReview, "send", Composer, ["<C-s>"], "Send (through the review line)";

@@ -8,8 +8,9 @@ use frontdesk_sync::SyncCommand;
 pub enum Effect {
     /// A request to the sync engine.
     Sync(SyncCommand),
-    /// Put text on the clipboard with OSC 52 (works over SSH).
-    Copy(String),
+    /// Put `text` where it can be pasted: the tmux buffer inside tmux, the
+    /// terminal's clipboard (OSC 52) otherwise. `what` names it for the answer.
+    Copy { text: String, what: String },
     /// Open a link in the browser (or show it, over SSH).
     OpenUrl(String),
     /// Suspend the screen and edit the draft in `$EDITOR`.

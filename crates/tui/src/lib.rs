@@ -237,18 +237,23 @@ fn run_effect(
                 vec![Action::EffectFailed("the sync engine stopped; restart frontdesk".into())]
             }
         }
-        Effect::Copy(text) => copy(&text).err().map(Action::EffectFailed).into_iter().collect(),
+        Effect::Copy { text, what } => vec![match copy(&text) {
+            Ok(Copied::TmuxBuffer) => Action::Notice(format!("copied {what} to the tmux buffer (prefix ] pastes)")),
+            Ok(Copied::Osc52) => Action::Notice(format!("sent {what} to the terminal's clipboard (OSC 52)")),
+            // Not claimed: shown whole, to select by hand.
+            Err(why) => Action::ShowText { title: format!("Could not copy: {why}. Select it by hand"), text },
+        }],
         Effect::OpenUrl(url) => {
+            // No browser on this side of SSH: the link, whole, where the agent is.
             if std::env::var_os("SSH_CONNECTION").is_some() {
-                // No browser on this side of SSH: put the link where the agent's is.
-                return match copy(&url) {
-                    Ok(()) => vec![Action::Notice(format!("over SSH: {url} copied (OSC 52)"))],
-                    Err(e) => vec![Action::EffectFailed(e)],
-                };
+                return vec![Action::ShowText { title: "Open this link in your browser".to_owned(), text: url }];
             }
             match open::that_detached(&url) {
-                Ok(()) => Vec::new(),
-                Err(e) => vec![Action::EffectFailed(format!("cannot open {url}: {e}"))],
+                Ok(()) => vec![Action::Notice(format!("asked the browser to open {url}"))],
+                Err(e) => {
+                    let why = frontdesk_domain::text::sanitize_line(&e.to_string());
+                    vec![Action::ShowText { title: format!("No browser to open it ({why})"), text: url }]
+                }
             }
         }
         Effect::Edit { conversation, text } => {
@@ -295,12 +300,53 @@ fn edit_file(term: &mut terminal::Term, input: &mut EventStream, text: &str) -> 
     result
 }
 
-fn copy(text: &str) -> Result<(), String> {
+/// Where a copy went.
+enum Copied {
+    TmuxBuffer,
+    Osc52,
+}
+
+/// Inside tmux, into its buffer (`load-buffer -w` also hands it to the outer
+/// clipboard where tmux may): tmux's default `set-clipboard external` drops an
+/// application's own OSC 52. Outside tmux, OSC 52 to the terminal.
+fn copy(text: &str) -> Result<Copied, String> {
     let mut end = text.len().min(COPY_LIMIT);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    terminal::copy(&text[..end]).map_err(|e| format!("copy failed: {e}"))
+    let text = &text[..end];
+    if std::env::var_os("TMUX").is_some() {
+        return tmux_buffer(text).map(|()| Copied::TmuxBuffer);
+    }
+    terminal::copy(text).map(|()| Copied::Osc52).map_err(|e| format!("the terminal could not be written to: {e}"))
+}
+
+/// `tmux load-buffer -w -`, or without `-w` on a tmux older than 3.2.
+fn tmux_buffer(text: &str) -> Result<(), String> {
+    use std::io::Write as _;
+    let run = |args: &[&str]| -> Result<std::process::Output, String> {
+        let mut child = std::process::Command::new("tmux")
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run tmux: {e}"))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(text.as_bytes()).map_err(|e| format!("tmux did not take it: {e}"))?;
+        }
+        child.wait_with_output().map_err(|e| format!("tmux did not answer: {e}"))
+    };
+    let out = run(&["load-buffer", "-w", "-"])?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let again = run(&["load-buffer", "-"])?;
+    if again.status.success() {
+        return Ok(());
+    }
+    let said = String::from_utf8_lossy(&again.stderr);
+    Err(format!("tmux load-buffer failed: {}", frontdesk_domain::text::sanitize_line(said.trim())))
 }
 
 /// Suspends the screen, runs `$VISUAL`/`$EDITOR` on a temporary file, reads it back.

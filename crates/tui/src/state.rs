@@ -293,6 +293,12 @@ pub enum Overlay {
     },
     /// Throw the composer's draft away.
     ConfirmDiscard,
+    /// Text shown whole: `Y` copies it, `Esc` closes.
+    Text {
+        title: String,
+        text: String,
+        scroll: usize,
+    },
     /// A change to many conversations at once, asked about first.
     ConfirmBulk {
         ids: Vec<ConversationId>,

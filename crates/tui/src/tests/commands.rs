@@ -315,8 +315,10 @@ fn most_urgent_opens_what_the_server_ranks_first() {
 fn copy_link_and_open_link() {
     let mut s = with_thread(160, 48);
     let effects = keys(&mut s, "Y");
-    assert_eq!(effects, vec![Effect::Copy(format!("http://127.0.0.1:8600/c/{}", id(&s, 0)))]);
-    assert!(flash(&s).0.contains("OSC 52"));
+    let link = format!("http://127.0.0.1:8600/c/{}", id(&s, 0));
+    assert_eq!(effects, vec![Effect::Copy { what: format!("the link {link}"), text: link }]);
+    // Nothing is claimed before the copy is made: the answer comes from doing it.
+    assert!(s.status.flash.is_none(), "{:?}", s.status.flash);
     if let Some(t) = &mut s.thread {
         t.messages[0].body = "see https://example.test/track?id=1. thanks".into();
     }
@@ -547,4 +549,17 @@ fn acting_on_more_than_twenty_asks_first() {
     let mut s = inbox(160, 40);
     let (_, op) = only_op(&keys(&mut s, "*X"));
     assert!(matches!(op, Op::Bulk { .. }), "{op:?}");
+}
+
+#[test]
+fn a_link_with_no_browser_is_shown_whole_and_y_copies_it() {
+    let mut s = with_thread(160, 48);
+    let url = "https://example.test/a/very/long/path?with=query&and=more#fragment".to_owned();
+    update(&mut s, Action::ShowText { title: "No browser to open it (xdg-open: not found)".into(), text: url.clone() });
+    let screen = crate::testing::render(&s);
+    assert!(screen.contains(&url), "the whole link: {screen}");
+    assert!(screen.contains("Y copies"));
+    let effects = keys(&mut s, "Y");
+    assert_eq!(effects, vec![Effect::Copy { text: url, what: "the text".into() }]);
+    assert!(s.overlay.is_none());
 }

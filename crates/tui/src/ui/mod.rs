@@ -129,6 +129,7 @@ pub fn render(state: &State, frame: &mut Frame) {
         Some(Overlay::ConfirmQuit) => picker::confirm_quit(state, frame, area),
         Some(Overlay::ConfirmDelete { name, .. }) => picker::confirm_delete(state, name, frame, area),
         Some(Overlay::ConfirmDiscard) => picker::confirm_discard(state, frame, area),
+        Some(Overlay::Text { title, text, scroll }) => picker::show_text(state, (title, text, *scroll), frame, area),
         Some(Overlay::ConfirmBulk { ids, change, .. }) => {
             picker::confirm_bulk(state, &format!("{} {} conversations?", change.verb(), ids.len()), frame, area);
         }

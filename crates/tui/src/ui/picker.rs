@@ -152,3 +152,22 @@ pub fn confirm_discard(state: &State, frame: &mut Frame, area: Rect) {
     ];
     frame.render_widget(Paragraph::new(text), inner);
 }
+
+/// Text shown whole, wrapped, to read or select by hand; `Y` copies it.
+pub fn show_text(state: &State, (title, text, scroll): (&str, &str, usize), frame: &mut Frame, area: Rect) {
+    let theme = &state.settings.theme;
+    let rect = centered(area, 100, area.height.saturating_sub(4).min(20));
+    crate::ui::clear_for_overlay(frame, rect);
+    let block = crate::ui::framed(state)
+        .border_style(theme.border_focus)
+        .title(Span::styled(format!(" {} ", crate::ui::text::safe_line(title)), theme.title))
+        .title_bottom(Line::styled(" Y copies · Esc closes ", theme.dim));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let lines: Vec<Line> = crate::ui::text::wrap(&crate::ui::text::safe(text), usize::from(inner.width))
+        .into_iter()
+        .skip(scroll)
+        .map(Line::raw)
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}

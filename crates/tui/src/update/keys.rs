@@ -139,6 +139,25 @@ fn overlay(state: &mut State, ev: KeyEvent) -> Option<Vec<Effect>> {
             }
         }
         Some(Overlay::ConfirmDelete { .. }) => super::delete::confirm_key(state, ev),
+        Some(Overlay::Text { text, scroll, .. }) => match ev.code {
+            KeyCode::Char('Y' | 'y') => {
+                let text = text.clone();
+                state.overlay = None;
+                vec![Effect::Copy { text, what: "the text".to_owned() }]
+            }
+            KeyCode::Char('j') | KeyCode::Down => {
+                *scroll += 1;
+                Vec::new()
+            }
+            KeyCode::Char('k') | KeyCode::Up => {
+                *scroll = scroll.saturating_sub(1);
+                Vec::new()
+            }
+            _ => {
+                state.overlay = None;
+                Vec::new()
+            }
+        },
         Some(Overlay::ConfirmDiscard) => {
             state.overlay = None;
             if ev.code == KeyCode::Char('y') { super::compose::discard(state) } else { Vec::new() }

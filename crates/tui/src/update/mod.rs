@@ -74,6 +74,10 @@ fn dispatch(state: &mut State, action: Action) -> Vec<Effect> {
             info(state, text);
             Vec::new()
         }
+        Action::ShowText { title, text } => {
+            state.overlay = Some(crate::state::Overlay::Text { title, text, scroll: 0 });
+            Vec::new()
+        }
     }
 }
 

@@ -472,8 +472,7 @@ pub fn copy_link(state: &mut State) -> Vec<Effect> {
             .map(|(_, t)| t.replace("{id}", o.id.as_str()))
     });
     let link = own.unwrap_or_else(|| state.settings.link_template.replace("{id}", c.id.as_str()));
-    info(state, format!("copied {link} (OSC 52)"));
-    vec![Effect::Copy(link)]
+    vec![Effect::Copy { what: format!("the link {link}"), text: link }]
 }
 
 pub fn copy_message(state: &mut State) -> Vec<Effect> {
@@ -481,9 +480,7 @@ pub fn copy_message(state: &mut State) -> Vec<Effect> {
     else {
         return unavailable(state, "no message to copy");
     };
-    let text = m.body.clone();
-    info(state, "copied the newest message (OSC 52)");
-    vec![Effect::Copy(text)]
+    vec![Effect::Copy { text: m.body.clone(), what: "the newest message".to_owned() }]
 }
 
 /// The first web link in the thread, newest message first.
