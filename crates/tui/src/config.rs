@@ -39,7 +39,7 @@ pub struct CannedReply {
 }
 
 /// The notification methods `notify.method` may name.
-pub const NOTIFY_METHODS: [&str; 6] = ["auto", "desktop", "osc9", "osc777", "bell", "off"];
+pub const NOTIFY_METHODS: [&str; 7] = ["auto", "desktop", "osc9", "osc777", "bell", "tmux", "off"];
 
 /// What serde cannot say: a theme that does not exist, a key bound to an unknown
 /// command or context, a notification method the client lacks.
@@ -49,7 +49,7 @@ pub fn validate(ui: &UiConfig, keys: &Overrides, notify: &NotifyConfig) -> Resul
     if !NOTIFY_METHODS.contains(&notify.method.as_str()) {
         return Err(format!(
             "notify.method: unknown method {:?} ({})",
-            notify.method, "auto, desktop, osc9, osc777, bell or off"
+            notify.method, "auto, desktop, osc9, osc777, bell, tmux or off"
         ));
     }
     Ok(())

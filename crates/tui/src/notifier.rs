@@ -12,6 +12,8 @@ pub enum Method {
     Osc9,
     Osc777,
     Bell,
+    /// tmux's own message line and a bell (which lights the window's bell flag).
+    Tmux,
     Off,
 }
 
@@ -24,6 +26,7 @@ impl Method {
             "osc9" => Self::Osc9,
             "osc777" => Self::Osc777,
             "bell" => Self::Bell,
+            "tmux" => Self::Tmux,
             "off" => Self::Off,
             _ if has_session_bus => Self::Desktop,
             _ => Self::Osc9,
@@ -44,7 +47,7 @@ pub fn terminal_sequence(method: Method, title: &str, body: &str, in_tmux: bool)
         Method::Osc9 => format!("\x1b]9;{}: {}\x07", payload(title, 80), payload(body, 200)),
         Method::Osc777 => format!("\x1b]777;notify;{};{}\x07", payload(title, 80), payload(body, 200)),
         Method::Bell => "\x07".to_owned(),
-        Method::Desktop | Method::Off => return None,
+        Method::Desktop | Method::Tmux | Method::Off => return None,
     };
     if in_tmux && method != Method::Bell {
         return Some(format!("\x1bPtmux;{}\x1b\\", seq.replace('\x1b', "\x1b\x1b")));
@@ -67,7 +70,50 @@ pub fn deliver(method: Method, title: String, body: String) {
         });
         return;
     }
-    write(terminal_sequence(method, &title, &body, in_tmux));
+    match route(method, in_tmux, in_tmux && passthrough_allowed()) {
+        Method::Tmux => tmux_message(&title, &body),
+        method => write(terminal_sequence(method, &title, &body, in_tmux)),
+    }
+}
+
+/// How a notification goes out: inside tmux an OSC sequence reaches the outer
+/// terminal only through passthrough, which tmux (3.3 on) drops unless
+/// `allow-passthrough` is on; without it, tmux's own message and a bell.
+pub fn route(method: Method, in_tmux: bool, passthrough: bool) -> Method {
+    match method {
+        Method::Osc9 | Method::Osc777 if in_tmux && !passthrough => Method::Tmux,
+        Method::Tmux if !in_tmux => Method::Bell,
+        other => other,
+    }
+}
+
+/// Whether this pane's tmux passes escape sequences through (`allow-passthrough`
+/// on, or `all`).
+fn passthrough_allowed() -> bool {
+    std::process::Command::new("tmux")
+        .args(["show-options", "-pqv", "allow-passthrough"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .is_some_and(|v| v == "on" || v == "all")
+        || std::process::Command::new("tmux")
+            .args(["show-options", "-gqv", "allow-passthrough"])
+            .output()
+            .ok()
+            .is_some_and(|o| matches!(String::from_utf8_lossy(&o.stdout).trim(), "on" | "all"))
+}
+
+/// tmux's message line (`display-message`) and a bell in the pane.
+fn tmux_message(title: &str, body: &str) {
+    // `display-message` expands `#` formats: doubled, it is shown as it is.
+    let text = format!("{}: {}", payload(title, 80), payload(body, 200)).replace('#', "##");
+    match std::process::Command::new("tmux").args(["display-message", "-d", "5000", &text]).status() {
+        Ok(s) if s.success() => {}
+        Ok(s) => tracing::warn!(status = %s, "tmux display-message failed"),
+        Err(e) => tracing::warn!(error = %e, "cannot run tmux for a notification"),
+    }
+    write(Some("\x07".to_owned()));
 }
 
 fn write(seq: Option<String>) {
@@ -82,6 +128,20 @@ fn write(seq: Option<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn inside_tmux_without_passthrough_a_notification_is_tmuxs_own() {
+        // tmux's defaults (allow-passthrough off): OSC would be dropped.
+        assert_eq!(route(Method::Osc9, true, false), Method::Tmux);
+        assert_eq!(route(Method::Osc777, true, false), Method::Tmux);
+        // Passthrough allowed: the terminal's own, wrapped.
+        assert_eq!(route(Method::Osc9, true, true), Method::Osc9);
+        // Outside tmux nothing changes; `tmux` asked for outside tmux is a bell.
+        assert_eq!(route(Method::Osc9, false, false), Method::Osc9);
+        assert_eq!(route(Method::Tmux, false, false), Method::Bell);
+        assert_eq!(route(Method::Desktop, true, false), Method::Desktop);
+        assert_eq!(Method::choose("tmux", false), Method::Tmux);
+    }
 
     #[test]
     fn auto_picks_by_session_bus() {
