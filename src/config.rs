@@ -24,9 +24,10 @@ pub struct Config {
     #[serde(default)]
     pub accounts: Vec<AccountConfig>,
     pub ui: UiConfig,
-    /// Key overrides by context: `[keys.global]` `"#" = "archive"`.
+    /// A preset (`[keys] preset = "gmail"`) and key overrides by context:
+    /// `[keys.global]` `"#" = "archive"`.
     #[serde(default)]
-    pub keys: frontdesk_tui::keymap::Overrides,
+    pub keys: frontdesk_tui::keymap::KeysConfig,
     /// Canned replies for the composer's picker.
     #[serde(default)]
     pub canned: Vec<CannedReply>,
@@ -432,6 +433,15 @@ mod tests {
     fn bad_syntax_names_the_line() {
         let err = parse("[server]\nbind = \n", p()).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.starts_with("test.toml:2:"), "{err}");
+    }
+
+    #[test]
+    fn a_key_preset_with_overrides_on_top_is_read_and_a_wrong_one_is_said() {
+        let cfg = parse("[keys]\npreset = \"gmail\"\n[keys.global]\n\"#\" = \"none\"\n", p()).expect("read");
+        assert_eq!(cfg.keys.preset.as_deref(), Some("gmail"));
+        assert_eq!(cfg.keys.contexts["global"]["#"], "none");
+        let err = parse("[keys]\npreset = \"front\"\n", p()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("keys.preset: unknown preset \"front\" (one of gmail, vim)"), "{err}");
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub fn settings(cfg: &Config, account: &str, url: &str, force_ascii: bool) -> an
         Palette::choose(&cfg.ui.theme, no_color, &env("TERM"), &env("COLORTERM")).map_err(anyhow::Error::msg)?;
     let utf8 = Glyphs::locale_is_utf8(&env("LC_ALL"), &env("LC_CTYPE"), &env("LANG"));
     let glyphs = if force_ascii || cfg.ui.ascii || !utf8 { Glyphs::ASCII } else { Glyphs::UNICODE };
-    let keymap = Keymap::new(&cfg.keys).map_err(anyhow::Error::msg)?;
+    let keymap = Keymap::configured(&cfg.keys).map_err(anyhow::Error::msg)?;
     let mut accounts: Vec<String> = cfg.accounts.iter().map(|a| a.name.clone()).collect();
     if accounts.len() > 1 {
         accounts.push(UNIFIED.to_owned());

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::keymap::{Keymap, Overrides};
+use crate::keymap::{Keymap, KeysConfig};
 use crate::ui::theme::Palette;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -43,9 +43,9 @@ pub const NOTIFY_METHODS: [&str; 7] = ["auto", "desktop", "osc9", "osc777", "bel
 
 /// What serde cannot say: a theme that does not exist, a key bound to an unknown
 /// command or context, a notification method the client lacks.
-pub fn validate(ui: &UiConfig, keys: &Overrides, notify: &NotifyConfig) -> Result<(), String> {
+pub fn validate(ui: &UiConfig, keys: &KeysConfig, notify: &NotifyConfig) -> Result<(), String> {
     Palette::choose(&ui.theme, false, "", "")?;
-    Keymap::new(keys)?;
+    Keymap::configured(keys)?;
     if !NOTIFY_METHODS.contains(&notify.method.as_str()) {
         return Err(format!(
             "notify.method: unknown method {:?} ({})",

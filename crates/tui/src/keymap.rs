@@ -219,9 +219,61 @@ pub struct Keymap {
 /// The config's overrides: context name → key sequence → command name (or "none").
 pub type Overrides = BTreeMap<String, BTreeMap<String, String>>;
 
+/// `[keys]`: a preset, and the overrides that go on top of it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeysConfig {
+    /// Another product's shortcuts mapped onto frontdesk's commands: see [`PRESETS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+    #[serde(flatten)]
+    pub contexts: Overrides,
+}
+
+/// A preset's bindings: context, key sequence, command.
+type Preset = &'static [(&'static str, &'static str, &'static str)];
+
+/// The presets `keys.preset` may name, each with its table. Where each mapping comes
+/// from is in the README ("Key presets").
+pub const PRESETS: &[(&str, Preset)] = &[("gmail", GMAIL), ("vim", VIM)];
+
+/// Gmail's documented shortcuts (Gmail Help, "Keyboard shortcuts for Gmail"),
+/// where frontdesk has the same action.
+const GMAIL: Preset = &[
+    ("global", "e", "archive"),
+    ("global", "#", "delete-conversation"),
+    ("global", "s", "star"),
+    ("global", "U", "toggle-read"),
+    ("global", "I", "toggle-read"),
+    ("inbox", "x", "mark"),
+    ("global", "o", "open"),
+    ("global", "u", "back"),
+    ("global", "z", "undo"),
+    ("global", "b", "snooze"),
+    ("global", "l", "tags"),
+    ("global", "c", "new-conversation"),
+    ("global", "g i", "go-all"),
+    ("global", "g a", "go-all"),
+    ("global", "g s", "go-starred"),
+];
+
+/// vim's motions and verbs, where frontdesk has the like.
+const VIM: Preset = &[
+    ("global", "h", "back"),
+    ("global", "l", "open"),
+    ("global", "d d", "archive"),
+    ("global", "<C-f>", "page-down"),
+    ("global", "<C-b>", "page-up"),
+];
+
 impl Keymap {
     /// The defaults, with the config's overrides merged over them.
     pub fn new(overrides: &Overrides) -> Result<Self, String> {
+        Self::configured(&KeysConfig { preset: None, contexts: overrides.clone() })
+    }
+
+    /// The defaults, then the preset if one is named, then the config's own
+    /// overrides on top.
+    pub fn configured(keys: &KeysConfig) -> Result<Self, String> {
         let mut map = Self::default();
         for &command in Command::ALL {
             for key in command.default_keys() {
@@ -229,6 +281,25 @@ impl Keymap {
                 map.bindings.entry(command.context()).or_default().insert(seq, command);
             }
         }
+        if let Some(name) = &keys.preset {
+            let Some((_, table)) = PRESETS.iter().find(|(n, _)| n == name) else {
+                let names: Vec<_> = PRESETS.iter().map(|(n, _)| *n).collect();
+                return Err(format!("keys.preset: unknown preset {name:?} (one of {})", names.join(", ")));
+            };
+            let mut preset = Overrides::new();
+            for (ctx, key, command) in *table {
+                preset.entry((*ctx).to_owned()).or_default().insert((*key).to_owned(), (*command).to_owned());
+            }
+            map.merge(&preset)?;
+        }
+        map.merge(&keys.contexts)?;
+        Ok(map)
+    }
+
+    /// Binds each key of `overrides`, taking it from whatever had it; a key that
+    /// would now begin a longer sequence loses its own binding (and the other way
+    /// round), so that both cannot be meant at once.
+    fn merge(&mut self, overrides: &Overrides) -> Result<(), String> {
         for (context, keys) in overrides {
             let ctx = Context::parse(context).ok_or_else(|| {
                 let names: Vec<_> = Context::ALL.iter().map(|c| c.name()).collect();
@@ -236,7 +307,7 @@ impl Keymap {
             })?;
             for (key, command) in keys {
                 let seq = parse_sequence(key).map_err(|e| format!("keys.{context}.\"{key}\": {e}"))?;
-                let table = map.bindings.entry(ctx).or_default();
+                let table = self.bindings.entry(ctx).or_default();
                 if command == "none" {
                     table.remove(&seq);
                     continue;
@@ -244,10 +315,13 @@ impl Keymap {
                 let command = Command::parse(command).ok_or_else(|| {
                     format!("keys.{context}.\"{key}\": unknown command '{command}' (see `:` in the app)")
                 })?;
+                // `d d` takes `d` (when it was bound alone), and `g` bound alone
+                // would take every `g …`.
+                table.retain(|k, _| !(seq.starts_with(k) || k.starts_with(&seq)));
                 table.insert(seq, command);
             }
         }
-        Ok(map)
+        Ok(())
     }
 
     fn contexts(context: Context) -> &'static [Context] {
@@ -373,5 +447,51 @@ mod tests {
         let mut o = Overrides::new();
         o.entry("lists".into()).or_default().insert("x".into(), "archive".into());
         assert!(Keymap::new(&o).unwrap_err().contains("unknown context"));
+    }
+
+    fn with(preset: &str, overrides: &[(&str, &str, &str)]) -> Result<Keymap, String> {
+        let mut contexts = Overrides::new();
+        for (ctx, key, command) in overrides {
+            contexts.entry((*ctx).to_owned()).or_default().insert((*key).to_owned(), (*command).to_owned());
+        }
+        Keymap::configured(&KeysConfig { preset: Some(preset.to_owned()), contexts })
+    }
+
+    fn command(map: &Keymap, ctx: Context, keys: &str) -> Option<Command> {
+        let seq = parse_sequence(keys).ok()?;
+        let (last, before) = seq.split_last()?;
+        match map.lookup(ctx, before, *last) {
+            Lookup::Command(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_gmail_preset_keeps_gmails_muscle_memory() {
+        let map = with("gmail", &[]).unwrap();
+        assert_eq!(command(&map, Context::Inbox, "e"), Some(Command::Archive));
+        assert_eq!(command(&map, Context::Inbox, "#"), Some(Command::DeleteConversation));
+        assert_eq!(command(&map, Context::Inbox, "x"), Some(Command::Mark));
+        assert_eq!(command(&map, Context::Thread, "u"), Some(Command::Back));
+        assert_eq!(command(&map, Context::Inbox, "z"), Some(Command::Undo));
+        assert_eq!(command(&map, Context::Inbox, "b"), Some(Command::Snooze));
+        assert_eq!(command(&map, Context::Inbox, "g i"), Some(Command::GoAll));
+        // What Gmail does not claim stays frontdesk's.
+        assert_eq!(command(&map, Context::Inbox, "r"), Some(Command::Reply));
+        // Help and hints follow: the keys shown are the preset's.
+        assert_eq!(map.hint(Command::Undo), "z");
+        // The user's own overrides go on top.
+        let map = with("gmail", &[("global", "e", "close-next")]).unwrap();
+        assert_eq!(command(&map, Context::Inbox, "e"), Some(Command::CloseNext));
+    }
+
+    #[test]
+    fn the_vim_preset_and_an_unknown_one() {
+        let map = with("vim", &[]).unwrap();
+        assert_eq!(command(&map, Context::Inbox, "d d"), Some(Command::Archive));
+        assert_eq!(command(&map, Context::Thread, "h"), Some(Command::Back));
+        assert_eq!(command(&map, Context::Inbox, "<C-f>"), Some(Command::PageDown));
+        let err = with("outlook", &[]).unwrap_err();
+        assert!(err.contains("unknown preset \"outlook\" (one of gmail, vim)"), "{err}");
     }
 }
