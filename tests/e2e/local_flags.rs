@@ -156,3 +156,37 @@ async fn an_unread_view_is_served_here_when_the_backend_has_none() {
     let SyncEvent::List { page, .. } = e else { unreachable!() };
     assert!(page.items.is_empty(), "read here: {:?}", page.items);
 }
+
+/// A fresh start asks for Unread before the views have answered: for a backend
+/// whose Unread is kept here (Chatwoot, Bancroft), the first screen still works.
+#[tokio::test]
+async fn the_first_view_works_before_the_views_have_answered() {
+    use frontdesk_provider_chatwoot::ChatwootProvider;
+    let server = MockServer::start().await;
+    let conv = json!({ "id": 1, "status": "open", "unread_count": 1, "labels": [],
+        "meta": { "sender": { "id": 1, "name": "Customer 1" }, "channel": "Channel::WebWidget" },
+        "last_activity_at": 1_795_597_200, "updated_at": 1_795_597_200 });
+    let rows = json!({ "data": { "meta": { "all_count": 1 }, "payload": [conv] } });
+    Mock::given(method("GET"))
+        .and(path("/api/v1/accounts/7/conversations"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(rows))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/accounts/7/conversations/meta"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "meta": { "all_count": 1, "mine_count": 0 } })))
+        .mount(&server)
+        .await;
+    let p = ChatwootProvider::new("cw", &server.uri(), 7, SecretString::from("tok")).expect("provider");
+    let store = Store::memory().await.expect("store");
+    let cache = frontdesk_sync::cache::Cache::memory().await.expect("cache");
+    let (sync, mut events) = sync::spawn(sync::Account::new(Arc::new(p), store, cache));
+    // The list first, as the client's first screen asks, no Views before it.
+    sync.send(list("unread", 1));
+    let e = next_event(&mut events, |e| {
+        matches!(e, SyncEvent::List { generation: 1, .. } | SyncEvent::Failed { what: "conversations", .. })
+    })
+    .await;
+    let SyncEvent::List { page, .. } = e else { panic!("the first view failed: {e:?}") };
+    assert_eq!(page.items.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["1"]);
+}

@@ -330,6 +330,16 @@ impl Engine {
                     continue;
                 }
             };
+            // Which way the list goes (the backend, or kept here) is known once
+            // the views are: asked first when the first screen's list comes sooner.
+            if let SyncCommand::List { query, .. } = &command
+                && flags.undecided(query.view.as_ref())
+            {
+                match patiently(|| self.provider.views()).await {
+                    Ok(mut views) => flags.add_view(&mut views),
+                    Err(e) => tracing::info!(error = %e, "views unknown before the first list"),
+                }
+            }
             match command {
                 // Changes are durable: written here, before anything is sent, then
                 // the outbox owns them.

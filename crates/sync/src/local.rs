@@ -26,6 +26,8 @@ pub struct Local {
     read: bool,
     /// The backend has no Unread view of its own: this one is served here.
     own_unread: Arc<AtomicBool>,
+    /// The backend's views have been seen, so `own_unread` is known.
+    views_known: Arc<AtomicBool>,
     /// Conversations last seen unread (after the marks), for the local view's count.
     unread_seen: Arc<Mutex<HashSet<ConversationId>>>,
     /// That count as the client last heard it.
@@ -50,6 +52,7 @@ impl Local {
             star,
             read,
             own_unread: Arc::new(AtomicBool::new(false)),
+            views_known: Arc::new(AtomicBool::new(false)),
             unread_seen: Arc::new(Mutex::new(HashSet::new())),
             unread_said: Arc::new(AtomicU64::new(u64::MAX)),
         }
@@ -221,7 +224,18 @@ impl Local {
         }
     }
 
-    fn add_view(&self, views: &mut Vec<ViewWithCount>) {
+    /// Whether a list of `view` cannot yet be routed: Unread may be kept here, and
+    /// the backend's views (which say whether it has its own) have not come yet.
+    /// The first screen asks for Unread before the views answer.
+    pub fn undecided(&self, view: Option<&ViewId>) -> bool {
+        self.read
+            && !self.views_known.load(Ordering::Relaxed)
+            && view.is_some_and(|v| v.as_str() == BuiltinView::Unread.id())
+    }
+
+    /// Learns from the backend's views which of ours are kept here (and adds them).
+    pub fn add_view(&self, views: &mut Vec<ViewWithCount>) {
+        self.views_known.store(true, Ordering::Relaxed);
         let has = |id: &str, views: &[ViewWithCount]| views.iter().any(|v| v.view.id.as_str() == id);
         if self.read && !has(BuiltinView::Unread.id(), views) {
             self.own_unread.store(true, Ordering::Relaxed);
