@@ -106,3 +106,19 @@ fn a_bot_answer_with_messages_reads_as_messages_else_raw() {
     assert!(matches!(reply_of(json!({ "messages": [{ "id": "m1" }] }), Some("c")), BotReply::Messages(_)));
     assert_eq!(reply_of(json!({ "ok": true }), Some("c")), BotReply::Raw(json!({ "ok": true })));
 }
+
+/// The spelling of ChatCaptain's own sample bodies: `created` (ISO) on messages,
+/// `created` / `updated` on conversations; read, not replaced by "now".
+#[test]
+fn created_and_updated_as_chatcaptains_samples_spell_them() {
+    let now = jiff::Timestamp::from_second(2_000_000_000).expect("a time");
+    let m = serde_json::json!({ "id": "m1", "sender": "USER", "content": { "text": "Hi" }, "created": "2026-02-26T10:00:00Z" });
+    let m = wire::message(&m, &"c1".into(), frontdesk_domain::AuthorKind::Contact, now).expect("a message");
+    assert_eq!(m.created_at.to_string(), "2026-02-26T10:00:00Z");
+    let c = serde_json::json!({ "id": "c1", "contactId": "u1", "created": "2026-02-25T09:00:00Z", "updated": "2026-02-26T10:00:00Z" });
+    let c = wire::conversation(&c, now).expect("a conversation");
+    assert_eq!(
+        (c.created_at.to_string(), c.updated_at.to_string()),
+        ("2026-02-25T09:00:00Z".into(), "2026-02-26T10:00:00Z".into())
+    );
+}

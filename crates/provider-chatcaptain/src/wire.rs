@@ -168,8 +168,9 @@ pub fn conversation(v: &Value, now: Timestamp) -> Option<Conversation> {
         .or_else(|| phone.clone())
         .unwrap_or_else(|| "Anonymous".to_owned());
     let handle = email.clone().or_else(|| phone.clone()).or(provider_id).unwrap_or_default();
-    let updated_at = time(o, &["updatedAt", "updated_at", "lastActivityAt", "lastMessageAt"])
-        .or_else(|| time(o, &["createdAt", "created_at"]))
+    // ChatCaptain's own sample bodies say `created` / `updated`.
+    let updated_at = time(o, &["updatedAt", "updated_at", "updated", "lastActivityAt", "lastMessageAt"])
+        .or_else(|| time(o, &["createdAt", "created_at", "created"]))
         .unwrap_or(now);
     let status = status_of(text(o, &["status", "state"]).as_deref());
     Some(Conversation {
@@ -202,7 +203,7 @@ pub fn conversation(v: &Value, now: Timestamp) -> Option<Conversation> {
         has_pending_suggestion: false,
         origin: None,
         message_count: 0,
-        created_at: time(o, &["createdAt", "created_at"]).unwrap_or(updated_at),
+        created_at: time(o, &["createdAt", "created_at", "created"]).unwrap_or(updated_at),
         updated_at,
     })
 }
@@ -272,7 +273,7 @@ pub fn message(v: &Value, conversation: &ConversationId, fallback: AuthorKind, n
         body: body_of(o),
         attachments: Vec::new(),
         call: None,
-        created_at: time(o, &["createdAt", "created_at", "timestamp", "date", "sentAt"]).unwrap_or(now),
+        created_at: time(o, &["createdAt", "created_at", "created", "timestamp", "date", "sentAt"]).unwrap_or(now),
         delivery: Delivery::Sent,
     })
 }
