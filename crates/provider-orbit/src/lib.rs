@@ -318,7 +318,11 @@ fn filter_params(f: &ViewFilter) -> Vec<(&'static str, String)> {
                 Status::Closed => "closed",
             })
             .collect();
-        p.push(("status", names.join(",")));
+        // `status` takes one value; several go in `statuses`, comma-separated.
+        match names.as_slice() {
+            [one] => p.push(("status", (*one).to_owned())),
+            many => p.push(("statuses", many.join(","))),
+        }
     }
     match &f.assignee {
         Some(AssigneeFilter::Me) => p.push(("assignee", "me".to_owned())),

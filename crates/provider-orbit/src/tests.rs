@@ -79,3 +79,16 @@ fn stream_events_shaped_as_webhooks_become_domain_events() {
     assert_eq!(event(None, r#"{"type":"billing.invoice_paid","data":{}}"#), Ok(None), "nothing for the inbox");
     assert!(event(None, "not json").is_err(), "unreadable, to be counted");
 }
+
+/// Orbit's list filter: `status` takes one value, `statuses` the comma-separated
+/// list (its docs); `status=open,pending` is refused by a strict server.
+#[test]
+fn one_status_is_status_and_several_are_statuses() {
+    use frontdesk_domain::{Status, ViewFilter};
+    let one = ViewFilter { status: vec![Status::Open], ..ViewFilter::default() };
+    assert!(super::filter_params(&one).contains(&("status", "open".to_owned())));
+    let two = ViewFilter { status: vec![Status::Open, Status::Pending], ..ViewFilter::default() };
+    let p = super::filter_params(&two);
+    assert!(p.contains(&("statuses", "open,pending".to_owned())), "{p:?}");
+    assert!(!p.iter().any(|(k, _)| *k == "status"), "{p:?}");
+}
