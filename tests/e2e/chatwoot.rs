@@ -347,12 +347,12 @@ async fn every_request_carries_the_access_token_and_no_other_credential() {
 // 2. views()
 // ---------------------------------------------------------------------------------
 
-/// `GET /conversations/meta?status=…` (with `labels[]=label`, or without any).
+/// `GET /conversations/meta?status=…` (with `labels=label`, or without any).
 async fn mount_meta(server: &MockServer, status: &str, label: Option<&str>, counts: [u64; 4]) {
     let m = Mock::given(method("GET")).and(path(acct("/conversations/meta"))).and(query_param("status", status));
     let m = match label {
-        Some(l) => m.and(query_param("labels[]", l)),
-        None => m.and(query_param_is_missing("labels[]")),
+        Some(l) => m.and(query_param("labels", l)),
+        None => m.and(query_param_is_missing("labels")),
     };
     let [mine, unassigned, assigned, all] = counts;
     m.respond_with(ok(&json!({
@@ -409,8 +409,8 @@ async fn views_count_from_meta_by_status_and_labels_seen_in_a_list_become_views(
     let label_asks: Vec<(Option<String>, Vec<String>)> = requests(&server)
         .await
         .iter()
-        .filter(|r| r.url.path() == acct("/conversations/meta") && query_of(r, "labels[]").is_some())
-        .map(|r| (query_of(r, "status"), queries_of(r, "labels[]")))
+        .filter(|r| r.url.path() == acct("/conversations/meta") && query_of(r, "labels").is_some())
+        .map(|r| (query_of(r, "status"), queries_of(r, "labels")))
         .collect();
     assert_eq!(label_asks.len(), 2, "one count per label: {label_asks:?}");
     for (status, labels) in &label_asks {
@@ -423,7 +423,7 @@ async fn views_count_from_meta_by_status_and_labels_seen_in_a_list_become_views(
 // 3. list
 // ---------------------------------------------------------------------------------
 
-/// `assignee_type`, `status`, `page`, `labels[]` and `q` of one list request.
+/// `assignee_type`, `status`, `page`, `labels` and `q` of one list request.
 type Asked = (Option<String>, Option<String>, Option<String>, Vec<String>, Option<String>);
 
 #[tokio::test]
@@ -458,7 +458,7 @@ async fn list_sends_assignee_type_status_page_labels_and_q() {
                 query_of(r, "assignee_type"),
                 query_of(r, "status"),
                 query_of(r, "page"),
-                queries_of(r, "labels[]"),
+                queries_of(r, "labels"),
                 query_of(r, "q"),
             )
         })

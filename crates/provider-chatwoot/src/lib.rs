@@ -124,7 +124,8 @@ impl ChatwootProvider {
     /// `meta` counts for a status (and labels).
     async fn counts(&self, status: &str, labels: &[String]) -> ProviderResult<wire::Counts> {
         let mut params = vec![("status", status.to_owned())];
-        params.extend(labels.iter().map(|l| ("labels[]", l.clone())));
+        // `labels`, as Chatwoot's document names it.
+        params.extend(labels.iter().map(|l| ("labels", l.clone())));
         let m: wire::MetaAnswer = self.call(self.request(Method::GET, "/conversations/meta").query(&params)).await?;
         Ok(m.meta)
     }
@@ -351,7 +352,7 @@ impl Provider for ChatwootProvider {
             };
             let mut params =
                 vec![("assignee_type", assignee.to_owned()), ("status", status.to_owned()), ("page", page.to_string())];
-            params.extend(filter.tags.iter().map(|l| ("labels[]", l.clone())));
+            params.extend(filter.tags.iter().map(|l| ("labels", l.clone())));
             if let Some(q) = query.filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
                 params.push(("q", q.trim().to_owned()));
             }

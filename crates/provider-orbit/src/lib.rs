@@ -261,7 +261,12 @@ const SAVED: &str = "saved:";
 fn error_for(status: StatusCode, headers: &header::HeaderMap, body: &[u8]) -> ProviderError {
     let parsed = serde_json::from_slice::<ErrorEnvelope>(body).ok().map(|e| e.error);
     let status = parsed.as_ref().and_then(|e| e.status).and_then(|s| StatusCode::from_u16(s).ok()).unwrap_or(status);
-    let code = parsed.as_ref().map(|e| e.code.clone()).filter(|c| !c.is_empty()).unwrap_or_else(|| status.to_string());
+    // Every string the vendor sends passes the sanitiser, the code too (it is shown).
+    let code = parsed
+        .as_ref()
+        .map(|e| frontdesk_domain::text::sanitize_line(&e.code).chars().take(64).collect::<String>())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| status.to_string());
     let message = parsed
         .as_ref()
         .map(|e| frontdesk_domain::text::sanitize_line(&e.message))

@@ -92,3 +92,11 @@ fn one_status_is_status_and_several_are_statuses() {
     assert!(p.contains(&("statuses", "open,pending".to_owned())), "{p:?}");
     assert!(!p.iter().any(|(k, _)| *k == "status"), "{p:?}");
 }
+
+#[test]
+fn an_error_code_is_sanitised_like_any_vendor_text() {
+    let body = br#"{"error":{"code":"BAD\u001b]52;c;aGk=\u0007CODE","message":"no","status":400}}"#;
+    let e = super::error_for(reqwest::StatusCode::BAD_REQUEST, &reqwest::header::HeaderMap::new(), body);
+    let shown = format!("{e} {e:?}");
+    assert!(!shown.contains('\u{1b}') && !shown.contains('\u{7}'), "{shown:?}");
+}
