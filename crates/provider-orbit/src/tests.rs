@@ -100,3 +100,21 @@ fn an_error_code_is_sanitised_like_any_vendor_text() {
     let shown = format!("{e} {e:?}");
     assert!(!shown.contains('\u{1b}') && !shown.contains('\u{7}'), "{shown:?}");
 }
+
+/// The assignee as Orbit's legacy `assigned_agent` (an object or an id), or
+/// `assignee` as a bare id: read, not left "unassigned".
+#[test]
+fn the_assignee_is_read_under_either_name_as_an_object_or_an_id() {
+    let now = jiff::Timestamp::from_second(1_800_000_000).expect("time");
+    let read = |v: serde_json::Value| {
+        let c: super::wire::Conv = serde_json::from_value(v).expect("a conversation");
+        c.into_domain(now).assignee.map(|a| (a.id.0.to_string(), a.name))
+    };
+    let object = serde_json::json!({ "id": "c1", "assigned_agent": { "id": "usr_ana", "name": "Ana Lima" } });
+    assert_eq!(read(object), Some(("usr_ana".into(), "Ana Lima".into())));
+    let id = serde_json::json!({ "id": "c1", "assigned_agent": "usr_ana" });
+    assert_eq!(read(id).map(|(i, _)| i), Some("usr_ana".into()));
+    let bare = serde_json::json!({ "id": "c1", "assignee": "usr_bo" });
+    assert_eq!(read(bare).map(|(i, _)| i), Some("usr_bo".into()));
+    assert_eq!(read(serde_json::json!({ "id": "c1" })), None);
+}

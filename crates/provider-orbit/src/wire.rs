@@ -103,6 +103,34 @@ pub struct Person {
     pub role: Option<String>,
 }
 
+/// An agent as an object or as a bare id; both are met.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum PersonOrId {
+    Person(Person),
+    Id(String),
+}
+
+impl PersonOrId {
+    fn agent(self) -> Option<Agent> {
+        match self {
+            Self::Person(p) => p.agent(),
+            Self::Id(id) => id_only(id),
+        }
+    }
+}
+
+/// An agent known by id alone (the client shows a known colleague's name).
+fn id_only(id: String) -> Option<Agent> {
+    (!id.trim().is_empty()).then(|| Agent {
+        name: id.clone(),
+        id: AgentId::from(id),
+        email: String::new(),
+        role: AgentRole::Agent,
+        team: None,
+    })
+}
+
 /// `GET /v1/me`: the user, the tenant and the orgs.
 #[derive(Deserialize)]
 pub struct Me {
@@ -176,7 +204,11 @@ pub struct Conv {
     #[serde(default)]
     pub snoozed_until: Option<Timestamp>,
     #[serde(default)]
-    pub assignee: Option<Person>,
+    pub assignee: Option<PersonOrId>,
+    /// The legacy name Orbit's list filter still takes, which a server may answer
+    /// with too.
+    #[serde(default)]
+    pub assigned_agent: Option<PersonOrId>,
     #[serde(default, alias = "assigned_to")]
     pub assignee_id: Option<String>,
     #[serde(default)]
@@ -247,15 +279,11 @@ impl Conv {
         let handle = contact.phone.clone().or_else(|| contact.email.clone()).unwrap_or_default();
         let contact_id = contact.id.or(self.contact_id).unwrap_or_default();
         let name = contact.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| handle.clone());
-        let assignee = self.assignee.and_then(Person::agent).or_else(|| {
-            self.assignee_id.map(|id| Agent {
-                name: id.clone(),
-                id: AgentId::from(id),
-                email: String::new(),
-                role: AgentRole::Agent,
-                team: None,
-            })
-        });
+        let assignee = self
+            .assignee
+            .and_then(PersonOrId::agent)
+            .or_else(|| self.assigned_agent.and_then(PersonOrId::agent))
+            .or_else(|| self.assignee_id.and_then(id_only));
         let last_at = self.last_message.as_ref().and_then(|m| m.created_at).or(self.last_message_at);
         let updated_at = self.updated_at.or(last_at).or(self.created_at).unwrap_or(now);
         let last_message = self.last_message.map(|m| LastMessage {
