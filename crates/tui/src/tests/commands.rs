@@ -231,21 +231,25 @@ fn assign_me_picker_and_unassign() {
 fn tags_toggle_and_create() {
     let mut s = inbox(100, 30);
     keys(&mut s, "jjjj"); // Lukas: billing, vip
+    // What changed goes out, not the whole list: a backend that replaces the list
+    // merges it with what it holds, so a colleague's new tag survives.
     let (_, op) = only_op(&keys(&mut s, "turgent<Enter>"));
-    assert_eq!(
-        op,
-        Op::Change {
-            conversation: id(&s, 4),
-            change: Change::SetTags { tags: vec!["billing".into(), "urgent".into(), "vip".into()] }
-        }
-    );
+    assert_eq!(op, Op::Change { conversation: id(&s, 4), change: Change::AddTags { tags: vec!["urgent".into()] } });
+    assert_eq!(s.list.items[4].tags, ["billing", "vip", "urgent"].map(String::from), "shown at once");
     let (_, op) = only_op(&keys(&mut s, "tvip<Space><Enter>"));
+    assert_eq!(op, Op::Change { conversation: id(&s, 4), change: Change::RemoveTags { tags: vec!["vip".into()] } });
+    // Both at once: two changes.
+    let effects = keys(&mut s, "tvip<Space>urgent<Space><Enter>");
+    let changes: Vec<Change> = ops(&effects)
+        .into_iter()
+        .filter_map(|(_, op)| match op {
+            Op::Change { change, .. } => Some(change),
+            _ => None,
+        })
+        .collect();
     assert_eq!(
-        op,
-        Op::Change {
-            conversation: id(&s, 4),
-            change: Change::SetTags { tags: vec!["billing".into(), "urgent".into()] }
-        }
+        changes,
+        [Change::AddTags { tags: vec!["vip".into()] }, Change::RemoveTags { tags: vec!["urgent".into()] }]
     );
     assert!(ops(&keys(&mut s, "t<Esc>")).is_empty(), "Esc changes nothing");
 }

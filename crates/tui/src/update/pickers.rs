@@ -361,7 +361,20 @@ fn choose(state: &mut State) -> Vec<Effect> {
             if before == chosen {
                 return Vec::new();
             }
-            triage::change(state, &[conversation], &Change::SetTags { tags: chosen.into_iter().collect() }, false)
+            // Sent as what changed, not the whole list: a backend whose write
+            // replaces the list (Orbit) reads and merges it then, so a tag a
+            // colleague added meanwhile is not wiped by this one's stale picture.
+            let added: Vec<String> = chosen.difference(&before).cloned().collect();
+            let removed: Vec<String> = before.difference(&chosen).cloned().collect();
+            let ids = [conversation];
+            let mut effects = Vec::new();
+            if !added.is_empty() {
+                effects.extend(triage::change(state, &ids, &Change::AddTags { tags: added }, false));
+            }
+            if !removed.is_empty() {
+                effects.extend(triage::change(state, &ids, &Change::RemoveTags { tags: removed }, false));
+            }
+            effects
         }
         (purpose @ (PickPurpose::Bot { .. } | PickPurpose::Find), _) => super::bot::chosen(state, purpose, &p.query),
         (PickPurpose::Attach, value) => super::attach::chosen(state, value),
