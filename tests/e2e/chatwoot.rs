@@ -1212,3 +1212,43 @@ async fn polling_sees_a_conversation_another_agent_resolved() {
         ),
     }
 }
+
+/// A thread of one message has nothing above it: no "older messages" cursor, and
+/// no `?before=` asked again on each scroll.
+#[tokio::test]
+async fn a_short_thread_has_nothing_older_to_load() {
+    let (server, p) = chatwoot().await;
+    Mock::given(method("GET"))
+        .and(path(conv_path(42, "/messages")))
+        .and(query_param_is_missing("before"))
+        .respond_with(ok(&messages_body(&[msg(4201, 42, 0, false, "only one", 1_795_597_200)])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(conv_path(42, "/messages")))
+        .and(query_param("before", "4201"))
+        .respond_with(ok(&messages_body(&[])))
+        .mount(&server)
+        .await;
+    let page = within(p.thread_page(cid(42), None, 50)).await.expect("the thread");
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.next_cursor, None, "the beginning was reached");
+}
+
+/// Chatwoot has no archive: a poll round lists once, not a second time for
+/// "archived" conversations that cannot exist there.
+#[tokio::test]
+async fn a_poll_round_lists_once() {
+    let (server, p) = chatwoot().await;
+    mount_any_meta(&server).await;
+    Mock::given(method("GET"))
+        .and(path(acct("/conversations")))
+        .respond_with(ok(&list_body(&[conv(42, "open", &[], T0)])))
+        .mount(&server)
+        .await;
+    let clock = frontdesk_sync::poll::Clock::default();
+    let mut updates = frontdesk_sync::poll::updates(Arc::new(p), EVERY, clock.watch());
+    assert_eq!(next_update(&mut updates).await, Update::Polling { every: EVERY });
+    let lists = requests(&server).await.into_iter().filter(|r| r.url.path() == acct("/conversations")).count();
+    assert_eq!(lists, 1, "one list a round");
+}

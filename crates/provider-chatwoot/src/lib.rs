@@ -429,7 +429,10 @@ impl Provider for ChatwootProvider {
             let Some(before) = cursor else {
                 // The first page is as full as `thread` makes it; older ones follow.
                 let items = self.thread(id, limit).await?;
-                let next_cursor = items.first().map(|m| m.id.to_string());
+                // Fewer than asked means `thread` walked back to an empty page: the
+                // beginning. Only a full page may have older messages above it.
+                let full = items.len() >= usize::try_from(limit).unwrap_or(usize::MAX);
+                let next_cursor = items.first().filter(|_| full).map(|m| m.id.to_string());
                 return Ok(Page { items, next_cursor });
             };
             let req = self.request(Method::GET, &Self::path(&id, "/messages")).query(&[("before", &before)]);

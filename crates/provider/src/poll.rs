@@ -264,16 +264,19 @@ impl Poller {
                 break;
             }
         }
-        // Archived ones are outside "all": asked for apart, so an archive is seen.
-        match p
-            .list(ListQuery {
-                filter: ViewFilter { archived: true, ..ViewFilter::default() },
-                ..query(Some(since), None, PAGE)
-            })
-            .await
-        {
-            Ok(page) => changed.extend(page.items.into_iter().filter(|c| c.updated_at > since)),
-            Err(e) => tracing::debug!(error = %e, "archived conversations not polled"),
+        // Archived ones are outside "all": asked for apart, so an archive is seen;
+        // a backend with no archive is not asked (it would list the same twice).
+        if p.capabilities().archive {
+            match p
+                .list(ListQuery {
+                    filter: ViewFilter { archived: true, ..ViewFilter::default() },
+                    ..query(Some(since), None, PAGE)
+                })
+                .await
+            {
+                Ok(page) => changed.extend(page.items.into_iter().filter(|c| c.updated_at > since)),
+                Err(e) => tracing::debug!(error = %e, "archived conversations not polled"),
+            }
         }
         changed.retain(|c| self.seen.get(&c.id) != Some(&c.updated_at));
         // Freshest first, one row per conversation.
