@@ -329,8 +329,9 @@ fn error(status: StatusCode, wait: Option<Duration>, body: &[u8]) -> ProviderErr
     }
 }
 
-/// What Bancroft's status filter can answer: All is the live ones (open and
-/// pending), Resolved both names of the closed state.
+/// What Bancroft's status filter can answer: All is every conversation, whatever
+/// its status (as "All" says everywhere else), Resolved both names of the closed
+/// state.
 fn builtin_views() -> Vec<View> {
     let view = |id: &str, name: &str, status: Vec<Status>| View {
         id: ViewId::from(id),
@@ -339,7 +340,7 @@ fn builtin_views() -> Vec<View> {
         filter: ViewFilter { status, ..ViewFilter::default() },
     };
     vec![
-        view("all", "All", vec![Status::Open, Status::Pending]),
+        view("all", "All", Status::ALL.to_vec()),
         view("open", "Open", vec![Status::Open]),
         view("pending", "Pending", vec![Status::Pending]),
         view("resolved", "Resolved", vec![Status::Closed]),
@@ -378,7 +379,7 @@ impl Provider for HelpdeskProvider {
                 .into_iter()
                 .map(|view| {
                     let count = match view.id.as_str() {
-                        "all" => open + pending,
+                        "all" => open + pending + resolved + closed,
                         "open" => open,
                         "pending" => pending,
                         _ => resolved + closed,
