@@ -478,7 +478,11 @@ async fn a_paged_thread_follows_next_on_bancroft_only() {
         .await;
     let thread = within(p.thread(ConversationId::from(ID), 50)).await.expect("thread");
     assert_eq!(thread.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["m1", "m2", "m3"]);
-    assert_eq!(requests(&server).await.len(), 2);
+    // Two pages, and the conversation (its requester tells the customer's replies
+    // from a colleague's); nothing sent elsewhere.
+    let asked = requests(&server).await;
+    assert_eq!(asked.iter().filter(|r| r.url.path() == url.as_str()).count(), 2);
+    assert_eq!(asked.len(), 3);
 }
 
 // ---------------------------------------------------------------------------------
@@ -524,8 +528,9 @@ async fn every_request_carries_x_api_key_and_every_path_ends_with_a_slash() {
         .await
         .expect("create");
     let reqs = requests(&server).await;
-    // list, 4 counts, show, messages, send, resolve, create.
-    assert_eq!(reqs.len(), 10, "{:?}", reqs.iter().map(line).collect::<Vec<_>>());
+    // list, 4 counts, show, the thread (the conversation for its requester, then
+    // messages), send, resolve, create.
+    assert_eq!(reqs.len(), 11, "{:?}", reqs.iter().map(line).collect::<Vec<_>>());
     for r in &reqs {
         let key = r.headers.get("X-API-Key").and_then(|v| v.to_str().ok());
         assert_eq!(key, Some(SERVER_KEY), "the key on {}", line(r));

@@ -148,7 +148,7 @@ impl HelpdeskProvider {
     }
 
     fn me(&self) -> Me<'_> {
-        Me { email: &self.agent.email, name: &self.agent.name }
+        Me { email: &self.agent.email, name: &self.agent.name, requester: None }
     }
 
     fn request(&self, method: Method, url: &str) -> RequestBuilder {
@@ -472,12 +472,23 @@ impl Provider for HelpdeskProvider {
     fn thread(&self, id: ConversationId, limit: u32) -> ProviderFuture<'_, Vec<Message>> {
         Box::pin(async move {
             let now = Timestamp::now();
-            let me = self.me();
             let mut messages: Vec<Message> = Vec::new();
             let mut url = Some(format!("{}?limit={MAX_PAGE}", self.at(&id, "messages/")));
+            // The requester tells the customer's address from a colleague's; asked
+            // beside the first page. Without it, any address not ours is the customer's.
+            let first = format!("{}?limit={MAX_PAGE}", self.at(&id, "messages/"));
+            let (conversation, first_page) =
+                futures::join!(self.get(&id), self.call(self.request(Method::GET, &first)));
+            let requester = conversation.ok().and_then(|c| c.contact.email);
+            let me = Me { requester: requester.as_deref(), ..self.me() };
+            let mut prefetched = Some(first_page);
             for _ in 0..THREAD_PAGES {
                 let Some(next) = url.take() else { break };
-                let page = ListPage::read(self.call(self.request(Method::GET, &next)).await?)?;
+                let answer = match prefetched.take() {
+                    Some(answer) => answer,
+                    None => self.call(self.request(Method::GET, &next)).await,
+                };
+                let page = ListPage::read(answer?)?;
                 url = page.next_link().and_then(|n| self.follow(n));
                 messages.extend(page.rows.into_iter().filter_map(|v| Msg::read(v)?.into_domain(&id, &me, now)));
             }

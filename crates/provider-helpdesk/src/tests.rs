@@ -79,7 +79,7 @@ fn odd_values_read_as_absent_not_as_a_failed_row() {
 #[test]
 fn a_message_from_the_agents_address_is_ours_any_other_the_customers() {
     let id = ConversationId::from("c1");
-    let me = Me { email: "agent@yourcompany.com", name: "agent" };
+    let me = Me { email: "agent@yourcompany.com", name: "agent", requester: None };
     let read = |v| Msg::read(v).and_then(|m| m.into_domain(&id, &me, jiff::Timestamp::UNIX_EPOCH)).expect("reads");
     let ours =
         read(json!({ "id": "m2", "sender_email": "Agent@YourCompany.com", "body": "Sure!", "message_type": "reply" }));
@@ -119,4 +119,20 @@ fn error_bodies_say_what_went_wrong() {
     assert_eq!(error_text(b"Too many requests").as_deref(), Some("Too many requests"));
     assert_eq!(error_text(b"<html>"), None);
     assert_eq!(error_text(b""), None);
+}
+
+/// A colleague's reply (an address neither ours nor the requester's) is an agent's,
+/// drawn as the team's, not the customer's.
+#[test]
+fn a_colleagues_reply_is_the_teams() {
+    let me = Me { email: "ana@yourcompany.com", name: "Ana", requester: Some("jane@example.com") };
+    let now = jiff::Timestamp::from_second(1_800_000_000).expect("time");
+    let read = |sender: &str| {
+        let v = serde_json::json!({ "id": "m1", "sender_email": sender, "body": "hi", "message_type": "reply" });
+        let m = Msg::read(v).and_then(|m| m.into_domain(&"c1".into(), &me, now)).expect("a message");
+        (m.author.kind, m.direction)
+    };
+    assert_eq!(read("jane@example.com"), (frontdesk_domain::AuthorKind::Contact, Direction::Inbound));
+    assert_eq!(read("ana@yourcompany.com"), (frontdesk_domain::AuthorKind::Agent, Direction::Outbound));
+    assert_eq!(read("bo@yourcompany.com"), (frontdesk_domain::AuthorKind::Agent, Direction::Outbound), "a colleague");
 }

@@ -221,6 +221,9 @@ pub struct Msg {
 pub struct Me<'a> {
     pub email: &'a str,
     pub name: &'a str,
+    /// The conversation's requester, when known: any other address that is not
+    /// ours is a colleague's.
+    pub requester: Option<&'a str>,
 }
 
 impl Msg {
@@ -230,8 +233,9 @@ impl Msg {
             .ok()
     }
 
-    /// The sender is only an address: the agent's own is ours, any other is taken
-    /// for the customer's (Bancroft does not say whether an address is a teammate's).
+    /// The sender is only an address: the agent's own is ours, the requester's is
+    /// the customer's, and any other is a colleague's (an agent, not the customer).
+    /// With the requester unknown, any other address is taken for the customer's.
     pub fn into_domain(self, conversation: &ConversationId, me: &Me<'_>, now: Timestamp) -> Option<Message> {
         let Some(id) = self.id else {
             tracing::warn!(%conversation, "skipped a message Bancroft sent without an id");
@@ -239,8 +243,12 @@ impl Msg {
         };
         let sender = self.sender_email.as_deref().map(sanitize_line).filter(|s| !s.is_empty());
         let ours = sender.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(me.email));
+        let colleague =
+            !ours && matches!((sender.as_deref(), me.requester), (Some(s), Some(r)) if !s.eq_ignore_ascii_case(r));
         let author = if ours {
             Author { kind: AuthorKind::Agent, id: sender, name: sanitize_line(me.name) }
+        } else if colleague {
+            Author { kind: AuthorKind::Agent, name: sender.clone().unwrap_or_default(), id: sender }
         } else {
             Author {
                 kind: AuthorKind::Contact,
@@ -256,7 +264,7 @@ impl Msg {
         Some(Message {
             id: MessageId::from(id),
             conversation_id: conversation.clone(),
-            direction: if ours { Direction::Outbound } else { Direction::Inbound },
+            direction: if ours || colleague { Direction::Outbound } else { Direction::Inbound },
             author,
             kind,
             body: sanitize(self.body.as_deref().unwrap_or_default()),
