@@ -1225,3 +1225,20 @@ async fn refused_saved_views_still_give_the_builtins() {
     assert_eq!(again.len(), 4);
     server.verify().await;
 }
+
+/// `GET /me` is optional: a server without it (404) is an account that cannot say
+/// whose the key is, not an error.
+#[tokio::test]
+async fn a_missing_me_is_unsupported_not_an_error() {
+    let (server, p) = orbit().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/me"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(json!({ "error": { "code": "NOT_FOUND", "message": "no such route", "status": 404 } })),
+        )
+        .mount(&server)
+        .await;
+    let got = p.me().await;
+    assert!(matches!(got, Err(ProviderError::Unsupported(_))), "{:?}", got.map(|i| i.org_name));
+}

@@ -406,7 +406,11 @@ impl Provider for OrbitProvider {
 
     fn me(&self) -> ProviderFuture<'_, Identity> {
         Box::pin(async move {
-            let e: Envelope<wire::Me> = self.call(self.request(Method::GET, "/me")).await?;
+            // `/me` is optional: a server without it is not an error to show.
+            let e: Envelope<wire::Me> = self.call(self.request(Method::GET, "/me")).await.map_err(|e| match e {
+                ProviderError::NotFound(_) => ProviderError::Unsupported("saying whose the key is (GET /me)"),
+                other => other,
+            })?;
             let org_name = frontdesk_domain::text::sanitize_line(&e.data.org_name());
             let mut agent = e.data.agent();
             agent.clean();

@@ -418,6 +418,8 @@ pub struct State {
     pub thread: Option<Thread>,
     pub composer: Option<Composer>,
     pub drafts: HashMap<ConversationId, Draft>,
+    /// The account cannot say whose the key is (its "me" endpoint is missing).
+    pub identity_unknown: bool,
     /// When the composer's text last changed without being kept yet.
     pub draft_dirty: Option<Timestamp>,
     /// Replies and notes sent from here (or left by an earlier run) that the server
@@ -475,6 +477,7 @@ impl State {
             thread: None,
             composer: None,
             drafts: HashMap::new(),
+            identity_unknown: false,
             draft_dirty: None,
             unsent: HashMap::new(),
             send_errors: HashMap::new(),

@@ -567,3 +567,18 @@ fn a_link_with_no_browser_is_shown_whole_and_y_copies_it() {
     assert_eq!(effects, vec![Effect::Copy { text: url, what: "the text".into() }]);
     assert!(s.overlay.is_none());
 }
+
+#[test]
+fn an_account_that_cannot_say_who_you_are_is_told_once_and_assign_to_me_says_why() {
+    let mut s = inbox(120, 30);
+    s.me = None;
+    let failed = SyncEvent::Failed {
+        what: "sign-in",
+        error: frontdesk_provider::ProviderError::Unsupported("saying whose the key is (GET /me)"),
+    };
+    update(&mut s, Action::Sync(failed));
+    let (text, level) = flash(&s);
+    assert_eq!(level, Level::Info, "not an error: {text}");
+    keys(&mut s, "m");
+    assert!(flash(&s).0.contains("does not say whose the key is"), "{:?}", flash(&s));
+}

@@ -77,6 +77,13 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             applied(state, ticket, result);
             Vec::new()
         }
+        // An account that does not say who the key is (an optional endpoint it
+        // lacks): said once, not as an error, and "to me" says why it cannot.
+        SyncEvent::Failed { what: "sign-in", error: ProviderError::Unsupported(why) } => {
+            state.identity_unknown = true;
+            degraded(state, format!("{why} is not supported by this account: assign by name (a)"));
+            Vec::new()
+        }
         SyncEvent::Failed { what, error: e } => {
             if what == "conversations" {
                 state.list.loading = false;

@@ -213,6 +213,9 @@ pub fn toggle_read(state: &mut State) -> Vec<Effect> {
 
 pub fn assign_me(state: &mut State) -> Vec<Effect> {
     let Some(me) = state.me.as_ref().map(|a| a.id.clone()) else {
+        if state.identity_unknown {
+            return unavailable(state, "this account does not say whose the key is: assign by name with a");
+        }
         return unavailable(state, "still signing in; try again in a moment");
     };
     let acted = current::acting_in_thread(state);
