@@ -64,6 +64,11 @@ pub enum AgentsEvent {
         append: bool,
     },
     Detail(AiAgentDetail),
+    /// Paused (or resumed): the agent as it now is.
+    Switched {
+        detail: AiAgentDetail,
+        paused: bool,
+    },
     /// Created or updated.
     Saved {
         agent: AiAgent,
@@ -126,8 +131,12 @@ pub async fn run(p: &dyn Provider, command: AgentsCommand, events: &mpsc::Unboun
             .deploy(id.clone(), channels, number)
             .await
             .map_or_else(failed("deploy"), |deployment| AgentsEvent::Deployed { id, deployment }),
-        AgentsCommand::Pause { id } => a.pause(id).await.map_or_else(failed("pause"), AgentsEvent::Detail),
-        AgentsCommand::Resume { id } => a.resume(id).await.map_or_else(failed("resume"), AgentsEvent::Detail),
+        AgentsCommand::Pause { id } => {
+            a.pause(id).await.map_or_else(failed("pause"), |detail| AgentsEvent::Switched { detail, paused: true })
+        }
+        AgentsCommand::Resume { id } => {
+            a.resume(id).await.map_or_else(failed("resume"), |detail| AgentsEvent::Switched { detail, paused: false })
+        }
         AgentsCommand::Chat { session, id, message, conversation } => {
             let mut turn = a.chat(id, message, conversation);
             while let Some(event) = turn.next().await {

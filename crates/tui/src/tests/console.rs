@@ -122,6 +122,13 @@ fn deploy_pause_resume_and_delete_with_confirmation() {
         "Enter alone: its own channels"
     );
     assert_eq!(asks(&keys(&mut s, "p")), [AgentsCommand::Pause { id: "agt_abc123".into() }]);
+    assert!(flash(&s).0.contains("pausing Support Bot"));
+    // Done: what happened replaces what was asked.
+    let mut paused = detail(&agents()[0]);
+    paused.agent.status = AgentStatus::Paused;
+    console_event(&mut s, AgentsEvent::Switched { detail: paused, paused: true });
+    assert_eq!(flash(&s).0, "Support Bot paused");
+    assert_eq!(s.console.as_ref().and_then(|c| c.current()).map(|a| a.status.clone()), Some(AgentStatus::Paused));
     assert_eq!(asks(&keys(&mut s, "r")), [AgentsCommand::Resume { id: "agt_abc123".into() }]);
 
     assert!(asks(&keys(&mut s, "x")).is_empty());

@@ -389,6 +389,13 @@ pub fn event(state: &mut State, e: AgentsEvent) -> Vec<Effect> {
             }
             Vec::new()
         }
+        // The "pausing …" said when asked gives way to what happened.
+        AgentsEvent::Switched { detail, paused } => {
+            let name = detail.agent.name.clone();
+            let effects = event(state, AgentsEvent::Detail(detail));
+            info(state, format!("{name} {}", if paused { "paused" } else { "resumed" }));
+            effects
+        }
         AgentsEvent::Saved { agent, created } => {
             let (id, name) = (agent.id.clone(), agent.name.clone());
             if let Some(i) = console.agents.iter().position(|a| a.id == id) {
