@@ -49,7 +49,10 @@ pub fn when(now: Timestamp, t: Timestamp, tz: &TimeZone) -> String {
     match days {
         0 => z.strftime("%H:%M").to_string(),
         1 => z.strftime("tomorrow %H:%M").to_string(),
+        -1 => z.strftime("yesterday %H:%M").to_string(),
         2..=6 => z.strftime("%a %H:%M").to_string(),
+        // Another year says which: "Jan 1 00:00" must not pass for this January.
+        _ if z.year() != n.year() => z.strftime("%b %-d %Y %H:%M").to_string(),
         _ => z.strftime("%b %-d %H:%M").to_string(),
     }
 }
@@ -172,6 +175,17 @@ pub fn bytes(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_time_in_another_year_says_its_year() {
+        let tz = TimeZone::UTC;
+        let now: Timestamp = "2026-12-06T10:00:00Z".parse().expect("now");
+        let at = |s: &str| when(now, s.parse().expect("time"), &tz);
+        assert_eq!(at("1970-01-01T00:00:00Z"), "Jan 1 1970 00:00");
+        assert_eq!(at("2026-03-02T09:15:00Z"), "Mar 2 09:15");
+        assert_eq!(at("2026-12-05T09:15:00Z"), "yesterday 09:15");
+        assert_eq!(at("2026-12-06T09:15:00Z"), "09:15");
+    }
 
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()
