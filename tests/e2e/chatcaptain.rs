@@ -108,17 +108,22 @@ async fn contact_and_channel_filters_go_to_the_server() {
 #[tokio::test]
 async fn a_search_or_a_saved_view_uses_the_search_endpoint() {
     let (server, p) = captain().await;
+    // The search answers `{results: {found, facetCounts, hits}}` (its docs); each
+    // hit read as the conversation or its `document`.
     get(&format!("{CONVS}/search"))
         .and(query_param("query", "refund"))
         .and(query_param("viewId", ""))
-        .respond_with(ok(&json!({ "conversations": [conv("c1", false, "2026-02-26T09:00:00Z")] })))
+        .respond_with(ok(&json!({ "results": { "found": 1, "facetCounts": [],
+            "hits": [{ "document": conv("c1", false, "2026-02-26T09:00:00Z") }] } })))
         .expect(1)
         .mount(&server)
         .await;
+    // A whole view is never an empty `query=`.
     get(&format!("{CONVS}/search"))
-        .and(query_param("query", ""))
+        .and(query_param("query", "*"))
         .and(query_param("viewId", "v1"))
-        .respond_with(ok(&json!({ "conversations": [conv("c2", false, "2026-02-26T09:00:00Z")] })))
+        .respond_with(ok(&json!({ "results": { "found": 1, "facetCounts": [],
+            "hits": [conv("c2", false, "2026-02-26T09:00:00Z")] } })))
         .expect(1)
         .mount(&server)
         .await;

@@ -209,9 +209,15 @@ impl ChatCaptainProvider {
 
     /// The search endpoint: a phrase (may be empty) within a view (none: all).
     pub async fn search(&self, query: &str, view: Option<&str>) -> ProviderResult<Vec<Conversation>> {
-        let params = [("query", query.trim().to_owned()), ("viewId", view.unwrap_or_default().to_owned())];
+        // Both parameters are required, and an empty `query=` is not a phrase: the
+        // whole view is `*` (the search engine's own "everything").
+        let phrase = match query.trim() {
+            "" => "*".to_owned(),
+            q => q.to_owned(),
+        };
+        let params = [("query", phrase), ("viewId", view.unwrap_or_default().to_owned())];
         let v = self.call(self.request(Method::GET, &self.conversations_url("/search")).query(&params)).await?;
-        conversations_from(v)
+        search_from(v)
     }
 
     /// A conversation found by the channel's own ids (`providerId` is the contact's
@@ -391,6 +397,22 @@ fn conversation_from(v: &Value) -> ProviderResult<Conversation> {
         .ok_or_else(|| ProviderError::Malformed("ChatCaptain sent a conversation without an id".into()))?;
     c.clean();
     Ok(c)
+}
+
+/// The search's answer: `{results: {found, facetCounts, hits}}`, each hit the
+/// conversation itself or wrapping it in `document` (the search engine's way); a
+/// plain `{conversations: […]}` is read too.
+fn search_from(v: Value) -> ProviderResult<Vec<Conversation>> {
+    let Some(hits) = v.get("results").and_then(|r| r.get("hits")).and_then(Value::as_array) else {
+        return conversations_from(v);
+    };
+    let now = Timestamp::now();
+    let mut items: Vec<Conversation> = hits
+        .iter()
+        .filter_map(|h| wire::conversation(h.get("document").filter(|d| d.is_object()).unwrap_or(h), now))
+        .collect();
+    items.clean();
+    Ok(items)
 }
 
 fn conversations_from(v: Value) -> ProviderResult<Vec<Conversation>> {
