@@ -68,6 +68,12 @@ pub struct AccountConfig {
     pub password_env: Option<String>,
     #[serde(default)]
     pub auth_url: Option<String>,
+    /// Iron: the Supabase project's public anon key (its gateway's `apikey`
+    /// header), in the file or in an environment variable.
+    #[serde(default)]
+    pub auth_anon_key: Option<String>,
+    #[serde(default)]
+    pub auth_anon_key_env: Option<String>,
     #[serde(default)]
     pub org_id: Option<String>,
     /// Iron: the sub-accounts the agent works, by name (`"Acme East" = "<uuid>"`).

@@ -121,7 +121,11 @@ pub fn provider(a: &AccountConfig) -> anyhow::Result<Arc<dyn Provider>> {
         // People sign in to Iron; there are no API keys.
         let password = secret(&a.name, a.password_cmd.as_deref(), a.password_env.as_deref(), "password")?;
         let (email, auth) = (a.email.as_deref().unwrap_or_default(), a.auth_url.as_deref().unwrap_or_default());
-        return Ok(Arc::new(CrmProvider::new(&a.name, &a.url, auth, email, password, a.org_id.clone())?));
+        let mut p = CrmProvider::new(&a.name, &a.url, auth, email, password, a.org_id.clone())?;
+        if let Some(key) = anon_key(a)? {
+            p = p.with_anon_key(key);
+        }
+        return Ok(Arc::new(p));
     }
     let key = api_key(a)?;
     match a.provider.as_str() {
@@ -154,6 +158,18 @@ pub fn provider(a: &AccountConfig) -> anyhow::Result<Arc<dyn Provider>> {
             Ok(Arc::new(ChatCaptainProvider::new(&a.name, url, bot, key)?))
         }
         other => bail!("account {}: unknown provider {other:?}", a.name),
+    }
+}
+
+/// Iron's public anon key: `auth_anon_key` in the file, or `auth_anon_key_env`.
+fn anon_key(a: &AccountConfig) -> anyhow::Result<Option<SecretString>> {
+    if let Some(key) = a.auth_anon_key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        return Ok(Some(SecretString::from(key.to_owned())));
+    }
+    let Some(var) = a.auth_anon_key_env.as_deref() else { return Ok(None) };
+    match std::env::var(var) {
+        Ok(key) if !key.trim().is_empty() => Ok(Some(SecretString::from(key.trim().to_owned()))),
+        _ => bail!("account {}: auth_anon_key_env names {var}, which is not set", a.name),
     }
 }
 

@@ -563,3 +563,36 @@ async fn crm_probes_the_view_counts_for_a_fingerprint_that_ignores_order() {
     assert_ne!(first, moved, "an unread count moved");
     assert_eq!(p.probe().await, Ok(None));
 }
+
+/// Supabase's gateway refuses a sign-in without the project's public anon key
+/// (`apikey`, "No API key found in request"): with `auth_anon_key` set it goes on
+/// the password grant.
+#[tokio::test]
+async fn crm_sends_the_anon_key_supabases_gateway_asks_for() {
+    const ANON: &str = "eyJhbGciOiJIUzI1NiJ9.anon-public-key";
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/auth/v1/token"))
+        .and(header("apikey", ANON))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token("tok-anon", "refresh-1", 3600)))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/auth/v1/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({ "message": "No API key found in request" })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(conv_path("")))
+        .and(header("authorization", "Bearer tok-anon"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(conv(C1)))
+        .mount(&server)
+        .await;
+    // Without the key: refused, in the gateway's words.
+    let err = provider(&server, None).conversation(C1.into()).await.expect_err("refused");
+    assert!(err.to_string().contains("No API key found in request"), "{err}");
+    // With it: signed in.
+    let p = provider(&server, None).with_anon_key(SecretString::from(ANON.to_owned()));
+    let c = p.conversation(C1.into()).await.expect("signed in with the anon key");
+    assert_eq!(c.id.as_str(), C1);
+}

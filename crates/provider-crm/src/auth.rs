@@ -2,10 +2,10 @@
 //! for `Authorization: Bearer`) and a refresh token. Both live in memory only (never
 //! on disk, never in a log): a restart signs in again with the configured password.
 //!
-//! Supabase's hosted gateway usually also wants an `apikey` header (the project's
-//! public anon key). Iron gives its users no such key, so none is sent: an
-//! installation whose auth host insists on it answers 401 "No API key found", which
-//! reaches the agent as an Auth error with those words.
+//! Supabase's hosted gateway refuses any request without an `apikey` header (the
+//! project's public anon key: "No API key found in request"). It is sent on the
+//! password grant and on refresh when the config gives one (`auth_anon_key`, or
+//! `auth_anon_key_env`); it is public, but kept out of logs like any key.
 
 use std::time::Duration;
 
@@ -16,7 +16,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use super::wire;
-use frontdesk_provider::http::{answer_body, network, retry_after};
+use frontdesk_provider::http::{answer_body, network, retry_after, secret_header};
 use frontdesk_provider::{ProviderError, ProviderResult};
 
 /// A token with less than this left is refreshed before it is used, so a request
@@ -45,6 +45,8 @@ pub struct Auth {
     token_url: String,
     email: String,
     password: SecretString,
+    /// The Supabase project's public anon key, for its gateway's `apikey` header.
+    anon_key: Option<SecretString>,
     http: reqwest::Client,
     /// A tokio mutex: held across the sign-in request, so concurrent callers wait
     /// for one sign-in instead of starting their own.
@@ -59,9 +61,15 @@ impl Auth {
             token_url: format!("{trimmed}/auth/v1/token"),
             email: email.trim().to_owned(),
             password,
+            anon_key: None,
             http,
             session: Mutex::new(None),
         }
+    }
+
+    /// Sends the project's public anon key as `apikey` on every sign-in request.
+    pub fn set_anon_key(&mut self, key: SecretString) {
+        self.anon_key = Some(key).filter(|k| !k.expose_secret().trim().is_empty());
     }
 
     /// A token good for at least a minute: signs in the first time, refreshes one
@@ -121,14 +129,11 @@ impl Auth {
     }
 
     async fn grant(&self, grant_type: &str, body: Value, known: Option<&User>) -> ProviderResult<Session> {
-        let resp = self
-            .http
-            .post(&self.token_url)
-            .query(&[("grant_type", grant_type)])
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| network(&e))?;
+        let mut req = self.http.post(&self.token_url).query(&[("grant_type", grant_type)]).json(&body);
+        if let Some(key) = &self.anon_key {
+            req = secret_header(req, "apikey", key.expose_secret());
+        }
+        let resp = req.send().await.map_err(|e| network(&e))?;
         let status = resp.status();
         let wait = resp.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry_after);
         let bytes = answer_body(resp).await?;

@@ -140,6 +140,14 @@ impl CrmProvider {
         })
     }
 
+    /// The Supabase project's public anon key, for the `apikey` header its gateway
+    /// requires on sign-in and refresh.
+    #[must_use]
+    pub fn with_anon_key(mut self, key: SecretString) -> Self {
+        self.auth.set_anon_key(key);
+        self
+    }
+
     async fn once(
         &self,
         token: &SecretString,
