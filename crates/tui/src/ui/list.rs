@@ -112,7 +112,7 @@ fn empty(state: &State, view: &str) -> (String, ratatui::style::Style) {
     if let Some(why) = refused {
         return (
             format!(
-                "The server refused the key ({}): check api_key_cmd or api_key_env for this account in the config.",
+                "The server refused the key ({}): check this account's api_key_cmd or api_key_env (Iron: its email and password_cmd) in the config.",
                 safe_line(why)
             ),
             theme.error,
