@@ -5,7 +5,7 @@ use super::CrmProvider;
 use super::auth::User;
 use super::media::{Media, content_type, read_media};
 use super::views::{fingerprint, read_counts, read_views};
-use super::wire::{Activity, Ctx, Row, channel_of, error_text};
+use super::wire::{Activity, Conv, Ctx, Row, channel_of, error_text};
 use frontdesk_domain::{Channel, ConversationId, SuggestionId, SuggestionStatus, ViewKind};
 use frontdesk_provider::ProviderError;
 
@@ -120,4 +120,25 @@ fn content_types_come_from_the_extension() {
     assert_eq!(content_type(Path::new("quote.pdf")), "application/pdf");
     assert_eq!(content_type(Path::new("setup.exe")), "application/octet-stream");
     assert_eq!(content_type(Path::new("README")), "application/octet-stream");
+}
+
+/// Iron gives no roster: a colleague known by id alone is "a colleague", never
+/// their UUID; one whose name came with the row keeps it.
+#[test]
+fn a_colleague_known_by_id_alone_is_never_shown_as_a_uuid() {
+    let me = User { id: Some("u-me".into()), email: Some("ana@x.test".into()), name: Some("Ana".into()) };
+    let ctx = Ctx { me: &me, now: jiff::Timestamp::UNIX_EPOCH };
+    let uuid = "5f0e4b8a-1c2d-4e3f-9a8b-7c6d5e4f3a2b";
+    let row = |extra: serde_json::Value| {
+        let mut v = serde_json::json!({ "id": "c1", "assigned_to": uuid });
+        if let (serde_json::Value::Object(o), serde_json::Value::Object(e)) = (&mut v, extra) {
+            o.extend(e);
+        }
+        Conv::read(v).and_then(|c| c.into_domain(&ctx)).and_then(|c| c.assignee).map(|a| (a.id.0.to_string(), a.name))
+    };
+    assert_eq!(row(serde_json::json!({})), Some((uuid.to_owned(), "a colleague".to_owned())));
+    let named = serde_json::json!({ "assignee": { "id": uuid, "first_name": "Bo", "last_name": "Berg" } });
+    assert_eq!(row(named).map(|(_, n)| n), Some("Bo Berg".to_owned()));
+    let mine = serde_json::json!({ "assigned_to": "u-me" });
+    assert_eq!(row(mine).map(|(_, n)| n), Some("Ana".to_owned()));
 }

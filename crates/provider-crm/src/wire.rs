@@ -195,7 +195,9 @@ impl Ctx<'_> {
             .and_then(Person::display)
             .or_else(|| if mine { self.me.name.clone().or_else(|| self.me.email.clone()) } else { None })
             .or_else(|| person.and_then(|p| clean(p.email.as_deref())))
-            .unwrap_or_else(|| sanitize_line(id));
+            // Iron gives no roster: a colleague known by id alone is said as one,
+            // never as a UUID (the id stays the agent's id).
+            .unwrap_or_else(|| "a colleague".to_owned());
         let email =
             person.and_then(|p| clean(p.email.as_deref())).or_else(|| mine.then(|| self.me.email.clone()).flatten());
         Agent { id: AgentId::from(id), name, email: email.unwrap_or_default(), role: AgentRole::Agent, team: None }
