@@ -162,8 +162,28 @@ impl Capabilities {
             Op::Send { attachments, .. } if !attachments.is_empty() && !self.attachments => {
                 Err(ProviderError::Unsupported("attachments"))
             }
+            Op::Change { change, .. } | Op::Bulk { change, .. } => self.change(change),
             _ => Ok(()),
         }
+    }
+
+    /// Whether the backend takes `change`. Stars and read marks always pass: where
+    /// the backend keeps none they are kept on this machine.
+    fn change(&self, change: &frontdesk_domain::Change) -> ProviderResult<()> {
+        use frontdesk_domain::Change as C;
+        let (able, what) = match change {
+            C::Close => (self.close, "closing"),
+            C::Reopen => (self.reopen, "reopening"),
+            C::Pending => (self.pending, "setting pending"),
+            C::Snooze { .. } => (self.snooze, "snoozing"),
+            C::SetTags { .. } | C::AddTags { .. } | C::RemoveTags { .. } => (self.tags, "tags"),
+            C::Assign { .. } | C::Unassign => (self.assign, "assigning"),
+            C::SetPriority { .. } => (self.priority, "priorities"),
+            C::Archive | C::Unarchive => (self.archive, "archiving"),
+            C::Handoff { .. } | C::RequestHandoff { .. } | C::ResolveHandoff => (self.handoff, "AI handoff"),
+            C::Star | C::Unstar | C::Read | C::Unread => (true, ""),
+        };
+        if able { Ok(()) } else { Err(ProviderError::Unsupported(what)) }
     }
 }
 

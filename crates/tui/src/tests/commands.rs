@@ -582,3 +582,16 @@ fn an_account_that_cannot_say_who_you_are_is_told_once_and_assign_to_me_says_why
     keys(&mut s, "m");
     assert!(flash(&s).0.contains("does not say whose the key is"), "{:?}", flash(&s));
 }
+
+#[test]
+fn no_undo_is_offered_where_the_inverse_would_be_refused() {
+    // Bancroft resolves but cannot reopen: an undo would leave the screen unlike
+    // the server, so none is offered.
+    let mut s = inbox(120, 30);
+    s.caps.reopen = false;
+    keys(&mut s, "E");
+    assert!(s.status.undo.is_none(), "{:?}", s.status.undo.as_ref().map(|u| &u.label));
+    let mut s = inbox(120, 30);
+    keys(&mut s, "E");
+    assert!(s.status.undo.is_some(), "where reopening works, closing can be undone");
+}

@@ -131,10 +131,13 @@ fn apply(state: &mut State, ids: &[ConversationId], change: &Change, undo: bool)
         Op::Bulk { conversations: ids.to_vec(), change: change.clone() }
     };
     let t = ticket(state);
-    if undo {
+    // Undo is offered only where the account can do the inverse (Bancroft cannot
+    // reopen): an undo that would be refused leaves the screen unlike the server.
+    let inverse = inverse_ops(change, &before);
+    if undo && inverse.iter().all(|op| state.caps.check(op).is_ok()) {
         state.status.undo = Some(Undo {
             label: label.clone(),
-            ops: inverse_ops(change, &before),
+            ops: inverse,
             before: before.clone(),
             until: state.now.checked_add(UNDO_SECS.seconds()).unwrap_or(state.now),
         });
