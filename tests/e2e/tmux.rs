@@ -268,6 +268,8 @@ async fn a_copy_inside_tmux_lands_in_the_tmux_buffer() {
     let t = Tmux::start(120, 40, &client_command(&s, dir.path(), "sleep 30"));
     t.wait_for("Parcel 7731-XK");
     t.send(&["Enter"]);
+    // The thread itself, not only its row: copied is what the thread shows.
+    t.wait_for("◀ Customer +15552003");
     t.send(&["C"]);
     t.wait_for("to the tmux buffer");
     let buffer = Command::new("tmux").args(["show-buffer"]).output().expect("show-buffer");

@@ -304,7 +304,7 @@ pub fn spawn(account: Account) -> (SyncHandle, mpsc::UnboundedReceiver<SyncEvent
         tasks.push(forward.abort_handle());
     }
     let flags = local_for(&store, &caps, &local);
-    let engine = Engine { provider, store, cache, events, outbox: outbox_tx };
+    let engine = Engine { provider, threads: Arc::default(), store, cache, events, outbox: outbox_tx };
     let commands_task = tokio::spawn(async move { engine.serve(&mut commands, flags.await).await });
     tasks.push(commands_task.abort_handle());
     (SyncHandle { tx, caps, activity, _tasks: Arc::new(Tasks(tasks)) }, rx)
@@ -313,6 +313,8 @@ pub fn spawn(account: Account) -> (SyncHandle, mpsc::UnboundedReceiver<SyncEvent
 /// The command loop's share of the engine.
 struct Engine {
     provider: Arc<dyn Provider>,
+    /// Thread requests so far: one superseded while it settles is not fetched.
+    threads: Arc<std::sync::atomic::AtomicU64>,
     store: Store,
     cache: Cache,
     events: mpsc::UnboundedSender<SyncEvent>,
@@ -395,10 +397,22 @@ impl Engine {
                 command => {
                     let (provider, events, cache) =
                         (Arc::clone(&self.provider), self.events.clone(), self.cache.clone());
+                    // Threads asked one after another (j held down the list, each
+                    // row's thread following it) are fetched only once the asking
+                    // rests: a thread superseded within THREAD_SETTLE is not fetched.
+                    let turn = matches!(command, SyncCommand::Thread { .. })
+                        .then(|| self.threads.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1);
+                    let threads = Arc::clone(&self.threads);
                     tokio::spawn(async move {
                         // What is kept shows at once; the server's answer follows.
                         for event in cache::before(&cache, &command).await {
                             let _ = events.send(event);
+                        }
+                        if let Some(turn) = turn {
+                            tokio::time::sleep(THREAD_SETTLE).await;
+                            if threads.load(std::sync::atomic::Ordering::SeqCst) != turn {
+                                return;
+                            }
                         }
                         for event in run(&*provider, command.clone()).await {
                             cache::after(&cache, &command, &event).await;
@@ -412,6 +426,10 @@ impl Engine {
         }
     }
 }
+
+/// How long a thread request waits for a newer one before it is fetched: longer
+/// than a key repeat, shorter than a reader notices.
+const THREAD_SETTLE: std::time::Duration = std::time::Duration::from_millis(80);
 
 /// Who am I, the team, the views, the SLA line, what cannot be reached: the first screen.
 async fn bootstrap(p: &dyn Provider) -> Vec<SyncEvent> {
