@@ -303,7 +303,7 @@ fn failures_are_said_in_the_list_not_shown_as_an_empty_inbox() {
 /// borders, rules, cursors and marks; only what people wrote keeps its letters.
 #[test]
 fn ascii_draws_no_box_drawing_anywhere() {
-    let box_drawing = |c: char| ('\u{2500}'..='\u{259F}').contains(&c) || "▏↓●★✦◷‼⇄◀▶✉✆◉◍☎⚙✎".contains(c);
+    let box_drawing = |c: char| ('\u{2500}'..='\u{259F}').contains(&c) || "▏↓●★✦◷‼⇄◀▶✉✆◉◍☎⚙✎…—·".contains(c);
     for keys_pressed in ["", "<Enter>", "<Enter>r", "?", "z", ":"] {
         let mut s = crate::testing::styled(160, 40, Palette::Mono, Glyphs::ASCII);
         s.list.items = crate::testing::conversations();

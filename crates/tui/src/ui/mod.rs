@@ -135,6 +135,9 @@ pub fn render(state: &State, frame: &mut Frame) {
         }
         None => {}
     }
+    if state.settings.glyphs.ascii {
+        ascii_punctuation(frame.buffer_mut());
+    }
 }
 
 fn inbox(state: &State, frame: &mut Frame, areas: &Areas) {
@@ -171,6 +174,25 @@ pub fn clear_for_overlay(frame: &mut Frame, rect: Rect) {
         {
             cell.set_symbol(" ");
         }
+    }
+}
+
+/// In ASCII mode, the punctuation the interface's own words use, one cell for one
+/// cell: a terminal without UTF-8 shows the ellipsis, the dash and the middle dot
+/// as garbage. (What people wrote goes through it too, which such a terminal needs
+/// as much.)
+fn ascii_punctuation(buf: &mut ratatui::buffer::Buffer) {
+    for cell in &mut buf.content {
+        let plain = match cell.symbol() {
+            "…" => ".",
+            "—" | "–" => "-",
+            "·" => "|",
+            "✎" => "d",
+            "’" | "‘" => "'",
+            "“" | "”" => "\"",
+            _ => continue,
+        };
+        cell.set_symbol(plain);
     }
 }
 
