@@ -11,6 +11,15 @@ use serde_json::{Value, json};
 
 use crate::support::TestServer;
 
+/// The tests' own tmux server: its own socket, and `-f /dev/null` so its options
+/// are tmux's defaults (`set-clipboard external`, `allow-passthrough off`), whatever
+/// the machine's `~/.tmux.conf` says.
+pub(super) fn tmux() -> Command {
+    let mut c = Command::new("tmux");
+    c.args(["-L", "frontdesk-e2e", "-f", "/dev/null"]);
+    c
+}
+
 pub(super) struct Tmux {
     session: String,
 }
@@ -23,7 +32,7 @@ impl Tmux {
             "tmux is needed for this test: apt-get install tmux (.ci/run does)"
         );
         let session = format!("fd{}", uuid::Uuid::now_v7().simple());
-        let status = Command::new("tmux")
+        let status = tmux()
             .args(["new-session", "-d", "-s", &session, "-x", &width.to_string(), "-y", &height.to_string(), command])
             .status()
             .expect("tmux runs");
@@ -32,24 +41,18 @@ impl Tmux {
     }
 
     pub(super) fn screen(&self) -> String {
-        let out = Command::new("tmux").args(["capture-pane", "-p", "-t", &self.session]).output().expect("capture");
+        let out = tmux().args(["capture-pane", "-p", "-t", &self.session]).output().expect("capture");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     pub(super) fn send(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", self.session.as_str()];
         args.extend_from_slice(keys);
-        assert!(Command::new("tmux").args(args).status().expect("send-keys").success());
+        assert!(tmux().args(args).status().expect("send-keys").success());
     }
 
     pub(super) fn type_text(&self, text: &str) {
-        assert!(
-            Command::new("tmux")
-                .args(["send-keys", "-t", &self.session, "-l", text])
-                .status()
-                .expect("send-keys")
-                .success()
-        );
+        assert!(tmux().args(["send-keys", "-t", &self.session, "-l", text]).status().expect("send-keys").success());
     }
 
     pub(super) fn wait_for(&self, what: &str) {
@@ -67,7 +70,7 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).status();
+        let _ = tmux().args(["kill-session", "-t", &self.session]).status();
     }
 }
 
@@ -169,8 +172,7 @@ async fn sigterm_restores_the_terminal() {
         &client_command(&s, dir.path(), &format!("stty -a > {}; echo RESTORED; sleep 30", stty.display())),
     );
     t.wait_for("I need help with my order");
-    let shell =
-        Command::new("tmux").args(["display", "-p", "-t", &t.session, "#{pane_pid}"]).output().expect("pane pid");
+    let shell = tmux().args(["display", "-p", "-t", &t.session, "#{pane_pid}"]).output().expect("pane pid");
     let shell = String::from_utf8_lossy(&shell.stdout).trim().to_owned();
     let pid = Command::new("pgrep").args(["-P", &shell]).output().expect("pgrep");
     let pid = String::from_utf8_lossy(&pid.stdout).lines().next().unwrap_or_default().trim().to_owned();
@@ -272,7 +274,7 @@ async fn a_copy_inside_tmux_lands_in_the_tmux_buffer() {
     t.wait_for("◀ Customer +15552003");
     t.send(&["C"]);
     t.wait_for("to the tmux buffer");
-    let buffer = Command::new("tmux").args(["show-buffer"]).output().expect("show-buffer");
+    let buffer = tmux().args(["show-buffer"]).output().expect("show-buffer");
     let buffer = String::from_utf8_lossy(&buffer.stdout);
     assert!(buffer.contains("Parcel 7731-XK never came"), "the tmux buffer holds {buffer:?}");
 }
