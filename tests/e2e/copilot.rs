@@ -238,3 +238,32 @@ async fn a_draft_goes_out_signed_by_whoever_sends_it() {
     assert!(status.is_success(), "{status} {sent}");
     assert!(sent["body"].as_str().expect("body").trim_end().ends_with("\nAda"), "{sent}");
 }
+
+/// `c` (ask again) gives the next-best article, not the same draft; once every
+/// relevant one was offered, the holding reply. A new message from the customer
+/// starts over.
+#[tokio::test]
+async fn asking_again_gives_the_next_best_draft() {
+    let s = TestServer::start().await;
+    let id = s.conversation("+15559500001").await;
+    s.inbound("+15559500001", "Where is my order? It has not arrived, and I want a refund or a replacement.").await;
+    let mut seen: Vec<Vec<String>> = Vec::new();
+    for _ in 0..4 {
+        let (status, sug) = s.post(&format!("/v1/conversations/{id}/copilot/suggest"), json!({})).await;
+        assert!(status.is_success(), "{sug}");
+        let sources: Vec<String> = sug["sources"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default();
+        seen.push(sources);
+    }
+    assert!(!seen[0].is_empty() && !seen[1].is_empty(), "two relevant articles: {seen:?}");
+    assert_ne!(seen[0], seen[1], "the second draft is another article");
+    let offered: Vec<&String> = seen.iter().flatten().collect();
+    let unique: std::collections::HashSet<&&String> = offered.iter().collect();
+    assert_eq!(unique.len(), offered.len(), "no article offered twice for one question: {seen:?}");
+    // The customer writes again: the best answer may come back.
+    s.inbound("+15559500001", "Where is my order? It has not arrived.").await;
+    let (_, sug) = s.post(&format!("/v1/conversations/{id}/copilot/suggest"), json!({})).await;
+    assert!(sug["sources"].as_array().is_some_and(|a| !a.is_empty()), "{sug}");
+}

@@ -439,8 +439,16 @@ impl KnowledgeBase {
     /// relevant.
     #[must_use]
     pub fn draft(&self, ctx: &SuggestContext) -> Draft {
+        self.draft_other_than(ctx, &[])
+    }
+
+    /// The best answer not among `given` (article ids already offered for this
+    /// question): asking again gives the next-best, not the same draft. When every
+    /// relevant answer was given, the fallback.
+    #[must_use]
+    pub fn draft_other_than(&self, ctx: &SuggestContext, given: &[String]) -> Draft {
         let fill = Fill::from_context(ctx);
-        let best = self.retrieve(ctx, 1).into_iter().next();
+        let best = self.retrieve(ctx, given.len() + 1).into_iter().find(|h| !given.contains(&h.answer.id));
         let answer = best.map_or(&self.fallback, |h| h.answer);
         Draft {
             body: answer.text(&fill, ctx.channel),

@@ -175,9 +175,18 @@ impl Copilot {
     /// # Errors
     /// From the LLM engine only; see [`CopilotError`].
     pub async fn suggest(&self, ctx: &SuggestContext) -> Result<Draft, CopilotError> {
+        self.suggest_other_than(ctx, &[]).await
+    }
+
+    /// As [`Self::suggest`], asked again: the embedded engine passes over the
+    /// articles in `given` (already offered for this question) to the next-best.
+    ///
+    /// # Errors
+    /// From the LLM engine only; see [`CopilotError`].
+    pub async fn suggest_other_than(&self, ctx: &SuggestContext, given: &[String]) -> Result<Draft, CopilotError> {
         match (self.engine, &self.llm) {
             (Engine::Llm, Some(llm)) => llm.suggest(&self.kb, ctx).await,
-            _ => Ok(self.kb.draft(ctx)),
+            _ => Ok(self.kb.draft_other_than(ctx, given)),
         }
     }
 

@@ -42,6 +42,16 @@ pub async fn suggest(
     let mut recent = db_conv::thread(&mut conn, &caller.org, &id, None, CONTEXT_MESSAGES, true).await?.items;
     drop(conn);
     recent.reverse();
+    // What was already offered since the customer last wrote: asked again (`c`),
+    // the next-best article, not the same draft.
+    let asked_at =
+        recent.iter().rev().find(|m| m.author.kind == frontdesk_domain::AuthorKind::Contact).map(|m| m.created_at);
+    let given: Vec<String> = suggestions::list(&st.db.pool, &caller.org, None, Some(&id), 20)
+        .await?
+        .into_iter()
+        .filter(|s| asked_at.is_none_or(|at| s.created_at >= at))
+        .flat_map(|s| s.sources)
+        .collect();
     let ctx = SuggestContext {
         contact_name: conversation.contact.name.clone(),
         agent_name: caller.agent.name.clone(),
@@ -56,7 +66,7 @@ pub async fn suggest(
     // Drafting may take seconds (an LLM): it runs outside the writer.
     let draft = st
         .copilot
-        .suggest(&ctx)
+        .suggest_other_than(&ctx, &given)
         .await
         .map_err(|e| ApiError::new(StatusCode::BAD_GATEWAY, "COPILOT_FAILED", e.to_string()))?;
     let org = caller.org;
