@@ -1252,3 +1252,19 @@ async fn a_poll_round_lists_once() {
     let lists = requests(&server).await.into_iter().filter(|r| r.url.path() == acct("/conversations")).count();
     assert_eq!(lists, 1, "one list a round");
 }
+
+/// The teams a conversation can be given to, as Chatwoot lists them (`GET /teams`),
+/// for the assign picker.
+#[tokio::test]
+async fn teams_are_listed_for_the_assign_picker() {
+    let (server, p) = chatwoot().await;
+    Mock::given(method("GET"))
+        .and(path(acct("/teams")))
+        .respond_with(ok(&json!([
+            { "id": 2, "name": "Billing", "description": "", "allow_auto_assign": true, "account_id": ACCOUNT, "is_member": true },
+            { "id": 1, "name": "Escalations", "description": "", "allow_auto_assign": false, "account_id": ACCOUNT, "is_member": false }
+        ])))
+        .mount(&server)
+        .await;
+    assert_eq!(within(p.teams()).await.expect("teams"), ["Billing", "Escalations"]);
+}

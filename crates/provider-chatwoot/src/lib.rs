@@ -273,6 +273,20 @@ impl Provider for ChatwootProvider {
         })
     }
 
+    fn teams(&self) -> ProviderFuture<'_, Vec<String>> {
+        Box::pin(async move {
+            let teams: Vec<wire::Team> = self.call(self.request(Method::GET, "/teams")).await?;
+            let mut names: Vec<String> = teams
+                .into_iter()
+                .filter_map(|t| t.name.map(|n| frontdesk_domain::text::sanitize_line(&n)))
+                .filter(|n| !n.trim().is_empty())
+                .collect();
+            names.sort();
+            names.dedup();
+            Ok(names)
+        })
+    }
+
     fn agents(&self) -> ProviderFuture<'_, Vec<Agent>> {
         Box::pin(async move {
             let users: Vec<wire::User> = self.call(self.request(Method::GET, "/agents")).await?;

@@ -305,6 +305,11 @@ pub trait Provider: Send + Sync {
     fn capabilities(&self) -> &Capabilities;
     fn me(&self) -> ProviderFuture<'_, Identity>;
     fn agents(&self) -> ProviderFuture<'_, Vec<Agent>>;
+    /// The teams a conversation can be assigned to, by name; none where the
+    /// backend has no teams (or lists none).
+    fn teams(&self) -> ProviderFuture<'_, Vec<String>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
     fn views(&self) -> ProviderFuture<'_, Vec<ViewWithCount>>;
     fn list(&self, query: ListQuery) -> ProviderFuture<'_, Page<Conversation>>;
     fn conversation(&self, id: ConversationId) -> ProviderFuture<'_, Conversation>;

@@ -122,6 +122,8 @@ pub enum SyncEvent {
         id: ConversationId,
         error: ProviderError,
     },
+    /// The teams a conversation can be assigned to.
+    Teams(Vec<String>),
     /// A read failed; `what` says which, for the status bar.
     Failed {
         what: &'static str,
@@ -433,9 +435,20 @@ const THREAD_SETTLE: std::time::Duration = std::time::Duration::from_millis(80);
 
 /// Who am I, the team, the views, the SLA line, what cannot be reached: the first screen.
 async fn bootstrap(p: &dyn Provider) -> Vec<SyncEvent> {
-    let (me, agents, views, sla) =
-        tokio::join!(patiently(|| p.me()), patiently(|| p.agents()), patiently(|| p.views()), patiently(|| p.sla()));
+    let (me, agents, views, sla, teams) = tokio::join!(
+        patiently(|| p.me()),
+        patiently(|| p.agents()),
+        patiently(|| p.views()),
+        patiently(|| p.sla()),
+        p.teams()
+    );
     let mut out = Vec::new();
+    // Teams are a convenience of the assign picker: a backend without them is fine.
+    match teams {
+        Ok(teams) if !teams.is_empty() => out.push(SyncEvent::Teams(teams)),
+        Ok(_) => {}
+        Err(e) => tracing::info!(error = %e, "no teams listed"),
+    }
     match me {
         Ok(me) => out.push(SyncEvent::Identity(me)),
         Err(error) => out.push(SyncEvent::Failed { what: "sign-in", error }),

@@ -248,6 +248,7 @@ pub enum PickValue {
     Tag(String),
     Text(String),
     Priority(frontdesk_domain::Priority),
+    Team(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -420,6 +421,8 @@ pub struct State {
     pub drafts: HashMap<ConversationId, Draft>,
     /// The account cannot say whose the key is (its "me" endpoint is missing).
     pub identity_unknown: bool,
+    /// The teams conversations can be assigned to (the assign picker lists them).
+    pub teams: Vec<String>,
     /// When the composer's text last changed without being kept yet.
     pub draft_dirty: Option<Timestamp>,
     /// Replies and notes sent from here (or left by an earlier run) that the server
@@ -478,6 +481,7 @@ impl State {
             composer: None,
             drafts: HashMap::new(),
             identity_unknown: false,
+            teams: Vec::new(),
             draft_dirty: None,
             unsent: HashMap::new(),
             send_errors: HashMap::new(),

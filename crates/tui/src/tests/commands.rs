@@ -595,3 +595,16 @@ fn no_undo_is_offered_where_the_inverse_would_be_refused() {
     keys(&mut s, "E");
     assert!(s.status.undo.is_some(), "where reopening works, closing can be undone");
 }
+
+#[test]
+fn the_assign_picker_offers_the_teams_too() {
+    let mut s = inbox(120, 30);
+    update(&mut s, Action::Sync(SyncEvent::Teams(vec!["Billing".into(), "Escalations".into()])));
+    keys(&mut s, "a");
+    assert!(crate::testing::render(&s).contains("Team: Billing"));
+    let (_, op) = only_op(&keys(&mut s, "Billing<Enter>"));
+    assert_eq!(
+        op,
+        Op::Change { conversation: id(&s, 0), change: Change::Assign { agent_id: None, team: Some("Billing".into()) } }
+    );
+}

@@ -72,6 +72,11 @@ pub fn open_assign(state: &mut State) -> Vec<Effect> {
         detail: a.team.clone().unwrap_or_default(),
         value: PickValue::Agent(Some(a.id.clone())),
     }));
+    items.extend(state.teams.iter().map(|t| PickItem {
+        label: format!("Team: {t}"),
+        detail: "a team".to_owned(),
+        value: PickValue::Team(t.clone()),
+    }));
     items.push(PickItem { label: "Unassigned".into(), detail: String::new(), value: PickValue::Agent(None) });
     let title = if ids.len() > 1 { format!("Assign {} conversations to", ids.len()) } else { "Assign to".into() };
     open(state, &title, PickPurpose::Assign(ids), items)
@@ -330,6 +335,13 @@ fn choose(state: &mut State) -> Vec<Effect> {
             state.list.marked.clear();
             let acted = super::current::acting_in_thread(state).filter(|id| ids == [id.clone()]);
             let effects = triage::change(state, &ids, &Change::Assign { agent_id, team: None }, true);
+            super::current::move_on(state, acted);
+            effects
+        }
+        (PickPurpose::Assign(ids), Some(PickValue::Team(team))) => {
+            state.list.marked.clear();
+            let acted = super::current::acting_in_thread(state).filter(|id| ids == [id.clone()]);
+            let effects = triage::change(state, &ids, &Change::Assign { agent_id: None, team: Some(team) }, true);
             super::current::move_on(state, acted);
             effects
         }

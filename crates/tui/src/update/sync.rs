@@ -22,6 +22,10 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             state.agents = agents;
             Vec::new()
         }
+        SyncEvent::Teams(teams) => {
+            state.teams = teams;
+            Vec::new()
+        }
         SyncEvent::Views(views) => {
             set_views(state, views);
             Vec::new()
