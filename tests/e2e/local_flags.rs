@@ -17,6 +17,7 @@ use frontdesk_sync::{self as sync, SyncCommand, SyncEvent};
 
 use crate::support::next_event;
 
+/// ASSUMED Orbit conversation object (Orbit publishes no object shape).
 fn conversation(id: &str, last: &str) -> Value {
     json!({
         "id": id, "channel": "sms", "status": "open", "unread": true,

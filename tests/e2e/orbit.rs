@@ -70,7 +70,10 @@ fn orbit_error(status: u16, code: &str, message: &str, details: Option<Value>) -
     }))
 }
 
-/// A conversation as the adapter models it.
+/// ASSUMED conversation object: Orbit's pages publish the endpoints, not the
+/// object's shape, so this is a reading (the fields an inbox row needs, in Orbit's
+/// naming where the pages use it), not a fact; the adapter also reads the other
+/// spellings a real server may send (`assigned_agent`, `assignee` as an id, …).
 fn conv(id: &str) -> Value {
     json!({
         "id": id,
@@ -99,6 +102,7 @@ fn with(mut base: Value, patch: &Value) -> Value {
     base
 }
 
+/// ASSUMED message object, like [`conv`].
 fn msg(id: &str, direction: &str, sender: &str, body: &str, at: &str) -> Value {
     json!({
         "id": id, "conversation_id": "conv_1", "direction": direction, "type": "text", "body": body,
