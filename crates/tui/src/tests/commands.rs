@@ -608,3 +608,18 @@ fn the_assign_picker_offers_the_teams_too() {
         Op::Change { conversation: id(&s, 0), change: Change::Assign { agent_id: None, team: Some("Billing".into()) } }
     );
 }
+
+#[test]
+fn esc_and_a_key_read_together_after_a_prefix_cancel_it_and_act() {
+    let mut s = inbox(120, 30);
+    let before = s.list.selected;
+    keys(&mut s, "g");
+    assert!(!s.chord.is_empty());
+    // Esc then j in one read: the terminal hands over Alt-j.
+    let alt_j =
+        crossterm::event::KeyEvent::new(crossterm::event::KeyCode::Char('j'), crossterm::event::KeyModifiers::ALT);
+    update(&mut s, Action::Key(alt_j));
+    assert!(s.chord.is_empty(), "the prefix is cancelled");
+    assert_eq!(s.list.selected, before + 1, "and j moved");
+    assert!(s.status.flash.is_none(), "quietly: {:?}", s.status.flash);
+}

@@ -25,12 +25,13 @@ pub fn key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
     }
     // Esc and the next key arriving in one read (a slow SSH link, fast fingers)
     // read as Alt+key. Unbound, it is what was typed: Esc, then the key.
+    // (After a prefix, `g` then Esc-j, the Esc cancels the prefix the same way.)
     if ev.modifiers == KeyModifiers::ALT
         && matches!(ev.code, KeyCode::Char(_))
         && state.overlay.is_none()
         && let Some(k) = Key::from_event(&ev)
-        && state.chord.is_empty()
-        && state.settings.keymap.lookup(state.context(), &[], k) == Lookup::Unbound
+        && state.settings.keymap.lookup(state.context(), &state.chord, k) == Lookup::Unbound
+        && (state.chord.is_empty() || state.settings.keymap.lookup(state.context(), &[], k) == Lookup::Unbound)
     {
         let mut effects = key(state, KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
         effects.extend(key(state, KeyEvent::new(ev.code, KeyModifiers::NONE)));
