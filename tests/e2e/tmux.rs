@@ -279,6 +279,30 @@ async fn a_copy_inside_tmux_lands_in_the_tmux_buffer() {
     assert!(buffer.contains("Parcel 7731-XK never came"), "the tmux buffer holds {buffer:?}");
 }
 
+/// Inside tmux with its defaults (no passthrough), a notification is tmux's own:
+/// its message line and a bell, which lights the window's bell flag.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_notification_inside_tmux_rings_tmuxs_bell() {
+    let s = TestServer::start().await;
+    s.inbound("+15552010", "First one").await;
+    let dir = tempfile::tempdir().expect("dir");
+    let t = Tmux::start(100, 30, &client_command(&s, dir.path(), "sleep 30"));
+    t.wait_for("First one");
+    let flag = || {
+        let out = tmux().args(["display", "-p", "-t", &t.session, "#{window_bell_flag}"]).output().expect("display");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    assert_eq!(flag(), "0");
+    // A new customer, unassigned, in the watched Unread view, not on screen.
+    s.inbound("+15552011", "Second one, please help").await;
+    t.wait_for("Second one");
+    let start = Instant::now();
+    while flag() != "1" {
+        assert!(start.elapsed() < Duration::from_secs(20), "no bell in tmux:\n{}", t.screen());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// Two accounts on two servers: switch with `@`, the second one polled; then both in
 /// one list, each row with its account's badge, and a star on a row reaching only
 /// its own server.
