@@ -95,6 +95,9 @@ pub struct ConversationList {
     pub offset: usize,
     pub next_cursor: Option<String>,
     pub loading: bool,
+    /// `G` pressed with more pages to come: each page is loaded and the selection
+    /// follows to the end of the view, not of what was loaded.
+    pub to_end: bool,
     /// A first page has arrived for the current view.
     pub loaded: bool,
     /// What is shown came from the cache; the server's page is on its way.

@@ -623,3 +623,37 @@ fn esc_and_a_key_read_together_after_a_prefix_cancel_it_and_act() {
     assert_eq!(s.list.selected, before + 1, "and j moved");
     assert!(s.status.flash.is_none(), "quietly: {:?}", s.status.flash);
 }
+
+#[test]
+fn g_end_goes_to_the_end_of_the_view_not_of_what_is_loaded() {
+    let mut s = inbox(100, 30);
+    s.list.next_cursor = Some("page-2".into());
+    let page = |n: usize, next: Option<&str>| frontdesk_domain::Page {
+        items: (0..5)
+            .map(|i| crate::testing::conversation(100 + n * 10 + i, "More", frontdesk_domain::Channel::Sms, "hi"))
+            .collect(),
+        next_cursor: next.map(str::to_owned),
+    };
+    let wants = |effects: &[Effect], cursor: &str| {
+        effects.iter().any(|e| {
+            matches!(e, Effect::Sync(SyncCommand::List { append: true, query, .. }) if query.cursor.as_deref() == Some(cursor))
+        })
+    };
+    let effects = keys(&mut s, "G");
+    assert!(s.list.to_end && wants(&effects, "page-2"), "{effects:?}");
+    let generation = s.list.generation;
+    let effects = update(
+        &mut s,
+        Action::Sync(SyncEvent::List { generation, page: page(1, Some("page-3")), append: true, cached: false }),
+    );
+    assert_eq!(s.list.selected, s.list.len() - 1, "the selection follows each page");
+    assert!(wants(&effects, "page-3"), "and the next is asked: {effects:?}");
+    update(&mut s, Action::Sync(SyncEvent::List { generation, page: page(2, None), append: true, cached: false }));
+    assert!(!s.list.to_end, "the end of the view");
+    assert_eq!(s.list.selected, s.list.len() - 1);
+    // Any other move stops the walk.
+    let mut s = inbox(100, 30);
+    s.list.next_cursor = Some("page-2".into());
+    keys(&mut s, "Gk");
+    assert!(!s.list.to_end);
+}

@@ -44,6 +44,7 @@ pub fn keep_visible(state: &mut State) {
 /// Asks for the first page of the active view (or search).
 pub fn reload_list(state: &mut State) -> Effect {
     state.list.generation += 1;
+    state.list.to_end = false;
     state.list.loading = true;
     Effect::Sync(SyncCommand::List { generation: state.list.generation, query: list_query(state, None), append: false })
 }
@@ -109,7 +110,7 @@ pub fn open_thread(state: &mut State, id: &ConversationId, read: bool) -> Vec<Ef
 }
 
 /// In the wide layout the thread pane follows the selection.
-fn follow_selection(state: &mut State) -> Vec<Effect> {
+pub(crate) fn follow_selection(state: &mut State) -> Vec<Effect> {
     if state.width < ui::WIDE || state.focus != Focus::List {
         return Vec::new();
     }
@@ -178,9 +179,14 @@ pub fn movement(state: &mut State, c: Command) -> Vec<Effect> {
                 Command::First => 0,
                 _ => len.saturating_sub(1),
             };
+            // `G` goes to the end of the view: the pages still to come are loaded
+            // one after another, the selection following; any other move stops it.
+            state.list.to_end = c == Command::Last && state.list.next_cursor.is_some();
             keep_visible(state);
             let mut effects = maybe_load_more(state);
-            effects.extend(follow_selection(state));
+            if !state.list.to_end {
+                effects.extend(follow_selection(state));
+            }
             effects
         }
     }

@@ -91,6 +91,7 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
         SyncEvent::Failed { what, error: e } => {
             if what == "conversations" {
                 state.list.loading = false;
+                state.list.to_end = false;
                 state.list.failed = Some(match &e {
                     ProviderError::Auth(why) => ListFailure::KeyRefused(why.clone()),
                     other => ListFailure::Other(other.to_string()),
@@ -158,7 +159,19 @@ fn list_page(
     if !cached {
         state.status.last_sync = Some(state.now);
     }
+    // On the way to the end (`G`): the selection follows each page; at the last
+    // one, the thread follows it.
+    let mut arrived = Vec::new();
+    if append && state.list.to_end && !cached {
+        state.list.selected = state.list.len().saturating_sub(1);
+        nav::keep_visible(state);
+        if state.list.next_cursor.is_none() {
+            state.list.to_end = false;
+            arrived = nav::follow_selection(state);
+        }
+    }
     let mut effects = if cached { Vec::new() } else { nav::maybe_load_more(state) };
+    effects.extend(arrived);
     if !append
         && state.width >= crate::ui::WIDE
         && state.thread.is_none()
