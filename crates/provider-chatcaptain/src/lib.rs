@@ -12,6 +12,7 @@
 
 #![allow(clippy::doc_markdown, reason = "ChatCaptain and WhatsApp are names, not code")]
 
+mod answers;
 pub mod bot;
 mod dedupe;
 mod wire;
@@ -20,16 +21,17 @@ use std::time::Duration;
 
 use futures::stream::BoxStream;
 use jiff::Timestamp;
-use reqwest::{Method, RequestBuilder, StatusCode, header};
+use reqwest::{Method, RequestBuilder, header};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
+use answers::{conversation_from, conversations_from, error, search_from};
 use frontdesk_domain::text::sanitize_line;
 use frontdesk_domain::{
     Agent, AgentId, AgentRole, Author, AuthorKind, Change, Clean, Conversation, ConversationId, Delivery, Direction,
     Message, MessageId, MessageKind, NewConversation, Op, Page, View, ViewFilter, ViewId, ViewKind, ViewWithCount,
 };
-use frontdesk_provider::http::{answer_body, by_status, network, retry_after, secret_header, urlencode};
+use frontdesk_provider::http::{answer_body, network, retry_after, secret_header, urlencode};
 use frontdesk_provider::{
     Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Update,
 };
@@ -387,56 +389,6 @@ impl ChatCaptainProvider {
             return Ok(n);
         }
         Ok(self.search("", Some(view.id.as_str())).await?.len() as u64)
-    }
-}
-
-/// A conversation from an answer, or why not.
-fn conversation_from(v: &Value) -> ProviderResult<Conversation> {
-    let v = wire::unwrap_object(v.clone(), "conversation");
-    let mut c = wire::conversation(&v, Timestamp::now())
-        .ok_or_else(|| ProviderError::Malformed("ChatCaptain sent a conversation without an id".into()))?;
-    c.clean();
-    Ok(c)
-}
-
-/// The search's answer: `{results: {found, facetCounts, hits}}`, each hit the
-/// conversation itself or wrapping it in `document` (the search engine's way); a
-/// plain `{conversations: […]}` is read too.
-fn search_from(v: Value) -> ProviderResult<Vec<Conversation>> {
-    let Some(hits) = v.get("results").and_then(|r| r.get("hits")).and_then(Value::as_array) else {
-        return conversations_from(v);
-    };
-    let now = Timestamp::now();
-    let mut items: Vec<Conversation> = hits
-        .iter()
-        .filter_map(|h| wire::conversation(h.get("document").filter(|d| d.is_object()).unwrap_or(h), now))
-        .collect();
-    items.clean();
-    Ok(items)
-}
-
-fn conversations_from(v: Value) -> ProviderResult<Vec<Conversation>> {
-    let now = Timestamp::now();
-    let mut items: Vec<Conversation> =
-        wire::rows(v, "conversations")?.iter().filter_map(|r| wire::conversation(r, now)).collect();
-    items.clean();
-    Ok(items)
-}
-
-/// What a failed answer means, with ChatCaptain's own words in it.
-fn error(status: StatusCode, wait: Option<Duration>, body: &[u8]) -> ProviderError {
-    let detail = wire::error_text(body);
-    match status {
-        StatusCode::UNAUTHORIZED => ProviderError::Auth(format!(
-            "the ChatCaptain key is wrong or revoked ({})",
-            detail.as_deref().unwrap_or("HTTP 401")
-        )),
-        // "Insufficient permissions.": the key lacks the permission the call needs.
-        StatusCode::FORBIDDEN => ProviderError::Auth(format!(
-            "ChatCaptain refused this key: {}",
-            detail.as_deref().unwrap_or("Insufficient permissions.")
-        )),
-        _ => by_status(status, wait, status.as_u16().to_string(), detail.unwrap_or_else(|| format!("HTTP {status}"))),
     }
 }
 

@@ -1,4 +1,5 @@
 use super::*;
+use frontdesk_domain::Status;
 
 fn headers() -> header::HeaderMap {
     header::HeaderMap::new()
@@ -86,9 +87,9 @@ fn stream_events_shaped_as_webhooks_become_domain_events() {
 fn one_status_is_status_and_several_are_statuses() {
     use frontdesk_domain::{Status, ViewFilter};
     let one = ViewFilter { status: vec![Status::Open], ..ViewFilter::default() };
-    assert!(super::filter_params(&one).contains(&("status", "open".to_owned())));
+    assert!(super::views::filter_params(&one).contains(&("status", "open".to_owned())));
     let two = ViewFilter { status: vec![Status::Open, Status::Pending], ..ViewFilter::default() };
-    let p = super::filter_params(&two);
+    let p = super::views::filter_params(&two);
     assert!(p.contains(&("statuses", "open,pending".to_owned())), "{p:?}");
     assert!(!p.iter().any(|(k, _)| *k == "status"), "{p:?}");
 }
