@@ -528,9 +528,9 @@ async fn every_request_carries_x_api_key_and_every_path_ends_with_a_slash() {
         .await
         .expect("create");
     let reqs = requests(&server).await;
-    // list, 4 counts, show, the thread (the conversation for its requester, then
-    // messages), send, resolve, create.
-    assert_eq!(reqs.len(), 11, "{:?}", reqs.iter().map(line).collect::<Vec<_>>());
+    // list, 4 counts, show, messages (the requester known from the show), send,
+    // resolve, create.
+    assert_eq!(reqs.len(), 10, "{:?}", reqs.iter().map(line).collect::<Vec<_>>());
     for r in &reqs {
         let key = r.headers.get("X-API-Key").and_then(|v| v.to_str().ok());
         assert_eq!(key, Some(SERVER_KEY), "the key on {}", line(r));
@@ -582,4 +582,36 @@ async fn polling_sees_a_conversation_resolved_elsewhere() {
         assert_eq!(query_of(&r, "status"), None, "every status is asked at once");
         assert_eq!(query_of(&r, "ordering").as_deref(), Some("-updated_at"));
     }
+}
+
+/// A thread opened from the list knows its requester from the list's row: the
+/// messages are the only request, and a colleague's reply is still the team's.
+#[tokio::test]
+async fn a_thread_opened_from_the_list_asks_only_for_its_messages() {
+    let (server, p) = bancroft().await;
+    Mock::given(method("GET"))
+        .and(path(LIST))
+        .respond_with(ok(&envelope(1, None, &[conv(1, "open", 0)])))
+        .mount(&server)
+        .await;
+    let id = cid(1);
+    let url = conv_path(&id, "messages/");
+    let msg = |n: &str, sender: &str| json!({ "id": n, "sender_email": sender, "body": n, "message_type": "reply", "created_at": at(0) });
+    Mock::given(method("GET"))
+        .and(path(url.as_str()))
+        .respond_with(ok(&envelope(2, None, &[msg("m1", "customer1@example.com"), msg("m2", "bo@yourcompany.com")])))
+        .mount(&server)
+        .await;
+    within(p.list(query("open", 25))).await.expect("list");
+    server.reset().await;
+    Mock::given(method("GET"))
+        .and(path(url.as_str()))
+        .respond_with(ok(&envelope(2, None, &[msg("m1", "customer1@example.com"), msg("m2", "bo@yourcompany.com")])))
+        .mount(&server)
+        .await;
+    let thread = within(p.thread(ConversationId::from(id.as_str()), 50)).await.expect("thread");
+    let asked: Vec<String> = requests(&server).await.iter().map(|r| r.url.path().to_owned()).collect();
+    assert_eq!(asked, [url.clone()], "only the messages");
+    assert_eq!(thread[0].author.kind, frontdesk_domain::AuthorKind::Contact);
+    assert_eq!(thread[1].author.kind, frontdesk_domain::AuthorKind::Agent, "a colleague");
 }

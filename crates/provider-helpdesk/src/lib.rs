@@ -58,7 +58,13 @@ pub struct HelpdeskProvider {
     agent: Agent,
     http: reqwest::Client,
     caps: Capabilities,
+    /// Each conversation's requester address, as lists and reads gave it: a thread
+    /// tells the customer's replies from a colleague's by it without asking again.
+    requesters: std::sync::Mutex<std::collections::HashMap<ConversationId, String>>,
 }
+
+/// Requesters remembered at most; past it the memory starts over.
+const REQUESTERS_MAX: usize = 10_000;
 
 pub use frontdesk_domain::NewConversation;
 
@@ -144,6 +150,7 @@ impl HelpdeskProvider {
                 archive: false,
                 edit_views: false,
             },
+            requesters: std::sync::Mutex::default(),
         })
     }
 
@@ -176,7 +183,32 @@ impl HelpdeskProvider {
 
     async fn get(&self, id: &ConversationId) -> ProviderResult<Conversation> {
         let v = self.call(self.request(Method::GET, &self.at(id, ""))).await?;
-        conversation_from(v)
+        let c = conversation_from(v)?;
+        self.remember(std::slice::from_ref(&c));
+        Ok(c)
+    }
+
+    /// Keeps the requesters of `conversations` for their threads.
+    fn remember(&self, conversations: &[Conversation]) {
+        if let Ok(mut known) = self.requesters.lock() {
+            if known.len() >= REQUESTERS_MAX {
+                known.clear();
+            }
+            for c in conversations {
+                if let Some(email) = &c.contact.email {
+                    known.insert(c.id.clone(), email.clone());
+                }
+            }
+        }
+    }
+
+    /// A conversation's requester: remembered from a list, or read (one request).
+    async fn requester(&self, id: &ConversationId) -> Option<String> {
+        let known = self.requesters.lock().ok().and_then(|k| k.get(id).cloned());
+        match known {
+            Some(email) => Some(email),
+            None => self.get(id).await.ok().and_then(|c| c.contact.email),
+        }
     }
 
     /// One page of the list, with Bancroft's own filters.
@@ -459,6 +491,7 @@ impl Provider for HelpdeskProvider {
                 .collect();
             items.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
             items.clean();
+            self.remember(&items);
             Ok(Page { items, next_cursor: more.then(|| offset.saturating_add(raw).to_string()) })
         })
     }
@@ -474,12 +507,12 @@ impl Provider for HelpdeskProvider {
             let now = Timestamp::now();
             let mut messages: Vec<Message> = Vec::new();
             let mut url = Some(format!("{}?limit={MAX_PAGE}", self.at(&id, "messages/")));
-            // The requester tells the customer's address from a colleague's; asked
-            // beside the first page. Without it, any address not ours is the customer's.
+            // The requester tells the customer's address from a colleague's: known
+            // from the list, or asked beside the first page. Without it, any address
+            // not ours is the customer's.
             let first = format!("{}?limit={MAX_PAGE}", self.at(&id, "messages/"));
-            let (conversation, first_page) =
-                futures::join!(self.get(&id), self.call(self.request(Method::GET, &first)));
-            let requester = conversation.ok().and_then(|c| c.contact.email);
+            let (requester, first_page) =
+                futures::join!(self.requester(&id), self.call(self.request(Method::GET, &first)));
             let me = Me { requester: requester.as_deref(), ..self.me() };
             let mut prefetched = Some(first_page);
             for _ in 0..THREAD_PAGES {
