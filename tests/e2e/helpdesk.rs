@@ -611,7 +611,7 @@ async fn a_thread_opened_from_the_list_asks_only_for_its_messages() {
         .await;
     let thread = within(p.thread(ConversationId::from(id.as_str()), 50)).await.expect("thread");
     let asked: Vec<String> = requests(&server).await.iter().map(|r| r.url.path().to_owned()).collect();
-    assert_eq!(asked, [url.clone()], "only the messages");
+    assert_eq!(asked, [url], "only the messages");
     assert_eq!(thread[0].author.kind, frontdesk_domain::AuthorKind::Contact);
     assert_eq!(thread[1].author.kind, frontdesk_domain::AuthorKind::Agent, "a colleague");
 }
