@@ -111,10 +111,11 @@ async fn stars_and_read_marks_are_kept_here_for_orbit() {
     assert!(page.items[0].starred);
 }
 
-/// A backend without an Unread view (Chatwoot): one is served here from "all",
-/// with the read marks kept on this machine laid over Chatwoot's unread counts.
-#[tokio::test]
-async fn an_unread_view_is_served_here_when_the_backend_has_none() {
+/// A Chatwoot (account 7; no Unread view of its own) whose list holds one
+/// conversation per `(id, unread_count)`, and the engine on it.
+async fn chatwoot_engine(
+    rows: &[(u64, u64)],
+) -> (MockServer, sync::SyncHandle, tokio::sync::mpsc::UnboundedReceiver<SyncEvent>) {
     use frontdesk_provider_chatwoot::ChatwootProvider;
     let server = MockServer::start().await;
     let conv = |id: u64, unread: u64| {
@@ -122,21 +123,31 @@ async fn an_unread_view_is_served_here_when_the_backend_has_none() {
                 "meta": { "sender": { "id": id, "name": format!("Customer {id}") }, "channel": "Channel::WebWidget" },
                 "last_activity_at": 1_795_597_200, "updated_at": 1_795_597_200 })
     };
-    let rows = json!({ "data": { "meta": { "all_count": 2 }, "payload": [conv(1, 2), conv(2, 0)] } });
+    let payload: Vec<Value> = rows.iter().map(|(id, unread)| conv(*id, *unread)).collect();
+    let body = json!({ "data": { "meta": { "all_count": rows.len() }, "payload": payload } });
     Mock::given(method("GET"))
         .and(path("/api/v1/accounts/7/conversations"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(rows))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
         .mount(&server)
         .await;
+    let meta = json!({ "meta": { "all_count": rows.len(), "mine_count": 0 } });
     Mock::given(method("GET"))
         .and(path("/api/v1/accounts/7/conversations/meta"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "meta": { "all_count": 2, "mine_count": 0 } })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(meta))
         .mount(&server)
         .await;
     let p = ChatwootProvider::new("cw", &server.uri(), 7, SecretString::from("tok")).expect("provider");
     let store = Store::memory().await.expect("store");
     let cache = frontdesk_sync::cache::Cache::memory().await.expect("cache");
-    let (sync, mut events) = sync::spawn(sync::Account::new(Arc::new(p), store, cache));
+    let (sync, events) = sync::spawn(sync::Account::new(Arc::new(p), store, cache));
+    (server, sync, events)
+}
+
+/// A backend without an Unread view (Chatwoot): one is served here from "all",
+/// with the read marks kept on this machine laid over Chatwoot's unread counts.
+#[tokio::test]
+async fn an_unread_view_is_served_here_when_the_backend_has_none() {
+    let (_server, sync, mut events) = chatwoot_engine(&[(1, 2), (2, 0)]).await;
 
     sync.send(SyncCommand::Views);
     let e = next_event(&mut events, |e| matches!(e, SyncEvent::Views(_))).await;
@@ -162,26 +173,7 @@ async fn an_unread_view_is_served_here_when_the_backend_has_none() {
 /// whose Unread is kept here (Chatwoot, Bancroft), the first screen still works.
 #[tokio::test]
 async fn the_first_view_works_before_the_views_have_answered() {
-    use frontdesk_provider_chatwoot::ChatwootProvider;
-    let server = MockServer::start().await;
-    let conv = json!({ "id": 1, "status": "open", "unread_count": 1, "labels": [],
-        "meta": { "sender": { "id": 1, "name": "Customer 1" }, "channel": "Channel::WebWidget" },
-        "last_activity_at": 1_795_597_200, "updated_at": 1_795_597_200 });
-    let rows = json!({ "data": { "meta": { "all_count": 1 }, "payload": [conv] } });
-    Mock::given(method("GET"))
-        .and(path("/api/v1/accounts/7/conversations"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(rows))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/accounts/7/conversations/meta"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "meta": { "all_count": 1, "mine_count": 0 } })))
-        .mount(&server)
-        .await;
-    let p = ChatwootProvider::new("cw", &server.uri(), 7, SecretString::from("tok")).expect("provider");
-    let store = Store::memory().await.expect("store");
-    let cache = frontdesk_sync::cache::Cache::memory().await.expect("cache");
-    let (sync, mut events) = sync::spawn(sync::Account::new(Arc::new(p), store, cache));
+    let (_server, sync, mut events) = chatwoot_engine(&[(1, 1)]).await;
     // The list first, as the client's first screen asks, no Views before it.
     sync.send(list("unread", 1));
     let e = next_event(&mut events, |e| {

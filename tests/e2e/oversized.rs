@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use frontdesk::config::AccountConfig;
 use frontdesk::setup;
 use frontdesk_provider::ListQuery;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -29,29 +28,11 @@ async fn announces_fifty_megabytes() -> String {
     format!("http://{addr}")
 }
 
-fn account(provider: &str, url: &str) -> AccountConfig {
-    let text = format!(
-        r#"
-        name = "{provider}"
-        provider = "{provider}"
-        url = "{url}"
-        api_key_cmd = "echo key"
-        account_id = 1
-        agent_email = "ana@example.com"
-        chatbot_id = "bot"
-        email = "ana@example.com"
-        password_cmd = "echo secret"
-        auth_url = "{url}"
-        "#
-    );
-    toml::from_str(&text).expect("an account")
-}
-
 #[tokio::test]
 async fn every_adapter_refuses_an_answer_over_its_cap() {
     let url = announces_fifty_megabytes().await;
     for kind in ["native", "orbit", "chatwoot", "helpdesk", "chatcaptain", "crm"] {
-        let provider = setup::provider(&account(kind, &url)).expect("a provider");
+        let provider = setup::provider(&crate::support::any_account(kind, &url, "key")).expect("a provider");
         let read = tokio::time::timeout(
             Duration::from_secs(20),
             provider.list(ListQuery { limit: 25, ..ListQuery::default() }),

@@ -6,7 +6,6 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use frontdesk::config::AccountConfig;
 use frontdesk::setup;
 use frontdesk_provider::ListQuery;
 use wiremock::matchers::any;
@@ -29,23 +28,8 @@ impl Write for Captured {
     }
 }
 
-fn account(provider: &str, url: &str) -> AccountConfig {
-    let text = format!(
-        r#"
-        name = "{provider}"
-        provider = "{provider}"
-        url = "{url}"
-        api_key_cmd = "echo {KEY}"
-        account_id = 1
-        agent_email = "ana@example.com"
-        chatbot_id = "bot"
-        "#
-    );
-    toml::from_str(&text).expect("an account")
-}
-
-#[tokio::test]
-async fn a_key_quoted_back_by_the_server_reaches_no_error_and_no_log() {
+/// Every line logged at any level, while the guard lives.
+fn capture_everything() -> (Captured, tracing::subscriber::DefaultGuard) {
     let captured = Captured::default();
     let sink = captured.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -53,7 +37,12 @@ async fn a_key_quoted_back_by_the_server_reaches_no_error_and_no_log() {
         .with_writer(move || sink.clone())
         .with_ansi(false)
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    (captured, tracing::subscriber::set_default(subscriber))
+}
+
+#[tokio::test]
+async fn a_key_quoted_back_by_the_server_reaches_no_error_and_no_log() {
+    let (captured, _guard) = capture_everything();
 
     let server = MockServer::start().await;
     let quoted = format!("invalid key {KEY}");
@@ -63,7 +52,7 @@ async fn a_key_quoted_back_by_the_server_reaches_no_error_and_no_log() {
     });
     Mock::given(any()).respond_with(ResponseTemplate::new(401).set_body_json(&body)).mount(&server).await;
     for kind in ["native", "orbit", "chatwoot", "helpdesk", "chatcaptain"] {
-        let provider = setup::provider(&account(kind, &server.uri())).expect("a provider");
+        let provider = setup::provider(&crate::support::any_account(kind, &server.uri(), KEY)).expect("a provider");
         let read = tokio::time::timeout(
             Duration::from_secs(20),
             provider.list(ListQuery { limit: 5, ..ListQuery::default() }),
@@ -102,14 +91,7 @@ fn key_headers_are_marked_sensitive() {
 /// The server's side: keys presented (right, wrong, revoked) never reach its log.
 #[tokio::test]
 async fn the_server_logs_no_key_it_is_shown() {
-    let captured = Captured::default();
-    let sink = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture_everything();
     let s = crate::support::TestServer::start().await;
     let id = s.conversation("+15559300001").await;
     s.post(&format!("/v1/conversations/{id}/messages"), serde_json::json!({"body": "hello"})).await;

@@ -193,3 +193,23 @@ pub fn changes(
     use futures::StreamExt;
     updates.filter(|u| std::future::ready(*u != frontdesk_provider::Update::Synced)).boxed()
 }
+
+/// An account of any provider at `url`, its key printed by `echo key`, with every
+/// provider's own required fields filled (Iron signs in at `url` too).
+pub fn any_account(provider: &str, url: &str, key: &str) -> frontdesk::config::AccountConfig {
+    let text = format!(
+        r#"
+        name = "{provider}"
+        provider = "{provider}"
+        url = "{url}"
+        api_key_cmd = "echo {key}"
+        account_id = 1
+        agent_email = "ana@example.com"
+        chatbot_id = "bot"
+        email = "ana@example.com"
+        password_cmd = "echo secret"
+        auth_url = "{url}"
+        "#
+    );
+    toml::from_str(&text).expect("an account")
+}
