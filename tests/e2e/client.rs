@@ -95,7 +95,7 @@ async fn the_first_screen_loads_views_list_and_thread() {
 #[tokio::test]
 async fn a_pending_suggestion_shows_and_sends_with_y() {
     let s = TestServer::start().await;
-    let id = s.conversation("+15551002").await;
+    let id = s.question("+15551002").await;
     let (_, sug) = s.post(&format!("/v1/conversations/{id}/copilot/suggest"), serde_json::json!({})).await;
     let mut c = Client::start(&s, 160).await;
     c.keys("<Enter>").await;

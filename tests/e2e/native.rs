@@ -133,7 +133,7 @@ async fn a_send_retried_with_its_key_arrives_once() {
 #[tokio::test]
 async fn suggestions_are_asked_for_sent_and_dismissed() {
     let s = TestServer::start().await;
-    let id = ConversationId::from(s.conversation("+15550006").await);
+    let id = ConversationId::from(s.question("+15550006").await);
     let p = provider(&s);
     let Applied::Suggestion(sug) = apply(&p, Op::RequestSuggestion { conversation: id.clone() }).await else {
         panic!("a suggestion")

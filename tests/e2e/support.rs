@@ -133,6 +133,13 @@ impl TestServer {
         let v = self.inbound(handle, "Hello, I need help with my order #4821").await;
         v["conversation"]["id"].as_str().expect("conversation id").to_owned()
     }
+
+    /// A conversation whose customer asks something the copilot's knowledge base
+    /// answers with confidence (a double charge), so a suggestion has a draft.
+    pub async fn question(&self, handle: &str) -> String {
+        let v = self.inbound(handle, "Hi, I was charged twice this month for the same order, can you check?").await;
+        v["conversation"]["id"].as_str().expect("conversation id").to_owned()
+    }
 }
 
 /// The `code` of an error envelope.

@@ -33,5 +33,5 @@ pub use message::{Attachment, Author, AuthorKind, CallInfo, Delivery, Direction,
 pub use new_conversation::NewConversation;
 pub use op::{Change, Op, ReplyKind};
 pub use page::Page;
-pub use suggestion::{NextAction, Suggestion, SuggestionStatus};
+pub use suggestion::{NextAction, SENDER_PLACEHOLDER, Suggestion, SuggestionStatus};
 pub use view::{AssigneeFilter, BuiltinView, View, ViewCount, ViewFilter, ViewKind, ViewWithCount};

@@ -67,4 +67,30 @@ pub struct Suggestion {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub resolved_at: Option<Timestamp>,
+    /// 0–100: how likely the draft answers the customer's last message. None from
+    /// copilots that do not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<u8>,
+    /// The language the draft is written in (ISO 639-1), the customer's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+    /// What the agent must do before the draft is true ("Cancel the order in the
+    /// warehouse system"): the draft says it was done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_sending: Option<String>,
+    /// Why the copilot has no draft ("no confident suggestion …", "no article in
+    /// Japanese"); the body is empty and there is nothing to send.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<String>,
 }
+
+impl Suggestion {
+    /// Whether there is a draft to send or edit.
+    #[must_use]
+    pub fn has_draft(&self) -> bool {
+        self.withheld.is_none() && !self.body.trim().is_empty()
+    }
+}
+
+/// The placeholder a draft holds for its sender's name, filled when it is sent.
+pub const SENDER_PLACEHOLDER: &str = "{agent_name}";

@@ -173,15 +173,19 @@ pub fn suggestion(id: &ConversationId) -> Suggestion {
     Suggestion {
         id: SuggestionId::from("sug_0001"),
         conversation_id: id.clone(),
-        body: "Good news, Maria: we've shipped a replacement by express. It will arrive Thursday, and the tracking link is in your email.".into(),
+        body: "Hi Maria, sorry it arrived damaged. I've sent a replacement by express; it will arrive Thursday, and the tracking link is in your email.\n\nBest regards,\n{agent_name}".into(),
         actions: vec![
             NextAction { action: "tag:resend".into(), label: "Tag resend".into() },
             NextAction { action: "snooze:1d".into(), label: "Snooze 1 day".into() },
         ],
         status: SuggestionStatus::Pending,
         engine: "kb".into(),
-        sources: Vec::new(),
+        sources: vec!["damaged-item".into()],
         created_at: ago(1),
         resolved_at: None,
+        confidence: Some(82),
+        lang: Some("en".into()),
+        before_sending: Some("Ship the replacement by express".into()),
+        withheld: None,
     }
 }

@@ -398,6 +398,10 @@ impl Activity {
                 sources: Vec::new(),
                 created_at,
                 resolved_at: None,
+                confidence: None,
+                lang: None,
+                before_sending: None,
+                withheld: None,
             })));
         }
         let author = match (actor.to_ascii_lowercase().as_str(), rest) {

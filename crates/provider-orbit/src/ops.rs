@@ -207,6 +207,10 @@ impl OrbitProvider {
             sources: Vec::new(),
             created_at: jiff::Timestamp::now(),
             resolved_at: None,
+            confidence: None,
+            lang: None,
+            before_sending: None,
+            withheld: None,
         };
         s.clean();
         if let Ok(mut map) = self.suggestions.lock() {

@@ -463,6 +463,14 @@ pub struct State {
 }
 
 impl State {
+    /// A copilot draft as this agent would send it: their first name where the draft
+    /// leaves the sender's (the server fills it the same way when it is sent).
+    #[must_use]
+    pub fn as_sent_by_me(&self, body: &str) -> String {
+        let me = self.me.as_ref().and_then(|a| a.name.split_whitespace().next()).unwrap_or("me");
+        body.replace(frontdesk_domain::SENDER_PLACEHOLDER, me)
+    }
+
     pub fn new(settings: Settings, caps: Capabilities, now: Timestamp, width: u16, height: u16) -> Self {
         Self {
             now,

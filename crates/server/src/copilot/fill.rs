@@ -1,6 +1,10 @@
-//! Placeholders: what `{first_name}`, `{agent_name}` and `{order_id}` become in a
-//! drafted reply, and where those values come from (the contact's and agent's names,
-//! order numbers mentioned in the thread).
+//! Placeholders: what `{first_name}`, `{family_name}`, `{full_name}`, `{agent_name}`
+//! and `{order_id}` become in a drafted reply, and where those values come from (the
+//! contact's and agent's names, order numbers mentioned in the thread).
+//!
+//! `{agent_name}` is the sender's: a draft keeps it as a placeholder, and it is
+//! filled by whoever sends the draft, when they send it ([`sign`]). A draft asked for
+//! by one agent and sent by another goes out under the sender.
 //!
 //! To add a placeholder: add its name to [`PLACEHOLDERS`], a field to [`Fill`] and an
 //! arm to [`Fill::value`]. The knowledge base refuses answers that use a name this
@@ -14,12 +18,17 @@ use super::SuggestContext;
 use frontdesk_domain::MessageKind;
 
 /// Every placeholder the engine can fill.
-pub const PLACEHOLDERS: [&str; 3] = ["first_name", "agent_name", "order_id"];
+pub const PLACEHOLDERS: [&str; 5] = ["first_name", "family_name", "full_name", "agent_name", "order_id"];
 
 /// What `{first_name}` becomes when the contact's name is unknown or is not a name
 /// (a phone number, an email address). Reads right only after a greeting, which is why
 /// the knowledge base allows `{first_name}` only there.
 pub const UNKNOWN_FIRST_NAME: &str = "there";
+
+/// What `{family_name}` becomes when the name is unknown: it is always followed by
+/// 様 (the knowledge base checks), and お客様 is how Japanese addresses a customer
+/// whose name is not known.
+pub const UNKNOWN_FAMILY_NAME: &str = "お客";
 
 /// What `{agent_name}` becomes when the agent has no usable name.
 pub const UNKNOWN_AGENT_NAME: &str = "The support team";
@@ -39,7 +48,7 @@ static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
 /// A bare code such as `A1B2C3` is *not* taken on its own: promo codes (`SAVE20`),
 /// postcodes and tracking numbers look the same, so it counts only after `#` or
 /// `order`. Every candidate must contain a digit, which rules out `order status`.
-static ORDER_PATTERNS: LazyLock<[Regex; 3]> = LazyLock::new(|| {
+static ORDER_PATTERNS: LazyLock<[Regex; 4]> = LazyLock::new(|| {
     #[allow(clippy::expect_used)] // literal patterns, checked by the tests
     [
         Regex::new(r"#\s?([A-Za-z0-9][A-Za-z0-9-]{3,19})\b").expect("hash pattern"),
@@ -48,6 +57,9 @@ static ORDER_PATTERNS: LazyLock<[Regex; 3]> = LazyLock::new(|| {
             r"(?i)\border\b(?:\s+(?:number|no\.?|num|nr|id|ref(?:erence)?))?(?:\s+(?:is|was))?\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{3,19})\b",
         )
         .expect("order-word pattern"),
+        // The word for an order in the other languages the knowledge base speaks.
+        Regex::new(r"(?i)(?:\bpedido|\bcommande|订单号?|注文番号|ご注文)\s*[:#：]?\s*([A-Z0-9][A-Z0-9-]{3,19})\b")
+            .expect("order-word pattern, other languages"),
     ]
 });
 
@@ -61,7 +73,12 @@ static DATE_LIKE: LazyLock<Regex> = LazyLock::new(|| {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fill {
     pub first_name: String,
-    pub agent_name: String,
+    /// For languages that greet by family name (Japanese: 佐藤様).
+    pub family_name: String,
+    /// For languages that greet by full name (Chinese: 陈伟您好); may be empty.
+    pub full_name: String,
+    /// None in a draft: the sender fills it when sending.
+    pub agent_name: Option<String>,
     /// As it should read after the word "order": `#48213` or `ORD-48213`.
     pub order_id: Option<String>,
 }
@@ -70,8 +87,21 @@ impl Fill {
     #[must_use]
     pub fn from_context(ctx: &SuggestContext) -> Self {
         Self {
-            first_name: first_name(&ctx.contact_name).unwrap_or_else(|| UNKNOWN_FIRST_NAME.to_owned()),
-            agent_name: first_name(&ctx.agent_name).unwrap_or_else(|| UNKNOWN_AGENT_NAME.to_owned()),
+            agent_name: Some(first_name(&ctx.agent_name).unwrap_or_else(|| UNKNOWN_AGENT_NAME.to_owned())),
+            ..Self::for_draft(ctx)
+        }
+    }
+
+    /// The values of a draft: everything but the sender's name.
+    #[must_use]
+    pub fn for_draft(ctx: &SuggestContext) -> Self {
+        let name = ctx.contact_name.trim();
+        let person = first_name(name).is_some();
+        Self {
+            first_name: first_name(name).unwrap_or_else(|| UNKNOWN_FIRST_NAME.to_owned()),
+            family_name: family_name(name).unwrap_or_else(|| UNKNOWN_FAMILY_NAME.to_owned()),
+            full_name: if person { name.split_whitespace().collect::<Vec<_>>().join(" ") } else { String::new() },
+            agent_name: None,
             order_id: find_order_id(ctx),
         }
     }
@@ -82,7 +112,9 @@ impl Fill {
     pub fn value(&self, name: &str) -> Option<&str> {
         match name {
             "first_name" => Some(&self.first_name),
-            "agent_name" => Some(&self.agent_name),
+            "family_name" => Some(&self.family_name),
+            "full_name" => Some(&self.full_name),
+            "agent_name" => self.agent_name.as_deref(),
             "order_id" => self.order_id.as_deref(),
             _ => None,
         }
@@ -124,6 +156,25 @@ pub fn first_name(full: &str) -> Option<String> {
     let name_like = word.chars().any(char::is_alphabetic)
         && word.chars().all(|c| c.is_alphabetic() || matches!(c, '\'' | '’' | '-' | '.'));
     name_like.then(|| word.to_owned())
+}
+
+/// The family name, for a greeting such as 佐藤様: names written in a CJK script
+/// put it first ("佐藤 健"), others last ("Yuki Tanaka").
+#[must_use]
+pub fn family_name(full: &str) -> Option<String> {
+    first_name(full)?;
+    let cjk = full.chars().any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}'));
+    let mut words = full.split_whitespace();
+    let word = if cjk { words.next() } else { words.next_back() }?;
+    Some(word.trim_matches(|c: char| matches!(c, ',' | ';' | ':' | '"' | '(' | ')')).to_owned())
+}
+
+/// A draft as its sender sends it: `{agent_name}` becomes the sender's first name
+/// (the team's name when theirs is not a name). Other braces are the text's.
+#[must_use]
+pub fn sign(body: &str, sender: &str) -> String {
+    let name = first_name(sender).unwrap_or_else(|| UNKNOWN_AGENT_NAME.to_owned());
+    body.replace("{agent_name}", &name)
 }
 
 /// A draft's sign-off put under the sender: when its last line is a colleague's
@@ -216,6 +267,9 @@ mod tests {
             ("my order number is 48213", Some("#48213")),
             ("order A1B2C3 is late", Some("A1B2C3")),
             ("order a1b2c3 is late", Some("A1B2C3")),
+            ("¿mi pedido KH-385875 ya salió?", Some("KH-385875")),
+            ("我上周订购了（订单号 KH-213263），还没有收到", Some("KH-213263")),
+            ("注文番号 KH-555012 の商品", Some("KH-555012")),
             ("#A1B2C3 still not here", Some("A1B2C3")),
             // Not order numbers.
             ("what's my order status?", None),
@@ -280,6 +334,21 @@ mod tests {
     }
 
     #[test]
+    fn family_names_by_how_the_name_is_written() {
+        assert_eq!(family_name("佐藤 健").as_deref(), Some("佐藤"));
+        assert_eq!(family_name("Yuki Tanaka").as_deref(), Some("Tanaka"));
+        assert_eq!(family_name("+81 90 1234"), None);
+    }
+
+    #[test]
+    fn the_sender_signs_when_sending() {
+        let draft = "Hi Emily, glad it arrived.\n\nBest regards,\n{agent_name}";
+        assert_eq!(sign(draft, "Ana Lima"), "Hi Emily, glad it arrived.\n\nBest regards,\nAna");
+        assert_eq!(sign(draft, "Farid Haddad"), "Hi Emily, glad it arrived.\n\nBest regards,\nFarid");
+        assert_eq!(sign("no placeholder {order_id}", "Ana"), "no placeholder {order_id}");
+    }
+
+    #[test]
     fn first_names_only_from_names() {
         assert_eq!(first_name("Maria Lopez").as_deref(), Some("Maria"));
         assert_eq!(first_name("  José   María ").as_deref(), Some("José"));
@@ -300,13 +369,23 @@ mod tests {
         c.agent_name = String::new();
         let fill = Fill::from_context(&c);
         assert_eq!(fill.first_name, UNKNOWN_FIRST_NAME);
-        assert_eq!(fill.agent_name, UNKNOWN_AGENT_NAME);
+        assert_eq!(fill.agent_name.as_deref(), Some(UNKNOWN_AGENT_NAME));
+        assert_eq!(fill.family_name, UNKNOWN_FAMILY_NAME);
+        assert_eq!(fill.full_name, "");
+        // A draft leaves the sender's name to the sender.
+        assert_eq!(Fill::for_draft(&c).agent_name, None);
         assert_eq!(fill.order_id, None);
     }
 
     #[test]
     fn render_is_one_pass_and_keeps_unknown_braces() {
-        let fill = Fill { first_name: "{order_id}".into(), agent_name: "Ana".into(), order_id: Some("#1".into()) };
+        let fill = Fill {
+            first_name: "{order_id}".into(),
+            family_name: "X".into(),
+            full_name: "X".into(),
+            agent_name: Some("Ana".into()),
+            order_id: Some("#1".into()),
+        };
         assert_eq!(fill.render("Hi {first_name}, I'm {agent_name}."), "Hi {order_id}, I'm Ana.");
         assert_eq!(fill.render("order {order_id} {unknown} {Not_This}"), "order #1 {unknown} {Not_This}");
         let no_order = Fill { order_id: None, ..fill };

@@ -20,30 +20,29 @@ use regex::Regex;
 use serde::Deserialize;
 
 use super::fill::{self, Fill, PLACEHOLDERS};
-use super::{CopilotError, Draft, SuggestContext};
-use frontdesk_domain::{AuthorKind, Channel, MessageKind, NextAction};
+use super::{CopilotError, claims, lang};
+use frontdesk_domain::{Channel, NextAction};
 
 /// The knowledge base shipped with the binary.
 const EMBEDDED: &str = include_str!("../../assets/kb/answers.toml");
 
-/// The lowest combined score that counts as relevant. Calibrated on this KB: small
-/// talk that happens to share a word with an answer ("I like your website") scores
-/// under 4, real questions 5 and up (see `scores_separate_questions_from_noise`).
-pub const MIN_SCORE: f32 = 4.0;
+/// The BM25 score at which an English answer is as likely right as wrong: its
+/// confidence is 50% there (see [`bm25_confidence`]). Calibrated on the evaluation
+/// set (`assets/kb/eval.toml`): small talk that shares a word with an answer ("I
+/// like your website") scores under it, real questions above.
+pub const EVEN_SCORE: f32 = 6.0;
 
-/// How much each part of the thread counts in the query.
-const WEIGHT_LAST_INBOUND: f32 = 1.0;
-/// The customer's other messages since our last reply: the same turn, often the
-/// question split over several texts.
-const WEIGHT_SAME_TURN: f32 = 0.6;
-const WEIGHT_SUBJECT: f32 = 0.5;
-/// Older customer messages: context, but the topic may have moved on.
-const WEIGHT_EARLIER: f32 = 0.25;
-/// How many customer messages the query looks at, newest first.
-const MAX_INBOUND: usize = 8;
-
-/// The sign-off the engine adds to email replies; chat and SMS replies go without.
-const EMAIL_SIGN_OFF: &str = "\n\nBest regards,\n{agent_name}";
+/// The sign-off the engine adds to email replies, by language; chat and SMS replies
+/// go without. `{agent_name}` stays a placeholder in the draft: it is filled with
+/// the name of whoever sends it, when it is sent.
+fn email_sign_off(lang: &str) -> &'static str {
+    match lang {
+        "es" => "\n\nUn saludo,\n{agent_name}",
+        "zh" => "\n\n祝好，\n{agent_name}",
+        "ja" => "\n\nよろしくお願いいたします。\n{agent_name}",
+        _ => "\n\nBest regards,\n{agent_name}",
+    }
+}
 
 /// Words that say nothing about what a support message is about. Ours rather than
 /// the stop list `bm25` ships (the ISO list), which drops "order", "problem",
@@ -108,6 +107,24 @@ pub struct Answer {
     pub short_no_order: Option<String>,
     #[serde(default)]
     pub actions: Vec<NextAction>,
+    /// The language it is written in (ISO 639-1); English by default.
+    #[serde(default = "english")]
+    pub lang: String,
+    /// For an answer in another language: the id of the English answer it translates.
+    #[serde(default)]
+    pub translates: Option<String>,
+    /// What the agent must do before the draft is true ("Cancel the order in the
+    /// warehouse system"). Required when the text claims an action (see [`claims`]).
+    #[serde(default)]
+    pub before_sending: Option<String>,
+    /// The goodbye drafted when the customer is done: chosen by reading the thread,
+    /// never by search (a thanks inside a new problem must not find it).
+    #[serde(default)]
+    pub closing: bool,
+}
+
+fn english() -> String {
+    lang::DEFAULT.to_owned()
 }
 
 impl Answer {
@@ -130,11 +147,16 @@ impl Answer {
                 Some(short) => pick(short, self.short_no_order.as_deref()),
                 None => first_paragraph(&body()).to_owned(),
             },
-            Channel::Email => format!("{}{EMAIL_SIGN_OFF}", body().trim_end()),
+            Channel::Email => format!("{}{}", body().trim_end(), email_sign_off(&self.lang)),
             Channel::Web | Channel::Voice | Channel::Api => body(),
         };
         if !has_order {
             template = ORDER_PHRASE.replace_all(&template, "your order").replace("{order_id}", "your order");
+        }
+        // A greeting in another language has no "there": without a name it stands
+        // alone ("Hola,").
+        if fill.first_name == fill::UNKNOWN_FIRST_NAME && self.lang != lang::DEFAULT {
+            template = template.replace(" {first_name}", "");
         }
         fill.render(template.trim())
     }
@@ -163,9 +185,42 @@ impl Answer {
         PLACEHOLDER_TEXT.replace_all(&text.join("\n"), " ").into_owned()
     }
 
+    /// The topic it answers: its own id, or for a translation the English answer's.
+    #[must_use]
+    pub fn topic(&self) -> &str {
+        self.translates.as_deref().unwrap_or(&self.id)
+    }
+
+    /// The keywords of an answer in another language, each a word or a phrase
+    /// matched inside the customer's text (see [`KnowledgeBase::keyword_search`]).
+    fn keyword_terms(&self) -> impl Iterator<Item = String> + '_ {
+        self.keywords.split([',', '、', '，']).map(|k| k.trim().to_lowercase()).filter(|k| !k.is_empty())
+    }
+
     /// Checks one answer against the rules in the TOML's header.
     fn validate(&self) -> Result<(), String> {
         let id = &self.id;
+        if !(self.lang.len() == 2 && self.lang.chars().all(|c| c.is_ascii_lowercase())) {
+            return Err(format!("answer {id:?}: lang {:?} is not an ISO 639-1 code (like \"es\")", self.lang));
+        }
+        match (&self.translates, self.lang == lang::DEFAULT) {
+            (Some(_), true) => return Err(format!("answer {id:?} is English and cannot translate another")),
+            (None, false) if !self.closing => {
+                return Err(format!(
+                    "answer {id:?} is in {:?} and needs `translates`: the id of the English answer it translates",
+                    self.lang
+                ));
+            }
+            _ => {}
+        }
+        if self.closing && !self.actions.iter().any(|a| a.action == "close") {
+            return Err(format!("answer {id:?} is a closing answer and needs the close action"));
+        }
+        if let Some(need) = &self.before_sending
+            && need.trim().is_empty()
+        {
+            return Err(format!("answer {id:?}: before_sending is empty"));
+        }
         if !KEBAB.is_match(id) {
             return Err(format!("answer id {id:?} is not kebab-case (like \"refund-status\")"));
         }
@@ -182,6 +237,17 @@ impl Answer {
                      (known: {})",
                     PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
                 ));
+            }
+            if self.before_sending.is_none()
+                && let Some(claim) = claims::first_claim(text)
+            {
+                return Err(format!(
+                    "answer {id:?}: {field} says {claim:?}, an action nobody has taken when the draft is \
+                     offered; phrase it as an offer, or say in before_sending what the agent must do first"
+                ));
+            }
+            if text.match_indices("{family_name}").any(|(at, p)| !text[at + p.len()..].starts_with('様')) {
+                return Err(format!("answer {id:?}: {field} uses {{family_name}} other than before 様"));
             }
             if !first_name_follows_greeting(text) {
                 return Err(format!(
@@ -233,7 +299,7 @@ impl Answer {
 fn first_name_follows_greeting(text: &str) -> bool {
     text.match_indices("{first_name}").all(|(at, _)| {
         let before = text[..at].trim_end_matches(' ');
-        ["Hi", "Hello", "Hey", "Dear"]
+        ["Hi", "Hello", "Hey", "Dear", "Hola"]
             .iter()
             .any(|g| before.ends_with(g) && !before[..before.len() - g.len()].ends_with(char::is_alphanumeric))
     })
@@ -248,16 +314,62 @@ fn first_paragraph(text: &str) -> &str {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct KbFile {
-    fallback: Answer,
     #[serde(rename = "answer", default)]
     answers: Vec<Answer>,
 }
 
-/// One answer found for a query.
+/// One answer found for a query, with the engine's confidence in it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Hit<'a> {
     pub answer: &'a Answer,
     pub score: f32,
+    /// 0–100: how likely the answer fits, from its score ([`bm25_confidence`],
+    /// [`keyword_confidence`]).
+    pub confidence: u8,
+}
+
+/// An English answer's confidence from its BM25 score: 50% at [`EVEN_SCORE`],
+/// rising towards 100% as the score grows (`1 - 2^(-score / EVEN_SCORE)`).
+#[must_use]
+pub fn bm25_confidence(score: f32) -> u8 {
+    percent(bm25_chance(score))
+}
+
+fn bm25_chance(score: f32) -> f32 {
+    1.0 - (-score / EVEN_SCORE).exp2()
+}
+
+/// How far ahead of the next answer an answer must be to count fully: a long email
+/// scores high on many answers at once, and when the best is only a nose ahead the
+/// ranking is a coin toss, whatever the score.
+pub const CLEAR_LEAD: f32 = 0.2;
+
+/// The confidence of an answer scoring `score` when the next one down scores
+/// `next`: the score's, scaled down when the lead is under [`CLEAR_LEAD`].
+#[must_use]
+pub fn ranked_confidence(score: f32, next: f32) -> u8 {
+    if score <= 0.0 {
+        return 0;
+    }
+    let lead = ((score - next) / score / CLEAR_LEAD).clamp(0.0, 1.0);
+    percent(bm25_chance(score) * lead)
+}
+
+/// An answer in another language is found by its keywords: one matched term is
+/// chance (a single "pedido" fits every order answer), two are an even bet, each
+/// more halves the doubt. BM25 over the handful of articles a language has would
+/// give meaningless word weights.
+#[must_use]
+pub fn keyword_confidence(terms: usize) -> u8 {
+    let Some(extra) = terms.checked_sub(1) else { return 0 };
+    percent(1.0 - 0.5_f32.powi(i32::try_from(extra).unwrap_or(i32::MAX)))
+}
+
+fn percent(c: f32) -> u8 {
+    // In 0..=1 by construction; the cast only drops the fraction.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let p = (c.clamp(0.0, 1.0) * 100.0).round() as u8;
+    p
 }
 
 /// BM25's default tokenizer (Unicode normalisation, lower case, English stemming) with
@@ -289,18 +401,20 @@ impl Tokenizer for SupportTokenizer {
     }
 }
 
-/// The answers, their index, and the fallback. Built once; read-only afterwards, so
-/// it is shared across requests without a lock.
+/// The answers and their index. Built once; read-only afterwards, so it is shared
+/// across requests without a lock.
 pub struct KnowledgeBase {
     answers: Vec<Answer>,
-    fallback: Answer,
-    /// Title and keywords, then body; see [`FIELDS`].
+    /// Where each English answer found by search sits in `answers` (closing answers
+    /// are not searched).
+    searched: Vec<usize>,
+    /// Title and keywords, then body, of the searched answers; see [`FIELDS`].
     fields: [Field; 2],
 }
 
 /// How much each indexed field counts: title and keywords say what an answer is
 /// about; the body adds recall, but its courtesies ("thanks for reaching out") would
-/// otherwise drown out the one answer that is about thanks.
+/// otherwise drown out the answers about them.
 const FIELDS: [f32; 2] = [1.0, 0.3];
 
 /// One BM25 index over one field of every answer.
@@ -362,32 +476,42 @@ impl KnowledgeBase {
     pub fn from_toml(src: &str) -> Result<Self, CopilotError> {
         let file: KbFile = toml::from_str(src).map_err(|e| CopilotError::KnowledgeBase(e.to_string()))?;
         let mut seen = HashSet::new();
-        for answer in std::iter::once(&file.fallback).chain(&file.answers) {
+        for answer in &file.answers {
             answer.validate().map_err(CopilotError::KnowledgeBase)?;
             if !seen.insert(answer.id.as_str()) {
                 return Err(CopilotError::KnowledgeBase(format!("answer id {:?} is used twice", answer.id)));
             }
         }
-        if file.answers.is_empty() {
-            return Err(CopilotError::KnowledgeBase("no [[answer]] entries".into()));
+        for answer in &file.answers {
+            if let Some(of) = &answer.translates
+                && !file.answers.iter().any(|a| a.id == *of && a.lang == lang::DEFAULT)
+            {
+                return Err(CopilotError::KnowledgeBase(format!(
+                    "answer {:?} translates {of:?}, which is not an English answer here",
+                    answer.id
+                )));
+            }
         }
-
-        let headings: Vec<String> = file.answers.iter().map(Answer::heading_text).collect();
-        let bodies: Vec<String> = file.answers.iter().map(Answer::body_text).collect();
+        let searched: Vec<usize> = file
+            .answers
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.lang == lang::DEFAULT && !a.closing)
+            .map(|(i, _)| i)
+            .collect();
+        if searched.is_empty() {
+            return Err(CopilotError::KnowledgeBase("no English [[answer]] entries to search".into()));
+        }
+        let headings: Vec<String> = searched.iter().map(|&i| file.answers[i].heading_text()).collect();
+        let bodies: Vec<String> = searched.iter().map(|&i| file.answers[i].body_text()).collect();
         let fields = [Field::new(&headings, FIELDS[0]), Field::new(&bodies, FIELDS[1])];
-        Ok(Self { answers: file.answers, fallback: file.fallback, fields })
+        Ok(Self { answers: file.answers, searched, fields })
     }
 
-    /// Every answer, in file order (the fallback not included).
+    /// Every answer, in file order.
     #[must_use]
     pub fn answers(&self) -> &[Answer] {
         &self.answers
-    }
-
-    /// What the engine drafts when nothing is relevant.
-    #[must_use]
-    pub fn fallback(&self) -> &Answer {
-        &self.fallback
     }
 
     #[must_use]
@@ -395,13 +519,25 @@ impl KnowledgeBase {
         self.answers.iter().find(|a| a.id == id)
     }
 
-    /// Ranks every answer against a weighted query: the sum over query parts and
-    /// fields of the part's weight times the field's weight times its BM25 score.
-    /// Best first, ties in file order; answers that share no word with the query are
-    /// left out. No threshold: see [`Self::retrieve`].
+    /// Whether any answer is written in `lang`.
+    #[must_use]
+    pub fn speaks(&self, lang: &str) -> bool {
+        self.answers.iter().any(|a| a.lang == lang)
+    }
+
+    /// The goodbye in `lang`, if the knowledge base has one.
+    #[must_use]
+    pub fn closing(&self, lang: &str) -> Option<&Answer> {
+        self.answers.iter().find(|a| a.closing && a.lang == lang)
+    }
+
+    /// Ranks the English answers against a weighted query: the sum over query parts
+    /// and fields of the part's weight times the field's weight times its BM25
+    /// score. Best first, ties in file order; answers that share no word with the
+    /// query are left out. No threshold: the caller judges the confidence.
     #[must_use]
     pub fn search(&self, parts: &[(&str, f32)]) -> Vec<Hit<'_>> {
-        let mut scores = vec![0.0_f32; self.answers.len()];
+        let mut scores = vec![0.0_f32; self.searched.len()];
         for (text, weight) in parts {
             for field in &self.fields {
                 for m in field.scorer.matches(&field.embed_query(text)) {
@@ -412,84 +548,47 @@ impl KnowledgeBase {
             }
         }
         let mut hits: Vec<Hit<'_>> = self
-            .answers
+            .searched
             .iter()
             .zip(scores)
             .filter(|(_, score)| *score > 0.0)
-            .map(|(answer, score)| Hit { answer, score })
+            .filter_map(|(&i, score)| {
+                let answer = self.answers.get(i)?;
+                Some(Hit { answer, score, confidence: 0 })
+            })
             .collect();
         // Stable: equal scores keep file order, so results never depend on hashing.
         hits.sort_by(|a, b| b.score.total_cmp(&a.score));
-        hits
-    }
-
-    /// Up to `limit` answers relevant to the conversation (score at least
-    /// [`MIN_SCORE`]), best first.
-    #[must_use]
-    pub fn retrieve(&self, ctx: &SuggestContext, limit: usize) -> Vec<Hit<'_>> {
-        let parts = query_parts(ctx);
-        let mut hits = self.search(&parts);
-        hits.retain(|h| h.score >= MIN_SCORE);
-        hits.truncate(limit);
-        hits
-    }
-
-    /// The embedded engine: the best answer filled in for this conversation and
-    /// channel, or the fallback acknowledgement (with no sources) when none is
-    /// relevant.
-    #[must_use]
-    pub fn draft(&self, ctx: &SuggestContext) -> Draft {
-        self.draft_other_than(ctx, &[])
-    }
-
-    /// The best answer not among `given` (article ids already offered for this
-    /// question): asking again gives the next-best, not the same draft. When every
-    /// relevant answer was given, the fallback.
-    #[must_use]
-    pub fn draft_other_than(&self, ctx: &SuggestContext, given: &[String]) -> Draft {
-        let fill = Fill::from_context(ctx);
-        let best = self.retrieve(ctx, given.len() + 1).into_iter().find(|h| !given.contains(&h.answer.id));
-        let answer = best.map_or(&self.fallback, |h| h.answer);
-        Draft {
-            body: answer.text(&fill, ctx.channel),
-            actions: answer.actions.clone(),
-            sources: best.map(|h| h.answer.id.clone()).into_iter().collect(),
-            engine: "kb".to_owned(),
+        let nexts: Vec<f32> = hits.iter().skip(1).map(|h| h.score).chain([0.0]).collect();
+        // Never more sure of an answer than of one ranked above it.
+        let mut cap = 100;
+        for (hit, next) in hits.iter_mut().zip(nexts) {
+            hit.confidence = ranked_confidence(hit.score, next).min(cap);
+            cap = hit.confidence;
         }
+        hits
     }
-}
 
-/// The query for a conversation: the customer's messages (replies and calls), newest
-/// weighted most, and the subject. Our own replies are left out: they answer the
-/// question rather than ask it, and notes are internal.
-#[must_use]
-pub fn query_parts(ctx: &SuggestContext) -> Vec<(&str, f32)> {
-    let last_ours = ctx
-        .messages
-        .iter()
-        .rposition(|m| matches!(m.author, AuthorKind::Agent | AuthorKind::Ai) && m.kind == MessageKind::Reply);
-    let inbound = ctx
-        .messages
-        .iter()
-        .enumerate()
-        .rev()
-        .filter(|(_, m)| m.author == AuthorKind::Contact && matches!(m.kind, MessageKind::Reply | MessageKind::Call))
-        .take(MAX_INBOUND);
-    let mut parts: Vec<(&str, f32)> = Vec::new();
-    for (n, (i, m)) in inbound.enumerate() {
-        let weight = if n == 0 {
-            WEIGHT_LAST_INBOUND
-        } else if last_ours.is_none_or(|ours| i > ours) {
-            WEIGHT_SAME_TURN
-        } else {
-            WEIGHT_EARLIER
-        };
-        parts.push((m.body.as_str(), weight));
+    /// Ranks the answers in `lang` (other than English) by how many of their
+    /// keywords the text contains. Best first, ties in file order.
+    #[must_use]
+    pub fn keyword_search(&self, lang: &str, text: &str) -> Vec<Hit<'_>> {
+        let text = text.to_lowercase();
+        let mut hits: Vec<Hit<'_>> = self
+            .answers
+            .iter()
+            .filter(|a| a.lang == lang && !a.closing)
+            .filter_map(|answer| {
+                let terms: HashSet<String> = answer.keyword_terms().filter(|k| text.contains(k.as_str())).collect();
+                let n = terms.len();
+                #[allow(clippy::cast_precision_loss)] // a handful of keywords
+                let score = n as f32;
+                (n > 0).then(|| Hit { answer, score, confidence: keyword_confidence(n) })
+            })
+            .collect();
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+        hits
     }
-    if let Some(subject) = ctx.subject.as_deref().filter(|s| !s.trim().is_empty()) {
-        parts.push((subject, WEIGHT_SUBJECT));
-    }
-    parts
 }
 
 #[cfg(test)]

@@ -13,9 +13,14 @@
 //! `domain::Suggestion`. To add an engine: a variant in [`Engine`], a module with an
 //! async `suggest`, and an arm in [`Copilot::suggest`].
 
+pub mod claims;
+pub mod draft;
+pub mod eval;
 pub mod fill;
 pub mod kb;
+pub mod lang;
 pub mod llm;
+pub mod reading;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +28,7 @@ use frontdesk_domain::{AuthorKind, Channel, MessageKind, NextAction};
 
 pub use kb::{Answer, Hit, KnowledgeBase};
 pub use llm::LlmEngine;
+pub use reading::Reading;
 
 /// What the copilot sees of a conversation. The server fills it from the thread; text
 /// is already sanitised (it was when it entered the server).
@@ -45,15 +51,56 @@ pub struct ContextMessage {
     pub body: String,
 }
 
-/// A drafted reply, waiting for the agent.
+impl ContextMessage {
+    /// A line as the copilot reads it: a call's body is "Voicemail · 0:48", its
+    /// summary is what the caller asked, so the summary is read with it.
+    #[must_use]
+    pub fn read(author: AuthorKind, kind: MessageKind, body: &str, call_summary: Option<&str>) -> Self {
+        let body = match call_summary.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(summary) => format!("{body}\n{summary}"),
+            None => body.to_owned(),
+        };
+        Self { author, kind, body }
+    }
+}
+
+/// A drafted reply, waiting for the agent; or the reason there is none.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Draft {
+    /// Empty when withheld. `{agent_name}` stays a placeholder: the sender's name
+    /// goes in when it is sent.
     pub body: String,
     pub actions: Vec<NextAction>,
-    /// The knowledge-base answers it drew on, by id; empty for the generic fallback.
+    /// The knowledge-base answers it drew on, by id.
     pub sources: Vec<String>,
     /// `kb` or `llm`.
     pub engine: String,
+    /// 0–100: how likely the draft answers the customer's last message.
+    pub confidence: u8,
+    /// The language the draft is in (ISO 639-1), the customer's.
+    pub lang: String,
+    /// What the agent must do before the draft is true ("Cancel the order in the
+    /// warehouse system"); the panel shows it beside the draft.
+    pub before_sending: Option<String>,
+    /// Why there is no draft: "no confident suggestion …", "no article in Japanese".
+    pub withheld: Option<String>,
+}
+
+impl Draft {
+    /// No draft, and why.
+    #[must_use]
+    pub fn withheld(reason: &str, lang: &str) -> Self {
+        Self {
+            body: String::new(),
+            actions: Vec::new(),
+            sources: Vec::new(),
+            engine: "kb".to_owned(),
+            confidence: 0,
+            lang: lang.to_owned(),
+            before_sending: None,
+            withheld: Some(reason.to_owned()),
+        }
+    }
 }
 
 /// Why no draft. Every message says what to fix and never contains the API key.

@@ -137,9 +137,14 @@ fn drafts_serialise_as_the_api_sends_them() {
         actions: vec![NextAction { action: "close".into(), label: "Close".into() }],
         sources: vec!["thank-you-closing".into()],
         engine: "kb".into(),
+        confidence: 90,
+        lang: "en".into(),
+        before_sending: None,
+        withheld: None,
     };
     assert_eq!(
         serde_json::to_value(&draft).expect("serialises"),
-        json!({ "body": "Hi", "actions": [{ "action": "close", "label": "Close" }], "sources": ["thank-you-closing"], "engine": "kb" })
+        json!({ "body": "Hi", "actions": [{ "action": "close", "label": "Close" }], "sources": ["thank-you-closing"],
+            "engine": "kb", "confidence": 90, "lang": "en", "before_sending": null, "withheld": null })
     );
 }

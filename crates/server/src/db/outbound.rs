@@ -48,6 +48,8 @@ pub async fn send(
             .map(|a| a.name)
             .filter(|n| *n != agent.name)
             .collect();
+        // Drafts hold the sender's placeholder; older ones a name.
+        body = crate::copilot::fill::sign(&body, &agent.name);
         body = crate::copilot::fill::resign(&body, &agent.name, &colleagues);
     }
     let pending = suggestions::pending_for(w.conn(), org, conversation).await?;
@@ -77,12 +79,18 @@ pub async fn send(
     )
     .await?;
     if out.kind == MessageKind::Reply
+        && let Some(pending) = pending.as_ref().filter(|p| p.withheld.is_some())
+    {
+        // The copilot had no draft: the reply is the agent's own, not an edit of one.
+        suggestions::retire(w, org, &pending.id, agent).await?;
+    } else if out.kind == MessageKind::Reply
         && let Some(pending) = pending
     {
-        let as_drafted = out.suggestion.as_ref() == Some(&pending.id) && pending.body.trim() == message.body.trim();
+        let drafted = crate::copilot::fill::sign(&pending.body, &agent.name);
+        let as_drafted = out.suggestion.as_ref() == Some(&pending.id) && drafted.trim() == message.body.trim();
         suggestions::record_pair(w, org, &pending, &message.body, agent).await?;
         let status = if as_drafted { SuggestionStatus::Sent } else { SuggestionStatus::Edited };
-        suggestions::resolve(w, org, &pending.id, status).await?;
+        suggestions::resolve(w, org, &pending.id, status, Some(agent)).await?;
     }
     let after = get(w.conn(), org, conversation).await?;
     w.emit(org, EventKind::ConversationUpdated(Box::new(after))).await?;

@@ -26,6 +26,10 @@ struct Row {
     sources: String,
     created_at: i64,
     resolved_at: Option<i64>,
+    confidence: Option<i64>,
+    lang: Option<String>,
+    before_sending: Option<String>,
+    withheld: Option<String>,
 }
 
 impl From<Row> for Suggestion {
@@ -40,12 +44,16 @@ impl From<Row> for Suggestion {
             sources: json_or_default(&r.sources, "suggestions.sources"),
             created_at: from_ms(r.created_at),
             resolved_at: opt_from_ms(r.resolved_at),
+            confidence: r.confidence.and_then(|c| u8::try_from(c.clamp(0, 100)).ok()),
+            lang: r.lang,
+            before_sending: r.before_sending,
+            withheld: r.withheld,
         }
     }
 }
 
-const SELECT: &str =
-    "SELECT id, conversation_id, body, actions, status, engine, sources, created_at, resolved_at FROM suggestions";
+const SELECT: &str = "SELECT id, conversation_id, body, actions, status, engine, sources, created_at, resolved_at, \
+     confidence, lang, before_sending, withheld FROM suggestions";
 
 pub async fn get<'e, E: Executor<'e, Database = Sqlite>>(
     db: E,
@@ -102,6 +110,25 @@ pub struct NewSuggestion {
     pub actions: Vec<NextAction>,
     pub sources: Vec<String>,
     pub engine: String,
+    pub confidence: Option<u8>,
+    pub lang: Option<String>,
+    pub before_sending: Option<String>,
+    pub withheld: Option<String>,
+}
+
+impl From<crate::copilot::Draft> for NewSuggestion {
+    fn from(d: crate::copilot::Draft) -> Self {
+        Self {
+            body: d.body,
+            actions: d.actions,
+            sources: d.sources,
+            engine: d.engine,
+            confidence: Some(d.confidence),
+            lang: Some(d.lang),
+            before_sending: d.before_sending,
+            withheld: d.withheld,
+        }
+    }
 }
 
 /// Stores a pending suggestion, superseding any older pending one.
@@ -113,13 +140,14 @@ pub async fn create(
 ) -> ApiResult<Suggestion> {
     get_conversation(w.conn(), org, conversation).await?;
     if let Some(old) = pending_for(w.conn(), org, conversation).await? {
-        resolve(w, org, &old.id, SuggestionStatus::Superseded).await?;
+        resolve(w, org, &old.id, SuggestionStatus::Superseded, None).await?;
     }
     let id = SuggestionId::generate();
     let now = Timestamp::now();
     sqlx::query(
-        "INSERT INTO suggestions (id, org_id, conversation_id, body, actions, status, engine, sources, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8)",
+        "INSERT INTO suggestions (id, org_id, conversation_id, body, actions, status, engine, sources, created_at, \
+         confidence, lang, before_sending, withheld) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(id.as_str())
     .bind(org.as_str())
@@ -129,6 +157,10 @@ pub async fn create(
     .bind(&draft.engine)
     .bind(serde_json::to_string(&draft.sources)?)
     .bind(to_ms(now))
+    .bind(draft.confidence.map(i64::from))
+    .bind(&draft.lang)
+    .bind(&draft.before_sending)
+    .bind(&draft.withheld)
     .execute(w.conn())
     .await?;
     set_pending_flag(w, org, conversation, true).await?;
@@ -146,6 +178,7 @@ pub async fn resolve(
     org: &OrgId,
     id: &SuggestionId,
     status: SuggestionStatus,
+    by: Option<&Agent>,
 ) -> ApiResult<Suggestion> {
     let current = get(w.conn(), org, id).await?;
     if current.status != SuggestionStatus::Pending {
@@ -154,9 +187,10 @@ pub async fn resolve(
             format!("this suggestion was already {}", current.status.as_str()),
         ));
     }
-    sqlx::query("UPDATE suggestions SET status = $1, resolved_at = $2 WHERE org_id = $3 AND id = $4")
+    sqlx::query("UPDATE suggestions SET status = $1, resolved_at = $2, resolved_by = $3 WHERE org_id = $4 AND id = $5")
         .bind(status.as_str())
         .bind(to_ms(Timestamp::now()))
+        .bind(by.map(|a| a.id.as_str().to_owned()))
         .bind(org.as_str())
         .bind(id.as_str())
         .execute(w.conn())
@@ -167,6 +201,15 @@ pub async fn resolve(
     let resolved = get(w.conn(), org, id).await?;
     w.emit(org, EventKind::SuggestionResolved(Box::new(resolved.clone()))).await?;
     Ok(resolved)
+}
+
+/// Retires a pending suggestion that held no draft when the agent replied on their
+/// own: superseded (no training pair, not a dismissal), and the conversation no
+/// longer waits on the copilot.
+pub async fn retire(w: &mut WriteCtx, org: &OrgId, id: &SuggestionId, by: &Agent) -> ApiResult<Suggestion> {
+    let retired = resolve(w, org, id, SuggestionStatus::Superseded, Some(by)).await?;
+    set_pending_flag(w, org, &retired.conversation_id, false).await?;
+    Ok(retired)
 }
 
 async fn set_pending_flag(w: &mut WriteCtx, org: &OrgId, conversation: &ConversationId, on: bool) -> ApiResult<()> {
@@ -188,21 +231,44 @@ pub async fn record_pair(
     sent: &str,
     agent: &Agent,
 ) -> ApiResult<()> {
+    let draft = crate::copilot::fill::sign(&suggestion.body, &agent.name);
+    let distance = edit_distance(&draft, sent);
     sqlx::query(
-        "INSERT INTO training_pairs (org_id, suggestion_id, conversation_id, agent_id, draft, sent, edited, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO training_pairs (org_id, suggestion_id, conversation_id, agent_id, draft, sent, edited, created_at, \
+         edit_distance) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(org.as_str())
     .bind(suggestion.id.as_str())
     .bind(suggestion.conversation_id.as_str())
     .bind(agent.id.as_str())
-    .bind(&suggestion.body)
+    .bind(&draft)
     .bind(sent)
-    .bind(suggestion.body.trim() != sent.trim())
+    .bind(distance > 0)
     .bind(to_ms(Timestamp::now()))
+    .bind(i64::try_from(distance).unwrap_or(i64::MAX))
     .execute(w.conn())
     .await?;
     Ok(())
+}
+
+/// How many characters must be inserted, deleted or replaced to turn the draft
+/// into what was sent (Levenshtein, over characters, ignoring whitespace at either
+/// end): 0 when sent as drafted.
+#[must_use]
+pub fn edit_distance(draft: &str, sent: &str) -> usize {
+    let a: Vec<char> = draft.trim().chars().collect();
+    let b: Vec<char> = sent.trim().chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// One exported training pair.
@@ -216,6 +282,9 @@ pub struct TrainingPair {
     pub sent: String,
     pub edited: bool,
     pub created_at: i64,
+    /// Characters changed between draft and sent; None for pairs recorded before
+    /// it was measured.
+    pub edit_distance: Option<i64>,
 }
 
 pub async fn training_pairs<'e, E: Executor<'e, Database = Sqlite>>(
@@ -223,7 +292,8 @@ pub async fn training_pairs<'e, E: Executor<'e, Database = Sqlite>>(
     org: Option<&OrgId>,
 ) -> ApiResult<Vec<TrainingPair>> {
     Ok(sqlx::query_as(
-        "SELECT org_id, suggestion_id, conversation_id, agent_id, draft, sent, edited, created_at FROM training_pairs \
+        "SELECT org_id, suggestion_id, conversation_id, agent_id, draft, sent, edited, created_at, edit_distance \
+         FROM training_pairs \
          WHERE ($1 IS NULL OR org_id = $1) ORDER BY id",
     )
     .bind(org.map(OrgId::as_str))

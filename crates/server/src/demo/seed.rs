@@ -56,8 +56,7 @@ pub async fn seed(state: &AppState, plan: DemoPlan, first_response_secs: i64) ->
         .write(move |w| {
             Box::pin(async move {
                 for (id, d) in drafts {
-                    let new = NewSuggestion { body: d.body, actions: d.actions, sources: d.sources, engine: d.engine };
-                    suggestions::create(w, &org_for_drafts, &id, new).await?;
+                    suggestions::create(w, &org_for_drafts, &id, NewSuggestion::from(d)).await?;
                 }
                 Ok(())
             })
@@ -100,7 +99,10 @@ fn context(c: &DemoConversation, plan: &DemoPlan) -> SuggestContext {
             .messages
             .iter()
             .filter(|m| m.kind != MessageKind::Event)
-            .map(|m| ContextMessage { author: author_kind(&m.author), kind: m.kind, body: m.body.clone() })
+            .map(|m| {
+                let summary = m.call.as_ref().and_then(|c| c.summary.as_deref());
+                ContextMessage::read(author_kind(&m.author), m.kind, &m.body, summary)
+            })
             .collect(),
     }
 }

@@ -87,15 +87,7 @@ async fn suggest(state: &AppState, org: &OrgId, c: &Conversation) -> ApiResult<(
     state
         .db
         .write(move |w| {
-            Box::pin(async move {
-                let new = NewSuggestion {
-                    body: draft.body,
-                    actions: draft.actions,
-                    sources: draft.sources,
-                    engine: draft.engine,
-                };
-                suggestions::create(w, &org, &id, new).await.map(|_| ())
-            })
+            Box::pin(async move { suggestions::create(w, &org, &id, NewSuggestion::from(draft)).await.map(|_| ()) })
         })
         .await
 }

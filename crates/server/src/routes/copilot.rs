@@ -60,7 +60,10 @@ pub async fn suggest(
         messages: recent
             .into_iter()
             .filter(|m| m.kind != MessageKind::Event)
-            .map(|m| ContextMessage { author: m.author.kind, kind: m.kind, body: m.body })
+            .map(|m| {
+                let summary = m.call.as_ref().and_then(|c| c.summary.as_deref());
+                ContextMessage::read(m.author.kind, m.kind, &m.body, summary)
+            })
             .collect(),
     };
     // Drafting may take seconds (an LLM): it runs outside the writer.
@@ -72,17 +75,7 @@ pub async fn suggest(
     let org = caller.org;
     let suggestion = st
         .db
-        .write(move |w| {
-            Box::pin(async move {
-                let new = NewSuggestion {
-                    body: draft.body,
-                    actions: draft.actions,
-                    sources: draft.sources,
-                    engine: draft.engine,
-                };
-                suggestions::create(w, &org, &id, new).await
-            })
-        })
+        .write(move |w| Box::pin(async move { suggestions::create(w, &org, &id, NewSuggestion::from(draft)).await }))
         .await?;
     Ok((StatusCode::CREATED, Json(suggestion)))
 }
@@ -153,6 +146,12 @@ pub async fn send(
     idempotent(&st, &caller, &headers, &route, &raw, StatusCode::CREATED, move |w| {
         Box::pin(async move {
             let suggestion = suggestions::get(w.conn(), &org, &SuggestionId::from(id)).await?;
+            if let Some(why) = &suggestion.withheld {
+                return Err(ApiError::conflict(
+                    "SUGGESTION_EMPTY",
+                    format!("this suggestion has no draft to send: {why}"),
+                ));
+            }
             let out = Outgoing {
                 kind: MessageKind::Reply,
                 body: body.body.unwrap_or_else(|| suggestion.body.clone()),
@@ -173,12 +172,12 @@ pub async fn dismiss(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Suggestion>> {
-    let org = caller.org;
+    let (org, agent) = (caller.org, caller.agent);
     let suggestion = st
         .db
         .write(move |w| {
             Box::pin(async move {
-                suggestions::resolve(w, &org, &SuggestionId::from(id), SuggestionStatus::Dismissed).await
+                suggestions::resolve(w, &org, &SuggestionId::from(id), SuggestionStatus::Dismissed, Some(&agent)).await
             })
         })
         .await?;

@@ -167,6 +167,37 @@ fn the_suggestion_sends_edits_dismisses_and_is_asked_for() {
     assert!(flash(&s).0.contains("no suggestion"));
 }
 
+/// Issue 22: a suggestion the copilot held back has nothing to send or edit; the
+/// panel says why and `c` asks again. A draft is edited as it would be sent: the
+/// editing agent's name where the draft leaves the sender's.
+#[test]
+fn a_withheld_suggestion_says_why_and_sends_nothing() {
+    let mut s = with_thread(160, 48);
+    let why = "no confident suggestion: the best match, \"Where is my order\", is 31% sure";
+    if let Some(sug) = s.thread.as_mut().and_then(|t| t.suggestion.as_mut()) {
+        sug.body = String::new();
+        sug.withheld = Some(why.into());
+        sug.sources.clear();
+        sug.actions.clear();
+    }
+    let screen = render(&s);
+    assert!(screen.contains("No draft: no confident suggestion"), "{screen}");
+    assert!(screen.contains("c ask again") && !screen.contains("y send"), "{screen}");
+    for key in ["y", "<Enter>"] {
+        assert!(ops(&keys(&mut s, key)).is_empty(), "{key} sends nothing");
+        assert!(flash(&s).0.contains("no draft to send: no confident suggestion"), "{:?}", flash(&s));
+        assert!(s.composer.is_none());
+    }
+    let (_, op) = only_op(&keys(&mut s, "c"));
+    assert_eq!(op, Op::RequestSuggestion { conversation: id(&s, 0) });
+
+    let mut s = with_thread(160, 48);
+    keys(&mut s, "<Enter>");
+    let text = s.composer.as_ref().map(|c| c.editor.lines().join("\n")).unwrap_or_default();
+    assert!(text.ends_with("Best regards,\nDana"), "{text}");
+    assert!(!text.contains("{agent_name}"), "{text}");
+}
+
 #[test]
 fn handoff_take_over_and_resolve() {
     let mut s = inbox(100, 30);

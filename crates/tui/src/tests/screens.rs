@@ -57,6 +57,18 @@ fn thread_with_notes_calls_and_events() {
 #[test]
 fn copilot_panel() {
     snap("copilot", with_thread);
+    snap("copilot_withheld", |w, h| {
+        let mut s = with_thread(w, h);
+        if let Some(sug) = s.thread.as_mut().and_then(|t| t.suggestion.as_mut()) {
+            sug.body = String::new();
+            sug.withheld = Some("no article in Japanese".into());
+            sug.lang = Some("ja".into());
+            sug.sources.clear();
+            sug.actions.clear();
+            sug.before_sending = None;
+        }
+        s
+    });
 }
 
 #[test]

@@ -95,10 +95,9 @@ fn split_thread(state: &State, area: Rect, areas: &mut Areas) {
         (area.height * 2 / 5).clamp(5, 14)
     } else if show_copilot {
         // As tall as the draft needs, up to two fifths of the column.
-        let needed = thread.and_then(|t| t.suggestion.as_ref()).map_or(3, |s| {
-            let lines = text::wrap(&text::safe(&s.body), usize::from(area.width.saturating_sub(2))).len();
-            lines + usize::from(!s.actions.is_empty()) + 2
-        });
+        let needed = thread
+            .and_then(|t| t.suggestion.as_ref())
+            .map_or(3, |s| copilot::lines(state, s, usize::from(area.width.saturating_sub(2)), None).len() + 2);
         u16::try_from(needed).unwrap_or(u16::MAX).clamp(4, (area.height * 2 / 5).max(4))
     } else {
         0

@@ -19,8 +19,22 @@ fn none_pending(state: &mut State) -> Vec<Effect> {
     unavailable(state, &format!("no suggestion for this conversation ({ask} asks for one)"))
 }
 
+/// The pending suggestion when it has a draft; otherwise the flash saying why not.
+fn pending_draft(state: &mut State) -> Result<Suggestion, Vec<Effect>> {
+    let Some(s) = pending(state) else { return Err(none_pending(state)) };
+    if s.has_draft() {
+        return Ok(s);
+    }
+    let ask = state.settings.keymap.hint(crate::command::Command::AskSuggestion);
+    let why = s.withheld.as_deref().unwrap_or("the draft is empty");
+    Err(unavailable(state, &format!("no draft to send: {why} ({ask} asks again)")))
+}
+
 pub fn send(state: &mut State) -> Vec<Effect> {
-    let Some(s) = pending(state) else { return none_pending(state) };
+    let s = match pending_draft(state) {
+        Ok(s) => s,
+        Err(effects) => return effects,
+    };
     let sending = show_sending(state, &s.conversation_id, ReplyKind::Reply, &s.body, Some(s.id.clone()), &[]);
     if let Some(t) = &mut state.thread {
         t.suggestion = None;
@@ -54,11 +68,16 @@ pub fn ask(state: &mut State) -> Vec<Effect> {
 }
 
 pub fn edit(state: &mut State) -> Vec<Effect> {
-    let Some(s) = pending(state) else { return none_pending(state) };
+    let s = match pending_draft(state) {
+        Ok(s) => s,
+        Err(effects) => return effects,
+    };
     // The suggestion stays pending (the composer hides its panel) until the edited
     // reply is sent with its id, which records the (draft, sent) pair; leaving the
-    // composer brings the panel back.
-    open_with(state, s.conversation_id, ReplyKind::Reply, Some(s.body), Some(s.id))
+    // composer brings the panel back. The composer holds what would be sent: the
+    // editing agent's name where the draft leaves the sender's.
+    let body = state.as_sent_by_me(&s.body);
+    open_with(state, s.conversation_id, ReplyKind::Reply, Some(body), Some(s.id))
 }
 
 /// Take over (the AI pauses; the conversation is mine if nobody held it) or hand

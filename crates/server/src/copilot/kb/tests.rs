@@ -2,7 +2,8 @@
 //! realistic questions, placeholder filling on every answer and channel.
 
 use super::*;
-use crate::copilot::ContextMessage;
+use crate::copilot::draft::THRESHOLD;
+use crate::copilot::{ContextMessage, Reading, SuggestContext};
 use frontdesk_domain::{AuthorKind, Channel, MessageKind};
 
 fn kb() -> KnowledgeBase {
@@ -45,20 +46,19 @@ fn embedded_kb_parses_with_enough_unique_answers() {
         assert!(!a.keywords.trim().is_empty(), "{}: keywords help retrieval", a.id);
         assert!(!a.actions.is_empty(), "{}: no actions", a.id);
     }
-    assert!(!ids.contains(kb.fallback().id.as_str()), "the fallback's id must not be an answer's");
 }
 
 #[test]
 fn every_placeholder_used_is_one_the_engine_fills() {
     let kb = kb();
-    for a in kb.answers().iter().chain([kb.fallback()]) {
+    for a in kb.answers() {
         for (field, text) in a.texts() {
             for p in fill::placeholders_in(text) {
                 assert!(PLACEHOLDERS.contains(&p), "{}.{field} uses unknown {{{p}}}", a.id);
             }
             // Braces that are not placeholders (say `{Name}`) would slip past the
             // engine and reach the customer.
-            let stray = text.replace("{first_name}", "").replace("{agent_name}", "").replace("{order_id}", "");
+            let stray = PLACEHOLDERS.iter().fold(text.to_owned(), |t, p| t.replace(&format!("{{{p}}}"), ""));
             assert!(!stray.contains(['{', '}']), "{}.{field} has a stray brace", a.id);
         }
     }
@@ -111,16 +111,17 @@ fn the_topics_the_issue_lists_are_covered() {
 
 // --- Validation -------------------------------------------------------------------
 
-const FALLBACK: &str = r#"
-[fallback]
-id = "fallback"
-title = "Generic"
-body = "Hi {first_name}, looking into it."
-actions = [{ action = "snooze:4h", label = "Snooze 4 hours" }]
+const OTHER: &str = r#"
+[[answer]]
+id = "other"
+title = "Other"
+keywords = "other"
+body = "Hi {first_name}, something else."
+actions = [{ action = "close", label = "Close" }]
 "#;
 
 fn kb_with(answer: &str) -> Result<KnowledgeBase, CopilotError> {
-    KnowledgeBase::from_toml(&format!("{FALLBACK}\n[[answer]]\n{answer}"))
+    KnowledgeBase::from_toml(&format!("[[answer]]\n{answer}"))
 }
 
 fn kb_error(answer: &str) -> String {
@@ -143,6 +144,8 @@ actions = [{ action = "tag:refund", label = "Tag refund" }]
 fn a_minimal_valid_kb_loads() {
     let kb = kb_with(GOOD).expect("valid");
     assert_eq!(kb.answers().len(), 1);
+    let kb = KnowledgeBase::from_toml(&format!("{OTHER}\n[[answer]]\n{GOOD}")).expect("valid");
+    assert_eq!(kb.answers().len(), 2);
 }
 
 #[test]
@@ -161,6 +164,11 @@ fn invalid_answers_are_refused_with_the_reason() {
         ),
         (GOOD.replace("title = \"Refund\"", "title = \"Refund\"\ncolour = \"red\""), "unknown field"),
         (GOOD.replace("refunding order {order_id}.", "refunding."), "body_no_order is set but"),
+        (GOOD.replace("refunding order {order_id}.", "I've refunded order {order_id}."), "an action nobody has taken"),
+        (GOOD.replace("title = \"Refund\"", "title = \"Refund\"\nlang = \"spanish\""), "not an ISO 639-1 code"),
+        (GOOD.replace("title = \"Refund\"", "title = \"Refund\"\nlang = \"es\""), "needs `translates`"),
+        (GOOD.replace("title = \"Refund\"", "title = \"Refund\"\nclosing = true"), "needs the close action"),
+        (GOOD.replace("Hi {first_name}, refunding", "{family_name}さん refunding"), "other than before 様"),
     ];
     for (answer, want) in cases {
         let err = kb_error(&answer);
@@ -170,17 +178,24 @@ fn invalid_answers_are_refused_with_the_reason() {
 
 #[test]
 fn duplicate_ids_and_syntax_errors_are_refused() {
-    let twice = format!("{FALLBACK}\n[[answer]]\n{GOOD}\n[[answer]]\n{GOOD}");
+    let twice = format!("[[answer]]\n{GOOD}\n[[answer]]\n{GOOD}");
     let Err(CopilotError::KnowledgeBase(m)) = KnowledgeBase::from_toml(&twice) else { panic!("duplicate accepted") };
     assert!(m.contains("\"refund\" is used twice"), "{m}");
 
-    let Err(CopilotError::KnowledgeBase(m)) = KnowledgeBase::from_toml("[fallback\nid = 1") else {
+    let Err(CopilotError::KnowledgeBase(m)) = KnowledgeBase::from_toml("[[answer]\nid = 1") else {
         panic!("bad TOML accepted")
     };
     assert!(m.contains("line 1"), "a syntax error names its line: {m}");
 
-    let Err(CopilotError::KnowledgeBase(m)) = KnowledgeBase::from_toml(FALLBACK) else { panic!("empty KB accepted") };
-    assert!(m.contains("no [[answer]]"), "{m}");
+    let Err(CopilotError::KnowledgeBase(m)) = KnowledgeBase::from_toml("") else { panic!("empty KB accepted") };
+    assert!(m.contains("no English [[answer]]"), "{m}");
+
+    let orphan = GOOD.replace("title = \"Refund\"", "title = \"Refund\"\nlang = \"es\"\ntranslates = \"nope\"");
+    let Err(CopilotError::KnowledgeBase(m)) = KnowledgeBase::from_toml(&format!("{OTHER}\n[[answer]]\n{orphan}"))
+    else {
+        panic!("a translation of nothing accepted")
+    };
+    assert!(m.contains("translates \"nope\", which is not an English answer"), "{m}");
 }
 
 // --- Retrieval --------------------------------------------------------------------
@@ -211,27 +226,127 @@ fn without_an_order_id_the_answer_asks_for_it() {
 }
 
 #[test]
-fn gibberish_gets_the_generic_acknowledgement() {
+fn nothing_that_fits_gets_no_draft_and_says_why() {
     let kb = kb();
     for noise in ["asdkjh qwpoeiru zxmnv", "hello?", "my cat is very cute", "I like your website design", ""] {
         let draft = kb.draft(&ask(Channel::Web, noise));
         assert!(draft.sources.is_empty(), "{noise:?} matched {:?}", draft.sources);
-        assert_eq!(draft.body, kb.fallback().text(&Fill::from_context(&ask(Channel::Web, noise)), Channel::Web));
-        assert!(
-            draft.body.starts_with("Hi Maria, thanks for getting in touch. I'm looking into this now"),
-            "{}",
-            draft.body
-        );
-        assert!(draft.actions.iter().any(|a| a.action.starts_with("snooze:")), "{:?}", draft.actions);
-        assert!(draft.actions.iter().any(|a| a.action.starts_with("assign_team:")), "{:?}", draft.actions);
+        assert_eq!(draft.body, "", "{noise:?}");
+        assert!(draft.actions.is_empty());
+        let why = draft.withheld.expect("a reason");
+        assert!(why.starts_with("no confident suggestion"), "{why}");
+    }
+    // A weak match names itself and its confidence, so the agent knows what was close.
+    let weak = kb.draft(&ask(Channel::Web, "my screen has a line on it"));
+    if let Some(why) = weak.withheld {
+        assert!(why.contains("% sure") || why.contains("no article matches"), "{why}");
     }
 }
 
 #[test]
-fn an_empty_thread_gets_the_fallback() {
+fn an_empty_thread_or_our_last_word_gets_no_draft() {
     let draft = kb().draft(&ctx(Channel::Sms, vec![]));
-    assert!(draft.sources.is_empty());
-    assert!(leftover_placeholder(&draft.body).is_none());
+    assert!(draft.withheld.is_some_and(|w| w.contains("the last word in the thread is ours")));
+    let ours = ctx(
+        Channel::Web,
+        vec![msg(AuthorKind::Contact, "where is my order #4821"), msg(AuthorKind::Agent, "On its way!")],
+    );
+    assert!(kb().draft(&ours).withheld.is_some());
+}
+
+#[test]
+fn a_customer_who_is_done_gets_a_close_not_a_new_answer() {
+    use AuthorKind::{Agent, Contact};
+    let c = ctx(
+        Channel::Whatsapp,
+        vec![
+            msg(Contact, "The confirmation email isn't arriving at the new address"),
+            msg(Agent, "I've resent it, please check spam too."),
+            msg(Contact, "Found it in spam, all done. Thanks!"),
+        ],
+    );
+    let draft = kb().draft(&c);
+    assert_eq!(draft.sources, ["thank-you-closing"]);
+    assert!(draft.actions.iter().any(|a| a.action == "close"));
+    assert!(draft.confidence >= THRESHOLD);
+    // Asked again: the close was offered; nothing else is right.
+    let again = kb().draft_other_than(&c, &draft.sources);
+    assert!(again.withheld.is_some_and(|w| w.contains("the close was offered")));
+}
+
+#[test]
+fn asking_again_gives_the_next_best_or_says_there_is_none() {
+    let kb = kb();
+    let c = ask(Channel::Web, "I want to cancel my subscription, and can I get a refund?");
+    let first = kb.draft(&c);
+    let second = kb.draft_other_than(&c, &first.sources);
+    assert_ne!(first.sources, second.sources);
+    let mut given = first.sources.clone();
+    given.extend(second.sources.clone());
+    let mut seen = given.clone();
+    for _ in 0..10 {
+        let next = kb.draft_other_than(&c, &seen);
+        if next.withheld.is_some() {
+            assert!(next.withheld.is_some_and(|w| w.contains("no other confident suggestion")));
+            return;
+        }
+        assert!(!seen.contains(&next.sources[0]), "offered {} twice", next.sources[0]);
+        seen.extend(next.sources);
+    }
+    panic!("ten confident drafts for one question: {seen:?}");
+}
+
+#[test]
+fn a_language_the_knowledge_base_lacks_is_said_not_answered_in_english() {
+    let draft = kb().draft(&ask(Channel::Email, "Bonjour, où en est ma commande ? Je l'attends depuis une semaine."));
+    assert_eq!(draft.withheld.as_deref(), Some("no article in French"));
+    assert_eq!(draft.lang, "fr");
+}
+
+#[test]
+fn customers_are_answered_in_their_language_and_greeted_its_way() {
+    let kb = kb();
+    let mut c = ask(
+        Channel::Email,
+        "お世話になっております。注文番号 KH-555012 の商品はいつ届きますか？まだ発送のお知らせが届いていません。",
+    );
+    c.contact_name = "佐藤 健".into();
+    let ja = kb.draft(&c);
+    assert_eq!(ja.lang, "ja", "{ja:?}");
+    assert!(ja.body.starts_with("佐藤様"), "{}", ja.body);
+    assert!(ja.body.ends_with("{agent_name}"), "{}", ja.body);
+
+    let mut c = ask(Channel::Whatsapp, "Hola, ¿mi pedido KH-385875 ya salió? Lo necesito para el viernes");
+    c.contact_name = "Lucía Fernández".into();
+    let es = kb.draft(&c);
+    assert_eq!(es.lang, "es", "{es:?}");
+    assert!(es.body.starts_with("Hola Lucía"), "{}", es.body);
+    assert!(es.body.contains("KH-385875"), "{}", es.body);
+    assert_eq!(es.sources, ["order-status-es"]);
+
+    let mut c = ask(
+        Channel::Whatsapp,
+        "我上周订购了 Kestrel Doorbell Pro（订单号 KH-213263），到现在还没有收到发货通知。请问什么时候可以发货？",
+    );
+    c.contact_name = "陈伟".into();
+    let zh = kb.draft(&c);
+    assert_eq!(zh.lang, "zh", "{zh:?}");
+    assert!(zh.body.starts_with("陈伟您好"), "{}", zh.body);
+}
+
+#[test]
+fn answers_that_need_an_action_say_what_first() {
+    let kb = kb();
+    for a in kb.answers() {
+        for (field, text) in a.texts() {
+            if let Some(claim) = crate::copilot::claims::first_claim(text) {
+                assert!(a.before_sending.is_some(), "{}.{field} claims {claim:?} with nothing to do first", a.id);
+            }
+        }
+    }
+    let draft = kb.draft(&ask(Channel::Web, "Hi, I'd like to cancel my order KH-158556. Found it cheaper locally"));
+    assert_eq!(draft.sources, ["order-cancel"]);
+    assert!(draft.before_sending.is_some(), "{draft:?}");
 }
 
 /// The retrieval table: how customers actually write, and the answer each needs.
@@ -292,16 +407,19 @@ const QUESTIONS: &[(&str, &str)] = &[
     ("Is the site down? Nothing is loading", "outage-status"),
     ("The app crashes when I click save", "bug-report"),
     ("It would be great if you added dark mode", "feature-request"),
-    ("Thanks so much, that's all!", "thank-you-closing"),
 ];
 
 #[test]
 fn realistic_questions_find_their_answer() {
     let kb = kb();
     let mut wrong = Vec::new();
+    let mut drafted = 0;
     for (question, want) in QUESTIONS {
         let draft = kb.draft(&ask(Channel::Web, question));
-        if draft.sources.first().map(String::as_str) != Some(*want) {
+        drafted += usize::from(draft.withheld.is_none());
+        assert!(draft.sources.iter().all(|s| s == want), "{question:?} drafted from {:?}", draft.sources);
+        let top = kb.search(&[(question, 1.0)]);
+        if top.first().map(|h| h.answer.id.as_str()) != Some(*want) {
             let top: Vec<String> = kb
                 .search(&[(question, 1.0)])
                 .iter()
@@ -312,6 +430,9 @@ fn realistic_questions_find_their_answer() {
         }
     }
     assert!(wrong.is_empty(), "{} of {} wrong:\n{}", wrong.len(), QUESTIONS.len(), wrong.join("\n"));
+    // Short questions whose runner-up is a near neighbour ("deliver to Germany" and
+    // "delivered but not received") rank right but are not confident drafts.
+    assert!(drafted * 100 >= QUESTIONS.len() * 90, "only {drafted} of {} drafted", QUESTIONS.len());
 }
 
 #[test]
@@ -319,11 +440,11 @@ fn scores_separate_questions_from_noise() {
     let kb = kb();
     let top = |q: &str| kb.search(&[(q, 1.0)]).first().map_or(0.0, |h| h.score);
     for (question, _) in QUESTIONS {
-        assert!(top(question) >= MIN_SCORE + 1.0, "{question:?} scores only {}", top(question));
+        assert!(bm25_confidence(top(question)) >= THRESHOLD, "{question:?} scores only {}", top(question));
     }
     for noise in ["what's the weather like in paris", "I like your website design", "I have a question", "ok", "hello?"]
     {
-        assert!(top(noise) < MIN_SCORE, "{noise:?} scores {}", top(noise));
+        assert!(bm25_confidence(top(noise)) < THRESHOLD, "{noise:?} scores {}", top(noise));
     }
 }
 
@@ -341,6 +462,17 @@ fn the_latest_customer_message_weighs_most() {
         ],
     );
     assert_eq!(kb.draft(&c).sources, ["thank-you-closing"]);
+
+    // A follow-up is answered, not the opening question again.
+    let c = ctx(
+        Channel::Sms,
+        vec![
+            msg(Contact, "How can my husband see the cameras without my login?"),
+            msg(Agent, "In the app go to Home, Members, Invite."),
+            msg(Contact, "I forgot my password and can't log in to invite him"),
+        ],
+    );
+    assert_eq!(kb.draft(&c).sources, ["password-reset"]);
 
     // A content-free nudge keeps the earlier question in play.
     let c = ctx(Channel::Web, vec![msg(Contact, "I was charged twice this month"), msg(Contact, "hello??")]);
@@ -368,51 +500,60 @@ fn notes_and_our_replies_are_not_part_of_the_query() {
     );
     c.messages.insert(0, msg(AuthorKind::Agent, "Would you like a refund or an exchange?"));
     assert!(kb.draft(&c).sources.is_empty());
-    let parts = query_parts(&c);
-    assert_eq!(parts, [("hello?", WEIGHT_LAST_INBOUND)]);
+    assert_eq!(Reading::new(&c).query(), [("hello?", 1.0)]);
 }
 
 #[test]
 fn the_subject_counts() {
     let mut c = ask(Channel::Email, "Any news?");
     c.subject = Some("Refund still not received".into());
-    assert_eq!(kb().draft(&c).sources, ["refund-status"]);
+    let kb = kb();
+    assert_eq!(kb.ranked(&Reading::new(&c)).first().map(|h| h.answer.id.as_str()), Some("refund-status"));
 }
 
 #[test]
-fn retrieve_returns_relevant_answers_best_first() {
+fn ranked_answers_come_best_first() {
     let kb = kb();
-    let hits = kb.retrieve(&ask(Channel::Web, "I want to cancel my subscription, and can I get a refund?"), 3);
-    assert!(!hits.is_empty() && hits.len() <= 3, "{hits:?}");
-    assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
-    assert!(hits.iter().all(|h| h.score >= MIN_SCORE));
+    let c = ask(Channel::Web, "I want to cancel my subscription, and can I get a refund?");
+    let mut hits = kb.ranked(&Reading::new(&c));
+    hits.retain(|h| h.confidence >= THRESHOLD);
+    assert!(!hits.is_empty(), "{hits:?}");
+    assert!(hits.windows(2).all(|w| w[0].score >= w[1].score && w[0].confidence >= w[1].confidence));
     let ids: Vec<&str> = hits.iter().map(|h| h.answer.id.as_str()).collect();
     assert!(ids.contains(&"subscription-cancel"), "{ids:?}");
 }
 
 // --- Rendering --------------------------------------------------------------------
 
+fn filled(name: &str, order: Option<&str>) -> Fill {
+    Fill {
+        first_name: name.into(),
+        family_name: name.into(),
+        full_name: name.into(),
+        agent_name: Some("Bartholomew".into()),
+        order_id: order.map(Into::into),
+    }
+}
+
 fn fills() -> [Fill; 4] {
     [
-        Fill {
-            first_name: "Maximiliana".into(),
-            agent_name: "Bartholomew".into(),
-            order_id: Some("ORD-123456789012".into()),
-        },
-        Fill { first_name: "Maximiliana".into(), agent_name: "Bartholomew".into(), order_id: None },
+        filled("Maximiliana", Some("ORD-123456789012")),
+        filled("Maximiliana", None),
         Fill {
             first_name: fill::UNKNOWN_FIRST_NAME.into(),
-            agent_name: fill::UNKNOWN_AGENT_NAME.into(),
+            family_name: fill::UNKNOWN_FAMILY_NAME.into(),
+            full_name: String::new(),
+            agent_name: Some(fill::UNKNOWN_AGENT_NAME.into()),
             order_id: None,
         },
-        Fill { first_name: "Jo".into(), agent_name: "Al".into(), order_id: Some("#48213".into()) },
+        filled("Jo", Some("#48213")),
     ]
 }
 
 #[test]
 fn no_placeholder_ever_reaches_the_output() {
     let kb = kb();
-    for a in kb.answers().iter().chain([kb.fallback()]) {
+    for a in kb.answers() {
         for fill in fills() {
             for channel in Channel::ALL {
                 let text = a.text(&fill, channel);
@@ -427,17 +568,15 @@ fn no_placeholder_ever_reaches_the_output() {
 #[test]
 fn answers_about_an_order_name_it_when_known() {
     let kb = kb();
-    let fill = Fill { first_name: "Maria".into(), agent_name: "Ana".into(), order_id: Some("#48213".into()) };
+    let fill = filled("Maria", Some("#48213"));
     let about_orders: Vec<&Answer> = kb.answers().iter().filter(|a| fill::uses(&a.body, "order_id")).collect();
     assert!(about_orders.len() >= 10, "only {} answers use {{order_id}}", about_orders.len());
     for a in about_orders {
         for channel in Channel::ALL {
             let text = a.text(&fill, channel);
-            assert!(
-                text.to_lowercase().contains("order #48213"),
-                "{} on {channel:?} drops the order id:\n{text}",
-                a.id
-            );
+            let named =
+                if a.lang == "en" { text.to_lowercase().contains("order #48213") } else { text.contains("#48213") };
+            assert!(named, "{} on {channel:?} drops the order id:\n{text}", a.id);
         }
     }
 }
@@ -453,15 +592,19 @@ fn the_safety_net_phrases_a_missing_order_as_your_order() {
         body_no_order: None,
         short_no_order: None,
         actions: vec![],
+        lang: "en".into(),
+        translates: None,
+        before_sending: None,
+        closing: false,
     };
-    let fill = Fill { first_name: "Maria".into(), agent_name: "Ana".into(), order_id: None };
+    let fill = filled("Maria", None);
     assert_eq!(a.text(&fill, Channel::Web), "Hi Maria, I checked your order. Ref your order.");
 }
 
 #[test]
 fn sms_and_whatsapp_answers_are_short() {
     let kb = kb();
-    for a in kb.answers().iter().chain([kb.fallback()]) {
+    for a in kb.answers() {
         for fill in fills() {
             for channel in [Channel::Sms, Channel::Whatsapp] {
                 let text = a.text(&fill, channel);
@@ -480,10 +623,12 @@ fn sms_and_whatsapp_answers_are_short() {
 }
 
 #[test]
-fn email_signs_off_with_the_agents_first_name_and_chat_does_not() {
+fn email_signs_off_for_the_sender_and_chat_does_not() {
     let kb = kb();
     let email = kb.draft(&ask(Channel::Email, "I forgot my password"));
-    assert!(email.body.ends_with("Best regards,\nAna"), "{}", email.body);
+    // The sender's name, not the asker's (Ana): filled in when sent.
+    assert!(email.body.ends_with("Best regards,\n{agent_name}"), "{}", email.body);
+    assert!(!email.body.contains("Ana"), "{}", email.body);
     let web = kb.draft(&ask(Channel::Web, "I forgot my password"));
     assert!(!web.body.contains("Best regards"), "{}", web.body);
     let sms = kb.draft(&ask(Channel::Sms, "I forgot my password"));
@@ -506,7 +651,7 @@ actions = [{ action = "close", label = "Close" }]
 "#,
     )
     .expect("valid");
-    let fill = Fill { first_name: "Maria".into(), agent_name: "Ana".into(), order_id: None };
+    let fill = filled("Maria", None);
     let a = &kb.answers()[0];
     assert_eq!(a.text(&fill, Channel::Sms), "Hi Maria, first paragraph.");
     assert_eq!(a.text(&fill, Channel::Web), "Hi Maria, first paragraph.\n\nSecond paragraph.");

@@ -126,7 +126,8 @@ async fn a_completion_becomes_the_draft_grounded_in_the_kb() {
     let system = messages[0]["content"].as_str().expect("system text");
     let user = messages[1]["content"].as_str().expect("user text");
 
-    assert!(system.contains("Ana") && system.contains("Maria"), "{system}");
+    // The customer by name; the asker not at all (the sender signs, when sending).
+    assert!(!system.contains("Ana") && system.contains("Maria"), "{system}");
     assert!(system.contains("SMS/WhatsApp"), "channel rules: {system}");
     assert!(system.contains("never quote"), "{system}");
     // The transcript, labelled by who said what, internal notes marked.
@@ -160,19 +161,73 @@ async fn without_a_key_variable_no_authorization_is_sent() {
 }
 
 #[tokio::test]
-async fn no_relevant_answer_means_fallback_actions_and_no_sources() {
+async fn no_relevant_answer_means_no_draft_and_no_request() {
     let server = answering(ResponseTemplate::new(200).set_body_json(completion("Let me check."))).await;
     let mut ctx = refund_thread();
     ctx.subject = None;
     ctx.messages =
         vec![ContextMessage { author: AuthorKind::Contact, kind: MessageKind::Reply, body: "qwxz plorp".into() }];
-    let kb = kb();
-    let draft = engine(&config(&server)).suggest(&kb, &ctx).await.expect("draft");
-    assert!(draft.sources.is_empty());
-    assert_eq!(draft.actions, kb.fallback().actions);
+    let draft = engine(&config(&server)).suggest(&kb(), &ctx).await.expect("no error");
+    assert!(draft.withheld.is_some_and(|w| w.starts_with("no confident suggestion")));
+    assert!(draft.body.is_empty() && draft.sources.is_empty());
+    // The model is not asked to improvise an answer the knowledge base does not have.
+    assert!(server.received_requests().await.expect("recording is on").is_empty());
+}
+
+#[tokio::test]
+async fn the_model_is_told_the_language_the_turn_and_never_to_claim() {
+    let server = answering(ResponseTemplate::new(200).set_body_json(completion("Hola Lucía, ..."))).await;
+    let ctx = SuggestContext {
+        contact_name: "Lucía Fernández".into(),
+        agent_name: "Ana Silva".into(),
+        channel: Channel::Email,
+        subject: None,
+        messages: vec![ContextMessage {
+            author: AuthorKind::Contact,
+            kind: MessageKind::Reply,
+            body: "Hola, ¿mi pedido KH-385875 ya salió? Lo necesito para el viernes".into(),
+        }],
+    };
+    let draft = engine(&config(&server)).suggest(&kb(), &ctx).await.expect("draft");
+    assert_eq!(draft.lang, "es");
+    assert!(draft.confidence >= crate::copilot::draft::THRESHOLD);
     let requests = server.received_requests().await.expect("recording is on");
     let body: Value = serde_json::from_slice(&requests[0].body).expect("JSON");
-    assert!(body["messages"][1]["content"].as_str().is_some_and(|u| u.contains("No knowledge-base answer matched")));
+    let system = body["messages"][0]["content"].as_str().expect("system prompt");
+    assert!(system.contains("Write in Spanish"), "{system}");
+    assert!(system.contains("Address the customer as Lucía"), "{system}");
+    assert!(system.contains("Answer the customer's last message"), "{system}");
+    assert!(system.contains("Never say that you or the team did something"), "{system}");
+    assert!(system.contains("{agent_name}"), "the sender signs: {system}");
+    assert!(!system.contains("Ana"), "the asker's name is not the signature: {system}");
+    let user = body["messages"][1]["content"].as_str().expect("user prompt");
+    assert!(user.contains("order-status-es"), "the Spanish article is the reference: {user}");
+}
+
+#[tokio::test]
+async fn a_customer_who_is_done_gets_a_close_and_a_claim_is_flagged() {
+    let server =
+        answering(ResponseTemplate::new(200).set_body_json(completion("Glad it worked! I've refunded the fee too.")))
+            .await;
+    let mut ctx = refund_thread();
+    ctx.messages.push(ContextMessage {
+        author: AuthorKind::Agent,
+        kind: MessageKind::Reply,
+        body: "Your refund is on its way.".into(),
+    });
+    ctx.messages.push(ContextMessage {
+        author: AuthorKind::Contact,
+        kind: MessageKind::Reply,
+        body: "It arrived, thanks!".into(),
+    });
+    let draft = engine(&config(&server)).suggest(&kb(), &ctx).await.expect("draft");
+    assert_eq!(draft.sources, ["thank-you-closing"]);
+    assert!(draft.actions.iter().any(|a| a.action == "close"));
+    // The model claimed a refund nobody made: the panel is told what to check.
+    assert!(draft.before_sending.is_some_and(|b| b.contains("I've refunded")), "flagged");
+    let requests = server.received_requests().await.expect("recording is on");
+    let body: Value = serde_json::from_slice(&requests[0].body).expect("JSON");
+    assert!(body["messages"][1]["content"].as_str().is_some_and(|u| u.contains("they are done")));
 }
 
 #[tokio::test]
@@ -361,7 +416,7 @@ fn long_threads_are_cut_to_the_newest_messages() {
         kind: MessageKind::Reply,
         body: "y".repeat(5_000),
     });
-    let user = user_prompt(&ctx, &[]);
+    let user = user_prompt(&ctx, &[], false);
     assert!(user.contains("[11 earlier messages omitted]"), "{user}");
     assert!(!user.contains("message 10\n") && user.contains("message 11\n"), "{user}");
     assert!(user.contains(&format!("Customer: {} […]", "y".repeat(MAX_MESSAGE_CHARS))));
@@ -382,7 +437,7 @@ fn every_kind_of_line_is_labelled() {
     .into_iter()
     .map(|(author, kind, body)| ContextMessage { author, kind, body: body.into() })
     .collect();
-    let user = user_prompt(&ctx, &[]);
+    let user = user_prompt(&ctx, &[], false);
     for line in [
         "Customer: hello",
         "Agent: hi",
@@ -392,6 +447,6 @@ fn every_kind_of_line_is_labelled() {
     ] {
         assert!(user.contains(line), "{line:?} in {user}");
     }
-    let system = system_prompt(&ctx, &Fill::from_context(&ctx));
-    assert!(system.contains("email") && system.contains("sign off"), "{system}");
+    let system = system_prompt(&ctx, &Fill::for_draft(&ctx), &Reading::new(&ctx));
+    assert!(system.contains("email") && system.contains("sign off with exactly {agent_name}"), "{system}");
 }
