@@ -120,7 +120,21 @@ enum AdminCommand {
     },
     #[command(about = "Revoke keys by their prefix (the first 9 characters, e.g. fd_AbC123)")]
     RevokeKey { prefix: String },
-    /// Write the (suggestion, sent reply) pairs as JSON Lines.
+    /// What became of the copilot's drafts, per article and per agent: sent as
+    /// drafted, edited (and by how much), dismissed, held back.
+    CopilotReport {
+        /// Only this org (name or id).
+        #[arg(long)]
+        org: Option<String>,
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the copilot over its labelled evaluation set and print the figures: the
+    /// share answered or rightly silent, false claims, language and signature
+    /// checks. Uses the configured engine ([server.copilot]).
+    CopilotEval,
+    /// Write the (suggestion, sent reply) pairs as JSON Lines, with the edit distance.
     ExportTrainingPairs {
         /// Only this org (name or id).
         #[arg(long)]
@@ -196,6 +210,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ascii: ascii || cli.ascii,
             };
             run_demo(&cfg, &demo).await
+        }
+        Command::Admin { command: AdminCommand::CopilotEval, .. } => {
+            // Needs no database: the set and the copilot are compiled in.
+            let _guard = logging::init(logging::Target::File(&log_file("admin.log")))?;
+            copilot_eval(&cfg).await
         }
         Command::Admin { database, command } => {
             let _guard = logging::init(logging::Target::File(&log_file("admin.log")))?;
@@ -304,6 +323,15 @@ async fn run_admin(cfg: &Config, db: &Db, command: AdminCommand) -> anyhow::Resu
             anyhow::ensure!(n > 0, "no live key starts with {prefix}");
             println!("revoked {n} key(s)");
         }
+        AdminCommand::CopilotReport { org, json } => {
+            let report = admin::copilot_report(db, org.as_deref()).await?;
+            if json {
+                println!("{}", report.to_json()?);
+            } else {
+                println!("{report}");
+            }
+        }
+        AdminCommand::CopilotEval => copilot_eval(cfg).await?,
         AdminCommand::ExportTrainingPairs { org, out } => {
             let n = match out {
                 Some(path) => {
@@ -317,6 +345,18 @@ async fn run_admin(cfg: &Config, db: &Db, command: AdminCommand) -> anyhow::Resu
             eprintln!("exported {n} training pair(s)");
         }
     }
+    Ok(())
+}
+
+/// `frontdesk admin copilot-eval`: the configured copilot over the labelled set.
+async fn copilot_eval(cfg: &Config) -> anyhow::Result<()> {
+    use frontdesk_server::copilot::{Copilot, eval};
+    let copilot = Copilot::new(&cfg.server.copilot)?;
+    let cases = eval::cases()?;
+    let report = eval::run(&copilot, &cases).await?;
+    let (other, matched) = report.other_languages(&cases);
+    println!("{report}");
+    println!("other languages: {matched} of {other} in the customer's language or silent");
     Ok(())
 }
 

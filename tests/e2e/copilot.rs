@@ -280,3 +280,55 @@ async fn asking_again_gives_the_next_best_draft() {
     let (_, sug) = s.post(&format!("/v1/conversations/{id}/copilot/suggest"), json!({})).await;
     assert!(sug["sources"].as_array().is_some_and(|a| !a.is_empty()), "{sug}");
 }
+
+/// Issue 22: every draft's fate is recorded (sent as drafted, edited with its edit
+/// distance, dismissed, held back) and `admin copilot-report` counts it per
+/// article and per agent.
+#[tokio::test]
+async fn the_report_counts_what_became_of_each_draft_per_article_and_agent() {
+    use reqwest::Method;
+    let s = TestServer::start().await;
+    // Ada sends one as drafted.
+    let as_is = s.question("+15559700001").await;
+    let sug = suggest(&s, &as_is).await;
+    let (status, _) = s.post(&format!("/v1/suggestions/{}/send", sug["id"].as_str().expect("id")), json!({})).await;
+    assert!(status.is_success());
+    let article = sug["sources"][0].as_str().expect("an article").to_owned();
+    // Ada edits one: 5 characters added.
+    let edited_id = s.question("+15559700002").await;
+    let sug = suggest(&s, &edited_id).await;
+    let edited = format!("{} Ada.", sug["body"].as_str().expect("body"));
+    let (status, _) = s
+        .post(&format!("/v1/conversations/{edited_id}/messages"), json!({"body": edited, "suggestion_id": sug["id"]}))
+        .await;
+    assert!(status.is_success());
+    // Bo dismisses one.
+    let dismissed_id = s.question("+15559700003").await;
+    let sug = suggest(&s, &dismissed_id).await;
+    let path = format!("/v1/suggestions/{}/dismiss", sug["id"].as_str().expect("id"));
+    let (status, _) = s.call_as(Some(&s.key2), Method::POST, &path, Some(json!({}))).await;
+    assert!(status.is_success());
+    // Nothing fits: held back, and a reply of the agent's own retires it.
+    let silent = s.conversation("+15559700004").await;
+    s.inbound("+15559700004", "asdkjh qwpoeiru").await;
+    let sug = suggest(&s, &silent).await;
+    assert!(sug["withheld"].as_str().is_some_and(|w| w.starts_with("no confident suggestion")), "{sug}");
+    let (status, err) = s.post(&format!("/v1/suggestions/{}/send", sug["id"].as_str().expect("id")), json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "nothing to send: {err}");
+    assert_eq!(code(&err), "SUGGESTION_EMPTY");
+    s.post(&format!("/v1/conversations/{silent}/messages"), json!({"body": "Could you tell me more?"})).await;
+    let (_, conv) = s.get(&format!("/v1/conversations/{silent}")).await;
+    assert_eq!(conv["has_pending_suggestion"], false);
+
+    let db = frontdesk_server::db::Db::open(&s.db_url, frontdesk_server::hub::Hub::default()).await.expect("db");
+    let report = frontdesk_server::admin::copilot_report(&db, Some("Org A")).await.expect("report");
+    let t = &report.by_article[&article];
+    assert_eq!((t.offered, t.sent_as_drafted, t.edited, t.dismissed), (3, 1, 1, 1), "{report}");
+    assert_eq!(t.mean_edit, Some(5.0));
+    assert_eq!(report.by_agent["Ada Admin"].sent_as_drafted, 1);
+    assert_eq!(report.by_agent["Ada Admin"].edited, 1);
+    assert_eq!(report.by_agent["Bo Agent"].dismissed, 1);
+    assert_eq!(report.held_back, 1);
+    let pairs = pairs(&s).await;
+    assert_eq!(pairs.iter().map(|p| p["edit_distance"].as_i64()).collect::<Vec<_>>(), [Some(0), Some(5)]);
+}

@@ -1,5 +1,5 @@
-//! `frontdesk admin …`: setting up orgs, agents and keys without SQL, and exporting
-//! the copilot's training pairs. These work on the database directly, so they also
+//! `frontdesk admin …`: setting up orgs, agents and keys without SQL, exporting the
+//! copilot's training pairs, and reporting what became of its drafts. These work on the database directly, so they also
 //! work while no server runs.
 
 use std::io::Write;
@@ -82,6 +82,16 @@ pub async fn revoke_key(db: &Db, prefix: &str) -> ApiResult<u64> {
         })
     })
     .await
+}
+
+/// What became of the copilot's drafts, per article and per agent.
+pub async fn copilot_report(db: &Db, org: Option<&str>) -> anyhow::Result<crate::copilot::report::Report> {
+    let org = match org {
+        Some(o) => Some(orgs::find_org(&db.pool, o).await?),
+        None => None,
+    };
+    let outcomes = suggestions::outcomes(&db.pool, org.as_ref()).await?;
+    Ok(crate::copilot::report::Report::new(&outcomes))
 }
 
 /// Writes the training pairs as JSON Lines; returns how many.

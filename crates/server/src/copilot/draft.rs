@@ -86,3 +86,6 @@ fn drafted(ctx: &SuggestContext, answer: &Answer, confidence: u8) -> Draft {
         withheld: None,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -162,7 +162,7 @@ impl Answer {
     }
 
     /// Every text of the answer a customer may see, with its field name.
-    fn texts(&self) -> impl Iterator<Item = (&'static str, &str)> {
+    pub(crate) fn texts(&self) -> impl Iterator<Item = (&'static str, &str)> {
         [
             ("body", Some(self.body.as_str())),
             ("short", self.short.as_deref()),

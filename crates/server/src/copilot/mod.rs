@@ -21,6 +21,7 @@ pub mod kb;
 pub mod lang;
 pub mod llm;
 pub mod reading;
+pub mod report;
 
 use serde::{Deserialize, Serialize};
 

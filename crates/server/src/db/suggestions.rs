@@ -300,3 +300,40 @@ pub async fn training_pairs<'e, E: Executor<'e, Database = Sqlite>>(
     .fetch_all(db)
     .await?)
 }
+
+#[derive(FromRow)]
+struct OutcomeRow {
+    sources: String,
+    status: String,
+    agent: Option<String>,
+    edit_distance: Option<i64>,
+    withheld: bool,
+}
+
+/// Every suggestion of the org (or all orgs) as the copilot report counts it: its
+/// articles, what became of it, who acted on it and how much they changed.
+pub async fn outcomes<'e, E: Executor<'e, Database = Sqlite>>(
+    db: E,
+    org: Option<&OrgId>,
+) -> ApiResult<Vec<crate::copilot::report::Outcome>> {
+    let rows: Vec<OutcomeRow> = sqlx::query_as(
+        "SELECT s.sources, s.status, a.name AS agent, tp.edit_distance, s.withheld IS NOT NULL AS withheld \
+         FROM suggestions s \
+         LEFT JOIN agents a ON a.id = s.resolved_by \
+         LEFT JOIN training_pairs tp ON tp.suggestion_id = s.id \
+         WHERE ($1 IS NULL OR s.org_id = $1) ORDER BY s.created_at",
+    )
+    .bind(org.map(OrgId::as_str))
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| crate::copilot::report::Outcome {
+            sources: json_or_default(&r.sources, "suggestions.sources"),
+            status: r.status,
+            agent: r.agent,
+            edit_distance: r.edit_distance,
+            withheld: r.withheld,
+        })
+        .collect())
+}
