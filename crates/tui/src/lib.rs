@@ -11,6 +11,7 @@ pub mod action;
 pub mod command;
 pub mod config;
 pub mod console;
+pub mod diff;
 pub mod effect;
 pub mod keymap;
 pub mod notifier;

@@ -198,6 +198,21 @@ fn a_withheld_suggestion_says_why_and_sends_nothing() {
     assert!(!text.contains("{agent_name}"), "{text}");
 }
 
+/// Issue 22: an edited draft shows what changed before it is sent.
+#[test]
+fn the_review_shows_how_the_draft_was_edited() {
+    let mut s = with_thread(160, 48);
+    keys(&mut s, "<Enter><C-s>");
+    let screen = render(&s);
+    assert!(!screen.contains("Edited from the copilot's draft"), "unchanged: no diff\n{screen}");
+    keys(&mut s, "<Esc>"); // back to editing
+    keys(&mut s, "<C-Home>Hello Maria!<Enter><C-s>");
+    let screen = render(&s);
+    assert!(screen.contains("Edited from the copilot's draft: -0 +2 words"), "{screen}");
+    assert!(screen.contains("Hello Maria!"), "{screen}");
+    assert!(screen.contains("Send?"), "the review line is still there:\n{screen}");
+}
+
 #[test]
 fn handoff_take_over_and_resolve() {
     let mut s = inbox(100, 30);

@@ -72,6 +72,15 @@ fn copilot_panel() {
 }
 
 #[test]
+fn review_of_an_edited_draft() {
+    snap("review_edited_draft", |w, h| {
+        let mut s = with_thread(w, h);
+        keys(&mut s, "<Enter><C-Home>Hello Maria!<Enter><C-End> Thanks for your patience.<C-s>");
+        s
+    });
+}
+
+#[test]
 fn composer_reply_and_note() {
     snap("composer_reply", |w, h| {
         let mut s = with_thread(w, h);

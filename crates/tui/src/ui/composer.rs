@@ -49,10 +49,12 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         frame.render_widget(&composer.editor, inner);
         return;
     }
-    let [text, review] = Layout::vertical([Constraint::Min(0), Constraint::Length(2)]).areas(inner);
+    let edits = edited_draft(state, usize::from(inner.width));
+    let tall = u16::try_from(2 + edits.len()).unwrap_or(2);
+    let [text, review] = Layout::vertical([Constraint::Min(0), Constraint::Length(tall)]).areas(inner);
     frame.render_widget(&composer.editor, text);
     let arrived = crate::update::compose::arrived(state);
-    let mut lines = Vec::new();
+    let mut lines = edits;
     if arrived > 0 {
         let s = if arrived == 1 { "" } else { "s" };
         lines.push(Line::styled(
@@ -78,4 +80,60 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         Span::raw(" edit"),
     ]));
     frame.render_widget(Paragraph::new(lines), review);
+}
+
+/// The most lines the review gives to what was changed in a copilot draft.
+const DIFF_LINES: usize = 3;
+
+/// For a reply that started as a copilot draft and was edited: what changed, as
+/// the review shows it before sending (words taken out struck through in the error
+/// colour, words put in in the agent colour, unchanged stretches shortened).
+fn edited_draft(state: &State, width: usize) -> Vec<Line<'static>> {
+    use crate::diff::{Chunk, changed_words, words};
+    let Some(composer) = state.composer.as_ref().filter(|c| c.suggestion.is_some()) else { return Vec::new() };
+    let now = composer.editor.lines().join("\n");
+    if now.trim() == composer.opened_with.trim() {
+        return Vec::new();
+    }
+    let (theme, glyphs) = (&state.settings.theme, &state.settings.glyphs);
+    let chunks = words(&composer.opened_with, &now);
+    let (out, inn) = changed_words(&chunks);
+    let mut lines = vec![Line::styled(format!("Edited from the copilot's draft: -{out} +{inn} words"), theme.ai)];
+    let mut line: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    let mut push = |text: String, style, lines: &mut Vec<Line<'static>>| {
+        // Chunks are runs of words: keep them apart where the text had no space.
+        let spaced = line.last().is_none_or(|s: &Span<'_>| s.content.ends_with(' '));
+        let text = if spaced { text } else { format!(" {text}") };
+        for word in text.split_inclusive(char::is_whitespace) {
+            let word = crate::ui::text::safe_line(word).into_owned();
+            let w = unicode_width::UnicodeWidthStr::width(word.as_str());
+            if used + w > width && !line.is_empty() {
+                lines.push(Line::from(std::mem::take(&mut line)));
+                used = 0;
+            }
+            used += w;
+            line.push(Span::styled(word, style));
+        }
+    };
+    for c in chunks {
+        match c {
+            Chunk::Same(s) => {
+                let words: Vec<&str> = s.split_whitespace().collect();
+                let short = if words.len() > 6 {
+                    format!("{} {} {} ", words[..2].join(" "), glyphs.ellipsis, words[words.len() - 2..].join(" "))
+                } else {
+                    s.replace('\n', " ")
+                };
+                push(short, theme.dim, &mut lines);
+            }
+            Chunk::Removed(s) => push(s.replace('\n', " "), theme.error.crossed_out(), &mut lines),
+            Chunk::Added(s) => push(s.replace('\n', " "), theme.agent.bold(), &mut lines),
+        }
+    }
+    if !line.is_empty() {
+        lines.push(Line::from(line));
+    }
+    lines.truncate(1 + DIFF_LINES);
+    lines
 }
