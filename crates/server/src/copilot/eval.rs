@@ -289,6 +289,29 @@ mod tests {
         assert_eq!(other, matched);
     }
 
+    /// The cases issue 22 names, one by one: Emily and Lukas are done and get the
+    /// close; Hugo's 40 offline thermostats get the outage answer, not store hours;
+    /// the Japanese customer is answered in Japanese as 佐藤様.
+    #[tokio::test]
+    async fn the_cases_the_issue_names() {
+        let copilot = Copilot::new(&CopilotConfig::default()).expect("the embedded copilot");
+        let cases = cases().expect("the evaluation set parses");
+        let case = |id: &str| cases.iter().find(|c| c.id == id).cloned().expect(id);
+        for (id, source) in [
+            ("demo-change-email-5", "thank-you-closing"),
+            ("demo-where-is-my-order-3", "thank-you-closing"),
+            ("demo-outage-business-1", "outage-status"),
+            ("demo-ja-camera-setup-1", "device-wifi-setup-ja"),
+        ] {
+            let draft = copilot.suggest(&case(id).context()).await.expect("draft");
+            assert_eq!(draft.sources, [source], "{id}: {draft:?}");
+        }
+        let ja = copilot.suggest(&case("demo-ja-camera-setup-1").context()).await.expect("draft");
+        assert!(ja.body.starts_with("佐藤様"), "{}", ja.body);
+        let close = copilot.suggest(&case("demo-change-email-5").context()).await.expect("draft");
+        assert!(close.actions.iter().any(|a| a.action == "close"));
+    }
+
     #[test]
     fn every_label_names_an_answer_that_exists() {
         let kb = crate::copilot::KnowledgeBase::embedded().expect("kb");
