@@ -22,6 +22,8 @@ pub mod lang;
 pub mod llm;
 pub mod reading;
 pub mod report;
+#[cfg(test)]
+mod test_support;
 
 use serde::{Deserialize, Serialize};
 

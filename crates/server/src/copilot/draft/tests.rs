@@ -3,30 +3,8 @@
 //! need an action first.
 
 use crate::copilot::draft::THRESHOLD;
-use crate::copilot::{ContextMessage, KnowledgeBase, SuggestContext};
-use frontdesk_domain::{AuthorKind, Channel, MessageKind};
-
-fn kb() -> KnowledgeBase {
-    KnowledgeBase::embedded().expect("the embedded knowledge base must be valid")
-}
-
-fn msg(author: AuthorKind, body: &str) -> ContextMessage {
-    ContextMessage { author, kind: MessageKind::Reply, body: body.to_owned() }
-}
-
-fn ctx(channel: Channel, messages: Vec<ContextMessage>) -> SuggestContext {
-    SuggestContext {
-        contact_name: "Maria Lopez".into(),
-        agent_name: "Ana Silva".into(),
-        channel,
-        subject: None,
-        messages,
-    }
-}
-
-fn ask(channel: Channel, question: &str) -> SuggestContext {
-    ctx(channel, vec![msg(AuthorKind::Contact, question)])
-}
+use crate::copilot::test_support::{ask, ctx, kb, msg};
+use frontdesk_domain::{AuthorKind, Channel};
 
 #[test]
 fn nothing_that_fits_gets_no_draft_and_says_why() {

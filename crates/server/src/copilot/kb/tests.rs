@@ -3,30 +3,9 @@
 
 use super::*;
 use crate::copilot::draft::THRESHOLD;
-use crate::copilot::{ContextMessage, Reading, SuggestContext};
+use crate::copilot::test_support::{ask, ctx, kb, msg};
+use crate::copilot::{ContextMessage, Reading};
 use frontdesk_domain::{AuthorKind, Channel, MessageKind};
-
-fn kb() -> KnowledgeBase {
-    KnowledgeBase::embedded().expect("the embedded knowledge base must be valid")
-}
-
-fn msg(author: AuthorKind, body: &str) -> ContextMessage {
-    ContextMessage { author, kind: MessageKind::Reply, body: body.to_owned() }
-}
-
-fn ctx(channel: Channel, messages: Vec<ContextMessage>) -> SuggestContext {
-    SuggestContext {
-        contact_name: "Maria Lopez".into(),
-        agent_name: "Ana Silva".into(),
-        channel,
-        subject: None,
-        messages,
-    }
-}
-
-fn ask(channel: Channel, question: &str) -> SuggestContext {
-    ctx(channel, vec![msg(AuthorKind::Contact, question)])
-}
 
 /// Any `{name}` left in a text.
 fn leftover_placeholder(text: &str) -> Option<String> {
