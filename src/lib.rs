@@ -3,4 +3,5 @@
 
 pub mod config;
 pub mod logging;
+pub mod script;
 pub mod setup;

@@ -26,8 +26,8 @@ struct Cli {
         help = "The config file (default: $XDG_CONFIG_HOME/frontdesk/config.toml)"
     )]
     config: Option<PathBuf>,
-    /// The account to open, by its name in the config; the first by default.
-    #[arg(long, short)]
+    /// The account to open or work on, by its name in the config; the first by default.
+    #[arg(long, short, global = true)]
     account: Option<String>,
     /// ASCII symbols and borders instead of Unicode.
     #[arg(long)]
@@ -73,6 +73,15 @@ enum Command {
         #[arg(long, value_name = "PER_SECOND")]
         rate_limit: Option<u32>,
     },
+    #[command(flatten)]
+    Script(frontdesk::script::Verb),
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. frontdesk man > frontdesk.1
+    Man,
     /// Set up orgs, agents and keys; export data.
     Admin {
         /// Database URL, <sqlite://PATH> (overrides server.database).
@@ -161,11 +170,50 @@ fn log_file(name: &str) -> PathBuf {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory as _;
+            clap_complete::generate(shell, &mut Cli::command(), "frontdesk", &mut std::io::stdout());
+            return std::process::ExitCode::SUCCESS;
+        }
+        Some(Command::Man) => {
+            use clap::CommandFactory as _;
+            return match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("frontdesk: writing the man page: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            };
+        }
+        Some(Command::Script(verb)) => return script(cli.config.as_deref(), cli.account.as_deref(), verb).await,
+        _ => {}
+    }
     match run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("frontdesk: {err:#}");
             std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// A verb from a script: its output on standard output, one line on standard error
+/// and a stable exit code when it fails (see `frontdesk::script::failure::code`).
+async fn script(config: Option<&Path>, account: Option<&str>, verb: frontdesk::script::Verb) -> std::process::ExitCode {
+    use frontdesk::script::{self, Failure};
+    let outcome: Result<(), Failure> = async {
+        let cfg = config::load(config).map_err(|e| Failure::other(e.to_string()))?;
+        let _guard = logging::init(logging::Target::File(&log_file("script.log")))?;
+        let mut out = std::io::stdout().lock();
+        script::run(&cfg, account, verb, &mut out).await
+    }
+    .await;
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("frontdesk: {f}");
+            std::process::ExitCode::from(f.code)
         }
     }
 }
@@ -182,6 +230,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         return tui::run(first, frontdesk::setup::opener(cfg, cli.ascii)).await;
     };
     match command {
+        // Handled in main, before the config is read.
+        Command::Script(_) | Command::Completions { .. } | Command::Man => Ok(()),
         Command::Serve { bind, database } => {
             let _guard = logging::init(logging::Target::Stderr)?;
             let url = database_url(&cfg, database)?;

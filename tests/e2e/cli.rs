@@ -34,6 +34,17 @@ fn help_has_no_stray_markup_and_flags_only_where_they_apply() {
         "admin export-training-pairs",
         "admin copilot-report",
         "admin copilot-eval",
+        "list",
+        "show",
+        "reply",
+        "close",
+        "assign",
+        "tag",
+        "snooze",
+        "suggest",
+        "watch",
+        "accounts",
+        "completions",
     ];
     for page in pages {
         let mut args: Vec<&str> = page.split_whitespace().collect();

@@ -37,6 +37,7 @@ mod oversized;
 mod proxy;
 mod refusals;
 mod retry_dedupe;
+mod script;
 mod secrets;
 mod snooze;
 mod stream;
