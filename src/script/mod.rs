@@ -59,6 +59,9 @@ pub enum Verb {
         /// Only these statuses (open, pending, snoozed, closed); repeat or separate with commas.
         #[arg(long, value_delimiter = ',')]
         status: Vec<String>,
+        /// Only conversations with any of these tags; repeat or separate with commas.
+        #[arg(long, value_delimiter = ',')]
+        tag: Vec<String>,
         /// me, none, or an agent by name, email or id.
         #[arg(long)]
         assignee: Option<String>,

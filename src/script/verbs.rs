@@ -35,8 +35,9 @@ pub async fn run(cfg: &Config, account: Option<&str>, verb: Verb, out: &mut dyn 
     let io = |e: std::io::Error| Failure::other(format!("writing the output: {e}"));
     match verb {
         Verb::Accounts { .. } => Ok(()),
-        Verb::List { view, query, status, assignee, limit, all, print } => {
-            let filter = filter(&*p, query, &status, assignee.as_deref()).await?;
+        Verb::List { view, query, status, tag, assignee, limit, all, print } => {
+            let mut filter = filter(&*p, query, &status, assignee.as_deref()).await?;
+            filter.tags = tag.into_iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
             let view = match view {
                 Some(v) => Some(view_id(&*p, &v).await?),
                 None => None,

@@ -26,20 +26,20 @@ use frontdesk_domain::{
 use frontdesk_provider::{Applied, ListQuery, Provider, ProviderError, Update};
 use frontdesk_provider_chatwoot::ChatwootProvider;
 
-const KEY: &str = "cw_contract_token_5b1e9d";
-const ACCOUNT: u64 = 7;
+pub(crate) const KEY: &str = "cw_contract_token_5b1e9d";
+pub(crate) const ACCOUNT: u64 = 7;
 /// A fixed instant (2026-11-25) all fixture times hang from.
-const T0: i64 = 1_795_590_000;
+pub(crate) const T0: i64 = 1_795_590_000;
 
 // ---------------------------------------------------------------------------------
 // Fixtures, by the document's schemas
 // ---------------------------------------------------------------------------------
 
-fn acct(rest: &str) -> String {
+pub(crate) fn acct(rest: &str) -> String {
     format!("/api/v1/accounts/{ACCOUNT}{rest}")
 }
 
-fn conv_path(id: i64, rest: &str) -> String {
+pub(crate) fn conv_path(id: i64, rest: &str) -> String {
     acct(&format!("/conversations/{id}{rest}"))
 }
 
@@ -81,7 +81,7 @@ fn sender() -> Value {
 }
 
 /// A `message`: `message_type` 0 incoming, 1 outgoing, 2 activity.
-fn msg(id: i64, conversation: i64, message_type: i64, private: bool, content: &str, at: i64) -> Value {
+pub(crate) fn msg(id: i64, conversation: i64, message_type: i64, private: bool, content: &str, at: i64) -> Value {
     let mut m = json!({
         "id": id, "content": content, "account_id": ACCOUNT, "inbox_id": 3, "conversation_id": conversation,
         "message_type": message_type, "created_at": at, "updated_at": at, "private": private, "status": "sent",
@@ -108,7 +108,7 @@ fn msg(id: i64, conversation: i64, message_type: i64, private: bool, content: &s
 
 /// A conversation (`conversation` plus `meta.sender/channel`), unassigned; its last
 /// message is an incoming one with id `id * 100`, sent at `updated_at`.
-fn conv(id: i64, status: &str, labels: &[&str], updated_at: i64) -> Value {
+pub(crate) fn conv(id: i64, status: &str, labels: &[&str], updated_at: i64) -> Value {
     let last = msg(id * 100, id, 0, false, "Where is my refund?", updated_at);
     json!({
         "id": id, "messages": [last.clone()], "account_id": ACCOUNT, "uuid": format!("6c1f0b2e-0000-4000-8000-{id:012}"),
@@ -132,7 +132,7 @@ fn with(mut base: Value, patch: &Value) -> Value {
 }
 
 /// `conversation_list`.
-fn list_body(rows: &[Value]) -> Value {
+pub(crate) fn list_body(rows: &[Value]) -> Value {
     json!({
         "data": {
             "meta": { "mine_count": 1, "unassigned_count": 2, "assigned_count": 3, "all_count": rows.len() },
@@ -142,7 +142,7 @@ fn list_body(rows: &[Value]) -> Value {
 }
 
 /// `GET /messages`: `{meta, payload}`.
-fn messages_body(rows: &[Value]) -> Value {
+pub(crate) fn messages_body(rows: &[Value]) -> Value {
     json!({
         "meta": {
             "labels": ["billing"], "additional_attributes": {},
@@ -153,7 +153,7 @@ fn messages_body(rows: &[Value]) -> Value {
     })
 }
 
-fn ok(body: &Value) -> ResponseTemplate {
+pub(crate) fn ok(body: &Value) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(body)
 }
 
@@ -168,7 +168,7 @@ fn cw_error(status: u16, description: &str, errors: &[(&str, &str, &str)]) -> Re
 
 /// `conversation_status_toggle`; the schema's `current_status` knows only open and
 /// resolved, so it is left out for the others.
-fn toggled(id: i64, status: Option<&str>) -> ResponseTemplate {
+pub(crate) fn toggled(id: i64, status: Option<&str>) -> ResponseTemplate {
     let mut payload = json!({ "success": true, "conversation_id": id });
     if let Some(s) = status {
         payload["current_status"] = json!(s);

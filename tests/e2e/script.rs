@@ -183,6 +183,7 @@ async fn the_state_verbs_change_one_or_many() {
     assert!(unassigned[0]["assignee"].is_null());
     let tagged = sh.json(&["tag", "--json", &b, "+vip", "+billing"]);
     assert_eq!(tagged[0]["tags"], serde_json::json!(["vip", "billing"]));
+    assert_eq!(ids(&sh.json(&["list", "--json", "--tag", "vip"])), [b.as_str()], "listed by tag");
     let tagged = sh.json(&["tag", "--json", &b, "-vip"]);
     assert_eq!(tagged[0]["tags"], serde_json::json!(["billing"]));
     // An option after the tags would be read as a tag: said, nothing changed.
@@ -269,4 +270,105 @@ fn accounts_completions_and_the_man_page() {
     let man = run(&["man"]);
     assert!(man.status.success());
     assert!(String::from_utf8_lossy(&man.stdout).starts_with(".ie"), "roff");
+}
+
+/// The main verbs against a vendor (Chatwoot, from the contract fixtures built from
+/// its API document): the same commands, the same JSON, through its adapter.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_same_verbs_work_on_a_vendor_account() {
+    use crate::chatwoot::{ACCOUNT, KEY, T0, acct, conv, conv_path, list_body, messages_body, msg, ok, toggled};
+    use wiremock::matchers::{body_partial_json, method, path};
+    use wiremock::{Mock, MockServer};
+
+    let server = MockServer::start().await;
+    let rows = [conv(11, "open", &["billing"], T0), conv(12, "open", &[], T0 - 60)];
+    Mock::given(method("GET"))
+        .and(path(acct("/conversations")))
+        .respond_with(ok(&list_body(&rows)))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET")).and(path(conv_path(11, ""))).respond_with(ok(&rows[0])).mount(&server).await;
+    let thread = [msg(1100, 11, 0, false, "Where is my refund?", T0)];
+    Mock::given(method("GET"))
+        .and(path(conv_path(11, "/messages")))
+        .respond_with(ok(&messages_body(&thread)))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(conv_path(11, "/messages")))
+        .and(body_partial_json(serde_json::json!({ "content": "Refunded today.", "private": false })))
+        .respond_with(ok(&msg(1101, 11, 1, false, "Refunded today.", T0 + 60)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(conv_path(11, "/toggle_status")))
+        .and(body_partial_json(serde_json::json!({ "status": "resolved" })))
+        .respond_with(toggled(11, Some("resolved")))
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let dir = tempfile::tempdir().expect("dir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[accounts]]\nname = \"cw\"\nprovider = \"chatwoot\"\nurl = \"{}\"\naccount_id = {ACCOUNT}\napi_key_env = \"FD_SCRIPT_KEY\"\n",
+            server.uri()
+        ),
+    )
+    .expect("config");
+    let sh = Shell { dir, config, key: KEY.to_owned() };
+
+    let listed = sh.json(&["list", "--json"]);
+    assert_eq!(ids(&listed).len(), 2, "{listed}");
+    let first = listed[0]["id"].as_str().expect("id").to_owned();
+    assert!(first.ends_with("11"), "{first}");
+    let shown = sh.json(&["show", &first, "--json"]);
+    assert_eq!(shown["messages"][0]["body"], "Where is my refund?");
+    let sent = sh.json(&["reply", &first, "--body", "Refunded today.", "--close", "--json"]);
+    assert_eq!(sent["body"], "Refunded today.");
+    // Snoozing to a time that is not one: usage, and nothing sent to the vendor.
+    let out = sh.run(&["snooze", &first, "someday"]);
+    assert_eq!(code(&out), Some(2));
+    server.verify().await;
+}
+
+/// `watch --jsonl`: one event a line as it happens, until interrupted.
+#[tokio::test(flavor = "multi_thread")]
+async fn watch_prints_events_as_json_lines() {
+    use std::io::BufRead as _;
+    let s = TestServer::start().await;
+    let sh = Shell::new(&s);
+    let mut child = sh
+        .command(&["watch", "--jsonl"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // Events only count once the stream is up: keep writing until one is seen.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut seen = None;
+    while seen.is_none() && std::time::Instant::now() < deadline {
+        s.inbound("+15559800099", "Is anyone there?").await;
+        if let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(500)) {
+            seen = Some(line);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = seen.expect("an event line within 20 s");
+    let event: Value = serde_json::from_str(&line).expect("a JSON line");
+    assert!(event["type"].is_string() && event["at"].is_string(), "{event}");
 }
