@@ -77,16 +77,16 @@ const FIRST_WAIT: Duration = Duration::from_millis(500);
 pub async fn apply_once(p: &dyn Provider, op: &Op, key: &str, doing: &str) -> Result<Applied, Failure> {
     let since = jiff::Timestamp::now();
     let mut wait = FIRST_WAIT;
+    // Only a try lost on the network may have landed; a 429 was refused.
+    let mut maybe_landed = false;
     for attempt in 0..=RETRIES {
-        if attempt > 0 {
-            // A try lost on the way may have landed: then it is done.
-            if let Ok(Some(applied)) = p.already_applied(op, since).await {
-                return Ok(applied);
-            }
+        if maybe_landed && let Ok(Some(applied)) = p.already_applied(op, since).await {
+            return Ok(applied);
         }
         match p.apply(op.clone(), key.to_owned()).await {
             Ok(applied) => return Ok(applied),
             Err(e) if e.is_transient() && attempt < RETRIES => {
+                maybe_landed = matches!(e, ProviderError::Network(_));
                 let pause = match &e {
                     ProviderError::RateLimited { retry_after: Some(after) } => (*after).min(Duration::from_secs(30)),
                     _ => wait,

@@ -259,3 +259,24 @@ async fn a_reply_left_by_an_earlier_run_that_arrived_is_not_posted_again() {
     assert_eq!(posts(&server).await, 0, "not posted again");
     assert_eq!(lossy.log(), ["check"]);
 }
+
+/// Issue 16: a write from a script (`frontdesk reply`) meets the same faults and
+/// lands exactly once: the retry looks for a lost answer before posting again, and
+/// does not look after a clean 429.
+#[tokio::test]
+async fn a_script_reply_lands_once_whatever_the_first_try_met() {
+    use frontdesk::script::failure::apply_once;
+    for (fault, log) in [
+        (Fault::AnswerLost, vec!["send", "check"]),
+        (Fault::NeverSent, vec!["send", "check", "send"]),
+        (Fault::Throttled, vec!["send", "send"]),
+    ] {
+        let (server, p, held) = keeping_bancroft().await;
+        let lossy = Lossy::new(p, fault);
+        let applied = apply_once(&lossy, &reply(ID, BODY), "script-key", "sending").await;
+        assert!(matches!(applied, Ok(Applied::Message(_))), "{fault:?}: {applied:?}");
+        assert_eq!(posts(&server).await, 1, "{fault:?}: posted once");
+        assert_eq!(held.rows().iter().filter(|r| r["body"] == BODY).count(), 1, "{fault:?}");
+        assert_eq!(lossy.log(), log, "{fault:?}");
+    }
+}
