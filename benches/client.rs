@@ -9,9 +9,11 @@
 //!    server with its event stream open (target ≈ 0);
 //! 4. the first frame from a 100,000-conversation cache (target ≤ 50 ms);
 //! 5. event to screen over loopback (target p99 ≤ 50 ms);
-//! 6. memory held with 100,000 conversations in the list (target ≤ 80 MB).
+//! 6. memory held with 100,000 conversations in the list (target ≤ 80 MB);
+//! 7. appending the list a page at a time to 100,000 rows, as `G` does: what a page
+//!    costs at the start and at the end (target: the same, the page and not the list).
 //!
-//! `cargo bench --bench client` (`BENCH_ONLY=render,idle,first-frame,latency,memory` picks). A plain `main`:
+//! `cargo bench --bench client` (`BENCH_ONLY=render,idle,first-frame,latency,memory,append` picks). A plain `main`:
 //! every loop is bounded, and figures are reported, never asserted.
 
 use std::process::Command;
@@ -322,8 +324,54 @@ async fn event_to_screen() -> Result<()> {
     Ok(())
 }
 
+/// `update()` for each of 1,000 appended pages of 100 (the selection following, as
+/// on the way to the end with `G`), timed per page.
+fn append() {
+    use frontdesk_domain::Page;
+    use frontdesk_sync::SyncEvent;
+    const PAGES: usize = 1_000;
+    const PER: usize = 100;
+    let mut s = with_thread(200, 60);
+    s.focus = frontdesk_tui::state::Focus::List;
+    s.list.items.clear();
+    s.list.to_end = true;
+    let base = conversations();
+    let mut samples = Vec::with_capacity(PAGES);
+    for page in 0..PAGES {
+        let items = (0..PER)
+            .map(|i| {
+                let mut c = base[(page * PER + i) % base.len()].clone();
+                c.id = ConversationId::from(format!("cnv_{:06}", page * PER + i).as_str());
+                c
+            })
+            .collect();
+        let next_cursor = (page + 1 < PAGES).then(|| format!("p{page}"));
+        let event = SyncEvent::List {
+            generation: s.list.generation,
+            page: Page { items, next_cursor },
+            append: true,
+            cached: false,
+        };
+        let start = Instant::now();
+        let _ = frontdesk_tui::update::update(&mut s, frontdesk_tui::Action::Sync(event));
+        samples.push(start.elapsed());
+    }
+    let mean = |xs: &[Duration]| xs.iter().sum::<Duration>() / u32::try_from(xs.len()).unwrap_or(1);
+    println!(
+        "append a page of {PER}: first 100 pages {} each, last 100 pages {} each ({} rows at the end; all {} pages {:.2} s)",
+        us(mean(&samples[..100])),
+        us(mean(&samples[PAGES - 100..])),
+        s.list.items.len(),
+        PAGES,
+        samples.iter().sum::<Duration>().as_secs_f64()
+    );
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
+    if wanted("append") {
+        append();
+    }
     if wanted("memory") {
         memory();
     }

@@ -8,6 +8,7 @@ mod compose;
 mod console;
 mod current;
 mod hostile;
+mod list_ids;
 mod live;
 mod notify;
 mod presence;

@@ -100,7 +100,7 @@ pub fn created(
         Ok(c) => {
             state.new_conversation = None;
             let id = c.id.clone();
-            state.list.items.insert(0, *c);
+            state.list.insert_item(0, *c);
             nav::apply_filter(state);
             nav::select_id(state, &id);
             info(state, "conversation opened");

@@ -67,9 +67,9 @@ fn follow(state: &mut State, lit: Option<ConversationId>) -> Vec<Effect> {
 /// would hide it is lifted. Whether it is lit now.
 pub fn light(state: &mut State, c: Conversation) -> bool {
     let id = c.id.clone();
-    if state.list.position(&id).is_none() {
-        let at = state.list.index(state.list.selected).unwrap_or(0).min(state.list.items.len());
-        state.list.items.insert(at, c);
+    if !state.list.lists(&id) {
+        let at = state.list.index(state.list.selected).unwrap_or(0);
+        state.list.insert_item(at, c);
     }
     nav::apply_filter(state);
     if !shown(state, &id) && state.list.filter.take().is_some() {
@@ -87,9 +87,8 @@ fn shown(state: &State, id: &ConversationId) -> bool {
 /// conversation stays lit, put back where it was if the new list lacks it.
 pub fn keep(state: &mut State, was: Option<(usize, Conversation)>) {
     let Some((row, c)) = was else { return };
-    if state.list.position(&c.id).is_none() {
-        let at = row.min(state.list.items.len());
-        state.list.items.insert(at, c.clone());
+    if !state.list.lists(&c.id) {
+        state.list.insert_item(row, c.clone());
         nav::apply_filter(state);
     }
     nav::select_id(state, &c.id);

@@ -49,7 +49,7 @@ pub fn conversation_deleted(state: &mut State, id: &ConversationId, result: Resu
     }
     let current = state.list.current().map(|c| c.id.clone());
     if let Some(pos) = state.list.position(id) {
-        state.list.items.remove(pos);
+        state.list.remove_item(pos);
         state.list.marked.remove(id);
         nav::apply_filter(state);
         match current.filter(|c| c != id) {

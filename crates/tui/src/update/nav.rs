@@ -75,11 +75,13 @@ pub fn maybe_load_more(state: &mut State) -> Vec<Effect> {
 /// Loads `id`'s thread into the thread pane. `read` marks it read (an explicit open).
 pub fn open_thread(state: &mut State, id: &ConversationId, read: bool) -> Vec<Effect> {
     let same = state.thread.as_ref().is_some_and(|t| &t.id == id);
+    // Most often the lit row: found without walking the list (on the way to the
+    // end with `G`, this runs for every page).
     let conversation = state
         .list
-        .items
-        .iter()
-        .find(|c| &c.id == id)
+        .current()
+        .filter(|c| &c.id == id)
+        .or_else(|| state.list.items.iter().find(|c| &c.id == id))
         .cloned()
         .or_else(|| state.thread.as_ref().filter(|t| &t.id == id).and_then(|t| t.conversation.clone()));
     let generation = state.thread.as_ref().map_or(0, |t| t.generation) + 1;
@@ -277,7 +279,7 @@ pub fn go_view(state: &mut State, i: usize) -> Vec<Effect> {
     }
     state.active_view = i;
     state.sidebar_cursor = i;
-    state.list = ConversationList { generation: state.list.generation, ..ConversationList::default() };
+    state.list = ConversationList::starting(state.list.generation);
     if state.focus != Focus::Composer {
         state.focus = Focus::List;
     }
@@ -339,9 +341,13 @@ pub fn apply_filter(state: &mut State) {
             .map(|(i, _)| i)
             .collect()
     });
-    state.list.selected = current
-        .and_then(|id| (0..state.list.len()).find(|&r| state.list.row(r).is_some_and(|c| c.id == id)))
-        .unwrap_or(0);
+    // Rows appended below leave the lit one where it was: no need to look for it.
+    let still = current.is_some() && state.list.row(state.list.selected).map(|c| &c.id) == current.as_ref();
+    if !still {
+        state.list.selected = current
+            .and_then(|id| (0..state.list.len()).find(|&r| state.list.row(r).is_some_and(|c| c.id == id)))
+            .unwrap_or(0);
+    }
     keep_visible(state);
 }
 

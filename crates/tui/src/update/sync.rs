@@ -147,10 +147,9 @@ fn list_page(
     list.from_cache = cached;
     list.next_cursor = page.next_cursor;
     if append {
-        let known: std::collections::HashSet<_> = list.items.iter().map(|c| c.id.clone()).collect();
-        list.items.extend(page.items.into_iter().filter(|c| !known.contains(&c.id)));
+        list.append_new(page.items);
     } else {
-        list.items = page.items;
+        list.set_items(page.items);
         list.selected = 0;
         list.offset = 0;
     }
@@ -412,8 +411,9 @@ fn apply_event(state: &mut State, e: Event) -> Vec<Effect> {
                 if newer && pos > 0 && state.list.search.is_none() {
                     // New activity goes on top; the selection stays on its conversation.
                     let current = state.list.current().map(|x| x.id.clone());
-                    let row = state.list.items.remove(pos);
-                    state.list.items.insert(0, row);
+                    if let Some(row) = state.list.remove_item(pos) {
+                        state.list.insert_item(0, row);
+                    }
                     nav::apply_filter(state);
                     if let Some(id) = current {
                         nav::select_id(state, &id);
@@ -433,7 +433,7 @@ fn apply_event(state: &mut State, e: Event) -> Vec<Effect> {
                 let pos = pos.or_else(|| state.list.next_cursor.is_none().then_some(state.list.items.len()));
                 if let Some(pos) = pos.filter(|_| fits && state.list.search.is_none() && state.list.loaded) {
                     let current = state.list.current().map(|x| x.id.clone());
-                    state.list.items.insert(pos, c);
+                    state.list.insert_item(pos, c);
                     nav::apply_filter(state);
                     // The selection stays on its conversation.
                     if let Some(id) = current {

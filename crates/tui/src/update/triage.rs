@@ -56,7 +56,7 @@ fn drop_left_view(state: &mut State, ids: &[ConversationId]) {
         t.conversation = Some(c.clone());
     }
     let selected_row = state.list.selected;
-    state.list.items.retain(|c| !ids.contains(&c.id) || in_view(&filter, c, me.as_ref(), now));
+    state.list.retain_items(|c| !ids.contains(&c.id) || in_view(&filter, c, me.as_ref(), now));
     for id in ids {
         state.list.marked.remove(id);
     }
@@ -81,8 +81,7 @@ pub fn restore(state: &mut State, before: &[(usize, Conversation)]) {
         if let Some(p) = state.list.position(&c.id) {
             state.list.items[p] = c;
         } else {
-            let at = i.min(state.list.items.len());
-            state.list.items.insert(at, c);
+            state.list.insert_item(i, c);
         }
     }
     nav::apply_filter(state);
