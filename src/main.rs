@@ -72,6 +72,10 @@ enum Command {
         /// The server's configured limit otherwise; 0 turns it off.
         #[arg(long, value_name = "PER_SECOND")]
         rate_limit: Option<u32>,
+        /// Seed this many conversations in all when the data is new: the demo's own,
+        /// then months of history made from their threads (100,000 take ~15 s).
+        #[arg(long, value_name = "N")]
+        conversations: Option<usize>,
     },
     #[command(flatten)]
     Script(frontdesk::script::Verb),
@@ -242,7 +246,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             running.stop().await;
             Ok(())
         }
-        Command::Demo { data, interval, quiet, bind, headless, rate_limit, ascii } => {
+        Command::Demo { data, interval, quiet, bind, headless, rate_limit, ascii, conversations } => {
             let mut cfg = cfg;
             if let Some(n) = rate_limit {
                 cfg.server.rate_limit_per_second = n;
@@ -258,6 +262,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 log: &log,
                 headless,
                 ascii: ascii || cli.ascii,
+                conversations: conversations.unwrap_or(0),
             };
             run_demo(&cfg, &demo).await
         }
@@ -282,6 +287,7 @@ struct DemoOptions<'a> {
     log: &'a Path,
     headless: bool,
     ascii: bool,
+    conversations: usize,
 }
 
 async fn run_demo(cfg: &Config, o: &DemoOptions<'_>) -> anyhow::Result<()> {
@@ -295,7 +301,7 @@ async fn run_demo(cfg: &Config, o: &DemoOptions<'_>) -> anyhow::Result<()> {
         temp = tempfile::Builder::new().prefix("frontdesk-demo-").tempdir()?;
         temp.path().to_owned()
     };
-    let demo = demo::start(&cfg.server, &dir, bind, interval).await?;
+    let demo = demo::start_with(&cfg.server, &dir, bind, interval, o.conversations).await?;
     if !o.headless {
         let url = demo.running.url();
         let agent = demo.keys.first().context("the demo made no agent keys")?;

@@ -127,3 +127,44 @@ async fn the_demo_keeps_a_rate_limit_and_says_it() {
     assert!(statuses.contains(&429), "past the burst the demo answers 429: {statuses:?}");
     let _ = child.kill().await;
 }
+
+/// Issue 23: `frontdesk demo --conversations N` seeds N in all: the demo's own, then
+/// history made from their threads, each with a customer and order numbers of its own.
+#[tokio::test]
+async fn the_demo_grows_to_the_size_asked() {
+    let dir = tempfile::tempdir().expect("dir");
+    let d =
+        demo::start_with(&Config::default().server, dir.path(), "127.0.0.1:0", None, 1_500).await.expect("demo starts");
+    let (base, key) = (d.running.url(), d.keys[0].key.clone());
+    let client = reqwest::Client::new();
+    let live = all_conversations(&client, &base, &key).await;
+    let mut archived = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = get(&client, &format!("{base}/v1/conversations?archived=true&limit=100{cursor}"), &key).await;
+        archived.extend(page["items"].as_array().cloned().unwrap_or_default());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(live.len() + archived.len(), 1_500, "the size asked, archived ones included");
+    // Every customer is their own; history spreads over months, mostly closed.
+    let names: std::collections::HashSet<&str> = live.iter().filter_map(|c| c["contact"]["handle"].as_str()).collect();
+    assert!(names.len() > 1_000, "{} distinct customers", names.len());
+    let closed = live.iter().filter(|c| c["status"] == "closed").count();
+    assert!(closed * 2 > live.len(), "{closed} of {} closed", live.len());
+    // A search finds history too: an order number is a rare word, a product a common one.
+    let common = get(&client, &format!("{base}/v1/conversations?q=Kestrel&limit=100"), &key).await;
+    assert_eq!(common["items"].as_array().map(Vec::len), Some(100));
+    d.stop().await;
+    // A database seeded before keeps what it has.
+    let again = demo::start_with(&Config::default().server, dir.path(), "127.0.0.1:0", None, 3_000)
+        .await
+        .expect("demo starts again");
+    let (base, key) = (again.running.url(), again.keys[0].key.clone());
+    let views = get(&client, &format!("{base}/v1/views"), &key).await;
+    let all = views.as_array().and_then(|v| v.iter().find(|v| v["id"] == "all")).map(|v| v["count"].clone());
+    assert_eq!(all, Some(Value::from(live.len())));
+    again.stop().await;
+}

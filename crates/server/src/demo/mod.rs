@@ -2,6 +2,7 @@
 //! `assets/demo/` and kept busy by a traffic simulator, so a newcomer sees a living
 //! inbox with one command.
 
+pub mod bulk;
 pub mod plan;
 mod seed;
 mod simulator;
@@ -59,6 +60,22 @@ pub enum DemoError {
 /// Starts the demo: the database is `dir/demo.db`, seeded on first use.
 /// `interval` is the mean seconds between simulated inbound messages; None is quiet.
 pub async fn start(cfg: &ServerConfig, dir: &Path, bind: &str, interval: Option<f64>) -> Result<Demo, DemoError> {
+    start_with(cfg, dir, bind, interval, 0).await
+}
+
+/// As [`start`], with `conversations` in all when the database is new (`frontdesk
+/// demo --conversations N`): the demo's own, then history up to that many (see
+/// [`bulk`]). A database seeded before keeps what it has.
+///
+/// # Errors
+/// As [`start`].
+pub async fn start_with(
+    cfg: &ServerConfig,
+    dir: &Path,
+    bind: &str,
+    interval: Option<f64>,
+    conversations: usize,
+) -> Result<Demo, DemoError> {
     let url = format!("sqlite://{}", dir.join("demo.db").display());
     // The configured rate limit stays on, so the demo shows what a client does
     // on 429 (`frontdesk demo --rate-limit N` sets it).
@@ -69,7 +86,14 @@ pub async fn start(cfg: &ServerConfig, dir: &Path, bind: &str, interval: Option<
     let org = match orgs::find_org(&state.db.pool, &plan.org_name).await {
         Ok(org) => org,
         Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => {
-            seed::seed(&state, plan, i64::from(cfg.first_response_minutes) * 60).await?
+            let extra = conversations.saturating_sub(plan.conversations.len());
+            let org = seed::seed(&state, plan.clone(), i64::from(cfg.first_response_minutes) * 60).await?;
+            let started = std::time::Instant::now();
+            let written = bulk::seed(&state, &org, &plan, extra, DEMO_SEED).await?;
+            if written > 0 {
+                tracing::info!(conversations = written, secs = started.elapsed().as_secs_f64(), "demo history seeded");
+            }
+            org
         }
         Err(e) => return Err(e.into()),
     };
