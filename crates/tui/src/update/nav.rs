@@ -29,13 +29,26 @@ pub fn quit(state: &mut State) -> Vec<Effect> {
 }
 
 /// Keeps the list selection on screen.
+/// Rows of the page just left that stay on screen when the list turns a page.
+const PAGE_CONTEXT: usize = 2;
+
+/// Keeps the selection on screen. A step off the edge turns the page (the lit row
+/// near the top, two rows of the page before above it) rather than scrolling by a
+/// line: a line's scroll rewrites every row of the list, a page's once per page, so
+/// over SSH a move writes the two rows that changed. A jump (G, a search) puts the
+/// selection at the edge it came to.
 pub fn keep_visible(state: &mut State) {
     let rows = areas(state).list_rows(state).max(1);
     let list = &mut state.list;
     list.selected = list.selected.min(list.len().saturating_sub(1));
-    if list.selected < list.offset {
+    let context = PAGE_CONTEXT.min(rows.saturating_sub(1) / 2);
+    if list.selected + 1 == list.offset {
+        list.offset = (list.selected + 1 + context).saturating_sub(rows);
+    } else if list.selected < list.offset {
         list.offset = list.selected;
-    } else if list.selected >= list.offset + rows {
+    } else if list.selected == list.offset + rows {
+        list.offset = list.selected.saturating_sub(context);
+    } else if list.selected > list.offset + rows {
         list.offset = list.selected + 1 - rows;
     }
     list.offset = list.offset.min(list.len().saturating_sub(rows));

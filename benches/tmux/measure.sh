@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Measures the real binary in a real terminal (tmux), against `frontdesk demo` with an
+# inbox of N conversations (default 100,000), for the README's client figures:
+#
+#   first screen   from starting the client to its list on screen, cache warm,
+#                  beside the harness floor (the same wait around `echo`)
+#   bytes / move   what the client writes to the terminal per `j`, wide (200x50)
+#                  and list-only (100x40), read from tmux's pipe-pane
+#   CPU / moves    the client's CPU time for 200 moves (from /proc)
+#   RSS            the client's resident memory with the first page, and after `G`
+#                  has loaded every row of the All view
+#
+# Usage: cargo build --release && benches/tmux/measure.sh [N]
+# Needs tmux. The seeded inbox is kept in $FRONTDESK_BENCH_DIR (default
+# /tmp/frontdesk-tmux-bench) and reused by later runs. Figures, never a verdict.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+N=${1:-100000}
+BIN=$PWD/target/release/frontdesk
+WORK=${FRONTDESK_BENCH_DIR:-/tmp/frontdesk-tmux-bench}
+MOVES=200
+T=(tmux -L frontdesk-bench -f /dev/null)
+
+[ -x "$BIN" ] || { echo "build first: cargo build --release" >&2; exit 1; }
+command -v tmux >/dev/null || { echo "tmux is needed" >&2; exit 1; }
+mkdir -p "$WORK"
+
+now_ms() { date +%s%3N; }
+screen() { "${T[@]}" capture-pane -p -t "$1" 2>/dev/null || true; }
+# Waits until the pane shows $2 (a grep pattern); prints the ms it took from $3.
+wait_for() {
+    local session=$1 pattern=$2 since=$3 deadline=$(( $(now_ms) + 120000 ))
+    until screen "$session" | grep -q -- "$pattern"; do
+        [ "$(now_ms)" -lt "$deadline" ] || { echo "never saw '$pattern' in $session" >&2; screen "$session" >&2; exit 1; }
+        sleep 0.005
+    done
+    echo $(( $(now_ms) - since ))
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+pane_pid() { "${T[@]}" list-panes -t "$1" -F '#{pane_pid}'; }
+
+cleanup() {
+    "${T[@]}" kill-server 2>/dev/null || true
+    [ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# The server, with N conversations (seeded on the first run only).
+started=$(now_ms)
+"$BIN" demo --headless --quiet --data "$WORK/data" --conversations "$N" >"$WORK/server.txt" 2>&1 &
+SERVER=$!
+until grep -q 'http://127' "$WORK/server.txt" 2>/dev/null; do
+    kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/server.txt" >&2; exit 1; }
+    sleep 0.1
+done
+echo "server ready after $(( $(now_ms) - started )) ms ($N conversations asked)"
+URL=$(grep -o 'http://127[^ ]*' "$WORK/server.txt" | head -1)
+KEY=$(grep -o 'fd_[A-Za-z0-9]*' "$WORK/server.txt" | head -1)
+cat >"$WORK/config.toml" <<EOF
+[[accounts]]
+name = "bench"
+provider = "native"
+url = "$URL"
+api_key_env = "FD_BENCH_KEY"
+EOF
+client() {
+    echo "exec env FD_BENCH_KEY=$KEY XDG_STATE_HOME=$WORK/state XDG_CACHE_HOME=$WORK/cache TERM=xterm-256color LANG=C.UTF-8 $BIN --config $WORK/config.toml"
+}
+# A row of the list: the time column of the first row ends in m, h or d.
+ROW='[0-9][mhd] *│'
+
+# The harness floor: the same wait around a program that prints at once.
+t0=$(now_ms)
+"${T[@]}" new-session -d -s floor -x 200 -y 50 "echo '1m │'; sleep 5"
+floor=$(wait_for floor "$ROW" "$t0")
+"${T[@]}" kill-session -t floor
+
+# First screen: once with no cache (it fills it), then three times warm.
+rm -rf "$WORK/cache"
+t0=$(now_ms)
+"${T[@]}" new-session -d -s warm -x 200 -y 50 "$(client)"
+cold=$(wait_for warm "$ROW" "$t0")
+sleep 2
+"${T[@]}" kill-session -t warm
+firsts=()
+for _ in 1 2 3; do
+    t0=$(now_ms)
+    "${T[@]}" new-session -d -s first -x 200 -y 50 "$(client)"
+    firsts+=("$(wait_for first "$ROW" "$t0")")
+    sleep 1
+    "${T[@]}" kill-session -t first
+done
+echo "first screen: cold cache ${cold} ms; warm ${firsts[*]} ms; harness floor ${floor} ms"
+
+# Bytes and CPU per move, in each layout.
+moves() {
+    local name=$1 width=$2 height=$3
+    "${T[@]}" new-session -d -s "$name" -x "$width" -y "$height" "$(client)"
+    wait_for "$name" "$ROW" "$(now_ms)" >/dev/null
+    sleep 2
+    local pid log=$WORK/$name.bytes
+    pid=$(pane_pid "$name")
+    : >"$log"
+    "${T[@]}" pipe-pane -o -t "$name" "cat >>$log"
+    local before_cpu before_bytes
+    before_cpu=$(cpu_ticks "$pid")
+    for _ in $(seq "$MOVES"); do
+        "${T[@]}" send-keys -t "$name" j
+        sleep 0.02
+    done
+    sleep 1
+    "${T[@]}" pipe-pane -t "$name"
+    local bytes cpu_ms
+    bytes=$(stat -c %s "$log")
+    cpu_ms=$(( ($(cpu_ticks "$pid") - before_cpu) * 1000 / $(getconf CLK_TCK) ))
+    echo "$name ${width}x${height}: $(( bytes / MOVES )) bytes per move; ${cpu_ms} ms CPU for $MOVES moves; RSS $(rss_mb "$pid") MB"
+    "${T[@]}" kill-session -t "$name"
+}
+moves wide 200 50
+moves narrow 100 40
+
+# RSS with every row of the All view loaded (`G` loads page after page).
+"${T[@]}" new-session -d -s all -x 200 -y 50 "$(client)"
+wait_for all "$ROW" "$(now_ms)" >/dev/null
+pid=$(pane_pid all)
+"${T[@]}" send-keys -t all 4   # the All view
+sleep 2
+t0=$(now_ms)
+"${T[@]}" send-keys -t all G
+# Loaded when the memory stops growing for 3 s.
+last=0 same=0
+while [ "$same" -lt 6 ]; do
+    sleep 0.5
+    now=$(rss_mb "$pid")
+    if [ "$now" = "$last" ]; then same=$((same + 1)); else same=0; last=$now; fi
+done
+echo "G to the end of All: $(( $(now_ms) - t0 - 3000 )) ms; RSS $(rss_mb "$pid") MB"
