@@ -89,6 +89,16 @@ async fn past_the_rate_limit_answers_429_with_retry_after() {
         .and_then(|v| v.parse().ok())
         .expect("Retry-After");
     assert!(retry >= 1);
+    // The exact wait too (a second a request here: at most 1,000 ms), so a client
+    // paced faster than a second waits what it must and no more.
+    let ms: u64 = resp
+        .headers()
+        .get("retry-after-ms")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After-Ms");
+    assert!((1..=1_000).contains(&ms), "{ms} ms");
+    assert!(ms.div_ceil(1_000) <= retry);
     let body: serde_json::Value = resp.json().await.expect("json");
     assert_eq!(code(&body), "RATE_LIMITED");
     // Another key has its own budget.

@@ -70,7 +70,10 @@ impl NativeProvider {
     async fn call<T: DeserializeOwned>(&self, req: RequestBuilder) -> ProviderResult<T> {
         let resp = req.send().await.map_err(|e| network(&e))?;
         let status = resp.status();
-        let retry_after = resp.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry_after);
+        let header = |name| resp.headers().get(name).and_then(|v: &header::HeaderValue| v.to_str().ok());
+        let retry_after = header("retry-after-ms")
+            .and_then(frontdesk_provider::http::retry_after_ms)
+            .or_else(|| header(header::RETRY_AFTER.as_str()).and_then(retry_after));
         let bytes = answer_body(resp).await?;
         if !status.is_success() {
             return Err(error_for(status, retry_after, &bytes).redacted(self.key.expose_secret()));

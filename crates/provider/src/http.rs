@@ -121,6 +121,13 @@ pub fn retry_after(v: &str) -> Option<Duration> {
     Some(Duration::from_secs(secs.clamp(1, 600)))
 }
 
+/// `Retry-After-Ms` (the reference server sends it beside `Retry-After`): the wait to
+/// the millisecond, clamped to 1 ms – 10 min.
+pub fn retry_after_ms(v: &str) -> Option<Duration> {
+    let ms = v.trim().parse::<u64>().ok()?;
+    Some(Duration::from_millis(ms.clamp(1, 600_000)))
+}
+
 /// The kind of error a status means, given the vendor's code and message.
 pub fn by_status(status: StatusCode, retry_after: Option<Duration>, code: String, message: String) -> ProviderError {
     match status {
@@ -138,6 +145,14 @@ pub fn by_status(status: StatusCode, retry_after: Option<Duration>, code: String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_ms_reads_milliseconds_and_clamps() {
+        assert_eq!(retry_after_ms("20"), Some(Duration::from_millis(20)));
+        assert_eq!(retry_after_ms("0"), Some(Duration::from_millis(1)));
+        assert_eq!(retry_after_ms("99999999"), Some(Duration::from_secs(600)));
+        assert_eq!(retry_after_ms("soon"), None);
+    }
 
     #[test]
     fn retry_after_reads_seconds_and_clamps() {

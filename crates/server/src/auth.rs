@@ -286,7 +286,7 @@ impl FromRequestParts<AppState> for Caller {
             && let Err(not_until) = limiter.check_key(&caller.agent.id.0.to_string())
         {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
-            return Err(ApiError::rate_limited(wait.as_secs().max(1)));
+            return Err(ApiError::rate_limited_for(wait));
         }
         Ok(caller)
     }

@@ -30,8 +30,10 @@ where
                     return Err(ProviderError::RateLimited { retry_after });
                 }
                 tracing::info!(?wait, attempt, "rate limited; reading again after the wait");
-                // A little jitter, so reads refused together do not come back together.
-                let jitter = Duration::from_millis(rand::random_range(0..=250));
+                // A little jitter, so reads refused together do not come back together;
+                // a quarter of the wait at most, so a 20 ms pause stays short.
+                let most = u64::try_from(wait.as_millis() / 4).unwrap_or(250).min(250);
+                let jitter = Duration::from_millis(rand::random_range(0..=most));
                 tokio::time::sleep(wait + jitter).await;
                 attempt += 1;
             }
