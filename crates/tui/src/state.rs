@@ -2,7 +2,7 @@
 //! read by the pure render functions. Time is a value here (`now`), never read from
 //! the clock while drawing.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -16,6 +16,9 @@ use frontdesk_domain::{
     Agent, Conversation, ConversationId, Message, Op, ReplyKind, Suggestion, SuggestionId, View, ViewId,
 };
 use frontdesk_provider::Capabilities;
+
+mod list;
+pub use list::{ConversationList, ListFailure};
 
 /// A saved canned reply.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,157 +84,6 @@ pub enum Focus {
 pub struct ViewEntry {
     pub view: View,
     pub count: Option<u64>,
-}
-
-/// The conversation list of the active view.
-#[derive(Clone, Debug, Default)]
-pub struct ConversationList {
-    /// Change it through the methods below (`set_items`, `insert_item`, …), which
-    /// keep `ids` with it; a direct assignment is noticed and the set rebuilt.
-    pub items: Vec<Conversation>,
-    /// The ids in `items`: whether a row of an appended page is listed already is
-    /// then the cost of the page, not of the list (a page at 100,000 rows cost
-    /// 40 times one at 100 when every append collected every id).
-    ids: HashSet<ConversationId>,
-    /// Which `items` the set was made for: the buffer's address and length. A
-    /// direct assignment brings another buffer; a push, another length.
-    ids_of: (usize, usize),
-    /// Indices into `items` that pass the local filter; `None` when there is none.
-    pub visible: Option<Vec<usize>>,
-    /// Position in the visible rows.
-    pub selected: usize,
-    /// First visible row drawn; kept by `update` so the selection stays on screen.
-    pub offset: usize,
-    pub next_cursor: Option<String>,
-    pub loading: bool,
-    /// `G` pressed with more pages to come: each page is loaded and the selection
-    /// follows to the end of the view, not of what was loaded.
-    pub to_end: bool,
-    /// A first page has arrived for the current view.
-    pub loaded: bool,
-    /// What is shown came from the cache; the server's page is on its way.
-    pub from_cache: bool,
-    /// Why the last page could not be loaded, until one is: the list says it in
-    /// full instead of calling an empty list "all caught up".
-    pub failed: Option<ListFailure>,
-    /// Replies to older requests carry older generations and are dropped.
-    pub generation: u64,
-    /// The local filter (`/`), applied to what is loaded.
-    pub filter: Option<String>,
-    /// A whole-inbox search (`q` on the server).
-    pub search: Option<String>,
-    pub marked: BTreeSet<ConversationId>,
-    /// Where the last mark was made, for a range.
-    pub anchor: Option<usize>,
-}
-
-impl ConversationList {
-    /// Rebuilds `ids` when `items` was changed around the methods.
-    fn sync_ids(&mut self) {
-        if self.ids_of != self.items_key() || self.ids.len() != self.items.len() {
-            self.ids = self.items.iter().map(|c| c.id.clone()).collect();
-            self.ids_of = self.items_key();
-        }
-    }
-
-    fn items_key(&self) -> (usize, usize) {
-        // The address only tells buffers apart; it is never dereferenced.
-        (self.items.as_ptr() as usize, self.items.len())
-    }
-
-    /// An empty list for a new view or search, answering to `generation`.
-    #[must_use]
-    pub fn starting(generation: u64) -> Self {
-        Self { generation, ..Self::default() }
-    }
-
-    /// An empty list waiting for its first page.
-    #[must_use]
-    pub fn loading() -> Self {
-        Self { loading: true, ..Self::default() }
-    }
-
-    /// Whether a conversation is loaded in the list.
-    pub fn lists(&mut self, id: &ConversationId) -> bool {
-        self.sync_ids();
-        self.ids.contains(id)
-    }
-
-    /// Replaces every row; a page with a row twice keeps it once.
-    pub fn set_items(&mut self, items: Vec<Conversation>) {
-        let mut ids = HashSet::with_capacity(items.len());
-        self.items = items.into_iter().filter(|c| ids.insert(c.id.clone())).collect();
-        self.ids = ids;
-        self.ids_of = self.items_key();
-    }
-
-    /// Appends the rows not listed yet (a row can move between pages while they load).
-    pub fn append_new(&mut self, items: Vec<Conversation>) {
-        self.sync_ids();
-        for c in items {
-            if self.ids.insert(c.id.clone()) {
-                self.items.push(c);
-            }
-        }
-        self.ids_of = self.items_key();
-    }
-
-    pub fn insert_item(&mut self, at: usize, c: Conversation) {
-        self.sync_ids();
-        if self.ids.insert(c.id.clone()) {
-            self.items.insert(at.min(self.items.len()), c);
-        }
-        self.ids_of = self.items_key();
-    }
-
-    pub fn remove_item(&mut self, pos: usize) -> Option<Conversation> {
-        self.sync_ids();
-        let removed = (pos < self.items.len()).then(|| {
-            let c = self.items.remove(pos);
-            self.ids.remove(&c.id);
-            c
-        });
-        self.ids_of = self.items_key();
-        removed
-    }
-
-    pub fn retain_items(&mut self, mut keep: impl FnMut(&Conversation) -> bool) {
-        self.items.retain(|c| keep(c));
-        self.ids = self.items.iter().map(|c| c.id.clone()).collect();
-        self.ids_of = self.items_key();
-    }
-
-    pub fn len(&self) -> usize {
-        self.visible.as_ref().map_or(self.items.len(), Vec::len)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The index into `items` of visible row `row`.
-    pub fn index(&self, row: usize) -> Option<usize> {
-        match &self.visible {
-            Some(v) => v.get(row).copied(),
-            None => (row < self.items.len()).then_some(row),
-        }
-    }
-
-    pub fn row(&self, row: usize) -> Option<&Conversation> {
-        self.index(row).and_then(|i| self.items.get(i))
-    }
-
-    pub fn current(&self) -> Option<&Conversation> {
-        self.row(self.selected)
-    }
-
-    pub fn position(&self, id: &ConversationId) -> Option<usize> {
-        self.items.iter().position(|c| &c.id == id)
-    }
-
-    pub fn get_mut(&mut self, id: &ConversationId) -> Option<&mut Conversation> {
-        self.items.iter_mut().find(|c| &c.id == id)
-    }
 }
 
 /// The open conversation.
@@ -457,15 +309,6 @@ pub struct StatusBar {
     pub last_sync: Option<Timestamp>,
     /// Why the live link is down, while it is (the stream's or the poller's words).
     pub link_error: Option<String>,
-}
-
-/// Why the list could not be loaded, by what the agent can do about it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ListFailure {
-    /// The server turned the key down: trying again will not help.
-    KeyRefused(String),
-    /// Anything else (unreachable, an answer that cannot be read, a 5xx).
-    Other(String),
 }
 
 /// A change sent and not yet answered: enough to put things back if it fails.

@@ -64,44 +64,6 @@ fn the_list_keeps_the_selection_on_screen_and_loads_more() {
     assert!(s.list.loading);
 }
 
-/// Issue 23, thin links: stepping off the bottom turns a page (the lit row near
-/// the top, two rows of context above) instead of scrolling every row by one; so the
-/// rows drawn stay put for a page's worth of moves.
-#[test]
-fn stepping_off_the_edge_turns_a_page() {
-    let mut s = inbox(100, 30);
-    let base = s.list.items[0].clone();
-    s.list.items = (0..200)
-        .map(|i| {
-            let mut c = base.clone();
-            c.id = ConversationId::from(format!("cnv_{i}").as_str());
-            c
-        })
-        .collect();
-    let rows = crate::update::areas(&s).list_rows(&s);
-    assert!(rows > 10, "{rows} rows");
-    let mut offsets = std::collections::BTreeSet::new();
-    for _ in 0..rows + 5 {
-        keys(&mut s, "j");
-        offsets.insert(s.list.offset);
-        assert!(s.list.selected >= s.list.offset && s.list.selected < s.list.offset + rows);
-    }
-    // One page turn in rows + 5 moves, landing the lit row two below the top.
-    assert_eq!(offsets.into_iter().collect::<Vec<_>>(), [0, rows - 2]);
-    // And back up across the top of that page: a page up, the lit row two rows
-    // above the bottom of the new page (here the list's first page).
-    while s.list.selected >= s.list.offset {
-        let was = s.list.offset;
-        keys(&mut s, "k");
-        if s.list.offset != was {
-            break;
-        }
-    }
-    assert_eq!(s.list.selected, rows - 3);
-    assert_eq!(s.list.offset, 0);
-    assert_eq!(s.list.offset + rows - 1 - s.list.selected, 2, "two rows below the lit one");
-}
-
 #[test]
 fn views_switch_by_number_chord_and_brackets() {
     let mut s = inbox(100, 30);

@@ -8,7 +8,7 @@ mod compose;
 mod console;
 mod current;
 mod hostile;
-mod list_ids;
+mod list;
 mod live;
 mod notify;
 mod presence;

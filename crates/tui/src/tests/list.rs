@@ -1,9 +1,11 @@
-//! The list's id set stays the list's ids whatever is done to it (issue 23: appending
-//! a page checks it instead of collecting every id again).
+//! The list at scale (issue 23): its id set stays its ids whatever is done to it
+//! (appending a page checks it instead of collecting every id again), and a step
+//! off its edge turns a page.
 
 use proptest::prelude::*;
 
 use crate::state::ConversationList;
+use crate::testing::{inbox, keys};
 use frontdesk_domain::{Conversation, ConversationId};
 
 #[derive(Clone, Debug)]
@@ -63,4 +65,42 @@ proptest! {
             }
         }
     }
+}
+
+/// Issue 23, thin links: stepping off the bottom turns a page (the lit row near
+/// the top, two rows of context above) instead of scrolling every row by one; so the
+/// rows drawn stay put for a page's worth of moves.
+#[test]
+fn stepping_off_the_edge_turns_a_page() {
+    let mut s = inbox(100, 30);
+    let base = s.list.items[0].clone();
+    s.list.items = (0..200)
+        .map(|i| {
+            let mut c = base.clone();
+            c.id = ConversationId::from(format!("cnv_{i}").as_str());
+            c
+        })
+        .collect();
+    let rows = crate::update::areas(&s).list_rows(&s);
+    assert!(rows > 10, "{rows} rows");
+    let mut offsets = std::collections::BTreeSet::new();
+    for _ in 0..rows + 5 {
+        keys(&mut s, "j");
+        offsets.insert(s.list.offset);
+        assert!(s.list.selected >= s.list.offset && s.list.selected < s.list.offset + rows);
+    }
+    // One page turn in rows + 5 moves, landing the lit row two below the top.
+    assert_eq!(offsets.into_iter().collect::<Vec<_>>(), [0, rows - 2]);
+    // And back up across the top of that page: a page up, the lit row two rows
+    // above the bottom of the new page (here the list's first page).
+    while s.list.selected >= s.list.offset {
+        let was = s.list.offset;
+        keys(&mut s, "k");
+        if s.list.offset != was {
+            break;
+        }
+    }
+    assert_eq!(s.list.selected, rows - 3);
+    assert_eq!(s.list.offset, 0);
+    assert_eq!(s.list.offset + rows - 1 - s.list.selected, 2, "two rows below the lit one");
 }
