@@ -79,6 +79,20 @@ pub fn inbox(width: u16, height: u16) -> State {
     s
 }
 
+/// The All view with `n` rows, copies of the first fixture under ids `cnv_0`….
+pub fn long_inbox(width: u16, height: u16, n: usize) -> State {
+    let mut s = inbox(width, height);
+    let base = s.list.items[0].clone();
+    s.list.items = (0..n)
+        .map(|i| {
+            let mut c = base.clone();
+            c.id = frontdesk_domain::ConversationId::from(format!("cnv_{i}").as_str());
+            c
+        })
+        .collect();
+    s
+}
+
 /// The inbox with the first conversation's thread open (and its suggestion).
 pub fn with_thread(width: u16, height: u16) -> State {
     let mut s = inbox(width, height);

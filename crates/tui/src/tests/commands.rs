@@ -43,15 +43,7 @@ fn movement_keys() {
 
 #[test]
 fn the_list_keeps_the_selection_on_screen_and_loads_more() {
-    let mut s = inbox(100, 12);
-    let base = s.list.items[0].clone();
-    s.list.items = (0..200)
-        .map(|i| {
-            let mut c = base.clone();
-            c.id = ConversationId::from(format!("cnv_{i}").as_str());
-            c
-        })
-        .collect();
+    let mut s = crate::testing::long_inbox(100, 12, 200);
     s.list.next_cursor = Some("next".into());
     keys(&mut s, "<C-d><C-d><C-d>");
     let rows = crate::update::areas(&s).list_rows(&s);

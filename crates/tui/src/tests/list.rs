@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 
 use crate::state::ConversationList;
-use crate::testing::{inbox, keys};
+use crate::testing::{keys, long_inbox};
 use frontdesk_domain::{Conversation, ConversationId};
 
 #[derive(Clone, Debug)]
@@ -72,15 +72,7 @@ proptest! {
 /// rows drawn stay put for a page's worth of moves.
 #[test]
 fn stepping_off_the_edge_turns_a_page() {
-    let mut s = inbox(100, 30);
-    let base = s.list.items[0].clone();
-    s.list.items = (0..200)
-        .map(|i| {
-            let mut c = base.clone();
-            c.id = ConversationId::from(format!("cnv_{i}").as_str());
-            c
-        })
-        .collect();
+    let mut s = long_inbox(100, 30, 200);
     let rows = crate::update::areas(&s).list_rows(&s);
     assert!(rows > 10, "{rows} rows");
     let mut offsets = std::collections::BTreeSet::new();
