@@ -73,7 +73,7 @@ enum Command {
         #[arg(long, value_name = "PER_SECOND")]
         rate_limit: Option<u32>,
         /// Seed this many conversations in all when the data is new: the demo's own,
-        /// then months of history made from their threads (100,000 take ~15 s).
+        /// then months of history made from their threads (100,000: about 20 s).
         #[arg(long, value_name = "N")]
         conversations: Option<usize>,
     },

@@ -33,5 +33,7 @@ pub use message::{Attachment, Author, AuthorKind, CallInfo, Delivery, Direction,
 pub use new_conversation::NewConversation;
 pub use op::{Change, Op, ReplyKind};
 pub use page::Page;
-pub use suggestion::{NextAction, SENDER_PLACEHOLDER, Suggestion, SuggestionStatus};
+pub use suggestion::{
+    NextAction, SENDER_PLACEHOLDER, Suggestion, SuggestionStatus, UNKNOWN_SENDER, first_name, sign_draft,
+};
 pub use view::{AssigneeFilter, BuiltinView, View, ViewCount, ViewFilter, ViewKind, ViewWithCount};

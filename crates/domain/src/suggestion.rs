@@ -94,3 +94,41 @@ impl Suggestion {
 
 /// The placeholder a draft holds for its sender's name, filled when it is sent.
 pub const SENDER_PLACEHOLDER: &str = "{agent_name}";
+
+/// Who signs when the sender's name is not a name.
+pub const UNKNOWN_SENDER: &str = "The support team";
+
+/// The first word of a person's name, if it looks like a name: letters, with the
+/// apostrophes, dashes and dots names carry. A phone number, an email address or a
+/// visitor id gives `None`, so a reply never opens with "Hi +447700900123".
+#[must_use]
+pub fn first_name(full: &str) -> Option<String> {
+    let word = full.split_whitespace().next()?;
+    let word = word.trim_matches(|c: char| matches!(c, ',' | ';' | ':' | '"' | '(' | ')'));
+    let name_like = word.chars().any(char::is_alphabetic)
+        && word.chars().all(|c| c.is_alphabetic() || matches!(c, '\'' | '’' | '-' | '.'));
+    name_like.then(|| word.to_owned())
+}
+
+/// A draft as `sender` sends it: the sender's placeholder becomes their first name
+/// (the team's when theirs is not a name). The server does this when the draft is
+/// sent, and the client to show it, so what is shown is what goes out.
+#[must_use]
+pub fn sign_draft(body: &str, sender: &str) -> String {
+    let name = first_name(sender).unwrap_or_else(|| UNKNOWN_SENDER.to_owned());
+    body.replace(SENDER_PLACEHOLDER, &name)
+}
+
+#[cfg(test)]
+mod signing {
+    use super::*;
+
+    /// The client shows a draft with this and the server sends it with this: one rule.
+    #[test]
+    fn a_draft_is_signed_by_its_senders_first_name_or_the_team() {
+        let draft = "Thanks!\n\nBest regards,\n{agent_name}";
+        assert_eq!(sign_draft(draft, "Ana Lima"), "Thanks!\n\nBest regards,\nAna");
+        assert_eq!(sign_draft(draft, "+44 7700 900123"), "Thanks!\n\nBest regards,\nThe support team");
+        assert_eq!(sign_draft("no placeholder {order_id}", "Ana"), "no placeholder {order_id}");
+    }
+}

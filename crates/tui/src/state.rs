@@ -128,6 +128,10 @@ pub struct Composer {
     /// The text it opened with: a composer left as it was writes nothing, so it
     /// never overwrites or deletes a draft kept elsewhere.
     pub opened_with: String,
+    /// How the agent changed the copilot's draft, worked out when the review line
+    /// opens (the text cannot change while it is shown); empty when unchanged or
+    /// not from a draft.
+    pub edits: Vec<crate::diff::Chunk>,
 }
 
 /// A draft kept when the composer is left.
@@ -394,8 +398,10 @@ impl State {
     /// leaves the sender's (the server fills it the same way when it is sent).
     #[must_use]
     pub fn as_sent_by_me(&self, body: &str) -> String {
-        let me = self.me.as_ref().and_then(|a| a.name.split_whitespace().next()).unwrap_or("me");
-        body.replace(frontdesk_domain::SENDER_PLACEHOLDER, me)
+        match &self.me {
+            Some(me) => frontdesk_domain::sign_draft(body, &me.name),
+            None => body.to_owned(),
+        }
     }
 
     pub fn new(settings: Settings, caps: Capabilities, now: Timestamp, width: u16, height: u16) -> Self {

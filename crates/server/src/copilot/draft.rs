@@ -17,6 +17,12 @@ pub const THRESHOLD: u8 = 50;
 const CLOSE_SETTLED: u8 = 90;
 const CLOSE_THANKS: u8 = 75;
 
+/// How sure a close is, for either engine.
+#[must_use]
+pub fn close_confidence(done: Done) -> u8 {
+    if done == Done::Settled { CLOSE_SETTLED } else { CLOSE_THANKS }
+}
+
 impl KnowledgeBase {
     /// The draft for the conversation.
     #[must_use]
@@ -37,7 +43,7 @@ impl KnowledgeBase {
             return Draft::withheld(&format!("no article in {}", lang::name(&lang)), &lang);
         }
         if let Some(done) = reading.done {
-            let confidence = if done == Done::Settled { CLOSE_SETTLED } else { CLOSE_THANKS };
+            let confidence = close_confidence(done);
             return match self.closing(&lang) {
                 Some(answer) if !given.contains(&answer.id) => drafted(ctx, answer, confidence),
                 Some(_) => Draft::withheld("the customer is done: the close was offered already", &lang),

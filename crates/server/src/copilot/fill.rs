@@ -31,7 +31,10 @@ pub const UNKNOWN_FIRST_NAME: &str = "there";
 pub const UNKNOWN_FAMILY_NAME: &str = "お客";
 
 /// What `{agent_name}` becomes when the agent has no usable name.
-pub const UNKNOWN_AGENT_NAME: &str = "The support team";
+pub const UNKNOWN_AGENT_NAME: &str = frontdesk_domain::UNKNOWN_SENDER;
+
+/// Shared with the client, which shows a draft signed as it will be sent.
+pub use frontdesk_domain::{first_name, sign_draft as sign};
 
 /// `{name}`: lower-case letters and underscores. Anything else in braces is text.
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
@@ -146,18 +149,6 @@ pub fn uses(text: &str, name: &str) -> bool {
     placeholders_in(text).any(|p| p == name)
 }
 
-/// The first word of a person's name, if it looks like a name: letters, with the
-/// apostrophes, dashes and dots names carry. A phone number, an email address or a
-/// visitor id gives `None`, so a reply never opens with "Hi +447700900123".
-#[must_use]
-pub fn first_name(full: &str) -> Option<String> {
-    let word = full.split_whitespace().next()?;
-    let word = word.trim_matches(|c: char| matches!(c, ',' | ';' | ':' | '"' | '(' | ')'));
-    let name_like = word.chars().any(char::is_alphabetic)
-        && word.chars().all(|c| c.is_alphabetic() || matches!(c, '\'' | '’' | '-' | '.'));
-    name_like.then(|| word.to_owned())
-}
-
 /// The family name, for a greeting such as 佐藤様: names written in a CJK script
 /// put it first ("佐藤 健"), others last ("Yuki Tanaka").
 #[must_use]
@@ -167,14 +158,6 @@ pub fn family_name(full: &str) -> Option<String> {
     let mut words = full.split_whitespace();
     let word = if cjk { words.next() } else { words.next_back() }?;
     Some(word.trim_matches(|c: char| matches!(c, ',' | ';' | ':' | '"' | '(' | ')')).to_owned())
-}
-
-/// A draft as its sender sends it: `{agent_name}` becomes the sender's first name
-/// (the team's name when theirs is not a name). Other braces are the text's.
-#[must_use]
-pub fn sign(body: &str, sender: &str) -> String {
-    let name = first_name(sender).unwrap_or_else(|| UNKNOWN_AGENT_NAME.to_owned());
-    body.replace("{agent_name}", &name)
 }
 
 /// A draft's sign-off put under the sender: when its last line is a colleague's

@@ -158,7 +158,10 @@ impl LlmEngine {
         hits.retain(|h| h.confidence >= THRESHOLD);
         hits.truncate(REFERENCES);
         if reading.turn.is_empty() {
-            return Ok(Draft::withheld("nothing to answer: the last word in the thread is ours", &reading.lang));
+            return Ok(Draft {
+                engine: "llm".to_owned(),
+                ..Draft::withheld("nothing to answer: the last word in the thread is ours", &reading.lang)
+            });
         }
         if reading.done.is_none() && hits.is_empty() {
             let reason = if kb.speaks(&reading.lang) {
@@ -166,7 +169,8 @@ impl LlmEngine {
             } else {
                 format!("no article in {}", lang::name(&reading.lang))
             };
-            return Ok(Draft::withheld(&reason, &reading.lang));
+            // Said as the configured engine's: the panel names who held back.
+            return Ok(Draft { engine: "llm".to_owned(), ..Draft::withheld(&reason, &reading.lang) });
         }
         let mut fill = Fill::for_draft(ctx);
         fill.agent_name = Some("{agent_name}".to_owned());
@@ -230,7 +234,10 @@ impl LlmEngine {
                 None => hits.iter().map(|h| h.answer.id.clone()).collect(),
             },
             engine: "llm".to_owned(),
-            confidence: if reading.done.is_some() { 75 } else { hits.first().map_or(0, |h| h.confidence) },
+            confidence: match reading.done {
+                Some(done) => super::draft::close_confidence(done),
+                None => hits.first().map_or(0, |h| h.confidence),
+            },
             lang: reading.lang.clone(),
             before_sending,
             withheld: None,

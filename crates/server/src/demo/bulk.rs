@@ -4,7 +4,8 @@
 //! channels, tags, notes, calls), a customer of its own, its own order numbers
 //! (rare words beside the common ones), and a place in the last six months, mostly
 //! closed. Written by multi-row INSERTs in writer jobs of a few thousand, the search
-//! index filling through the schema's triggers: 100,000 take about 15 s here.
+//! index filling through the schema's triggers. Measured here (release): the demo is
+//! ready to serve 20–23 s after `--conversations 100000` on a fresh directory.
 
 use std::sync::{Arc, LazyLock};
 

@@ -89,15 +89,10 @@ const DIFF_LINES: usize = 3;
 /// the review shows it before sending (words taken out struck through in the error
 /// colour, words put in in the agent colour, unchanged stretches shortened).
 fn edited_draft(state: &State, width: usize) -> Vec<Line<'static>> {
-    use crate::diff::{Chunk, changed_words, words};
-    let Some(composer) = state.composer.as_ref().filter(|c| c.suggestion.is_some()) else { return Vec::new() };
-    let now = composer.editor.lines().join("\n");
-    if now.trim() == composer.opened_with.trim() {
-        return Vec::new();
-    }
+    use crate::diff::{Chunk, changed_words};
+    let Some(composer) = state.composer.as_ref().filter(|c| !c.edits.is_empty()) else { return Vec::new() };
     let (theme, glyphs) = (&state.settings.theme, &state.settings.glyphs);
-    let chunks = words(&composer.opened_with, &now);
-    let (out, inn) = changed_words(&chunks);
+    let (out, inn) = changed_words(&composer.edits);
     let mut lines = vec![Line::styled(format!("Edited from the copilot's draft: -{out} +{inn} words"), theme.ai)];
     let mut line: Vec<Span<'static>> = Vec::new();
     let mut used = 0;
@@ -116,7 +111,7 @@ fn edited_draft(state: &State, width: usize) -> Vec<Line<'static>> {
             line.push(Span::styled(word, style));
         }
     };
-    for c in chunks {
+    for c in &composer.edits {
         match c {
             Chunk::Same(s) => {
                 let words: Vec<&str> = s.split_whitespace().collect();

@@ -89,6 +89,7 @@ pub fn open_with(
         seen,
         suggestion,
         attachments: Vec::new(),
+        edits: Vec::new(),
     });
     state.focus = Focus::Composer;
     effects
@@ -183,6 +184,12 @@ pub fn review(state: &mut State) -> Vec<Effect> {
         return unavailable(state, "nothing to send yet");
     }
     c.reviewing = true;
+    let now = c.editor.lines().join("\n");
+    c.edits = if c.suggestion.is_some() && now.trim() != c.opened_with.trim() {
+        crate::diff::words(&c.opened_with, &now)
+    } else {
+        Vec::new()
+    };
     Vec::new()
 }
 

@@ -169,6 +169,7 @@ async fn no_relevant_answer_means_no_draft_and_no_request() {
         vec![ContextMessage { author: AuthorKind::Contact, kind: MessageKind::Reply, body: "qwxz plorp".into() }];
     let draft = engine(&config(&server)).suggest(&kb(), &ctx).await.expect("no error");
     assert!(draft.withheld.is_some_and(|w| w.starts_with("no confident suggestion")));
+    assert_eq!(draft.engine, "llm", "the configured engine held back");
     assert!(draft.body.is_empty() && draft.sources.is_empty());
     // The model is not asked to improvise an answer the knowledge base does not have.
     assert!(server.received_requests().await.expect("recording is on").is_empty());
