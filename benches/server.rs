@@ -273,9 +273,9 @@ fn say(rng: &mut StdRng, from: &[&str]) -> String {
 fn inbound(run: &str, n: usize, rng: &mut StdRng) -> Inbound {
     let (handle, channel) = if rng.random_bool(0.5) {
         let c = rng.random_range(0..KNOWN_CONTACTS);
-        (format!("+1555{c:07}"), Channel::ALL[c % Channel::ALL.len()])
+        (format!("+1555{c:07}"), Channel::ALL[c % Channel::ALL.len()].clone())
     } else {
-        (format!("{run}-{n}@example.com"), Channel::ALL[rng.random_range(0..Channel::ALL.len())])
+        (format!("{run}-{n}@example.com"), Channel::ALL[rng.random_range(0..Channel::ALL.len())].clone())
     };
     Inbound {
         channel,
@@ -305,7 +305,7 @@ async fn seed_known_contacts(env: &Env, run: &str) -> Result<()> {
                 for c in 0..KNOWN_CONTACTS {
                     let mut m = inbound(&run, 0, &mut rng);
                     m.handle = format!("+1555{c:07}");
-                    m.channel = Channel::ALL[c % Channel::ALL.len()];
+                    m.channel = Channel::ALL[c % Channel::ALL.len()].clone();
                     m.provider_message_id = Some(format!("{run}-known-{c}"));
                     ingest(w, &org, m).await?;
                 }

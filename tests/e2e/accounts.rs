@@ -556,7 +556,7 @@ async fn unified_ops_go_to_the_account_the_id_names() {
     assert_eq!(answered, ids.iter().collect::<HashSet<_>>());
     for (id, outcome) in &results {
         let c = outcome.as_ref().unwrap_or_else(|e| panic!("{id}: {e}"));
-        assert_eq!((&c.id, c.status), (id, Status::Closed));
+        assert_eq!((&c.id, c.status.clone()), (id, Status::Closed));
     }
     assert_eq!(east.conversation(e[1].clone()).await.expect("east row").status, Status::Closed);
     for id in &w[..2] {

@@ -84,6 +84,39 @@ async fn an_oversized_body_is_413_and_stores_nothing() {
     assert_eq!(status, StatusCode::OK);
 }
 
+/// The client keeps a vendor's unknown channel or status as it came; the server takes
+/// only the names its API documents, so one it does not know is a 422 naming the
+/// field, nested ones included, and nothing is stored.
+#[tokio::test]
+async fn an_unknown_enum_name_is_422_naming_the_field() {
+    let s = TestServer::start().await;
+    let id = s.conversation("+15557000003").await;
+    let (status, err) =
+        raw_post(&s, "/v1/inbound", r#"{"channel": "rcs", "contact": {"handle": "+15557000003"}, "body": "x"}"#).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["field"], "channel");
+    assert!(err["error"]["message"].as_str().is_some_and(|m| m.contains("`rcs`") && m.contains("`sms`")), "{err}");
+    let resp = s
+        .client
+        .put(s.path(&format!("/v1/conversations/{id}/priority")))
+        .bearer_auth(&s.key)
+        .json(&json!({ "priority": "medium" }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let err: Value = resp.json().await.expect("the envelope");
+    assert_eq!(err["error"]["field"], "priority");
+    let (status, err) =
+        raw_post(&s, "/v1/views", r#"{"name": "Odd", "filter": {"status": ["open", "escalated"]}}"#).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["error"]["field"], "filter.status[1]");
+    let (_, c) = s.get(&format!("/v1/conversations/{id}")).await;
+    assert_eq!((&c["priority"], &c["message_count"]), (&json!("normal"), &json!(1)));
+    let (_, views) = s.get("/v1/views").await;
+    assert!(!views.to_string().contains("Odd"), "{views}");
+}
+
 #[tokio::test]
 async fn an_unknown_route_is_404_in_the_envelope() {
     let s = TestServer::start().await;

@@ -79,7 +79,11 @@ async fn the_list_is_everything_live_freshest_first_with_unknown_fields_tolerate
     let page = p.list(ListQuery::default()).await.expect("lists");
     let ids: Vec<&str> = page.items.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["c3", "c1"]);
-    assert_eq!((page.items[0].channel, page.items[0].status), (Channel::Web, Status::Open));
+    // Values we have no name for are kept as they came, not made web and open.
+    assert_eq!(
+        (&page.items[0].channel, &page.items[0].status),
+        (&Channel::Other("carrier_pigeon".into()), &Status::Other("galactic".into()))
+    );
     assert_eq!(page.items[1].channel, Channel::Whatsapp);
     assert_eq!(page.next_cursor, None);
     let archived = p
@@ -157,13 +161,14 @@ async fn a_conversation_and_its_thread_read_senders_tolerantly() {
     assert_eq!(c.contact.id.as_str(), "ct_conv_def456uvw");
     let thread = p.thread(ConversationId::from("conv_def456uvw"), 3).await.expect("reads");
     let got: Vec<(&str, Direction, AuthorKind)> =
-        thread.iter().map(|m| (m.id.as_str(), m.direction, m.author.kind)).collect();
+        thread.iter().map(|m| (m.id.as_str(), m.direction, m.author.kind.clone())).collect();
     assert_eq!(
         got,
         [
             ("m2", Direction::Outbound, AuthorKind::Agent),
             ("m3", Direction::Outbound, AuthorKind::Ai),
-            ("m4", Direction::Inbound, AuthorKind::Contact),
+            // A sender kind we do not know is kept, on the customer's side.
+            ("m4", Direction::Inbound, AuthorKind::Other("hologram".into())),
         ]
     );
     all_keyed(&server).await;
@@ -384,7 +389,7 @@ async fn the_bot_builder_calls_send_the_pages_bodies() {
         extra,
     };
     let BotReply::Messages(reply) = p.handle_message(m).await.expect("handled") else { panic!("messages") };
-    assert_eq!((reply[0].author.kind, reply[0].conversation_id.as_str()), (AuthorKind::Ai, "conv_def456uvw"));
+    assert_eq!((&reply[0].author.kind, reply[0].conversation_id.as_str()), (&AuthorKind::Ai, "conv_def456uvw"));
     let e = BotEvent {
         channel_id: "channel_def456".into(),
         channel_name: "WhatsApp Business".into(),

@@ -69,7 +69,7 @@ async fn a_message_handed_to_the_bot_through_the_engine_comes_back_as_its_messag
     let SyncEvent::Bot { conversation: of, result: Ok(BotReply::Messages(m)), .. } = e else { panic!("{e:?}") };
     assert_eq!(of, conversation);
     assert_eq!(m.len(), 1);
-    assert_eq!((m[0].body.as_str(), m[0].author.kind), ("It ships tomorrow.", AuthorKind::Ai));
+    assert_eq!((m[0].body.as_str(), &m[0].author.kind), ("It ships tomorrow.", &AuthorKind::Ai));
     assert_eq!(m[0].conversation_id, conversation, "the answer named no conversation: it is the one called");
 }
 

@@ -914,6 +914,50 @@ async fn set_priority_posts_toggle_priority() {
     assert_eq!(c.priority, Priority::Urgent);
 }
 
+/// The API document's priority enum is urgent, high, medium, low, none: "medium",
+/// which we have no name for, is read as it came and written back as it came (what an
+/// undo of a priority change sends), and our normal is Chatwoot's "none".
+#[tokio::test]
+async fn medium_priority_is_kept_on_read_and_on_write() {
+    let medium = with(conv(42, "open", &[], T0 + 60), &json!({ "priority": "medium" }));
+    let c = write_contract(
+        Change::SetPriority { priority: Priority::Other("medium".into()) },
+        "/toggle_priority",
+        &json!({ "priority": "medium" }),
+        ResponseTemplate::new(200),
+        &medium,
+    )
+    .await;
+    assert_eq!(c.priority, Priority::Other("medium".into()));
+    let none = with(conv(42, "open", &[], T0 + 60), &json!({ "priority": null }));
+    let c = write_contract(
+        Change::SetPriority { priority: Priority::Normal },
+        "/toggle_priority",
+        &json!({ "priority": "none" }),
+        ResponseTemplate::new(200),
+        &none,
+    )
+    .await;
+    assert_eq!(c.priority, Priority::Normal);
+}
+
+/// An inbox type we have no channel for (Instagram, Telegram…) is kept by its name,
+/// not shown as web chat; the web widget is web chat.
+#[tokio::test]
+async fn an_inbox_type_we_have_no_name_for_is_kept() {
+    let (server, p) = chatwoot().await;
+    let insta =
+        with(conv(42, "open", &[], T0), &json!({ "meta": { "sender": sender(), "channel": "Channel::Instagram" } }));
+    let widget =
+        with(conv(43, "open", &[], T0), &json!({ "meta": { "sender": sender(), "channel": "Channel::WebWidget" } }));
+    Mock::given(method("GET")).and(path(conv_path(42, ""))).respond_with(ok(&insta)).mount(&server).await;
+    Mock::given(method("GET")).and(path(conv_path(43, ""))).respond_with(ok(&widget)).mount(&server).await;
+    let c = within(p.conversation(cid(42))).await.expect("conversation");
+    assert_eq!(c.channel, Channel::Other("instagram".into()));
+    let c = within(p.conversation(cid(43))).await.expect("conversation");
+    assert_eq!(c.channel, Channel::Web);
+}
+
 #[tokio::test]
 async fn bulk_applies_one_conversation_at_a_time_with_a_result_for_each() {
     let (server, p) = chatwoot().await;
@@ -940,13 +984,15 @@ async fn bulk_applies_one_conversation_at_a_time_with_a_result_for_each() {
         .await;
     let op = Op::Bulk { conversations: vec![cid(42), cid(43), cid(44)], change: Change::Close };
     let Applied::Bulk(results) = applied(&p, op).await else { panic!("expected per-id results") };
-    let got: Vec<(&str, Result<Status, &str>)> =
-        results.iter().map(|(id, r)| (id.as_str(), r.as_ref().map(|c| c.status).map_err(String::as_str))).collect();
+    let got: Vec<(&str, Result<Status, &str>)> = results
+        .iter()
+        .map(|(id, r)| (id.as_str(), r.as_ref().map(|c| c.status.clone()).map_err(String::as_str)))
+        .collect();
     assert_eq!(got.len(), 3, "{got:?}");
     assert_eq!(got[0], ("42", Ok(Status::Closed)));
     assert_eq!(got[1], ("43", Ok(Status::Closed)));
     assert_eq!(got[2].0, "44");
-    let failure = got[2].1.expect_err("44 failed");
+    let failure = got[2].1.clone().expect_err("44 failed");
     assert!(failure.contains("Resource could not be found"), "{failure}");
     let order: Vec<String> = requests(&server).await.iter().map(line).collect();
     assert_eq!(

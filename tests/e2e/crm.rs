@@ -325,7 +325,7 @@ async fn crm_thread_renders_calls_inline_and_keeps_drafts_out() {
     assert_eq!(call.kind, MessageKind::Call);
     let info = call.call.as_ref().expect("call info");
     assert_eq!((info.duration_secs, info.summary.as_deref()), (185, Some("Caller wants a viewing on Friday.")));
-    assert_eq!((thread[1].author.kind, thread[1].direction), (AuthorKind::Agent, Direction::Outbound));
+    assert_eq!((&thread[1].author.kind, thread[1].direction), (&AuthorKind::Agent, Direction::Outbound));
     assert_eq!(thread[3].kind, MessageKind::Note);
     assert_eq!(thread[4].author.kind, AuthorKind::Ai);
     assert_eq!(thread[0].author.kind, AuthorKind::Contact);

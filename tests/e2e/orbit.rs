@@ -20,7 +20,8 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use frontdesk_domain::{
     AgentId, AiState, AuthorKind, Change, Channel, Conversation, ConversationId, Direction, EventKind, Message,
-    MessageKind, NextAction, Op, PresenceState, ReplyKind, Status, Suggestion, SuggestionStatus, ViewId, ViewKind,
+    MessageKind, NextAction, Op, PresenceState, Priority, ReplyKind, Status, Suggestion, SuggestionStatus, ViewId,
+    ViewKind,
 };
 use frontdesk_provider::{Applied, ListQuery, Provider, ProviderError, Update};
 use frontdesk_provider_orbit::OrbitProvider;
@@ -325,8 +326,10 @@ async fn list_keeps_rows_with_unknown_fields_and_values_and_skips_only_a_row_wit
     assert_eq!(ids, ["conv_1", "conv_odd"], "the row without id is skipped, the others come");
     let odd = &page.items[1];
     assert_eq!(odd.contact.name, "Jane Doe");
-    assert_eq!(odd.status, Status::Open, "an unknown status is still something to work on");
-    assert_eq!(odd.channel, Channel::Web, "telegram is a web-like chat channel");
+    // Values we have no name for are kept as Orbit sent them, not mapped to ours.
+    assert_eq!(odd.status, Status::Other("escalated".into()));
+    assert_eq!(odd.channel, Channel::Other("telegram".into()));
+    assert_eq!(odd.priority, Priority::Other("blocker".into()));
     assert_eq!(odd.tags, ["vip"]);
     assert_eq!(page.next_cursor, None);
 }

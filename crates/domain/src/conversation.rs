@@ -6,96 +6,41 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{Agent, Contact, ConversationId, Direction};
+use crate::open_enum::open_enum;
 
-/// How the customer reached us.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Sms,
-    Whatsapp,
-    Email,
-    Web,
-    Voice,
-    Api,
-}
-
-impl Channel {
-    pub const ALL: [Self; 6] = [Self::Sms, Self::Whatsapp, Self::Email, Self::Web, Self::Voice, Self::Api];
-
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sms => "sms",
-            Self::Whatsapp => "whatsapp",
-            Self::Email => "email",
-            Self::Web => "web",
-            Self::Voice => "voice",
-            Self::Api => "api",
-        }
-    }
-
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
+open_enum! {
+    /// How the customer reached us.
+    pub enum Channel {
+        Sms = "sms",
+        Whatsapp = "whatsapp",
+        Email = "email",
+        Web = "web",
+        Voice = "voice",
+        Api = "api",
     }
 }
 
-/// Where the conversation stands in the queue. A snoozed one carries its wake time
-/// in [`Conversation::snoozed_until`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Open,
-    Pending,
-    Snoozed,
-    Closed,
-}
-
-impl Status {
-    pub const ALL: [Self; 4] = [Self::Open, Self::Pending, Self::Snoozed, Self::Closed];
-
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Pending => "pending",
-            Self::Snoozed => "snoozed",
-            Self::Closed => "closed",
-        }
-    }
-
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
+open_enum! {
+    /// Where the conversation stands in the queue. A snoozed one carries its wake time
+    /// in [`Conversation::snoozed_until`].
+    pub enum Status {
+        Open = "open",
+        Pending = "pending",
+        Snoozed = "snoozed",
+        Closed = "closed",
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Priority {
-    Low,
-    #[default]
-    Normal,
-    High,
-    Urgent,
-}
-
-impl Priority {
-    pub const ALL: [Self; 4] = [Self::Low, Self::Normal, Self::High, Self::Urgent];
-
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Low => "low",
-            Self::Normal => "normal",
-            Self::High => "high",
-            Self::Urgent => "urgent",
-        }
-    }
-
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
+open_enum! {
+    /// How urgent it is. A vendor's own level (Chatwoot's "medium") is kept as `Other`
+    /// and ranks as normal.
+    #[derive(Default)]
+    pub enum Priority {
+        Low = "low",
+        #[default]
+        Normal = "normal",
+        High = "high",
+        Urgent = "urgent",
     }
 }
 

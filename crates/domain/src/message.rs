@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{ConversationId, MessageId};
+use crate::open_enum::open_enum;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -15,29 +16,13 @@ pub enum Direction {
     Outbound,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AuthorKind {
-    Contact,
-    Agent,
-    Ai,
-    System,
-}
-
-impl AuthorKind {
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Contact => "contact",
-            Self::Agent => "agent",
-            Self::Ai => "ai",
-            Self::System => "system",
-        }
-    }
-
-    #[must_use]
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Contact, Self::Agent, Self::Ai, Self::System].into_iter().find(|k| k.as_str() == s)
+open_enum! {
+    /// Who wrote a message.
+    pub enum AuthorKind {
+        Contact = "contact",
+        Agent = "agent",
+        Ai = "ai",
+        System = "system",
     }
 }
 

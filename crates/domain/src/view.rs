@@ -50,6 +50,18 @@ pub struct ViewFilter {
     pub q: Option<String>,
 }
 
+impl ViewFilter {
+    /// Whether the filter's statuses take this one. A vendor's own state (`Other`) is
+    /// taken wherever open is: in front of an agent rather than hidden, and shown by
+    /// its own name.
+    #[must_use]
+    pub fn takes_status(&self, s: &Status) -> bool {
+        self.status.is_empty()
+            || self.status.contains(s)
+            || (matches!(s, Status::Other(_)) && self.status.contains(&Status::Open))
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ViewKind {

@@ -395,7 +395,7 @@ impl ChatCaptainProvider {
 /// Whether a list keeps a conversation, by the filter's archived, status and channel.
 fn keeps(filter: &ViewFilter, c: &Conversation) -> bool {
     c.archived == filter.archived
-        && (filter.status.is_empty() || filter.status.contains(&c.status))
+        && filter.takes_status(&c.status)
         && (filter.channels.is_empty() || filter.channels.contains(&c.channel))
 }
 

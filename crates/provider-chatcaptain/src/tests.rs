@@ -39,7 +39,13 @@ fn a_conversation_reads_tolerantly() {
     assert_eq!((c.channel, c.status, c.archived), (Channel::Whatsapp, Status::Pending, true));
     assert_eq!((c.created_at.as_second(), c.updated_at.as_second()), (1_772_100_000, 1_772_100_060));
     let bare = wire::conversation(&json!({ "id": "c", "channelType": "telegram", "status": 3 }), now).expect("reads");
-    assert_eq!((bare.channel, bare.status, bare.contact.name.as_str()), (Channel::Web, Status::Open, "Anonymous"));
+    // Values we have no name for are kept as they came.
+    assert_eq!(
+        (&bare.channel, &bare.status, bare.contact.name.as_str()),
+        (&Channel::Other("telegram".into()), &Status::Other("3".into()), "Anonymous")
+    );
+    let none = wire::conversation(&json!({ "id": "c" }), now).expect("reads");
+    assert_eq!((none.channel, none.status), (Channel::Web, Status::Open), "none at all: the widget, open");
     assert!(wire::conversation(&json!({ "contactId": "no id" }), now).is_none());
     assert!(wire::conversation(&json!("text"), now).is_none());
 }
@@ -101,7 +107,7 @@ fn lists_and_errors_read_as_the_notes_say() {
 fn a_bot_answer_with_messages_reads_as_messages_else_raw() {
     let v = json!({ "conversationId": "conv_1", "messages": [{ "id": "m1", "text": "Hi, I am the bot" }] });
     let BotReply::Messages(m) = reply_of(v, None) else { panic!("messages expected") };
-    assert_eq!((m[0].author.kind, m[0].conversation_id.as_str()), (AuthorKind::Ai, "conv_1"));
+    assert_eq!((&m[0].author.kind, m[0].conversation_id.as_str()), (&AuthorKind::Ai, "conv_1"));
     assert!(matches!(reply_of(json!({ "messages": [{ "id": "m1" }] }), None), BotReply::Raw(_)));
     assert!(matches!(reply_of(json!({ "messages": [{ "id": "m1" }] }), Some("c")), BotReply::Messages(_)));
     assert_eq!(reply_of(json!({ "ok": true }), Some("c")), BotReply::Raw(json!({ "ok": true })));

@@ -123,26 +123,30 @@ fn cut(s: &str) -> String {
     if s.chars().count() <= MAX { s.to_owned() } else { format!("{}…", s.chars().take(MAX - 1).collect::<String>()) }
 }
 
-/// `channelType` for ours. Channels the domain has no name for (Messenger,
-/// Instagram, Telegram, the web widget) read as web chat.
+/// `channelType` for ours. One the domain has no name for (Messenger, Instagram,
+/// Telegram) is kept as ChatCaptain named it; none at all is the web widget.
 fn channel_of(s: Option<&str>) -> Channel {
-    match s.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
-        Some("whatsapp" | "whatsapp_business" | "whatsappbusiness") => Channel::Whatsapp,
-        Some("sms") => Channel::Sms,
-        Some("email" | "mail") => Channel::Email,
-        Some("voice" | "phone" | "call" | "telephony") => Channel::Voice,
-        Some("api") => Channel::Api,
-        _ => Channel::Web,
+    let Some(s) = s.map(str::trim) else { return Channel::Web };
+    match s.to_ascii_lowercase().as_str() {
+        "whatsapp" | "whatsapp_business" | "whatsappbusiness" => Channel::Whatsapp,
+        "sms" => Channel::Sms,
+        "email" | "mail" => Channel::Email,
+        "voice" | "phone" | "call" | "telephony" => Channel::Voice,
+        "api" => Channel::Api,
+        "web" | "webchat" | "widget" | "chat" | "" => Channel::Web,
+        _ => Channel::from_wire(s),
     }
 }
 
-/// Not published: the view filters' names (open, inProgress, closed) are used, and
-/// an unknown or missing status reads as open, in front of an agent.
+/// Not published: the view filters' names (open, inProgress, closed) are used. A
+/// missing status reads as open, in front of an agent; an unknown one is kept as said.
 fn status_of(s: Option<&str>) -> Status {
-    match s.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
-        Some("inprogress" | "in_progress" | "in-progress" | "pending") => Status::Pending,
-        Some("closed" | "resolved" | "done" | "finished") => Status::Closed,
-        _ => Status::Open,
+    let Some(s) = s.map(str::trim) else { return Status::Open };
+    match s.to_ascii_lowercase().as_str() {
+        "open" | "new" | "" => Status::Open,
+        "inprogress" | "in_progress" | "in-progress" | "pending" => Status::Pending,
+        "closed" | "resolved" | "done" | "finished" => Status::Closed,
+        _ => Status::from_wire(s),
     }
 }
 
@@ -210,7 +214,8 @@ pub fn conversation(v: &Value, now: Timestamp) -> Option<Conversation> {
 
 /// Who wrote a message, from `sender` as a word (`"contact"`) or an object
 /// (`{type, id, name}`). Contact and user are the customer; agent a person on the
-/// team; bot the chatbot. `fallback` is used when nothing says.
+/// team; bot the chatbot; another word is kept as said. `fallback` is used when
+/// nothing says.
 fn author_of(o: &Obj, fallback: AuthorKind) -> Author {
     let sender = o.get("sender");
     let (word, id, name) = match sender {
@@ -220,23 +225,22 @@ fn author_of(o: &Obj, fallback: AuthorKind) -> Author {
         }
         _ => (text(o, &["senderType", "role", "type"]), None, None),
     };
-    let kind = match word.map(|w| w.trim().to_ascii_lowercase()).as_deref() {
-        Some("agent" | "human" | "operator" | "admin") => AuthorKind::Agent,
-        Some("bot" | "chatbot" | "ai" | "assistant" | "captain") => AuthorKind::Ai,
-        Some("system") => AuthorKind::System,
-        // contact, user, customer, visitor; and an unknown sender is shown as the
-        // customer's too, where an agent looks first.
-        Some(_) => AuthorKind::Contact,
+    let kind = match word.as_deref().map(str::trim) {
         None => fallback,
+        Some(w) => match w.to_ascii_lowercase().as_str() {
+            "agent" | "human" | "operator" | "admin" => AuthorKind::Agent,
+            "bot" | "chatbot" | "ai" | "assistant" | "captain" => AuthorKind::Ai,
+            "system" => AuthorKind::System,
+            "contact" | "user" | "customer" | "visitor" | "" => AuthorKind::Contact,
+            _ => AuthorKind::from_wire(w),
+        },
     };
-    let name = name.or_else(|| line(o, &["senderName", "authorName"])).unwrap_or_else(|| {
-        match kind {
-            AuthorKind::Contact => "customer",
-            AuthorKind::Agent => "agent",
-            AuthorKind::Ai => "bot",
-            AuthorKind::System => "system",
-        }
-        .to_owned()
+    let name = name.or_else(|| line(o, &["senderName", "authorName"])).unwrap_or_else(|| match &kind {
+        AuthorKind::Contact => "customer".to_owned(),
+        AuthorKind::Agent => "agent".to_owned(),
+        AuthorKind::Ai => "bot".to_owned(),
+        AuthorKind::System => "system".to_owned(),
+        AuthorKind::Other(k) => k.clone(),
     });
     Author { kind, id: id.or_else(|| text(o, &["senderId", "userId", "agentId"])), name }
 }
@@ -267,7 +271,13 @@ pub fn message(v: &Value, conversation: &ConversationId, fallback: AuthorKind, n
     Some(Message {
         id: MessageId::from(id),
         conversation_id: conversation.clone(),
-        direction: if author.kind == AuthorKind::Contact { Direction::Inbound } else { Direction::Outbound },
+        // A sender of a kind we do not know counts as the customer's side, where an
+        // agent looks first.
+        direction: if matches!(author.kind, AuthorKind::Contact | AuthorKind::Other(_)) {
+            Direction::Inbound
+        } else {
+            Direction::Outbound
+        },
         author,
         kind: if system { MessageKind::Event } else { MessageKind::Reply },
         body: body_of(o),

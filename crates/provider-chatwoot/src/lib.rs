@@ -140,7 +140,7 @@ impl ChatwootProvider {
                 (Method::POST, "/toggle_status", json!({ "status": "snoozed", "snoozed_until": until.as_second() }))
             }
             Change::SetPriority { priority } => {
-                (Method::POST, "/toggle_priority", json!({ "priority": wire::priority_name(*priority) }))
+                (Method::POST, "/toggle_priority", json!({ "priority": wire::priority_name(priority) }))
             }
             Change::Assign { agent_id: Some(agent), .. } => {
                 (Method::POST, "/assignments", json!({ "assignee_id": number(agent.as_str())? }))
@@ -361,7 +361,7 @@ impl Provider for ChatwootProvider {
             };
             // One status goes to Chatwoot; several are asked as "all" and kept here.
             let status = match filter.status.as_slice() {
-                [one] => wire::status_name(*one),
+                [one] => wire::status_name(one),
                 _ => "all",
             };
             let mut params =
@@ -385,7 +385,7 @@ impl Provider for ChatwootProvider {
                         None
                     }
                 })
-                .filter(|c| filter.status.is_empty() || filter.status.contains(&c.status))
+                .filter(|c| filter.takes_status(&c.status))
                 .collect();
             if let Ok(mut labels) = self.labels.lock() {
                 labels.extend(items.iter().flat_map(|c| c.tags.iter().cloned()));

@@ -145,43 +145,54 @@ pub struct Conv {
     pub additional_attributes: Option<Value>,
 }
 
+/// open, pending, snoozed, resolved; missing reads as open, another is kept.
 pub fn status_of(s: Option<&str>) -> Status {
-    match s.unwrap_or_default() {
+    let Some(s) = s.map(str::trim) else { return Status::Open };
+    match s {
+        "open" | "" => Status::Open,
         "pending" => Status::Pending,
         "snoozed" => Status::Snoozed,
         "resolved" | "closed" => Status::Closed,
-        _ => Status::Open,
+        _ => Status::from_wire(s),
     }
 }
 
-pub fn status_name(s: Status) -> &'static str {
+pub fn status_name(s: &Status) -> &str {
     match s {
-        Status::Open => "open",
-        Status::Pending => "pending",
-        Status::Snoozed => "snoozed",
         Status::Closed => "resolved",
+        other => other.as_str(),
     }
 }
 
-/// Chatwoot's priorities: none, low, medium, high, urgent.
-pub fn priority_name(p: Priority) -> &'static str {
+/// Chatwoot's priorities (the API document's enum): urgent, high, medium, low, none.
+/// "none" and null are our normal; "medium", which we have no name for, is kept.
+pub fn priority_of(s: Option<&str>) -> Priority {
+    match s.map(str::trim) {
+        None | Some("none" | "") => Priority::Normal,
+        Some(s) => Priority::from_wire(s),
+    }
+}
+
+pub fn priority_name(p: &Priority) -> &str {
     match p {
-        Priority::Low => "low",
         Priority::Normal => "none",
-        Priority::High => "high",
-        Priority::Urgent => "urgent",
+        other => other.as_str(),
     }
 }
 
+/// The inbox's channel type (`Channel::Email`…). The web widget is web chat; those
+/// we have no name for (Facebook, Instagram, Telegram, Line…) are kept, as
+/// `facebookpage` from `Channel::FacebookPage`.
 fn channel(s: Option<&str>) -> Channel {
-    match s.unwrap_or_default() {
+    let Some(s) = s.map(str::trim) else { return Channel::Web };
+    match s {
         "Channel::Email" => Channel::Email,
         "Channel::Whatsapp" => Channel::Whatsapp,
         "Channel::Sms" | "Channel::TwilioSms" => Channel::Sms,
         "Channel::Api" => Channel::Api,
         "Channel::Voice" => Channel::Voice,
-        // Web widget, Facebook, Instagram, Telegram, Line…: chat on the web's terms.
-        _ => Channel::Web,
+        "Channel::WebWidget" | "" => Channel::Web,
+        other => Channel::from_wire(&other.trim_start_matches("Channel::").to_ascii_lowercase()),
     }
 }
 
@@ -221,20 +232,16 @@ impl Conv {
             },
             channel: channel(meta.channel.as_deref()),
             subject,
-            status,
+            // (Read before `status` moves into the row.)
             snoozed_until: self.snoozed_until.filter(|_| status == Status::Snoozed),
+            status,
             assignee: meta.assignee.and_then(User::agent).map(Box::new),
             team: meta.team.and_then(|t| t.name).map(|n| sanitize_line(&n)),
             tags: self.labels.iter().map(|l| sanitize_line(l)).collect(),
             starred: false,
             unread: self.unread_count.is_some_and(|n| n > 0.0),
             archived: false,
-            priority: match self.priority.as_deref() {
-                Some("low") => Priority::Low,
-                Some("high") => Priority::High,
-                Some("urgent") => Priority::Urgent,
-                _ => Priority::Normal,
-            },
+            priority: priority_of(self.priority.as_deref()),
             last_message: last.map(|m| LastMessage {
                 preview: sanitize_line(m.content.as_deref().unwrap_or_default()),
                 direction: if m.message_type == Some(0) { Direction::Inbound } else { Direction::Outbound },
@@ -300,11 +307,14 @@ impl Msg {
             _ => MessageKind::Reply,
         };
         let inbound = self.message_type == Some(0);
-        let sender_type = self.sender_type.as_deref().map(str::to_ascii_lowercase);
+        let sender_type = self.sender_type.as_deref().map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty());
         let author_kind = match (kind, sender_type.as_deref()) {
             (MessageKind::Event, _) => AuthorKind::System,
             (_, Some("contact")) => AuthorKind::Contact,
-            (_, Some("agent_bot" | "agentbot" | "captain_assistant")) => AuthorKind::Ai,
+            (_, Some("agent_bot" | "agentbot" | "captain_assistant" | "captain::assistant")) => AuthorKind::Ai,
+            (_, Some("agent" | "user")) => AuthorKind::Agent,
+            // A sender type the API document does not list is kept as said.
+            (_, Some(other)) => AuthorKind::from_wire(other),
             _ if inbound => AuthorKind::Contact,
             _ => AuthorKind::Agent,
         };
@@ -315,17 +325,15 @@ impl Msg {
             conversation_id: self.conversation_id.map_or_else(|| conversation.clone(), ConversationId::from),
             direction: if inbound { Direction::Inbound } else { Direction::Outbound },
             author: Author {
-                kind: author_kind,
                 id: sender.id,
-                name: name.unwrap_or_else(|| {
-                    match author_kind {
-                        AuthorKind::Contact => "customer",
-                        AuthorKind::Ai => "bot",
-                        AuthorKind::System => "Chatwoot",
-                        AuthorKind::Agent => "agent",
-                    }
-                    .to_owned()
+                name: name.unwrap_or_else(|| match &author_kind {
+                    AuthorKind::Contact => "customer".to_owned(),
+                    AuthorKind::Ai => "bot".to_owned(),
+                    AuthorKind::System => "Chatwoot".to_owned(),
+                    AuthorKind::Agent => "agent".to_owned(),
+                    AuthorKind::Other(kind) => kind.clone(),
                 }),
+                kind: author_kind,
             },
             kind,
             body: sanitize(self.content.as_deref().unwrap_or_default()),

@@ -51,10 +51,11 @@ fn suggestion_ids_carry_their_conversation() {
 }
 
 #[test]
-fn unknown_channels_read_as_sms() {
+fn unknown_channels_are_kept_and_a_missing_one_is_sms() {
     assert_eq!(channel_of(Some("EMAIL")), Channel::Email);
     assert_eq!(channel_of(Some("call")), Channel::Voice);
-    assert_eq!(channel_of(Some("carrier-pigeon")), Channel::Sms);
+    assert_eq!(channel_of(Some("carrier-pigeon")), Channel::Other("carrier-pigeon".into()));
+    assert_eq!(channel_of(Some("RCS")), Channel::Other("RCS".into()));
     assert_eq!(channel_of(None), Channel::Sms);
 }
 

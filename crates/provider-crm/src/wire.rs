@@ -151,26 +151,30 @@ pub struct Conv {
     pub updated_at: Option<Timestamp>,
 }
 
-/// Channel names as a CRM writes them. An unknown one reads as SMS, the channel
-/// this inbox is mostly about (texting leads).
+/// Channel names as a CRM writes them. A missing one reads as SMS, the channel this
+/// inbox is mostly about (texting leads); one we have no name for is kept as said.
 pub fn channel_of(s: Option<&str>) -> Channel {
-    match s.map(str::to_ascii_lowercase).as_deref() {
-        Some("email" | "gmail" | "outlook") => Channel::Email,
-        Some("call" | "voice" | "phone") => Channel::Voice,
-        Some("whatsapp") => Channel::Whatsapp,
-        Some("web" | "chat" | "webchat" | "widget") => Channel::Web,
-        Some("api") => Channel::Api,
-        _ => Channel::Sms,
+    let Some(s) = s.map(str::trim) else { return Channel::Sms };
+    match s.to_ascii_lowercase().as_str() {
+        "sms" | "text" | "mms" | "" => Channel::Sms,
+        "email" | "gmail" | "outlook" => Channel::Email,
+        "call" | "voice" | "phone" => Channel::Voice,
+        "whatsapp" => Channel::Whatsapp,
+        "web" | "chat" | "webchat" | "widget" => Channel::Web,
+        "api" => Channel::Api,
+        _ => Channel::from_wire(s),
     }
 }
 
-/// An unknown status reads as open: in front of an agent rather than hidden.
+/// A missing status reads as open, in front of an agent; an unknown one is kept.
 fn status_of(s: Option<&str>) -> Status {
-    match s.map(str::to_ascii_lowercase).as_deref() {
-        Some("pending" | "waiting") => Status::Pending,
-        Some("closed" | "resolved" | "done") => Status::Closed,
-        Some("snoozed") => Status::Snoozed,
-        _ => Status::Open,
+    let Some(s) = s.map(str::trim) else { return Status::Open };
+    match s.to_ascii_lowercase().as_str() {
+        "open" | "new" | "" => Status::Open,
+        "pending" | "waiting" => Status::Pending,
+        "closed" | "resolved" | "done" => Status::Closed,
+        "snoozed" => Status::Snoozed,
+        _ => Status::from_wire(s),
     }
 }
 
@@ -422,14 +426,23 @@ impl Activity {
             },
             ("api", id) => Author { kind: AuthorKind::System, id: id.map(str::to_owned), name: "API".to_owned() },
             ("system", _) => Author { kind: AuthorKind::System, id: None, name: "system".to_owned() },
-            // No actor, or one we do not know (a contact): the customer.
+            // An actor kind the page does not name (`workflow:…`) is kept as said.
+            (other, Some(_)) if other != "contact" && !other.is_empty() => Author {
+                kind: AuthorKind::from_wire(other),
+                id: self.actor.clone(),
+                name: clean(self.actor_name.as_deref()).unwrap_or_else(|| other.to_owned()),
+            },
+            // No actor, `contact:…`, or a bare id (a contact's): the customer.
             (_, _) => Author {
                 kind: AuthorKind::Contact,
                 id: self.actor.clone(),
                 name: clean(self.actor_name.as_deref()).unwrap_or_else(|| "contact".to_owned()),
             },
         };
-        let direction = direction_of(self.direction.as_deref()).unwrap_or(if author.kind == AuthorKind::Contact {
+        // An actor of a kind we do not know counts as the customer's side, where an
+        // agent looks first.
+        let customer_side = matches!(author.kind, AuthorKind::Contact | AuthorKind::Other(_));
+        let direction = direction_of(self.direction.as_deref()).unwrap_or(if customer_side {
             Direction::Inbound
         } else {
             Direction::Outbound

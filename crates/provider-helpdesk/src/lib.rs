@@ -447,7 +447,7 @@ impl Provider for HelpdeskProvider {
             if !query.filter.status.is_empty() {
                 statuses.clone_from(&query.filter.status);
             }
-            let names: Vec<&str> = statuses.iter().flat_map(|s| wire::status_names(*s)).copied().collect();
+            let names: Vec<&str> = statuses.iter().flat_map(wire::status_names).collect();
             if names.is_empty() {
                 return Ok(empty);
             }
@@ -482,11 +482,12 @@ impl Provider for HelpdeskProvider {
                 };
             let now = Timestamp::now();
             let channels = &query.filter.channels;
+            let wanted = ViewFilter { status: statuses, ..ViewFilter::default() };
             let mut items: Vec<Conversation> = page
                 .rows
                 .into_iter()
                 .filter_map(|v| Conv::read(v)?.into_domain(now))
-                .filter(|c| statuses.contains(&c.status))
+                .filter(|c| wanted.takes_status(&c.status))
                 .filter(|c| channels.is_empty() || channels.contains(&c.channel))
                 .collect();
             items.sort_by_key(|c| std::cmp::Reverse(c.updated_at));

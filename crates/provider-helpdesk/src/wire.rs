@@ -90,37 +90,49 @@ pub struct Conv {
 }
 
 /// Bancroft's status names for ours: resolving answers `closed`, and `resolved`
-/// is the same state by its other name. Nothing is snoozed in Bancroft.
-pub fn status_names(s: Status) -> &'static [&'static str] {
+/// is the same state by its other name. Nothing is snoozed in Bancroft, and a state
+/// of its own that we kept is asked for by its name.
+pub fn status_names(s: &Status) -> Vec<&str> {
     match s {
-        Status::Open => &["open"],
-        Status::Pending => &["pending"],
-        Status::Closed => &["resolved", "closed"],
-        Status::Snoozed => &[],
+        Status::Open => vec!["open"],
+        Status::Pending => vec!["pending"],
+        Status::Closed => vec!["resolved", "closed"],
+        Status::Snoozed => Vec::new(),
+        Status::Other(name) => vec![name.as_str()],
     }
 }
 
-/// An unknown status reads as open: in front of an agent rather than hidden.
+/// A missing status reads as open, in front of an agent; one the page does not list
+/// is kept as Bancroft said it.
 fn status_of(s: Option<&str>) -> Status {
-    match s.map(str::to_ascii_lowercase).as_deref() {
-        Some("pending") => Status::Pending,
-        Some("resolved" | "closed") => Status::Closed,
-        _ => Status::Open,
+    let Some(s) = s.map(str::trim) else { return Status::Open };
+    match s.to_ascii_lowercase().as_str() {
+        "open" | "" => Status::Open,
+        "pending" => Status::Pending,
+        "resolved" | "closed" => Status::Closed,
+        _ => Status::from_wire(s),
     }
 }
 
+/// `normal` is the page's default, for a missing one too; another level is kept.
 fn priority_of(s: Option<&str>) -> Priority {
-    s.map(str::to_ascii_lowercase).as_deref().and_then(Priority::parse).unwrap_or_default()
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Priority::Normal,
+        Some(s) => Priority::parse(&s.to_ascii_lowercase()).unwrap_or_else(|| Priority::from_wire(s)),
+    }
 }
 
-/// `callback` is a customer asking to be called: the phone is the channel. Unknown
-/// ones are treated as the web form, the page's default source.
+/// `callback` is a customer asking to be called: the phone is the channel. A missing
+/// one is the web form, the page's default source; one the page does not list is
+/// kept as Bancroft named it.
 fn channel_of(s: Option<&str>) -> Channel {
-    match s.map(str::to_ascii_lowercase).as_deref() {
-        Some("email") => Channel::Email,
-        Some("api") => Channel::Api,
-        Some("callback") => Channel::Voice,
-        _ => Channel::Web,
+    let Some(s) = s.map(str::trim) else { return Channel::Web };
+    match s.to_ascii_lowercase().as_str() {
+        "email" => Channel::Email,
+        "api" => Channel::Api,
+        "callback" => Channel::Voice,
+        "web" | "" => Channel::Web,
+        _ => Channel::from_wire(s),
     }
 }
 

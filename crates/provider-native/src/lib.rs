@@ -297,7 +297,10 @@ impl Provider for NativeProvider {
             }
             let f = &query.filter;
             if !f.status.is_empty() {
-                params.push(("status", f.status.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")));
+                params.push((
+                    "status",
+                    f.status.iter().map(frontdesk_domain::Status::as_str).collect::<Vec<_>>().join(","),
+                ));
             }
             if let Some(q) = f.q.as_deref().filter(|q| !q.trim().is_empty()) {
                 params.push(("q", q.to_owned()));

@@ -62,9 +62,9 @@ fn unknown_fields_and_enum_values_are_tolerated() {
     let c: wire::Conv = serde_json::from_str(json).expect("parses");
     let c = c.into_domain(jiff::Timestamp::UNIX_EPOCH);
     assert_eq!(c.id.as_str(), "conv_1");
-    assert_eq!(c.status, Status::Open);
+    assert_eq!(c.status, Status::Other("escalated_v2".into()));
     assert_eq!(c.contact.handle, "+14155550123");
-    assert_eq!(c.channel, frontdesk_domain::Channel::Api);
+    assert_eq!(c.channel, frontdesk_domain::Channel::Other("telegram_business".into()));
 }
 
 #[test]
@@ -92,6 +92,26 @@ fn one_status_is_status_and_several_are_statuses() {
     let p = super::views::filter_params(&two);
     assert!(p.contains(&("statuses", "open,pending".to_owned())), "{p:?}");
     assert!(!p.iter().any(|(k, _)| *k == "status"), "{p:?}");
+}
+
+/// The same for channels (`channel` / `channels`). A saved view's names are read as
+/// rows are (active is open), and those we have no word for (rcs, escalated) are
+/// kept, so the view asks Orbit for what it was saved with rather than for everything.
+#[test]
+fn channels_likewise_and_a_saved_views_own_names_are_kept() {
+    use frontdesk_domain::{Channel, Status, ViewFilter};
+    let one = ViewFilter { channels: vec![Channel::Other("rcs".into())], ..ViewFilter::default() };
+    assert_eq!(super::views::filter_params(&one), [("channel", "rcs".to_owned())]);
+    let two = ViewFilter { channels: vec![Channel::Sms, Channel::Whatsapp], ..ViewFilter::default() };
+    assert_eq!(super::views::filter_params(&two), [("channels", "sms,whatsapp".to_owned())]);
+    let saved =
+        super::views::saved_filter(&serde_json::json!({ "statuses": "active,escalated", "channels": ["rcs", "sms"] }));
+    assert_eq!(saved.status, [Status::Open, Status::Other("escalated".into())]);
+    assert_eq!(saved.channels, [Channel::Other("rcs".into()), Channel::Sms]);
+    assert_eq!(
+        super::views::filter_params(&saved),
+        [("statuses", "open,escalated".to_owned()), ("channels", "rcs,sms".to_owned())]
+    );
 }
 
 #[test]

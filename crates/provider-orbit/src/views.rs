@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use frontdesk_domain::{AssigneeFilter, BuiltinView, Status, View, ViewFilter, ViewId, ViewKind};
+use frontdesk_domain::{AssigneeFilter, BuiltinView, Channel, Status, View, ViewFilter, ViewId, ViewKind};
 
 /// Saved views' ids carry this, so they never meet the built-in ones.
 pub(crate) const SAVED: &str = "saved:";
@@ -11,23 +11,17 @@ pub(crate) const SAVED: &str = "saved:";
 /// A domain filter as Orbit's list parameters.
 pub(crate) fn filter_params(f: &ViewFilter) -> Vec<(&'static str, String)> {
     let mut p = Vec::new();
-    if !f.status.is_empty() {
-        let names: Vec<&str> = f
-            .status
-            .iter()
-            .map(|s| match s {
-                Status::Open => "open",
-                Status::Pending => "pending",
-                Status::Snoozed => "snoozed",
-                Status::Closed => "closed",
-            })
-            .collect();
-        // `status` takes one value; several go in `statuses`, comma-separated.
-        match names.as_slice() {
-            [one] => p.push(("status", (*one).to_owned())),
-            many => p.push(("statuses", many.join(","))),
-        }
-    }
+    // `status` and `channel` take one value; several go in `statuses` and
+    // `channels`, comma-separated (NOTES.md).
+    let one_or_many =
+        |p: &mut Vec<(&'static str, String)>, one: &'static str, many: &'static str, names: Vec<&str>| match names
+            .as_slice()
+        {
+            [] => {}
+            [name] => p.push((one, (*name).to_owned())),
+            names => p.push((many, names.join(","))),
+        };
+    one_or_many(&mut p, "status", "statuses", f.status.iter().map(Status::as_str).collect());
     match &f.assignee {
         Some(AssigneeFilter::Me) => p.push(("assignee", "me".to_owned())),
         Some(AssigneeFilter::Unassigned) => p.push(("assignee", "unassigned".to_owned())),
@@ -37,9 +31,7 @@ pub(crate) fn filter_params(f: &ViewFilter) -> Vec<(&'static str, String)> {
     if !f.tags.is_empty() {
         p.push(("tags", f.tags.join(",")));
     }
-    if !f.channels.is_empty() {
-        p.push(("channel", f.channels.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")));
-    }
+    one_or_many(&mut p, "channel", "channels", f.channels.iter().map(Channel::as_str).collect());
     if let Some(u) = f.unread {
         p.push(("unread", u.to_string()));
     }
@@ -60,10 +52,12 @@ pub(crate) fn saved_filter(v: &Value) -> ViewFilter {
     };
     let mut f = ViewFilter::default();
     let statuses = [strings("status"), strings("statuses")].concat();
-    f.status = statuses.iter().filter_map(|s| Status::parse(s)).collect();
+    // Read as rows are, so a live update is judged by the same names; one we have no
+    // word for is kept, and the view asks Orbit for what it was saved with.
+    f.status = statuses.iter().map(|s| crate::wire::status(Some(s))).collect();
     f.tags = strings("tags");
     let channels = [strings("channel"), strings("channels")].concat();
-    f.channels = channels.iter().filter_map(|c| frontdesk_domain::Channel::parse(c)).collect();
+    f.channels = channels.iter().map(|c| crate::wire::channel(Some(c))).collect();
     f.assignee = match v.get("assignee").and_then(Value::as_str) {
         Some("me") => Some(AssigneeFilter::Me),
         Some("unassigned") => Some(AssigneeFilter::Unassigned),

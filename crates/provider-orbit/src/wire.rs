@@ -242,26 +242,33 @@ pub struct Conv {
     pub updated_at: Option<Timestamp>,
 }
 
-/// Orbit's channels; those the domain has no name for read as `Api` (the
-/// conversation still works; only its icon is generic).
+/// Orbit's channels. Those the domain has no name for (rcs, viber, instagram,
+/// messenger, line…) are kept as Orbit named them: an RCS thread is not an SMS one.
+/// None at all reads as `Api`, the generic one.
 pub fn channel(s: Option<&str>) -> Channel {
-    match s.unwrap_or_default() {
-        "sms" | "rcs" | "mms" => Channel::Sms,
+    let Some(s) = s.map(str::trim) else { return Channel::Api };
+    match s {
+        "sms" => Channel::Sms,
         "whatsapp" => Channel::Whatsapp,
         "email" => Channel::Email,
-        "web" | "webchat" | "chat" | "instagram" | "messenger" | "viber" | "line" | "telegram" => Channel::Web,
+        "web" | "webchat" | "chat" => Channel::Web,
         "voice" | "call" => Channel::Voice,
-        _ => Channel::Api,
+        "api" | "" => Channel::Api,
+        _ => Channel::from_wire(s),
     }
 }
 
-fn status(s: Option<&str>) -> Status {
-    match s.unwrap_or_default() {
+/// The list filter's names (NOTES.md): open, closed, pending, snoozed, active,
+/// archived. Active is open under another name, archived a closed one. Missing reads
+/// as open; a state Orbit adds later is kept as it said it.
+pub(crate) fn status(s: Option<&str>) -> Status {
+    let Some(s) = s.map(str::trim) else { return Status::Open };
+    match s {
+        "open" | "active" | "" => Status::Open,
         "pending" => Status::Pending,
         "snoozed" => Status::Snoozed,
         "closed" | "resolved" | "archived" | "completed" => Status::Closed,
-        // open, active, and whatever Orbit adds next: still something to work on.
-        _ => Status::Open,
+        _ => Status::from_wire(s),
     }
 }
 
@@ -304,19 +311,19 @@ impl Conv {
             },
             channel: channel(self.channel.as_deref()),
             subject: self.subject,
-            status,
+            // (Read before `status` moves into the row.)
             snoozed_until: self.snoozed_until.filter(|_| status == Status::Snoozed),
+            status,
             assignee: assignee.map(Box::new),
             team: self.team.and_then(|t| t.name.or(t.id)),
             tags: self.tags,
             starred: false,
             unread: self.unread.unwrap_or(self.unread_count.is_some_and(|n| n > 0)),
             archived: self.status.as_deref() == Some("archived"),
-            priority: match self.priority.as_deref() {
-                Some("low") => Priority::Low,
-                Some("high") => Priority::High,
-                Some("urgent") => Priority::Urgent,
-                _ => Priority::Normal,
+            // Not published: low, normal, high, urgent are read; another is kept.
+            priority: match self.priority.as_deref().map(str::trim) {
+                None | Some("" | "none") => Priority::Normal,
+                Some(p) => Priority::from_wire(p),
             },
             last_message,
             waiting_since: self.waiting_since,
@@ -387,10 +394,13 @@ impl Msg {
             Some("contact" | "customer") => AuthorKind::Contact,
             Some("ai" | "bot" | "assistant" | "ai_agent") => AuthorKind::Ai,
             Some("system") => AuthorKind::System,
+            Some("agent" | "user" | "member" | "human") => AuthorKind::Agent,
+            // A sender type Orbit adds later is kept as it said it.
+            Some(other) => AuthorKind::from_wire(other),
             None if self.direction.as_deref() == Some("inbound") => AuthorKind::Contact,
-            _ => AuthorKind::Agent,
+            None => AuthorKind::Agent,
         };
-        let direction = match (self.direction.as_deref(), author_kind) {
+        let direction = match (self.direction.as_deref(), &author_kind) {
             (Some("inbound"), _) | (None, AuthorKind::Contact) => Direction::Inbound,
             _ => Direction::Outbound,
         };
@@ -406,17 +416,15 @@ impl Msg {
             conversation_id: self.conversation_id.map_or_else(|| conversation.clone(), ConversationId::from),
             direction,
             author: Author {
-                kind: author_kind,
                 id: sender.id,
-                name: sender.name.unwrap_or_else(|| {
-                    match author_kind {
-                        AuthorKind::Contact => "customer",
-                        AuthorKind::Ai => "AI agent",
-                        AuthorKind::System => "Orbit",
-                        AuthorKind::Agent => "agent",
-                    }
-                    .to_owned()
+                name: sender.name.unwrap_or_else(|| match &author_kind {
+                    AuthorKind::Contact => "customer".to_owned(),
+                    AuthorKind::Ai => "AI agent".to_owned(),
+                    AuthorKind::System => "Orbit".to_owned(),
+                    AuthorKind::Agent => "agent".to_owned(),
+                    AuthorKind::Other(kind) => kind.clone(),
                 }),
+                kind: author_kind,
             },
             kind,
             body: self.body.unwrap_or_default(),

@@ -42,7 +42,8 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
 /// Parses a JSON body the way every endpoint does, so errors read the same everywhere.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|err| {
+    // The API takes only the enum values it documents; clients keep unknown ones.
+    frontdesk_domain::refusing_unknown(|| serde_path_to_error::deserialize(de)).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
         let field = if path == "." { "body".to_owned() } else { path };

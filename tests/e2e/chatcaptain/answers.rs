@@ -134,16 +134,16 @@ async fn a_thread_reads_the_shapes_a_javascript_backend_writes() {
     get(&format!("{CONVS}/c2/messages")).respond_with(ok(&json!({ "messages": null }))).mount(&server).await;
     let thread = p.thread(ConversationId::from("c1"), 0).await.expect("the answer is read");
     let got: Vec<(&str, AuthorKind, MessageKind, &str)> =
-        thread.iter().map(|m| (m.id.as_str(), m.author.kind, m.kind, m.body.as_str())).collect();
+        thread.iter().map(|m| (m.id.as_str(), m.author.kind.clone(), m.kind, m.body.as_str())).collect();
     assert_eq!(
         got,
         [
-            ("11", AuthorKind::Contact, MessageKind::Reply, "Your code is 1234"),
+            ("11", AuthorKind::Other("whatsapp_template".into()), MessageKind::Reply, "Your code is 1234"),
             ("m2", AuthorKind::Agent, MessageKind::Reply, "Hello Jane"),
             ("m3", AuthorKind::System, MessageKind::Event, "Conversation assigned"),
             ("m4", AuthorKind::Contact, MessageKind::Reply, "an odd sender"),
         ],
-        "an unknown sender type reads as the customer's; a row without an id is skipped"
+        "an unknown sender type is kept as said; a row without an id is skipped"
     );
     assert_eq!(thread[0].created_at.to_string(), "2026-02-26T10:00:00Z", "milliseconds");
     assert_eq!(thread[1].created_at.to_string(), "2026-02-26T10:01:00Z", "a Firestore time");

@@ -134,7 +134,10 @@ async fn write_answers_with_unknown_fields_and_values_are_read() {
     let c = within(p.create_conversation(NewConversation { subject: "Help".into(), ..NewConversation::default() }))
         .await
         .expect("created");
-    assert_eq!((c.id.as_str(), c.status, c.priority, c.channel), (ID, Status::Open, Priority::Normal, Channel::Web));
+    assert_eq!(
+        (c.id.as_str(), &c.status, &c.priority, &c.channel),
+        (ID, &Status::Other("new".into()), &Priority::Other("p1".into()), &Channel::Whatsapp)
+    );
 
     let mut resolved = page_resolved_full();
     resolved["resolution"] = json!({ "by": AGENT, "reason": "answered" });

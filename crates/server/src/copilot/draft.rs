@@ -82,7 +82,7 @@ impl KnowledgeBase {
 /// The answer filled in for this conversation and channel.
 fn drafted(ctx: &SuggestContext, answer: &Answer, confidence: u8) -> Draft {
     Draft {
-        body: answer.text(&Fill::for_draft(ctx), ctx.channel),
+        body: answer.text(&Fill::for_draft(ctx), &ctx.channel),
         actions: answer.actions.clone(),
         sources: vec![answer.id.clone()],
         engine: "kb".to_owned(),

@@ -76,12 +76,12 @@ impl Case {
         SuggestContext {
             contact_name: self.contact.clone(),
             agent_name: ASKING_AGENT.to_owned(),
-            channel: self.channel,
+            channel: self.channel.clone(),
             subject: self.subject.clone(),
             messages: self
                 .messages
                 .iter()
-                .map(|m| ContextMessage { author: m.from, kind: m.kind, body: m.body.clone() })
+                .map(|m| ContextMessage { author: m.from.clone(), kind: m.kind, body: m.body.clone() })
                 .collect(),
         }
     }

@@ -231,7 +231,11 @@ mod tests {
             subject: None,
             messages: messages
                 .iter()
-                .map(|(author, kind, body)| ContextMessage { author: *author, kind: *kind, body: (*body).to_owned() })
+                .map(|(author, kind, body)| ContextMessage {
+                    author: author.clone(),
+                    kind: *kind,
+                    body: (*body).to_owned(),
+                })
                 .collect(),
         }
     }

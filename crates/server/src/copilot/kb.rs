@@ -133,7 +133,7 @@ impl Answer {
     /// SMS and `WhatsApp` get `short`, or the first paragraph of `body`; email gets a
     /// sign-off. When the thread has no order number, the `*_no_order` variant is used.
     #[must_use]
-    pub fn text(&self, fill: &Fill, channel: Channel) -> String {
+    pub fn text(&self, fill: &Fill, channel: &Channel) -> String {
         let has_order = fill.order_id.is_some();
         let pick = |main: &'_ str, no_order: Option<&'_ str>| -> String {
             match no_order {
@@ -148,7 +148,7 @@ impl Answer {
                 None => first_paragraph(&body()).to_owned(),
             },
             Channel::Email => format!("{}{}", body().trim_end(), email_sign_off(&self.lang)),
-            Channel::Web | Channel::Voice | Channel::Api => body(),
+            Channel::Web | Channel::Voice | Channel::Api | Channel::Other(_) => body(),
         };
         if !has_order {
             template = ORDER_PHRASE.replace_all(&template, "your order").replace("{order_id}", "your order");

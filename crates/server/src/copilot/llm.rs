@@ -178,7 +178,7 @@ impl LlmEngine {
         // in, so the model sees finished prose rather than placeholders.
         let references: Vec<Reference<'_>> = hits
             .iter()
-            .map(|h| Reference { id: &h.answer.id, title: &h.answer.title, text: h.answer.text(&fill, Channel::Web) })
+            .map(|h| Reference { id: &h.answer.id, title: &h.answer.title, text: h.answer.text(&fill, &Channel::Web) })
             .collect();
         let system = system_prompt(ctx, &fill, &reading);
         let user = user_prompt(ctx, &references, reading.done.is_some());
@@ -399,7 +399,7 @@ fn system_prompt(ctx: &SuggestContext, fill: &Fill, reading: &Reading<'_>) -> St
              and sign off with exactly {agent_name} on the last line (it is replaced by the \
              sender's name when sent)."
         }
-        Channel::Web | Channel::Voice | Channel::Api => {
+        Channel::Web | Channel::Voice | Channel::Api | Channel::Other(_) => {
             "The customer is on live chat: 1–3 short sentences, no sign-off, no markdown."
         }
     };
@@ -442,7 +442,7 @@ fn user_prompt(ctx: &SuggestContext, references: &[Reference<'_>], done: bool) -
         let _ = writeln!(out, "[{skip} earlier messages omitted]");
     }
     for m in &ctx.messages[skip..] {
-        let who = match (m.kind, m.author) {
+        let who = match (m.kind, &m.author) {
             (MessageKind::Note, _) => "[INTERNAL NOTE, team only, never quote to the customer]",
             (MessageKind::Event, _) => "[event]",
             (MessageKind::Call, _) => "[phone call summary]",
@@ -450,6 +450,7 @@ fn user_prompt(ctx: &SuggestContext, references: &[Reference<'_>], done: bool) -
             (MessageKind::Reply, AuthorKind::Agent) => "Agent:",
             (MessageKind::Reply, AuthorKind::Ai) => "AI assistant:",
             (MessageKind::Reply, AuthorKind::System) => "System:",
+            (MessageKind::Reply, AuthorKind::Other(_)) => "Participant:",
         };
         let _ = writeln!(out, "{who} {}", clip(m.body.trim()));
     }

@@ -347,7 +347,7 @@ async fn thread_or_open(
         opening.push(Opening {
             id: id.clone(),
             contact: contact.clone(),
-            channel: item.channel,
+            channel: item.channel.clone(),
             subject: item.subject.clone(),
             ai_agent: item.ai_agent.clone(),
             at: to_ms(item.at),

@@ -19,7 +19,7 @@ use super::plan::{DemoAuthor, DemoConversation, DemoPlan};
 use crate::AppState;
 use crate::db::{orgs, to_ms};
 use crate::error::ApiResult;
-use frontdesk_domain::{ContactId, ConversationId, MessageId, MessageKind, OrgId};
+use frontdesk_domain::{Channel, ContactId, ConversationId, MessageId, MessageKind, OrgId, Priority};
 
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
@@ -40,7 +40,7 @@ static ORDER: LazyLock<Regex> = LazyLock::new(|| {
 struct Row {
     id: String,
     contact: usize,
-    channel: &'static str,
+    channel: Channel,
     subject: Option<String>,
     status: &'static str,
     assignee: Option<usize>,
@@ -49,7 +49,7 @@ struct Row {
     starred: bool,
     unread: bool,
     archived: bool,
-    priority: &'static str,
+    priority: Priority,
     waiting_since: Option<i64>,
     activity_at: i64,
     messages: Vec<Msg>,
@@ -194,7 +194,7 @@ fn row(
     Row {
         id: ConversationId::generate().as_str().to_owned(),
         contact: i,
-        channel: t.channel.as_str(),
+        channel: t.channel.clone(),
         subject: t.subject.as_deref().map(words),
         status,
         assignee: (!agents.is_empty() && (status == "closed" || rng.random_bool(0.7))).then_some(agent),
@@ -203,7 +203,7 @@ fn row(
         starred: rng.random_bool(0.03),
         unread: waiting && rng.random_bool(0.7),
         archived,
-        priority: t.priority.as_str(),
+        priority: t.priority.clone(),
         waiting_since: waiting.then_some(activity_at),
         activity_at,
         messages,
@@ -249,7 +249,7 @@ async fn insert_rows(
             b.push_bind(&r.id)
                 .push_bind(org)
                 .push_bind(&people[r.contact].id)
-                .push_bind(r.channel)
+                .push_bind(r.channel.as_str())
                 .push_bind(&r.subject)
                 .push_bind(r.status)
                 .push_bind(r.assignee.and_then(|a| agents.get(a)).map(|a| a.0.clone()))
@@ -258,7 +258,7 @@ async fn insert_rows(
                 .push_bind(r.starred)
                 .push_bind(r.unread)
                 .push_bind(r.archived)
-                .push_bind(r.priority)
+                .push_bind(r.priority.as_str())
                 .push_bind(last.map(|m| preview(&m.body)))
                 .push_bind(last.map(|m| if matches!(m.author, Author::Contact) { "inbound" } else { "outbound" }))
                 .push_bind(last.map(|m| m.at))

@@ -93,7 +93,7 @@ fn context(c: &DemoConversation, plan: &DemoPlan) -> SuggestContext {
     SuggestContext {
         contact_name: c.contact.name.clone(),
         agent_name: plan.agents.first().map(|a| a.name.clone()).unwrap_or_default(),
-        channel: c.channel,
+        channel: c.channel.clone(),
         subject: c.subject.clone(),
         messages: c
             .messages

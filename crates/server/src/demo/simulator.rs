@@ -70,7 +70,7 @@ async fn context(state: &AppState, org: &OrgId, c: &Conversation) -> ApiResult<S
     Ok(SuggestContext {
         contact_name: c.contact.name.clone(),
         agent_name: c.assignee.as_ref().map_or_else(|| "the team".to_owned(), |a| a.name.clone()),
-        channel: c.channel,
+        channel: c.channel.clone(),
         subject: c.subject.clone(),
         messages: recent
             .into_iter()

@@ -88,7 +88,7 @@ fn the_bots_answer_lands_in_the_thread_after_the_message_handed_over() {
     let effects = update(&mut s, Action::Sync(event));
     let t = s.thread.as_ref().expect("thread");
     let added: Vec<(AuthorKind, &str)> =
-        t.messages[before..].iter().map(|m| (m.author.kind, m.body.as_str())).collect();
+        t.messages[before..].iter().map(|m| (m.author.kind.clone(), m.body.as_str())).collect();
     assert_eq!(added, [(AuthorKind::Contact, "Track order 4411"), (AuthorKind::Ai, "Your order ships tomorrow.")]);
     assert!(effects.is_empty(), "not read again at once: a backend still writing would lose the answer: {effects:?}");
     assert_eq!(flash(&s).0, "the bot answered");

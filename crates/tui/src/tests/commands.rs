@@ -157,7 +157,7 @@ fn close_and_advance_then_undo() {
     assert_eq!(s.focus, Focus::Thread);
     let undo = keys(&mut s, "u");
     assert_eq!(ops(&undo)[0].1, Op::Change { conversation: first.clone(), change: Change::Reopen });
-    assert_eq!(s.list.items.iter().find(|c| c.id == first).map(|c| c.status), Some(Status::Open));
+    assert_eq!(s.list.items.iter().find(|c| c.id == first).map(|c| c.status.clone()), Some(Status::Open));
     assert!(flash(&s).0.contains("undone"));
     keys(&mut s, "u");
     assert!(flash(&s).0.contains("nothing to undo"));
@@ -254,7 +254,7 @@ fn bulk_changes_and_partial_failure() {
     let Op::Bulk { conversations, change } = op else { panic!("bulk") };
     assert_eq!((conversations.len(), change), (3, Change::Close));
     assert!(s.list.marked.is_empty());
-    let closed = |s: &State, i: &ConversationId| s.list.items.iter().find(|c| &c.id == i).map(|c| c.status);
+    let closed = |s: &State, i: &ConversationId| s.list.items.iter().find(|c| &c.id == i).map(|c| c.status.clone());
     let results = vec![
         (
             conversations[0].clone(),

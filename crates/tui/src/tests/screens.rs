@@ -43,6 +43,28 @@ fn list_with_badges() {
     snap("list_with_badges", inbox);
 }
 
+/// Values a vendor has and we have no name for (an RCS thread, an "escalated" state,
+/// Chatwoot's "medium" priority, a sender of its own kind) are shown as they came.
+#[test]
+fn a_vendors_own_values_are_shown_as_they_came() {
+    snap("vendor_values", |w, h| {
+        let mut s = with_thread(w, h);
+        let first = &mut s.list.items[0];
+        first.channel = Channel::Other("rcs".into());
+        first.status = frontdesk_domain::Status::Other("escalated".into());
+        first.priority = frontdesk_domain::Priority::Other("medium".into());
+        let shown = first.clone();
+        if let Some(t) = &mut s.thread {
+            t.suggestion = None;
+            t.conversation = Some(shown);
+            if let Some(m) = t.messages.first_mut() {
+                m.author.kind = AuthorKind::Other("workflow".into());
+            }
+        }
+        s
+    });
+}
+
 #[test]
 fn thread_with_notes_calls_and_events() {
     snap("thread", |w, h| {

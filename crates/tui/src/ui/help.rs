@@ -93,7 +93,11 @@ fn legend(state: &State, width: usize) -> Vec<Line<'static>> {
     let (theme, g) = (&state.settings.theme, &state.settings.glyphs);
     let channels = frontdesk_domain::Channel::ALL
         .iter()
-        .map(|c| format!("{} {}", g.channel(*c), c.as_str()))
+        .map(|c| format!("{} {}", g.channel(c), c.as_str()))
+        .chain([format!(
+            "{} another (the thread names it)",
+            g.channel(&frontdesk_domain::Channel::Other(String::new()))
+        )])
         .collect::<Vec<_>>()
         .join("  ");
     let entries: Vec<(String, String)> = vec![

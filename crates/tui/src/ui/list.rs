@@ -145,7 +145,7 @@ fn badges(state: &State, c: &Conversation) -> Vec<Span<'static>> {
     if let Some(origin) = &c.origin {
         out.push(Span::styled(format!("[{}]", truncate(&safe_line(&origin.account), 12, glyphs.ellipsis)), theme.key));
     }
-    if let (Some(due), Status::Open | Status::Pending) = (c.sla_due_at, c.status) {
+    if let (Some(due), Status::Open | Status::Pending) = (c.sla_due_at, &c.status) {
         let left = due.as_second() - now.as_second();
         if left <= 0 {
             out.push(Span::styled(format!("{}{}", glyphs.overdue, span(left)), theme.overdue));
@@ -153,10 +153,12 @@ fn badges(state: &State, c: &Conversation) -> Vec<Span<'static>> {
             out.push(Span::styled(format!("{}{}", glyphs.soon, span(left)), theme.soon));
         }
     }
-    match c.priority {
+    match &c.priority {
         frontdesk_domain::Priority::Urgent => out.push(Span::styled("urgent".to_owned(), theme.overdue)),
         frontdesk_domain::Priority::High => out.push(Span::styled("high".to_owned(), theme.soon)),
-        _ => {}
+        // A vendor's own level ("medium"), as it named it.
+        frontdesk_domain::Priority::Other(p) => out.push(Span::styled(safe_line(p).into_owned(), theme.dim)),
+        frontdesk_domain::Priority::Low | frontdesk_domain::Priority::Normal => {}
     }
     match c.ai_state {
         AiState::AiLed => out.push(Span::styled(glyphs.ai.to_owned(), theme.ai)),
@@ -176,12 +178,14 @@ fn badges(state: &State, c: &Conversation) -> Vec<Span<'static>> {
     if c.has_pending_suggestion {
         out.push(Span::styled(glyphs.suggestion.to_owned(), theme.ai));
     }
-    if let (Status::Snoozed, Some(until)) = (c.status, c.snoozed_until) {
-        out.push(Span::styled(format!("{} {}", glyphs.snoozed, when(now, until, &state.settings.tz)), theme.dim));
-    } else if c.status == Status::Closed {
-        out.push(Span::styled("closed".to_owned(), theme.dim));
-    } else if c.status == Status::Pending {
-        out.push(Span::styled("pending".to_owned(), theme.dim));
+    match (&c.status, c.snoozed_until) {
+        (Status::Snoozed, Some(until)) => {
+            out.push(Span::styled(format!("{} {}", glyphs.snoozed, when(now, until, &state.settings.tz)), theme.dim));
+        }
+        (Status::Closed | Status::Pending, _) => out.push(Span::styled(c.status.as_str().to_owned(), theme.dim)),
+        // A vendor's own state, as it named it.
+        (Status::Other(s), _) => out.push(Span::styled(safe_line(s).into_owned(), theme.dim)),
+        (Status::Open | Status::Snoozed, _) => {}
     }
     out
 }
@@ -194,7 +198,7 @@ fn row_line(state: &State, c: &Conversation, selected: bool, width: usize) -> Li
         if marked { glyphs.marked } else { " " },
         if c.unread { glyphs.unread } else { " " },
         if c.starred { glyphs.star } else { " " },
-        glyphs.channel(c.channel),
+        glyphs.channel(&c.channel),
     );
     let time = c.last_message.as_ref().map_or(c.updated_at, |m| m.at);
     let time = format!(" {:>5}", ago(state.now, time, &state.settings.tz));

@@ -202,7 +202,9 @@ impl Glyphs {
         draft: "d",
     };
 
-    pub fn channel(&self, c: Channel) -> &'static str {
+    /// A channel's mark; one this build does not know gets a mark of its own, and the
+    /// thread's header names it as the vendor did.
+    pub fn channel(&self, c: &Channel) -> &'static str {
         match (self.ascii, c) {
             (false, Channel::Email) => "✉",
             (false, Channel::Sms) => "✆",
@@ -216,6 +218,8 @@ impl Glyphs {
             (true, Channel::Web) => "C",
             (true, Channel::Voice) => "V",
             (true, Channel::Api) => "A",
+            (false, Channel::Other(_)) => "◇",
+            (true, Channel::Other(_)) => "?",
         }
     }
 
@@ -251,7 +255,7 @@ mod tests {
     fn every_glyph_is_one_cell_wide_or_ascii() {
         use unicode_width::UnicodeWidthStr;
         for c in Channel::ALL {
-            assert_eq!(Glyphs::UNICODE.channel(c).width(), 1, "{c:?}");
+            assert_eq!(Glyphs::UNICODE.channel(&c).width(), 1, "{c:?}");
         }
         for g in [Glyphs::UNICODE.star, Glyphs::UNICODE.unread, Glyphs::UNICODE.marked, Glyphs::UNICODE.soon] {
             assert_eq!(g.width(), 1, "{g}");

@@ -87,10 +87,10 @@ fn header_lines(state: &State, c: Option<&Conversation>, width: usize) -> Vec<Li
     let (theme, glyphs) = (&state.settings.theme, &state.settings.glyphs);
     let Some(c) = c else { return Vec::new() };
     let mut parts = vec![
-        Span::styled(format!("{} {}", glyphs.channel(c.channel), c.channel.as_str()), theme.dim),
+        Span::styled(format!("{} {}", glyphs.channel(&c.channel), c.channel.as_str()), theme.dim),
         Span::styled(format!(" {} {}", glyphs.dot, c.status.as_str()), theme.dim),
     ];
-    if let (Some(until), frontdesk_domain::Status::Snoozed) = (c.snoozed_until, c.status) {
+    if let (Some(until), frontdesk_domain::Status::Snoozed) = (c.snoozed_until, &c.status) {
         parts.push(Span::styled(format!(" until {}", when(state.now, until, &state.settings.tz)), theme.dim));
     }
     let assignee = c.assignee.as_ref().map_or_else(|| "unassigned".to_owned(), |a| safe_line(&a.name).into_owned());

@@ -50,7 +50,7 @@ pub fn apply_change(c: &mut Conversation, change: &Change, agents: &[Agent], me:
             }
         }
         Change::RemoveTags { tags } => c.tags.retain(|t| !tags.contains(t)),
-        Change::SetPriority { priority } => c.priority = *priority,
+        Change::SetPriority { priority } => c.priority = priority.clone(),
         Change::RequestHandoff { .. } => c.ai_state = frontdesk_domain::AiState::HandoffRequested,
         Change::Handoff { .. } => {
             // The human has it now; it is theirs if nobody held it (as the server does).
@@ -82,7 +82,7 @@ pub fn moves_out(change: &Change) -> bool {
 
 /// The view's filter, checked locally (text search excepted).
 pub fn in_view(f: &ViewFilter, c: &Conversation, me: Option<&AgentId>, now: Timestamp) -> bool {
-    (f.status.is_empty() || f.status.contains(&c.status))
+    f.takes_status(&c.status)
         && f.archived == c.archived
         && f.starred.is_none_or(|s| s == c.starred)
         && f.unread.is_none_or(|u| u == c.unread)
@@ -109,7 +109,9 @@ pub fn inverse(change: &Change, before: &Conversation) -> Change {
         Change::Archive => Change::Unarchive,
         Change::Unarchive => Change::Archive,
         Change::Close | Change::Reopen | Change::Pending | Change::Snooze { .. } => match before.status {
-            Status::Open => Change::Reopen,
+            // A vendor's own state has no change of ours that restores it: open is the
+            // nearest, in front of the agent rather than hidden.
+            Status::Open | Status::Other(_) => Change::Reopen,
             Status::Pending => Change::Pending,
             Status::Closed => Change::Close,
             Status::Snoozed => match before.snoozed_until {
@@ -124,7 +126,7 @@ pub fn inverse(change: &Change, before: &Conversation) -> Change {
         Change::SetTags { .. } | Change::AddTags { .. } | Change::RemoveTags { .. } => {
             Change::SetTags { tags: before.tags.clone() }
         }
-        Change::SetPriority { .. } => Change::SetPriority { priority: before.priority },
+        Change::SetPriority { .. } => Change::SetPriority { priority: before.priority.clone() },
         Change::RequestHandoff { .. } | Change::Handoff { .. } | Change::ResolveHandoff => match before.ai_state {
             frontdesk_domain::AiState::AiLed => Change::ResolveHandoff,
             frontdesk_domain::AiState::HandoffRequested => Change::RequestHandoff { reason: None },

@@ -103,15 +103,25 @@ fn snooze_items(state: &State, query: &str) -> Vec<PickItem> {
 pub fn open_priority(state: &mut State) -> Vec<Effect> {
     use frontdesk_domain::Priority;
     let ids = state.targets();
-    let Some(current) = state.target().map(|c| c.priority) else {
+    let Some(current) = state.target().map(|c| c.priority.clone()) else {
         return unavailable(state, "no conversation selected");
     };
+    // A vendor's own level (Chatwoot's "medium") is offered too while it is the
+    // current one, so picking it again, or undoing, keeps it.
+    let own = (!current.is_known()).then(|| current.clone());
     let items = [Priority::Urgent, Priority::High, Priority::Normal, Priority::Low]
         .into_iter()
-        .map(|p| PickItem {
-            label: format!("{p:?}"),
-            detail: if p == current { "now".to_owned() } else { String::new() },
-            value: PickValue::Priority(p),
+        .chain(own)
+        .map(|p| {
+            let mut label = p.as_str().to_owned();
+            if let Some(first) = label.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            PickItem {
+                label,
+                detail: if p == current { "now".to_owned() } else { String::new() },
+                value: PickValue::Priority(p),
+            }
         })
         .collect();
     open(state, "Priority", PickPurpose::Priority(ids), items)

@@ -411,7 +411,7 @@ fn no_placeholder_ever_reaches_the_output() {
     for a in kb.answers() {
         for fill in fills() {
             for channel in Channel::ALL {
-                let text = a.text(&fill, channel);
+                let text = a.text(&fill, &channel);
                 assert!(leftover_placeholder(&text).is_none(), "{} on {channel:?} with {fill:?}:\n{text}", a.id);
                 assert!(!text.trim().is_empty(), "{} on {channel:?} is empty", a.id);
                 assert_eq!(text, text.trim(), "{} on {channel:?} has stray whitespace", a.id);
@@ -428,7 +428,7 @@ fn answers_about_an_order_name_it_when_known() {
     assert!(about_orders.len() >= 10, "only {} answers use {{order_id}}", about_orders.len());
     for a in about_orders {
         for channel in Channel::ALL {
-            let text = a.text(&fill, channel);
+            let text = a.text(&fill, &channel);
             let named =
                 if a.lang == "en" { text.to_lowercase().contains("order #48213") } else { text.contains("#48213") };
             assert!(named, "{} on {channel:?} drops the order id:\n{text}", a.id);
@@ -453,7 +453,7 @@ fn the_safety_net_phrases_a_missing_order_as_your_order() {
         closing: false,
     };
     let fill = filled("Maria", None);
-    assert_eq!(a.text(&fill, Channel::Web), "Hi Maria, I checked your order. Ref your order.");
+    assert_eq!(a.text(&fill, &Channel::Web), "Hi Maria, I checked your order. Ref your order.");
 }
 
 #[test]
@@ -462,7 +462,7 @@ fn sms_and_whatsapp_answers_are_short() {
     for a in kb.answers() {
         for fill in fills() {
             for channel in [Channel::Sms, Channel::Whatsapp] {
-                let text = a.text(&fill, channel);
+                let text = a.text(&fill, &channel);
                 // Two SMS segments; a longer text is split into three or more parts.
                 assert!(
                     text.chars().count() <= 320,
@@ -471,7 +471,7 @@ fn sms_and_whatsapp_answers_are_short() {
                     text.chars().count()
                 );
                 assert!(!text.contains("\n\n"), "{} is more than one paragraph on {channel:?}", a.id);
-                assert!(text.chars().count() <= a.text(&fill, Channel::Web).chars().count());
+                assert!(text.chars().count() <= a.text(&fill, &Channel::Web).chars().count());
             }
         }
     }
@@ -508,8 +508,8 @@ actions = [{ action = "close", label = "Close" }]
     .expect("valid");
     let fill = filled("Maria", None);
     let a = &kb.answers()[0];
-    assert_eq!(a.text(&fill, Channel::Sms), "Hi Maria, first paragraph.");
-    assert_eq!(a.text(&fill, Channel::Web), "Hi Maria, first paragraph.\n\nSecond paragraph.");
+    assert_eq!(a.text(&fill, &Channel::Sms), "Hi Maria, first paragraph.");
+    assert_eq!(a.text(&fill, &Channel::Web), "Hi Maria, first paragraph.\n\nSecond paragraph.");
 }
 
 #[test]

@@ -238,8 +238,8 @@ pub(super) struct FollowupEntry {
 }
 
 impl FollowupEntry {
-    pub(super) fn fits(&self, channel: Channel) -> bool {
-        typed_or_listed(&self.channels).contains(&channel)
+    pub(super) fn fits(&self, channel: &Channel) -> bool {
+        typed_or_listed(&self.channels).contains(channel)
     }
 }
 
@@ -288,7 +288,7 @@ impl InboundFile {
         }
         // Every live conversation must have something to follow up with.
         for channel in Channel::ALL {
-            if !self.followup.iter().any(|f| f.lang == "en" && f.fits(channel)) {
+            if !self.followup.iter().any(|f| f.lang == "en" && f.fits(&channel)) {
                 return Err(invalid(file, format!("no English followup suits {}", channel.as_str())));
             }
         }
@@ -421,7 +421,7 @@ impl Assets {
             script.needs_phone = texts.iter().any(|t| t.contains("{phone}"));
             script.company |= texts.iter().any(|t| t.contains("{company}"));
             let pool = &self.contacts;
-            for &channel in &script.channels {
+            for channel in &script.channels {
                 if !pool.iter().any(|c| suits(script, c, channel)) {
                     return Err(err(format!("no contact fits it on {}", channel.as_str())));
                 }
@@ -468,11 +468,11 @@ impl Assets {
 }
 
 /// Whether a contact can carry a script on a channel.
-pub(super) fn suits(script: &Script, contact: &PoolContact, channel: Channel) -> bool {
+pub(super) fn suits(script: &Script, contact: &PoolContact, channel: &Channel) -> bool {
     let reachable = match channel {
         Channel::Email | Channel::Api => contact.email.is_some(),
         Channel::Sms | Channel::Whatsapp | Channel::Voice => contact.phone.is_some(),
-        Channel::Web => true,
+        Channel::Web | Channel::Other(_) => true,
     };
     reachable
         && script.lang.as_ref().is_none_or(|l| *l == contact.lang)

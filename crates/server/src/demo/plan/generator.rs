@@ -109,11 +109,11 @@ impl<'a> Generator<'a> {
         let script = &assets.scripts[script_index];
         self.script_uses[script_index] += 1;
         self.contact_uses[contact_index] += 1;
-        *self.channel_uses.entry(channel).or_default() += 1;
+        *self.channel_uses.entry(channel.clone()).or_default() += 1;
         let contact = &assets.contacts[contact_index];
-        let handle = handle_for(channel, contact.email.as_deref(), contact.phone.as_deref(), &contact.name, 0);
+        let handle = handle_for(&channel, contact.email.as_deref(), contact.phone.as_deref(), &contact.name, 0);
         if slot.shape != Shape::Closed {
-            self.live.insert((channel, handle.clone()));
+            self.live.insert((channel.clone(), handle.clone()));
         }
 
         let (agent, agent2) = self.agents_for(script);
@@ -123,7 +123,7 @@ impl<'a> Generator<'a> {
         };
         let vars = self.vars(script, contact, agent, agent2, ai_name);
         let err = |e: String| invalid(script.file, format!("script {}: {e}", script.id));
-        let subject = match (channel, &script.subject) {
+        let subject = match (&channel, &script.subject) {
             (Channel::Email | Channel::Api, Some(s)) => Some(render(s, &vars).map_err(err)?),
             // Web chats started from the contact form carry a subject; chats do not.
             (Channel::Web, Some(s)) if self.rng.random_bool(0.5) => Some(render(s, &vars).map_err(err)?),
@@ -139,7 +139,7 @@ impl<'a> Generator<'a> {
             _ => Some(agent),
         };
 
-        let mut drafts = self.drafts(script, cut.end, channel, &vars, agent, agent2, ai_name)?;
+        let mut drafts = self.drafts(script, cut.end, &channel, &vars, agent, agent2, ai_name)?;
         if let Some(assignee) = assignee {
             self.note_assignment(&mut drafts, script, assignee);
         }
@@ -179,7 +179,7 @@ impl<'a> Generator<'a> {
             starred,
             unread,
             archived: false,
-            priority: self.priority(script.priority, &slot, end_age),
+            priority: self.priority(&script.priority, &slot, end_age),
             ai_state: cut.ai_state,
             ai_agent: cut.ai_seen.then(|| ai_name.clone()),
             wants_suggestion,
@@ -203,7 +203,7 @@ impl<'a> Generator<'a> {
             let Some(channel) = self.pick_channel(script, slot.shape) else {
                 continue;
             };
-            let Some(contact) = self.pick_contact(script, channel, slot.shape) else {
+            let Some(contact) = self.pick_contact(script, &channel, slot.shape) else {
                 continue;
             };
             let Some(options) = self.cut_table.get(&(index, slot.shape)) else {
@@ -220,31 +220,31 @@ impl<'a> Generator<'a> {
 
     fn pick_channel(&mut self, script: &Script, shape: Shape) -> Option<Channel> {
         let total: u32 = self.channel_uses.values().sum();
-        let mut best: Option<(f64, Channel)> = None;
-        for &channel in &script.channels {
+        let mut best: Option<(f64, &Channel)> = None;
+        for channel in &script.channels {
             if !self.assets.contacts.iter().any(|c| self.free(script, c, channel, shape)) {
                 continue;
             }
-            let target = CHANNEL_SHARE.iter().find(|(c, _)| *c == channel).map_or(0.1, |(_, s)| *s);
-            let used = f64::from(self.channel_uses.get(&channel).copied().unwrap_or(0));
+            let target = CHANNEL_SHARE.iter().find(|(c, _)| c == channel).map_or(0.1, |(_, s)| *s);
+            let used = f64::from(self.channel_uses.get(channel).copied().unwrap_or(0));
             // The channel furthest behind its share wins, with a little noise.
             let score = target * f64::from(total + 1) - used + self.rng.random_range(0.0..0.6);
             if best.is_none_or(|(b, _)| score > b) {
                 best = Some((score, channel));
             }
         }
-        best.map(|(_, c)| c)
+        best.map(|(_, c)| c.clone())
     }
 
-    fn free(&self, script: &Script, contact: &PoolContact, channel: Channel, shape: Shape) -> bool {
+    fn free(&self, script: &Script, contact: &PoolContact, channel: &Channel, shape: Shape) -> bool {
         suits(script, contact, channel)
             && (shape == Shape::Closed || {
                 let handle = handle_for(channel, contact.email.as_deref(), contact.phone.as_deref(), &contact.name, 0);
-                !self.live.contains(&(channel, handle))
+                !self.live.contains(&(channel.clone(), handle))
             })
     }
 
-    fn pick_contact(&mut self, script: &Script, channel: Channel, shape: Shape) -> Option<usize> {
+    fn pick_contact(&mut self, script: &Script, channel: &Channel, shape: Shape) -> Option<usize> {
         let contacts = &self.assets.contacts;
         let mut fit: Vec<usize> =
             (0..contacts.len()).filter(|&i| self.free(script, &contacts[i], channel, shape)).collect();
@@ -323,7 +323,7 @@ impl<'a> Generator<'a> {
         &mut self,
         script: &Script,
         end: usize,
-        channel: Channel,
+        channel: &Channel,
         vars: &Vars,
         agent: &AgentEntry,
         agent2: &AgentEntry,
@@ -414,8 +414,8 @@ impl<'a> Generator<'a> {
         );
     }
 
-    fn priority(&mut self, base: Priority, slot: &Slot, end_age: i64) -> Priority {
-        let index = Priority::ALL.iter().position(|p| *p == base).unwrap_or(1);
+    fn priority(&mut self, base: &Priority, slot: &Slot, end_age: i64) -> Priority {
+        let index = Priority::ALL.iter().position(|p| p == base).unwrap_or(1);
         let roll = self.rng.random_range(0..100);
         let mut index = match roll {
             0..=14 => index.saturating_sub(1),
@@ -426,6 +426,6 @@ impl<'a> Generator<'a> {
         if slot.shape == Shape::Overdue && end_age > 20 * 3_600 {
             index = index.max(2);
         }
-        Priority::ALL[index]
+        Priority::ALL[index].clone()
     }
 }

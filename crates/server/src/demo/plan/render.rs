@@ -116,10 +116,10 @@ pub(super) fn parse_span(text: &str) -> Option<i64> {
 
 /// The contact's address on a channel; web visitors without an email get a stable
 /// visitor id.
-pub(super) fn handle_for(channel: Channel, email: Option<&str>, phone: Option<&str>, name: &str, salt: u32) -> String {
+pub(super) fn handle_for(channel: &Channel, email: Option<&str>, phone: Option<&str>, name: &str, salt: u32) -> String {
     let visitor = || format!("visitor-{:08x}", fnv1a(name) ^ salt);
     match channel {
-        Channel::Email | Channel::Api | Channel::Web => email.map_or_else(visitor, str::to_owned),
+        Channel::Email | Channel::Api | Channel::Web | Channel::Other(_) => email.map_or_else(visitor, str::to_owned),
         Channel::Sms | Channel::Whatsapp | Channel::Voice => phone.map_or_else(visitor, str::to_owned),
     }
 }

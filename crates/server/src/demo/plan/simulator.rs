@@ -63,13 +63,13 @@ impl Simulator {
             .conversations
             .iter()
             .filter(|c| c.status != Status::Closed && !c.archived)
-            .filter(|c| threaded.insert((c.channel, c.contact.handle.clone())))
+            .filter(|c| threaded.insert((c.channel.clone(), c.contact.handle.clone())))
             .map(|c| {
                 let (lang, first) =
                     langs.get(c.contact.name.as_str()).cloned().unwrap_or(("en", first_word(&c.contact.name)));
                 LiveThread {
                     contact: c.contact.clone(),
-                    channel: c.channel,
+                    channel: c.channel.clone(),
                     subject: c.subject.clone(),
                     lang: lang.to_owned(),
                     first,
@@ -113,7 +113,7 @@ impl Simulator {
         remember(&mut self.recent_threads, index, 5);
         let thread = &self.live[index];
         // Someone who wrote in their own language mostly follows up in it.
-        let fitting = |i: &usize| self.followups[*i].fits(thread.channel);
+        let fitting = |i: &usize| self.followups[*i].fits(&thread.channel);
         let own: Vec<usize> =
             (0..self.followups.len()).filter(fitting).filter(|&i| self.followups[i].lang == thread.lang).collect();
         let mut pool: Vec<usize> =
@@ -129,7 +129,13 @@ impl Simulator {
             _ => None,
         };
         remember(&mut self.recent_bodies, self.followups[line].body.clone(), 10);
-        SimulatedInbound { contact: thread.contact.clone(), channel: thread.channel, subject, body, existing: true }
+        SimulatedInbound {
+            contact: thread.contact.clone(),
+            channel: thread.channel.clone(),
+            subject,
+            body,
+            existing: true,
+        }
     }
 
     fn newcomer(&mut self) -> SimulatedInbound {
@@ -157,15 +163,15 @@ impl Simulator {
             .filter(|c| match c {
                 Channel::Email | Channel::Api => email.is_some(),
                 Channel::Sms | Channel::Whatsapp | Channel::Voice => phone.is_some(),
-                Channel::Web => true,
+                Channel::Web | Channel::Other(_) => true,
             })
             .collect();
-        let channel = allowed.choose(&mut self.rng).copied().unwrap_or(Channel::Web);
+        let channel = allowed.choose(&mut self.rng).cloned().unwrap_or(Channel::Web);
         let subject = match channel {
             Channel::Email | Channel::Api => opener.subject.clone(),
             _ => None,
         };
-        let handle = handle_for(channel, email.as_deref(), phone.as_deref(), &walkin.name, cycle);
+        let handle = handle_for(&channel, email.as_deref(), phone.as_deref(), &walkin.name, cycle);
         let contact = DemoContact { name: walkin.name.clone(), handle, email, phone, company: None };
         let vars = Vars::for_simulator(&mut self.rng, &first_word(&walkin.name));
         let body = render_or_raw(&opener.body, &vars);

@@ -94,7 +94,9 @@ fn the_plan_does_not_depend_on_now_except_for_times() {
     let shape = |p: &DemoPlan| {
         p.conversations
             .iter()
-            .map(|c| (c.contact.handle.clone(), c.channel, c.status, c.script.clone(), c.messages.len()))
+            .map(|c| {
+                (c.contact.handle.clone(), c.channel.clone(), c.status.clone(), c.script.clone(), c.messages.len())
+            })
             .collect::<Vec<_>>()
     };
     let later = now().checked_add(SignedDuration::from_hours(77)).expect("in range");
@@ -127,7 +129,7 @@ fn snoozed_conversations_wake_in_the_future_some_within_minutes() {
         let plan = demo(seed);
         let mut soon = 0;
         for c in &plan.conversations {
-            match (c.status, c.snoozed_until) {
+            match (c.status.clone(), c.snoozed_until) {
                 (Status::Snoozed, Some(until)) => {
                     assert!(until > now(), "{}: snoozed into the past", c.script);
                     let wait = until.duration_since(now());
@@ -237,14 +239,14 @@ fn voice_conversations_are_mostly_calls_with_summaries() {
 #[test]
 fn email_conversations_have_subjects_and_chats_have_none() {
     for c in &demo(42).conversations {
-        match c.channel {
+        match &c.channel {
             Channel::Email | Channel::Api => {
                 assert!(c.subject.as_deref().is_some_and(|s| !s.trim().is_empty()), "{}", c.script);
             }
             Channel::Sms | Channel::Whatsapp | Channel::Voice => {
                 assert_eq!(c.subject, None, "{}", c.script);
             }
-            Channel::Web => {}
+            Channel::Web | Channel::Other(_) => {}
         }
     }
 }
@@ -286,7 +288,12 @@ fn one_live_conversation_per_address_and_channel() {
     let plan = demo(42);
     let mut seen = HashSet::new();
     for c in plan.conversations.iter().filter(|c| c.status != Status::Closed) {
-        assert!(seen.insert((c.channel, c.contact.handle.clone())), "{:?} {} twice", c.channel, c.contact.handle);
+        assert!(
+            seen.insert((c.channel.clone(), c.contact.handle.clone())),
+            "{:?} {} twice",
+            c.channel,
+            c.contact.handle
+        );
     }
 }
 
@@ -314,7 +321,7 @@ fn the_inbox_reads_like_a_real_one() {
     let untagged: Vec<&str> =
         plan.conversations.iter().filter(|c| c.tags.is_empty()).map(|c| c.script.as_str()).collect();
     assert!(untagged.is_empty(), "no tags: {untagged:?}");
-    let priorities: HashSet<Priority> = plan.conversations.iter().map(|c| c.priority).collect();
+    let priorities: HashSet<Priority> = plan.conversations.iter().map(|c| c.priority.clone()).collect();
     assert_eq!(priorities.len(), 4, "every priority appears");
     assert!(plan.conversations.iter().any(|c| c.starred) && plan.conversations.iter().any(|c| c.unread));
     let assignees: HashSet<&String> = plan.conversations.iter().filter_map(|c| c.assignee_email.as_ref()).collect();
@@ -379,7 +386,7 @@ fn the_simulator_threads_most_lines_into_live_conversations() {
         .conversations
         .iter()
         .filter(|c| c.status != Status::Closed && !c.archived)
-        .map(|c| (c.channel, c.contact.handle.as_str()))
+        .map(|c| (c.channel.clone(), c.contact.handle.as_str()))
         .collect();
     let known: HashSet<&str> = plan.conversations.iter().map(|c| c.contact.handle.as_str()).collect();
     let mut sim = Simulator::new(seed).expect("simulator builds");
@@ -388,7 +395,7 @@ fn the_simulator_threads_most_lines_into_live_conversations() {
     assert!((250..=350).contains(&existing), "{existing} of 500 follow up");
     for line in &lines {
         if line.existing {
-            assert!(live.contains(&(line.channel, line.contact.handle.as_str())), "{:?}", line.contact);
+            assert!(live.contains(&(line.channel.clone(), line.contact.handle.as_str())), "{:?}", line.contact);
         } else {
             assert!(!known.contains(line.contact.handle.as_str()), "{} is not new", line.contact.handle);
         }
@@ -397,7 +404,7 @@ fn the_simulator_threads_most_lines_into_live_conversations() {
         }
         assert!(!line.body.contains('{'), "{}", line.body);
     }
-    let channels: HashSet<Channel> = lines.iter().filter(|l| !l.existing).map(|l| l.channel).collect();
+    let channels: HashSet<Channel> = lines.iter().filter(|l| !l.existing).map(|l| l.channel.clone()).collect();
     assert!(channels.len() >= 4, "{channels:?}");
     let delay = sim.next_delay();
     assert!(delay >= Duration::from_secs(2) && delay <= Duration::from_secs(7));

@@ -28,9 +28,9 @@ enum Family {
     Voice,
 }
 
-fn family(channel: Channel) -> Family {
+fn family(channel: &Channel) -> Family {
     match channel {
-        Channel::Sms | Channel::Whatsapp | Channel::Web => Family::Chat,
+        Channel::Sms | Channel::Whatsapp | Channel::Web | Channel::Other(_) => Family::Chat,
         Channel::Email | Channel::Api => Family::Mail,
         Channel::Voice => Family::Voice,
     }
@@ -73,7 +73,7 @@ impl Snooze {
 impl Generator<'_> {
     /// Seconds between two script lines: the script's `after`, or what is usual for
     /// the channel and who speaks.
-    pub(super) fn gap(&mut self, prev: &ScriptMessage, next: &ScriptMessage, channel: Channel) -> i64 {
+    pub(super) fn gap(&mut self, prev: &ScriptMessage, next: &ScriptMessage, channel: &Channel) -> i64 {
         if let Some(after) = next.after_secs() {
             let jitter = self.rng.random_range(0.8..1.25);
             return round_secs(after, jitter);
