@@ -73,6 +73,17 @@ impl AiState {
     }
 }
 
+/// The time a row carries when its vendor gave none: not the moment it loaded, which
+/// would read as "now". Screens say the time is unknown, and such rows sort oldest.
+/// (The native server always has times.)
+pub const UNKNOWN_TIME: Timestamp = Timestamp::UNIX_EPOCH;
+
+/// The time, unless it is [`UNKNOWN_TIME`].
+#[must_use]
+pub fn known_time(t: Timestamp) -> Option<Timestamp> {
+    (t != UNKNOWN_TIME).then_some(t)
+}
+
 /// The last message, as the list row shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LastMessage {

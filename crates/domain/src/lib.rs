@@ -27,7 +27,9 @@ pub use ai_agent::{
 };
 pub use clean::Clean;
 pub use contact::{Agent, AgentRole, Contact};
-pub use conversation::{AiState, Channel, Conversation, LastMessage, Origin, Priority, Status};
+pub use conversation::{
+    AiState, Channel, Conversation, LastMessage, Origin, Priority, Status, UNKNOWN_TIME, known_time,
+};
 pub use event::{Event, EventKind, KEEP_ALIVE_HEADER, Presence, PresenceState};
 pub use ids::{AgentId, ContactId, ConversationId, MessageId, OrgId, SuggestionId, ViewId};
 pub use message::{Attachment, Author, AuthorKind, CallInfo, Delivery, Direction, Message, MessageKind};

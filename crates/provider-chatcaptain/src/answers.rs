@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use jiff::Timestamp;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -16,7 +15,7 @@ use super::wire;
 /// A conversation from an answer, or why not.
 pub(crate) fn conversation_from(v: &Value) -> ProviderResult<Conversation> {
     let v = wire::unwrap_object(v.clone(), "conversation");
-    let mut c = wire::conversation(&v, Timestamp::now())
+    let mut c = wire::conversation(&v)
         .ok_or_else(|| ProviderError::Malformed("ChatCaptain sent a conversation without an id".into()))?;
     c.clean();
     Ok(c)
@@ -29,19 +28,16 @@ pub(crate) fn search_from(v: Value) -> ProviderResult<Vec<Conversation>> {
     let Some(hits) = v.get("results").and_then(|r| r.get("hits")).and_then(Value::as_array) else {
         return conversations_from(v);
     };
-    let now = Timestamp::now();
     let mut items: Vec<Conversation> = hits
         .iter()
-        .filter_map(|h| wire::conversation(h.get("document").filter(|d| d.is_object()).unwrap_or(h), now))
+        .filter_map(|h| wire::conversation(h.get("document").filter(|d| d.is_object()).unwrap_or(h)))
         .collect();
     items.clean();
     Ok(items)
 }
 
 pub(crate) fn conversations_from(v: Value) -> ProviderResult<Vec<Conversation>> {
-    let now = Timestamp::now();
-    let mut items: Vec<Conversation> =
-        wire::rows(v, "conversations")?.iter().filter_map(|r| wire::conversation(r, now)).collect();
+    let mut items: Vec<Conversation> = wire::rows(v, "conversations")?.iter().filter_map(wire::conversation).collect();
     items.clean();
     Ok(items)
 }

@@ -6,7 +6,6 @@
 //! messages (`messages`, with a conversation id) they are read as domain messages,
 //! otherwise the answer is handed back as sent.
 
-use jiff::Timestamp;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
@@ -271,8 +270,7 @@ pub fn reply_of(v: Value, conversation: Option<&str>) -> BotReply {
         .or_else(|| v.get("conversation").and_then(Value::as_object).and_then(|c| wire::text(c, &["id"])))
         .or_else(|| given(conversation));
     let Some(id) = id.map(ConversationId::from) else { return BotReply::Raw(v) };
-    let now = Timestamp::now();
-    let mut messages: Vec<Message> = rows.iter().filter_map(|m| wire::message(m, &id, AuthorKind::Ai, now)).collect();
+    let mut messages: Vec<Message> = rows.iter().filter_map(|m| wire::message(m, &id, AuthorKind::Ai)).collect();
     if messages.is_empty() && !rows.is_empty() {
         return BotReply::Raw(v);
     }

@@ -144,6 +144,7 @@ impl ChatCaptainProvider {
                 priority: false,
                 archive: true,
                 edit_views: false,
+                own_priorities: &[],
             },
         })
     }
@@ -354,7 +355,7 @@ impl ChatCaptainProvider {
         let v = self.call(self.request(Method::POST, &self.inbox_url("messages")).json(&body)).await?;
         let now = Timestamp::now();
         // The answer is not published: whatever it leaves out, the request says.
-        let answered = wire::message(&wire::unwrap_object(v, "message"), id, AuthorKind::Agent, now);
+        let answered = wire::message(&wire::unwrap_object(v, "message"), id, AuthorKind::Agent);
         let mut m = answered.unwrap_or_else(|| Message {
             id: MessageId::generate(),
             conversation_id: id.clone(),
@@ -483,11 +484,8 @@ impl Provider for ChatCaptainProvider {
     fn thread(&self, id: ConversationId, limit: u32) -> ProviderFuture<'_, Vec<Message>> {
         Box::pin(async move {
             let v = self.call(self.request(Method::GET, &self.conversation_url(&id, "/messages"))).await?;
-            let now = Timestamp::now();
-            let mut messages: Vec<Message> = wire::rows(v, "messages")?
-                .iter()
-                .filter_map(|m| wire::message(m, &id, AuthorKind::Contact, now))
-                .collect();
+            let mut messages: Vec<Message> =
+                wire::rows(v, "messages")?.iter().filter_map(|m| wire::message(m, &id, AuthorKind::Contact)).collect();
             frontdesk_provider::json::newest(&mut messages, limit);
             messages.clean();
             Ok(messages)

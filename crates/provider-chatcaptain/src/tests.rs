@@ -27,33 +27,31 @@ fn the_config_is_checked_and_a_trailing_v1_accepted() {
 
 #[test]
 fn a_conversation_reads_tolerantly() {
-    let now = jiff::Timestamp::UNIX_EPOCH;
     let c = wire::conversation(
         &json!({ "id": 42, "contactId": "ct_1", "channelId": "channel_def456", "channelType": "WHATSAPP",
             "archived": "true", "name": "Jane\u{1b}[31m Doe", "status": "inProgress", "mood": "happy",
             "createdAt": { "_seconds": 1_772_100_000, "_nanoseconds": 0 }, "updatedAt": 1_772_100_060_000_i64 }),
-        now,
     )
     .expect("reads");
     assert_eq!((c.id.as_str(), c.contact.id.as_str(), c.contact.name.as_str()), ("42", "ct_1", "Jane Doe"));
     assert_eq!((c.channel, c.status, c.archived), (Channel::Whatsapp, Status::Pending, true));
     assert_eq!((c.created_at.as_second(), c.updated_at.as_second()), (1_772_100_000, 1_772_100_060));
-    let bare = wire::conversation(&json!({ "id": "c", "channelType": "telegram", "status": 3 }), now).expect("reads");
+    let bare = wire::conversation(&json!({ "id": "c", "channelType": "telegram", "status": 3 })).expect("reads");
     // Values we have no name for are kept as they came.
     assert_eq!(
         (&bare.channel, &bare.status, bare.contact.name.as_str()),
         (&Channel::Other("telegram".into()), &Status::Other("3".into()), "Anonymous")
     );
-    let none = wire::conversation(&json!({ "id": "c" }), now).expect("reads");
+    let none = wire::conversation(&json!({ "id": "c" })).expect("reads");
     assert_eq!((none.channel, none.status), (Channel::Web, Status::Open), "none at all: the widget, open");
-    assert!(wire::conversation(&json!({ "contactId": "no id" }), now).is_none());
-    assert!(wire::conversation(&json!("text"), now).is_none());
+    assert!(wire::conversation(&json!({ "contactId": "no id" })).is_none());
+    assert!(wire::conversation(&json!("text")).is_none());
 }
 
 #[test]
 fn senders_map_to_directions() {
     let id = ConversationId::from("c1");
-    let read = |v| wire::message(&v, &id, AuthorKind::Contact, jiff::Timestamp::UNIX_EPOCH).expect("reads");
+    let read = |v| wire::message(&v, &id, AuthorKind::Contact).expect("reads");
     let m = read(json!({ "id": "m1", "sender": "user", "text": "Hi" }));
     assert_eq!((m.direction, m.author.kind, m.body.as_str()), (Direction::Inbound, AuthorKind::Contact, "Hi"));
     let m = read(json!({ "id": "m2", "sender": { "type": "agent", "id": "u9", "name": "Ana" }, "message": "Hello" }));
@@ -66,9 +64,7 @@ fn senders_map_to_directions() {
     let m = read(json!({ "id": "m4", "sender": "martian" }));
     assert_eq!(m.direction, Direction::Inbound);
     assert_eq!(read(json!({ "id": "m5", "sender": "system" })).kind, MessageKind::Event);
-    assert!(
-        wire::message(&json!({ "sender": "user" }), &id, AuthorKind::Contact, jiff::Timestamp::UNIX_EPOCH).is_none()
-    );
+    assert!(wire::message(&json!({ "sender": "user" }), &id, AuthorKind::Contact).is_none());
 }
 
 #[test]
@@ -117,14 +113,25 @@ fn a_bot_answer_with_messages_reads_as_messages_else_raw() {
 /// `created` / `updated` on conversations; read, not replaced by "now".
 #[test]
 fn created_and_updated_as_chatcaptains_samples_spell_them() {
-    let now = jiff::Timestamp::from_second(2_000_000_000).expect("a time");
     let m = serde_json::json!({ "id": "m1", "sender": "USER", "content": { "text": "Hi" }, "created": "2026-02-26T10:00:00Z" });
-    let m = wire::message(&m, &"c1".into(), frontdesk_domain::AuthorKind::Contact, now).expect("a message");
+    let m = wire::message(&m, &"c1".into(), frontdesk_domain::AuthorKind::Contact).expect("a message");
     assert_eq!(m.created_at.to_string(), "2026-02-26T10:00:00Z");
     let c = serde_json::json!({ "id": "c1", "contactId": "u1", "created": "2026-02-25T09:00:00Z", "updated": "2026-02-26T10:00:00Z" });
-    let c = wire::conversation(&c, now).expect("a conversation");
+    let c = wire::conversation(&c).expect("a conversation");
     assert_eq!(
         (c.created_at.to_string(), c.updated_at.to_string()),
         ("2026-02-25T09:00:00Z".into(), "2026-02-26T10:00:00Z".into())
     );
+}
+
+/// A row with no time at all is stamped as unknown, not with the moment it loaded:
+/// the screen must not say "now" for a time that was never read.
+#[test]
+fn a_row_with_no_time_says_so() {
+    use frontdesk_domain::{UNKNOWN_TIME, known_time};
+    let m = wire::message(&json!({ "id": "m1", "sender": "contact", "text": "Hi" }), &"c1".into(), AuthorKind::Contact)
+        .expect("a message");
+    assert_eq!((m.created_at, known_time(m.created_at)), (UNKNOWN_TIME, None));
+    let c = wire::conversation(&json!({ "id": "c1", "contactId": "u1" })).expect("a conversation");
+    assert_eq!((c.updated_at, c.created_at), (UNKNOWN_TIME, UNKNOWN_TIME));
 }

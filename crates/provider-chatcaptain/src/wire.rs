@@ -10,6 +10,7 @@
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 
+use frontdesk_domain::UNKNOWN_TIME;
 use frontdesk_domain::text::{sanitize, sanitize_line};
 use frontdesk_domain::{
     Agent, AgentId, AgentRole, AssigneeFilter, Author, AuthorKind, Channel, Contact, ContactId, Conversation,
@@ -151,7 +152,7 @@ fn status_of(s: Option<&str>) -> Status {
 }
 
 /// A conversation, or none without an id.
-pub fn conversation(v: &Value, now: Timestamp) -> Option<Conversation> {
+pub fn conversation(v: &Value) -> Option<Conversation> {
     let Some(o) = v.as_object() else {
         tracing::warn!("skipped a ChatCaptain conversation that is not an object");
         return None;
@@ -175,7 +176,7 @@ pub fn conversation(v: &Value, now: Timestamp) -> Option<Conversation> {
     // ChatCaptain's own sample bodies say `created` / `updated`.
     let updated_at = time(o, &["updatedAt", "updated_at", "updated", "lastActivityAt", "lastMessageAt"])
         .or_else(|| time(o, &["createdAt", "created_at", "created"]))
-        .unwrap_or(now);
+        .unwrap_or(UNKNOWN_TIME);
     let status = status_of(text(o, &["status", "state"]).as_deref());
     Some(Conversation {
         id: ConversationId::from(id),
@@ -260,7 +261,7 @@ fn body_of(o: &Obj) -> String {
 
 /// A message, or none without an id. `fallback` is who wrote it when `sender` is
 /// missing (a bot's answer carries its own messages).
-pub fn message(v: &Value, conversation: &ConversationId, fallback: AuthorKind, now: Timestamp) -> Option<Message> {
+pub fn message(v: &Value, conversation: &ConversationId, fallback: AuthorKind) -> Option<Message> {
     let o = v.as_object()?;
     let Some(id) = text(o, &["id", "_id", "messageId"]) else {
         tracing::warn!(%conversation, "skipped a ChatCaptain message without an id");
@@ -283,7 +284,8 @@ pub fn message(v: &Value, conversation: &ConversationId, fallback: AuthorKind, n
         body: body_of(o),
         attachments: Vec::new(),
         call: None,
-        created_at: time(o, &["createdAt", "created_at", "created", "timestamp", "date", "sentAt"]).unwrap_or(now),
+        created_at: time(o, &["createdAt", "created_at", "created", "timestamp", "date", "sentAt"])
+            .unwrap_or(UNKNOWN_TIME),
         delivery: Delivery::Sent,
     })
 }

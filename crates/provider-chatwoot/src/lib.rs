@@ -79,6 +79,8 @@ impl ChatwootProvider {
                 priority: true,
                 archive: false,
                 edit_views: false,
+                // The API document's priority enum: urgent, high, medium, low, none.
+                own_priorities: &["medium"],
             },
             labels: Mutex::new(BTreeSet::new()),
         })
@@ -116,7 +118,7 @@ impl ChatwootProvider {
 
     async fn get(&self, id: &ConversationId) -> ProviderResult<Conversation> {
         let c: Conv = self.call(self.request(Method::GET, &Self::path(id, ""))).await?;
-        let mut c = c.into_domain(jiff::Timestamp::now()).ok_or_else(|| ProviderError::Malformed("no id".into()))?;
+        let mut c = c.into_domain().ok_or_else(|| ProviderError::Malformed("no id".into()))?;
         c.clean();
         Ok(c)
     }
@@ -209,7 +211,7 @@ impl ChatwootProvider {
         }));
         let m: Msg = self.call(req).await?;
         let mut m = m
-            .into_domain(id, jiff::Timestamp::now())
+            .into_domain(id)
             .ok_or_else(|| ProviderError::Malformed("Chatwoot answered a message without an id".into()))?;
         if m.body.is_empty() {
             body.clone_into(&mut m.body);
@@ -373,13 +375,12 @@ impl Provider for ChatwootProvider {
             let answer: ConversationList =
                 self.call(self.request(Method::GET, "/conversations").query(&params)).await?;
             let full = answer.data.payload.len() >= PAGE;
-            let now = jiff::Timestamp::now();
             let mut items: Vec<Conversation> = answer
                 .data
                 .payload
                 .into_iter()
                 .filter_map(|v| match serde_json::from_value::<Conv>(v) {
-                    Ok(c) => c.into_domain(now),
+                    Ok(c) => c.into_domain(),
                     Err(e) => {
                         tracing::warn!(error = %e, "skipped a conversation Chatwoot sent unreadable");
                         None
@@ -401,7 +402,6 @@ impl Provider for ChatwootProvider {
 
     fn thread(&self, id: ConversationId, limit: u32) -> ProviderFuture<'_, Vec<Message>> {
         Box::pin(async move {
-            let now = jiff::Timestamp::now();
             let keep = usize::try_from(limit).unwrap_or(usize::MAX);
             let mut messages: Vec<Message> = Vec::new();
             let mut before: Option<String> = None;
@@ -415,7 +415,7 @@ impl Provider for ChatwootProvider {
                 let mut older: Vec<Message> = page
                     .payload
                     .into_iter()
-                    .filter_map(|v| serde_json::from_value::<Msg>(v).ok()?.into_domain(&id, now))
+                    .filter_map(|v| serde_json::from_value::<Msg>(v).ok()?.into_domain(&id))
                     .collect();
                 older.retain(|m| !messages.iter().any(|x| x.id == m.id));
                 if older.is_empty() {
@@ -451,13 +451,12 @@ impl Provider for ChatwootProvider {
             };
             let req = self.request(Method::GET, &Self::path(&id, "/messages")).query(&[("before", &before)]);
             let page: wire::MessageList = self.call(req).await?;
-            let now = jiff::Timestamp::now();
             let mut items: Vec<Message> = page
                 .payload
                 .into_iter()
-                .filter_map(|v| serde_json::from_value::<Msg>(v).ok()?.into_domain(&id, now))
+                .filter_map(|v| serde_json::from_value::<Msg>(v).ok()?.into_domain(&id))
                 .collect();
-            items.sort_by_key(|m| m.created_at);
+            frontdesk_provider::json::oldest_first(&mut items);
             items.clean();
             // Chatwoot says nothing of "more": an empty page is the beginning.
             let next_cursor = items.first().map(|m| m.id.to_string());

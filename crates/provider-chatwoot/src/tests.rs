@@ -13,7 +13,7 @@ fn a_conversation_reads_unix_times_numeric_ids_and_meta() {
         "something_new": { "nested": [1, 2] }
     }"#;
     let c: Conv = serde_json::from_str(json).expect("parses");
-    let c = c.into_domain(jiff::Timestamp::UNIX_EPOCH).expect("has an id");
+    let c = c.into_domain().expect("has an id");
     assert_eq!(c.id.as_str(), "42");
     assert_eq!(c.status, Status::Snoozed);
     assert_eq!(c.snoozed_until.map(jiff::Timestamp::as_second), Some(1_795_600_800));
@@ -29,12 +29,12 @@ fn messages_private_notes_and_activity_lines() {
     let id = ConversationId::from("42");
     let note: Msg = serde_json::from_str(r#"{"id":1,"content":"check the refund","message_type":1,"private":true}"#)
         .expect("parses");
-    assert_eq!(note.into_domain(&id, jiff::Timestamp::UNIX_EPOCH).map(|m| m.kind), Some(MessageKind::Note));
+    assert_eq!(note.into_domain(&id).map(|m| m.kind), Some(MessageKind::Note));
     let activity: Msg =
         serde_json::from_str(r#"{"id":2,"content":"Assigned to Ana","message_type":2}"#).expect("parses");
-    assert_eq!(activity.into_domain(&id, jiff::Timestamp::UNIX_EPOCH).map(|m| m.kind), Some(MessageKind::Event));
+    assert_eq!(activity.into_domain(&id).map(|m| m.kind), Some(MessageKind::Event));
     let named: Msg = serde_json::from_str(r#"{"id":3,"content":"hi","message_type":"incoming"}"#).expect("parses");
-    assert_eq!(named.into_domain(&id, jiff::Timestamp::UNIX_EPOCH).map(|m| m.direction), Some(Direction::Inbound));
+    assert_eq!(named.into_domain(&id).map(|m| m.direction), Some(Direction::Inbound));
 }
 
 #[test]

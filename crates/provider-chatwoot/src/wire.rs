@@ -6,6 +6,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+use frontdesk_domain::UNKNOWN_TIME;
 use frontdesk_domain::text::{sanitize, sanitize_line};
 use frontdesk_domain::{
     Agent, AgentId, AgentRole, AiState, Author, AuthorKind, Channel, Contact, ContactId, Conversation, ConversationId,
@@ -197,7 +198,7 @@ fn channel(s: Option<&str>) -> Channel {
 }
 
 impl Conv {
-    pub fn into_domain(self, now: Timestamp) -> Option<Conversation> {
+    pub fn into_domain(self) -> Option<Conversation> {
         let id = self.id?;
         let meta = self.meta.unwrap_or_default();
         let sender = meta.sender.unwrap_or_default();
@@ -212,7 +213,7 @@ impl Conv {
             sender.name.as_deref().map(sanitize_line).filter(|n| !n.is_empty()).unwrap_or_else(|| handle.clone());
         let last = self.last_non_activity_message;
         let last_at = last.as_ref().and_then(|m| m.created_at).or(self.last_activity_at);
-        let updated_at = self.updated_at.or(self.last_activity_at).or(self.created_at).unwrap_or(now);
+        let updated_at = self.updated_at.or(self.last_activity_at).or(self.created_at).unwrap_or(UNKNOWN_TIME);
         let status = status_of(self.status.as_deref());
         let subject = self
             .additional_attributes
@@ -299,7 +300,7 @@ fn message_type<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error
 }
 
 impl Msg {
-    pub fn into_domain(self, conversation: &ConversationId, now: Timestamp) -> Option<Message> {
+    pub fn into_domain(self, conversation: &ConversationId) -> Option<Message> {
         let id = self.id?;
         let kind = match (self.message_type, self.private) {
             (Some(2), _) => MessageKind::Event,
@@ -339,7 +340,7 @@ impl Msg {
             body: sanitize(self.content.as_deref().unwrap_or_default()),
             attachments: Vec::new(),
             call: None,
-            created_at: self.created_at.unwrap_or(now),
+            created_at: self.created_at.unwrap_or(UNKNOWN_TIME),
             delivery: match self.status.as_deref() {
                 Some("delivered") => Delivery::Delivered,
                 Some("read") => Delivery::Read,

@@ -136,6 +136,7 @@ impl CrmProvider {
                 priority: false,
                 archive: true,
                 edit_views: true,
+                own_priorities: &[],
             },
         })
     }
@@ -237,7 +238,7 @@ impl CrmProvider {
     }
 
     fn conversation_from(v: Value, me: &auth::User) -> ProviderResult<Conversation> {
-        let ctx = Ctx { me, now: Timestamp::now() };
+        let ctx = Ctx { me };
         let mut c = Conv::read(wire::unwrap_object(v, "conversation"))
             .and_then(|c| c.into_domain(&ctx))
             .ok_or_else(|| ProviderError::Malformed("Iron sent a conversation without an id".into()))?;
@@ -308,7 +309,7 @@ impl CrmProvider {
     /// A sent message from an answer; a thin answer is filled in from what was sent.
     async fn message_answer(&self, id: &ConversationId, v: Value, sent: Option<&str>) -> ProviderResult<Message> {
         let me = self.ctx_user().await;
-        let ctx = Ctx { me: &me, now: Timestamp::now() };
+        let ctx = Ctx { me: &me };
         let mut v = wire::unwrap_object(v, "message");
         if let (Value::Object(o), Some(uid)) = (&mut v, &me.id) {
             o.entry("actor").or_insert_with(|| json!(format!("user:{uid}")));
@@ -432,7 +433,7 @@ impl Provider for CrmProvider {
                 .ok_or_else(|| ProviderError::Malformed("Iron sent a conversation list that is not one".into()))?;
             let next = start.next(&v, rows.len() as u64, limit);
             let me = self.ctx_user().await;
-            let ctx = Ctx { me: &me, now: Timestamp::now() };
+            let ctx = Ctx { me: &me };
             let f = &query.filter;
             let view_filter = query.view.as_ref().map(|v| views::filter_for(v.as_str())).unwrap_or_default();
             let mut items: Vec<Conversation> = rows

@@ -62,7 +62,7 @@ fn unknown_channels_are_kept_and_a_missing_one_is_sms() {
 #[test]
 fn setter_rows_split_into_drafts_and_sent_messages() {
     let me = User::default();
-    let ctx = Ctx { me: &me, now: jiff::Timestamp::UNIX_EPOCH };
+    let ctx = Ctx { me: &me };
     let id = ConversationId::from("c1");
     let row = |v| Activity::read(v).and_then(|a| a.into_row(&id, &ctx));
     let draft = row(json!({ "id": 9, "actor": "agent:setter", "suggestion_status": "draft", "body": "x" }));
@@ -128,7 +128,7 @@ fn content_types_come_from_the_extension() {
 #[test]
 fn a_colleague_known_by_id_alone_is_never_shown_as_a_uuid() {
     let me = User { id: Some("u-me".into()), email: Some("ana@x.test".into()), name: Some("Ana".into()) };
-    let ctx = Ctx { me: &me, now: jiff::Timestamp::UNIX_EPOCH };
+    let ctx = Ctx { me: &me };
     let uuid = "5f0e4b8a-1c2d-4e3f-9a8b-7c6d5e4f3a2b";
     let row = |extra: serde_json::Value| {
         let mut v = serde_json::json!({ "id": "c1", "assigned_to": uuid });

@@ -3,7 +3,6 @@
 //! followed (a few pages at most), so whichever end Iron starts from, the newest
 //! rows are among those read.
 
-use jiff::Timestamp;
 use reqwest::Method;
 use serde_json::Value;
 
@@ -46,7 +45,7 @@ impl CrmProvider {
         let mut seen = std::collections::HashSet::new();
         rows.retain(|r| r.get("id").is_none_or(|i| seen.insert(i.to_string())));
         let me = self.ctx_user().await;
-        let ctx = Ctx { me: &me, now: Timestamp::now() };
+        let ctx = Ctx { me: &me };
         Ok(rows.into_iter().filter_map(|r| Activity::read(r)?.into_row(id, &ctx)).collect())
     }
 }

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::auth::User;
+use frontdesk_domain::UNKNOWN_TIME;
 use frontdesk_domain::text::{preview, sanitize, sanitize_line};
 use frontdesk_domain::{
     Agent, AgentId, AgentRole, Author, AuthorKind, CallInfo, Channel, Contact, ContactId, Conversation, ConversationId,
@@ -189,7 +190,6 @@ fn direction_of(s: Option<&str>) -> Option<Direction> {
 /// Reading a row needs to know who "we" are (assignments and actors are user ids).
 pub struct Ctx<'a> {
     pub me: &'a User,
-    pub now: Timestamp,
 }
 
 impl Ctx<'_> {
@@ -236,7 +236,7 @@ impl Conv {
         let last = self.last_message.unwrap_or_default();
         let last_body = last.body.or(last.text).or(self.last_message_preview);
         let updated_at =
-            self.updated_at.or(self.last_activity_at).or(last.created_at).or(self.created_at).unwrap_or(ctx.now);
+            self.updated_at.or(self.last_activity_at).or(last.created_at).or(self.created_at).unwrap_or(UNKNOWN_TIME);
         let last_message = last_body.map(|b| LastMessage {
             preview: preview(&b, 200),
             direction: direction_of(last.direction.as_deref()).unwrap_or(Direction::Inbound),
@@ -381,7 +381,7 @@ impl Activity {
             tracing::warn!(%conversation, "skipped a timeline row Iron sent without an id");
             return None;
         };
-        let created_at = self.created_at.or(self.occurred_at).unwrap_or(ctx.now);
+        let created_at = self.created_at.or(self.occurred_at).unwrap_or(UNKNOWN_TIME);
         let body = sanitize(self.body.as_deref().or(self.text.as_deref()).unwrap_or_default());
         let kind = self.kind.or(self.row_type).map(|k| k.to_ascii_lowercase());
         let (actor, rest) = actor_of(self.actor.as_deref());

@@ -149,6 +149,7 @@ impl HelpdeskProvider {
                 priority: false,
                 archive: false,
                 edit_views: false,
+                own_priorities: &[],
             },
             requesters: std::sync::Mutex::default(),
         })
@@ -315,7 +316,7 @@ impl HelpdeskProvider {
         });
         let msg = Msg { sender_email: Some(self.agent.email.clone()), ..msg };
         let mut m = msg
-            .into_domain(id, &self.me(), now)
+            .into_domain(id, &self.me())
             .ok_or_else(|| ProviderError::Malformed("Bancroft sent a message without an id".into()))?;
         if m.body.trim().is_empty() {
             body.clone_into(&mut m.body);
@@ -339,7 +340,7 @@ impl HelpdeskProvider {
 /// A conversation from an answer, or why not.
 fn conversation_from(v: Value) -> ProviderResult<Conversation> {
     let mut c = Conv::read(v)
-        .and_then(|c| c.into_domain(Timestamp::now()))
+        .and_then(wire::Conv::into_domain)
         .ok_or_else(|| ProviderError::Malformed("Bancroft sent a conversation without an id".into()))?;
     c.clean();
     Ok(c)
@@ -480,13 +481,12 @@ impl Provider for HelpdeskProvider {
                     (None, Some(total)) => offset.saturating_add(raw) < total,
                     (None, None) => raw >= u64::from(limit),
                 };
-            let now = Timestamp::now();
             let channels = &query.filter.channels;
             let wanted = ViewFilter { status: statuses, ..ViewFilter::default() };
             let mut items: Vec<Conversation> = page
                 .rows
                 .into_iter()
-                .filter_map(|v| Conv::read(v)?.into_domain(now))
+                .filter_map(|v| Conv::read(v)?.into_domain())
                 .filter(|c| wanted.takes_status(&c.status))
                 .filter(|c| channels.is_empty() || channels.contains(&c.channel))
                 .collect();
@@ -505,7 +505,6 @@ impl Provider for HelpdeskProvider {
     /// walked to the end, the newest `limit` kept.
     fn thread(&self, id: ConversationId, limit: u32) -> ProviderFuture<'_, Vec<Message>> {
         Box::pin(async move {
-            let now = Timestamp::now();
             let mut messages: Vec<Message> = Vec::new();
             let mut url = Some(format!("{}?limit={MAX_PAGE}", self.at(&id, "messages/")));
             // The requester tells the customer's address from a colleague's: known
@@ -524,7 +523,7 @@ impl Provider for HelpdeskProvider {
                 };
                 let page = ListPage::read(answer?)?;
                 url = page.next_link().and_then(|n| self.follow(n));
-                messages.extend(page.rows.into_iter().filter_map(|v| Msg::read(v)?.into_domain(&id, &me, now)));
+                messages.extend(page.rows.into_iter().filter_map(|v| Msg::read(v)?.into_domain(&id, &me)));
             }
             if url.is_some() {
                 tracing::warn!(%id, pages = THREAD_PAGES, "a Bancroft thread longer than shown");

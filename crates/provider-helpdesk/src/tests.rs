@@ -44,7 +44,7 @@ fn a_conversation_reads_the_pages_example_with_the_number_in_the_subject() {
         "priority": "normal", "channel": "web", "metadata": {},
         "requester": { "email": "customer@example.com", "first_name": "Jane", "last_name": "Doe" },
         "created_at": "2026-02-26T10:00:00Z", "updated_at": "2026-02-26T10:00:00Z" });
-    let c = Conv::read(v).and_then(|c| c.into_domain(jiff::Timestamp::UNIX_EPOCH)).expect("reads");
+    let c = Conv::read(v).and_then(super::wire::Conv::into_domain).expect("reads");
     assert_eq!(c.id.as_str(), "a1b2c3d4-...");
     assert_eq!(c.subject.as_deref(), Some("#42 Help with order #1234"));
     assert_eq!((c.status, c.priority, c.channel), (Status::Open, Priority::Normal, Channel::Web));
@@ -57,7 +57,7 @@ fn odd_values_read_as_absent_not_as_a_failed_row() {
     let v = json!({ "id": 7, "number": "x9", "status": "escalated", "priority": "critical", "channel": "carrier-pigeon",
         "requester": "someone", "created_at": "yesterday", "updated_at": 1_772_100_000, "subject": null,
         "metadata": { "phone": "+14155550123" } });
-    let c = Conv::read(v).and_then(|c| c.into_domain(jiff::Timestamp::UNIX_EPOCH)).expect("reads");
+    let c = Conv::read(v).and_then(super::wire::Conv::into_domain).expect("reads");
     assert_eq!(c.id.as_str(), "7");
     assert_eq!(c.subject.as_deref(), Some("#x9"));
     // Values the page does not list are kept as Bancroft sent them.
@@ -75,12 +75,10 @@ fn odd_values_read_as_absent_not_as_a_failed_row() {
     assert_eq!(c.updated_at.as_second(), 1_772_100_000);
     assert_eq!(c.created_at, c.updated_at);
     let callback = Conv::read(json!({ "id": "c", "channel": "callback", "status": "resolved" }))
-        .and_then(|c| c.into_domain(jiff::Timestamp::UNIX_EPOCH))
+        .and_then(super::wire::Conv::into_domain)
         .expect("reads");
     assert_eq!((callback.channel, callback.status), (Channel::Voice, Status::Closed));
-    assert!(
-        Conv::read(json!({ "subject": "no id" })).and_then(|c| c.into_domain(jiff::Timestamp::UNIX_EPOCH)).is_none()
-    );
+    assert!(Conv::read(json!({ "subject": "no id" })).and_then(super::wire::Conv::into_domain).is_none());
     assert!(Conv::read(json!("a string")).is_none());
 }
 
@@ -88,7 +86,7 @@ fn odd_values_read_as_absent_not_as_a_failed_row() {
 fn a_message_from_the_agents_address_is_ours_any_other_the_customers() {
     let id = ConversationId::from("c1");
     let me = Me { email: "agent@yourcompany.com", name: "agent", requester: None };
-    let read = |v| Msg::read(v).and_then(|m| m.into_domain(&id, &me, jiff::Timestamp::UNIX_EPOCH)).expect("reads");
+    let read = |v| Msg::read(v).and_then(|m| m.into_domain(&id, &me)).expect("reads");
     let ours =
         read(json!({ "id": "m2", "sender_email": "Agent@YourCompany.com", "body": "Sure!", "message_type": "reply" }));
     assert_eq!((ours.direction, ours.author.name.as_str()), (Direction::Outbound, "agent"));
@@ -134,10 +132,9 @@ fn error_bodies_say_what_went_wrong() {
 #[test]
 fn a_colleagues_reply_is_the_teams() {
     let me = Me { email: "ana@yourcompany.com", name: "Ana", requester: Some("jane@example.com") };
-    let now = jiff::Timestamp::from_second(1_800_000_000).expect("time");
     let read = |sender: &str| {
         let v = serde_json::json!({ "id": "m1", "sender_email": sender, "body": "hi", "message_type": "reply" });
-        let m = Msg::read(v).and_then(|m| m.into_domain(&"c1".into(), &me, now)).expect("a message");
+        let m = Msg::read(v).and_then(|m| m.into_domain(&"c1".into(), &me)).expect("a message");
         (m.author.kind, m.direction)
     };
     assert_eq!(read("jane@example.com"), (frontdesk_domain::AuthorKind::Contact, Direction::Inbound));

@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::Value;
 
+use frontdesk_domain::UNKNOWN_TIME;
 use frontdesk_domain::text::{sanitize, sanitize_line};
 use frontdesk_domain::{
     Author, AuthorKind, Channel, Contact, ContactId, Conversation, ConversationId, Delivery, Direction, Message,
@@ -153,7 +154,7 @@ impl Conv {
             .ok()
     }
 
-    pub fn into_domain(self, now: Timestamp) -> Option<Conversation> {
+    pub fn into_domain(self) -> Option<Conversation> {
         let Some(id) = self.id else {
             tracing::warn!("skipped a conversation Bancroft sent without an id");
             return None;
@@ -177,7 +178,7 @@ impl Conv {
             (Some(n), None) => Some(format!("#{n}")),
             (None, s) => s,
         };
-        let updated_at = self.updated_at.or(self.created_at).unwrap_or(now);
+        let updated_at = self.updated_at.or(self.created_at).unwrap_or(UNKNOWN_TIME);
         Some(Conversation {
             id: ConversationId::from(id),
             contact: Contact {
@@ -248,7 +249,7 @@ impl Msg {
     /// The sender is only an address: the agent's own is ours, the requester's is
     /// the customer's, and any other is a colleague's (an agent, not the customer).
     /// With the requester unknown, any other address is taken for the customer's.
-    pub fn into_domain(self, conversation: &ConversationId, me: &Me<'_>, now: Timestamp) -> Option<Message> {
+    pub fn into_domain(self, conversation: &ConversationId, me: &Me<'_>) -> Option<Message> {
         let Some(id) = self.id else {
             tracing::warn!(%conversation, "skipped a message Bancroft sent without an id");
             return None;
@@ -282,7 +283,7 @@ impl Msg {
             body: sanitize(self.body.as_deref().unwrap_or_default()),
             attachments: Vec::new(),
             call: None,
-            created_at: self.created_at.unwrap_or(now),
+            created_at: self.created_at.unwrap_or(UNKNOWN_TIME),
             delivery: Delivery::Sent,
         })
     }

@@ -115,6 +115,7 @@ impl OrbitProvider {
                 priority: false,
                 archive: false,
                 edit_views: false,
+                own_priorities: &[],
             },
             suggestions: Mutex::new(HashMap::new()),
             refused: Mutex::new(HashSet::new()),
@@ -189,7 +190,7 @@ impl OrbitProvider {
 
     async fn get_conversation(&self, id: &ConversationId) -> ProviderResult<Conversation> {
         let e: Envelope<Conv> = self.call(self.request(Method::GET, &Self::path(id, ""))).await?;
-        let mut c = e.data.into_domain(jiff::Timestamp::now());
+        let mut c = e.data.into_domain();
         c.has_pending_suggestion = self.pending_suggestion(&c.id).is_some();
         c.clean();
         Ok(c)
@@ -206,13 +207,12 @@ impl OrbitProvider {
     /// A page of conversations with Orbit's filters.
     async fn page(&self, params: &[(&str, String)]) -> ProviderResult<Page<Conversation>> {
         let e: Envelope<Vec<Value>> = self.call(self.request(Method::GET, "/conversations").query(params)).await?;
-        let now = jiff::Timestamp::now();
         let mut items = Vec::with_capacity(e.data.len());
         for v in e.data {
             // One row Orbit cannot describe does not hide the others.
             match serde_json::from_value::<Conv>(v) {
                 Ok(c) => {
-                    let mut c = c.into_domain(now);
+                    let mut c = c.into_domain();
                     c.has_pending_suggestion = self.pending_suggestion(&c.id).is_some();
                     items.push(c);
                 }
@@ -399,7 +399,6 @@ impl Provider for OrbitProvider {
 
     fn thread(&self, id: ConversationId, limit: u32) -> ProviderFuture<'_, Vec<Message>> {
         Box::pin(async move {
-            let now = jiff::Timestamp::now();
             let mut messages = Vec::new();
             let mut cursor: Option<String> = None;
             for page in 0..THREAD_PAGES {
@@ -410,7 +409,7 @@ impl Provider for OrbitProvider {
                 let e: Envelope<Vec<Value>> = self.call(req).await?;
                 for (n, v) in e.data.into_iter().enumerate() {
                     match serde_json::from_value::<Msg>(v) {
-                        Ok(m) => messages.push(m.into_domain(&id, false, &format!("orbit-{page}-{n}"), now)),
+                        Ok(m) => messages.push(m.into_domain(&id, false, &format!("orbit-{page}-{n}"))),
                         Err(err) => tracing::warn!(error = %err, "skipped a message Orbit sent unreadable"),
                     }
                 }
@@ -426,7 +425,7 @@ impl Provider for OrbitProvider {
                     Ok(e) => {
                         for (n, v) in e.data.into_iter().enumerate() {
                             if let Ok(m) = serde_json::from_value::<Msg>(v) {
-                                messages.push(m.into_domain(&id, true, &format!("orbit-note-{n}"), now));
+                                messages.push(m.into_domain(&id, true, &format!("orbit-note-{n}")));
                             }
                         }
                     }
@@ -503,10 +502,10 @@ fn event(name: Option<&str>, data: &str) -> Result<Option<Event>, String> {
             return Err("Orbit message without its conversation".to_owned());
         };
         let fallback = format!("orbit-event-{}", at.as_millisecond());
-        EventKind::MessageCreated(Box::new(m.into_domain(&conversation, false, &fallback, at)))
+        EventKind::MessageCreated(Box::new(m.into_domain(&conversation, false, &fallback)))
     } else if kind.starts_with("conversation.") {
         let c: Conv = serde_json::from_value(body("conversation")).map_err(|e| format!("Orbit conversation: {e}"))?;
-        EventKind::ConversationUpdated(Box::new(c.into_domain(at)))
+        EventKind::ConversationUpdated(Box::new(c.into_domain()))
     } else {
         return Ok(None);
     };

@@ -113,7 +113,7 @@ impl OrbitProvider {
         // The answer is the conversation when Orbit says so; otherwise ask for it.
         match serde_json::from_slice::<Envelope<Conv>>(&bytes) {
             Ok(e) => {
-                let mut c = e.data.into_domain(jiff::Timestamp::now());
+                let mut c = e.data.into_domain();
                 c.has_pending_suggestion = self.pending_suggestion(&c.id).is_some();
                 c.clean();
                 Ok(c)
@@ -177,12 +177,11 @@ impl OrbitProvider {
             ReplyKind::Note => self.companion(Companion::Notes, result)?,
             ReplyKind::Reply => result?,
         };
-        let now = jiff::Timestamp::now();
         // Orbit's answer may be the message, or only an id: what was sent is known.
         let wire = serde_json::from_slice::<Envelope<Msg>>(&bytes).map(|e| e.data).ok();
         let mut m = match wire {
-            Some(w) => w.into_domain(id, kind == ReplyKind::Note, key, now),
-            None => Msg::sent(body).into_domain(id, kind == ReplyKind::Note, key, now),
+            Some(w) => w.into_domain(id, kind == ReplyKind::Note, key),
+            None => Msg::sent(body).into_domain(id, kind == ReplyKind::Note, key),
         };
         if m.body.is_empty() {
             body.clone_into(&mut m.body);

@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::Value;
 
+use frontdesk_domain::UNKNOWN_TIME;
 use frontdesk_domain::{
     Agent, AgentId, AgentRole, AiState, Author, AuthorKind, Channel, Contact, ContactId, Conversation, ConversationId,
     Delivery, Direction, LastMessage, Message, MessageId, MessageKind, Priority, Status,
@@ -281,7 +282,7 @@ fn ai_state(s: Option<&str>) -> AiState {
 }
 
 impl Conv {
-    pub fn into_domain(self, now: Timestamp) -> Conversation {
+    pub fn into_domain(self) -> Conversation {
         let contact = self.contact.unwrap_or_default();
         let handle = contact.phone.clone().or_else(|| contact.email.clone()).unwrap_or_default();
         let contact_id = contact.id.or(self.contact_id).unwrap_or_default();
@@ -292,7 +293,7 @@ impl Conv {
             .or_else(|| self.assigned_agent.and_then(PersonOrId::agent))
             .or_else(|| self.assignee_id.and_then(id_only));
         let last_at = self.last_message.as_ref().and_then(|m| m.created_at).or(self.last_message_at);
-        let updated_at = self.updated_at.or(last_at).or(self.created_at).unwrap_or(now);
+        let updated_at = self.updated_at.or(last_at).or(self.created_at).unwrap_or(UNKNOWN_TIME);
         let last_message = self.last_message.map(|m| LastMessage {
             preview: frontdesk_domain::text::sanitize_line(m.body.as_deref().unwrap_or_default()),
             direction: if m.direction.as_deref() == Some("inbound") { Direction::Inbound } else { Direction::Outbound },
@@ -388,7 +389,7 @@ impl Msg {
     }
 
     /// A domain message; `note` marks internal notes (from their own endpoint).
-    pub fn into_domain(self, conversation: &ConversationId, note: bool, fallback_id: &str, now: Timestamp) -> Message {
+    pub fn into_domain(self, conversation: &ConversationId, note: bool, fallback_id: &str) -> Message {
         let sender = self.sender.unwrap_or_default();
         let author_kind = match sender.r#type.as_deref() {
             Some("contact" | "customer") => AuthorKind::Contact,
@@ -430,7 +431,7 @@ impl Msg {
             body: self.body.unwrap_or_default(),
             attachments: Vec::new(),
             call: None,
-            created_at: self.created_at.unwrap_or(now),
+            created_at: self.created_at.unwrap_or(UNKNOWN_TIME),
             delivery: match self.status.as_deref() {
                 Some("queued" | "pending" | "accepted") => Delivery::Queued,
                 Some("delivered") => Delivery::Delivered,

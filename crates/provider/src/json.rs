@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use frontdesk_domain::Message;
+use frontdesk_domain::{Message, UNKNOWN_TIME, known_time};
 
 /// The object an answer may wrap under `key` or `data` (`{"conversation": {…}}`),
 /// or the answer itself when it is already the object (it has an `id`).
@@ -21,10 +21,25 @@ pub fn unwrap_object(v: Value, key: &str) -> Value {
     }
 }
 
-/// Oldest first (stable: messages of the same second keep the server's order),
-/// cut to the newest `limit` (0 keeps them all).
+/// Oldest first (stable: messages of the same second keep the server's order). A
+/// message with no time stays next to the one the server sent before it, rather than
+/// jumping to the top as the oldest.
+pub fn oldest_first(messages: &mut Vec<Message>) {
+    let mut last = UNKNOWN_TIME;
+    let mut keyed: Vec<(Timestamp, Message)> = messages
+        .drain(..)
+        .map(|m| {
+            last = known_time(m.created_at).unwrap_or(last);
+            (last, m)
+        })
+        .collect();
+    keyed.sort_by_key(|(at, _)| *at);
+    messages.extend(keyed.into_iter().map(|(_, m)| m));
+}
+
+/// Oldest first ([`oldest_first`]), cut to the newest `limit` (0 keeps them all).
 pub fn newest(messages: &mut Vec<Message>, limit: u32) {
-    messages.sort_by_key(|m| m.created_at);
+    oldest_first(messages);
     let keep = usize::try_from(limit).unwrap_or(usize::MAX);
     if keep > 0 && messages.len() > keep {
         messages.drain(..messages.len() - keep);

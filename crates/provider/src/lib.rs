@@ -124,6 +124,9 @@ pub struct Capabilities {
     pub archive: bool,
     /// Views can be saved for the team, and saved ones deleted (built-in ones never).
     pub edit_views: bool,
+    /// Priority levels the backend has beyond ours, by their names there (Chatwoot's
+    /// "medium"): the priority picker offers them between high and normal.
+    pub own_priorities: &'static [&'static str],
 }
 
 impl Capabilities {
@@ -152,6 +155,7 @@ impl Capabilities {
         priority: true,
         archive: true,
         edit_views: true,
+        own_priorities: &[],
     };
 
     /// Whether `op` can go to this backend at all. Refused here, before it is

@@ -143,8 +143,10 @@ async fn a_thread_reads_the_shapes_a_javascript_backend_writes() {
             ("m3", AuthorKind::System, MessageKind::Event, "Conversation assigned"),
             ("m4", AuthorKind::Contact, MessageKind::Reply, "an odd sender"),
         ],
-        "an unknown sender type is kept as said; a row without an id is skipped"
+        "an unknown sender type is kept as said; a row without an id is skipped; \
+         one with no time stays where the server put it, not first as the oldest"
     );
+    assert_eq!(thread[3].created_at, frontdesk_domain::UNKNOWN_TIME, "an unreadable time is unknown, not now");
     assert_eq!(thread[0].created_at.to_string(), "2026-02-26T10:00:00Z", "milliseconds");
     assert_eq!(thread[1].created_at.to_string(), "2026-02-26T10:01:00Z", "a Firestore time");
     assert!(p.thread(ConversationId::from("c2"), 0).await.expect("null is empty").is_empty());

@@ -81,6 +81,8 @@ impl Unified {
             priority: false,
             archive: false,
             edit_views: false,
+            // Whose levels? A conversation's own level is still offered while it is current.
+            own_priorities: &[],
         };
         for m in &members {
             let c = m.provider.capabilities();

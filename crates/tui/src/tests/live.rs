@@ -232,6 +232,29 @@ fn priority_is_set_from_a_picker_and_shows_on_the_row() {
     assert!(render(&s).contains("urgent"), "{}", render(&s));
 }
 
+/// A backend's own level (Chatwoot's "medium") is offered between high and normal,
+/// set by its name, and shown on the row by it.
+#[test]
+fn a_backends_own_priority_level_can_be_set() {
+    use frontdesk_domain::{Change, Op, Priority};
+    let mut s = inbox(160, 30);
+    s.caps.own_priorities = &["medium"];
+    keys(&mut s, "P");
+    let Some(crate::state::Overlay::Picker(picker)) = &s.overlay else { panic!("the priority picker is open") };
+    let labels: Vec<&str> = picker.items.iter().map(|i| i.label.as_str()).collect();
+    assert_eq!(labels, ["Urgent", "High", "Medium", "Normal", "Low"]);
+    let effects = keys(&mut s, "med<Enter>");
+    let ops: Vec<Op> = super::ops(&effects).into_iter().map(|(_, op)| op).collect();
+    assert_eq!(
+        ops,
+        [Op::Change {
+            conversation: id(&s, 0),
+            change: Change::SetPriority { priority: Priority::Other("medium".into()) }
+        }]
+    );
+    assert!(render(&s).contains("medium"), "{}", render(&s));
+}
+
 #[test]
 fn a_new_conversation_is_filled_in_the_editor_and_opened() {
     let mut s = inbox(160, 30);

@@ -9,6 +9,7 @@ use jiff::{Timestamp, ToSpan as _};
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
+use frontdesk_domain::known_time;
 use frontdesk_domain::text::{contains_escape, sanitize, sanitize_line};
 
 /// Text as it may be drawn. Adapters sanitise at the door; this is the second lock,
@@ -22,8 +23,12 @@ pub fn safe_line(s: &str) -> Cow<'_, str> {
     if contains_escape(s) || s.contains(['\n', '\r', '\t']) { Cow::Owned(sanitize_line(s)) } else { Cow::Borrowed(s) }
 }
 
-/// "now", "5m", "3h", "2d", "Nov 3", "2024-11-03": short, for list rows.
+/// "now", "5m", "3h", "2d", "Nov 3", "2024-11-03": short, for list rows; "-" for a
+/// time the vendor never gave.
 pub fn ago(now: Timestamp, t: Timestamp, tz: &TimeZone) -> String {
+    if known_time(t).is_none() {
+        return "-".to_owned();
+    }
     let secs = now.as_second() - t.as_second();
     if secs < 60 {
         return "now".to_owned();
@@ -54,6 +59,22 @@ pub fn when(now: Timestamp, t: Timestamp, tz: &TimeZone) -> String {
         // Another year says which: "Jan 1 00:00" must not pass for this January.
         _ if z.year() != n.year() => z.strftime("%b %-d %Y %H:%M").to_string(),
         _ => z.strftime("%b %-d %H:%M").to_string(),
+    }
+}
+
+/// When a message was written: "09:05" today, "yesterday 18:40", "Nov 3 09:05", with
+/// the year when it is another year's, and "time unknown" when the vendor gave none.
+pub fn stamp(now: Timestamp, t: Timestamp, tz: &TimeZone) -> String {
+    if known_time(t).is_none() {
+        return "time unknown".to_owned();
+    }
+    let age = now.as_second() - t.as_second();
+    let (n, z) = (now.to_zoned(tz.clone()), t.to_zoned(tz.clone()));
+    match age {
+        // Past days read as dates, not weekdays: a thread runs back, not forward.
+        _ if age > 86_400 && z.year() != n.year() => z.strftime("%b %-d %Y %H:%M").to_string(),
+        _ if age > 86_400 => z.strftime("%b %-d %H:%M").to_string(),
+        _ => when(now, t, tz),
     }
 }
 
@@ -185,6 +206,19 @@ mod tests {
         assert_eq!(at("2026-03-02T09:15:00Z"), "Mar 2 09:15");
         assert_eq!(at("2026-12-05T09:15:00Z"), "yesterday 09:15");
         assert_eq!(at("2026-12-06T09:15:00Z"), "09:15");
+    }
+
+    /// A message's time in the thread: a past day as a date, with the year when it is
+    /// another year's; a time the vendor never gave is said to be unknown, in the list too.
+    #[test]
+    fn a_message_time_says_its_year_and_an_unknown_one_says_so() {
+        let tz = TimeZone::UTC;
+        let now = ts("2026-12-06T10:00:00Z");
+        assert_eq!(stamp(now, ts("2025-12-01T09:15:00Z"), &tz), "Dec 1 2025 09:15");
+        assert_eq!(stamp(now, ts("2026-12-01T09:15:00Z"), &tz), "Dec 1 09:15");
+        assert_eq!(stamp(now, ts("2026-12-06T09:15:00Z"), &tz), "09:15");
+        assert_eq!(stamp(now, frontdesk_domain::UNKNOWN_TIME, &tz), "time unknown");
+        assert_eq!(ago(now, frontdesk_domain::UNKNOWN_TIME, &tz), "-");
     }
 
     fn ts(s: &str) -> Timestamp {

@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::border;
-use super::text::{safe, safe_line, when, wrap};
+use super::text::{safe, safe_line, stamp, when, wrap};
 use crate::command::Command;
 use crate::state::{Focus, State, Thread};
 use frontdesk_domain::{AiState, AuthorKind, Conversation, Delivery, Direction, Message, MessageKind, PresenceState};
@@ -178,12 +178,7 @@ pub fn lines(state: &State, thread: &Thread, width: usize) -> Vec<Line<'static>>
 
 fn message_lines(state: &State, thread: &Thread, m: &Message, width: usize, out: &mut Vec<Line<'static>>) {
     let (theme, glyphs, tz) = (&state.settings.theme, &state.settings.glyphs, &state.settings.tz);
-    let at = when(state.now, m.created_at, tz);
-    let at = if state.now.as_second() - m.created_at.as_second() > 86_400 {
-        m.created_at.to_zoned(tz.clone()).strftime("%b %-d %H:%M").to_string()
-    } else {
-        at
-    };
+    let at = stamp(state.now, m.created_at, tz);
     let author = safe_line(&m.author.name).into_owned();
     if m.kind == MessageKind::Event {
         out.push(Line::styled(format!("  {} {} {} {at}", glyphs.dot, safe_line(&m.body), glyphs.dot), theme.event));

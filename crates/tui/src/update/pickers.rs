@@ -106,12 +106,16 @@ pub fn open_priority(state: &mut State) -> Vec<Effect> {
     let Some(current) = state.target().map(|c| c.priority.clone()) else {
         return unavailable(state, "no conversation selected");
     };
-    // A vendor's own level (Chatwoot's "medium") is offered too while it is the
-    // current one, so picking it again, or undoing, keeps it.
-    let own = (!current.is_known()).then(|| current.clone());
-    let items = [Priority::Urgent, Priority::High, Priority::Normal, Priority::Low]
+    // The backend's own levels (Chatwoot's "medium") sit between high and normal; a
+    // level of its own that is current is offered too, so picking it keeps it.
+    let mut levels = vec![Priority::Urgent, Priority::High];
+    levels.extend(state.caps.own_priorities.iter().map(|p| Priority::from_wire(p)));
+    levels.extend([Priority::Normal, Priority::Low]);
+    if !levels.contains(&current) {
+        levels.push(current.clone());
+    }
+    let items = levels
         .into_iter()
-        .chain(own)
         .map(|p| {
             let mut label = p.as_str().to_owned();
             if let Some(first) = label.get_mut(..1) {
