@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
+use sqlx::{QueryBuilder, Sqlite};
 
 use crate::AppState;
 use crate::copilot::{ContextMessage, SuggestContext};
@@ -15,7 +16,7 @@ use frontdesk_domain::text::preview;
 use frontdesk_domain::{Agent, AuthorKind, ContactId, ConversationId, MessageId, MessageKind, OrgId, Status};
 
 use super::AgentKey;
-use super::plan::{DemoAuthor, DemoConversation, DemoPlan};
+use super::plan::{DemoAuthor, DemoConversation, DemoMessage, DemoPlan};
 
 /// Seeds the plan; returns the demo org.
 pub async fn seed(state: &AppState, plan: DemoPlan, first_response_secs: i64) -> ApiResult<OrgId> {
@@ -34,10 +35,7 @@ pub async fn seed(state: &AppState, plan: DemoPlan, first_response_secs: i64) ->
                         orgs::create_agent(w.conn(), &org, &a.name, &a.email, a.role, a.team.as_deref()).await?;
                     agents.insert(a.email.clone(), agent);
                 }
-                let mut ids = Vec::with_capacity(plan.conversations.len());
-                for c in &plan.conversations {
-                    ids.push(insert_conversation(w, &org, &agents, c, first_response_secs).await?);
-                }
+                let ids = insert_conversations(w, &org, &agents, &plan.conversations, first_response_secs).await?;
                 Ok((org, ids))
             })
         })
@@ -159,105 +157,127 @@ fn summarise(c: &DemoConversation, now: Timestamp) -> Summary {
     s
 }
 
-async fn insert_conversation(
+/// One conversation, ready for the multi-row INSERTs.
+struct Row<'a> {
+    id: ConversationId,
+    contact_id: String,
+    conv: &'a DemoConversation,
+    summary: Summary,
+}
+
+/// Writes every conversation, its contact and its thread with a handful of multi-row
+/// INSERTs: one statement per row cost most of a fresh demo's start.
+async fn insert_conversations(
     w: &mut WriteCtx,
     org: &OrgId,
     agents: &HashMap<String, Agent>,
-    conv: &DemoConversation,
+    plan: &[DemoConversation],
     first_response_secs: i64,
-) -> ApiResult<ConversationId> {
+) -> ApiResult<Vec<ConversationId>> {
     let now = Timestamp::now();
-    let contact_id = ContactId::generate();
-    sqlx::query(
-        "INSERT INTO contacts (id, org_id, name, handle, email, phone, company, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-         ON CONFLICT (org_id, handle) DO NOTHING",
-    )
-    .bind(contact_id.as_str())
-    .bind(org.as_str())
-    .bind(&conv.contact.name)
-    .bind(&conv.contact.handle)
-    .bind(conv.contact.email.as_deref())
-    .bind(conv.contact.phone.as_deref())
-    .bind(conv.contact.company.as_deref())
-    .bind(to_ms(now))
-    .execute(w.conn())
-    .await?;
-    let contact_id: String = sqlx::query_scalar("SELECT id FROM contacts WHERE org_id = $1 AND handle = $2")
-        .bind(org.as_str())
-        .bind(&conv.contact.handle)
-        .fetch_one(w.conn())
-        .await?;
-    let id = ConversationId::generate();
-    let summary = summarise(conv, now);
-    let live = matches!(conv.status, Status::Open | Status::Pending);
-    let waiting = summary.waiting_since.filter(|_| live);
-    let assignee = conv.assignee_email.as_ref().and_then(|e| agents.get(e)).map(|a| a.id.0.to_string());
-    let (preview, direction, last_at) = match summary.preview.clone() {
-        Some((p, d, at)) => (Some(p), Some(d), Some(at)),
-        None => (None, None, None),
-    };
-    sqlx::query(
-        "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, snoozed_until, assignee_id, team, tags, \
-         starred, unread, archived, priority, last_preview, last_direction, last_message_at, waiting_since, sla_due_at, \
-         ai_state, ai_agent, message_count, activity_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)",
-    )
-    .bind(id.as_str())
-    .bind(org.as_str())
-    .bind(&contact_id)
-    .bind(conv.channel.as_str())
-    .bind(conv.subject.as_deref())
-    .bind(conv.status.as_str())
-    .bind(conv.snoozed_until.filter(|_| conv.status == Status::Snoozed).map(to_ms))
-    .bind(assignee)
-    .bind(conv.team.as_deref())
-    .bind(serde_json::to_string(&conv.tags)?)
-    .bind(conv.starred)
-    .bind(conv.unread)
-    .bind(conv.archived)
-    .bind(conv.priority.as_str())
-    .bind(preview)
-    .bind(direction)
-    .bind(last_at)
-    .bind(waiting)
-    .bind(waiting.map(|t| t + first_response_secs * 1000))
-    .bind(conv.ai_state.as_str())
-    .bind(conv.ai_agent.as_deref())
-    .bind(summary.count)
-    .bind(summary.activity)
-    .bind(conv.messages.first().map_or(summary.activity, |m| to_ms(m.at)))
-    .bind(summary.activity)
-    .execute(w.conn())
-    .await?;
-    for m in &conv.messages {
-        let (kind, author_id, name, direction) = match &m.author {
-            DemoAuthor::Contact => ("contact", Some(contact_id.clone()), conv.contact.name.clone(), "inbound"),
-            DemoAuthor::Agent(email) => match agents.get(email) {
-                Some(a) => ("agent", Some(a.id.0.to_string()), a.name.clone(), "outbound"),
-                None => ("system", None, "frontdesk".to_owned(), "outbound"),
-            },
-            DemoAuthor::Ai(name) => ("ai", None, name.clone(), "outbound"),
-            DemoAuthor::System => ("system", None, "frontdesk".to_owned(), "outbound"),
-        };
-        sqlx::query(
-            "INSERT INTO messages (id, org_id, conversation_id, direction, author_kind, author_id, author_name, kind, body, \
-             attachments, call, delivery, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(MessageId::generate().as_str())
-        .bind(org.as_str())
-        .bind(id.as_str())
-        .bind(direction)
-        .bind(kind)
-        .bind(author_id)
-        .bind(name)
-        .bind(m.kind.as_str())
-        .bind(&m.body)
-        .bind(serde_json::to_string(&m.attachments)?)
-        .bind(m.call.as_ref().map(serde_json::to_string).transpose()?)
-        .bind(if direction == "outbound" && m.kind == MessageKind::Reply { "delivered" } else { "read" })
-        .bind(to_ms(m.at))
-        .execute(w.conn())
-        .await?;
+    // The org is new: a handle's first conversation names its contact.
+    let mut contacts: HashMap<&str, (String, &DemoConversation)> = HashMap::new();
+    for c in plan {
+        contacts.entry(c.contact.handle.as_str()).or_insert_with(|| (ContactId::generate().as_str().to_owned(), c));
     }
-    Ok(id)
+    let contact_rows: Vec<&(String, &DemoConversation)> = contacts.values().collect();
+    for chunk in contact_rows.chunks(500) {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO contacts (id, org_id, name, handle, email, phone, company, created_at) ");
+        qb.push_values(chunk, |mut b, (id, c)| {
+            b.push_bind(id)
+                .push_bind(org.as_str())
+                .push_bind(&c.contact.name)
+                .push_bind(&c.contact.handle)
+                .push_bind(c.contact.email.as_deref())
+                .push_bind(c.contact.phone.as_deref())
+                .push_bind(c.contact.company.as_deref())
+                .push_bind(to_ms(now));
+        });
+        qb.push(" ON CONFLICT (org_id, handle) DO NOTHING");
+        qb.build().execute(w.conn()).await?;
+    }
+    let rows: Vec<Row<'_>> = plan
+        .iter()
+        .map(|conv| Row {
+            id: ConversationId::generate(),
+            contact_id: contacts.get(conv.contact.handle.as_str()).map(|(id, _)| id.clone()).unwrap_or_default(),
+            conv,
+            summary: summarise(conv, now),
+        })
+        .collect();
+    for chunk in rows.chunks(200) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, snoozed_until, assignee_id, \
+             team, tags, starred, unread, archived, priority, last_preview, last_direction, last_message_at, \
+             waiting_since, sla_due_at, ai_state, ai_agent, message_count, activity_at, created_at, updated_at) ",
+        );
+        qb.push_values(chunk, |mut b, r| {
+            let (conv, summary) = (r.conv, &r.summary);
+            let live = matches!(conv.status, Status::Open | Status::Pending);
+            let waiting = summary.waiting_since.filter(|_| live);
+            let assignee = conv.assignee_email.as_ref().and_then(|e| agents.get(e)).map(|a| a.id.0.to_string());
+            let preview = summary.preview.as_ref();
+            b.push_bind(r.id.as_str())
+                .push_bind(org.as_str())
+                .push_bind(&r.contact_id)
+                .push_bind(conv.channel.as_str())
+                .push_bind(conv.subject.as_deref())
+                .push_bind(conv.status.as_str())
+                .push_bind(conv.snoozed_until.filter(|_| conv.status == Status::Snoozed).map(to_ms))
+                .push_bind(assignee)
+                .push_bind(conv.team.as_deref())
+                .push_bind(serde_json::to_string(&conv.tags).unwrap_or_else(|_| "[]".to_owned()))
+                .push_bind(conv.starred)
+                .push_bind(conv.unread)
+                .push_bind(conv.archived)
+                .push_bind(conv.priority.as_str())
+                .push_bind(preview.map(|(p, _, _)| p.clone()))
+                .push_bind(preview.map(|(_, d, _)| *d))
+                .push_bind(preview.map(|(_, _, at)| *at))
+                .push_bind(waiting)
+                .push_bind(waiting.map(|t| t + first_response_secs * 1000))
+                .push_bind(conv.ai_state.as_str())
+                .push_bind(conv.ai_agent.as_deref())
+                .push_bind(summary.count)
+                .push_bind(summary.activity)
+                .push_bind(conv.messages.first().map_or(summary.activity, |m| to_ms(m.at)))
+                .push_bind(summary.activity);
+        });
+        qb.build().execute(w.conn()).await?;
+    }
+    let messages: Vec<(&Row<'_>, &DemoMessage)> =
+        rows.iter().flat_map(|r| r.conv.messages.iter().map(move |m| (r, m))).collect();
+    for chunk in messages.chunks(1_000) {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO messages (id, org_id, conversation_id, direction, author_kind, author_id, author_name, kind, \
+             body, attachments, call, delivery, created_at) ",
+        );
+        qb.push_values(chunk, |mut b, (r, m)| {
+            let (kind, author_id, name, direction) = match &m.author {
+                DemoAuthor::Contact => ("contact", Some(r.contact_id.clone()), r.conv.contact.name.clone(), "inbound"),
+                DemoAuthor::Agent(email) => match agents.get(email) {
+                    Some(a) => ("agent", Some(a.id.0.to_string()), a.name.clone(), "outbound"),
+                    None => ("system", None, "frontdesk".to_owned(), "outbound"),
+                },
+                DemoAuthor::Ai(name) => ("ai", None, name.clone(), "outbound"),
+                DemoAuthor::System => ("system", None, "frontdesk".to_owned(), "outbound"),
+            };
+            b.push_bind(MessageId::generate().as_str().to_owned())
+                .push_bind(org.as_str())
+                .push_bind(r.id.as_str())
+                .push_bind(direction)
+                .push_bind(kind)
+                .push_bind(author_id)
+                .push_bind(name)
+                .push_bind(m.kind.as_str())
+                .push_bind(&m.body)
+                .push_bind(serde_json::to_string(&m.attachments).unwrap_or_else(|_| "[]".to_owned()))
+                .push_bind(m.call.as_ref().and_then(|c| serde_json::to_string(c).ok()))
+                .push_bind(if direction == "outbound" && m.kind == MessageKind::Reply { "delivered" } else { "read" })
+                .push_bind(to_ms(m.at));
+        });
+        qb.build().execute(w.conn()).await?;
+    }
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }
