@@ -44,4 +44,5 @@ mod stream;
 mod stream_trust;
 mod tmux;
 mod tmux_captain;
+mod tmux_walk;
 mod unified_three;
