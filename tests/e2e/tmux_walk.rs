@@ -179,6 +179,11 @@ async fn walk(w: Walk) {
     // newcomer shows up; opened from the top, their thread shows what they wrote.
     t.send(&["Escape"]);
     t.wait_for(NEWCOMER);
+    // The conversation read and closed here is not news: the poll that saw it
+    // change (by our own close) brings none of its old messages back as unread.
+    let list = t.screen();
+    let row = list.lines().find(|l| l.contains(w.contact)).unwrap_or_default();
+    assert!(!row.contains('●'), "read and closed here, yet unread again:\n{list}");
     t.send(&["g", "g"]);
     t.send(&["Enter"]);
     t.wait_for(NEWS_BEFORE);
@@ -358,6 +363,10 @@ async fn crm(dir: &Path) -> Walk {
     let counts =
         |n: u64| json!({ "counts": { "all": { "unread": n, "total": n }, "unread": { "unread": n, "total": n } } });
     let c2_path = format!("/api/v1/conversations/{C2}");
+    // Iron keeps read marks itself: once opened (and so read), it answers the first
+    // as read, when it is asked for alone and in the list.
+    let mut first_read = first.clone();
+    first_read["unread_count"] = json!(0);
     let signed_in = token("tok-walk", "refresh-walk", 3600);
     mount(
         &server,
@@ -368,7 +377,7 @@ async fn crm(dir: &Path) -> Walk {
             get("/api/v1/conversations/views/counts", &counts(1)),
             get("/api/v1/conversations/overdue/count", &json!({ "count": 0 })),
             get("/api/v1/conversations/sla", &json!({})),
-            get(&conv_path(""), &first),
+            get(&conv_path(""), &first_read),
             get(&conv_path("/messages"), &thread),
             get(&c2_path, &second),
             get(&format!("{c2_path}/messages"), &news),
@@ -395,7 +404,7 @@ async fn crm(dir: &Path) -> Walk {
         reply_field: "body",
         close: Close::Refused("this account cannot close conversations"),
         live: vec![
-            later(get("/api/v1/conversations", &json!({ "items": [second, first], "total": 2 }))),
+            later(get("/api/v1/conversations", &json!({ "items": [second, first_read], "total": 2 }))),
             later(get("/api/v1/conversations/views/counts", &counts(2))),
         ],
         server,

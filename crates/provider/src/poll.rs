@@ -240,10 +240,11 @@ impl Poller {
             let newest = page.items.iter().map(|c| c.updated_at).max();
             self.watermark = Some(newest.unwrap_or(Timestamp::UNIX_EPOCH));
             // What is already here must not come back as news from inside the margin.
+            // A row that says nothing of its last message had none newer than its
+            // own change time.
             for c in page.items {
-                if let Some(m) = &c.last_message {
-                    self.last_at.insert(c.id.clone(), m.at);
-                }
+                let at = c.last_message.as_ref().map_or(c.updated_at, |m| m.at);
+                self.last_at.insert(c.id.clone(), at);
                 self.seen.insert(c.id, c.updated_at);
             }
             return Ok(Vec::new());
@@ -290,7 +291,11 @@ impl Poller {
                 Some(at) => *at,
                 // Never seen, with one message: a conversation that message opened,
                 // however early the channel stamped it (and its customer still waits).
-                None if c.message_count <= 1 => Timestamp::MIN,
+                None if c.message_count == 1 => Timestamp::MIN,
+                // No count (a row that says nothing of its thread): new only if the
+                // conversation is; an old one changed (by our own close, say) brings
+                // no old messages back as news.
+                None if c.message_count == 0 && c.created_at > since => Timestamp::MIN,
                 None => since,
             };
             // A row that says nothing of its last message (some helpdesks) may hide

@@ -287,6 +287,30 @@ async fn a_key_after_a_long_idle_polls_at_once() {
     assert!(*fake.lists.lock().expect("lock") > lists);
 }
 
+/// A helpdesk row says nothing of its thread (no last message, no count). When one
+/// already here changes without a new message (our own close), its old messages do
+/// not come back as news: they would mark it unread again.
+#[tokio::test]
+async fn an_old_row_without_a_count_changed_by_us_brings_no_old_messages_back() {
+    let fake = Fake::new(false);
+    fake.inbound(1, now() - 1.minute(), "an old question");
+    {
+        let mut rows = fake.rows.lock().expect("lock");
+        for c in rows.iter_mut() {
+            c.last_message = None;
+            c.message_count = 0;
+            c.created_at = now() - 1.minute();
+        }
+    }
+    let mut poller = Poller::default();
+    poller.poll(&*fake).await.expect("first");
+    if let Some(c) = fake.rows.lock().expect("lock").iter_mut().find(|c| c.id.as_str() == "cnv_0001") {
+        c.updated_at = now() + 1.minute();
+        c.status = frontdesk_domain::Status::Closed;
+    }
+    assert_eq!(kinds(&poller.poll(&*fake).await.expect("poll")), ["row cnv_0001"]);
+}
+
 #[tokio::test]
 async fn a_row_without_its_last_message_has_its_thread_looked_at() {
     let fake = Fake::new(false);

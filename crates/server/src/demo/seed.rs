@@ -175,33 +175,12 @@ async fn insert_conversations(
     first_response_secs: i64,
 ) -> ApiResult<Vec<ConversationId>> {
     let now = Timestamp::now();
-    // The org is new: a handle's first conversation names its contact.
-    let mut contacts: HashMap<&str, (String, &DemoConversation)> = HashMap::new();
-    for c in plan {
-        contacts.entry(c.contact.handle.as_str()).or_insert_with(|| (ContactId::generate().as_str().to_owned(), c));
-    }
-    let contact_rows: Vec<&(String, &DemoConversation)> = contacts.values().collect();
-    for chunk in contact_rows.chunks(500) {
-        let mut qb: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT INTO contacts (id, org_id, name, handle, email, phone, company, created_at) ");
-        qb.push_values(chunk, |mut b, (id, c)| {
-            b.push_bind(id)
-                .push_bind(org.as_str())
-                .push_bind(&c.contact.name)
-                .push_bind(&c.contact.handle)
-                .push_bind(c.contact.email.as_deref())
-                .push_bind(c.contact.phone.as_deref())
-                .push_bind(c.contact.company.as_deref())
-                .push_bind(to_ms(now));
-        });
-        qb.push(" ON CONFLICT (org_id, handle) DO NOTHING");
-        qb.build().execute(w.conn()).await?;
-    }
+    let contacts = insert_contacts(w, org, plan, now).await?;
     let rows: Vec<Row<'_>> = plan
         .iter()
         .map(|conv| Row {
             id: ConversationId::generate(),
-            contact_id: contacts.get(conv.contact.handle.as_str()).map(|(id, _)| id.clone()).unwrap_or_default(),
+            contact_id: contacts.get(conv.contact.handle.as_str()).cloned().unwrap_or_default(),
             conv,
             summary: summarise(conv, now),
         })
@@ -246,6 +225,52 @@ async fn insert_conversations(
         });
         qb.build().execute(w.conn()).await?;
     }
+    insert_messages(w, org, agents, &rows).await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// The plan's contacts, one per handle (the org is new: a handle's first
+/// conversation names it); returns each handle's contact id.
+async fn insert_contacts<'a>(
+    w: &mut WriteCtx,
+    org: &OrgId,
+    plan: &'a [DemoConversation],
+    now: Timestamp,
+) -> ApiResult<HashMap<&'a str, String>> {
+    let mut ids: HashMap<&str, String> = HashMap::new();
+    let mut firsts: Vec<(&str, &DemoConversation)> = Vec::new();
+    for c in plan {
+        if !ids.contains_key(c.contact.handle.as_str()) {
+            ids.insert(&c.contact.handle, ContactId::generate().as_str().to_owned());
+            firsts.push((&c.contact.handle, c));
+        }
+    }
+    for chunk in firsts.chunks(500) {
+        let mut qb: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO contacts (id, org_id, name, handle, email, phone, company, created_at) ");
+        qb.push_values(chunk, |mut b, (handle, c)| {
+            b.push_bind(ids.get(handle).cloned().unwrap_or_default())
+                .push_bind(org.as_str())
+                .push_bind(&c.contact.name)
+                .push_bind(*handle)
+                .push_bind(c.contact.email.as_deref())
+                .push_bind(c.contact.phone.as_deref())
+                .push_bind(c.contact.company.as_deref())
+                .push_bind(to_ms(now));
+        });
+        qb.push(" ON CONFLICT (org_id, handle) DO NOTHING");
+        qb.build().execute(w.conn()).await?;
+    }
+    Ok(ids)
+}
+
+/// Every thread, a thousand messages a statement.
+async fn insert_messages(
+    w: &mut WriteCtx,
+    org: &OrgId,
+    agents: &HashMap<String, Agent>,
+    rows: &[Row<'_>],
+) -> ApiResult<()> {
     let messages: Vec<(&Row<'_>, &DemoMessage)> =
         rows.iter().flat_map(|r| r.conv.messages.iter().map(move |m| (r, m))).collect();
     for chunk in messages.chunks(1_000) {
@@ -279,5 +304,5 @@ async fn insert_conversations(
         });
         qb.build().execute(w.conn()).await?;
     }
-    Ok(rows.into_iter().map(|r| r.id).collect())
+    Ok(())
 }
