@@ -3,7 +3,8 @@
 # inbox of N conversations (default 100,000), for the README's client figures:
 #
 #   first screen   from starting the client to its list on screen, cache warm,
-#                  beside the harness floor (the same wait around `echo`)
+#                  beside the harness floor (the same wait around `echo`); and a
+#                  fresh `frontdesk demo` (seeding included) to its list
 #   bytes / move   what the client writes to the terminal per `j`, wide (200x50)
 #                  and list-only (100x40), read from tmux's pipe-pane
 #   CPU / moves    the client's CPU time for 200 moves (from /proc)
@@ -93,6 +94,20 @@ for _ in 1 2 3; do
     "${T[@]}" kill-session -t first
 done
 echo "first screen: cold cache ${cold} ms; warm ${firsts[*]} ms; harness floor ${floor} ms"
+
+# A fresh `frontdesk demo` (its own temporary data: migrate, seed, serve, then the
+# client) to its list on screen, five times.
+fresh=()
+for _ in 1 2 3 4 5; do
+    t0=$(now_ms)
+    "${T[@]}" new-session -d -s fresh -x 200 -y 50 \
+        "exec env XDG_STATE_HOME=$WORK/fresh-state XDG_CACHE_HOME=$WORK/fresh-cache $BIN demo --quiet"
+    fresh+=("$(wait_for fresh "$ROW" "$t0")")
+    "${T[@]}" kill-session -t fresh
+    rm -rf "$WORK/fresh-state" "$WORK/fresh-cache"
+    sleep 0.5
+done
+echo "fresh demo, first screen: ${fresh[*]} ms"
 
 # Bytes and CPU per move, in each layout.
 moves() {
