@@ -1,8 +1,12 @@
 //! AI agents, as a vendor's agents console shows them: what they are, where they
 //! are deployed, how a chat with one goes, and the conversations they have had.
-//! Configurations stay JSON: each vendor's is its own, and the agent edits it whole.
+//! A configuration is a plain document of settings: each vendor's is its own, the
+//! agent edits it whole, and only its adapter knows the vendor's JSON.
+
+use std::collections::BTreeMap;
 
 use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Where an agent stands. Vendors add states; an unknown one is kept as said.
@@ -67,7 +71,34 @@ pub struct AiAgent {
 #[derive(Clone, Debug, PartialEq)]
 pub struct AiAgentDetail {
     pub agent: AiAgent,
-    pub config: Value,
+    pub config: AgentConfig,
+}
+
+/// What an agent's configuration says, as the agent edits it: its system prompt, and
+/// the vendor's other settings as a plain document (what a TOML or JSON file can
+/// hold). The adapter maps it from and to the vendor's JSON, and leaves out what the
+/// vendor sets itself (ids, counters, times).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_prompt: Option<String>,
+    #[serde(flatten)]
+    pub settings: Settings,
+}
+
+/// Named settings, in name order.
+pub type Settings = BTreeMap<String, Setting>;
+
+/// One setting's value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Setting {
+    Bool(bool),
+    Integer(i64),
+    Float(f64),
+    Text(String),
+    List(Vec<Setting>),
+    Table(Settings),
 }
 
 /// Where a deploy put the agent.

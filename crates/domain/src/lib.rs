@@ -23,7 +23,8 @@ pub mod text;
 mod view;
 
 pub use ai_agent::{
-    AgentConversation, AgentMessage, AgentStatus, AiAgent, AiAgentDetail, ChatEvent, Deployment, ToolUse,
+    AgentConfig, AgentConversation, AgentMessage, AgentStatus, AiAgent, AiAgentDetail, ChatEvent, Deployment, Setting,
+    Settings, ToolUse,
 };
 pub use clean::Clean;
 pub use contact::{Agent, AgentRole, Contact};

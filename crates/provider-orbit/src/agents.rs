@@ -16,7 +16,8 @@ use super::wire::Envelope;
 use super::{MAX_PAGE, OrbitProvider};
 use frontdesk_domain::text::{sanitize, sanitize_line};
 use frontdesk_domain::{
-    AgentConversation, AgentMessage, AgentStatus, AiAgent, AiAgentDetail, ChatEvent, Deployment, Page, ToolUse,
+    AgentConfig, AgentConversation, AgentMessage, AgentStatus, AiAgent, AiAgentDetail, ChatEvent, Deployment, Page,
+    Setting, Settings, ToolUse,
 };
 use frontdesk_provider::agents::AiAgents;
 use frontdesk_provider::http::{answer_body, network, secret_header, urlencode};
@@ -240,12 +241,89 @@ fn reply_events(r: WireReply, started: Instant) -> Vec<ChatEvent> {
     out
 }
 
+/// The fields Orbit sets itself: not the agent's to edit, and never sent back.
+const SET_BY_ORBIT: [&str; 12] = [
+    "id",
+    "status",
+    "created_at",
+    "updated_at",
+    "tools_count",
+    "deployed_channels",
+    "deployed_at",
+    "bound_number",
+    "active_conversations",
+    "conversation_count",
+    "total_tokens",
+    "last_active_at",
+];
+
+/// An Orbit agent as the configuration the agent edits: its `system_prompt` apart,
+/// the rest as settings, without what Orbit sets and without nulls (no file can say
+/// null). A value no setting can hold is left out, and logged.
+pub(crate) fn config_of(data: Value) -> AgentConfig {
+    let Value::Object(fields) = without_nulls(data) else { return AgentConfig::default() };
+    let mut config = AgentConfig::default();
+    for (name, value) in fields {
+        if SET_BY_ORBIT.contains(&name.as_str()) {
+            continue;
+        }
+        if name == "system_prompt" {
+            config.system_prompt = value.as_str().map(str::to_owned);
+            continue;
+        }
+        match serde_json::from_value::<Setting>(value) {
+            Ok(setting) => {
+                config.settings.insert(name, setting);
+            }
+            Err(err) => tracing::warn!(setting = %name, error = %err, "an Orbit agent setting left out"),
+        }
+    }
+    config
+}
+
+/// The configuration as Orbit's create and update calls take it.
+pub(crate) fn body_of(config: &AgentConfig) -> Value {
+    let mut body = serde_json::Map::new();
+    if let Some(prompt) = &config.system_prompt {
+        body.insert("system_prompt".to_owned(), Value::String(prompt.clone()));
+    }
+    for (name, setting) in &config.settings {
+        body.insert(name.clone(), setting_json(setting));
+    }
+    Value::Object(body)
+}
+
+fn setting_json(s: &Setting) -> Value {
+    match s {
+        Setting::Bool(b) => Value::Bool(*b),
+        Setting::Integer(n) => Value::from(*n),
+        Setting::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        Setting::Text(t) => Value::String(t.clone()),
+        Setting::List(items) => Value::Array(items.iter().map(setting_json).collect()),
+        Setting::Table(table) => Value::Object(table_json(table)),
+    }
+}
+
+fn table_json(t: &Settings) -> serde_json::Map<String, Value> {
+    t.iter().map(|(k, v)| (k.clone(), setting_json(v))).collect()
+}
+
+fn without_nulls(v: Value) -> Value {
+    match v {
+        Value::Object(o) => {
+            Value::Object(o.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, without_nulls(v))).collect())
+        }
+        Value::Array(a) => Value::Array(a.into_iter().filter(|v| !v.is_null()).map(without_nulls).collect()),
+        other => other,
+    }
+}
+
 impl OrbitProvider {
     async fn get_agent(&self, id: &str) -> Result<AiAgentDetail, ProviderError> {
         let e: Envelope<Value> = self.call(self.request(Method::GET, &agent_path(id, ""))).await?;
         let agent: WireAgent = serde_json::from_value(e.data.clone())
             .map_err(|err| ProviderError::Malformed(format!("Orbit agent: {err}")))?;
-        Ok(AiAgentDetail { agent: agent.into_domain(), config: e.data })
+        Ok(AiAgentDetail { agent: agent.into_domain(), config: config_of(e.data) })
     }
 
     async fn agent_answer(&self, req: reqwest::RequestBuilder) -> Result<AiAgent, ProviderError> {
@@ -283,12 +361,14 @@ impl AiAgents for OrbitProvider {
         Box::pin(async move { self.get_agent(&id).await })
     }
 
-    fn create_agent(&self, config: Value) -> ProviderFuture<'_, AiAgent> {
-        Box::pin(async move { self.agent_answer(self.request(Method::POST, "/agents").json(&config)).await })
+    fn create_agent(&self, config: AgentConfig) -> ProviderFuture<'_, AiAgent> {
+        Box::pin(async move { self.agent_answer(self.request(Method::POST, "/agents").json(&body_of(&config))).await })
     }
 
-    fn update_agent(&self, id: String, config: Value) -> ProviderFuture<'_, AiAgent> {
-        Box::pin(async move { self.agent_answer(self.request(Method::PUT, &agent_path(&id, "")).json(&config)).await })
+    fn update_agent(&self, id: String, config: AgentConfig) -> ProviderFuture<'_, AiAgent> {
+        Box::pin(async move {
+            self.agent_answer(self.request(Method::PUT, &agent_path(&id, "")).json(&body_of(&config))).await
+        })
     }
 
     fn delete_agent(&self, id: String) -> ProviderFuture<'_, ()> {

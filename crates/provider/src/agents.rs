@@ -3,19 +3,18 @@
 //! Ids are the vendor's, as text.
 
 use futures::stream::BoxStream;
-use serde_json::Value;
 
 use super::ProviderFuture;
 use frontdesk_domain::{
-    AgentConversation, AgentMessage, AgentStatus, AiAgent, AiAgentDetail, ChatEvent, Deployment, Page,
+    AgentConfig, AgentConversation, AgentMessage, AgentStatus, AiAgent, AiAgentDetail, ChatEvent, Deployment, Page,
 };
 
 pub trait AiAgents: Send + Sync {
     fn list_agents(&self, status: Option<AgentStatus>, cursor: Option<String>) -> ProviderFuture<'_, Page<AiAgent>>;
     fn agent(&self, id: String) -> ProviderFuture<'_, AiAgentDetail>;
-    /// A new agent from a configuration (as the vendor's create call takes it).
-    fn create_agent(&self, config: Value) -> ProviderFuture<'_, AiAgent>;
-    fn update_agent(&self, id: String, config: Value) -> ProviderFuture<'_, AiAgent>;
+    /// A new agent from a configuration (the adapter makes the vendor's body of it).
+    fn create_agent(&self, config: AgentConfig) -> ProviderFuture<'_, AiAgent>;
+    fn update_agent(&self, id: String, config: AgentConfig) -> ProviderFuture<'_, AiAgent>;
     fn delete_agent(&self, id: String) -> ProviderFuture<'_, ()>;
     /// Deploys to `channels` (none: the agent's own) and, for voice and SMS, a number.
     fn deploy(&self, id: String, channels: Vec<String>, number: Option<String>) -> ProviderFuture<'_, Deployment>;

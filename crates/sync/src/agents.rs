@@ -2,12 +2,11 @@
 //! [`AgentsEvent`]s; a chat turn answers piece by piece as it streams.
 
 use futures::StreamExt;
-use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::SyncEvent;
 use frontdesk_domain::{
-    AgentConversation, AgentMessage, AgentStatus, AiAgent, AiAgentDetail, ChatEvent, Deployment, Page,
+    AgentConfig, AgentConversation, AgentMessage, AgentStatus, AiAgent, AiAgentDetail, ChatEvent, Deployment, Page,
 };
 use frontdesk_provider::{Provider, ProviderError};
 
@@ -21,11 +20,11 @@ pub enum AgentsCommand {
         id: String,
     },
     Create {
-        config: Value,
+        config: AgentConfig,
     },
     Update {
         id: String,
-        config: Value,
+        config: AgentConfig,
     },
     Delete {
         id: String,

@@ -11,7 +11,7 @@ use crate::console::Pane;
 use crate::testing::{inbox, keys, now, render};
 use crate::update::update;
 use crate::{Action, Effect, State};
-use frontdesk_domain::{AgentConversation, AgentStatus, AiAgent, AiAgentDetail, ChatEvent, Page};
+use frontdesk_domain::{AgentConfig, AgentConversation, AgentStatus, AiAgent, AiAgentDetail, ChatEvent, Page, Setting};
 use frontdesk_sync::agents::{AgentsCommand, AgentsEvent};
 use frontdesk_sync::{SyncCommand, SyncEvent};
 
@@ -57,14 +57,18 @@ fn asks(effects: &[Effect]) -> Vec<AgentsCommand> {
 fn detail(a: &AiAgent) -> AiAgentDetail {
     AiAgentDetail {
         agent: a.clone(),
-        config: json!({
-            "id": a.id, "name": a.name, "type": "conversational", "model": "gpt-4o", "status": "active",
-            "system_prompt": "You are a helpful customer support agent for Acme Corp.",
-            "channels": ["whatsapp", "web"],
-            "tools": [{ "name": "lookup_order", "description": "Look up order details by order ID" }],
-            "guardrails": { "output_checks": ["no_pii", "no_profanity", "brand_voice"] },
-            "temperature": 0.5
-        }),
+        // As the adapter gives it: the prompt apart, what the vendor sets left out.
+        config: AgentConfig {
+            system_prompt: Some("You are a helpful customer support agent for Acme Corp.".into()),
+            settings: serde_json::from_value(json!({
+                "name": a.name, "type": "conversational", "model": "gpt-4o",
+                "channels": ["whatsapp", "web"],
+                "tools": [{ "name": "lookup_order", "description": "Look up order details by order ID" }],
+                "guardrails": { "output_checks": ["no_pii", "no_profanity", "brand_voice"] },
+                "temperature": 0.5
+            }))
+            .expect("settings"),
+        },
     }
 }
 
@@ -158,18 +162,19 @@ fn create_and_edit_go_through_the_editor_and_a_bad_file_is_kept() {
     let good = "name = \"Refund Bot\"\ntype = \"task\"\nmodel = \"gpt-4o\"\nsystem_prompt = \"Refunds.\"\nchannels = [\"web\"]\n";
     let effects = update(&mut s, Action::ConfigEdited { agent: None, result: Ok(good.into()) });
     let [AgentsCommand::Create { config }] = &asks(&effects)[..] else { panic!("{effects:?}") };
-    assert_eq!(config["name"], "Refund Bot");
-    assert_eq!(config["channels"], json!(["web"]));
+    assert_eq!(config.settings.get("name"), Some(&Setting::Text("Refund Bot".into())));
+    assert_eq!(config.settings.get("channels"), Some(&Setting::List(vec![Setting::Text("web".into())])));
+    assert_eq!(config.system_prompt.as_deref(), Some("Refunds."));
 
-    // Edit: the file is the configuration without what Orbit sets itself.
+    // Edit: the file is the configuration, the prompt with the rest.
     let effects = keys(&mut s, "e");
     let [Effect::EditConfig { agent: Some(id), text }] = effects.as_slice() else { panic!("{effects:?}") };
     assert_eq!(id, "agt_abc123");
-    assert!(text.contains("system_prompt") && text.contains("output_checks") && !text.contains("status"), "{text}");
+    assert!(text.contains("system_prompt") && text.contains("output_checks"), "{text}");
     let effects =
         update(&mut s, Action::ConfigEdited { agent: Some(id.clone()), result: Ok(text.replace("0.5", "0.2")) });
     let [AgentsCommand::Update { id, config }] = &asks(&effects)[..] else { panic!("{effects:?}") };
-    assert_eq!((id.as_str(), config["temperature"].as_f64()), ("agt_abc123", Some(0.2)));
+    assert_eq!((id.as_str(), config.settings.get("temperature")), ("agt_abc123", Some(&Setting::Float(0.2))));
     // An emptied file gives up.
     let effects = update(&mut s, Action::ConfigEdited { agent: None, result: Ok("# nothing\n".into()) });
     assert!(asks(&effects).is_empty());

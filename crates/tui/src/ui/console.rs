@@ -138,7 +138,7 @@ fn detail(state: &State, c: &Console, frame: &mut Frame, area: Rect) {
     match c.detail.as_ref().filter(|d| d.agent.id == a.id) {
         None => lines.push(Line::styled("Loading the configuration…", theme.dim)),
         Some(d) => {
-            if let Some(prompt) = d.config.get("system_prompt").and_then(Value::as_str) {
+            if let Some(prompt) = &d.config.system_prompt {
                 lines.push(Line::styled("System prompt", theme.title));
                 lines.extend(wrap(&safe(prompt), width).into_iter().map(|l| Line::styled(l, theme.base)));
                 lines.push(Line::raw(""));

@@ -10,7 +10,7 @@ use crate::command::Command;
 use crate::console::{Console, NEW_AGENT, Outcome, Pane, Part, Playground, Turn};
 use crate::effect::Effect;
 use crate::state::State;
-use frontdesk_domain::{AgentStatus, ChatEvent};
+use frontdesk_domain::{AgentConfig, AgentStatus, ChatEvent};
 use frontdesk_provider::ProviderError;
 use frontdesk_sync::SyncCommand;
 use frontdesk_sync::agents::{AgentsCommand, AgentsEvent};
@@ -269,47 +269,19 @@ pub fn confirm_key(state: &mut State, ev: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
-/// A configuration as the file the agent edits: TOML, without the fields Orbit sets.
-pub fn config_text(config: &Value) -> String {
-    let mut v = config.clone();
-    if let Value::Object(o) = &mut v {
-        for k in [
-            "id",
-            "status",
-            "created_at",
-            "updated_at",
-            "tools_count",
-            "deployed_channels",
-            "deployed_at",
-            "bound_number",
-            "active_conversations",
-            "conversation_count",
-            "total_tokens",
-            "last_active_at",
-        ] {
-            o.remove(k);
-        }
-    }
-    let v = without_nulls(v);
+/// A configuration as the file the agent edits: TOML (what the vendor sets itself
+/// the adapter has already left out).
+pub fn config_text(config: &AgentConfig) -> String {
     let head = "# Save and quit to update the agent; empty the file to give up.\n";
-    match toml::to_string_pretty(&v) {
+    match toml::to_string_pretty(config) {
         Ok(t) => format!("{head}{t}"),
-        Err(_) => serde_json::to_string_pretty(&v).unwrap_or_default(),
+        Err(_) => serde_json::to_string_pretty(config).unwrap_or_default(),
     }
 }
 
-fn without_nulls(v: Value) -> Value {
-    match v {
-        Value::Object(o) => {
-            Value::Object(o.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, without_nulls(v))).collect())
-        }
-        Value::Array(a) => Value::Array(a.into_iter().filter(|v| !v.is_null()).map(without_nulls).collect()),
-        other => other,
-    }
-}
-
-/// The edited file, as the configuration to send.
-fn parse_config(text: &str) -> Result<Option<Value>, String> {
+/// The edited file (TOML, or JSON when it starts with `{`), as the configuration to
+/// send; none when it was emptied.
+fn parse_config(text: &str) -> Result<Option<AgentConfig>, String> {
     let body: String = text.lines().filter(|l| !l.trim_start().starts_with('#')).collect::<Vec<_>>().join("\n");
     if body.trim().is_empty() {
         return Ok(None);
@@ -317,8 +289,7 @@ fn parse_config(text: &str) -> Result<Option<Value>, String> {
     if body.trim_start().starts_with('{') {
         return serde_json::from_str(&body).map(Some).map_err(|e| format!("not valid JSON: {e}"));
     }
-    let table: toml::Table = toml::from_str(text).map_err(|e| format!("not valid TOML: {}", e.message()))?;
-    serde_json::to_value(table).map(Some).map_err(|e| e.to_string())
+    toml::from_str(text).map(Some).map_err(|e| format!("not valid TOML: {}", e.message()))
 }
 
 /// `$EDITOR` came back with an agent's file.
@@ -380,11 +351,8 @@ pub fn event(state: &mut State, e: AgentsEvent) -> Vec<Effect> {
                 *row = d.agent.clone();
             }
             if console.current().is_some_and(|a| a.id == d.agent.id) {
-                let mut shown = d.config.clone();
-                if let Value::Object(o) = &mut shown {
-                    o.remove("system_prompt");
-                }
-                console.config_text = serde_json::to_string_pretty(&shown).unwrap_or_default();
+                // The prompt shows on its own, above the rest.
+                console.config_text = serde_json::to_string_pretty(&d.config.settings).unwrap_or_default();
                 console.detail = Some(d);
             }
             Vec::new()
