@@ -32,8 +32,8 @@ open_enum! {
 }
 
 open_enum! {
-    /// How urgent it is. A vendor's own level (Chatwoot's "medium") is kept as `Other`
-    /// and ranks as normal.
+    /// How urgent it is. A vendor's own level (Chatwoot's "medium") is kept as `Other`,
+    /// shown and sent back by its name.
     #[derive(Default)]
     pub enum Priority {
         Low = "low",

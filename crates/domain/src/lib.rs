@@ -36,7 +36,7 @@ pub use ids::{AgentId, ContactId, ConversationId, MessageId, OrgId, SuggestionId
 pub use message::{Attachment, Author, AuthorKind, CallInfo, Delivery, Direction, Message, MessageKind};
 pub use new_conversation::NewConversation;
 pub use op::{Change, Op, ReplyKind};
-pub use open_enum::{OTHER_MAX_CHARS, Open, refusing_unknown};
+pub use open_enum::refusing_unknown;
 pub use page::Page;
 pub use suggestion::{
     NextAction, SENDER_PLACEHOLDER, Suggestion, SuggestionStatus, UNKNOWN_SENDER, first_name, sign_draft,

@@ -36,13 +36,6 @@ pub fn refusing() -> bool {
 /// hostile vendor cannot widen a column with one.
 pub const OTHER_MAX_CHARS: usize = 40;
 
-/// What every open enum offers beyond its variants.
-pub trait Open: Sized {
-    /// False for `Other`.
-    fn is_known(&self) -> bool;
-    fn as_str(&self) -> &str;
-}
-
 /// Keeps an unknown value as it came, made safe for a terminal: one line, no escape
 /// sequences, at most [`OTHER_MAX_CHARS`].
 #[must_use]
@@ -95,18 +88,10 @@ macro_rules! open_enum {
                 Self::parse(s).unwrap_or_else(|| Self::Other($crate::open_enum::other_value(s)))
             }
 
+            /// False for `Other`.
             #[must_use]
             pub fn is_known(&self) -> bool {
                 !matches!(self, Self::Other(_))
-            }
-        }
-
-        impl $crate::open_enum::Open for $name {
-            fn is_known(&self) -> bool {
-                $name::is_known(self)
-            }
-            fn as_str(&self) -> &str {
-                $name::as_str(self)
             }
         }
 
