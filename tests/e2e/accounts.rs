@@ -574,7 +574,7 @@ async fn unified_ops_go_to_the_account_the_id_names() {
     );
     assert_eq!(c.assignee.map(|a| a.id.to_string()).as_deref(), Some("me"));
     let row = west.conversation(w[2].clone()).await.expect("west row");
-    assert_eq!(row.assignee.map(|a| a.id), Some(west_me));
+    assert_eq!(row.assignee.map(|a| a.id.clone()), Some(west_me));
     // An agent of the other account cannot be assigned here.
     let elsewhere = Change::Assign { agent_id: Some(format!("east/{east_me}").into()), team: None };
     let refused = u.apply(Op::Change { conversation: tag("west", &w[1]), change: elsewhere }, key()).await;

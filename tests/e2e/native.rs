@@ -67,7 +67,7 @@ async fn every_change_applies() {
     assert!(conversation(apply(&p, change(Change::Unread)).await).unread);
     let me = p.me().await.expect("me").agent;
     let c = conversation(apply(&p, change(Change::Assign { agent_id: Some(me.id.clone()), team: None })).await);
-    assert_eq!(c.assignee.map(|a| a.id), Some(me.id));
+    assert_eq!(c.assignee.map(|a| a.id.clone()), Some(me.id));
     let c = conversation(apply(&p, change(Change::SetTags { tags: vec!["vip".into(), "billing".into()] })).await);
     assert_eq!(c.tags.len(), 2);
     let until = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(3);
@@ -169,7 +169,7 @@ async fn handoff_takes_over_from_the_ai_agent() {
     let change = |change| Op::Change { conversation: id.clone(), change };
     let c = conversation(apply(&p, change(Change::Handoff { reason: None })).await);
     assert_eq!(c.ai_state, AiState::Human);
-    assert_eq!(c.assignee.map(|a| a.name).as_deref(), Some("Ada Admin"), "taken over: mine");
+    assert_eq!(c.assignee.map(|a| a.name.clone()).as_deref(), Some("Ada Admin"), "taken over: mine");
     let c = conversation(apply(&p, change(Change::ResolveHandoff)).await);
     assert_eq!(c.ai_state, AiState::AiLed, "handed back");
     let c = conversation(apply(&p, change(Change::AddTags { tags: vec!["vip".into()] })).await);

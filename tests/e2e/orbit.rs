@@ -595,7 +595,7 @@ async fn assign_to_an_agent_posts_assignee_id() {
         answer,
     )
     .await;
-    assert_eq!(c.assignee.map(|a| a.name), Some("Bo Agent".to_owned()));
+    assert_eq!(c.assignee.map(|a| a.name.clone()), Some("Bo Agent".to_owned()));
 }
 
 #[tokio::test]

@@ -43,7 +43,7 @@ impl Clean for Conversation {
         self.contact.clean();
         opt_line(&mut self.subject);
         if let Some(a) = &mut self.assignee {
-            a.clean();
+            std::sync::Arc::make_mut(a).clean();
         }
         opt_line(&mut self.team);
         self.tags.iter_mut().for_each(line);

@@ -1,6 +1,8 @@
 //! A conversation: one contact on one channel, its state in the queue, and what the
 //! list pane needs to draw a row without loading the thread.
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -106,8 +108,10 @@ pub struct Conversation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub snoozed_until: Option<Timestamp>,
+    /// Shared, so that a list of many rows can hold each agent once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assignee: Option<Box<Agent>>,
+    #[schema(value_type = Option<Agent>)]
+    pub assignee: Option<Arc<Agent>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
     #[serde(default)]

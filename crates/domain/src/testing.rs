@@ -2,6 +2,8 @@
 //! each badge, a thread with every kind of message, a suggestion. Built only for
 //! tests (`cfg(test)`) and for crates that enable the `testing` feature.
 
+use std::sync::Arc;
+
 use jiff::{Timestamp, ToSpan as _};
 
 use crate::{
@@ -86,18 +88,18 @@ pub fn conversations() -> Vec<Conversation> {
     v[1].unread = true;
     v[1].subject = Some("Invoice question / 請求書".into());
     v[1].sla_due_at = Some(now() + 8.minutes());
-    v[1].assignee = Some(Box::new(sam));
+    v[1].assignee = Some(Arc::new(sam));
     v[2].ai_state = AiState::AiLed;
     v[2].ai_agent = Some("Ada (AI)".into());
     v[3].ai_state = AiState::HandoffRequested;
     v[3].ai_agent = Some("Ada (AI)".into());
     v[3].unread = true;
-    v[4].assignee = Some(Box::new(dana.clone()));
+    v[4].assignee = Some(Arc::new(dana.clone()));
     v[4].tags = vec!["billing".into(), "vip".into()];
     v[5].status = Status::Snoozed;
     v[5].snoozed_until = Some(now() + 23.hours());
     v[6].status = Status::Pending;
-    v[6].assignee = Some(Box::new(dana));
+    v[6].assignee = Some(Arc::new(dana));
     v
 }
 

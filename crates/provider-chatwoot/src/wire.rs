@@ -236,7 +236,7 @@ impl Conv {
             // (Read before `status` moves into the row.)
             snoozed_until: self.snoozed_until.filter(|_| status == Status::Snoozed),
             status,
-            assignee: meta.assignee.and_then(User::agent).map(Box::new),
+            assignee: meta.assignee.and_then(User::agent).map(std::sync::Arc::new),
             team: meta.team.and_then(|t| t.name).map(|n| sanitize_line(&n)),
             tags: self.labels.iter().map(|l| sanitize_line(l)).collect(),
             starred: false,

@@ -135,7 +135,10 @@ fn a_colleague_known_by_id_alone_is_never_shown_as_a_uuid() {
         if let (serde_json::Value::Object(o), serde_json::Value::Object(e)) = (&mut v, extra) {
             o.extend(e);
         }
-        Conv::read(v).and_then(|c| c.into_domain(&ctx)).and_then(|c| c.assignee).map(|a| (a.id.0.to_string(), a.name))
+        Conv::read(v)
+            .and_then(|c| c.into_domain(&ctx))
+            .and_then(|c| c.assignee)
+            .map(|a| (a.id.0.to_string(), a.name.clone()))
     };
     assert_eq!(row(serde_json::json!({})), Some((uuid.to_owned(), "a colleague".to_owned())));
     let named = serde_json::json!({ "assignee": { "id": uuid, "first_name": "Bo", "last_name": "Berg" } });

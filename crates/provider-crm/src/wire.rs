@@ -232,7 +232,7 @@ impl Conv {
             .or_else(|| handle.clone())
             .unwrap_or_else(|| "Unknown contact".to_owned());
         let assignee_id = self.assignee.as_ref().and_then(|a| a.id.clone()).or(self.assigned_to);
-        let assignee = assignee_id.map(|a| Box::new(ctx.agent(&a, self.assignee.as_ref())));
+        let assignee = assignee_id.map(|a| std::sync::Arc::new(ctx.agent(&a, self.assignee.as_ref())));
         let last = self.last_message.unwrap_or_default();
         let last_body = last.body.or(last.text).or(self.last_message_preview);
         let updated_at =

@@ -128,7 +128,7 @@ fn an_error_code_is_sanitised_like_any_vendor_text() {
 fn the_assignee_is_read_under_either_name_as_an_object_or_an_id() {
     let read = |v: serde_json::Value| {
         let c: super::wire::Conv = serde_json::from_value(v).expect("a conversation");
-        c.into_domain().assignee.map(|a| (a.id.0.to_string(), a.name))
+        c.into_domain().assignee.map(|a| (a.id.0.to_string(), a.name.clone()))
     };
     let object = serde_json::json!({ "id": "c1", "assigned_agent": { "id": "usr_ana", "name": "Ana Lima" } });
     assert_eq!(read(object), Some(("usr_ana".into(), "Ana Lima".into())));

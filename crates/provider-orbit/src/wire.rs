@@ -315,7 +315,7 @@ impl Conv {
             // (Read before `status` moves into the row.)
             snoozed_until: self.snoozed_until.filter(|_| status == Status::Snoozed),
             status,
-            assignee: assignee.map(Box::new),
+            assignee: assignee.map(std::sync::Arc::new),
             team: self.team.and_then(|t| t.name.or(t.id)),
             tags: self.tags,
             starred: false,

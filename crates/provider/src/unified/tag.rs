@@ -49,7 +49,7 @@ impl Tagger<'_> {
         self.conversation_id(&mut c.id);
         c.contact.id.0 = tag(self.account, &c.contact.id.0).into();
         if let Some(a) = &mut c.assignee {
-            self.agent(a);
+            self.agent(std::sync::Arc::make_mut(a));
         }
     }
 

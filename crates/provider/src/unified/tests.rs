@@ -5,7 +5,7 @@ use frontdesk_domain::{AssigneeFilter, ViewFilter};
 #[test]
 fn ids_are_tagged_with_their_account_and_split_back() {
     let mut c = conversation(1, "Ana", frontdesk_domain::Channel::Sms, "hi");
-    c.assignee = Some(Box::new(agent("agt_me", "Me Myself")));
+    c.assignee = Some(std::sync::Arc::new(agent("agt_me", "Me Myself")));
     let t = Tagger { account: "east", me: Some("agt_me") };
     t.conversation(&mut c);
     assert_eq!(c.id.as_str(), "east/cnv_0001");

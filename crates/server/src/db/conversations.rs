@@ -120,7 +120,7 @@ impl From<ConversationRow> for Conversation {
             subject: r.subject,
             status: Status::from_wire(&r.status),
             snoozed_until: opt_from_ms(r.snoozed_until),
-            assignee: assignee.map(Box::new),
+            assignee: assignee.map(std::sync::Arc::new),
             team: r.team,
             tags: json_or_default(&r.tags, "conversations.tags"),
             starred: r.starred,

@@ -1,9 +1,10 @@
 //! The conversation list of the active view: its rows, what is lit and shown, how
 //! far it has loaded, and the id set that keeps appending a page the cost of the page.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
-use frontdesk_domain::{Conversation, ConversationId};
+use frontdesk_domain::{Agent, AgentId, Conversation, ConversationId};
 
 /// The conversation list of the active view.
 #[derive(Clone, Debug, Default)]
@@ -18,6 +19,9 @@ pub struct ConversationList {
     /// Which `items` the set was made for: the buffer's address and length. A
     /// direct assignment brings another buffer; a push, another length.
     ids_of: (usize, usize),
+    /// Each assignee once, shared by the rows assigned to them: a row held its own
+    /// copy, some 200 bytes of 1,500 a row at 100,000 rows.
+    agents: HashMap<AgentId, Arc<Agent>>,
     /// Indices into `items` that pass the local filter; `None` when there is none.
     pub visible: Option<Vec<usize>>,
     /// Position in the visible rows.
@@ -79,10 +83,25 @@ impl ConversationList {
         self.ids.contains(id)
     }
 
+    /// The row's assignee as the list already holds them, when it is the same agent.
+    fn share(&mut self, mut c: Conversation) -> Conversation {
+        if let Some(a) = &mut c.assignee {
+            match self.agents.get(&a.id) {
+                Some(held) if **held == **a => *a = Arc::clone(held),
+                _ => {
+                    self.agents.insert(a.id.clone(), Arc::clone(a));
+                }
+            }
+        }
+        c
+    }
+
     /// Replaces every row; a page with a row twice keeps it once.
     pub fn set_items(&mut self, items: Vec<Conversation>) {
         let mut ids = HashSet::with_capacity(items.len());
-        self.items = items.into_iter().filter(|c| ids.insert(c.id.clone())).collect();
+        self.agents.clear();
+        let items: Vec<Conversation> = items.into_iter().filter(|c| ids.insert(c.id.clone())).collect();
+        self.items = items.into_iter().map(|c| self.share(c)).collect();
         self.ids = ids;
         self.ids_of = self.items_key();
     }
@@ -92,6 +111,7 @@ impl ConversationList {
         self.sync_ids();
         for c in items {
             if self.ids.insert(c.id.clone()) {
+                let c = self.share(c);
                 self.items.push(c);
             }
         }
@@ -101,6 +121,7 @@ impl ConversationList {
     pub fn insert_item(&mut self, at: usize, c: Conversation) {
         self.sync_ids();
         if self.ids.insert(c.id.clone()) {
+            let c = self.share(c);
             self.items.insert(at.min(self.items.len()), c);
         }
         self.ids_of = self.items_key();

@@ -96,3 +96,25 @@ fn stepping_off_the_edge_turns_a_page() {
     assert_eq!(s.list.offset, 0);
     assert_eq!(s.list.offset + rows - 1 - s.list.selected, 2, "two rows below the lit one");
 }
+
+/// Rows assigned to one agent share that agent, however the rows arrived; a row
+/// whose copy of the agent differs (a renamed colleague) keeps its own.
+#[test]
+fn rows_share_their_assignee() {
+    let ana = frontdesk_domain::testing::agent("agt_ana", "Ana Lima");
+    let assigned = |n: u8, a: &frontdesk_domain::Agent| {
+        let mut c = conv(n);
+        c.assignee = Some(std::sync::Arc::new(a.clone()));
+        c
+    };
+    let mut list = ConversationList::default();
+    list.set_items(vec![assigned(1, &ana), assigned(2, &ana)]);
+    list.append_new(vec![assigned(3, &ana)]);
+    list.insert_item(0, assigned(4, &ana));
+    let held: Vec<_> = list.items.iter().filter_map(|c| c.assignee.clone()).collect();
+    assert_eq!(held.len(), 4);
+    assert!(held.windows(2).all(|w| std::sync::Arc::ptr_eq(&w[0], &w[1])), "one agent, shared");
+    let renamed = frontdesk_domain::testing::agent("agt_ana", "Ana Lima-Souza");
+    list.append_new(vec![assigned(5, &renamed)]);
+    assert_eq!(list.items[4].assignee.as_ref().map(|a| a.name.as_str()), Some("Ana Lima-Souza"));
+}

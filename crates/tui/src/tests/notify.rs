@@ -29,7 +29,7 @@ fn notifications(s: &mut State) -> Vec<Effect> {
 
 fn mine(s: &State, n: usize) -> Conversation {
     let mut c = s.list.items[n].clone();
-    c.assignee = Some(Box::new(agent("agt_dana", "Dana Scully")));
+    c.assignee = Some(std::sync::Arc::new(agent("agt_dana", "Dana Scully")));
     c
 }
 
@@ -57,7 +57,7 @@ fn unassigned_notifies_only_in_a_watched_view() {
     inbound(&mut s, &c, "hello again?");
     assert!(notifications(&mut s).is_empty(), "no watched view holds it");
     let mut theirs = s.list.items[1].clone();
-    theirs.assignee = Some(Box::new(agent("agt_sam", "Sam Carter")));
+    theirs.assignee = Some(std::sync::Arc::new(agent("agt_sam", "Sam Carter")));
     s.settings.notify_views = vec!["unread".into()];
     inbound(&mut s, &theirs, "for Sam");
     assert!(notifications(&mut s).is_empty(), "a teammate's conversation is theirs to hear about");

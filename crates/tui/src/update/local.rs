@@ -35,7 +35,7 @@ pub fn apply_change(c: &mut Conversation, change: &Change, agents: &[Agent], me:
             c.snoozed_until = Some(*until);
         }
         Change::Assign { agent_id, team } => {
-            c.assignee = agent_id.as_ref().and_then(agent).map(Box::new);
+            c.assignee = agent_id.as_ref().and_then(agent).map(std::sync::Arc::new);
             if team.is_some() {
                 c.team.clone_from(team);
             }
@@ -56,7 +56,7 @@ pub fn apply_change(c: &mut Conversation, change: &Change, agents: &[Agent], me:
             // The human has it now; it is theirs if nobody held it (as the server does).
             c.ai_state = frontdesk_domain::AiState::Human;
             if c.assignee.is_none() {
-                c.assignee = me.and_then(agent).map(Box::new);
+                c.assignee = me.and_then(agent).map(std::sync::Arc::new);
             }
         }
         Change::ResolveHandoff => c.ai_state = frontdesk_domain::AiState::AiLed,
