@@ -5,7 +5,7 @@
 //! `Enter` opens its thread, a reply goes out through the review line (exactly one
 //! POST, with the typed text), `e` closes it (or the screen says the account cannot,
 //! and nothing is sent), and a conversation that arrives afterwards shows up by
-//! polling.
+//! polling, while the one read and closed here does not come back unread.
 //!
 //! Each vendor is one setup function returning a [`Walk`]: its mock, the command
 //! that starts the client on that one account, what the screen should show and
