@@ -86,19 +86,25 @@ pub async fn apply_once(p: &dyn Provider, op: &Op, key: &str, doing: &str) -> Re
         match p.apply(op.clone(), key.to_owned()).await {
             Ok(applied) => return Ok(applied),
             Err(e) if e.is_transient() && attempt < RETRIES => {
-                maybe_landed = matches!(e, ProviderError::Network(_));
-                let pause = match &e {
-                    ProviderError::RateLimited { retry_after: Some(after) } => (*after).min(Duration::from_secs(30)),
-                    _ => wait,
-                };
+                // Once a try may have landed, every later one asks first.
+                maybe_landed |= matches!(e, ProviderError::Network(_));
                 tracing::info!(error = %e, attempt, "script: trying again");
-                tokio::time::sleep(pause).await;
+                tokio::time::sleep(pause(&e, wait)).await;
                 wait *= 2;
             }
             Err(e) => return Err(Failure::provider(doing, &e)),
         }
     }
     Err(Failure { code: code::TEMPORARY, message: format!("{doing}: gave up after {RETRIES} retries") })
+}
+
+/// How long to wait before the next try: what a 429 asks (at most 30 s), else the
+/// doubling wait.
+fn pause(e: &ProviderError, wait: Duration) -> Duration {
+    match e {
+        ProviderError::RateLimited { retry_after: Some(after) } => (*after).min(Duration::from_secs(30)),
+        _ => wait,
+    }
 }
 
 /// Reads are safe to repeat: a transient failure is tried again the same way.
@@ -112,7 +118,7 @@ where
         match call().await {
             Ok(v) => return Ok(v),
             Err(e) if e.is_transient() && attempt < RETRIES => {
-                tokio::time::sleep(wait).await;
+                tokio::time::sleep(pause(&e, wait)).await;
                 wait *= 2;
             }
             Err(e) => return Err(Failure::provider(doing, &e)),

@@ -101,9 +101,10 @@ pub fn cell(s: &str, max: usize) -> String {
     cut
 }
 
-/// A time as scripts and people both read it: RFC 3339 in UTC, to the second.
+/// A time as scripts and people both read it: RFC 3339 in UTC, to the second; "-"
+/// for a time the vendor never gave (never 1970).
 pub fn when(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    frontdesk_domain::known_time(t).map_or_else(|| "-".to_owned(), |t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
 pub const CONVERSATION_HEAD: [&str; 6] = ["ID", "STATUS", "FLAGS", "CONTACT", "SUBJECT / LAST MESSAGE", "UPDATED"];

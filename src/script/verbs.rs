@@ -32,7 +32,6 @@ pub async fn run(cfg: &Config, account: Option<&str>, verb: Verb, out: &mut dyn 
     }
     let a = setup::account(cfg, account)?;
     let p = setup::provider(a)?;
-    let io = |e: std::io::Error| Failure::other(format!("writing the output: {e}"));
     match verb {
         Verb::Accounts { .. } => Ok(()),
         Verb::List { view, query, status, tag, assignee, limit, all, print } => {
@@ -63,14 +62,23 @@ pub async fn run(cfg: &Config, account: Option<&str>, verb: Verb, out: &mut dyn 
             };
             let key = key(&once);
             let kind = if note { ReplyKind::Note } else { ReplyKind::Reply };
-            let op = Op::Send { conversation: conversation.clone(), kind, body, suggestion: None, attachments: vec![] };
+            let after = after.map(|change| Op::Change { conversation: conversation.clone(), change });
+            let op = Op::Send { conversation, kind, body, suggestion: None, attachments: vec![] };
+            // Both refused here, before anything is sent, if the account cannot.
             check(&*p, &op)?;
-            let sent = apply_once(&*p, &op, &key, "sending").await?;
-            if let Some(change) = after {
-                let op = Op::Change { conversation, change };
-                apply_once(&*p, &op, &format!("{key}:after"), "sent, then changing the conversation").await?;
+            if let Some(after) = &after {
+                check(&*p, after)?;
             }
-            applied(out, print.format(), &sent).map_err(io)
+            let sent = apply_once(&*p, &op, &key, "sending").await?;
+            let followed = match &after {
+                Some(after) => apply_once(&*p, after, &format!("{key}:after"), "sent, then changing the conversation")
+                    .await
+                    .map(|_| ()),
+                None => Ok(()),
+            };
+            // The reply went out whatever followed: say so, with its id.
+            applied(out, print.format(), &sent).map_err(io)?;
+            followed
         }
         Verb::Close(m) => many(&*p, m, Change::Close, out).await,
         Verb::Reopen(m) => many(&*p, m, Change::Reopen, out).await,
@@ -257,7 +265,7 @@ async fn one(
     let op = Op::Change { conversation: ConversationId::from(id), change };
     check(p, &op)?;
     let done = apply_once(p, &op, &key(once), &op_label(&op)).await?;
-    applied(out, format, &done).map_err(|e| Failure::other(format!("writing the output: {e}")))
+    applied(out, format, &done).map_err(io)
 }
 
 fn op_label(op: &Op) -> String {
@@ -285,7 +293,7 @@ async fn many(p: &dyn Provider, m: Many, change: Change, out: &mut dyn Write) ->
                     results.push((id, r.map(|c| *c).map_err(Failure::other)));
                 }
             }
-            other => return applied(out, print.format(), &other).map_err(|e| Failure::other(e.to_string())),
+            other => return applied(out, print.format(), &other).map_err(io),
         }
     } else {
         for (i, id) in conversations.iter().enumerate() {
@@ -299,7 +307,6 @@ async fn many(p: &dyn Provider, m: Many, change: Change, out: &mut dyn Write) ->
         }
     }
     let done: Vec<Conversation> = results.iter().filter_map(|(_, r)| r.as_ref().ok().cloned()).collect();
-    let io = |e: std::io::Error| Failure::other(format!("writing the output: {e}"));
     output::list(out, print.format(), &done, output::conversation_row, &output::CONVERSATION_HEAD).map_err(io)?;
     let failed: Vec<(&ConversationId, &Failure)> =
         results.iter().filter_map(|(id, r)| r.as_ref().err().map(|f| (id, f))).collect();
@@ -368,7 +375,7 @@ async fn tag(
         last = Some(apply_once(p, &op, &key, "tagging").await?);
     }
     match last {
-        Some(done) => applied(out, format, &done).map_err(|e| Failure::other(format!("writing the output: {e}"))),
+        Some(done) => applied(out, format, &done).map_err(io),
         None => Err(Failure::usage("no tags given")),
     }
 }
@@ -394,7 +401,6 @@ fn applied(out: &mut dyn Write, format: Format, a: &Applied) -> std::io::Result<
 /// the link is doing goes to standard error, so standard output stays events only.
 async fn watch(p: Arc<dyn Provider>, format: Format, out: &mut dyn Write) -> Result<(), Failure> {
     let mut updates = p.updates(None);
-    let io = |e: std::io::Error| Failure::other(format!("writing the output: {e}"));
     loop {
         let next = tokio::select! {
             u = updates.next() => u,
@@ -444,7 +450,6 @@ fn accounts(cfg: &Config, format: Format, out: &mut dyn Write) -> Result<(), Fai
             serde_json::json!({ "name": a.name, "provider": a.provider, "url": a.url, "can": can, "problem": problem })
         })
         .collect();
-    let io = |e: std::io::Error| Failure::other(format!("writing the output: {e}"));
     output::list(
         out,
         format,
@@ -491,4 +496,10 @@ fn abilities(c: &frontdesk_provider::Capabilities) -> Vec<&'static str> {
     .into_iter()
     .filter_map(|(name, on)| on.then_some(name))
     .collect()
+}
+
+/// Writing what a verb did failed (a closed pipe, a full disk).
+#[allow(clippy::needless_pass_by_value, reason = "map_err hands the error over")]
+fn io(e: std::io::Error) -> Failure {
+    Failure::other(format!("writing the output: {e}"))
 }

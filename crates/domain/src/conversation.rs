@@ -86,6 +86,13 @@ pub fn known_time(t: Timestamp) -> Option<Timestamp> {
     (t != UNKNOWN_TIME).then_some(t)
 }
 
+/// `t`, or `at` where the vendor gave none but we know it ourselves: a message we
+/// just sent, an event stamped by its stream.
+#[must_use]
+pub fn known_or(t: Timestamp, at: Timestamp) -> Timestamp {
+    known_time(t).unwrap_or(at)
+}
+
 /// The last message, as the list row shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LastMessage {

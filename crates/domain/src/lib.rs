@@ -29,7 +29,7 @@ pub use ai_agent::{
 pub use clean::Clean;
 pub use contact::{Agent, AgentRole, Contact};
 pub use conversation::{
-    AiState, Channel, Conversation, LastMessage, Origin, Priority, Status, UNKNOWN_TIME, known_time,
+    AiState, Channel, Conversation, LastMessage, Origin, Priority, Status, UNKNOWN_TIME, known_or, known_time,
 };
 pub use event::{Event, EventKind, KEEP_ALIVE_HEADER, Presence, PresenceState};
 pub use ids::{AgentId, ContactId, ConversationId, MessageId, OrgId, SuggestionId, ViewId};

@@ -368,8 +368,9 @@ impl ChatCaptainProvider {
             created_at: now,
             delivery: Delivery::Sent,
         });
-        // We sent it: it is ours whatever the answer calls its sender.
+        // We sent it: it is ours whatever the answer calls its sender, and it went now.
         m.direction = Direction::Outbound;
+        m.created_at = frontdesk_domain::known_or(m.created_at, now);
         if m.author.kind == AuthorKind::Contact {
             m.author.kind = AuthorKind::Agent;
         }

@@ -216,6 +216,8 @@ impl ChatwootProvider {
         if m.body.is_empty() {
             body.clone_into(&mut m.body);
         }
+        // Sent just now, whatever the answer leaves out.
+        m.created_at = frontdesk_domain::known_or(m.created_at, jiff::Timestamp::now());
         m.clean();
         Ok(m)
     }

@@ -320,6 +320,8 @@ impl CrmProvider {
         }
         match Activity::read(v).and_then(|a| a.into_row(id, &ctx)) {
             Some(Row::Message(mut m)) => {
+                // Sent just now, whatever the answer leaves out.
+                m.created_at = frontdesk_domain::known_or(m.created_at, jiff::Timestamp::now());
                 m.clean();
                 Ok(*m)
             }

@@ -502,10 +502,14 @@ fn event(name: Option<&str>, data: &str) -> Result<Option<Event>, String> {
             return Err("Orbit message without its conversation".to_owned());
         };
         let fallback = format!("orbit-event-{}", at.as_millisecond());
-        EventKind::MessageCreated(Box::new(m.into_domain(&conversation, false, &fallback)))
+        let mut m = m.into_domain(&conversation, false, &fallback);
+        m.created_at = frontdesk_domain::known_or(m.created_at, at);
+        EventKind::MessageCreated(Box::new(m))
     } else if kind.starts_with("conversation.") {
         let c: Conv = serde_json::from_value(body("conversation")).map_err(|e| format!("Orbit conversation: {e}"))?;
-        EventKind::ConversationUpdated(Box::new(c.into_domain()))
+        let mut c = c.into_domain();
+        c.updated_at = frontdesk_domain::known_or(c.updated_at, at);
+        EventKind::ConversationUpdated(Box::new(c))
     } else {
         return Ok(None);
     };

@@ -23,7 +23,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::{ListQuery, Provider, ProviderError, Update};
-use frontdesk_domain::{Conversation, ConversationId, Event, EventKind, MessageId, ViewCount, ViewFilter};
+use frontdesk_domain::{Conversation, ConversationId, Event, EventKind, MessageId, ViewCount, ViewFilter, known_time};
 
 /// How far behind the watermark each poll looks again.
 const MARGIN: SignedDuration = SignedDuration::from_secs(5);
@@ -241,10 +241,14 @@ impl Poller {
             self.watermark = Some(newest.unwrap_or(Timestamp::UNIX_EPOCH));
             // What is already here must not come back as news from inside the margin.
             // A row that says nothing of its last message had none newer than its
-            // own change time.
+            // own change time, as a row that does had none newer than that message
+            // (no margin: its last message usually *is* the change, and must not
+            // come back as news). A row with no time at all says nothing either way.
             for c in page.items {
-                let at = c.last_message.as_ref().map_or(c.updated_at, |m| m.at);
-                self.last_at.insert(c.id.clone(), at);
+                let at = c.last_message.as_ref().map(|m| m.at).or_else(|| known_time(c.updated_at));
+                if let Some(at) = at {
+                    self.last_at.insert(c.id.clone(), at);
+                }
                 self.seen.insert(c.id, c.updated_at);
             }
             return Ok(Vec::new());
@@ -295,7 +299,7 @@ impl Poller {
                 // No count (a row that says nothing of its thread): new only if the
                 // conversation is; an old one changed (by our own close, say) brings
                 // no old messages back as news.
-                None if c.message_count == 0 && c.created_at > since => Timestamp::MIN,
+                None if c.message_count == 0 && known_time(c.created_at).is_some_and(|t| t > since) => Timestamp::MIN,
                 None => since,
             };
             // A row that says nothing of its last message (some helpdesks) may hide

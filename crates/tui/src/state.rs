@@ -128,6 +128,10 @@ pub struct Composer {
     /// The text it opened with: a composer left as it was writes nothing, so it
     /// never overwrites or deletes a draft kept elsewhere.
     pub opened_with: String,
+    /// The copilot's draft as it was put in the editor, when it was: what the
+    /// review's "edited from the copilot's draft" compares against. A draft kept
+    /// and brought back has none (what it started from is not kept).
+    pub drafted: Option<String>,
     /// How the agent changed the copilot's draft, worked out when the review line
     /// opens (the text cannot change while it is shown); empty when unchanged or
     /// not from a draft.

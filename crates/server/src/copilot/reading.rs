@@ -91,12 +91,6 @@ impl<'a> Reading<'a> {
         }
         parts
     }
-
-    /// The turn as one text.
-    #[must_use]
-    pub fn latest(&self) -> String {
-        self.turn.join("\n")
-    }
 }
 
 /// What the customer wrote themselves: an email's quoted history ("> …", "On …

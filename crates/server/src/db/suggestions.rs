@@ -233,6 +233,7 @@ pub async fn record_pair(
 ) -> ApiResult<()> {
     let draft = crate::copilot::fill::sign(&suggestion.body, &agent.name);
     let distance = edit_distance(&draft, sent);
+    let edited = draft.trim() != sent.trim();
     sqlx::query(
         "INSERT INTO training_pairs (org_id, suggestion_id, conversation_id, agent_id, draft, sent, edited, created_at, \
          edit_distance) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -243,21 +244,34 @@ pub async fn record_pair(
     .bind(agent.id.as_str())
     .bind(&draft)
     .bind(sent)
-    .bind(distance > 0)
+    .bind(edited)
     .bind(to_ms(Timestamp::now()))
-    .bind(i64::try_from(distance).unwrap_or(i64::MAX))
+    .bind(distance.map(|d| i64::try_from(d).unwrap_or(i64::MAX)))
     .execute(w.conn())
     .await?;
     Ok(())
 }
 
+/// The most character pairs the distance compares: it runs in the database's one
+/// writer, where a pasted log against a draft must not hold every other write.
+const MAX_CELLS: usize = 4_000_000;
+
 /// How many characters must be inserted, deleted or replaced to turn the draft
 /// into what was sent (Levenshtein, over characters, ignoring whitespace at either
-/// end): 0 when sent as drafted.
+/// end): 0 when sent as drafted; none when the part that differs is too long to
+/// measure here.
 #[must_use]
-pub fn edit_distance(draft: &str, sent: &str) -> usize {
+pub fn edit_distance(draft: &str, sent: &str) -> Option<usize> {
     let a: Vec<char> = draft.trim().chars().collect();
     let b: Vec<char> = sent.trim().chars().collect();
+    // What both share at the start and the end costs nothing.
+    let head = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let (a, b) = (&a[head..], &b[head..]);
+    let tail = a.iter().rev().zip(b.iter().rev()).take_while(|(x, y)| x == y).count();
+    let (a, b) = (&a[..a.len() - tail], &b[..b.len() - tail]);
+    if a.len().saturating_mul(b.len()) > MAX_CELLS {
+        return None;
+    }
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.iter().enumerate() {
         let mut diagonal = row[0];
@@ -268,7 +282,7 @@ pub fn edit_distance(draft: &str, sent: &str) -> usize {
             diagonal = above;
         }
     }
-    row[b.len()]
+    Some(row[b.len()])
 }
 
 /// One exported training pair.
@@ -336,4 +350,23 @@ pub async fn outcomes<'e, E: Executor<'e, Database = Sqlite>>(
             withheld: r.withheld,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::edit_distance;
+
+    #[test]
+    fn the_distance_counts_characters_changed_and_gives_up_on_a_huge_difference() {
+        assert_eq!(edit_distance("Hi Ana, it ships today.", "  Hi Ana, it ships today.\n"), Some(0));
+        assert_eq!(edit_distance("Hi Ana, it ships today.", "Hi Ana, it ships tomorrow."), Some(6));
+        assert_eq!(edit_distance("kitten", "sitting"), Some(3));
+        // A log pasted against a draft: not measured in the writer.
+        let draft = "x".repeat(3_000);
+        let pasted = format!("{}{}", "y".repeat(2_000), "z".repeat(2_000));
+        assert_eq!(edit_distance(&draft, &pasted), None);
+        // The same long text with a small change is measured: only the middle counts.
+        let long = "a".repeat(100_000);
+        assert_eq!(edit_distance(&long, &format!("{long}!")), Some(1));
+    }
 }

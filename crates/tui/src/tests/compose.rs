@@ -198,6 +198,17 @@ fn a_withheld_suggestion_says_why_and_sends_nothing() {
     assert!(!text.contains("{agent_name}"), "{text}");
 }
 
+/// A draft sent as it is shows in the thread as it goes out: signed with my name,
+/// as the panel showed it, never with the sender's placeholder.
+#[test]
+fn a_draft_sent_as_drafted_shows_what_goes_out() {
+    let mut s = with_thread(160, 48);
+    keys(&mut s, "y");
+    let sending: Vec<&str> = s.unsent.values().flatten().map(|m| m.body.as_str()).collect();
+    assert_eq!(sending.len(), 1);
+    assert!(sending[0].ends_with("Best regards,\nDana") && !sending[0].contains("{agent_name}"), "{sending:?}");
+}
+
 /// Issue 22: an edited draft shows what changed before it is sent.
 #[test]
 fn the_review_shows_how_the_draft_was_edited() {

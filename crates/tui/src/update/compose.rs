@@ -64,6 +64,8 @@ pub fn open_with(
             c.reviewing = false;
             if let Some(t) = text {
                 c.editor = editor(t.lines().map(str::to_owned).collect(), kind);
+                c.drafted = suggestion.is_some().then(|| t.clone());
+                c.opened_with = t;
                 c.suggestion = suggestion;
             }
             state.composer = Some(c);
@@ -73,15 +75,16 @@ pub fn open_with(
         None => {}
     }
     let draft = state.drafts.remove(&id);
-    let (lines, suggestion) = match (text, draft) {
-        (Some(t), _) => (t.lines().map(str::to_owned).collect(), suggestion),
-        (None, Some(d)) => (d.lines, d.suggestion),
-        (None, None) => (Vec::new(), None),
+    let (lines, suggestion, drafted) = match (text, draft) {
+        (Some(t), _) => (t.lines().map(str::to_owned).collect(), suggestion.clone(), suggestion.map(|_| t)),
+        (None, Some(d)) => (d.lines, d.suggestion, None),
+        (None, None) => (Vec::new(), None, None),
     };
     let seen = state.thread.as_ref().filter(|t| t.id == id).and_then(seen_in);
     let opened_with = lines.join("\n");
     state.composer = Some(Composer {
         opened_with,
+        drafted,
         conversation: id,
         kind,
         editor: editor(lines, kind),
@@ -185,10 +188,9 @@ pub fn review(state: &mut State) -> Vec<Effect> {
     }
     c.reviewing = true;
     let now = c.editor.lines().join("\n");
-    c.edits = if c.suggestion.is_some() && now.trim() != c.opened_with.trim() {
-        crate::diff::words(&c.opened_with, &now)
-    } else {
-        Vec::new()
+    c.edits = match &c.drafted {
+        Some(drafted) if now.trim() != drafted.trim() => crate::diff::words(drafted, &now),
+        _ => Vec::new(),
     };
     Vec::new()
 }

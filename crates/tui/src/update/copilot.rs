@@ -35,7 +35,9 @@ pub fn send(state: &mut State) -> Vec<Effect> {
         Ok(s) => s,
         Err(effects) => return effects,
     };
-    let sending = show_sending(state, &s.conversation_id, ReplyKind::Reply, &s.body, Some(s.id.clone()), &[]);
+    // What the panel showed is what goes out: signed with my name, as the server does.
+    let body = state.as_sent_by_me(&s.body);
+    let sending = show_sending(state, &s.conversation_id, ReplyKind::Reply, &body, Some(s.id.clone()), &[]);
     if let Some(t) = &mut state.thread {
         t.suggestion = None;
     }
