@@ -106,7 +106,7 @@ async fn idle() -> Result<()> {
     let cfg = frontdesk::config::Config::default();
     let db_url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let key = {
-        let db = frontdesk_server::db::Db::open(&db_url, frontdesk_server::hub::Hub::default()).await?;
+        let db = frontdesk_server::store::Db::open(&db_url, frontdesk_server::hub::Hub::default()).await?;
         frontdesk_server::admin::create_org(&db, "Bench", "Ida Idle", "ida@bench.test", 3600).await?.key
     };
     let running = frontdesk_server::start(&cfg.server, &db_url, "127.0.0.1:0").await?;
@@ -255,7 +255,7 @@ async fn event_to_screen() -> Result<()> {
     cfg.server.rate_limit_per_second = 0;
     let db_url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let key = {
-        let db = frontdesk_server::db::Db::open(&db_url, frontdesk_server::hub::Hub::default()).await?;
+        let db = frontdesk_server::store::Db::open(&db_url, frontdesk_server::hub::Hub::default()).await?;
         frontdesk_server::admin::create_org(&db, "Bench", "Eve Event", "eve@bench.test", 3600).await?.key
     };
     let running = frontdesk_server::start(&cfg.server, &db_url, "127.0.0.1:0").await?;

@@ -19,15 +19,15 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use frontdesk::config::Config;
 use frontdesk_domain::{AgentId, AgentRole, Channel, ContactId, ConversationId, MessageId, OrgId};
-use frontdesk_server::db::Db;
-use frontdesk_server::db::ingest::{Inbound, ingest};
+use frontdesk_server::store::Db;
+use frontdesk_server::store::Inbound;
+use frontdesk_server::store::rows::{ContactRow, ConversationRow, MessageRow};
 use frontdesk_server::{self as server, Running, admin};
 use futures::StreamExt;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sqlx::{QueryBuilder, Sqlite};
 use tokio::sync::mpsc;
 
 // --- budgets -------------------------------------------------------------------------
@@ -44,7 +44,6 @@ const STORAGE_TASKS_HEAVY: usize = 256;
 const KNOWN_CONTACTS: usize = 1_000;
 /// The diagnostic runs that split the storage path's cost.
 const DIAG_TIME: Duration = Duration::from_secs(3);
-const DIAG_SELECTS: usize = 20;
 /// Tasks ingesting into the 100k-conversation database.
 const BIG_TASKS: usize = 4;
 
@@ -307,7 +306,7 @@ async fn seed_known_contacts(env: &Env, run: &str) -> Result<()> {
                     m.handle = format!("+1555{c:07}");
                     m.channel = Channel::ALL[c % Channel::ALL.len()].clone();
                     m.provider_message_id = Some(format!("{run}-known-{c}"));
-                    ingest(w, &org, m).await?;
+                    w.ingest(&org, vec![m]).await?;
                 }
                 Ok(())
             })
@@ -383,14 +382,12 @@ async fn ingest_http(env: &Env, clients: usize, run: &'static str) -> Result<Row
 /// What each writer job does in a storage-path run.
 #[derive(Clone, Copy)]
 enum Load {
-    /// `db::ingest::ingest` of one customer message, one writer job each.
+    /// `Tx::ingest` of one customer message, one writer job each.
     Ingest,
     /// `AppState::intake`: what `POST /v1/inbound` calls; concurrent messages share a job.
     Intake,
     /// Nothing: the writer's own cost per job (savepoint, answer, batch commit).
     Empty,
-    /// This many `SELECT 1`s: the cost of one statement round trip on the writer.
-    Selects(usize),
 }
 
 /// `tasks` tasks submitting `load` jobs back to back, for `time` or
@@ -422,7 +419,12 @@ async fn write_load(
                     Load::Ingest => {
                         let (m, org) = (inbound(run, n, &mut rng), org.clone());
                         let done = db
-                            .write(move |w| Box::pin(async move { ingest(w, &org, m).await.map(|i| i.duplicate) }))
+                            .write(move |w| {
+                                Box::pin(async move {
+                                    let done = w.ingest(&org, vec![m]).await?;
+                                    Ok(done.first().is_some_and(|i| i.duplicate))
+                                })
+                            })
                             .await;
                         matches!(done, Ok(false))
                     }
@@ -431,17 +433,6 @@ async fn write_load(
                         matches!(done, Ok(ref i) if !i.duplicate)
                     }
                     Load::Empty => db.write(|_| Box::pin(async { Ok(()) })).await.is_ok(),
-                    Load::Selects(k) => db
-                        .write(move |w| {
-                            Box::pin(async move {
-                                for _ in 0..k {
-                                    sqlx::query("SELECT 1").execute(w.conn()).await?;
-                                }
-                                Ok(())
-                            })
-                        })
-                        .await
-                        .is_ok(),
                 };
                 if ok {
                     lat.push(t0.elapsed());
@@ -499,11 +490,6 @@ async fn ingest_storage(env: &Env, rows: &mut Vec<Row>) -> Result<()> {
     report(rows, storage_row(env, name, "seq", Load::Ingest, 1, DIAG_TIME, Target::None).await?);
     let name = format!("  diag: empty write job ({STORAGE_TASKS} tasks)");
     report(rows, storage_row(env, name, "empty", Load::Empty, STORAGE_TASKS, DIAG_TIME, Target::None).await?);
-    let name = format!("  diag: job of {DIAG_SELECTS} x SELECT 1 ({STORAGE_TASKS} tasks)");
-    report(
-        rows,
-        storage_row(env, name, "select", Load::Selects(DIAG_SELECTS), STORAGE_TASKS, DIAG_TIME, Target::None).await?,
-    );
     Ok(())
 }
 
@@ -662,54 +648,33 @@ async fn seed(env: &Env) -> Result<String> {
         Arc::new(contacts.iter().map(|c| (c.id.clone(), c.name.clone())).collect());
     insert_contacts(db, &org, contacts, now).await?;
     insert_conversations(db, &org, &agents, &contact_ids, convs).await?;
-    // The server never runs ANALYZE, so by default the planner works without statistics
-    // here as it does in production; BENCH_ANALYZE=1 measures with them.
-    if std::env::var_os("BENCH_ANALYZE").is_some() {
-        db.write(|w| {
-            Box::pin(async move {
-                sqlx::query("ANALYZE").execute(w.conn()).await?;
-                Ok(())
-            })
-        })
-        .await?;
-        println!("    ran ANALYZE after seeding (BENCH_ANALYZE)");
-    }
     Ok(rare_handle)
 }
 
-/// Contacts, by multi-row INSERTs in writer jobs of 10,000.
+/// Contacts, loaded in writer jobs of 10,000.
 async fn insert_contacts(db: &Db, org: &str, mut contacts: Vec<Contact>, now: i64) -> Result<()> {
+    let org = OrgId::from(org.to_owned());
     while !contacts.is_empty() {
-        let chunk: Vec<Contact> = contacts.drain(..contacts.len().min(10_000)).collect();
-        let org = org.to_owned();
-        db.write(move |w| {
-            Box::pin(async move {
-                for rows in chunk.chunks(2_000) {
-                    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-                        "INSERT INTO contacts (id, org_id, name, handle, email, phone, company, created_at) ",
-                    );
-                    qb.push_values(rows, |mut b, c| {
-                        b.push_bind(c.id.clone())
-                            .push_bind(org.clone())
-                            .push_bind(c.name.clone())
-                            .push_bind(c.handle.clone())
-                            .push_bind(c.email.clone())
-                            .push_bind(c.phone.clone())
-                            .push_bind(c.company.clone())
-                            .push_bind(now - 60 * DAY);
-                    });
-                    qb.build().execute(w.conn()).await?;
-                }
-                Ok(())
+        let rows: Vec<ContactRow> = contacts
+            .drain(..contacts.len().min(10_000))
+            .map(|c| ContactRow {
+                id: c.id,
+                name: c.name,
+                handle: c.handle,
+                email: c.email,
+                phone: c.phone,
+                company: c.company,
+                created_at: now - 60 * DAY,
             })
-        })
-        .await?;
+            .collect();
+        let org = org.clone();
+        db.write(move |w| Box::pin(async move { w.load_contacts(&org, &rows).await })).await?;
     }
     Ok(())
 }
 
-/// Conversations and their messages, by multi-row INSERTs in writer jobs of 10,000
-/// conversations; the search index fills through the schema's triggers.
+/// Conversations and their messages, loaded in writer jobs of 10,000 conversations;
+/// the search index fills as they load.
 async fn insert_conversations(
     db: &Db,
     org: &str,
@@ -717,79 +682,69 @@ async fn insert_conversations(
     contact_ids: &Arc<Vec<(String, String)>>,
     mut convs: Vec<Conv>,
 ) -> Result<()> {
+    let org = OrgId::from(org.to_owned());
     while !convs.is_empty() {
         let chunk: Vec<Conv> = convs.drain(..convs.len().min(10_000)).collect();
-        let (org, agents, contact_ids) = (org.to_owned(), agents.clone(), contact_ids.clone());
+        let mut conversations = Vec::with_capacity(chunk.len());
+        let mut messages = Vec::new();
+        for c in chunk {
+            let last = &c.messages[c.messages.len() - 1];
+            let assignee = c.assignee.map(|a| &agents[a]);
+            conversations.push(ConversationRow {
+                id: c.id.clone(),
+                contact_id: contact_ids[c.contact].0.clone(),
+                channel: c.channel.to_owned(),
+                subject: c.subject.clone(),
+                status: c.status.to_owned(),
+                snoozed_until: c.snoozed_until,
+                assignee_id: assignee.map(|a| a.0.as_str().to_owned()),
+                team: assignee.and_then(|a| a.2.clone()),
+                tags: c.tags.clone(),
+                starred: c.starred,
+                unread: c.unread,
+                archived: c.archived,
+                priority: c.priority.to_owned(),
+                last_preview: Some(last.body.clone()),
+                last_direction: Some(if last.inbound { "inbound" } else { "outbound" }),
+                last_message_at: Some(last.at),
+                waiting_since: c.waiting_since,
+                sla_due_at: c.sla_due_at,
+                ai_state: c.ai_state.to_owned(),
+                ai_agent: (c.ai_state != "human").then(|| "Sunny".to_owned()),
+                message_count: i64::try_from(c.messages.len()).unwrap_or(i64::MAX),
+                activity_at: c.activity_at,
+                created_at: c.created_at,
+                updated_at: c.activity_at,
+            });
+            for m in c.messages {
+                let (author_kind, author_id, author_name) = if m.inbound {
+                    let (id, name) = &contact_ids[c.contact];
+                    ("contact", id.clone(), name.clone())
+                } else {
+                    let a = &agents[m.agent];
+                    ("agent", a.0.as_str().to_owned(), a.1.clone())
+                };
+                messages.push(MessageRow {
+                    id: m.id,
+                    conversation_id: c.id.clone(),
+                    direction: if m.inbound { "inbound" } else { "outbound" },
+                    author_kind,
+                    author_id: Some(author_id),
+                    author_name,
+                    kind: "reply",
+                    body: m.body,
+                    attachments: "[]".to_owned(),
+                    call: None,
+                    delivery: if m.inbound { "delivered" } else { "sent" },
+                    created_at: m.at,
+                });
+            }
+        }
+        let org = org.clone();
         db.write(move |w| {
             Box::pin(async move {
-                for rows in chunk.chunks(400) {
-                    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-                        "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, snoozed_until, \
-                         assignee_id, team, tags, starred, unread, archived, priority, last_preview, last_direction, \
-                         last_message_at, waiting_since, sla_due_at, ai_state, ai_agent, message_count, activity_at, \
-                         created_at, updated_at) ",
-                    );
-                    qb.push_values(rows, |mut b, c| {
-                        let last = &c.messages[c.messages.len() - 1];
-                        let assignee = c.assignee.map(|a| &agents[a]);
-                        b.push_bind(c.id.clone())
-                            .push_bind(org.clone())
-                            .push_bind(contact_ids[c.contact].0.clone())
-                            .push_bind(c.channel)
-                            .push_bind(c.subject.clone())
-                            .push_bind(c.status)
-                            .push_bind(c.snoozed_until)
-                            .push_bind(assignee.map(|a| a.0.0.to_string()))
-                            .push_bind(assignee.and_then(|a| a.2.clone()))
-                            .push_bind(c.tags.clone())
-                            .push_bind(c.starred)
-                            .push_bind(c.unread)
-                            .push_bind(c.archived)
-                            .push_bind(c.priority)
-                            .push_bind(last.body.clone())
-                            .push_bind(if last.inbound { "inbound" } else { "outbound" })
-                            .push_bind(last.at)
-                            .push_bind(c.waiting_since)
-                            .push_bind(c.sla_due_at)
-                            .push_bind(c.ai_state)
-                            .push_bind((c.ai_state != "human").then_some("Sunny"))
-                            .push_bind(i64::try_from(c.messages.len()).unwrap_or(i64::MAX))
-                            .push_bind(c.activity_at)
-                            .push_bind(c.created_at)
-                            .push_bind(c.activity_at);
-                    });
-                    qb.build().execute(w.conn()).await?;
-                }
-                let msgs: Vec<(&Conv, &Msg)> =
-                    chunk.iter().flat_map(|c| c.messages.iter().map(move |m| (c, m))).collect();
-                for rows in msgs.chunks(1_500) {
-                    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-                        "INSERT INTO messages (id, org_id, conversation_id, direction, author_kind, author_id, \
-                         author_name, kind, body, delivery, created_at) ",
-                    );
-                    qb.push_values(rows, |mut b, (c, m)| {
-                        let (kind, id, name) = if m.inbound {
-                            let (id, name) = &contact_ids[c.contact];
-                            ("contact", id.clone(), name.clone())
-                        } else {
-                            let a = &agents[m.agent];
-                            ("agent", a.0.0.to_string(), a.1.clone())
-                        };
-                        b.push_bind(m.id.clone())
-                            .push_bind(org.clone())
-                            .push_bind(c.id.clone())
-                            .push_bind(if m.inbound { "inbound" } else { "outbound" })
-                            .push_bind(kind)
-                            .push_bind(id)
-                            .push_bind(name)
-                            .push_bind("reply")
-                            .push_bind(m.body.clone())
-                            .push_bind(if m.inbound { "delivered" } else { "sent" })
-                            .push_bind(m.at);
-                    });
-                    qb.build().execute(w.conn()).await?;
-                }
-                Ok(())
+                w.load_conversations(&org, &conversations).await?;
+                w.load_messages(&org, &messages).await
             })
         })
         .await?;

@@ -11,7 +11,7 @@ use frontdesk::config::{self, Config};
 use frontdesk::logging;
 use frontdesk_domain::AgentRole;
 use frontdesk_provider_native::NativeProvider;
-use frontdesk_server::{self as server, admin, db::Db, demo, hub::Hub};
+use frontdesk_server::{self as server, admin, demo, hub::Hub, store::Db};
 use frontdesk_tui as tui;
 use secrecy::SecretString;
 use std::sync::Arc;

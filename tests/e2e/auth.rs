@@ -51,7 +51,7 @@ async fn a_revoked_key_stops_working() {
     // Used once, so the server remembers it.
     let (status, _) = s.call_as(Some(&s.key2), Method::GET, "/v1/me", None).await;
     assert_eq!(status, StatusCode::OK);
-    let db = frontdesk_server::db::Db::open(&s.db_url, frontdesk_server::hub::Hub::default()).await.expect("db");
+    let db = frontdesk_server::store::Db::open(&s.db_url, frontdesk_server::hub::Hub::default()).await.expect("db");
     let n = frontdesk_server::admin::revoke_key(&db, &s.key2[..9]).await.expect("revoke");
     assert_eq!(n, 1);
     // Keys are remembered for a second: the revocation takes effect within it.

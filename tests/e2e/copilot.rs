@@ -14,7 +14,7 @@ async fn suggest(s: &TestServer, id: &str) -> Value {
 }
 
 async fn pairs(s: &TestServer) -> Vec<Value> {
-    let db = frontdesk_server::db::Db::open(&s.db_url, frontdesk_server::hub::Hub::default()).await.expect("db");
+    let db = frontdesk_server::store::Db::open(&s.db_url, frontdesk_server::hub::Hub::default()).await.expect("db");
     let mut out = Vec::new();
     frontdesk_server::admin::export_training_pairs(&db, Some("Org A"), &mut out).await.expect("export");
     String::from_utf8(out).expect("utf8").lines().map(|l| serde_json::from_str(l).expect("jsonl")).collect()
@@ -320,7 +320,7 @@ async fn the_report_counts_what_became_of_each_draft_per_article_and_agent() {
     let (_, conv) = s.get(&format!("/v1/conversations/{silent}")).await;
     assert_eq!(conv["has_pending_suggestion"], false);
 
-    let db = frontdesk_server::db::Db::open(&s.db_url, frontdesk_server::hub::Hub::default()).await.expect("db");
+    let db = frontdesk_server::store::Db::open(&s.db_url, frontdesk_server::hub::Hub::default()).await.expect("db");
     let report = frontdesk_server::admin::copilot_report(&db, Some("Org A")).await.expect("report");
     let t = &report.by_article[&article];
     assert_eq!((t.offered, t.sent_as_drafted, t.edited, t.dismissed), (3, 1, 1, 1), "{report}");

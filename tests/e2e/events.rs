@@ -626,7 +626,7 @@ async fn a_revoked_key_loses_its_open_stream() {
     stream.until("the first message", |e| e.name == "message_created").await;
 
     // As the admin CLI does it: its own connection to the database.
-    let admin = frontdesk_server::db::Db::open(&s.db_url, frontdesk_server::hub::Hub::default()).await.expect("db");
+    let admin = frontdesk_server::store::Db::open(&s.db_url, frontdesk_server::hub::Hub::default()).await.expect("db");
     let prefix = &s.key[..9];
     assert_eq!(frontdesk_server::admin::revoke_key(&admin, prefix).await.expect("revoked"), 1);
 

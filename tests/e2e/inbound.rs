@@ -396,7 +396,7 @@ async fn a_burst_from_one_new_contact_opens_one_conversation_and_dedupes() {
 #[tokio::test]
 async fn one_batch_threads_dedupes_and_answers_in_order() {
     use frontdesk_domain::{Channel, OrgId};
-    use frontdesk_server::db::ingest::{Inbound, ingest_many};
+    use frontdesk_server::store::Inbound;
     let s = TestServer::start().await;
     let existing = s.conversation("+15559990100").await;
     let (_, me) = s.get("/v1/me").await;
@@ -424,7 +424,7 @@ async fn one_batch_threads_dedupes_and_answers_in_order() {
         .running
         .state
         .db
-        .write(move |w| Box::pin(async move { ingest_many(w, &org, batch).await }))
+        .write(move |w| Box::pin(async move { w.ingest(&org, batch).await }))
         .await
         .expect("batch ingested");
     assert_eq!(out.len(), 4);

@@ -182,7 +182,7 @@ async fn a_revoked_key_ends_as_key_refused() {
     let clock = frontdesk_sync::poll::Clock::default();
     let mut updates = frontdesk_sync::poll::stream_or_poll(p, None, Duration::from_secs(20), clock.watch());
     assert_eq!(next(&mut updates).await, Update::Connected);
-    let admin = frontdesk_server::db::Db::open(&s.db_url, frontdesk_server::hub::Hub::default()).await.expect("db");
+    let admin = frontdesk_server::store::Db::open(&s.db_url, frontdesk_server::hub::Hub::default()).await.expect("db");
     assert_eq!(frontdesk_server::admin::revoke_key(&admin, &s.key[..9]).await.expect("revoked"), 1);
     let mut seen = Vec::new();
     let refused = loop {

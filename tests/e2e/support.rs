@@ -2,7 +2,7 @@
 //! two orgs with keys, and a small HTTP client that returns (status, JSON).
 
 use frontdesk::config::Config;
-use frontdesk_server::{self as server, Running, admin, db::Db, hub::Hub};
+use frontdesk_server::{self as server, Running, admin, hub::Hub, store::Db};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -17,8 +17,8 @@ use governor::{DefaultKeyedRateLimiter, Quota};
 use frontdesk_domain::{Agent, OrgId};
 
 use super::AppState;
-use super::db::orgs;
 use super::error::ApiError;
+use super::store::keys;
 
 /// The authenticated caller.
 #[derive(Clone)]
@@ -51,7 +51,7 @@ async fn lookup(state: &AppState, hash: &str) -> Result<Option<Caller>, ApiError
     if let Some(caller) = state.keys.get(hash) {
         return Ok(Some(caller));
     }
-    let Some((org, agent)) = orgs::authenticate_hash(&state.db.pool, hash).await? else {
+    let Some((org, agent)) = state.db.authenticate(hash).await? else {
         return Ok(None);
     };
     let caller = Caller { org, agent, key_hash: hash.to_owned() };
@@ -259,7 +259,7 @@ impl FromRequestParts<AppState> for Caller {
         let key = presented_key(parts).filter(|k| !k.is_empty()).ok_or_else(|| {
             ApiError::unauthorized("an API key is required: send Authorization: Bearer <key> or X-API-Key")
         })?;
-        let hash = orgs::hash_key(key);
+        let hash = keys::hash_key(key);
         let caller = if let Some(caller) = state.keys.get(&hash) {
             caller
         } else {

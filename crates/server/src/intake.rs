@@ -7,9 +7,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use frontdesk_domain::OrgId;
 
-use super::db::Db;
-use super::db::ingest::{Inbound, Ingested, ingest_many};
 use super::error::{ApiError, ApiResult};
+use super::store::{Db, Inbound, Ingested};
 
 /// Most messages in one batch: bounds one transaction's size and latency.
 const MAX_BATCH: usize = 512;
@@ -67,7 +66,7 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Request>) {
                 Box::pin(async move {
                     let mut out = Vec::with_capacity(work.len());
                     for (org, inbound) in work {
-                        out.push(ingest_many(w, &org, inbound).await?);
+                        out.push(w.ingest(&org, inbound).await?);
                     }
                     Ok(out)
                 })

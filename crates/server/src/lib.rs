@@ -7,7 +7,6 @@ pub mod auth;
 pub mod config;
 pub mod copilot;
 pub mod counts;
-pub mod db;
 pub mod demo;
 pub mod error;
 pub mod extract;
@@ -16,6 +15,7 @@ pub mod intake;
 pub mod refusals;
 pub mod routes;
 pub mod scheduler;
+pub mod store;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -28,8 +28,8 @@ use tokio::sync::watch;
 use crate::config::ServerConfig;
 
 use self::copilot::Copilot;
-use self::db::Db;
 use self::hub::Hub;
+use self::store::Db;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -55,7 +55,7 @@ pub struct AppState {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]
-    Db(#[from] db::DbError),
+    Db(#[from] store::DbError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: String, source: std::io::Error },
     #[error("copilot: {0}")]
@@ -138,7 +138,7 @@ pub async fn prepare(cfg: &ServerConfig, database_url: &str) -> Result<AppState,
         body_limit: cfg.body_limit_bytes,
         keep_alive: std::time::Duration::from_secs(u64::from(cfg.event_keep_alive_secs)),
     };
-    tokio::spawn(counts::run(db.pool.clone(), hub.clone(), state.stopping.clone()));
+    tokio::spawn(counts::run(db.clone(), hub.clone(), state.stopping.clone()));
     let retention = SignedDuration::from_hours(i64::from(cfg.event_retention_hours));
     tokio::spawn(scheduler::run(db, hub, retention, state.stopping.clone()));
     Ok(state)

@@ -13,12 +13,12 @@ use jiff::Timestamp;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use regex::Regex;
-use sqlx::{QueryBuilder, Sqlite};
 
 use super::plan::{DemoAuthor, DemoConversation, DemoPlan};
 use crate::AppState;
-use crate::db::{orgs, to_ms};
 use crate::error::ApiResult;
+use crate::store::rows::{ContactRow, ConversationRow, MessageRow};
+use crate::store::to_ms;
 use frontdesk_domain::{Channel, ContactId, ConversationId, MessageId, MessageKind, OrgId, Priority};
 
 const MINUTE: i64 = 60_000;
@@ -86,11 +86,8 @@ pub async fn seed(state: &AppState, org: &OrgId, plan: &DemoPlan, n: usize, seed
     if n == 0 || plan.conversations.is_empty() {
         return Ok(0);
     }
-    let agents: Vec<(String, String, Option<String>)> = orgs::agents(&state.db.pool, org)
-        .await?
-        .into_iter()
-        .map(|a| (a.id.as_str().to_owned(), a.name, a.team))
-        .collect();
+    let agents: Vec<(String, String, Option<String>)> =
+        state.db.agents(org).await?.into_iter().map(|a| (a.id.as_str().to_owned(), a.name, a.team)).collect();
     let mut rng = StdRng::seed_from_u64(seed);
     let now = to_ms(Timestamp::now());
     let people: Arc<Vec<Person>> = Arc::new((0..n).map(|i| person(plan, i, &mut rng)).collect());
@@ -98,14 +95,17 @@ pub async fn seed(state: &AppState, org: &OrgId, plan: &DemoPlan, n: usize, seed
     for from in (0..n).step_by(JOB) {
         let to = (from + JOB).min(n);
         let chunk: Vec<Row> = (from..to).map(|i| row(plan, &people, &agents, i, now, &mut rng)).collect();
-        let (org, people, agents) = (org.as_str().to_owned(), Arc::clone(&people), Arc::clone(&agents));
+        let contacts = contact_rows(&people[from..to], now);
+        let conversations: Vec<ConversationRow> = chunk.iter().map(|r| conversation_row(r, &people, &agents)).collect();
+        let messages: Vec<MessageRow> = chunk.iter().flat_map(|r| message_rows(r, &people, &agents)).collect();
+        let org = org.clone();
         state
             .db
             .write(move |w| {
                 Box::pin(async move {
-                    insert_people(w.conn(), &org, &people[from..to], now).await?;
-                    insert_rows(w.conn(), &org, &people, &agents, &chunk).await?;
-                    Ok(())
+                    w.load_contacts(&org, &contacts).await?;
+                    w.load_conversations(&org, &conversations).await?;
+                    w.load_messages(&org, &messages).await
                 })
             })
             .await?;
@@ -210,99 +210,82 @@ fn row(
     }
 }
 
-async fn insert_people(conn: &mut sqlx::SqliteConnection, org: &str, people: &[Person], now: i64) -> ApiResult<()> {
-    for rows in people.chunks(2_000) {
-        let mut qb: QueryBuilder<Sqlite> =
-            QueryBuilder::new("INSERT INTO contacts (id, org_id, name, handle, email, phone, company, created_at) ");
-        qb.push_values(rows, |mut b, p| {
-            b.push_bind(&p.id)
-                .push_bind(org)
-                .push_bind(&p.name)
-                .push_bind(&p.handle)
-                .push_bind(&p.email)
-                .push_bind(&p.phone)
-                .push_bind(None::<String>)
-                .push_bind(now - SPAN);
-        });
-        qb.push(" ON CONFLICT (org_id, handle) DO NOTHING");
-        qb.build().execute(&mut *conn).await?;
-    }
-    Ok(())
+fn contact_rows(people: &[Person], now: i64) -> Vec<ContactRow> {
+    people
+        .iter()
+        .map(|p| ContactRow {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            handle: p.handle.clone(),
+            email: p.email.clone(),
+            phone: p.phone.clone(),
+            company: None,
+            created_at: now - SPAN,
+        })
+        .collect()
 }
 
-async fn insert_rows(
-    conn: &mut sqlx::SqliteConnection,
-    org: &str,
-    people: &[Person],
-    agents: &[(String, String, Option<String>)],
-    rows: &[Row],
-) -> ApiResult<()> {
-    for chunk in rows.chunks(400) {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, assignee_id, team, tags, \
-             starred, unread, archived, priority, last_preview, last_direction, last_message_at, waiting_since, \
-             message_count, activity_at, created_at, updated_at) ",
-        );
-        qb.push_values(chunk, |mut b, r| {
-            let last = r.messages.last();
-            let first_at = r.messages.first().map_or(r.activity_at, |m| m.at);
-            b.push_bind(&r.id)
-                .push_bind(org)
-                .push_bind(&people[r.contact].id)
-                .push_bind(r.channel.as_str())
-                .push_bind(&r.subject)
-                .push_bind(r.status)
-                .push_bind(r.assignee.and_then(|a| agents.get(a)).map(|a| a.0.clone()))
-                .push_bind(r.team.clone())
-                .push_bind(&r.tags)
-                .push_bind(r.starred)
-                .push_bind(r.unread)
-                .push_bind(r.archived)
-                .push_bind(r.priority.as_str())
-                .push_bind(last.map(|m| preview(&m.body)))
-                .push_bind(last.map(|m| if matches!(m.author, Author::Contact) { "inbound" } else { "outbound" }))
-                .push_bind(last.map(|m| m.at))
-                .push_bind(r.waiting_since)
-                .push_bind(i64::try_from(r.messages.len()).unwrap_or(i64::MAX))
-                .push_bind(r.activity_at)
-                .push_bind(first_at)
-                .push_bind(r.activity_at);
-        });
-        qb.build().execute(&mut *conn).await?;
+fn conversation_row(r: &Row, people: &[Person], agents: &[(String, String, Option<String>)]) -> ConversationRow {
+    let last = r.messages.last();
+    ConversationRow {
+        id: r.id.clone(),
+        contact_id: people[r.contact].id.clone(),
+        channel: r.channel.as_str().to_owned(),
+        subject: r.subject.clone(),
+        status: r.status.to_owned(),
+        snoozed_until: None,
+        assignee_id: r.assignee.and_then(|a| agents.get(a)).map(|a| a.0.clone()),
+        team: r.team.clone(),
+        tags: r.tags.clone(),
+        starred: r.starred,
+        unread: r.unread,
+        archived: r.archived,
+        priority: r.priority.as_str().to_owned(),
+        last_preview: last.map(|m| preview(&m.body)),
+        last_direction: last.map(|m| if matches!(m.author, Author::Contact) { "inbound" } else { "outbound" }),
+        last_message_at: last.map(|m| m.at),
+        waiting_since: r.waiting_since,
+        sla_due_at: None,
+        ai_state: "human".to_owned(),
+        ai_agent: None,
+        message_count: i64::try_from(r.messages.len()).unwrap_or(i64::MAX),
+        activity_at: r.activity_at,
+        created_at: r.messages.first().map_or(r.activity_at, |m| m.at),
+        updated_at: r.activity_at,
     }
-    let msgs: Vec<(&Row, &Msg)> = rows.iter().flat_map(|r| r.messages.iter().map(move |m| (r, m))).collect();
-    for chunk in msgs.chunks(1_000) {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO messages (id, org_id, conversation_id, direction, author_kind, author_id, author_name, kind, \
-             body, call, delivery, created_at) ",
-        );
-        qb.push_values(chunk, |mut b, (r, m)| {
-            let (direction, kind, id, name) = match &m.author {
-                Author::Contact => {
-                    ("inbound", "contact", Some(people[r.contact].id.clone()), people[r.contact].name.clone())
-                }
-                Author::Agent(a) => match agents.get(*a) {
-                    Some((id, name, _)) => ("outbound", "agent", Some(id.clone()), name.clone()),
-                    None => ("outbound", "agent", None, "Support".to_owned()),
-                },
-                Author::Ai(name) => ("outbound", "ai", None, name.clone()),
-            };
-            b.push_bind(&m.id)
-                .push_bind(org)
-                .push_bind(&r.id)
-                .push_bind(direction)
-                .push_bind(kind)
-                .push_bind(id)
-                .push_bind(name)
-                .push_bind(m.kind.as_str())
-                .push_bind(&m.body)
-                .push_bind(&m.call)
-                .push_bind(if direction == "inbound" { "delivered" } else { "sent" })
-                .push_bind(m.at);
-        });
-        qb.build().execute(&mut *conn).await?;
-    }
-    Ok(())
+}
+
+fn message_rows<'a>(
+    r: &'a Row,
+    people: &'a [Person],
+    agents: &'a [(String, String, Option<String>)],
+) -> impl Iterator<Item = MessageRow> + 'a {
+    r.messages.iter().map(move |m| {
+        let (direction, author_kind, author_id, author_name) = match &m.author {
+            Author::Contact => {
+                ("inbound", "contact", Some(people[r.contact].id.clone()), people[r.contact].name.clone())
+            }
+            Author::Agent(a) => match agents.get(*a) {
+                Some((id, name, _)) => ("outbound", "agent", Some(id.clone()), name.clone()),
+                None => ("outbound", "agent", None, "Support".to_owned()),
+            },
+            Author::Ai(name) => ("outbound", "ai", None, name.clone()),
+        };
+        MessageRow {
+            id: m.id.clone(),
+            conversation_id: r.id.clone(),
+            direction,
+            author_kind,
+            author_id,
+            author_name,
+            kind: m.kind.as_str(),
+            body: m.body.clone(),
+            attachments: "[]".to_owned(),
+            call: m.call.clone(),
+            delivery: if direction == "inbound" { "delivered" } else { "sent" },
+            created_at: m.at,
+        }
+    })
 }
 
 /// The list's preview: the first line or so of the body.

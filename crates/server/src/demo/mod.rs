@@ -13,7 +13,6 @@ use std::time::Duration;
 use crate::config::ServerConfig;
 use frontdesk_domain::OrgId;
 
-use super::db::orgs;
 use super::error::ApiError;
 use super::{Running, StartError};
 
@@ -83,7 +82,7 @@ pub async fn start_with(
     let plan = plan::plan(jiff::Timestamp::now(), DEMO_SEED)?;
     let sim = plan::Simulator::from_plan(&plan, DEMO_SEED)?;
     // Finding the demo org in the database means it was seeded on an earlier run.
-    let org = match orgs::find_org(&state.db.pool, &plan.org_name).await {
+    let org = match state.db.find_org(&plan.org_name).await {
         Ok(org) => org,
         Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => {
             let extra = conversations.saturating_sub(plan.conversations.len());

@@ -10,12 +10,9 @@ use rand::{Rng, SeedableRng};
 
 use crate::AppState;
 use crate::copilot::{ContextMessage, SuggestContext};
-use crate::db::ingest::Inbound;
-use crate::db::messages::{NewMessage, insert};
-use crate::db::mutations::{self, Change};
-use crate::db::suggestions::{self, NewSuggestion};
-use crate::db::{conversations, orgs};
 use crate::error::ApiResult;
+use crate::store::{Inbound, NewMessage, NewSuggestion};
+use frontdesk_domain::Change;
 use frontdesk_domain::{AiState, Author, AuthorKind, Conversation, EventKind, MessageKind, OrgId};
 
 use super::plan::Simulator;
@@ -64,8 +61,7 @@ pub async fn run(state: AppState, org: OrgId, mut sim: Simulator, period: Durati
 }
 
 async fn context(state: &AppState, org: &OrgId, c: &Conversation) -> ApiResult<SuggestContext> {
-    let mut conn = state.db.pool.acquire().await?;
-    let mut recent = conversations::thread(&mut conn, org, &c.id, None, 30, true).await?.items;
+    let mut recent = state.db.thread(org, &c.id, None, 30, true).await?.items;
     recent.reverse();
     Ok(SuggestContext {
         contact_name: c.contact.name.clone(),
@@ -87,7 +83,7 @@ async fn suggest(state: &AppState, org: &OrgId, c: &Conversation) -> ApiResult<(
     state
         .db
         .write(move |w| {
-            Box::pin(async move { suggestions::create(w, &org, &id, NewSuggestion::from(draft)).await.map(|_| ()) })
+            Box::pin(async move { w.create_suggestion(&org, &id, NewSuggestion::from(draft)).await.map(|_| ()) })
         })
         .await
 }
@@ -113,8 +109,8 @@ async fn ai_reply(state: &AppState, org: &OrgId, c: &Conversation) -> ApiResult<
                     at: Timestamp::now(),
                     provider_message_id: None,
                 };
-                insert(w, &org, message).await?;
-                let after = conversations::get(w.conn(), &org, &id).await?;
+                w.insert_message(&org, message).await?;
+                let after = w.conversation(&org, &id).await?;
                 w.emit(&org, EventKind::ConversationUpdated(Box::new(after))).await?;
                 Ok(())
             })
@@ -124,15 +120,13 @@ async fn ai_reply(state: &AppState, org: &OrgId, c: &Conversation) -> ApiResult<
 
 async fn request_handoff(state: &AppState, org: &OrgId, c: &Conversation) -> ApiResult<()> {
     // The change needs an actor; the event line it leaves is the AI agent's own.
-    let Some(actor) = orgs::agents(&state.db.pool, org).await?.into_iter().next() else { return Ok(()) };
+    let Some(actor) = state.db.agents(org).await?.into_iter().next() else { return Ok(()) };
     let (org, id) = (org.clone(), c.id.clone());
     let reason = Some("the customer asked for a person".to_owned());
     state
         .db
         .write(move |w| {
-            Box::pin(async move {
-                mutations::apply(w, &org, &actor, &id, &Change::RequestHandoff { reason }).await.map(|_| ())
-            })
+            Box::pin(async move { w.apply(&org, &actor, &id, &Change::RequestHandoff { reason }).await.map(|_| ()) })
         })
         .await
 }

@@ -9,12 +9,11 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::db::conversations::{self as db_conv, ListSpec};
-use crate::db::mutations::{self, Change};
-use crate::db::views;
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::extract::{JsonBody, Query};
 use crate::hub::Published;
+use crate::store::ListSpec;
+use frontdesk_domain::Change;
 use frontdesk_domain::{
     AgentId, AiState, AssigneeFilter, Channel, Conversation, ConversationId, Page, Presence, PresenceState, Priority,
     Status, ViewFilter,
@@ -72,7 +71,7 @@ fn csv<T>(field: &str, value: Option<&str>, parse: impl Fn(&str) -> Option<T>) -
 /// The view's filter narrowed by the explicit parameters.
 async fn resolve_filter(st: &AppState, caller: &Caller, p: &ListParams) -> ApiResult<ViewFilter> {
     let mut f = match p.view.as_deref() {
-        Some(v) => views::filter(&st.db.pool, &caller.org, v).await?,
+        Some(v) => st.db.view_filter(&caller.org, v).await?,
         None => ViewFilter::default(),
     };
     match p.scope.as_deref() {
@@ -130,7 +129,6 @@ pub async fn list(
     Query(p): Query<ListParams>,
 ) -> ApiResult<Json<Page<Conversation>>> {
     let filter = resolve_filter(&st, &caller, &p).await?;
-    let mut conn = st.db.pool.acquire().await?;
     let spec = ListSpec {
         org: &caller.org,
         me: &caller.agent.id,
@@ -148,14 +146,14 @@ pub async fn list(
             }
         },
     };
-    Ok(Json(db_conv::list(&mut conn, &spec).await?))
+    Ok(Json(st.db.conversations(&spec).await?))
 }
 
 /// One conversation.
 #[utoipa::path(get, path = "/v1/conversations/{id}", tag = "conversations", params(("id" = String, Path)),
     responses((status = 200, body = Conversation), (status = 404, body = ErrorEnvelope)))]
 pub async fn get(State(st): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Conversation>> {
-    Ok(Json(db_conv::get(&st.db.pool, &caller.org, &ConversationId::from(id)).await?))
+    Ok(Json(st.db.conversation(&caller.org, &ConversationId::from(id)).await?))
 }
 
 /// Applies one change on the writer.
@@ -163,9 +161,7 @@ pub async fn change(st: &AppState, caller: Caller, id: String, change: Change) -
     let conversation = st
         .db
         .write(move |w| {
-            Box::pin(async move {
-                mutations::apply(w, &caller.org, &caller.agent, &ConversationId::from(id), &change).await
-            })
+            Box::pin(async move { w.apply(&caller.org, &caller.agent, &ConversationId::from(id), &change).await })
         })
         .await?;
     Ok(Json(conversation))
@@ -298,7 +294,7 @@ pub async fn presence(
     JsonBody(b): JsonBody<PresenceBody>,
 ) -> ApiResult<axum::http::StatusCode> {
     let id = ConversationId::from(id);
-    db_conv::get(&st.db.pool, &caller.org, &id).await?;
+    st.db.conversation(&caller.org, &id).await?;
     let presence = Presence {
         conversation_id: id,
         agent_id: caller.agent.id.clone(),
@@ -359,7 +355,7 @@ pub async fn bulk(
                 let mut results = Vec::with_capacity(b.ids.len());
                 for id in b.ids {
                     let mark = w.begin_item().await?;
-                    let outcome = mutations::apply(w, &caller.org, &caller.agent, &id, &b.action).await;
+                    let outcome = w.apply(&caller.org, &caller.agent, &id, &b.action).await;
                     w.end_item(mark, outcome.is_ok()).await?;
                     results.push(match outcome {
                         Ok(c) => BulkItem { id, ok: true, conversation: Some(c), error: None },

@@ -11,12 +11,10 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::copilot::{ContextMessage, SuggestContext};
-use crate::db::conversations as db_conv;
-use crate::db::mutations::Change;
-use crate::db::outbound::{Outgoing, send as send_message};
-use crate::db::suggestions::{self, NewSuggestion};
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::extract::{Query, RawBody, parse_optional_json};
+use crate::store::{NewSuggestion, Outgoing};
+use frontdesk_domain::Change;
 use frontdesk_domain::{
     Conversation, ConversationId, Message, MessageKind, Suggestion, SuggestionId, SuggestionStatus,
 };
@@ -37,16 +35,16 @@ pub async fn suggest(
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<Suggestion>)> {
     let id = ConversationId::from(id);
-    let conversation = db_conv::get(&st.db.pool, &caller.org, &id).await?;
-    let mut conn = st.db.pool.acquire().await?;
-    let mut recent = db_conv::thread(&mut conn, &caller.org, &id, None, CONTEXT_MESSAGES, true).await?.items;
-    drop(conn);
+    let conversation = st.db.conversation(&caller.org, &id).await?;
+    let mut recent = st.db.thread(&caller.org, &id, None, CONTEXT_MESSAGES, true).await?.items;
     recent.reverse();
     // What was already offered since the customer last wrote: asked again (`c`),
     // the next-best article, not the same draft.
     let asked_at =
         recent.iter().rev().find(|m| m.author.kind == frontdesk_domain::AuthorKind::Contact).map(|m| m.created_at);
-    let given: Vec<String> = suggestions::list(&st.db.pool, &caller.org, None, Some(&id), 20)
+    let given: Vec<String> = st
+        .db
+        .suggestions(&caller.org, None, Some(&id), 20)
         .await?
         .into_iter()
         .filter(|s| asked_at.is_none_or(|at| s.created_at >= at))
@@ -75,7 +73,7 @@ pub async fn suggest(
     let org = caller.org;
     let suggestion = st
         .db
-        .write(move |w| Box::pin(async move { suggestions::create(w, &org, &id, NewSuggestion::from(draft)).await }))
+        .write(move |w| Box::pin(async move { w.create_suggestion(&org, &id, NewSuggestion::from(draft)).await }))
         .await?;
     Ok((StatusCode::CREATED, Json(suggestion)))
 }
@@ -89,8 +87,8 @@ pub async fn for_conversation(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<Suggestion>>> {
     let id = ConversationId::from(id);
-    db_conv::get(&st.db.pool, &caller.org, &id).await?;
-    Ok(Json(suggestions::list(&st.db.pool, &caller.org, None, Some(&id), 100).await?))
+    st.db.conversation(&caller.org, &id).await?;
+    Ok(Json(st.db.suggestions(&caller.org, None, Some(&id), 100).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -117,7 +115,7 @@ pub async fn list(
                 .ok_or_else(|| ApiError::invalid("status", format!("status: unknown value {s:?}")))?,
         ),
     };
-    Ok(Json(suggestions::list(&st.db.pool, &caller.org, status, None, page_limit(p.limit, 100)).await?))
+    Ok(Json(st.db.suggestions(&caller.org, status, None, page_limit(p.limit, 100)).await?))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -145,7 +143,7 @@ pub async fn send(
     let (org, agent) = (caller.org.clone(), caller.agent.clone());
     idempotent(&st, &caller, &headers, &route, &raw, StatusCode::CREATED, move |w| {
         Box::pin(async move {
-            let suggestion = suggestions::get(w.conn(), &org, &SuggestionId::from(id)).await?;
+            let suggestion = w.suggestion(&org, &SuggestionId::from(id)).await?;
             if let Some(why) = &suggestion.withheld {
                 return Err(ApiError::conflict(
                     "SUGGESTION_EMPTY",
@@ -158,7 +156,7 @@ pub async fn send(
                 attachments: Vec::new(),
                 suggestion: Some(suggestion.id.clone()),
             };
-            send_message(w, &org, &agent, &suggestion.conversation_id, out).await
+            w.send(&org, &agent, &suggestion.conversation_id, out).await
         })
     })
     .await
@@ -177,7 +175,7 @@ pub async fn dismiss(
         .db
         .write(move |w| {
             Box::pin(async move {
-                suggestions::resolve(w, &org, &SuggestionId::from(id), SuggestionStatus::Dismissed, Some(&agent)).await
+                w.resolve_suggestion(&org, &SuggestionId::from(id), SuggestionStatus::Dismissed, Some(&agent)).await
             })
         })
         .await?;

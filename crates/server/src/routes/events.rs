@@ -20,7 +20,6 @@ use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::auth::{Caller, KEY_TTL};
-use crate::db::events;
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::extract::Query;
 use crate::hub::{Payload, Published};
@@ -90,8 +89,7 @@ pub async fn stream(
     let resume = header_id.or(p.last_event_id);
     // Subscribe before reading anything, so nothing falls between replay and live.
     let mut live = st.hub.subscribe();
-    let (newest, pruned) = events::newest_and_pruned(&st.db.pool, &caller.org).await?;
-    let pool = st.db.pool.clone();
+    let (newest, pruned) = st.db.event_bounds(&caller.org).await?;
     let mut stopping = st.stopping.clone();
     let keep_alive = st.keep_alive;
     let stream = async_stream::stream! {
@@ -109,7 +107,7 @@ pub async fn stream(
             }
         };
         loop {
-            match events::after(&pool, &caller.org, cursor, REPLAY_BATCH).await {
+            match st.db.events_after(&caller.org, cursor, REPLAY_BATCH).await {
                 Ok(batch) if batch.is_empty() => break,
                 Ok(batch) => {
                     for event in &batch {

@@ -9,9 +9,9 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::db::ingest::Inbound;
 use crate::error::{ApiResult, ErrorEnvelope};
 use crate::extract::JsonBody;
+use crate::store::Inbound;
 use frontdesk_domain::{Attachment, Channel, Conversation, Message};
 
 #[derive(Deserialize, ToSchema)]

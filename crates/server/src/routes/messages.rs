@@ -9,10 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::db::conversations as db_conv;
-use crate::db::outbound::{Outgoing, send as send_message};
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::extract::{Query, RawBody, parse_json};
+use crate::store::Outgoing;
 use frontdesk_domain::{Attachment, ConversationId, Message, MessageKind, Page, SuggestionId};
 
 use super::respond::{idempotent, page_limit};
@@ -43,16 +42,10 @@ pub async fn list(
         Some("desc") => true,
         Some(other) => return Err(ApiError::invalid("order", format!("order: unknown value {other:?} (asc or desc)"))),
     };
-    let mut conn = st.db.pool.acquire().await?;
-    let page = db_conv::thread(
-        &mut conn,
-        &caller.org,
-        &ConversationId::from(id),
-        p.cursor.as_deref(),
-        page_limit(p.limit, 50),
-        newest_first,
-    )
-    .await?;
+    let page = st
+        .db
+        .thread(&caller.org, &ConversationId::from(id), p.cursor.as_deref(), page_limit(p.limit, 50), newest_first)
+        .await?;
     Ok(Json(page))
 }
 
@@ -102,7 +95,7 @@ pub async fn send(
                 SendKind::Note => MessageKind::Note,
             };
             let out = Outgoing { kind, body: body.body, attachments: body.attachments, suggestion: body.suggestion_id };
-            send_message(w, &org, &agent, &ConversationId::from(id), out).await
+            w.send(&org, &agent, &ConversationId::from(id), out).await
         })
     })
     .await

@@ -7,7 +7,6 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::db::orgs;
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::extract::JsonBody;
 use frontdesk_domain::{Agent, AgentRole, BuiltinView, OrgId};
@@ -23,10 +22,7 @@ pub struct Me {
 #[utoipa::path(get, path = "/v1/me", tag = "meta",
     responses((status = 200, body = Me), (status = 401, body = ErrorEnvelope)))]
 pub async fn me(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<Me>> {
-    let name: String = sqlx::query_scalar("SELECT name FROM orgs WHERE id = $1")
-        .bind(caller.org.as_str())
-        .fetch_one(&st.db.pool)
-        .await?;
+    let name = st.db.org_name(&caller.org).await?;
     Ok(Json(Me { agent: caller.agent, org_id: caller.org, org_name: name }))
 }
 
@@ -34,7 +30,7 @@ pub async fn me(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<Me
 #[utoipa::path(get, path = "/v1/agents", tag = "meta",
     responses((status = 200, body = Vec<Agent>), (status = 401, body = ErrorEnvelope)))]
 pub async fn agents(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Agent>>> {
-    Ok(Json(orgs::agents(&st.db.pool, &caller.org).await?))
+    Ok(Json(st.db.agents(&caller.org).await?))
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
@@ -55,20 +51,10 @@ pub struct SetSla {
 #[utoipa::path(get, path = "/v1/sla", tag = "views",
     responses((status = 200, body = Sla), (status = 401, body = ErrorEnvelope)))]
 pub async fn sla_get(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<Sla>> {
-    let first_response_secs = orgs::first_response_secs(&st.db.pool, &caller.org).await?;
+    let first_response_secs = st.db.first_response_secs(&caller.org).await?;
     let filter = BuiltinView::Overdue.filter();
-    let mut qb = sqlx::QueryBuilder::new("SELECT count(*) FROM conversations c WHERE c.org_id = ");
-    qb.push_bind(caller.org.as_str());
-    crate::db::filter::push_conditions(
-        &mut qb,
-        &caller.org,
-        &filter,
-        crate::db::filter::Me::Agent(&caller.agent.id),
-        None,
-        jiff::Timestamp::now(),
-    );
-    let overdue: i64 = qb.build_query_scalar().fetch_one(&st.db.pool).await?;
-    Ok(Json(Sla { first_response_secs, overdue: u64::try_from(overdue).unwrap_or(0) }))
+    let overdue = st.db.count_matching(&caller.org, &filter, &caller.agent.id, jiff::Timestamp::now()).await?;
+    Ok(Json(Sla { first_response_secs, overdue }))
 }
 
 /// Sets the first-response target (admins only); running SLA clocks move with it.
@@ -94,7 +80,7 @@ pub async fn sla_put(
     st.db
         .write(move |w| {
             Box::pin(async move {
-                orgs::set_first_response_secs(w.conn(), &org, secs).await?;
+                w.set_first_response_secs(&org, secs).await?;
                 w.touch(&org);
                 w.reschedule();
                 Ok(())

@@ -7,8 +7,9 @@ use serde::Serialize;
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::db::{WriteCtx, WriteFuture, idempotency};
 use crate::error::ApiResult;
+use crate::store::{IdempotencyRecord, Tx, keys};
+use futures::future::BoxFuture;
 
 /// The most items a page may hold.
 pub const MAX_LIMIT: u32 = 100;
@@ -39,29 +40,30 @@ pub async fn idempotent<T, F>(
 ) -> ApiResult<Response>
 where
     T: Serialize + Send + 'static,
-    F: for<'c> FnOnce(&'c mut WriteCtx) -> WriteFuture<'c, T> + Send + 'static,
+    F: for<'c> FnOnce(&'c mut dyn Tx) -> BoxFuture<'c, ApiResult<T>> + Send + 'static,
 {
     let key = headers.get("idempotency-key").map(|v| v.to_str().unwrap_or("\u{0}").to_owned());
     if let Some(k) = &key {
-        idempotency::validate(k)?;
+        keys::validate_idempotency_key(k)?;
     }
-    let fingerprint = idempotency::fingerprint(route, raw);
+    let fingerprint = keys::fingerprint(route, raw);
     let org = caller.org.clone();
     let (replayed, code, body) = st
         .db
         .write(move |w| {
             Box::pin(async move {
                 if let Some(k) = &key
-                    && let Some(stored) = idempotency::lookup(w, &org, k, &fingerprint).await?
+                    && let Some(stored) = w.idempotency_lookup(&org, k, &fingerprint).await?
                 {
                     return Ok((true, stored.status, stored.body));
                 }
                 let value = job(w).await?;
                 let body = serde_json::to_string(&value)?;
+                let record = IdempotencyRecord { status: status.as_u16(), body };
                 if let Some(k) = &key {
-                    idempotency::store(w, &org, k, &fingerprint, status.as_u16(), &body).await?;
+                    w.idempotency_store(&org, k, &fingerprint, &record).await?;
                 }
-                Ok((false, status.as_u16(), body))
+                Ok((false, record.status, record.body))
             })
         })
         .await?;

@@ -9,8 +9,6 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::counts;
-use crate::db::views as db_views;
 use crate::error::{ApiResult, ErrorEnvelope};
 use crate::extract::JsonBody;
 use frontdesk_domain::{View, ViewCount, ViewFilter, ViewWithCount};
@@ -19,8 +17,8 @@ use frontdesk_domain::{View, ViewCount, ViewFilter, ViewWithCount};
 #[utoipa::path(get, path = "/v1/views", tag = "views",
     responses((status = 200, body = Vec<ViewWithCount>), (status = 401, body = ErrorEnvelope)))]
 pub async fn list(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<ViewWithCount>>> {
-    let all = db_views::all(&st.db.pool, &caller.org).await?;
-    let counts = counts::count(&st.db.pool, &caller.org, Timestamp::now()).await?.for_agent(&caller.agent.id);
+    let all = st.db.views(&caller.org).await?;
+    let counts = st.db.count_views(&caller.org, Timestamp::now()).await?.for_agent(&caller.agent.id);
     Ok(Json(
         all.into_iter()
             .map(|view| {
@@ -35,7 +33,7 @@ pub async fn list(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<
 #[utoipa::path(get, path = "/v1/views/counts", tag = "views",
     responses((status = 200, body = Vec<ViewCount>), (status = 401, body = ErrorEnvelope)))]
 pub async fn counts(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<ViewCount>>> {
-    Ok(Json(counts::count(&st.db.pool, &caller.org, Timestamp::now()).await?.for_agent(&caller.agent.id)))
+    Ok(Json(st.db.count_views(&caller.org, Timestamp::now()).await?.for_agent(&caller.agent.id)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -58,7 +56,7 @@ pub async fn create(
         .db
         .write(move |w| {
             Box::pin(async move {
-                let view = db_views::create(w.conn(), &org, &b.name, &b.filter).await?;
+                let view = w.create_view(&org, &b.name, &b.filter).await?;
                 w.touch(&org);
                 Ok(view)
             })
@@ -87,7 +85,7 @@ pub async fn update(
         .db
         .write(move |w| {
             Box::pin(async move {
-                let view = db_views::update(w.conn(), &org, &id, b.name.as_deref(), b.filter.as_ref()).await?;
+                let view = w.update_view(&org, &id, b.name.as_deref(), b.filter.as_ref()).await?;
                 w.touch(&org);
                 Ok(view)
             })
@@ -104,7 +102,7 @@ pub async fn delete(State(st): State<AppState>, caller: Caller, Path(id): Path<S
     st.db
         .write(move |w| {
             Box::pin(async move {
-                db_views::delete(w.conn(), &org, &id).await?;
+                w.delete_view(&org, &id).await?;
                 w.touch(&org);
                 Ok(())
             })

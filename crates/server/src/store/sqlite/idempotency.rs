@@ -3,32 +3,14 @@
 //! retry with that key. The same key with a different request is refused with 422.
 //! Keys are kept at least 24 hours.
 
-use jiff::{SignedDuration, Timestamp};
-use sha2::{Digest, Sha256};
+use jiff::Timestamp;
 
 use crate::error::{ApiError, ApiResult};
 use frontdesk_domain::OrgId;
 
 use super::{WriteCtx, to_ms};
-
-/// How long a key is remembered.
-pub const RETENTION: SignedDuration = SignedDuration::from_hours(48);
-
-/// A fingerprint of what was asked: the route and the body.
-#[must_use]
-pub fn fingerprint(route: &str, body: &[u8]) -> String {
-    let mut h = Sha256::new();
-    h.update(route.as_bytes());
-    h.update([0]);
-    h.update(body);
-    super::codec::hex(&h.finalize())
-}
-
-/// A stored answer: status and JSON body.
-pub struct Stored {
-    pub status: u16,
-    pub body: String,
-}
+use crate::store::IdempotencyRecord as Stored;
+use crate::store::keys::IDEMPOTENCY_RETENTION as RETENTION;
 
 pub async fn lookup(w: &mut WriteCtx, org: &OrgId, key: &str, fingerprint: &str) -> ApiResult<Option<Stored>> {
     let row: Option<(String, i64, String)> =
@@ -78,15 +60,4 @@ pub async fn prune(w: &mut WriteCtx, now: Timestamp) -> ApiResult<u64> {
     let cutoff = to_ms(now - RETENTION);
     let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1").bind(cutoff).execute(w.conn()).await?;
     Ok(done.rows_affected())
-}
-
-/// Checks a client-supplied key: printable ASCII, at most 255 characters.
-pub fn validate(key: &str) -> ApiResult<()> {
-    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::invalid(
-            "Idempotency-Key",
-            "Idempotency-Key must be 1 to 255 printable ASCII characters",
-        ));
-    }
-    Ok(())
 }

@@ -3,7 +3,6 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sqlx::AssertSqlSafe;
 use sqlx::{Executor, FromRow, QueryBuilder, Sqlite, SqliteConnection};
@@ -14,9 +13,10 @@ use frontdesk_domain::{
     Delivery, Direction, LastMessage, Message, MessageId, MessageKind, OrgId, Page, Priority, Status, ViewFilter,
 };
 
-use super::codec::{json_or_default, opt_from_ms};
 use super::filter::{Me, fts_query, push_conditions};
 use super::{found, from_ms, to_ms};
+use crate::store::ListSpec;
+use crate::store::{json_or_default, opt_from_ms};
 
 /// The columns every conversation query reads (a macro so `concat!` can share it).
 macro_rules! conversation_columns {
@@ -189,21 +189,6 @@ fn decode_cursor(s: &str) -> ApiResult<Cursor> {
         || ApiError::bad_request("INVALID_CURSOR", "the cursor is not one this server issued; start again without it");
     let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| invalid())?;
     serde_json::from_slice(&bytes).map_err(|_| invalid())
-}
-
-/// What a list request resolved to.
-pub struct ListSpec<'a> {
-    pub org: &'a OrgId,
-    pub me: &'a AgentId,
-    pub my_team: Option<&'a str>,
-    pub filter: &'a ViewFilter,
-    pub updated_since: Option<Timestamp>,
-    pub cursor: Option<&'a str>,
-    pub limit: u32,
-    pub now: Timestamp,
-    /// Most urgent first (SLA breached, then at risk, then oldest unanswered); one
-    /// page only, since the order changes as the clock moves.
-    pub urgent: bool,
 }
 
 pub async fn list(conn: &mut SqliteConnection, spec: &ListSpec<'_>) -> ApiResult<Page<Conversation>> {

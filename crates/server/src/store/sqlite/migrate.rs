@@ -7,9 +7,9 @@ use sqlx::{Connection, SqliteConnection};
 use super::DbError;
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "init", include_str!("../../migrations/sqlite/0001_init.sql")),
-    (2, "event_seq", include_str!("../../migrations/sqlite/0002_event_seq.sql")),
-    (3, "copilot_quality", include_str!("../../migrations/sqlite/0003_copilot_quality.sql")),
+    (1, "init", include_str!("../../../migrations/sqlite/0001_init.sql")),
+    (2, "event_seq", include_str!("../../../migrations/sqlite/0002_event_seq.sql")),
+    (3, "copilot_quality", include_str!("../../../migrations/sqlite/0003_copilot_quality.sql")),
 ];
 
 pub async fn run(conn: &mut SqliteConnection) -> Result<(), DbError> {

@@ -6,8 +6,8 @@ use sqlx::{Executor, Sqlite, SqliteConnection};
 use crate::error::{ApiError, ApiResult};
 use frontdesk_domain::{BuiltinView, OrgId, View, ViewFilter, ViewId, ViewKind};
 
-use super::codec::json_or_default;
 use super::{found, to_ms};
+use crate::store::json_or_default;
 
 /// Every view of the org: built-ins first, then saved ones by name.
 pub async fn all<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId) -> ApiResult<Vec<View>> {

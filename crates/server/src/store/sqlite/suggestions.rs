@@ -7,13 +7,12 @@ use sqlx::AssertSqlSafe;
 use sqlx::{Executor, FromRow, Sqlite};
 
 use crate::error::ApiResult;
-use frontdesk_domain::{
-    Agent, ConversationId, EventKind, NextAction, OrgId, Suggestion, SuggestionId, SuggestionStatus,
-};
+use frontdesk_domain::{Agent, ConversationId, EventKind, OrgId, Suggestion, SuggestionId, SuggestionStatus};
 
-use super::codec::{json_or_default, opt_from_ms};
 use super::conversations::get as get_conversation;
 use super::{WriteCtx, found, from_ms, to_ms};
+use crate::store::{NewSuggestion, TrainingPair};
+use crate::store::{json_or_default, opt_from_ms};
 
 #[derive(FromRow)]
 struct Row {
@@ -102,33 +101,6 @@ pub async fn list<'e, E: Executor<'e, Database = Sqlite>>(
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(Suggestion::from).collect())
-}
-
-/// A drafted suggestion to store.
-pub struct NewSuggestion {
-    pub body: String,
-    pub actions: Vec<NextAction>,
-    pub sources: Vec<String>,
-    pub engine: String,
-    pub confidence: Option<u8>,
-    pub lang: Option<String>,
-    pub before_sending: Option<String>,
-    pub withheld: Option<String>,
-}
-
-impl From<crate::copilot::Draft> for NewSuggestion {
-    fn from(d: crate::copilot::Draft) -> Self {
-        Self {
-            body: d.body,
-            actions: d.actions,
-            sources: d.sources,
-            engine: d.engine,
-            confidence: Some(d.confidence),
-            lang: Some(d.lang),
-            before_sending: d.before_sending,
-            withheld: d.withheld,
-        }
-    }
 }
 
 /// Stores a pending suggestion, superseding any older pending one.
@@ -283,22 +255,6 @@ pub fn edit_distance(draft: &str, sent: &str) -> Option<usize> {
         }
     }
     Some(row[b.len()])
-}
-
-/// One exported training pair.
-#[derive(Debug, serde::Serialize, FromRow)]
-pub struct TrainingPair {
-    pub org_id: String,
-    pub suggestion_id: String,
-    pub conversation_id: String,
-    pub agent_id: Option<String>,
-    pub draft: String,
-    pub sent: String,
-    pub edited: bool,
-    pub created_at: i64,
-    /// Characters changed between draft and sent; None for pairs recorded before
-    /// it was measured.
-    pub edit_distance: Option<i64>,
 }
 
 pub async fn training_pairs<'e, E: Executor<'e, Database = Sqlite>>(

@@ -19,57 +19,10 @@ use frontdesk_domain::{
 };
 
 use super::conversations::{SELECT_CONVERSATION, get, message};
-use super::messages::{PREVIEW_CHARS, event_line};
+use super::messages::event_line;
 use super::{WriteCtx, to_ms};
-
-/// A customer message arriving from a channel.
-#[derive(Clone, Debug)]
-pub struct Inbound {
-    pub channel: Channel,
-    pub handle: String,
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub subject: Option<String>,
-    pub body: String,
-    pub attachments: Vec<Attachment>,
-    pub provider_message_id: Option<String>,
-    pub received_at: Option<Timestamp>,
-    /// An AI agent leads the conversation this opens (AI-agent channels).
-    pub ai_agent: Option<String>,
-}
-
-impl Inbound {
-    /// Refuses what cannot be stored, naming the field.
-    pub fn validate(&self) -> ApiResult<()> {
-        if sanitize_line(&self.handle).is_empty() {
-            return Err(ApiError::invalid("contact.handle", "contact.handle must not be empty"));
-        }
-        if self.body.trim().is_empty() && self.attachments.is_empty() {
-            return Err(ApiError::invalid("body", "body must not be empty"));
-        }
-        if self.provider_message_id.as_ref().is_some_and(|id| id.is_empty() || id.len() > 255) {
-            return Err(ApiError::invalid("provider_message_id", "provider_message_id must be 1 to 255 characters"));
-        }
-        Ok(())
-    }
-}
-
-/// What ingesting one message did.
-#[derive(Clone, Debug)]
-pub struct Ingested {
-    pub message: Message,
-    pub conversation: Conversation,
-    /// A new conversation was opened for it.
-    pub opened: bool,
-    /// The provider message id was seen before: nothing was written.
-    pub duplicate: bool,
-}
-
-/// Ingests one message.
-pub async fn ingest(w: &mut WriteCtx, org: &OrgId, inbound: Inbound) -> ApiResult<Ingested> {
-    ingest_many(w, org, vec![inbound]).await?.pop().ok_or_else(|| ApiError::internal("ingest returned nothing"))
-}
+use crate::store::PREVIEW_CHARS;
+use crate::store::{Inbound, Ingested};
 
 /// One message, cleaned, with what the batch decided for it.
 struct Item {

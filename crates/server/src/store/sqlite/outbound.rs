@@ -7,23 +7,14 @@ use jiff::Timestamp;
 use crate::error::{ApiError, ApiResult};
 use frontdesk_domain::text::sanitize;
 use frontdesk_domain::{
-    Agent, Attachment, Author, AuthorKind, ConversationId, EventKind, Message, MessageKind, OrgId, SuggestionId,
-    SuggestionStatus,
+    Agent, Author, AuthorKind, ConversationId, EventKind, Message, MessageKind, OrgId, SuggestionStatus,
 };
 
 use super::WriteCtx;
 use super::conversations::get;
-use super::messages::{NewMessage, insert};
+use super::messages::insert;
 use super::suggestions;
-
-/// An agent's message to write.
-pub struct Outgoing {
-    pub kind: MessageKind,
-    pub body: String,
-    pub attachments: Vec<Attachment>,
-    /// The suggestion this reply sends, when it came from the copilot panel.
-    pub suggestion: Option<SuggestionId>,
-}
+use crate::store::{NewMessage, Outgoing};
 
 pub async fn send(
     w: &mut WriteCtx,

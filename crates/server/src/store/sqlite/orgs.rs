@@ -2,8 +2,6 @@
 //! SHA-256, so a copied database leaks no usable key.
 
 use jiff::Timestamp;
-use rand::Rng;
-use sha2::{Digest, Sha256};
 use sqlx::{Executor, Sqlite, SqliteConnection};
 
 use crate::error::{ApiError, ApiResult};
@@ -11,23 +9,7 @@ use frontdesk_domain::{Agent, AgentId, AgentRole, OrgId};
 
 use super::conversations::role;
 use super::{found, to_ms};
-
-/// Key prefix: makes a leaked frontdesk key recognisable to secret scanners.
-const KEY_PREFIX: &str = "fd_";
-
-/// The hash a key is stored and looked up by.
-#[must_use]
-pub fn hash_key(key: &str) -> String {
-    super::codec::hex(&Sha256::digest(key.as_bytes()))
-}
-
-#[must_use]
-pub fn new_key() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::rng();
-    let body: String = (0..40).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect();
-    format!("{KEY_PREFIX}{body}")
-}
+use crate::store::keys::{KEY_PREFIX, hash_key, new_key};
 
 pub async fn create_org(conn: &mut SqliteConnection, name: &str, first_response_secs: i64) -> ApiResult<OrgId> {
     let id = OrgId::generate();
@@ -92,15 +74,7 @@ pub async fn create_key(conn: &mut SqliteConnection, org: &OrgId, agent: &AgentI
     Ok(key)
 }
 
-/// Who a key belongs to, if it is live.
-pub async fn authenticate<'e, E: Executor<'e, Database = Sqlite>>(
-    db: E,
-    key: &str,
-) -> ApiResult<Option<(OrgId, Agent)>> {
-    authenticate_hash(db, &hash_key(key)).await
-}
-
-/// The same, by the key's hash.
+/// Who a key belongs to, by the key's hash, if it is live.
 pub async fn authenticate_hash<'e, E: Executor<'e, Database = Sqlite>>(
     db: E,
     hash: &str,
@@ -184,17 +158,18 @@ pub async fn set_first_response_secs(conn: &mut SqliteConnection, org: &OrgId, s
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub async fn name<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId) -> ApiResult<String> {
+    let name: Option<String> =
+        sqlx::query_scalar("SELECT name FROM orgs WHERE id = $1").bind(org.as_str()).fetch_optional(db).await?;
+    found(name, "org")
+}
 
-    #[test]
-    fn keys_are_prefixed_random_and_hash_stably() {
-        let (a, b) = (new_key(), new_key());
-        assert!(a.starts_with("fd_") && a.len() == 43);
-        assert_ne!(a, b);
-        assert_eq!(hash_key(&a), hash_key(&a));
-        assert_eq!(hash_key(&a).len(), 64);
-        assert_ne!(hash_key(&a), hash_key(&b));
-    }
+/// Revokes every live key whose listed prefix is `prefix`; returns how many.
+pub async fn revoke_keys(conn: &mut SqliteConnection, prefix: &str) -> ApiResult<u64> {
+    let done = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE revoked_at IS NULL AND prefix = $2")
+        .bind(to_ms(Timestamp::now()))
+        .bind(prefix)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
 }

@@ -10,28 +10,13 @@ use sqlx::SqliteConnection;
 use crate::error::{ApiError, ApiResult};
 use frontdesk_domain::text::preview;
 use frontdesk_domain::{
-    Agent, Attachment, Author, AuthorKind, CallInfo, ConversationId, Delivery, EventKind, Message, MessageId,
-    MessageKind, OrgId,
+    Agent, Author, AuthorKind, ConversationId, Delivery, EventKind, Message, MessageId, MessageKind, OrgId,
 };
 
 use super::WriteCtx;
 use super::conversations::message;
 use super::to_ms;
-
-/// The longest preview kept on a conversation row.
-pub const PREVIEW_CHARS: usize = 140;
-
-/// A message about to be written.
-pub struct NewMessage {
-    pub conversation_id: ConversationId,
-    pub author: Author,
-    pub kind: MessageKind,
-    pub body: String,
-    pub attachments: Vec<Attachment>,
-    pub call: Option<CallInfo>,
-    pub at: Timestamp,
-    pub provider_message_id: Option<String>,
-}
+use crate::store::{NewMessage, PREVIEW_CHARS};
 
 /// Inserts a message and updates its conversation's summary. Emits `message_created`;
 /// the caller emits `conversation_updated` once all its changes are in.
