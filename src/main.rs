@@ -43,7 +43,7 @@ enum Command {
         /// Address to listen on (overrides server.bind).
         #[arg(long)]
         bind: Option<String>,
-        /// Database URL, <sqlite://PATH> (overrides server.database).
+        /// Database URL, <sqlite://PATH> or <postgres://USER:PASSWORD@HOST/DB> (overrides server.database).
         #[arg(long)]
         database: Option<String>,
     },
@@ -88,7 +88,7 @@ enum Command {
     Man,
     /// Set up orgs, agents and keys; export data.
     Admin {
-        /// Database URL, <sqlite://PATH> (overrides server.database).
+        /// Database URL, <sqlite://PATH> or <postgres://USER:PASSWORD@HOST/DB> (overrides server.database).
         #[arg(long, global = true)]
         database: Option<String>,
         #[command(subcommand)]
@@ -241,7 +241,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let url = database_url(&cfg, database)?;
             let bind = bind.unwrap_or_else(|| cfg.server.bind.clone());
             let running = server::start(&cfg.server, &url, &bind).await?;
-            eprintln!("frontdesk serving on {} (database {url})", running.url());
+            eprintln!("frontdesk serving on {} (database {})", running.url(), server::store::redact(&url));
             shutdown_signal().await;
             running.stop().await;
             Ok(())

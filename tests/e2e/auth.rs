@@ -3,7 +3,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::support::{TestServer, code, config};
+use super::support::{TestServer, code, config};
 
 #[tokio::test]
 async fn a_missing_or_wrong_key_is_401() {

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{TestServer, code, config};
+use super::support::{TestServer, code, config};
 
 async fn raw_post(s: &TestServer, path: &str, body: impl Into<reqwest::Body>) -> (StatusCode, Value) {
     let resp = s

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{TestServer, code, config};
+use super::support::{TestServer, code, config};
 
 async fn suggest(s: &TestServer, id: &str) -> Value {
     let (status, sug) = s.post(&format!("/v1/conversations/{id}/copilot/suggest"), json!({})).await;
@@ -194,7 +194,7 @@ async fn handoff_moves_between_the_ai_agent_and_a_human() {
     let (status, _) = s.post(&format!("/v1/conversations/{id}/handoff/resolve"), json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT);
     let (_, thread) = s.get(&format!("/v1/conversations/{id}/messages")).await;
-    let lines = crate::support::event_lines(&thread);
+    let lines = super::support::event_lines(&thread);
     assert_eq!(lines, vec!["Nova asked for a human: asked for a person", "Took over from Nova", "Handed back to Nova"]);
     let human = s.conversation("+15558000007").await;
     let (status, _) = s.post(&format!("/v1/conversations/{human}/handoff"), json!({})).await;

@@ -13,7 +13,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::support::{TestServer, code};
+use super::support::{TestServer, code};
 
 /// The longest any wait for an asynchronous effect may take before the test fails.
 pub(crate) const WAIT: Duration = Duration::from_secs(10);
@@ -187,7 +187,7 @@ async fn agent_id(s: &TestServer, key: &str) -> String {
     me["agent"]["id"].as_str().unwrap_or_else(|| panic!("no agent id in /v1/me: {me}")).to_owned()
 }
 
-fn count_of(counts: &[frontdesk_domain::ViewCount], view: &str) -> u64 {
+pub(crate) fn count_of(counts: &[frontdesk_domain::ViewCount], view: &str) -> u64 {
     counts
         .iter()
         .find(|c| c.view_id.as_str() == view)
@@ -195,7 +195,7 @@ fn count_of(counts: &[frontdesk_domain::ViewCount], view: &str) -> u64 {
         .count
 }
 
-fn view_counts(e: &Received) -> Vec<frontdesk_domain::ViewCount> {
+pub(crate) fn view_counts(e: &Received) -> Vec<frontdesk_domain::ViewCount> {
     match e.event().kind {
         EventKind::ViewCountsChanged(counts) => counts,
         other => panic!("`{}` data is not view counts: {other:?}", e.name),
@@ -596,7 +596,7 @@ async fn presence_reaches_another_agents_stream_without_id() {
 
 #[tokio::test]
 async fn an_idle_stream_gets_keep_alive_comments() {
-    let mut cfg = crate::support::config();
+    let mut cfg = super::support::config();
     cfg.server.event_keep_alive_secs = 1;
     let s = TestServer::start_with(cfg).await;
     let resp = request(&s, &s.key, None, "").await;

@@ -7,7 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{TestServer, code};
+use super::support::{TestServer, code};
 
 async fn post_inbound(s: &TestServer, body: Value) -> (StatusCode, Value) {
     s.post("/v1/inbound", body).await

@@ -3,6 +3,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod postgres;
 mod support;
 
 mod accounts;
@@ -29,6 +30,9 @@ mod helpdesk;
 mod inbound;
 mod local_flags;
 mod native;
+// The API suite again, on PostgreSQL: the same files, compiled a second time.
+#[allow(clippy::duplicate_mod)]
+mod on_postgres;
 mod openapi;
 mod orbit;
 mod orbit_agents;

@@ -13,13 +13,7 @@ use frontdesk_domain::{
 use frontdesk_provider::{Applied, ListQuery, Provider, ProviderError, Sort, Update};
 use frontdesk_provider_native::NativeProvider;
 
-use crate::support::TestServer;
-
-/// A connection of its own to the server's database, to plant what the API would refuse.
-async fn raw(s: &TestServer) -> sqlx::SqliteConnection {
-    use sqlx::Connection as _;
-    sqlx::SqliteConnection::connect(&s.db_url).await.expect("connect")
-}
+use super::support::TestServer;
 
 fn provider(s: &TestServer) -> NativeProvider {
     NativeProvider::new("test", &s.url, SecretString::from(s.key.clone())).expect("provider")
@@ -212,12 +206,7 @@ async fn urgency_puts_the_breached_first() {
     let _calm = s.conversation("+15550008").await;
     let late = s.conversation("+15550009").await;
     // The SLA of this org is an hour; move one deadline into the past.
-    let mut db = raw(&s).await;
-    sqlx::query("UPDATE conversations SET sla_due_at = 1000 WHERE id = $1")
-        .bind(&late)
-        .execute(&mut db)
-        .await
-        .expect("update");
+    s.plant("UPDATE conversations SET sla_due_at = 1000 WHERE id = $1", &[&late]).await;
     let p = provider(&s);
     let q = ListQuery {
         view: Some("all".into()),
@@ -258,17 +247,8 @@ async fn hostile_text_is_cleaned_at_the_door() {
     // The server sanitises inbound text too; put raw bytes straight into the database
     // to prove the adapter does its own cleaning.
     let id = s.conversation("+15550011").await;
-    let mut db = raw(&s).await;
-    sqlx::query("UPDATE contacts SET name = $1")
-        .bind("Eve\u{1b}]52;c;cm0gLXJmIH4=\u{7}\u{202e}lin")
-        .execute(&mut db)
-        .await
-        .expect("update");
-    sqlx::query("UPDATE messages SET body = $1")
-        .bind("pay \u{1b}[31mnow\u{1b}[0m \u{9b}2J")
-        .execute(&mut db)
-        .await
-        .expect("update");
+    s.plant("UPDATE contacts SET name = $1", &["Eve\u{1b}]52;c;cm0gLXJmIH4=\u{7}\u{202e}lin"]).await;
+    s.plant("UPDATE messages SET body = $1", &["pay \u{1b}[31mnow\u{1b}[0m \u{9b}2J"]).await;
     let p = provider(&s);
     let c = p.conversation(ConversationId::from(id.clone())).await.expect("conversation");
     assert_eq!(c.contact.name, "Evelin");

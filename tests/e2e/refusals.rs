@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::{TestServer, config};
+use super::support::{TestServer, config};
 
 /// Sends `request` as raw bytes and reads the answer: status, headers, body.
 async fn raw(s: &TestServer, request: &[u8]) -> (u16, String, Value) {

@@ -6,8 +6,8 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
-use crate::events::{self, WAIT};
-use crate::support::{TestServer, code};
+use super::events::{self, WAIT};
+use super::support::{TestServer, code};
 
 /// A time `secs` from now, to the millisecond (what the server stores).
 fn in_secs(secs: i64) -> Timestamp {

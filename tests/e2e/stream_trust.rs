@@ -20,7 +20,7 @@ use frontdesk_domain::EventKind;
 use frontdesk_provider::{Provider, Update};
 use frontdesk_provider_native::NativeProvider;
 
-use crate::support::TestServer;
+use super::support::TestServer;
 
 /// A proxy whose `stall` leaves the connections open now half-dead, as a link
 /// behind a broken NAT is: the client's bytes still go up, nothing comes down.
@@ -116,7 +116,7 @@ async fn next_message(updates: &mut futures::stream::BoxStream<'static, Update>)
 async fn a_stalled_stream_is_noticed_and_resumes_with_nothing_missed() {
     // Keep-alives every second, said in the stream's header: two missed, and the
     // client (left at its default of 15 s) calls the link stalled.
-    let mut cfg = crate::support::config();
+    let mut cfg = super::support::config();
     cfg.server.event_keep_alive_secs = 1;
     let s = TestServer::start_with(cfg).await;
     let proxy = StallProxy::start(s.running.addr).await;

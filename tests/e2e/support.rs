@@ -1,12 +1,44 @@
-//! The harness: a real server on an ephemeral loopback port with a temp `SQLite` file,
+//! The harness: a real server on an ephemeral loopback port, on a temp `SQLite` file
+//! or a fresh PostgreSQL database (`Server<Postgres>`: the API suite runs on both),
 //! two orgs with keys, and a small HTTP client that returns (status, JSON).
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::path::Path;
 
 use frontdesk::config::Config;
 use frontdesk_server::{self as server, Running, admin, hub::Hub, store::Db};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-pub struct TestServer {
+/// The engine a server under test stores in.
+pub trait Engine: Send + Sync + 'static {
+    const NAME: &'static str;
+    /// A database of its own for one server, kept in (or beside) `dir`.
+    fn database_url(dir: &Path) -> impl Future<Output = String> + Send;
+}
+
+pub struct Sqlite;
+pub struct Postgres;
+
+impl Engine for Sqlite {
+    const NAME: &'static str = "sqlite";
+    async fn database_url(dir: &Path) -> String {
+        format!("sqlite://{}", dir.join("test.db").display())
+    }
+}
+
+impl Engine for Postgres {
+    const NAME: &'static str = "postgres";
+    async fn database_url(_: &Path) -> String {
+        crate::postgres::database().await
+    }
+}
+
+/// The server on the embedded default, `SQLite`.
+pub type TestServer = Server<Sqlite>;
+
+pub struct Server<E: Engine> {
     pub running: Running,
     pub url: String,
     /// An admin of org A.
@@ -18,6 +50,7 @@ pub struct TestServer {
     pub client: reqwest::Client,
     pub db_url: String,
     pub dir: tempfile::TempDir,
+    engine: PhantomData<E>,
 }
 
 pub fn config() -> Config {
@@ -26,14 +59,14 @@ pub fn config() -> Config {
     cfg
 }
 
-impl TestServer {
+impl<E: Engine> Server<E> {
     pub async fn start() -> Self {
         Self::start_with(config()).await
     }
 
     pub async fn start_with(cfg: Config) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let db_url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let db_url = E::database_url(dir.path()).await;
         // Keys are made before the server starts, through the admin path a team uses.
         let (key, key2, other_key) = {
             let db = Db::open(&db_url, Hub::default()).await.expect("open db");
@@ -53,24 +86,69 @@ impl TestServer {
         };
         let running = server::start(&cfg.server, &db_url, "127.0.0.1:0").await.expect("server starts");
         let url = running.url();
-        Self { running, url, key, key2, other_key, client: reqwest::Client::new(), db_url, dir }
+        Self { running, url, key, key2, other_key, client: reqwest::Client::new(), db_url, dir, engine: PhantomData }
+    }
+
+    /// Another instance of the server on the same database, with the same keys (only
+    /// PostgreSQL takes one: `SQLite` refuses a second server on its file).
+    pub async fn another_instance(&self) -> Self {
+        let running = server::start(&config().server, &self.db_url, "127.0.0.1:0").await.expect("another instance");
+        let url = running.url();
+        Self {
+            running,
+            url,
+            key: self.key.clone(),
+            key2: self.key2.clone(),
+            other_key: self.other_key.clone(),
+            client: reqwest::Client::new(),
+            db_url: self.db_url.clone(),
+            dir: tempfile::tempdir().expect("temp dir"),
+            engine: PhantomData,
+        }
     }
 
     /// Stops the server and starts a new one on the same database.
     pub async fn restart(self) -> Self {
-        let Self { running, key, key2, other_key, client, db_url, dir, .. } = self;
+        let Self { running, key, key2, other_key, client, db_url, dir, engine, .. } = self;
         running.stop().await;
         let running = server::start(&config().server, &db_url, "127.0.0.1:0").await.expect("server restarts");
         let url = running.url();
-        Self { running, url, key, key2, other_key, client, db_url, dir }
+        Self { running, url, key, key2, other_key, client, db_url, dir, engine }
     }
 
     /// Stops the server, keeping its address and database to come back on.
-    pub async fn stop(self) -> Stopped {
-        let Self { running, url, key, key2, other_key, client, db_url, dir } = self;
+    pub async fn stop(self) -> Stopped<E> {
+        let Self { running, url, key, key2, other_key, client, db_url, dir, engine } = self;
         let addr = running.addr;
         running.stop().await;
-        Stopped { addr, url, key, key2, other_key, client, db_url, dir }
+        Stopped { addr, url, key, key2, other_key, client, db_url, dir, engine }
+    }
+
+    /// Runs one statement on the server's database itself, with text arguments: to
+    /// plant what the API would refuse.
+    pub async fn plant(&self, sql: &'static str, args: &[&str]) {
+        use sqlx::Connection as _;
+        if self.db_url.starts_with("postgres") {
+            let mut conn = sqlx::PgConnection::connect(&self.db_url).await.expect("connect");
+            let mut q = sqlx::query(sql);
+            for a in args {
+                q = q.bind(*a);
+            }
+            q.execute(&mut conn).await.expect("plant");
+        } else {
+            let mut conn = sqlx::SqliteConnection::connect(&self.db_url).await.expect("connect");
+            let mut q = sqlx::query(sql);
+            for a in args {
+                q = q.bind(*a);
+            }
+            q.execute(&mut conn).await.expect("plant");
+        }
+    }
+
+    /// `sqlite` or `postgres`: for the few assertions that differ by design.
+    #[allow(clippy::unused_self, reason = "read as the server's engine, where the server is at hand")]
+    pub fn engine(&self) -> &'static str {
+        E::NAME
     }
 
     pub fn path(&self, p: &str) -> String {
@@ -156,7 +234,7 @@ pub fn event_lines(thread: &Value) -> Vec<&str> {
 }
 
 /// A server that went away; `start` brings it back on the same address.
-pub struct Stopped {
+pub struct Stopped<E: Engine> {
     addr: std::net::SocketAddr,
     pub url: String,
     pub key: String,
@@ -165,13 +243,14 @@ pub struct Stopped {
     client: reqwest::Client,
     db_url: String,
     dir: tempfile::TempDir,
+    engine: PhantomData<E>,
 }
 
-impl Stopped {
-    pub async fn start(self) -> TestServer {
-        let Self { addr, url, key, key2, other_key, client, db_url, dir } = self;
+impl<E: Engine> Stopped<E> {
+    pub async fn start(self) -> Server<E> {
+        let Self { addr, url, key, key2, other_key, client, db_url, dir, engine } = self;
         let running = server::start(&config().server, &db_url, &addr.to_string()).await.expect("server comes back");
-        TestServer { running, url, key, key2, other_key, client, db_url, dir }
+        Server { running, url, key, key2, other_key, client, db_url, dir, engine }
     }
 }
 

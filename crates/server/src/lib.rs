@@ -69,7 +69,10 @@ pub enum StartError {
 /// Takes the database's lock file (`PATH.lock`), so that one server at a time writes
 /// to it. In-memory databases need none.
 fn lock_database(url: &str) -> Result<Option<Arc<std::fs::File>>, StartError> {
-    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    // Only SQLite is one process per database: PostgreSQL takes several instances.
+    let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+        return Ok(None);
+    };
     let path = path.split('?').next().unwrap_or(path);
     if path.is_empty() || path.starts_with(":memory:") {
         return Ok(None);

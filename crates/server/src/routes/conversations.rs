@@ -306,7 +306,12 @@ pub async fn presence(
         at: Timestamp::now(),
         kind: frontdesk_domain::EventKind::Presence(presence),
     };
-    st.hub.publish(Published::ephemeral(caller.org.clone(), "presence", serde_json::to_string(&event)?));
+    let data = serde_json::to_string(&event)?;
+    // Where instances share a database, every instance's streams get it by way of the
+    // database (this one's included); otherwise it is published here.
+    if !st.db.share_presence(&caller.org, &data).await? {
+        st.hub.publish(Published::ephemeral(caller.org.clone(), "presence", data));
+    }
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 

@@ -11,7 +11,11 @@
 mod codec;
 mod input;
 pub mod keys;
+// Each engine compiles the shared SQL (`sql/`) against its own driver types.
+#[allow(clippy::duplicate_mod)]
+pub mod postgres;
 pub mod rows;
+#[allow(clippy::duplicate_mod)]
 pub mod sqlite;
 
 use std::any::Any;
@@ -102,6 +106,11 @@ pub trait Store: Send + Sync + 'static {
     async fn next_sla_deadline(&self, after: Timestamp) -> ApiResult<Option<Timestamp>>;
     /// Orgs with a live conversation whose SLA deadline is in (from, to].
     async fn orgs_crossing_sla(&self, from: Timestamp, to: Timestamp) -> ApiResult<Vec<OrgId>>;
+
+    /// Passes a presence event (not stored) to every instance serving this database,
+    /// this one included; false when this engine has no other instances (the caller
+    /// publishes it itself).
+    async fn share_presence(&self, org: &OrgId, data: &str) -> ApiResult<bool>;
 
     /// Runs a type-erased write job; [`Db::write`] is the typed door.
     fn run(&self, job: Job) -> BoxFuture<'_, ApiResult<Box<dyn Any + Send>>>;
@@ -234,14 +243,18 @@ impl std::ops::Deref for Db {
 
 impl Db {
     /// Opens (creating if needed) the database at `url`, runs its migrations and starts
-    /// its writer. `sqlite://path` and `sqlite::memory:` are understood.
+    /// its writer: `sqlite://path`, `sqlite::memory:` or `postgres://user@host/db`.
     pub async fn open(url: &str, hub: Hub) -> Result<Self, DbError> {
         if url.starts_with("sqlite:") {
             return Ok(Self(Arc::new(sqlite::SqliteStore::open(url, hub).await?)));
         }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self(Arc::new(postgres::PgStore::open(url, hub).await?)));
+        }
         Err(DbError::Open {
             url: redact(url),
-            reason: "not a database URL this server reads (sqlite://PATH or sqlite::memory:)".to_owned(),
+            reason: "not a database URL this server reads (sqlite://PATH, sqlite::memory: or postgres://USER@HOST/DB)"
+                .to_owned(),
         })
     }
 

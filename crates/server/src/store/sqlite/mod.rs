@@ -6,49 +6,64 @@
 //! writer means event ids are assigned in commit order, so the stream is gap-free;
 //! batching means one fsync covers many writes. One process per database file: the
 //! server holds a lock file beside it.
+//!
+//! The SQL itself is shared with the other engines (`../sql`, compiled once per
+//! engine against the types below); what only `SQLite` says is in `dialect`.
 
-mod clock;
-pub mod conversations;
-mod counts;
-pub mod events;
-pub mod filter;
-pub mod idempotency;
-pub mod ingest;
-mod load;
-pub mod messages;
+/// The driver types the shared SQL is compiled against.
+mod engine {
+    pub type Engine = sqlx::Sqlite;
+    pub type Conn = sqlx::SqliteConnection;
+    pub type Pool = sqlx::SqlitePool;
+}
+mod dialect;
 pub mod migrate;
-pub mod mutations;
-pub mod orgs;
-pub mod outbound;
-pub mod suggestions;
+
+#[path = "../sql/clock.rs"]
+mod clock;
+#[path = "../sql/conversations.rs"]
+mod conversations;
+#[path = "../sql/counts.rs"]
+mod counts;
+#[path = "../sql/events.rs"]
+mod events;
+#[path = "../sql/filter.rs"]
+mod filter;
+#[path = "../sql/idempotency.rs"]
+mod idempotency;
+#[path = "../sql/ingest.rs"]
+mod ingest;
+#[path = "../sql/load.rs"]
+mod load;
+#[path = "../sql/messages.rs"]
+mod messages;
+#[path = "../sql/mutations.rs"]
+mod mutations;
+#[path = "../sql/orgs.rs"]
+mod orgs;
+#[path = "../sql/outbound.rs"]
+mod outbound;
+#[path = "../sql/store.rs"]
+mod store;
+#[path = "../sql/suggestions.rs"]
+mod suggestions;
+#[path = "../sql/tx.rs"]
 mod tx;
-pub mod views;
+#[path = "../sql/views.rs"]
+mod views;
+#[path = "../sql/writer.rs"]
 mod writer;
 
-use std::any::Any;
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use futures::future::BoxFuture;
-use jiff::Timestamp;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-pub use writer::WriteCtx;
+pub use store::EngineStore as SqliteStore;
+use writer::WriteCtx;
 
-use super::{DbError, Job, ListSpec, Store, TrainingPair, Tx, found, from_ms, redact, to_ms};
-use crate::counts::OrgCounts;
-use crate::error::ApiResult;
-use crate::hub::{Hub, Published};
-use frontdesk_domain::{
-    Agent, AgentId, Conversation, ConversationId, Message, OrgId, Page, Suggestion, SuggestionStatus, View, ViewFilter,
-};
-
-/// The `SQLite` store: readers from the pool, writes through the one writer.
-pub struct SqliteStore {
-    pool: SqlitePool,
-    writer: writer::Writer,
-}
+use super::{DbError, found, from_ms, redact, to_ms};
+use crate::hub::Hub;
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` (`sqlite://path` or
@@ -72,8 +87,9 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(|e| open_error(url, &e))?;
-        let writer = writer::Writer::start(writer_conn, hub);
-        Ok(Self { pool, writer })
+        // A file does not go away: no reconnecting.
+        let writer = writer::Writer::start(writer_conn, hub, None);
+        Ok(Self { pool, writer, _background: store::Background(Vec::new()) })
     }
 }
 
@@ -83,106 +99,4 @@ fn open_error(url: &str, e: &sqlx::Error) -> DbError {
         other => other.to_string(),
     };
     DbError::Open { url: redact(url), reason }
-}
-
-#[async_trait]
-impl Store for SqliteStore {
-    async fn org_name(&self, org: &OrgId) -> ApiResult<String> {
-        orgs::name(&self.pool, org).await
-    }
-
-    async fn find_org(&self, name_or_id: &str) -> ApiResult<OrgId> {
-        orgs::find_org(&self.pool, name_or_id).await
-    }
-
-    async fn authenticate(&self, key_hash: &str) -> ApiResult<Option<(OrgId, Agent)>> {
-        orgs::authenticate_hash(&self.pool, key_hash).await
-    }
-
-    async fn agents(&self, org: &OrgId) -> ApiResult<Vec<Agent>> {
-        orgs::agents(&self.pool, org).await
-    }
-
-    async fn first_response_secs(&self, org: &OrgId) -> ApiResult<i64> {
-        orgs::first_response_secs(&self.pool, org).await
-    }
-
-    async fn conversation(&self, org: &OrgId, id: &ConversationId) -> ApiResult<Conversation> {
-        conversations::get(&self.pool, org, id).await
-    }
-
-    async fn conversations(&self, spec: &ListSpec<'_>) -> ApiResult<Page<Conversation>> {
-        let mut conn = self.pool.acquire().await?;
-        conversations::list(&mut conn, spec).await
-    }
-
-    async fn thread(
-        &self,
-        org: &OrgId,
-        id: &ConversationId,
-        cursor: Option<&str>,
-        limit: u32,
-        newest_first: bool,
-    ) -> ApiResult<Page<Message>> {
-        let mut conn = self.pool.acquire().await?;
-        conversations::thread(&mut conn, org, id, cursor, limit, newest_first).await
-    }
-
-    async fn views(&self, org: &OrgId) -> ApiResult<Vec<View>> {
-        views::all(&self.pool, org).await
-    }
-
-    async fn view_filter(&self, org: &OrgId, id: &str) -> ApiResult<ViewFilter> {
-        views::filter(&self.pool, org, id).await
-    }
-
-    async fn count_views(&self, org: &OrgId, now: Timestamp) -> ApiResult<OrgCounts> {
-        counts::count_views(&self.pool, org, now).await
-    }
-
-    async fn count_matching(&self, org: &OrgId, filter: &ViewFilter, me: &AgentId, now: Timestamp) -> ApiResult<u64> {
-        counts::count_matching(&self.pool, org, filter, me, now).await
-    }
-
-    async fn suggestions(
-        &self,
-        org: &OrgId,
-        status: Option<SuggestionStatus>,
-        conversation: Option<&ConversationId>,
-        limit: u32,
-    ) -> ApiResult<Vec<Suggestion>> {
-        suggestions::list(&self.pool, org, status, conversation, limit).await
-    }
-
-    async fn training_pairs(&self, org: Option<&OrgId>) -> ApiResult<Vec<TrainingPair>> {
-        suggestions::training_pairs(&self.pool, org).await
-    }
-
-    async fn suggestion_outcomes(&self, org: Option<&OrgId>) -> ApiResult<Vec<crate::copilot::report::Outcome>> {
-        suggestions::outcomes(&self.pool, org).await
-    }
-
-    async fn events_after(&self, org: &OrgId, after: i64, limit: i64) -> ApiResult<Vec<Published>> {
-        events::after(&self.pool, org, after, limit).await
-    }
-
-    async fn event_bounds(&self, org: &OrgId) -> ApiResult<(i64, i64)> {
-        events::newest_and_pruned(&self.pool, org).await
-    }
-
-    async fn next_snooze(&self) -> ApiResult<Option<Timestamp>> {
-        clock::next_snooze(&self.pool).await
-    }
-
-    async fn next_sla_deadline(&self, after: Timestamp) -> ApiResult<Option<Timestamp>> {
-        clock::next_sla_deadline(&self.pool, after).await
-    }
-
-    async fn orgs_crossing_sla(&self, from: Timestamp, to: Timestamp) -> ApiResult<Vec<OrgId>> {
-        clock::orgs_crossing_sla(&self.pool, from, to).await
-    }
-
-    fn run(&self, job: Job) -> BoxFuture<'_, ApiResult<Box<dyn Any + Send>>> {
-        Box::pin(self.writer.submit(move |ctx: &mut WriteCtx| job(ctx as &mut dyn Tx)))
-    }
 }

@@ -1,12 +1,13 @@
 //! Turns a [`ViewFilter`] into SQL conditions on `conversations c`. One builder serves
 //! listing and counting, so a view's count always matches what its list shows.
 
+use super::engine::Engine;
 use jiff::Timestamp;
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::QueryBuilder;
 
 use frontdesk_domain::{AgentId, AssigneeFilter, OrgId, ViewFilter};
 
-use super::to_ms;
+use super::{dialect, to_ms};
 
 /// Who "me" is: one agent when listing, or every agent at once when counting
 /// (grouped by assignee).
@@ -20,14 +21,14 @@ pub enum Me<'a> {
 /// `WHERE c.org_id = …` (or be inside a `CASE WHEN 1 = 1`); `org` scopes the full-text
 /// subquery, which must not refer to the outer row (it would run once per row).
 pub fn push_conditions(
-    qb: &mut QueryBuilder<Sqlite>,
+    qb: &mut QueryBuilder<Engine>,
     org: &OrgId,
     filter: &ViewFilter,
     me: Me<'_>,
     my_team: Option<&str>,
     now: Timestamp,
 ) {
-    qb.push(" AND c.archived = ").push_bind(i64::from(filter.archived));
+    qb.push(" AND c.archived = ").push_bind(filter.archived);
     if !filter.status.is_empty() {
         qb.push(" AND c.status IN (");
         let mut sep = qb.separated(", ");
@@ -61,7 +62,7 @@ pub fn push_conditions(
             .push("))");
     }
     if !filter.tags.is_empty() {
-        qb.push(" AND EXISTS (SELECT 1 FROM json_each(c.tags) WHERE json_each.value IN (");
+        qb.push(" AND EXISTS (SELECT 1 FROM ").push(dialect::TAG_VALUES).push(" WHERE json_each.value IN (");
         let mut sep = qb.separated(", ");
         for tag in &filter.tags {
             sep.push_bind(tag.as_str());
@@ -77,10 +78,10 @@ pub fn push_conditions(
         qb.push(")");
     }
     if let Some(starred) = filter.starred {
-        qb.push(" AND c.starred = ").push_bind(i64::from(starred));
+        qb.push(" AND c.starred = ").push_bind(starred);
     }
     if let Some(unread) = filter.unread {
-        qb.push(" AND c.unread = ").push_bind(i64::from(unread));
+        qb.push(" AND c.unread = ").push_bind(unread);
     }
     if filter.overdue {
         qb.push(" AND c.status IN ('open', 'pending') AND c.sla_due_at <= ").push_bind(to_ms(now));
@@ -88,46 +89,24 @@ pub fn push_conditions(
     if let Some(state) = filter.ai_state {
         qb.push(" AND c.ai_state = ").push_bind(state.as_str());
     }
-    if let Some(q) = filter.q.as_deref().and_then(fts_query) {
-        qb.push(" AND c.id IN (SELECT conversation_id FROM search WHERE search MATCH ")
-            .push_bind(q)
-            .push(" AND search.org_id = ")
-            .push_bind(org.as_str().to_owned())
-            .push(")");
+    if let Some(q) = filter.q.as_deref().and_then(text_query) {
+        qb.push(" AND c.id IN (SELECT conversation_id ");
+        dialect::push_search(qb, q, org);
+        qb.push(")");
     }
 }
 
-/// A user's words as an FTS5 query: every word must match, each as a prefix, with
-/// FTS syntax characters neutralised by quoting. None when nothing searchable is left.
+/// A user's words as the engine's full-text query: every word must match, each as a
+/// prefix, with the engine's syntax characters neutralised. None when nothing
+/// searchable is left.
 #[must_use]
-pub fn fts_query(q: &str) -> Option<String> {
-    let terms: Vec<String> = q
+pub fn text_query(q: &str) -> Option<String> {
+    let words: Vec<String> = q
         .split(|c: char| !c.is_alphanumeric() && c != '@' && c != '.' && c != '+' && c != '-' && c != '_')
         .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
         .filter(|w| !w.is_empty())
         .take(16)
-        .map(|w| format!("\"{}\"*", w.replace('"', "")))
+        .map(str::to_owned)
         .collect();
-    (!terms.is_empty()).then(|| terms.join(" "))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fts_query;
-
-    #[test]
-    fn fts_query_quotes_every_word_as_a_prefix() {
-        assert_eq!(fts_query("refund order").as_deref(), Some("\"refund\"* \"order\"*"));
-    }
-
-    #[test]
-    fn fts_query_neutralises_syntax() {
-        assert_eq!(fts_query("\"a\" OR (b*)").as_deref(), Some("\"a\"* \"OR\"* \"b\"*"));
-        assert_eq!(fts_query("  ()*\" "), None);
-    }
-
-    #[test]
-    fn fts_query_keeps_emails_and_phones_whole() {
-        assert_eq!(fts_query("ana@example.com").as_deref(), Some("\"ana@example.com\"*"));
-    }
+    (!words.is_empty()).then(|| dialect::text_query(&words))
 }

@@ -1,11 +1,12 @@
 //! Reading conversations and messages: one conversation, a filtered page of them,
 //! a thread. Rows become domain values here and nowhere else.
 
+use super::engine::{Conn, Engine};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use sqlx::AssertSqlSafe;
-use sqlx::{Executor, FromRow, QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::{Executor, FromRow, QueryBuilder};
 
 use crate::error::{ApiError, ApiResult};
 use frontdesk_domain::{
@@ -13,7 +14,8 @@ use frontdesk_domain::{
     Delivery, Direction, LastMessage, Message, MessageId, MessageKind, OrgId, Page, Priority, Status, ViewFilter,
 };
 
-use super::filter::{Me, fts_query, push_conditions};
+use super::dialect;
+use super::filter::{Me, push_conditions, text_query};
 use super::{found, from_ms, to_ms};
 use crate::store::ListSpec;
 use crate::store::{json_or_default, opt_from_ms};
@@ -36,11 +38,11 @@ pub const SELECT_CONVERSATION: &str = concat!(
     "FROM conversations c JOIN contacts ct ON ct.id = c.contact_id LEFT JOIN agents a ON a.id = c.assignee_id"
 );
 
-/// The same columns, driven by full-text hits: a `CROSS JOIN` makes the planner start
-/// from the (usually few) matching conversations instead of walking the whole list
-/// index and testing each row. Binds: the FTS query, then the org.
+/// The same columns, driven by full-text hits: the planner starts from the (usually
+/// few) matching conversations instead of walking the whole list index and testing
+/// each row (`dialect::HITS_FIRST`).
 const SELECT_CONVERSATION_HITS: &str =
-    concat!(conversation_columns!(), "FROM (SELECT DISTINCT conversation_id AS hit FROM search WHERE search MATCH ");
+    concat!(conversation_columns!(), "FROM (SELECT DISTINCT conversation_id AS hit ");
 
 #[derive(FromRow)]
 struct ConversationRow {
@@ -142,7 +144,7 @@ impl From<ConversationRow> for Conversation {
 }
 
 /// One conversation of the org, or 404 (another org's id is "not found" too).
-pub async fn get<'e, E: Executor<'e, Database = Sqlite>>(
+pub async fn get<'e, E: Executor<'e, Database = Engine>>(
     db: E,
     org: &OrgId,
     id: &ConversationId,
@@ -154,10 +156,7 @@ pub async fn get<'e, E: Executor<'e, Database = Sqlite>>(
 }
 
 /// Runs a query built on [`SELECT_CONVERSATION`].
-pub async fn fetch_conversations(
-    mut qb: QueryBuilder<Sqlite>,
-    conn: &mut SqliteConnection,
-) -> ApiResult<Vec<Conversation>> {
+pub async fn fetch_conversations(mut qb: QueryBuilder<Engine>, conn: &mut Conn) -> ApiResult<Vec<Conversation>> {
     let rows: Vec<ConversationRow> = qb.build_query_as().fetch_all(conn).await?;
     Ok(rows.into_iter().map(Conversation::from).collect())
 }
@@ -191,7 +190,7 @@ fn decode_cursor(s: &str) -> ApiResult<Cursor> {
     serde_json::from_slice(&bytes).map_err(|_| invalid())
 }
 
-pub async fn list(conn: &mut SqliteConnection, spec: &ListSpec<'_>) -> ApiResult<Page<Conversation>> {
+pub async fn list(conn: &mut Conn, spec: &ListSpec<'_>) -> ApiResult<Page<Conversation>> {
     let order = if spec.updated_since.is_some() { Order::Updated } else { Order::Activity };
     let cursor = spec.cursor.map(decode_cursor).transpose()?;
     if spec.urgent && (cursor.is_some() || spec.updated_since.is_some()) {
@@ -200,13 +199,14 @@ pub async fn list(conn: &mut SqliteConnection, spec: &ListSpec<'_>) -> ApiResult
     if cursor.as_ref().is_some_and(|c| c.o != order) {
         return Err(ApiError::bad_request("INVALID_CURSOR", "the cursor belongs to a different kind of listing"));
     }
-    let fts = spec.filter.q.as_deref().and_then(fts_query);
-    let mut qb: QueryBuilder<Sqlite>;
+    let fts = spec.filter.q.as_deref().and_then(text_query);
+    let mut qb: QueryBuilder<Engine>;
     let rest: ViewFilter;
     let filter = if let Some(q) = fts {
         qb = QueryBuilder::new(SELECT_CONVERSATION_HITS);
-        qb.push_bind(q).push(" AND search.org_id = ").push_bind(spec.org.as_str()).push(
-            ") AS s CROSS JOIN conversations c ON c.id = s.hit JOIN contacts ct ON ct.id = c.contact_id \
+        dialect::push_search(&mut qb, q, spec.org);
+        qb.push(") AS s ").push(dialect::HITS_FIRST).push(
+            " conversations c ON c.id = s.hit JOIN contacts ct ON ct.id = c.contact_id \
                  LEFT JOIN agents a ON a.id = c.assignee_id",
         );
         // The hits are the text condition: the rest of the filter applies as usual.
@@ -306,7 +306,7 @@ pub const SELECT_MESSAGE: &str = "SELECT seq, id, conversation_id, direction, au
     kind, body, attachments, call, delivery, created_at FROM messages";
 
 /// One message by id, within the org.
-pub async fn message<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId, id: &MessageId) -> ApiResult<Message> {
+pub async fn message<'e, E: Executor<'e, Database = Engine>>(db: E, org: &OrgId, id: &MessageId) -> ApiResult<Message> {
     let sql = format!("{SELECT_MESSAGE} WHERE org_id = $1 AND id = $2");
     let row: Option<MessageRow> =
         sqlx::query_as(AssertSqlSafe(sql)).bind(org.as_str()).bind(id.as_str()).fetch_optional(db).await?;
@@ -316,7 +316,7 @@ pub async fn message<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId,
 /// A page of a thread. `newest_first` pages backwards from the latest message, which
 /// is what a client opening a long thread wants.
 pub async fn thread(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org: &OrgId,
     id: &ConversationId,
     cursor: Option<&str>,

@@ -8,8 +8,9 @@
 
 use std::collections::HashMap;
 
+use super::engine::Engine;
 use jiff::Timestamp;
-use sqlx::{AssertSqlSafe, QueryBuilder, Sqlite};
+use sqlx::{AssertSqlSafe, QueryBuilder};
 
 use crate::error::{ApiError, ApiResult};
 use frontdesk_domain::text::{preview, sanitize, sanitize_line};
@@ -20,7 +21,7 @@ use frontdesk_domain::{
 
 use super::conversations::{SELECT_CONVERSATION, get, message};
 use super::messages::event_line;
-use super::{WriteCtx, to_ms};
+use super::{WriteCtx, dialect, to_ms};
 use crate::store::PREVIEW_CHARS;
 use crate::store::{Inbound, Ingested};
 
@@ -223,7 +224,7 @@ async fn upsert_contacts(
     if fresh.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut qb: QueryBuilder<Sqlite> =
+    let mut qb: QueryBuilder<Engine> =
         QueryBuilder::new("INSERT INTO contacts (id, org_id, name, handle, email, phone, created_at) ");
     qb.push_values(&fresh, |mut b, item| {
         b.push_bind(ContactId::generate().0.to_string())
@@ -267,11 +268,10 @@ async fn thread_or_open(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    // INDEXED BY: before ANALYZE has run, SQLite prefers the list index for the ORDER BY
-    // and walks the whole org.
     let sql = format!(
-        "SELECT contact_id, channel, id, status FROM conversations INDEXED BY conversations_contact \
-         WHERE contact_id IN {} AND status != 'closed' AND org_id = $1 AND archived = 0 ORDER BY activity_at DESC",
+        "SELECT contact_id, channel, id, status FROM conversations {} \
+         WHERE contact_id IN {} AND status != 'closed' AND org_id = $1 AND archived = FALSE ORDER BY activity_at DESC",
+        dialect::BY_CONTACT_INDEX,
         placeholders(2, ids.len())
     );
     let mut q = sqlx::query_as::<_, (String, String, String, String)>(AssertSqlSafe(sql)).bind(org.as_str());
@@ -309,7 +309,7 @@ async fn thread_or_open(
         item.opened = true;
     }
     if !opening.is_empty() {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut qb: QueryBuilder<Engine> = QueryBuilder::new(
             "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, ai_state, ai_agent, \
              activity_at, created_at, updated_at) ",
         );
@@ -345,7 +345,7 @@ async fn insert_messages(
     for item in fresh {
         rows.push((item, serde_json::to_string(&item.attachments)?));
     }
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+    let mut qb: QueryBuilder<Engine> = QueryBuilder::new(
         "INSERT INTO messages (id, org_id, conversation_id, direction, author_kind, author_id, author_name, kind, body, \
          attachments, delivery, provider_message_id, created_at) ",
     );
@@ -400,14 +400,16 @@ async fn summarise(w: &mut WriteCtx, org: &OrgId, items: &[Item], now: Timestamp
     if by_conversation.is_empty() {
         return Ok(());
     }
-    let mut qb: QueryBuilder<Sqlite> =
-        QueryBuilder::new("UPDATE conversations SET activity_at = max(activity_at, v.last_at), updated_at = ");
+    let mut qb: QueryBuilder<Engine> = QueryBuilder::new(
+        "UPDATE conversations SET activity_at = CASE WHEN activity_at > v.last_at THEN activity_at ELSE v.last_at END, \
+         updated_at = ",
+    );
     qb.push_bind(to_ms(now)).push(
         ", message_count = message_count + v.n, \
          last_preview = CASE WHEN v.last_at >= coalesce(last_message_at, 0) THEN v.preview ELSE last_preview END, \
          last_direction = CASE WHEN v.last_at >= coalesce(last_message_at, 0) THEN 'inbound' ELSE last_direction END, \
-         last_message_at = max(coalesce(last_message_at, 0), v.last_at), \
-         unread = 1, \
+         last_message_at = CASE WHEN v.last_at >= coalesce(last_message_at, 0) THEN v.last_at ELSE last_message_at END, \
+         unread = TRUE, \
          waiting_since = coalesce(waiting_since, v.first_at), \
          sla_due_at = coalesce(sla_due_at, coalesce(waiting_since, v.first_at) \
            + (SELECT first_response_secs * 1000 FROM orgs WHERE orgs.id = conversations.org_id)), \
@@ -422,7 +424,8 @@ async fn summarise(w: &mut WriteCtx, org: &OrgId, items: &[Item], now: Timestamp
             .push_bind(s.first_at)
             .push_bind(s.count);
     });
-    qb.push(")) AS v WHERE conversations.id = v.id AND conversations.org_id = ").push_bind(org.as_str().to_owned());
+    qb.push(") AS r) AS v WHERE conversations.id = v.id AND conversations.org_id = ")
+        .push_bind(org.as_str().to_owned());
     qb.build().execute(w.conn()).await?;
     Ok(())
 }
@@ -435,9 +438,12 @@ async fn read_conversations(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(SELECT_CONVERSATION);
-    // `+c.org_id`: without it SQLite may walk an org index instead of the id lookups.
-    qb.push(" WHERE +c.org_id = ").push_bind(org.as_str().to_owned()).push(" AND c.id IN (");
+    let mut qb: QueryBuilder<Engine> = QueryBuilder::new(SELECT_CONVERSATION);
+    qb.push(" WHERE ")
+        .push(dialect::ORG_NOT_BY_INDEX)
+        .push(" = ")
+        .push_bind(org.as_str().to_owned())
+        .push(" AND c.id IN (");
     let mut sep = qb.separated(", ");
     for id in ids {
         sep.push_bind(id.0.to_string());

@@ -1,7 +1,8 @@
 //! Loading rows as stored, many a statement: one statement per row cost most of a
 //! fresh demo's start. The search index fills through the schema's triggers.
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use super::engine::{Conn, Engine};
+use sqlx::QueryBuilder;
 
 use crate::error::ApiResult;
 use crate::store::rows::{ContactRow, ConversationRow, MessageRow};
@@ -12,9 +13,9 @@ const CONTACTS: usize = 2_000;
 const CONVERSATIONS: usize = 400;
 const MESSAGES: usize = 1_000;
 
-pub async fn contacts(conn: &mut SqliteConnection, org: &OrgId, rows: &[ContactRow]) -> ApiResult<()> {
+pub async fn contacts(conn: &mut Conn, org: &OrgId, rows: &[ContactRow]) -> ApiResult<()> {
     for chunk in rows.chunks(CONTACTS) {
-        let mut qb: QueryBuilder<Sqlite> =
+        let mut qb: QueryBuilder<Engine> =
             QueryBuilder::new("INSERT INTO contacts (id, org_id, name, handle, email, phone, company, created_at) ");
         qb.push_values(chunk, |mut b, c| {
             b.push_bind(&c.id)
@@ -32,9 +33,9 @@ pub async fn contacts(conn: &mut SqliteConnection, org: &OrgId, rows: &[ContactR
     Ok(())
 }
 
-pub async fn conversations(conn: &mut SqliteConnection, org: &OrgId, rows: &[ConversationRow]) -> ApiResult<()> {
+pub async fn conversations(conn: &mut Conn, org: &OrgId, rows: &[ConversationRow]) -> ApiResult<()> {
     for chunk in rows.chunks(CONVERSATIONS) {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut qb: QueryBuilder<Engine> = QueryBuilder::new(
             "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, snoozed_until, assignee_id, \
              team, tags, starred, unread, archived, priority, last_preview, last_direction, last_message_at, \
              waiting_since, sla_due_at, ai_state, ai_agent, message_count, activity_at, created_at, updated_at) ",
@@ -71,9 +72,9 @@ pub async fn conversations(conn: &mut SqliteConnection, org: &OrgId, rows: &[Con
     Ok(())
 }
 
-pub async fn messages(conn: &mut SqliteConnection, org: &OrgId, rows: &[MessageRow]) -> ApiResult<()> {
+pub async fn messages(conn: &mut Conn, org: &OrgId, rows: &[MessageRow]) -> ApiResult<()> {
     for chunk in rows.chunks(MESSAGES) {
-        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut qb: QueryBuilder<Engine> = QueryBuilder::new(
             "INSERT INTO messages (id, org_id, conversation_id, direction, author_kind, author_id, author_name, kind, \
              body, attachments, call, delivery, created_at) ",
         );

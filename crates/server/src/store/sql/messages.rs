@@ -3,9 +3,9 @@
 //! (preview, SLA clock, unread) in step. Customer messages come in through `ingest`,
 //! which does the same for a whole batch at once.
 
+use super::engine::Conn;
 use jiff::{SignedDuration, Timestamp};
 use sqlx::AssertSqlSafe;
-use sqlx::SqliteConnection;
 
 use crate::error::{ApiError, ApiResult};
 use frontdesk_domain::text::preview;
@@ -54,7 +54,7 @@ pub async fn insert(w: &mut WriteCtx, org: &OrgId, m: NewMessage) -> ApiResult<M
 }
 
 /// Keeps the conversation row's summary in step with a new message.
-async fn summarise(conn: &mut SqliteConnection, org: &OrgId, m: &NewMessage) -> ApiResult<()> {
+async fn summarise(conn: &mut Conn, org: &OrgId, m: &NewMessage) -> ApiResult<()> {
     let at = to_ms(m.at);
     let (org, id) = (org.as_str(), m.conversation_id.as_str());
     if m.kind == MessageKind::Event {
@@ -70,8 +70,8 @@ async fn summarise(conn: &mut SqliteConnection, org: &OrgId, m: &NewMessage) -> 
     // preview of the customer-facing thread alone.
     if m.kind == MessageKind::Note {
         sqlx::query(
-            "UPDATE conversations SET activity_at = max(activity_at, $1), updated_at = $1, \
-             message_count = message_count + 1 WHERE org_id = $2 AND id = $3",
+            "UPDATE conversations SET activity_at = CASE WHEN activity_at > $1 THEN activity_at ELSE $1 END, \
+             updated_at = $1, message_count = message_count + 1 WHERE org_id = $2 AND id = $3",
         )
         .bind(at)
         .bind(org)
@@ -86,8 +86,9 @@ async fn summarise(conn: &mut SqliteConnection, org: &OrgId, m: &NewMessage) -> 
         &m.body
     };
     sqlx::query(
-        "UPDATE conversations SET activity_at = max(activity_at, $1), updated_at = $1, \
-         message_count = message_count + 1, last_preview = $4, last_direction = $5, last_message_at = $1 \
+        "UPDATE conversations SET activity_at = CASE WHEN activity_at > $1 THEN activity_at ELSE $1 END, \
+         updated_at = $1, message_count = message_count + 1, last_preview = $4, last_direction = $5, \
+         last_message_at = $1 \
          WHERE org_id = $2 AND id = $3",
     )
     .bind(at)
@@ -100,7 +101,7 @@ async fn summarise(conn: &mut SqliteConnection, org: &OrgId, m: &NewMessage) -> 
     match m.author.kind {
         // An answer from us stops the clock; an agent answering has read the thread.
         AuthorKind::Agent | AuthorKind::Ai => {
-            let read = if m.author.kind == AuthorKind::Agent { ", unread = 0" } else { "" };
+            let read = if m.author.kind == AuthorKind::Agent { ", unread = FALSE" } else { "" };
             sqlx::query(AssertSqlSafe(format!(
                 "UPDATE conversations SET waiting_since = NULL, sla_due_at = NULL{read} WHERE org_id = $1 AND id = $2"
             )))

@@ -5,8 +5,9 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
 
+use super::dialect;
+use super::engine::Conn;
 use jiff::Timestamp;
-use sqlx::SqliteConnection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{ApiError, ApiResult};
@@ -27,14 +28,14 @@ const MAX_BATCH: usize = 512;
 /// What a job sees: the connection (inside the batch's transaction) and the outbox of
 /// events that will be published if the batch commits.
 pub struct WriteCtx {
-    conn: SqliteConnection,
+    conn: Conn,
     events: Vec<Published>,
     touched: HashSet<OrgId>,
     reschedule: bool,
 }
 
 impl WriteCtx {
-    pub fn conn(&mut self) -> &mut SqliteConnection {
+    pub fn conn(&mut self) -> &mut Conn {
         &mut self.conn
     }
 
@@ -58,7 +59,7 @@ impl WriteCtx {
         }
         let last: i64 = sqlx::query_scalar(
             "INSERT INTO event_sequences (org_id, last_seq) VALUES ($1, $2) \
-             ON CONFLICT (org_id) DO UPDATE SET last_seq = last_seq + excluded.last_seq RETURNING last_seq",
+             ON CONFLICT (org_id) DO UPDATE SET last_seq = event_sequences.last_seq + excluded.last_seq RETURNING last_seq",
         )
         .bind(org.as_str())
         .bind(count)
@@ -126,10 +127,12 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer on `conn`.
-    pub fn start(conn: SqliteConnection, hub: Hub) -> Self {
+    /// Starts the writer on `conn`; `reconnect`, where the database is a server that
+    /// can go away and come back, opens a new connection when the old one is lost.
+    pub fn start(conn: Conn, hub: Hub, reconnect: Option<Reconnect>) -> Self {
         let (tx, rx) = mpsc::channel(4096);
         let ctx = WriteCtx { conn, events: Vec::new(), touched: HashSet::new(), reschedule: false };
-        tokio::spawn(run(ctx, rx, hub));
+        tokio::spawn(run(ctx, rx, hub, reconnect));
         Self { tx }
     }
 
@@ -158,24 +161,42 @@ impl Writer {
     }
 }
 
-async fn exec(conn: &mut SqliteConnection, sql: &'static str) -> Result<(), sqlx::Error> {
+/// Begins the batch's transaction. A connection lost since the last batch (the
+/// database restarted, or failed over) is replaced once before giving up.
+async fn begin(ctx: &mut WriteCtx, reconnect: Option<&Reconnect>) -> Result<(), sqlx::Error> {
+    let Err(err) = exec(&mut ctx.conn, dialect::BEGIN).await else { return Ok(()) };
+    let Some(reconnect) = reconnect else { return Err(err) };
+    tracing::warn!(error = %err, "the writer's connection failed; opening a new one");
+    ctx.conn = reconnect().await?;
+    exec(&mut ctx.conn, dialect::BEGIN).await
+}
+
+async fn exec(conn: &mut Conn, sql: &'static str) -> Result<(), sqlx::Error> {
     sqlx::query(sql).execute(conn).await.map(|_| ())
 }
 
-async fn run(mut ctx: WriteCtx, mut rx: mpsc::Receiver<Job>, hub: Hub) {
+/// Opens a new connection for the writer.
+pub type Reconnect = Box<dyn Fn() -> Pin<Box<dyn Future<Output = Result<Conn, sqlx::Error>> + Send>> + Send + Sync>;
+
+async fn run(mut ctx: WriteCtx, mut rx: mpsc::Receiver<Job>, hub: Hub, reconnect: Option<Reconnect>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        if let Err(err) = exec(&mut ctx.conn, "BEGIN IMMEDIATE").await {
+        if let Err(err) = begin(&mut ctx, reconnect.as_ref()).await {
             // Dropping the jobs answers each caller with an error.
             tracing::error!(error = %err, "cannot begin a write transaction");
             batch.clear();
             continue;
         }
         let mut finishes = Vec::with_capacity(batch.len());
+        // A savepoint that cannot close, or an announcement that fails, leaves the
+        // transaction unfit to commit (PostgreSQL would turn the COMMIT into a silent
+        // rollback): the whole batch is rolled back and every caller told.
+        let mut broken: Option<sqlx::Error> = None;
         for job in batch.drain(..) {
             let mark = ctx.events.len();
             if let Err(err) = exec(&mut ctx.conn, "SAVEPOINT job").await {
                 tracing::error!(error = %err, "cannot open a savepoint");
+                broken.get_or_insert(err);
                 continue;
             }
             let (ok, finish) = job(&mut ctx).await;
@@ -185,15 +206,30 @@ async fn run(mut ctx: WriteCtx, mut rx: mpsc::Receiver<Job>, hub: Hub) {
             }
             if let Err(err) = sqlx::raw_sql(AssertSqlSafe(end)).execute(&mut ctx.conn).await {
                 tracing::error!(error = %err, "cannot close a savepoint");
+                broken.get_or_insert(err);
             }
             finishes.push(finish);
         }
-        match exec(&mut ctx.conn, "COMMIT").await {
+        if broken.is_none()
+            && let Err(err) = dialect::announce(&mut ctx.conn, &ctx.touched, ctx.reschedule).await
+        {
+            tracing::error!(error = %err, "cannot announce the batch to other instances");
+            broken = Some(err);
+        }
+        let committed = match broken {
+            Some(err) => Err(err),
+            None => exec(&mut ctx.conn, "COMMIT").await,
+        };
+        match committed {
             Ok(()) => {
                 for finish in finishes {
                     finish(None);
                 }
-                hub.publish_committed(std::mem::take(&mut ctx.events), ctx.touched.drain(), ctx.reschedule);
+                // Where the engine announces commits, its listener publishes them, in
+                // commit order across instances; here only what no other instance needs.
+                let events = if dialect::PUBLISHES_ON_COMMIT { std::mem::take(&mut ctx.events) } else { Vec::new() };
+                ctx.events.clear();
+                hub.publish_committed(events, ctx.touched.drain(), ctx.reschedule);
                 ctx.reschedule = false;
             }
             Err(err) => {

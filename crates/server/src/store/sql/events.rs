@@ -2,8 +2,8 @@
 //! `Last-Event-ID`, and pruning what is past retention (remembering how far, so a
 //! client asking for a pruned id is told to resync instead of silently missing events).
 
+use super::engine::Pool;
 use jiff::{SignedDuration, Timestamp};
-use sqlx::SqlitePool;
 
 use crate::error::ApiResult;
 use crate::hub::Published;
@@ -12,7 +12,7 @@ use frontdesk_domain::OrgId;
 use super::{WriteCtx, to_ms};
 
 /// The stored events of the org after number `after`, oldest first, at most `limit`.
-pub async fn after(pool: &SqlitePool, org: &OrgId, after: i64, limit: i64) -> ApiResult<Vec<Published>> {
+pub async fn after(pool: &Pool, org: &OrgId, after: i64, limit: i64) -> ApiResult<Vec<Published>> {
     let rows: Vec<(i64, String, String)> =
         sqlx::query_as("SELECT seq, kind, payload FROM events WHERE org_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
             .bind(org.as_str())
@@ -42,7 +42,7 @@ fn static_name(kind: &str) -> &'static str {
 
 /// The org's newest event number, and the highest it pruned (a `Last-Event-ID`
 /// below that cannot be resumed).
-pub async fn newest_and_pruned(pool: &SqlitePool, org: &OrgId) -> ApiResult<(i64, i64)> {
+pub async fn newest_and_pruned(pool: &Pool, org: &OrgId) -> ApiResult<(i64, i64)> {
     let row: Option<(i64, i64)> =
         sqlx::query_as("SELECT last_seq, pruned_through FROM event_sequences WHERE org_id = $1")
             .bind(org.as_str())
@@ -56,8 +56,9 @@ pub async fn newest_and_pruned(pool: &SqlitePool, org: &OrgId) -> ApiResult<(i64
 pub async fn prune(w: &mut WriteCtx, now: Timestamp, keep: SignedDuration) -> ApiResult<u64> {
     let cutoff = to_ms(now - keep);
     sqlx::query(
-        "UPDATE event_sequences SET pruned_through = max(pruned_through, \
-             (SELECT max(seq) FROM events e WHERE e.org_id = event_sequences.org_id AND e.created_at < $1)) \
+        "UPDATE event_sequences SET pruned_through = \
+             (SELECT max(v) FROM (SELECT event_sequences.pruned_through AS v UNION ALL \
+              SELECT max(seq) FROM events e WHERE e.org_id = event_sequences.org_id AND e.created_at < $1) t) \
          WHERE EXISTS (SELECT 1 FROM events e WHERE e.org_id = event_sequences.org_id AND e.created_at < $1)",
     )
     .bind(cutoff)

@@ -2,9 +2,10 @@
 //! supersedes the old), resolved by sending, editing or dismissing; and the training
 //! pairs recorded when an agent sends while one was pending.
 
+use super::engine::Engine;
 use jiff::Timestamp;
 use sqlx::AssertSqlSafe;
-use sqlx::{Executor, FromRow, Sqlite};
+use sqlx::{Executor, FromRow};
 
 use crate::error::ApiResult;
 use frontdesk_domain::{Agent, ConversationId, EventKind, OrgId, Suggestion, SuggestionId, SuggestionStatus};
@@ -54,7 +55,7 @@ impl From<Row> for Suggestion {
 const SELECT: &str = "SELECT id, conversation_id, body, actions, status, engine, sources, created_at, resolved_at, \
      confidence, lang, before_sending, withheld FROM suggestions";
 
-pub async fn get<'e, E: Executor<'e, Database = Sqlite>>(
+pub async fn get<'e, E: Executor<'e, Database = Engine>>(
     db: E,
     org: &OrgId,
     id: &SuggestionId,
@@ -67,7 +68,7 @@ pub async fn get<'e, E: Executor<'e, Database = Sqlite>>(
     found(row, "suggestion").map(Suggestion::from)
 }
 
-pub async fn pending_for<'e, E: Executor<'e, Database = Sqlite>>(
+pub async fn pending_for<'e, E: Executor<'e, Database = Engine>>(
     db: E,
     org: &OrgId,
     conversation: &ConversationId,
@@ -83,7 +84,7 @@ pub async fn pending_for<'e, E: Executor<'e, Database = Sqlite>>(
 }
 
 /// Suggestions of the org, newest first; optionally one status, one conversation.
-pub async fn list<'e, E: Executor<'e, Database = Sqlite>>(
+pub async fn list<'e, E: Executor<'e, Database = Engine>>(
     db: E,
     org: &OrgId,
     status: Option<SuggestionStatus>,
@@ -257,7 +258,7 @@ pub fn edit_distance(draft: &str, sent: &str) -> Option<usize> {
     Some(row[b.len()])
 }
 
-pub async fn training_pairs<'e, E: Executor<'e, Database = Sqlite>>(
+pub async fn training_pairs<'e, E: Executor<'e, Database = Engine>>(
     db: E,
     org: Option<&OrgId>,
 ) -> ApiResult<Vec<TrainingPair>> {
@@ -282,7 +283,7 @@ struct OutcomeRow {
 
 /// Every suggestion of the org (or all orgs) as the copilot report counts it: its
 /// articles, what became of it, who acted on it and how much they changed.
-pub async fn outcomes<'e, E: Executor<'e, Database = Sqlite>>(
+pub async fn outcomes<'e, E: Executor<'e, Database = Engine>>(
     db: E,
     org: Option<&OrgId>,
 ) -> ApiResult<Vec<crate::copilot::report::Outcome>> {

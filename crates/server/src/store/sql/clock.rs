@@ -1,15 +1,15 @@
 //! The questions the scheduler asks: when the next snooze ends, when the next SLA
 //! deadline passes, which orgs just crossed one.
 
+use super::engine::Pool;
 use jiff::Timestamp;
-use sqlx::SqlitePool;
 
 use crate::error::ApiResult;
 use frontdesk_domain::OrgId;
 
 use super::{from_ms, to_ms};
 
-pub async fn orgs_crossing_sla(pool: &SqlitePool, from: Timestamp, to: Timestamp) -> ApiResult<Vec<OrgId>> {
+pub async fn orgs_crossing_sla(pool: &Pool, from: Timestamp, to: Timestamp) -> ApiResult<Vec<OrgId>> {
     let rows: Vec<String> = sqlx::query_scalar(
         "SELECT DISTINCT org_id FROM conversations WHERE sla_due_at > $1 AND sla_due_at <= $2 AND status IN ('open', 'pending')",
     )
@@ -20,7 +20,7 @@ pub async fn orgs_crossing_sla(pool: &SqlitePool, from: Timestamp, to: Timestamp
     Ok(rows.into_iter().map(OrgId::from).collect())
 }
 
-pub async fn next_snooze(pool: &SqlitePool) -> ApiResult<Option<Timestamp>> {
+pub async fn next_snooze(pool: &Pool) -> ApiResult<Option<Timestamp>> {
     // `snoozed_until IS NOT NULL` lets SQLite answer from the partial index.
     let snooze: Option<i64> = sqlx::query_scalar(
         "SELECT min(snoozed_until) FROM conversations WHERE snoozed_until IS NOT NULL AND status = 'snoozed'",
@@ -30,7 +30,7 @@ pub async fn next_snooze(pool: &SqlitePool) -> ApiResult<Option<Timestamp>> {
     Ok(snooze.map(from_ms))
 }
 
-pub async fn next_sla_deadline(pool: &SqlitePool, after: Timestamp) -> ApiResult<Option<Timestamp>> {
+pub async fn next_sla_deadline(pool: &Pool, after: Timestamp) -> ApiResult<Option<Timestamp>> {
     let sla: Option<i64> = sqlx::query_scalar(
         "SELECT min(sla_due_at) FROM conversations WHERE sla_due_at > $1 AND status IN ('open', 'pending')",
     )

@@ -1,7 +1,8 @@
 //! Views: the five built in (computed, undeletable) and the org's saved ones.
 
+use super::engine::{Conn, Engine};
 use jiff::Timestamp;
-use sqlx::{Executor, Sqlite, SqliteConnection};
+use sqlx::Executor;
 
 use crate::error::{ApiError, ApiResult};
 use frontdesk_domain::{BuiltinView, OrgId, View, ViewFilter, ViewId, ViewKind};
@@ -10,7 +11,7 @@ use super::{found, to_ms};
 use crate::store::json_or_default;
 
 /// Every view of the org: built-ins first, then saved ones by name.
-pub async fn all<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId) -> ApiResult<Vec<View>> {
+pub async fn all<'e, E: Executor<'e, Database = Engine>>(db: E, org: &OrgId) -> ApiResult<Vec<View>> {
     let mut views: Vec<View> = BuiltinView::ALL.into_iter().map(BuiltinView::view).collect();
     let rows: Vec<(String, String, String)> =
         sqlx::query_as("SELECT id, name, filter FROM saved_views WHERE org_id = $1 ORDER BY name, id")
@@ -27,7 +28,7 @@ pub async fn all<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId) -> 
 }
 
 /// The filter of a view by id.
-pub async fn filter<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId, id: &str) -> ApiResult<ViewFilter> {
+pub async fn filter<'e, E: Executor<'e, Database = Engine>>(db: E, org: &OrgId, id: &str) -> ApiResult<ViewFilter> {
     if let Some(builtin) = BuiltinView::parse(id) {
         return Ok(builtin.filter());
     }
@@ -51,7 +52,7 @@ fn check_name(name: &str) -> ApiResult<String> {
 }
 
 /// Two views of one name would be told apart by nobody in the sidebar.
-async fn refuse_taken(conn: &mut SqliteConnection, org: &OrgId, name: &str, other_than: &str) -> ApiResult<()> {
+async fn refuse_taken(conn: &mut Conn, org: &OrgId, name: &str, other_than: &str) -> ApiResult<()> {
     let taken: Option<String> =
         sqlx::query_scalar("SELECT id FROM saved_views WHERE org_id = $1 AND lower(name) = lower($2) AND id <> $3")
             .bind(org.as_str())
@@ -65,7 +66,7 @@ async fn refuse_taken(conn: &mut SqliteConnection, org: &OrgId, name: &str, othe
     }
 }
 
-pub async fn create(conn: &mut SqliteConnection, org: &OrgId, name: &str, filter: &ViewFilter) -> ApiResult<View> {
+pub async fn create(conn: &mut Conn, org: &OrgId, name: &str, filter: &ViewFilter) -> ApiResult<View> {
     let name = check_name(name)?;
     refuse_taken(&mut *conn, org, &name, "").await?;
     let id = ViewId::generate();
@@ -88,7 +89,7 @@ fn refuse_builtin(id: &str) -> ApiResult<()> {
 }
 
 pub async fn update(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org: &OrgId,
     id: &str,
     name: Option<&str>,
@@ -115,7 +116,7 @@ pub async fn update(
     all(&mut *conn, org).await?.into_iter().find(|v| v.id.as_str() == id).ok_or_else(|| ApiError::not_found("view"))
 }
 
-pub async fn delete(conn: &mut SqliteConnection, org: &OrgId, id: &str) -> ApiResult<()> {
+pub async fn delete(conn: &mut Conn, org: &OrgId, id: &str) -> ApiResult<()> {
     refuse_builtin(id)?;
     let done = sqlx::query("DELETE FROM saved_views WHERE org_id = $1 AND id = $2")
         .bind(org.as_str())

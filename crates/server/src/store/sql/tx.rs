@@ -1,5 +1,4 @@
-//! What a write job may do, on `SQLite`: each call runs inside the writer's open
-//! transaction.
+//! What a write job may do: each call runs inside the writer's open transaction.
 
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
@@ -13,7 +12,8 @@ use frontdesk_domain::{
 };
 
 use super::{
-    WriteCtx, conversations, events, idempotency, ingest, load, messages, mutations, orgs, outbound, suggestions, views,
+    WriteCtx, conversations, dialect, events, idempotency, ingest, load, messages, mutations, orgs, outbound,
+    suggestions, views,
 };
 
 #[async_trait]
@@ -159,7 +159,9 @@ impl Tx for WriteCtx {
         let events = events::prune(self, now, keep).await?;
         let keys = idempotency::prune(self, now).await?;
         // Keeps the planner's statistics current as the tables grow.
-        sqlx::query("PRAGMA optimize").execute(self.conn()).await?;
+        if let Some(sql) = dialect::REFRESH_STATISTICS {
+            sqlx::raw_sql(sql).execute(self.conn()).await?;
+        }
         Ok((events, keys))
     }
 

@@ -2,8 +2,9 @@
 
 use std::collections::HashMap;
 
+use super::engine::{Engine, Pool};
 use jiff::Timestamp;
-use sqlx::{QueryBuilder, Row as _, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Row as _};
 
 use crate::counts::{Count, OrgCounts};
 use crate::error::ApiResult;
@@ -18,10 +19,10 @@ fn to_u64(n: i64) -> u64 {
 
 /// A `CASE` per view, grouped by assignee so that views meaning "mine" come out per
 /// agent.
-pub async fn count_views(pool: &SqlitePool, org: &OrgId, now: Timestamp) -> ApiResult<OrgCounts> {
+pub async fn count_views(pool: &Pool, org: &OrgId, now: Timestamp) -> ApiResult<OrgCounts> {
     let mut conn = pool.acquire().await?;
     let all = views::all(&mut *conn, org).await?;
-    let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT c.assignee_id");
+    let mut qb: QueryBuilder<Engine> = QueryBuilder::new("SELECT c.assignee_id");
     for view in &all {
         qb.push(", sum(CASE WHEN 1 = 1");
         // `scope=team` in saved views is resolved per request, not here.
@@ -61,7 +62,7 @@ pub async fn count_views(pool: &SqlitePool, org: &OrgId, now: Timestamp) -> ApiR
 
 /// How many conversations one filter holds for `me`.
 pub async fn count_matching(
-    pool: &SqlitePool,
+    pool: &Pool,
     org: &OrgId,
     filter: &ViewFilter,
     me: &AgentId,

@@ -1,8 +1,9 @@
 //! Orgs, agents and API keys. A key is shown once when made and stored only as its
 //! SHA-256, so a copied database leaks no usable key.
 
+use super::engine::{Conn, Engine};
 use jiff::Timestamp;
-use sqlx::{Executor, Sqlite, SqliteConnection};
+use sqlx::Executor;
 
 use crate::error::{ApiError, ApiResult};
 use frontdesk_domain::{Agent, AgentId, AgentRole, OrgId};
@@ -11,7 +12,7 @@ use super::conversations::role;
 use super::{found, to_ms};
 use crate::store::keys::{KEY_PREFIX, hash_key, new_key};
 
-pub async fn create_org(conn: &mut SqliteConnection, name: &str, first_response_secs: i64) -> ApiResult<OrgId> {
+pub async fn create_org(conn: &mut Conn, name: &str, first_response_secs: i64) -> ApiResult<OrgId> {
     let id = OrgId::generate();
     sqlx::query("INSERT INTO orgs (id, name, first_response_secs, created_at) VALUES ($1, $2, $3, $4)")
         .bind(id.as_str())
@@ -24,7 +25,7 @@ pub async fn create_org(conn: &mut SqliteConnection, name: &str, first_response_
 }
 
 pub async fn create_agent(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     org: &OrgId,
     name: &str,
     email: &str,
@@ -58,7 +59,7 @@ pub async fn create_agent(
 }
 
 /// Makes a key for the agent and returns it: the only time it is ever seen whole.
-pub async fn create_key(conn: &mut SqliteConnection, org: &OrgId, agent: &AgentId, label: &str) -> ApiResult<String> {
+pub async fn create_key(conn: &mut Conn, org: &OrgId, agent: &AgentId, label: &str) -> ApiResult<String> {
     let key = new_key();
     sqlx::query(
         "INSERT INTO api_keys (hash, org_id, agent_id, label, prefix, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -75,7 +76,7 @@ pub async fn create_key(conn: &mut SqliteConnection, org: &OrgId, agent: &AgentI
 }
 
 /// Who a key belongs to, by the key's hash, if it is live.
-pub async fn authenticate_hash<'e, E: Executor<'e, Database = Sqlite>>(
+pub async fn authenticate_hash<'e, E: Executor<'e, Database = Engine>>(
     db: E,
     hash: &str,
 ) -> ApiResult<Option<(OrgId, Agent)>> {
@@ -91,7 +92,7 @@ pub async fn authenticate_hash<'e, E: Executor<'e, Database = Sqlite>>(
     }))
 }
 
-pub async fn agent<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId, id: &AgentId) -> ApiResult<Agent> {
+pub async fn agent<'e, E: Executor<'e, Database = Engine>>(db: E, org: &OrgId, id: &AgentId) -> ApiResult<Agent> {
     let row: Option<(String, String, String, String, Option<String>)> =
         sqlx::query_as("SELECT id, name, email, role, team FROM agents WHERE org_id = $1 AND id = $2")
             .bind(org.as_str())
@@ -107,7 +108,7 @@ pub async fn agent<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId, i
     })
 }
 
-pub async fn agents<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId) -> ApiResult<Vec<Agent>> {
+pub async fn agents<'e, E: Executor<'e, Database = Engine>>(db: E, org: &OrgId) -> ApiResult<Vec<Agent>> {
     let rows: Vec<(String, String, String, String, Option<String>)> =
         sqlx::query_as("SELECT id, name, email, role, team FROM agents WHERE org_id = $1 ORDER BY name")
             .bind(org.as_str())
@@ -120,7 +121,7 @@ pub async fn agents<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId) 
 }
 
 /// An org by name or id, for the admin verbs.
-pub async fn find_org<'e, E: Executor<'e, Database = Sqlite>>(db: E, name_or_id: &str) -> ApiResult<OrgId> {
+pub async fn find_org<'e, E: Executor<'e, Database = Engine>>(db: E, name_or_id: &str) -> ApiResult<OrgId> {
     let id: Option<String> =
         sqlx::query_scalar("SELECT id FROM orgs WHERE id = $1 OR name = $1 ORDER BY created_at LIMIT 1")
             .bind(name_or_id)
@@ -135,7 +136,7 @@ pub async fn find_org<'e, E: Executor<'e, Database = Sqlite>>(db: E, name_or_id:
     })
 }
 
-pub async fn first_response_secs<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId) -> ApiResult<i64> {
+pub async fn first_response_secs<'e, E: Executor<'e, Database = Engine>>(db: E, org: &OrgId) -> ApiResult<i64> {
     let secs: Option<i64> = sqlx::query_scalar("SELECT first_response_secs FROM orgs WHERE id = $1")
         .bind(org.as_str())
         .fetch_optional(db)
@@ -144,7 +145,7 @@ pub async fn first_response_secs<'e, E: Executor<'e, Database = Sqlite>>(db: E, 
 }
 
 /// Sets the first-response target and moves the running SLA clocks to match.
-pub async fn set_first_response_secs(conn: &mut SqliteConnection, org: &OrgId, secs: i64) -> ApiResult<()> {
+pub async fn set_first_response_secs(conn: &mut Conn, org: &OrgId, secs: i64) -> ApiResult<()> {
     sqlx::query("UPDATE orgs SET first_response_secs = $1 WHERE id = $2")
         .bind(secs)
         .bind(org.as_str())
@@ -158,14 +159,14 @@ pub async fn set_first_response_secs(conn: &mut SqliteConnection, org: &OrgId, s
     Ok(())
 }
 
-pub async fn name<'e, E: Executor<'e, Database = Sqlite>>(db: E, org: &OrgId) -> ApiResult<String> {
+pub async fn name<'e, E: Executor<'e, Database = Engine>>(db: E, org: &OrgId) -> ApiResult<String> {
     let name: Option<String> =
         sqlx::query_scalar("SELECT name FROM orgs WHERE id = $1").bind(org.as_str()).fetch_optional(db).await?;
     found(name, "org")
 }
 
 /// Revokes every live key whose listed prefix is `prefix`; returns how many.
-pub async fn revoke_keys(conn: &mut SqliteConnection, prefix: &str) -> ApiResult<u64> {
+pub async fn revoke_keys(conn: &mut Conn, prefix: &str) -> ApiResult<u64> {
     let done = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE revoked_at IS NULL AND prefix = $2")
         .bind(to_ms(Timestamp::now()))
         .bind(prefix)

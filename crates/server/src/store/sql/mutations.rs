@@ -34,16 +34,16 @@ pub async fn apply(
     let before = get(w.conn(), org, id).await?;
     let now = Timestamp::now();
     let line = match change {
-        Change::Star => set(w, org, id, "starred = 1").await.map(|()| None)?,
-        Change::Unstar => set(w, org, id, "starred = 0").await.map(|()| None)?,
-        Change::Read => set(w, org, id, "unread = 0").await.map(|()| None)?,
-        Change::Unread => set(w, org, id, "unread = 1").await.map(|()| None)?,
+        Change::Star => set(w, org, id, "starred = TRUE").await.map(|()| None)?,
+        Change::Unstar => set(w, org, id, "starred = FALSE").await.map(|()| None)?,
+        Change::Read => set(w, org, id, "unread = FALSE").await.map(|()| None)?,
+        Change::Unread => set(w, org, id, "unread = TRUE").await.map(|()| None)?,
         Change::Archive => {
-            set(w, org, id, "archived = 1").await?;
+            set(w, org, id, "archived = TRUE").await?;
             Some("Archived".to_owned())
         }
         Change::Unarchive => {
-            set(w, org, id, "archived = 0").await?;
+            set(w, org, id, "archived = FALSE").await?;
             Some("Unarchived".to_owned())
         }
         Change::Close => {
@@ -254,7 +254,7 @@ pub async fn wake_snoozed(w: &mut WriteCtx, now: Timestamp) -> ApiResult<usize> 
     .await?;
     for (org, id) in &due {
         let (org, id) = (OrgId::from(org.clone()), ConversationId::from(id.clone()));
-        set(w, &org, &id, "status = 'open', snoozed_until = NULL, unread = 1").await?;
+        set(w, &org, &id, "status = 'open', snoozed_until = NULL, unread = TRUE").await?;
         event_line(w, &org, &id, None, "Snooze ended: back in the queue".to_owned()).await?;
         let after = get(w.conn(), &org, &id).await?;
         w.emit(&org, EventKind::ConversationUpdated(Box::new(after))).await?;

@@ -1,0 +1,100 @@
+//! What only PostgreSQL says: the shared SQL (`../sql`) asks here for the few phrases
+//! the engines word differently.
+
+use sqlx::QueryBuilder;
+
+use std::collections::HashSet;
+
+use super::engine::{Conn, Engine};
+use frontdesk_domain::OrgId;
+
+/// Row locks (the org's event counter) serialise what must be; no table lock needed.
+pub const BEGIN: &str = "BEGIN";
+
+/// PostgreSQL's planner needs no hint for the live-conversation lookup.
+pub const BY_CONTACT_INDEX: &str = "";
+
+/// Nor for reading conversations back by id.
+pub const ORG_NOT_BY_INDEX: &str = "c.org_id";
+
+/// Joins the full-text hits to conversations: PostgreSQL orders joins by cost, and
+/// its `CROSS JOIN` takes no `ON`.
+pub const HITS_FIRST: &str = "JOIN";
+
+/// A conversation's tags as rows with a `value` column, named as `SQLite` names them.
+pub const TAG_VALUES: &str = "jsonb_array_elements_text(c.tags::jsonb) AS json_each(value)";
+
+/// Autovacuum keeps the planner's statistics; housekeeping adds nothing.
+pub const REFRESH_STATISTICS: Option<&str> = None;
+
+/// Other instances write to this database too: every commit is announced (below) and
+/// each instance's listener publishes what was committed, its own writes included, so
+/// streams see one order whichever instance wrote.
+pub const PUBLISHES_ON_COMMIT: bool = false;
+
+/// The channel commits are announced on.
+pub const CHANNEL: &str = "frontdesk_commits";
+
+/// Announces, inside the transaction, which orgs it changed: `NOTIFY` is delivered at
+/// commit and only if it commits. A payload is the org id, with `!` after it when a
+/// snooze or SLA time moved (every instance's scheduler looks again).
+pub async fn announce(conn: &mut Conn, orgs: &HashSet<OrgId>, reschedule: bool) -> Result<(), sqlx::Error> {
+    if orgs.is_empty() && !reschedule {
+        return Ok(());
+    }
+    let mark = if reschedule { "!" } else { "" };
+    let payloads: Vec<String> = if orgs.is_empty() {
+        vec![mark.to_owned()]
+    } else {
+        orgs.iter().map(|o| format!("{}{mark}", o.as_str())).collect()
+    };
+    sqlx::query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p")
+        .bind(CHANNEL)
+        .bind(payloads)
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Presence goes to every instance's listener as `~org` and the event's JSON on the
+/// next line (`NOTIFY` carries up to 8000 bytes; a presence event is a few hundred).
+pub async fn share_presence(pool: &super::engine::Pool, org: &OrgId, data: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(CHANNEL)
+        .bind(format!("~{}\n{data}", org.as_str()))
+        .execute(pool)
+        .await?;
+    Ok(true)
+}
+
+/// Words as a `tsquery`: each quoted (query syntax neutralised) and a prefix, all
+/// required. `websearch_to_tsquery` would read the same words but cannot ask for
+/// prefixes, and a search box is typed into word by word.
+pub fn text_query(words: &[String]) -> String {
+    words.iter().map(|w| format!("'{}':*", w.replace('\\', "\\\\").replace('\'', "''"))).collect::<Vec<_>>().join(" & ")
+}
+
+/// `FROM search WHERE …`: the org's search rows matching `query` (from [`text_query`]).
+pub fn push_search(qb: &mut QueryBuilder<Engine>, query: String, org: &OrgId) {
+    qb.push("FROM search WHERE search.doc @@ to_tsquery('frontdesk', ")
+        .push_bind(query)
+        .push(") AND search.org_id = ")
+        .push_bind(org.as_str().to_owned());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::filter::text_query;
+
+    #[test]
+    fn every_word_is_a_required_prefix() {
+        assert_eq!(text_query("refund order").as_deref(), Some("'refund':* & 'order':*"));
+    }
+
+    #[test]
+    fn query_syntax_is_neutralised() {
+        assert_eq!(text_query("'a' | !(b:*)").as_deref(), Some("'a':* & 'b':*"));
+        assert_eq!(text_query("  ()*' "), None);
+        assert_eq!(text_query("ana@example.com").as_deref(), Some("'ana@example.com':*"));
+    }
+}

@@ -1,0 +1,78 @@
+//! What only `SQLite` says: the shared SQL (`../sql`) asks here for the few phrases
+//! the engines word differently.
+
+use sqlx::QueryBuilder;
+
+use std::collections::HashSet;
+
+use super::engine::{Conn, Engine};
+use frontdesk_domain::OrgId;
+
+/// Takes the write lock at the start, so a batch never fails halfway on a busy database.
+pub const BEGIN: &str = "BEGIN IMMEDIATE";
+
+/// Before ANALYZE has run, `SQLite` prefers the list index for the ORDER BY of the
+/// live-conversation lookup and walks the whole org.
+pub const BY_CONTACT_INDEX: &str = "INDEXED BY conversations_contact";
+
+/// `+c.org_id`: without it `SQLite` may walk an org index instead of the id lookups.
+pub const ORG_NOT_BY_INDEX: &str = "+c.org_id";
+
+/// Joins the full-text hits to conversations in that order: `SQLite` keeps the order
+/// of a `CROSS JOIN`, so it starts from the (usually few) hits.
+pub const HITS_FIRST: &str = "CROSS JOIN";
+
+/// A conversation's tags as rows with a `value` column, named `json_each`.
+pub const TAG_VALUES: &str = "json_each(c.tags)";
+
+/// Keeps the planner's statistics current as the tables grow.
+pub const REFRESH_STATISTICS: Option<&str> = Some("PRAGMA optimize");
+
+/// One process per database: the writer publishes what it committed itself.
+pub const PUBLISHES_ON_COMMIT: bool = true;
+
+/// Nobody else writes to this database: nothing to announce.
+#[allow(clippy::unused_async, reason = "the same call as the engines that announce")]
+pub async fn announce(_: &mut Conn, _: &HashSet<OrgId>, _: bool) -> Result<(), sqlx::Error> {
+    Ok(())
+}
+
+/// Presence has no other instance to reach.
+#[allow(clippy::unused_async, reason = "the same call as the engines that share")]
+pub async fn share_presence(_: &super::engine::Pool, _: &OrgId, _: &str) -> Result<bool, sqlx::Error> {
+    Ok(false)
+}
+
+/// Words as an FTS5 query: each quoted (FTS syntax neutralised) and a prefix.
+pub fn text_query(words: &[String]) -> String {
+    words.iter().map(|w| format!("\"{}\"*", w.replace('"', ""))).collect::<Vec<_>>().join(" ")
+}
+
+/// `FROM search WHERE …`: the org's search rows matching `query` (from [`text_query`]).
+pub fn push_search(qb: &mut QueryBuilder<Engine>, query: String, org: &OrgId) {
+    qb.push("FROM search WHERE search MATCH ")
+        .push_bind(query)
+        .push(" AND search.org_id = ")
+        .push_bind(org.as_str().to_owned());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::filter::text_query;
+
+    #[test]
+    fn every_word_is_quoted_as_a_prefix() {
+        assert_eq!(text_query("refund order").as_deref(), Some("\"refund\"* \"order\"*"));
+    }
+
+    #[test]
+    fn fts_syntax_is_neutralised() {
+        assert_eq!(text_query("\"a\" OR (b*)").as_deref(), Some("\"a\"* \"OR\"* \"b\"*"));
+        assert_eq!(text_query("  ()*\" "), None);
+    }
+
+    #[test]
+    fn emails_and_phones_stay_whole() {
+        assert_eq!(text_query("ana@example.com").as_deref(), Some("\"ana@example.com\"*"));
+    }
+}
