@@ -70,17 +70,17 @@ async fn counts_on_one_instance_follow_writes_on_the_other() {
 async fn presence_on_one_instance_reaches_streams_on_the_other() {
     let a = TestServer::start().await;
     let b = a.another_instance().await;
-    let c = a.conversation("+15550150001").await;
+    let id = a.conversation("+15550150001").await;
     let mut bo_on_b = events::open(&b, &b.key2, None, "").await;
     bo_on_b.ready().await;
-    let (status, body) = a.post(&format!("/v1/conversations/{c}/presence"), json!({"state": "typing"})).await;
+    let (status, body) = a.post(&format!("/v1/conversations/{id}/presence"), json!({"state": "typing"})).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     let e = bo_on_b.until("Ada's presence, sent to A", |e| e.name == "presence").await;
     assert_eq!(e.id, None, "presence is not stored");
     match e.event().kind {
         EventKind::Presence(p) => {
             assert_eq!(p.agent_name, "Ada Admin");
-            assert_eq!(p.conversation_id.as_str(), c);
+            assert_eq!(p.conversation_id.as_str(), id);
         }
         other => panic!("not presence: {other:?}"),
     }
