@@ -147,6 +147,18 @@ enum AdminCommand {
     /// share answered or rightly silent, false claims, language and signature
     /// checks. Uses the configured engine ([server.copilot]).
     CopilotEval,
+    /// Copy everything (orgs, agents, hashed keys, conversations, messages, views,
+    /// suggestions, training pairs, events, idempotency records) into an empty database,
+    /// e.g. from SQLite to PostgreSQL, and check every table's count. Stop the server
+    /// first.
+    CopyDatabase {
+        /// The database to copy, e.g. <sqlite:///var/lib/frontdesk/frontdesk.db>.
+        #[arg(long)]
+        from: String,
+        /// The empty database to copy into, e.g. <postgres://frontdesk:PASSWORD@HOST/frontdesk>.
+        #[arg(long)]
+        to: String,
+    },
     /// Write the (suggestion, sent reply) pairs as JSON Lines, with the edit distance.
     ExportTrainingPairs {
         /// Only this org (name or id).
@@ -271,6 +283,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let _guard = logging::init(logging::Target::File(&log_file("admin.log")))?;
             copilot_eval(&cfg).await
         }
+        Command::Admin { command: AdminCommand::CopyDatabase { from, to }, .. } => {
+            let _guard = logging::init(logging::Target::File(&log_file("admin.log")))?;
+            let copied = admin::copy_database(&from, &to).await?;
+            for (table, rows) in &copied.tables {
+                println!("{table:<18} {rows:>10} rows");
+            }
+            eprintln!("Copied into {}; every table's count matches.", server::store::redact(&to));
+            Ok(())
+        }
         Command::Admin { database, command } => {
             let _guard = logging::init(logging::Target::File(&log_file("admin.log")))?;
             let url = database_url(&cfg, database)?;
@@ -374,6 +395,7 @@ async fn run_admin(cfg: &Config, db: &Db, command: AdminCommand) -> anyhow::Resu
         AdminCommand::CreateKey { org, email, label } => {
             println!("{}", admin::create_key(db, &org, &email, &label).await?);
         }
+        AdminCommand::CopyDatabase { .. } => anyhow::bail!("copy-database opens its own two databases"),
         AdminCommand::RevokeKey { prefix } => {
             let n = admin::revoke_key(db, &prefix).await?;
             anyhow::ensure!(n > 0, "no live key starts with {prefix}");

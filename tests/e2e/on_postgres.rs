@@ -14,6 +14,7 @@ mod auth;
 mod bad_input;
 #[path = "copilot.rs"]
 mod copilot;
+mod copy;
 #[path = "events.rs"]
 mod events;
 #[path = "inbound.rs"]

@@ -89,6 +89,24 @@ impl<E: Engine> Server<E> {
         Self { running, url, key, key2, other_key, client: reqwest::Client::new(), db_url, dir, engine: PhantomData }
     }
 
+    /// A server on a database filled elsewhere (a copy), reached with the keys of the
+    /// server it was copied from.
+    pub async fn on_database<F: Engine>(db_url: String, from: &Stopped<F>) -> Self {
+        let running = server::start(&config().server, &db_url, "127.0.0.1:0").await.expect("server starts");
+        let url = running.url();
+        Self {
+            running,
+            url,
+            key: from.key.clone(),
+            key2: from.key2.clone(),
+            other_key: from.other_key.clone(),
+            client: reqwest::Client::new(),
+            db_url,
+            dir: tempfile::tempdir().expect("temp dir"),
+            engine: PhantomData,
+        }
+    }
+
     /// Another instance of the server on the same database, with the same keys (only
     /// PostgreSQL takes one: `SQLite` refuses a second server on its file).
     pub async fn another_instance(&self) -> Self {

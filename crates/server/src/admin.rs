@@ -99,3 +99,15 @@ pub async fn export_training_pairs(db: &Db, org: Option<&str>, out: &mut dyn Wri
     out.flush()?;
     Ok(pairs.len())
 }
+
+/// Copies everything from one database into another, empty one (`SQLite` to
+/// PostgreSQL, or back) and checks every table's count. Neither may be in use by a
+/// server meanwhile: a `SQLite` file is locked for the copy.
+///
+/// # Errors
+/// When a database cannot be opened or is in use, the target is not empty, or a table
+/// does not copy whole (the target is then left empty).
+pub async fn copy_database(from: &str, to: &str) -> anyhow::Result<crate::store::copy::Copied> {
+    let _locks = (crate::lock_database(from)?, crate::lock_database(to)?);
+    Ok(crate::store::copy::copy_database(from, to).await?)
+}

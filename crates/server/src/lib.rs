@@ -68,7 +68,7 @@ pub enum StartError {
 
 /// Takes the database's lock file (`PATH.lock`), so that one server at a time writes
 /// to it. In-memory databases need none.
-fn lock_database(url: &str) -> Result<Option<Arc<std::fs::File>>, StartError> {
+pub(crate) fn lock_database(url: &str) -> Result<Option<Arc<std::fs::File>>, StartError> {
     // Only SQLite is one process per database: PostgreSQL takes several instances.
     let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
         return Ok(None);

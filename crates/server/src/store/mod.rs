@@ -9,6 +9,7 @@
 //! change item by item), and the events it emits are published only once committed.
 
 mod codec;
+pub mod copy;
 mod input;
 pub mod keys;
 // Each engine compiles the shared SQL (`sql/`) against its own driver types.
