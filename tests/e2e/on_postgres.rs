@@ -17,6 +17,7 @@ mod copilot;
 mod copy;
 #[path = "events.rs"]
 mod events;
+mod failover;
 #[path = "inbound.rs"]
 mod inbound;
 mod instances;

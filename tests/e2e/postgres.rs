@@ -29,9 +29,15 @@ pub async fn database() -> String {
     let cluster = CLUSTER.get_or_init(start);
     let name = format!("t{}_{}", std::process::id(), DATABASES.fetch_add(1, Ordering::Relaxed));
     let admin = cluster.url("postgres");
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .unwrap_or_else(|e| panic!("cannot reach the test cluster at {admin}: {e}\n{}", cluster.tail()));
+    // The port answers before the server accepts sessions ("starting up"): ask again.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut conn = loop {
+        match sqlx::PgConnection::connect(&admin).await {
+            Ok(conn) => break conn,
+            Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(50)).await,
+            Err(e) => panic!("cannot reach the test cluster at {admin}: {e}\n{}", cluster.tail()),
+        }
+    };
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut conn)
         .await
