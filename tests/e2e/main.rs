@@ -5,6 +5,7 @@
 
 mod postgres;
 mod support;
+mod tls;
 
 mod accounts;
 mod api;

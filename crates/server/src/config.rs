@@ -24,6 +24,11 @@ pub struct ServerConfig {
     pub event_keep_alive_secs: u32,
     /// First-response target for orgs made by `admin create-org`.
     pub first_response_minutes: u32,
+    /// PEM certificate chain and private key: with both, `serve` speaks HTTPS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<std::path::PathBuf>,
     pub copilot: CopilotConfig,
 }
 
@@ -38,6 +43,9 @@ impl ServerConfig {
         }
         if self.first_response_minutes == 0 {
             return Err("server.first_response_minutes must be at least 1".into());
+        }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err("server.tls_cert and server.tls_key go together: set both, or neither".into());
         }
         Ok(())
     }

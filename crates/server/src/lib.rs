@@ -16,6 +16,7 @@ pub mod refusals;
 pub mod routes;
 pub mod scheduler;
 pub mod store;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -47,6 +48,8 @@ pub struct AppState {
     /// Held while the server runs: a second server on the same database file would
     /// number events from the same counter.
     _lock: Option<Arc<std::fs::File>>,
+    /// HTTPS, when `server.tls_cert` and `server.tls_key` are set.
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
     /// Flips to true when the server stops: open event streams end on it.
     pub stopping: watch::Receiver<bool>,
     stop: Arc<watch::Sender<bool>>,
@@ -62,6 +65,8 @@ pub enum StartError {
     Copilot(#[from] copilot::CopilotError),
     #[error("another frontdesk server is using {path}; stop it first, or give this one its own database")]
     InUse { path: String },
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
     #[error("cannot lock {path}: {source}")]
     Lock { path: String, source: std::io::Error },
 }
@@ -101,7 +106,8 @@ pub struct Running {
 impl Running {
     #[must_use]
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.state.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stops accepting, lets open requests finish, and waits.
@@ -127,7 +133,13 @@ pub async fn prepare(cfg: &ServerConfig, database_url: &str) -> Result<AppState,
     let db = Db::open(database_url, hub.clone()).await?;
     let copilot = Arc::new(Copilot::new(&cfg.copilot)?);
     let (stop, stopping) = watch::channel(false);
+    let tls = match (cfg.tls_cert.as_deref(), cfg.tls_key.as_deref()) {
+        (None, None) => None,
+        (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
+        _ => return Err(tls::TlsError::Half.into()),
+    };
     let state = AppState {
+        tls,
         _lock: lock,
         stopping,
         stop: Arc::new(stop),
@@ -151,12 +163,23 @@ pub async fn prepare(cfg: &ServerConfig, database_url: &str) -> Result<AppState,
 pub async fn serve(state: AppState, addr: &str) -> Result<Running, StartError> {
     let listener =
         TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr: addr.to_owned(), source })?;
-    let local = listener.local_addr().map_err(|source| StartError::Bind { addr: addr.to_owned(), source })?;
+    let tls = state.tls.clone();
+    if tls.is_none() && !listener.local_addr().is_ok_and(|a| a.ip().is_loopback()) {
+        tracing::warn!(
+            addr,
+            "serving plain HTTP beyond loopback: keys cross the network in the clear \
+            unless a proxy in front ends TLS (or set server.tls_cert and server.tls_key)"
+        );
+    }
+    let listener =
+        refusals::Listener::new(listener, tls).map_err(|source| StartError::Bind { addr: addr.to_owned(), source })?;
+    let local = axum::serve::Listener::local_addr(&listener)
+        .map_err(|source| StartError::Bind { addr: addr.to_owned(), source })?;
     let app: Router = routes::router(state.clone());
     let mut stop = state.stopping.clone();
     let task = tokio::spawn(async move {
         let app = app.into_make_service_with_connect_info::<auth::Peer>();
-        let served = axum::serve(refusals::Listener(listener), app)
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 stopped(&mut stop).await;
             })

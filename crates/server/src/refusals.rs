@@ -10,7 +10,9 @@ use std::task::{Context, Poll, ready};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
+
+use crate::tls::Conn;
 
 use super::error::{ApiError, ErrorBody, ErrorEnvelope};
 
@@ -90,20 +92,54 @@ pub async fn envelope(resp: Response) -> Response {
     out
 }
 
-/// The server's listener: TCP, each connection [`Enveloped`].
-pub struct Listener(pub TcpListener);
+/// The server's listener: TCP, or TLS over TCP, each connection [`Enveloped`].
+pub struct Listener {
+    incoming: Incoming,
+    local: SocketAddr,
+}
+
+enum Incoming {
+    Plain(TcpListener),
+    /// Connections whose handshake is done (see [`crate::tls`]).
+    Tls(tokio::sync::mpsc::Receiver<(Conn, SocketAddr)>),
+}
+
+impl Listener {
+    /// Plain HTTP on `listener`; with `tls`, HTTPS.
+    ///
+    /// # Errors
+    /// When the listener has no local address.
+    pub fn new(listener: TcpListener, tls: Option<tokio_rustls::TlsAcceptor>) -> io::Result<Self> {
+        let local = listener.local_addr()?;
+        let incoming = match tls {
+            None => Incoming::Plain(listener),
+            Some(acceptor) => Incoming::Tls(crate::tls::accept_loop(listener, acceptor)),
+        };
+        Ok(Self { incoming, local })
+    }
+}
 
 impl axum::serve::Listener for Listener {
-    type Io = Enveloped<TcpStream>;
+    type Io = Enveloped<Conn>;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, SocketAddr) {
-        let (io, addr) = axum::serve::Listener::accept(&mut self.0).await;
-        (Enveloped { inner: io, replacing: None }, addr)
+        let (conn, addr) = match &mut self.incoming {
+            Incoming::Plain(listener) => {
+                let (io, addr) = axum::serve::Listener::accept(listener).await;
+                (Conn::Plain(io), addr)
+            }
+            // The accept loop ends only when this receiver is dropped.
+            Incoming::Tls(rx) => match rx.recv().await {
+                Some(accepted) => accepted,
+                None => std::future::pending().await,
+            },
+        };
+        (Enveloped { inner: conn, replacing: None }, addr)
     }
 
     fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.0.local_addr()
+        Ok(self.local)
     }
 }
 
