@@ -695,3 +695,32 @@ async fn each_org_numbers_its_own_events_gap_free() {
     assert_eq!(ids, expected, "gap-free from the resume point");
     assert!(seen.iter().all(|id| ids.contains(id)), "the live ids are the replay's: {seen:?} {ids:?}");
 }
+
+/// Events past retention are dropped, each org remembering how far: a client that
+/// resumes from a dropped id is told to resync instead of silently missing them, and
+/// one that resumes from the newest goes on with nothing missing.
+#[tokio::test]
+async fn events_past_retention_are_pruned_and_resuming_before_them_resyncs() {
+    let s = TestServer::start().await;
+    let start = open(&s, &s.key, None, "").await.ready().await;
+    s.inbound("+15550190001", "old news").await;
+    let newest = open(&s, &s.key, None, "").await.ready().await;
+    assert!(newest > start);
+    // Housekeeping as if eight days had passed, with a week's retention.
+    let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(8 * 24);
+    let (pruned, _) = s
+        .running
+        .state
+        .db
+        .write(move |w| Box::pin(async move { w.housekeeping(later, jiff::SignedDuration::from_hours(168)).await }))
+        .await
+        .expect("housekeeping");
+    assert!(pruned >= 2, "the message and its conversation update went: {pruned}");
+    let mut behind = open(&s, &s.key, Some(&start.to_string()), "").await;
+    let e = behind.next("the answer to a pruned Last-Event-ID").await;
+    assert_eq!(e.name, "resync", "{e:?}");
+    let mut current = open(&s, &s.key, Some(&newest.to_string()), "").await;
+    s.inbound("+15550190002", "fresh").await;
+    let next = current.stored(1, "the first event after pruning").await;
+    assert_eq!(next[0].id, Some(newest + 1), "numbering goes on past what was pruned");
+}

@@ -208,7 +208,10 @@ async fn create_posts_the_pages_fields_and_reads_its_201() {
         description: Some("Where is my parcel?".into()),
         priority: Some(Priority::High),
         channel: Some("callback".into()),
-        metadata: json!({ "phone": "+14155550123", "preferred_callback_time": "afternoon" }),
+        metadata: [("phone", "+14155550123"), ("preferred_callback_time", "afternoon")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), frontdesk_domain::Data::Text(v.to_owned())))
+            .collect(),
         contact_id: None,
     };
     let c = within(p.create_conversation(new)).await.expect("created");

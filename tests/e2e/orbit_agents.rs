@@ -610,10 +610,13 @@ async fn chat_answered_as_json_becomes_the_same_events() {
     assert_eq!(
         events,
         [
-            ChatEvent::ToolCall { tool: "lookup_order".into(), input: json!({ "order_id": "ORD-12345" }) },
+            ChatEvent::ToolCall {
+                tool: "lookup_order".into(),
+                input: crate::support::data(json!({ "order_id": "ORD-12345" }))
+            },
             ChatEvent::ToolResult {
                 tool: "lookup_order".into(),
-                output: json!({ "status": "shipped", "carrier": "FedEx", "eta": "2026-03-10" }),
+                output: crate::support::data(json!({ "status": "shipped", "carrier": "FedEx", "eta": "2026-03-10" })),
             },
             ChatEvent::Chunk(chat_reply()["content"].as_str().expect("content").to_owned()),
             ChatEvent::Done {
@@ -778,8 +781,14 @@ fn page_events() -> Vec<ChatEvent> {
     vec![
         ChatEvent::Chunk("Hi Jane! I found your ".into()),
         ChatEvent::Chunk("order ORD-12345. ".into()),
-        ChatEvent::ToolCall { tool: "lookup_order".into(), input: json!({ "order_id": "ORD-12345" }) },
-        ChatEvent::ToolResult { tool: "lookup_order".into(), output: json!({ "status": "shipped" }) },
+        ChatEvent::ToolCall {
+            tool: "lookup_order".into(),
+            input: crate::support::data(json!({ "order_id": "ORD-12345" })),
+        },
+        ChatEvent::ToolResult {
+            tool: "lookup_order".into(),
+            output: crate::support::data(json!({ "status": "shipped" })),
+        },
         ChatEvent::Chunk("It was shipped yesterday...".into()),
         ChatEvent::Done {
             conversation: Some("conv_abc123".into()),
@@ -951,7 +960,8 @@ async fn chat_stream_drops_escape_sequences() {
     assert_eq!(text, "Copy this: done. red ");
     assert!(!contains_escape(tool), "{tool:?}");
     assert_eq!(tool, "lookuporder");
-    let order_id = input["order_id"].as_str().expect("a string");
+    let frontdesk_domain::Data::Table(input) = input else { panic!("a table: {input:?}") };
+    let order_id = input.get("order_id").and_then(frontdesk_domain::Data::as_text).expect("a string");
     assert!(!contains_escape(order_id), "{order_id:?}");
     assert_eq!(order_id, "ORD-1");
 }
@@ -1106,7 +1116,7 @@ async fn agent_messages_are_the_pages_three_with_tool_calls() {
     assert_eq!(msgs[2].content, "Great, thanks!");
     let t = &msgs[1].tools[0];
     assert_eq!(t.tool, "lookup_order");
-    assert_eq!(t.input, json!({ "order_id": "ORD-12345" }));
+    assert_eq!(t.input, crate::support::data(json!({ "order_id": "ORD-12345" })));
     assert_eq!(t.output, None);
     assert_eq!(msgs[1].created_at, Some(ts("2026-03-08T12:00:02Z")));
     assert_eq!(msgs[2].created_at, Some(ts("2026-03-08T12:00:15Z")));

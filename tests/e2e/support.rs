@@ -317,3 +317,9 @@ pub fn any_account(provider: &str, url: &str, key: &str) -> frontdesk::config::A
     );
     toml::from_str(&text).expect("an account")
 }
+
+/// JSON as the domain's typed value (tool inputs, metadata), for building and
+/// comparing expected values.
+pub fn data(v: serde_json::Value) -> frontdesk_domain::Data {
+    serde_json::from_value(v).expect("plain JSON")
+}

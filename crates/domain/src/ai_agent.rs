@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// Where an agent stands. Vendors add states; an unknown one is kept as said.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,19 +85,37 @@ pub struct AgentConfig {
     pub settings: Settings,
 }
 
-/// Named settings, in name order.
-pub type Settings = BTreeMap<String, Setting>;
+/// Named values, in name order: an agent's settings, a new conversation's metadata.
+pub type Settings = BTreeMap<String, Data>;
 
-/// One setting's value.
+/// A value of a free-form document (a setting, a tool's input or output, metadata),
+/// typed here so that a vendor's JSON stays in its adapter. Serialises as the JSON
+/// (or TOML) it reads like.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
-pub enum Setting {
+pub enum Data {
+    Null,
     Bool(bool),
     Integer(i64),
     Float(f64),
     Text(String),
-    List(Vec<Setting>),
+    List(Vec<Data>),
     Table(Settings),
+}
+
+impl Data {
+    #[must_use]
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Self::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    #[must_use]
+    pub fn is_null(&self) -> bool {
+        matches!(self, Self::Null)
+    }
 }
 
 /// Where a deploy put the agent.
@@ -117,11 +134,11 @@ pub enum ChatEvent {
     Chunk(String),
     ToolCall {
         tool: String,
-        input: Value,
+        input: Data,
     },
     ToolResult {
         tool: String,
-        output: Value,
+        output: Data,
     },
     /// The turn is over.
     Done {
@@ -149,8 +166,8 @@ pub struct AgentConversation {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ToolUse {
     pub tool: String,
-    pub input: Value,
-    pub output: Option<Value>,
+    pub input: Data,
+    pub output: Option<Data>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -23,7 +23,7 @@ pub mod text;
 mod view;
 
 pub use ai_agent::{
-    AgentConfig, AgentConversation, AgentMessage, AgentStatus, AiAgent, AiAgentDetail, ChatEvent, Deployment, Setting,
+    AgentConfig, AgentConversation, AgentMessage, AgentStatus, AiAgent, AiAgentDetail, ChatEvent, Data, Deployment,
     Settings, ToolUse,
 };
 pub use clean::Clean;

@@ -1,9 +1,7 @@
 //! A conversation an agent opens (a helpdesk ticket, an outbound chat): who it is
 //! with, what about, and the first words. Each backend takes what it can of it.
 
-use serde_json::Value;
-
-use super::Priority;
+use super::{Priority, Settings};
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NewConversation {
@@ -19,8 +17,8 @@ pub struct NewConversation {
     pub priority: Option<Priority>,
     /// The backend's own channel name (web, email, api, callback…).
     pub channel: Option<String>,
-    /// Free-form (a phone number, a preferred callback time); null sends none.
-    pub metadata: Value,
+    /// Free-form (a phone number, a preferred callback time); empty sends none.
+    pub metadata: Settings,
     /// The backend's own record of the customer (an Iron CRM contact), for
     /// backends that open conversations for one.
     pub contact_id: Option<String>,

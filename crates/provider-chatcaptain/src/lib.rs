@@ -519,7 +519,7 @@ impl Provider for ChatCaptainProvider {
                 .unwrap_or_default();
             let phone = ["phone", "phone_number", "phoneNumber"]
                 .iter()
-                .find_map(|k| new.metadata.get(*k).and_then(Value::as_str))
+                .find_map(|k| new.metadata.get(*k).and_then(frontdesk_domain::Data::as_text))
                 .map(str::to_owned);
             let channel_id = given(new.channel.as_deref()).unwrap_or_default();
             self.create_inbox_conversation(InboxConversation { name, email: new.user_email, phone, channel_id }).await

@@ -254,8 +254,10 @@ impl HelpdeskProvider {
                 body.insert(key.into(), Value::String(v));
             }
         }
-        if !new.metadata.is_null() {
-            body.insert("metadata".into(), new.metadata);
+        if !new.metadata.is_empty() {
+            // A table of plain values serialises whole (a float that is not a number
+            // becomes null, as JSON has it).
+            body.insert("metadata".into(), serde_json::to_value(&new.metadata).unwrap_or_default());
         }
         let url = format!("{}create/", self.conversations);
         let v = self.call(self.request(Method::POST, &url).json(&body)).await?;

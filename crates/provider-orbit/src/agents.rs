@@ -16,8 +16,8 @@ use super::wire::Envelope;
 use super::{MAX_PAGE, OrbitProvider};
 use frontdesk_domain::text::{sanitize, sanitize_line};
 use frontdesk_domain::{
-    AgentConfig, AgentConversation, AgentMessage, AgentStatus, AiAgent, AiAgentDetail, ChatEvent, Deployment, Page,
-    Setting, Settings, ToolUse,
+    AgentConfig, AgentConversation, AgentMessage, AgentStatus, AiAgent, AiAgentDetail, ChatEvent, Data, Deployment,
+    Page, Settings, ToolUse,
 };
 use frontdesk_provider::agents::AiAgents;
 use frontdesk_provider::http::{answer_body, network, secret_header, urlencode};
@@ -173,12 +173,15 @@ fn agent_path(id: &str, rest: &str) -> String {
 }
 
 /// A tool's input or output as the thread can show it: escapes and all gone.
-fn clean_value(v: Value) -> Value {
+/// Orbit's JSON as the domain's typed value, its text sanitised on the way.
+fn clean_value(v: Value) -> Data {
     match v {
-        Value::String(s) => Value::String(sanitize(&s)),
-        Value::Array(a) => Value::Array(a.into_iter().map(clean_value).collect()),
-        Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (sanitize_line(&k), clean_value(v))).collect()),
-        other => other,
+        Value::Null => Data::Null,
+        Value::Bool(b) => Data::Bool(b),
+        Value::Number(n) => n.as_i64().map_or_else(|| Data::Float(n.as_f64().unwrap_or_default()), Data::Integer),
+        Value::String(s) => Data::Text(sanitize(&s)),
+        Value::Array(a) => Data::List(a.into_iter().map(clean_value).collect()),
+        Value::Object(o) => Data::Table(o.into_iter().map(|(k, v)| (sanitize_line(&k), clean_value(v))).collect()),
     }
 }
 
@@ -259,7 +262,7 @@ const SET_BY_ORBIT: [&str; 12] = [
 
 /// An Orbit agent as the configuration the agent edits: its `system_prompt` apart,
 /// the rest as settings, without what Orbit sets and without nulls (no file can say
-/// null). A value no setting can hold is left out, and logged.
+/// null), their text sanitised.
 pub(crate) fn config_of(data: Value) -> AgentConfig {
     let Value::Object(fields) = without_nulls(data) else { return AgentConfig::default() };
     let mut config = AgentConfig::default();
@@ -271,12 +274,7 @@ pub(crate) fn config_of(data: Value) -> AgentConfig {
             config.system_prompt = value.as_str().map(str::to_owned);
             continue;
         }
-        match serde_json::from_value::<Setting>(value) {
-            Ok(setting) => {
-                config.settings.insert(name, setting);
-            }
-            Err(err) => tracing::warn!(setting = %name, error = %err, "an Orbit agent setting left out"),
-        }
+        config.settings.insert(sanitize_line(&name), clean_value(value));
     }
     config
 }
@@ -293,14 +291,15 @@ pub(crate) fn body_of(config: &AgentConfig) -> Value {
     Value::Object(body)
 }
 
-fn setting_json(s: &Setting) -> Value {
+fn setting_json(s: &Data) -> Value {
     match s {
-        Setting::Bool(b) => Value::Bool(*b),
-        Setting::Integer(n) => Value::from(*n),
-        Setting::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
-        Setting::Text(t) => Value::String(t.clone()),
-        Setting::List(items) => Value::Array(items.iter().map(setting_json).collect()),
-        Setting::Table(table) => Value::Object(table_json(table)),
+        Data::Null => Value::Null,
+        Data::Bool(b) => Value::Bool(*b),
+        Data::Integer(n) => Value::from(*n),
+        Data::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        Data::Text(t) => Value::String(t.clone()),
+        Data::List(items) => Value::Array(items.iter().map(setting_json).collect()),
+        Data::Table(table) => Value::Object(table_json(table)),
     }
 }
 

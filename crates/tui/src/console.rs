@@ -3,9 +3,8 @@
 //! inbox keeps running underneath.
 
 use ratatui_textarea::TextArea;
-use serde_json::Value;
 
-use frontdesk_domain::{AgentConversation, AgentMessage, AgentStatus, AiAgent, AiAgentDetail};
+use frontdesk_domain::{AgentConversation, AgentMessage, AgentStatus, AiAgent, AiAgentDetail, Data};
 
 /// What the right-hand side shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,7 +99,7 @@ pub struct Turn {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Part {
     Text(String),
-    Tool { tool: String, input: Value, output: Option<Value> },
+    Tool { tool: String, input: Data, output: Option<Data> },
 }
 
 #[derive(Clone, Debug, PartialEq)]

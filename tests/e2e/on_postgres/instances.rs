@@ -103,3 +103,26 @@ async fn writes_go_on_after_the_database_drops_every_connection() {
     let (_, page) = s.get("/v1/conversations").await;
     assert_eq!(page["items"].as_array().map(Vec::len), Some(2), "both conversations are there: {page}");
 }
+
+/// A key revoked through one instance stops working on the other too: each instance
+/// remembers a key for a second at most.
+#[tokio::test]
+async fn a_key_revoked_anywhere_stops_working_on_every_instance() {
+    let a = TestServer::start().await;
+    let b = a.another_instance().await;
+    let (status, _) = b.get("/v1/me").await;
+    assert_eq!(status, StatusCode::OK, "B knows the key (and now caches it)");
+    let prefix: String = a.key.chars().take(9).collect();
+    let revoked = frontdesk_server::admin::revoke_key(&a.running.state.db, &prefix).await.expect("revoked");
+    assert_eq!(revoked, 1);
+    // Asked again until refused; the bound only ends a hung test.
+    let deadline = tokio::time::Instant::now() + events::WAIT;
+    loop {
+        let (status, _) = b.get("/v1/me").await;
+        if status == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "B still takes the revoked key");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

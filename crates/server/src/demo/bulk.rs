@@ -110,6 +110,7 @@ pub async fn seed(state: &AppState, org: &OrgId, plan: &DemoPlan, n: usize, seed
             })
             .await?;
     }
+    state.db.write(|w| Box::pin(async move { w.bulk_loaded().await })).await?;
     Ok(n)
 }
 

@@ -442,6 +442,9 @@ impl Side {
                         .map_err(|source| CopyError::Table { table, source })?;
                 }
                 tx.commit().await?;
+                // Plans on a freshly filled database need its statistics now, not when
+                // autovacuum next looks.
+                sqlx::raw_sql("ANALYZE").execute(pool).await?;
             }
         }
         Ok(())

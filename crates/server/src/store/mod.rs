@@ -219,6 +219,11 @@ pub trait Tx: Send {
     /// lets the engine refresh its statistics; returns (events, keys) dropped.
     async fn housekeeping(&mut self, now: Timestamp, keep: SignedDuration) -> ApiResult<(u64, u64)>;
 
+    /// Tells the engine a bulk load just ended, so the planner's statistics are
+    /// refreshed now rather than whenever the engine would next look (PostgreSQL's
+    /// autovacuum, a minute or more away: until then its plans are guesses).
+    async fn bulk_loaded(&mut self) -> ApiResult<()>;
+
     // Bulk loading: rows as stored, no events (the demo's starting state).
     async fn load_contacts(&mut self, org: &OrgId, rows: &[rows::ContactRow]) -> ApiResult<()>;
     async fn load_conversations(&mut self, org: &OrgId, rows: &[rows::ConversationRow]) -> ApiResult<()>;

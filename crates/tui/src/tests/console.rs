@@ -11,7 +11,7 @@ use crate::console::Pane;
 use crate::testing::{inbox, keys, now, render};
 use crate::update::update;
 use crate::{Action, Effect, State};
-use frontdesk_domain::{AgentConfig, AgentConversation, AgentStatus, AiAgent, AiAgentDetail, ChatEvent, Page, Setting};
+use frontdesk_domain::{AgentConfig, AgentConversation, AgentStatus, AiAgent, AiAgentDetail, ChatEvent, Data, Page};
 use frontdesk_sync::agents::{AgentsCommand, AgentsEvent};
 use frontdesk_sync::{SyncCommand, SyncEvent};
 
@@ -162,8 +162,8 @@ fn create_and_edit_go_through_the_editor_and_a_bad_file_is_kept() {
     let good = "name = \"Refund Bot\"\ntype = \"task\"\nmodel = \"gpt-4o\"\nsystem_prompt = \"Refunds.\"\nchannels = [\"web\"]\n";
     let effects = update(&mut s, Action::ConfigEdited { agent: None, result: Ok(good.into()) });
     let [AgentsCommand::Create { config }] = &asks(&effects)[..] else { panic!("{effects:?}") };
-    assert_eq!(config.settings.get("name"), Some(&Setting::Text("Refund Bot".into())));
-    assert_eq!(config.settings.get("channels"), Some(&Setting::List(vec![Setting::Text("web".into())])));
+    assert_eq!(config.settings.get("name"), Some(&Data::Text("Refund Bot".into())));
+    assert_eq!(config.settings.get("channels"), Some(&Data::List(vec![Data::Text("web".into())])));
     assert_eq!(config.system_prompt.as_deref(), Some("Refunds."));
 
     // Edit: the file is the configuration, the prompt with the rest.
@@ -174,7 +174,7 @@ fn create_and_edit_go_through_the_editor_and_a_bad_file_is_kept() {
     let effects =
         update(&mut s, Action::ConfigEdited { agent: Some(id.clone()), result: Ok(text.replace("0.5", "0.2")) });
     let [AgentsCommand::Update { id, config }] = &asks(&effects)[..] else { panic!("{effects:?}") };
-    assert_eq!((id.as_str(), config.settings.get("temperature")), ("agt_abc123", Some(&Setting::Float(0.2))));
+    assert_eq!((id.as_str(), config.settings.get("temperature")), ("agt_abc123", Some(&Data::Float(0.2))));
     // An emptied file gives up.
     let effects = update(&mut s, Action::ConfigEdited { agent: None, result: Ok("# nothing\n".into()) });
     assert!(asks(&effects).is_empty());
@@ -218,8 +218,8 @@ fn mid_stream(w: u16, h: u16) -> State {
     for event in [
         ChatEvent::Chunk("Hi Jane! I found your ".into()),
         ChatEvent::Chunk("order ORD-12345. ".into()),
-        ChatEvent::ToolCall { tool: "lookup_order".into(), input: json!({ "order_id": "ORD-12345" }) },
-        ChatEvent::ToolResult { tool: "lookup_order".into(), output: json!({ "status": "shipped" }) },
+        ChatEvent::ToolCall { tool: "lookup_order".into(), input: data(json!({ "order_id": "ORD-12345" })) },
+        ChatEvent::ToolResult { tool: "lookup_order".into(), output: data(json!({ "status": "shipped" })) },
     ] {
         console_event(&mut s, AgentsEvent::Chat { session, event });
     }
@@ -282,4 +282,9 @@ fn an_account_without_a_console_says_so() {
     );
     assert!(s.console.is_none());
     assert!(flash(&s).0.contains("no AI agents console"));
+}
+
+/// A tool's JSON as the domain holds it.
+fn data(v: serde_json::Value) -> Data {
+    serde_json::from_value(v).expect("plain JSON")
 }

@@ -276,7 +276,7 @@ fn a_new_conversation_is_filled_in_the_editor_and_opened() {
     assert_eq!(new.subject, "Call me back");
     assert_eq!(new.user_email.as_deref(), Some("jane@example.com"));
     assert_eq!(new.priority, Some(frontdesk_domain::Priority::High));
-    assert_eq!(new.metadata["phone"], "+15550100");
+    assert_eq!(new.metadata.get("phone"), Some(&frontdesk_domain::Data::Text("+15550100".into())));
 
     // Refused: the form waits for the next try.
     let refused = frontdesk_provider::ProviderError::Permanent { code: "X".into(), message: "no".into() };

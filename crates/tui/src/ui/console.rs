@@ -7,14 +7,13 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
-use serde_json::Value;
 
 use super::text::{ago, fit, safe, safe_line, truncate, wrap};
 use super::{border, centered};
 use crate::command::Command;
 use crate::console::{Console, Outcome, Pane, Part, Playground};
 use crate::state::State;
-use frontdesk_domain::{AgentStatus, AiAgent};
+use frontdesk_domain::{AgentStatus, AiAgent, Data};
 
 pub fn render(state: &State, c: &Console, frame: &mut Frame, area: Rect) {
     let left_w = if area.width >= 100 { 44 } else { area.width * 2 / 5 };
@@ -205,7 +204,7 @@ fn conversations(state: &State, c: &Console, frame: &mut Frame, area: Rect) {
 }
 
 /// A tool call on one line: its name, its input, and what came back.
-fn tool_line(state: &State, tool: &str, input: &Value, output: Option<&Value>, width: usize) -> Line<'static> {
+fn tool_line(state: &State, tool: &str, input: &Data, output: Option<&Data>, width: usize) -> Line<'static> {
     let (theme, glyphs) = (&state.settings.theme, &state.settings.glyphs);
     let gear = if glyphs.ascii { "*" } else { "⚙" };
     let arrow = if glyphs.ascii { "->" } else { "→" };
@@ -214,8 +213,8 @@ fn tool_line(state: &State, tool: &str, input: &Value, output: Option<&Value>, w
     Line::styled(truncate(&text, width, glyphs.ellipsis), theme.event)
 }
 
-fn compact(v: &Value) -> String {
-    if v.is_null() { String::new() } else { safe_line(&v.to_string()).into_owned() }
+fn compact(v: &Data) -> String {
+    if v.is_null() { String::new() } else { safe_line(&serde_json::to_string(v).unwrap_or_default()).into_owned() }
 }
 
 fn playground(state: &State, p: &Playground, frame: &mut Frame, area: Rect) {
@@ -249,7 +248,7 @@ fn playground(state: &State, p: &Playground, frame: &mut Frame, area: Rect) {
                     );
                 }
                 Part::Tool { tool, input, output } if p.expanded => {
-                    lines.push(tool_line(state, tool, &Value::Null, None, width));
+                    lines.push(tool_line(state, tool, &Data::Null, None, width));
                     for (label, v) in [("input", Some(input)), ("output", output.as_ref())] {
                         let Some(v) = v.filter(|v| !v.is_null()) else { continue };
                         lines.push(Line::styled(format!("    {label}"), theme.dim));

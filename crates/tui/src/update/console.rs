@@ -3,14 +3,13 @@
 //! their conversations, and the chat playground that streams the agent's answer.
 
 use crossterm::event::KeyEvent;
-use serde_json::Value;
 
 use super::{error, info, ticket, unavailable};
 use crate::command::Command;
 use crate::console::{Console, NEW_AGENT, Outcome, Pane, Part, Playground, Turn};
 use crate::effect::Effect;
 use crate::state::State;
-use frontdesk_domain::{AgentConfig, AgentStatus, ChatEvent};
+use frontdesk_domain::{AgentConfig, AgentStatus, ChatEvent, Data};
 use frontdesk_provider::ProviderError;
 use frontdesk_sync::SyncCommand;
 use frontdesk_sync::agents::{AgentsCommand, AgentsEvent};
@@ -433,7 +432,7 @@ fn chat(console: &mut Console, session: u64, event: ChatEvent) {
             });
             match open {
                 Some(o) => *o = Some(output),
-                None => turn.parts.push(Part::Tool { tool, input: Value::Null, output: Some(output) }),
+                None => turn.parts.push(Part::Tool { tool, input: Data::Null, output: Some(output) }),
             }
         }
         ChatEvent::Done { conversation, tokens_in, tokens_out, latency_ms } => {

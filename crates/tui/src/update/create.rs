@@ -4,7 +4,7 @@
 
 use crate::effect::Effect;
 use crate::state::{Focus, State};
-use frontdesk_domain::{NewConversation, Priority};
+use frontdesk_domain::{NewConversation, Priority, Settings};
 use frontdesk_sync::SyncCommand;
 
 use super::{error, info, nav};
@@ -46,9 +46,12 @@ pub fn parse(form: &str) -> Result<Option<NewConversation>, String> {
         Some("urgent") => Some(Priority::Urgent),
         Some(other) => return Err(format!("priority {other:?}: low, normal, high or urgent")),
     };
-    let metadata = match t.get("metadata") {
-        Some(toml::Value::Table(m)) if !m.is_empty() => serde_json::to_value(m).map_err(|e| e.to_string())?,
-        _ => serde_json::Value::Null,
+    let metadata: Settings = match t.get("metadata") {
+        Some(toml::Value::Table(m)) => {
+            m.clone().try_into().map_err(|e: toml::de::Error| format!("[metadata]: {}", e.message()))?
+        }
+        Some(_) => return Err("metadata must be a table ([metadata] with key = value lines)".to_owned()),
+        None => Settings::new(),
     };
     Ok(Some(NewConversation {
         subject: text(&t, "subject").unwrap_or_default(),

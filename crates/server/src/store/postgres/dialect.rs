@@ -67,6 +67,9 @@ pub async fn share_presence(pool: &super::engine::Pool, org: &OrgId, data: &str)
     Ok(true)
 }
 
+/// After a bulk load: statistics for the tables a load fills, at once.
+pub const AFTER_BULK_LOAD: Option<&str> = Some("ANALYZE contacts, conversations, messages, search");
+
 /// Words as a `tsquery`: each quoted (query syntax neutralised) and a prefix, all
 /// required. `websearch_to_tsquery` would read the same words but cannot ask for
 /// prefixes, and a search box is typed into word by word.

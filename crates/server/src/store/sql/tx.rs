@@ -165,6 +165,13 @@ impl Tx for WriteCtx {
         Ok((events, keys))
     }
 
+    async fn bulk_loaded(&mut self) -> ApiResult<()> {
+        if let Some(sql) = dialect::AFTER_BULK_LOAD {
+            sqlx::raw_sql(sql).execute(self.conn()).await?;
+        }
+        Ok(())
+    }
+
     async fn load_contacts(&mut self, org: &OrgId, rows: &[ContactRow]) -> ApiResult<()> {
         load::contacts(self.conn(), org, rows).await
     }

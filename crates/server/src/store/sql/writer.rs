@@ -1,4 +1,6 @@
-//! The single writer: see the module doc of `db`.
+//! The writer: one task per store (per instance, on PostgreSQL) runs the queued
+//! jobs in one transaction, each in its own savepoint, commits once, then answers
+//! the callers and has the batch's events published (see the engines' module docs).
 
 use sqlx::AssertSqlSafe;
 use std::collections::HashSet;

@@ -43,6 +43,11 @@ pub async fn share_presence(_: &super::engine::Pool, _: &OrgId, _: &str) -> Resu
     Ok(false)
 }
 
+/// After a bulk load: nothing. The SQL's hints (`BY_CONTACT_INDEX`, `HITS_FIRST`, …)
+/// keep `SQLite`'s plans right without statistics, which housekeeping's
+/// `PRAGMA optimize` takes in its own time.
+pub const AFTER_BULK_LOAD: Option<&str> = None;
+
 /// Words as an FTS5 query: each quoted (FTS syntax neutralised) and a prefix.
 pub fn text_query(words: &[String]) -> String {
     words.iter().map(|w| format!("\"{}\"*", w.replace('"', ""))).collect::<Vec<_>>().join(" ")
