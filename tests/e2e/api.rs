@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::support::{TestServer, code};
 
-fn ids(page: &Value) -> Vec<String> {
+pub(crate) fn ids(page: &Value) -> Vec<String> {
     page["items"]
         .as_array()
         .map(|a| a.iter().filter_map(|c| c["id"].as_str().map(str::to_owned)).collect())

@@ -3,18 +3,12 @@
 //! records included, and numbering goes on where it stopped.
 
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
+use super::api::ids;
 use super::events;
 use super::support::TestServer;
 use crate::support::TestServer as SqliteServer;
-
-fn ids(page: &Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|c| c["id"].as_str().map(str::to_owned)).collect())
-        .unwrap_or_default()
-}
 
 #[tokio::test]
 async fn a_sqlite_team_moves_to_postgres_with_nothing_lost() {

@@ -275,7 +275,7 @@ pub async fn copy_database(from: &str, to: &str) -> Result<Copied, CopyError> {
 }
 
 fn open_failed(url: &str, e: &sqlx::Error) -> CopyError {
-    CopyError::Open(super::DbError::Open { url: redact(url), reason: e.to_string() })
+    CopyError::Open(super::open_error(url, e))
 }
 
 /// `a, b` and `$n, $n+1` for a key: `(a, b) > ($1, $2)` pages in key order.

@@ -299,6 +299,16 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// A database that would not open, its URL fit to print. The reason is the driver's
+/// message, kept as text: the driver's own error chain repeats it.
+pub(crate) fn open_error(url: &str, e: &sqlx::Error) -> DbError {
+    let reason = match e {
+        sqlx::Error::Database(d) => d.message().to_owned(),
+        other => other.to_string(),
+    };
+    DbError::Open { url: redact(url), reason }
+}
+
 /// Maps "no row" to a 404 for the named thing.
 pub fn found<T>(row: Option<T>, what: &str) -> ApiResult<T> {
     row.ok_or_else(|| ApiError::not_found(what))

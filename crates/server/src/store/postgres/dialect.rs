@@ -8,6 +8,24 @@ use std::collections::HashSet;
 use super::engine::{Conn, Engine};
 use frontdesk_domain::OrgId;
 
+/// The migrations, in order: (version, name, SQL).
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../../../migrations/postgres/0001_init.sql"))];
+
+pub const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \
+     (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
+/// The advisory lock migrations run under (any constant of ours: "frontdesk").
+const MIGRATION_LOCK: i64 = 0x6672_6f6e_7464_6573;
+
+/// Instances starting together take turns: the first migrates, the others find it done.
+pub async fn lock_migrations(conn: &mut Conn) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_lock($1)").bind(MIGRATION_LOCK).execute(conn).await.map(|_| ())
+}
+
+pub async fn unlock_migrations(conn: &mut Conn) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATION_LOCK).execute(conn).await.map(|_| ())
+}
+
 /// Row locks (the org's event counter) serialise what must be; no table lock needed.
 pub const BEGIN: &str = "BEGIN";
 

@@ -15,6 +15,7 @@ mod engine {
 }
 mod dialect;
 mod listen;
+#[path = "../sql/migrate.rs"]
 pub mod migrate;
 
 #[path = "../sql/clock.rs"]
@@ -60,7 +61,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 pub use store::EngineStore as PgStore;
 use writer::WriteCtx;
 
-use super::{DbError, found, from_ms, redact, to_ms};
+use super::{DbError, found, from_ms, open_error, to_ms};
 use crate::hub::Hub;
 
 impl PgStore {
@@ -93,12 +94,4 @@ impl PgStore {
         let writer = writer::Writer::start(writer_conn, hub, Some(reconnect));
         Ok(Self { pool, writer, _background: store::Background(vec![listener.abort_handle()]) })
     }
-}
-
-fn open_error(url: &str, e: &sqlx::Error) -> DbError {
-    let reason = match e {
-        sqlx::Error::Database(d) => d.message().to_owned(),
-        other => other.to_string(),
-    };
-    DbError::Open { url: redact(url), reason }
 }

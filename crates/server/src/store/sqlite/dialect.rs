@@ -8,6 +8,27 @@ use std::collections::HashSet;
 use super::engine::{Conn, Engine};
 use frontdesk_domain::OrgId;
 
+/// The migrations, in order: (version, name, SQL).
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../../../migrations/sqlite/0001_init.sql")),
+    (2, "event_seq", include_str!("../../../migrations/sqlite/0002_event_seq.sql")),
+    (3, "copilot_quality", include_str!("../../../migrations/sqlite/0003_copilot_quality.sql")),
+];
+
+pub const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \
+     (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
+
+/// One process per file: no one to take turns with.
+#[allow(clippy::unused_async, reason = "the same call as the engines that lock")]
+pub async fn lock_migrations(_: &mut Conn) -> Result<(), sqlx::Error> {
+    Ok(())
+}
+
+#[allow(clippy::unused_async, reason = "the same call as the engines that lock")]
+pub async fn unlock_migrations(_: &mut Conn) -> Result<(), sqlx::Error> {
+    Ok(())
+}
+
 /// Takes the write lock at the start, so a batch never fails halfway on a busy database.
 pub const BEGIN: &str = "BEGIN IMMEDIATE";
 

@@ -17,6 +17,7 @@ mod engine {
     pub type Pool = sqlx::SqlitePool;
 }
 mod dialect;
+#[path = "../sql/migrate.rs"]
 pub mod migrate;
 
 #[path = "../sql/clock.rs"]
@@ -62,7 +63,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 pub use store::EngineStore as SqliteStore;
 use writer::WriteCtx;
 
-use super::{DbError, found, from_ms, redact, to_ms};
+use super::{DbError, found, from_ms, open_error, to_ms};
 use crate::hub::Hub;
 
 impl SqliteStore {
@@ -93,10 +94,38 @@ impl SqliteStore {
     }
 }
 
-fn open_error(url: &str, e: &sqlx::Error) -> DbError {
-    let reason = match e {
-        sqlx::Error::Database(d) => d.message().to_owned(),
-        other => other.to_string(),
-    };
-    DbError::Open { url: redact(url), reason }
+#[cfg(test)]
+mod tests {
+    use sqlx::{AssertSqlSafe, Connection as _, SqliteConnection};
+
+    use super::dialect::MIGRATIONS;
+    use super::migrate::run;
+
+    /// A database from before each org numbered its own events: the events kept
+    /// keep their numbers (a client resumes exactly), and every org's counter goes
+    /// on past every number handed out anywhere (`ready` gave out the global newest),
+    /// pruned ones included.
+    #[tokio::test]
+    async fn events_keep_their_numbers_across_the_move_to_per_org_sequences() {
+        let mut conn = SqliteConnection::connect("sqlite::memory:").await.expect("memory");
+        sqlx::raw_sql(AssertSqlSafe(MIGRATIONS[0].2)).execute(&mut conn).await.expect("version 1");
+        let setup = "
+            CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);
+            INSERT INTO schema_migrations VALUES (1, 'init', 0);
+            INSERT INTO orgs (id, name, created_at) VALUES ('a', 'A', 0), ('b', 'B', 0), ('c', 'C', 0);
+            INSERT INTO events (id, org_id, kind, payload, created_at) VALUES
+                (7, 'a', 'presence', '{}', 0), (8, 'b', 'presence', '{}', 0), (12, 'a', 'presence', '{}', 0);
+            INSERT INTO meta (key, value) VALUES ('events_pruned_through', '5');";
+        sqlx::raw_sql(setup).execute(&mut conn).await.expect("an old database");
+        run(&mut conn).await.expect("migrated");
+        let seqs: Vec<(String, i64)> =
+            sqlx::query_as("SELECT org_id, seq FROM events ORDER BY id").fetch_all(&mut conn).await.expect("events");
+        assert_eq!(seqs, [("a".into(), 7), ("b".into(), 8), ("a".into(), 12)]);
+        let counters: Vec<(String, i64, i64)> =
+            sqlx::query_as("SELECT org_id, last_seq, pruned_through FROM event_sequences ORDER BY org_id")
+                .fetch_all(&mut conn)
+                .await
+                .expect("counters");
+        assert_eq!(counters, [("a".into(), 12, 5), ("b".into(), 12, 5), ("c".into(), 12, 5)]);
+    }
 }

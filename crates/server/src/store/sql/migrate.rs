@@ -1,33 +1,25 @@
 //! Embedded migrations, applied in order at start. A migration that has run is never
-//! edited: add a new numbered file and list it here. Instances starting together
-//! take turns: the first migrates under an advisory lock, the others find it done.
+//! edited: add a new numbered file and list it in the engine's `dialect::MIGRATIONS`.
+//! Where several instances share the database, they take turns (`dialect`'s lock).
 
-use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use sqlx::{AssertSqlSafe, Connection};
 
 use super::DbError;
+use super::dialect::{self, MIGRATIONS};
+use super::engine::Conn;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../../../migrations/postgres/0001_init.sql"))];
-
-/// The advisory lock migrations run under (any constant of ours: "frontdesk").
-const LOCK: i64 = 0x6672_6f6e_7464_6573;
-
-pub async fn run(conn: &mut PgConnection) -> Result<(), DbError> {
+pub async fn run(conn: &mut Conn) -> Result<(), DbError> {
     let fail = |e: sqlx::Error| DbError::Migrate(e.to_string());
-    sqlx::query("SELECT pg_advisory_lock($1)").bind(LOCK).execute(&mut *conn).await.map_err(fail)?;
+    dialect::lock_migrations(&mut *conn).await.map_err(fail)?;
     let result = migrate(conn).await;
-    // The lock is the session's: released here whatever happened, or when it closes.
-    let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)").bind(LOCK).execute(&mut *conn).await.map_err(fail);
-    result.and(unlocked.map(|_| ()))
+    // Released whatever happened (a lock is also gone when its session closes).
+    let unlocked = dialect::unlock_migrations(&mut *conn).await.map_err(fail);
+    result.and(unlocked)
 }
 
-async fn migrate(conn: &mut PgConnection) -> Result<(), DbError> {
+async fn migrate(conn: &mut Conn) -> Result<(), DbError> {
     let fail = |e: sqlx::Error| DbError::Migrate(e.to_string());
-    sqlx::query(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-    )
-    .execute(&mut *conn)
-    .await
-    .map_err(fail)?;
+    sqlx::query(dialect::MIGRATIONS_TABLE).execute(&mut *conn).await.map_err(fail)?;
     let applied: Vec<i64> =
         sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut *conn).await.map_err(fail)?;
     if let Some(newest) = applied.iter().max()
