@@ -81,3 +81,46 @@ async fn a_sqlite_team_moves_to_postgres_with_nothing_lost() {
         after["items"].as_array().expect("items").iter().filter_map(|m| m["body"].as_str()).collect();
     assert_eq!(bodies.last(), Some(&"one more thing"), "new messages follow the copied ones");
 }
+
+/// The verb as a person runs it: the binary copies, prints each table's rows and the
+/// target with its password hidden, and refuses to copy twice, saying why.
+#[test]
+fn the_copy_database_verb_copies_reports_and_refuses_a_second_time() {
+    let home = tempfile::tempdir().expect("dir");
+    let from = format!("sqlite://{}", home.path().join("team.db").display());
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    // Trust authentication ignores the password: it is there to be hidden.
+    let to = runtime.block_on(crate::postgres::database()).replacen("frontdesk@", "frontdesk:s3cret-pw@", 1);
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_frontdesk"))
+            .args(args)
+            .env("XDG_CONFIG_HOME", home.path())
+            .env("XDG_STATE_HOME", home.path())
+            .env_remove("FRONTDESK_CONFIG")
+            .output()
+            .expect("the binary runs")
+    };
+    let made = run(&[
+        "admin",
+        "--database",
+        &from,
+        "create-org",
+        "Acme",
+        "--admin-name",
+        "Ana",
+        "--admin-email",
+        "ana@acme.test",
+    ]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let copied = run(&["admin", "copy-database", "--from", &from, "--to", &to]);
+    let (out, err) = (String::from_utf8_lossy(&copied.stdout), String::from_utf8_lossy(&copied.stderr));
+    assert!(copied.status.success(), "{out}{err}");
+    assert!(out.lines().any(|l| l.starts_with("orgs") && l.trim_end().ends_with("1 rows")), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("api_keys") && l.trim_end().ends_with("1 rows")), "{out}");
+    assert!(err.contains("every table's count matches") && err.contains(":***@"), "{err}");
+    assert!(!format!("{out}{err}").contains("s3cret-pw"), "the password was printed");
+    let again = run(&["admin", "copy-database", "--from", &from, "--to", &to]);
+    let said = format!("{}{}", String::from_utf8_lossy(&again.stdout), String::from_utf8_lossy(&again.stderr));
+    assert!(!again.status.success());
+    assert!(said.contains("already holds 1 org(s)") && !said.contains("s3cret-pw"), "{said}");
+}
