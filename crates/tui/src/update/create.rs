@@ -4,7 +4,7 @@
 
 use crate::effect::Effect;
 use crate::state::{Focus, State};
-use frontdesk_domain::{NewConversation, Priority, Settings};
+use frontdesk_domain::{Data, NewConversation, Priority, Settings};
 use frontdesk_sync::SyncCommand;
 
 use super::{error, info, nav};
@@ -29,6 +29,19 @@ pub fn open(state: &mut State) -> Vec<Effect> {
     vec![Effect::EditNewConversation { text }]
 }
 
+/// A TOML value as the domain's: a date or time goes as the text it was written as.
+fn data_of(v: &toml::Value) -> Data {
+    match v {
+        toml::Value::String(s) => Data::Text(s.clone()),
+        toml::Value::Integer(n) => Data::Integer(*n),
+        toml::Value::Float(f) => Data::Float(*f),
+        toml::Value::Boolean(b) => Data::Bool(*b),
+        toml::Value::Datetime(d) => Data::Text(d.to_string()),
+        toml::Value::Array(items) => Data::List(items.iter().map(data_of).collect()),
+        toml::Value::Table(t) => Data::Table(t.iter().map(|(k, v)| (k.clone(), data_of(v))).collect()),
+    }
+}
+
 fn text(t: &toml::Table, key: &str) -> Option<String> {
     t.get(key).and_then(toml::Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
 }
@@ -47,9 +60,7 @@ pub fn parse(form: &str) -> Result<Option<NewConversation>, String> {
         Some(other) => return Err(format!("priority {other:?}: low, normal, high or urgent")),
     };
     let metadata: Settings = match t.get("metadata") {
-        Some(toml::Value::Table(m)) => {
-            m.clone().try_into().map_err(|e: toml::de::Error| format!("[metadata]: {}", e.message()))?
-        }
+        Some(toml::Value::Table(m)) => m.iter().map(|(k, v)| (k.clone(), data_of(v))).collect(),
         Some(_) => return Err("metadata must be a table ([metadata] with key = value lines)".to_owned()),
         None => Settings::new(),
     };
@@ -117,5 +128,24 @@ pub fn created(
             error(state, format!("not opened: {e}. Your form is kept: {again} opens it again"));
             Vec::new()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use frontdesk_domain::Data;
+
+    use super::parse;
+
+    #[test]
+    fn metadata_is_a_table_of_plain_values_with_dates_as_written() {
+        let form = "subject = \"Callback\"\n[metadata]\nphone = \"+15550100\"\nattempts = 2\nvip = true\nat = 2026-12-07T10:00:00Z\n";
+        let new = parse(form).expect("parses").expect("a form");
+        assert_eq!(new.metadata.get("phone"), Some(&Data::Text("+15550100".into())));
+        assert_eq!(new.metadata.get("attempts"), Some(&Data::Integer(2)));
+        assert_eq!(new.metadata.get("vip"), Some(&Data::Bool(true)));
+        assert_eq!(new.metadata.get("at"), Some(&Data::Text("2026-12-07T10:00:00Z".into())));
+        let flat = "subject = \"Callback\"\nmetadata = \"phone\"\n";
+        assert!(parse(flat).map(|_| ()).expect_err("not a table").contains("must be a table"));
     }
 }
