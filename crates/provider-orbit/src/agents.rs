@@ -17,7 +17,7 @@ use super::{MAX_PAGE, OrbitProvider};
 use frontdesk_domain::text::{sanitize, sanitize_line};
 use frontdesk_domain::{
     AgentConfig, AgentConversation, AgentMessage, AgentStatus, AiAgent, AiAgentDetail, ChatEvent, Data, Deployment,
-    Page, Settings, ToolUse,
+    Page, ToolUse,
 };
 use frontdesk_provider::agents::AiAgents;
 use frontdesk_provider::http::{answer_body, network, secret_header, urlencode};
@@ -286,25 +286,10 @@ pub(crate) fn body_of(config: &AgentConfig) -> Value {
         body.insert("system_prompt".to_owned(), Value::String(prompt.clone()));
     }
     for (name, setting) in &config.settings {
-        body.insert(name.clone(), setting_json(setting));
+        // `Data` serialises as the JSON it reads like (a float that is not a number as null).
+        body.insert(name.clone(), serde_json::to_value(setting).unwrap_or(Value::Null));
     }
     Value::Object(body)
-}
-
-fn setting_json(s: &Data) -> Value {
-    match s {
-        Data::Null => Value::Null,
-        Data::Bool(b) => Value::Bool(*b),
-        Data::Integer(n) => Value::from(*n),
-        Data::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
-        Data::Text(t) => Value::String(t.clone()),
-        Data::List(items) => Value::Array(items.iter().map(setting_json).collect()),
-        Data::Table(table) => Value::Object(table_json(table)),
-    }
-}
-
-fn table_json(t: &Settings) -> serde_json::Map<String, Value> {
-    t.iter().map(|(k, v)| (k.clone(), setting_json(v))).collect()
 }
 
 fn without_nulls(v: Value) -> Value {

@@ -11,7 +11,6 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::extract::{JsonBody, Query};
-use crate::hub::Published;
 use crate::store::ListSpec;
 use frontdesk_domain::Change;
 use frontdesk_domain::{
@@ -306,12 +305,7 @@ pub async fn presence(
         at: Timestamp::now(),
         kind: frontdesk_domain::EventKind::Presence(presence),
     };
-    let data = serde_json::to_string(&event)?;
-    // Where instances share a database, every instance's streams get it by way of the
-    // database (this one's included); otherwise it is published here.
-    if !st.db.share_presence(&caller.org, &data).await? {
-        st.hub.publish(Published::ephemeral(caller.org.clone(), "presence", data));
-    }
+    st.db.publish_presence(&caller.org, serde_json::to_string(&event)?).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 

@@ -108,10 +108,9 @@ pub trait Store: Send + Sync + 'static {
     /// Orgs with a live conversation whose SLA deadline is in (from, to].
     async fn orgs_crossing_sla(&self, from: Timestamp, to: Timestamp) -> ApiResult<Vec<OrgId>>;
 
-    /// Passes a presence event (not stored) to every instance serving this database,
-    /// this one included; false when this engine has no other instances (the caller
-    /// publishes it itself).
-    async fn share_presence(&self, org: &OrgId, data: &str) -> ApiResult<bool>;
+    /// Publishes a presence event (not stored) to every stream of the org: this
+    /// server's, or every instance's where instances share the database.
+    async fn publish_presence(&self, org: &OrgId, data: String) -> ApiResult<()>;
 
     /// Runs a type-erased write job; [`Db::write`] is the typed door.
     fn run(&self, job: Job) -> BoxFuture<'_, ApiResult<Box<dyn Any + Send>>>;

@@ -6,6 +6,7 @@ use sqlx::QueryBuilder;
 use std::collections::HashSet;
 
 use super::engine::{Conn, Engine};
+use crate::hub::Hub;
 use frontdesk_domain::OrgId;
 
 /// The migrations, in order: (version, name, SQL).
@@ -74,15 +75,21 @@ pub async fn announce(conn: &mut Conn, orgs: &HashSet<OrgId>, reschedule: bool) 
         .map(|_| ())
 }
 
-/// Presence goes to every instance's listener as `~org` and the event's JSON on the
-/// next line (`NOTIFY` carries up to 8000 bytes; a presence event is a few hundred).
-pub async fn share_presence(pool: &super::engine::Pool, org: &OrgId, data: &str) -> Result<bool, sqlx::Error> {
+/// Presence goes to every instance's listener, this one's included, which publish it
+/// to their streams: `~org` and the event's JSON on the next line (`NOTIFY` carries
+/// up to 8000 bytes; a presence event is a few hundred).
+pub async fn publish_presence(
+    pool: &super::engine::Pool,
+    _: &Hub,
+    org: &OrgId,
+    data: String,
+) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(CHANNEL)
         .bind(format!("~{}\n{data}", org.as_str()))
         .execute(pool)
-        .await?;
-    Ok(true)
+        .await
+        .map(|_| ())
 }
 
 /// After a bulk load: statistics for the tables a load fills, at once.

@@ -91,7 +91,7 @@ impl PgStore {
                 Box::pin(async move { options.connect().await })
             })
         };
-        let writer = writer::Writer::start(writer_conn, hub, Some(reconnect));
-        Ok(Self { pool, writer, _background: store::Background(vec![listener.abort_handle()]) })
+        let writer = writer::Writer::start(writer_conn, hub.clone(), Some(reconnect));
+        Ok(Self { pool, writer, hub, _background: store::Background(vec![listener.abort_handle()]) })
     }
 }

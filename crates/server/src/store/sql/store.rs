@@ -10,7 +10,7 @@ use super::engine::Pool;
 use super::{WriteCtx, clock, conversations, counts, dialect, events, orgs, suggestions, views, writer};
 use crate::counts::OrgCounts;
 use crate::error::ApiResult;
-use crate::hub::Published;
+use crate::hub::{Hub, Published};
 use crate::store::{Job, ListSpec, Store, TrainingPair, Tx};
 use frontdesk_domain::{
     Agent, AgentId, Conversation, ConversationId, Message, OrgId, Page, Suggestion, SuggestionStatus, View, ViewFilter,
@@ -20,6 +20,8 @@ use frontdesk_domain::{
 pub struct EngineStore {
     pub(super) pool: Pool,
     pub(super) writer: writer::Writer,
+    /// Where this server's streams listen.
+    pub(super) hub: Hub,
     pub(super) _background: Background,
 }
 
@@ -131,8 +133,8 @@ impl Store for EngineStore {
         clock::orgs_crossing_sla(&self.pool, from, to).await
     }
 
-    async fn share_presence(&self, org: &OrgId, data: &str) -> ApiResult<bool> {
-        Ok(dialect::share_presence(&self.pool, org, data).await?)
+    async fn publish_presence(&self, org: &OrgId, data: String) -> ApiResult<()> {
+        Ok(dialect::publish_presence(&self.pool, &self.hub, org, data).await?)
     }
 
     fn run(&self, job: Job) -> BoxFuture<'_, ApiResult<Box<dyn Any + Send>>> {

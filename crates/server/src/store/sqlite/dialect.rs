@@ -6,6 +6,7 @@ use sqlx::QueryBuilder;
 use std::collections::HashSet;
 
 use super::engine::{Conn, Engine};
+use crate::hub::{Hub, Published};
 use frontdesk_domain::OrgId;
 
 /// The migrations, in order: (version, name, SQL).
@@ -58,10 +59,16 @@ pub async fn announce(_: &mut Conn, _: &HashSet<OrgId>, _: bool) -> Result<(), s
     Ok(())
 }
 
-/// Presence has no other instance to reach.
+/// Presence goes straight to this server's streams: there is no other instance.
 #[allow(clippy::unused_async, reason = "the same call as the engines that share")]
-pub async fn share_presence(_: &super::engine::Pool, _: &OrgId, _: &str) -> Result<bool, sqlx::Error> {
-    Ok(false)
+pub async fn publish_presence(
+    _: &super::engine::Pool,
+    hub: &Hub,
+    org: &OrgId,
+    data: String,
+) -> Result<(), sqlx::Error> {
+    hub.publish(Published::ephemeral(org.clone(), "presence", data));
+    Ok(())
 }
 
 /// After a bulk load: nothing. The SQL's hints (`BY_CONTACT_INDEX`, `HITS_FIRST`, …)

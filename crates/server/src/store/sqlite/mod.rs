@@ -89,8 +89,8 @@ impl SqliteStore {
             .await
             .map_err(|e| open_error(url, &e))?;
         // A file does not go away: no reconnecting.
-        let writer = writer::Writer::start(writer_conn, hub, None);
-        Ok(Self { pool, writer, _background: store::Background(Vec::new()) })
+        let writer = writer::Writer::start(writer_conn, hub.clone(), None);
+        Ok(Self { pool, writer, hub, _background: store::Background(Vec::new()) })
     }
 }
 
