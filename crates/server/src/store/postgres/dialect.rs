@@ -6,6 +6,7 @@ use sqlx::QueryBuilder;
 use std::collections::HashSet;
 
 use super::engine::{Conn, Engine};
+use super::filter::TextPlan;
 use crate::hub::Hub;
 use frontdesk_domain::OrgId;
 
@@ -35,10 +36,6 @@ pub const BY_CONTACT_INDEX: &str = "";
 
 /// Nor for reading conversations back by id.
 pub const ORG_NOT_BY_INDEX: &str = "c.org_id";
-
-/// Joins the full-text hits to conversations: PostgreSQL orders joins by cost, and
-/// its `CROSS JOIN` takes no `ON`.
-pub const HITS_FIRST: &str = "JOIN";
 
 /// A conversation's tags as rows with a `value` column, named as `SQLite` names them.
 pub const TAG_VALUES: &str = "jsonb_array_elements_text(c.tags::jsonb) AS json_each(value)";
@@ -102,8 +99,34 @@ pub fn text_query(words: &[String]) -> String {
     words.iter().map(|w| format!("'{}':*", w.replace('\\', "\\\\").replace('\'', "''"))).collect::<Vec<_>>().join(" & ")
 }
 
-/// `FROM search WHERE …`: the org's search rows matching `query` (from [`text_query`]).
-pub fn push_search(qb: &mut QueryBuilder<Engine>, query: String, org: &OrgId) {
+/// The planner has the words' statistics (`ANALYZE`) and picks its own way: every
+/// query is written hits first, as on the other engines for a few hits.
+pub const SHORT_WORD_CHARS: Option<usize> = None;
+
+/// No seeking walk here (see [`plan_text`]).
+pub const SEEK_ROWS: Option<i64> = None;
+
+#[allow(clippy::unused_async, reason = "the same call as the engines that estimate")]
+pub async fn plan_text(_: &mut Conn, _: &str, _: bool) -> Result<TextPlan, sqlx::Error> {
+    Ok(TextPlan::Hits)
+}
+
+/// `FROM` the org's conversations matching `query` (from [`text_query`]).
+pub fn push_hits(qb: &mut QueryBuilder<Engine>, query: String, org: &OrgId) {
+    qb.push("(SELECT DISTINCT conversation_id AS hit ");
+    push_search(qb, query, org);
+    qb.push(") AS s JOIN conversations c ON c.id = s.hit");
+}
+
+/// ` AND` the conversation `c` matches `query`; one form whatever the plan.
+pub fn push_text_condition(qb: &mut QueryBuilder<Engine>, query: String, org: &OrgId, _: TextPlan) {
+    qb.push(" AND c.id IN (SELECT conversation_id ");
+    push_search(qb, query, org);
+    qb.push(")");
+}
+
+/// `FROM search WHERE …`: the org's search rows matching `query`.
+fn push_search(qb: &mut QueryBuilder<Engine>, query: String, org: &OrgId) {
     qb.push("FROM search WHERE search.doc @@ to_tsquery('frontdesk', ")
         .push_bind(query)
         .push(") AND search.org_id = ")
@@ -116,13 +139,13 @@ mod tests {
 
     #[test]
     fn every_word_is_a_required_prefix() {
-        assert_eq!(text_query("refund order").as_deref(), Some("'refund':* & 'order':*"));
+        assert_eq!(text_query("refund order").map(|q| q.expr).as_deref(), Some("'refund':* & 'order':*"));
     }
 
     #[test]
     fn query_syntax_is_neutralised() {
-        assert_eq!(text_query("'a' | !(b:*)").as_deref(), Some("'a':* & 'b':*"));
-        assert_eq!(text_query("  ()*' "), None);
-        assert_eq!(text_query("ana@example.com").as_deref(), Some("'ana@example.com':*"));
+        assert_eq!(text_query("'a' | !(b:*)").map(|q| q.expr).as_deref(), Some("'a':* & 'b':*"));
+        assert_eq!(text_query("  ()*' ").map(|q| q.expr), None);
+        assert_eq!(text_query("ana@example.com").map(|q| q.expr).as_deref(), Some("'ana@example.com':*"));
     }
 }

@@ -15,7 +15,7 @@ use frontdesk_domain::{
 };
 
 use super::dialect;
-use super::filter::{Me, push_conditions, text_query};
+use super::filter::{Me, TextPlan, push_conditions, text_query};
 use super::{found, from_ms, to_ms};
 use crate::store::ListSpec;
 use crate::store::{json_or_default, opt_from_ms};
@@ -38,11 +38,8 @@ pub const SELECT_CONVERSATION: &str = concat!(
     "FROM conversations c JOIN contacts ct ON ct.id = c.contact_id LEFT JOIN agents a ON a.id = c.assignee_id"
 );
 
-/// The same columns, driven by full-text hits: the planner starts from the (usually
-/// few) matching conversations instead of walking the whole list index and testing
-/// each row (`dialect::HITS_FIRST`).
-const SELECT_CONVERSATION_HITS: &str =
-    concat!(conversation_columns!(), "FROM (SELECT DISTINCT conversation_id AS hit ");
+/// The same columns, from the full-text hits (`dialect::push_hits` follows).
+const SELECT_CONVERSATION_FROM: &str = concat!(conversation_columns!(), "FROM ");
 
 #[derive(FromRow)]
 struct ConversationRow {
@@ -191,6 +188,17 @@ fn decode_cursor(s: &str) -> ApiResult<Cursor> {
 }
 
 pub async fn list(conn: &mut Conn, spec: &ListSpec<'_>) -> ApiResult<Page<Conversation>> {
+    list_as(conn, spec, None, dialect::SEEK_ROWS).await
+}
+
+/// [`list`], with the words' plan given (tests hold every plan to the same pages)
+/// instead of estimated, and a seeking walk's reach.
+pub async fn list_as(
+    conn: &mut Conn,
+    spec: &ListSpec<'_>,
+    plan: Option<TextPlan>,
+    seek_rows: Option<i64>,
+) -> ApiResult<Page<Conversation>> {
     let order = if spec.updated_since.is_some() { Order::Updated } else { Order::Activity };
     let cursor = spec.cursor.map(decode_cursor).transpose()?;
     if spec.urgent && (cursor.is_some() || spec.updated_since.is_some()) {
@@ -199,61 +207,40 @@ pub async fn list(conn: &mut Conn, spec: &ListSpec<'_>) -> ApiResult<Page<Conver
     if cursor.as_ref().is_some_and(|c| c.o != order) {
         return Err(ApiError::bad_request("INVALID_CURSOR", "the cursor belongs to a different kind of listing"));
     }
-    let fts = spec.filter.q.as_deref().and_then(text_query);
-    let mut qb: QueryBuilder<Engine>;
-    let rest: ViewFilter;
-    let filter = if let Some(q) = fts {
-        qb = QueryBuilder::new(SELECT_CONVERSATION_HITS);
-        dialect::push_search(&mut qb, q, spec.org);
-        qb.push(") AS s ").push(dialect::HITS_FIRST).push(
-            " conversations c ON c.id = s.hit JOIN contacts ct ON ct.id = c.contact_id \
-                 LEFT JOIN agents a ON a.id = c.assignee_id",
-        );
-        // The hits are the text condition: the rest of the filter applies as usual.
-        rest = ViewFilter { q: None, ..spec.filter.clone() };
-        &rest
-    } else {
-        qb = QueryBuilder::new(SELECT_CONVERSATION);
-        spec.filter
+    // The words are planned apart; the rest of the filter applies as usual.
+    let filter = ViewFilter { q: None, ..spec.filter.clone() };
+    let mut page = Listing { spec, order, cursor: cursor.as_ref(), filter: &filter, text: None, floor: None };
+    let limit = spec.limit as usize;
+    let mut rows = match spec.filter.q.as_deref().and_then(text_query) {
+        None => page.fetch(conn).await?,
+        Some(text) => {
+            let mut plan = match plan {
+                Some(plan) => plan,
+                None => dialect::plan_text(&mut *conn, &text.expr, text.short).await?,
+            };
+            if plan == TextPlan::Seek && (order != Order::Activity || spec.urgent) {
+                plan = TextPlan::Walk;
+            }
+            page.text = Some((text.expr, plan));
+            if let (TextPlan::Seek, Some(rows)) = (plan, seek_rows) {
+                // A seeking walk reads no further than the view's `rows`th row from
+                // here. A page found within is the page; else walk testing the hits.
+                page.floor = page.floor(&mut *conn, rows).await?;
+                let found = page.fetch(conn).await?;
+                if found.len() > limit || page.floor.is_none() {
+                    found
+                } else {
+                    page.text = page.text.take().map(|(expr, _)| (expr, TextPlan::Walk));
+                    page.floor = None;
+                    page.fetch(conn).await?
+                }
+            } else {
+                page.fetch(conn).await?
+            }
+        }
     };
-    qb.push(" WHERE c.org_id = ").push_bind(spec.org.as_str());
-    push_conditions(&mut qb, spec.org, filter, Me::Agent(spec.me), spec.my_team, spec.now);
-    if let Some(since) = spec.updated_since {
-        qb.push(" AND c.updated_at > ").push_bind(to_ms(since));
-    }
-    match (&cursor, order) {
-        (Some(c), Order::Activity) => {
-            qb.push(" AND (c.activity_at < ")
-                .push_bind(c.t)
-                .push(" OR (c.activity_at = ")
-                .push_bind(c.t)
-                .push(" AND c.id < ")
-                .push_bind(c.id.clone())
-                .push("))");
-        }
-        (Some(c), Order::Updated) => {
-            qb.push(" AND (c.updated_at > ")
-                .push_bind(c.t)
-                .push(" OR (c.updated_at = ")
-                .push_bind(c.t)
-                .push(" AND c.id > ")
-                .push_bind(c.id.clone())
-                .push("))");
-        }
-        (None, _) => {}
-    }
-    qb.push(match order {
-        _ if spec.urgent => {
-            " ORDER BY c.sla_due_at IS NULL, c.sla_due_at ASC, c.waiting_since IS NULL, c.waiting_since ASC, c.id ASC"
-        }
-        Order::Activity => " ORDER BY c.activity_at DESC, c.id DESC",
-        Order::Updated => " ORDER BY c.updated_at ASC, c.id ASC",
-    });
-    // One extra row tells whether another page exists without a COUNT.
-    qb.push(" LIMIT ").push_bind(i64::from(spec.limit) + 1);
-    let mut rows: Vec<ConversationRow> = qb.build_query_as().fetch_all(&mut *conn).await?;
-    let more = rows.len() > spec.limit as usize && !spec.urgent;
-    rows.truncate(spec.limit as usize);
+    let more = rows.len() > limit && !spec.urgent;
+    rows.truncate(limit);
     let next_cursor = if more {
         rows.last().map(|r| {
             let t = match order {
@@ -266,6 +253,90 @@ pub async fn list(conn: &mut Conn, spec: &ListSpec<'_>) -> ApiResult<Page<Conver
         None
     };
     Ok(Page { items: rows.into_iter().map(Conversation::from).collect(), next_cursor })
+}
+
+/// One page's query, once its words are planned.
+struct Listing<'a> {
+    spec: &'a ListSpec<'a>,
+    order: Order,
+    cursor: Option<&'a Cursor>,
+    /// The filter without its words.
+    filter: &'a ViewFilter,
+    text: Option<(String, TextPlan)>,
+    /// Rows older than this are not walked (`TextPlan::Seek`).
+    floor: Option<i64>,
+}
+
+impl Listing<'_> {
+    /// The page's rows, one more than asked when another page follows.
+    async fn fetch(&self, conn: &mut Conn) -> ApiResult<Vec<ConversationRow>> {
+        let mut qb: QueryBuilder<Engine> = match &self.text {
+            Some((expr, TextPlan::Hits)) => {
+                let mut qb = QueryBuilder::new(SELECT_CONVERSATION_FROM);
+                dialect::push_hits(&mut qb, expr.clone(), self.spec.org);
+                qb.push(" JOIN contacts ct ON ct.id = c.contact_id LEFT JOIN agents a ON a.id = c.assignee_id");
+                qb
+            }
+            _ => QueryBuilder::new(SELECT_CONVERSATION),
+        };
+        self.push_where(&mut qb);
+        if let Some((expr, plan @ (TextPlan::Walk | TextPlan::Seek))) = &self.text {
+            dialect::push_text_condition(&mut qb, expr.clone(), self.spec.org, *plan);
+        }
+        if let Some(floor) = self.floor {
+            qb.push(" AND c.activity_at >= ").push_bind(floor);
+        }
+        qb.push(match self.order {
+            _ if self.spec.urgent => {
+                " ORDER BY c.sla_due_at IS NULL, c.sla_due_at ASC, c.waiting_since IS NULL, c.waiting_since ASC, c.id ASC"
+            }
+            Order::Activity => " ORDER BY c.activity_at DESC, c.id DESC",
+            Order::Updated => " ORDER BY c.updated_at ASC, c.id ASC",
+        });
+        // One extra row tells whether another page exists without a COUNT.
+        qb.push(" LIMIT ").push_bind(i64::from(self.spec.limit) + 1);
+        Ok(qb.build_query_as().fetch_all(&mut *conn).await?)
+    }
+
+    /// The activity time of the view's `rows`th row from here (words aside), if it
+    /// has that many.
+    async fn floor(&self, conn: &mut Conn, rows: i64) -> ApiResult<Option<i64>> {
+        let mut qb = QueryBuilder::new("SELECT c.activity_at FROM conversations c");
+        self.push_where(&mut qb);
+        qb.push(" ORDER BY c.activity_at DESC, c.id DESC LIMIT 1 OFFSET ").push_bind(rows - 1);
+        Ok(qb.build_query_scalar().fetch_optional(&mut *conn).await?)
+    }
+
+    /// ` WHERE` the org, the filter, the change feed's start and the cursor.
+    fn push_where(&self, qb: &mut QueryBuilder<Engine>) {
+        let spec = self.spec;
+        qb.push(" WHERE c.org_id = ").push_bind(spec.org.as_str());
+        push_conditions(qb, spec.org, self.filter, Me::Agent(spec.me), spec.my_team, spec.now);
+        if let Some(since) = spec.updated_since {
+            qb.push(" AND c.updated_at > ").push_bind(to_ms(since));
+        }
+        match (self.cursor, self.order) {
+            (Some(c), Order::Activity) => {
+                qb.push(" AND (c.activity_at < ")
+                    .push_bind(c.t)
+                    .push(" OR (c.activity_at = ")
+                    .push_bind(c.t)
+                    .push(" AND c.id < ")
+                    .push_bind(c.id.clone())
+                    .push("))");
+            }
+            (Some(c), Order::Updated) => {
+                qb.push(" AND (c.updated_at > ")
+                    .push_bind(c.t)
+                    .push(" OR (c.updated_at = ")
+                    .push_bind(c.t)
+                    .push(" AND c.id > ")
+                    .push_bind(c.id.clone())
+                    .push("))");
+            }
+            (None, _) => {}
+        }
+    }
 }
 
 #[derive(FromRow)]

@@ -90,17 +90,36 @@ pub fn push_conditions(
         qb.push(" AND c.ai_state = ").push_bind(state.as_str());
     }
     if let Some(q) = filter.q.as_deref().and_then(text_query) {
-        qb.push(" AND c.id IN (SELECT conversation_id ");
-        dialect::push_search(qb, q, org);
-        qb.push(")");
+        dialect::push_text_condition(qb, q.expr, org, TextPlan::Hits);
     }
+}
+
+/// How a page of full-text results is found. Which is cheapest depends on how many
+/// search rows the words match, which the engine estimates (`dialect::plan_text`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextPlan {
+    /// Start from the hits: few enough to look each one up and sort them.
+    Hits,
+    /// Walk the view in its order, testing each row against the hits, gathered once.
+    Walk,
+    /// Walk the view in its order, looking up each row's own search rows: for words
+    /// so common that a page fills within a few dozen rows, and short enough that
+    /// the engine finds them without merging every word they begin.
+    Seek,
+}
+
+/// A user's words as the engine's full-text query.
+pub struct TextQuery {
+    pub expr: String,
+    /// Every word is short enough for the engine's prefix index (`TextPlan::Seek`).
+    pub short: bool,
 }
 
 /// A user's words as the engine's full-text query: every word must match, each as a
 /// prefix, with the engine's syntax characters neutralised. None when nothing
 /// searchable is left.
 #[must_use]
-pub fn text_query(q: &str) -> Option<String> {
+pub fn text_query(q: &str) -> Option<TextQuery> {
     let words: Vec<String> = q
         .split(|c: char| !c.is_alphanumeric() && c != '@' && c != '.' && c != '+' && c != '-' && c != '_')
         .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
@@ -108,5 +127,7 @@ pub fn text_query(q: &str) -> Option<String> {
         .take(16)
         .map(str::to_owned)
         .collect();
-    (!words.is_empty()).then(|| dialect::text_query(&words))
+    let short = dialect::SHORT_WORD_CHARS
+        .is_some_and(|most| words.iter().all(|w| w.chars().all(char::is_alphanumeric) && w.chars().count() <= most));
+    (!words.is_empty()).then(|| TextQuery { expr: dialect::text_query(&words), short })
 }

@@ -19,6 +19,8 @@ mod engine {
 mod dialect;
 #[path = "../sql/migrate.rs"]
 pub mod migrate;
+#[cfg(test)]
+mod search_tests;
 
 #[path = "../sql/clock.rs"]
 mod clock;

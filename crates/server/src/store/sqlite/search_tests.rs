@@ -1,0 +1,243 @@
+//! Full-text search on `SQLite`: every plan finds the same pages, and the search
+//! table's numbering (migration 0004) names the right conversation, old rows and new.
+
+use std::fmt::Write as _;
+
+use jiff::Timestamp;
+use sqlx::{AssertSqlSafe, Connection as _, SqliteConnection};
+
+use super::conversations::list_as;
+use super::dialect::{MIGRATIONS, plan_text};
+use super::filter::{TextPlan, text_query};
+use super::migrate::run;
+use crate::store::ListSpec;
+use frontdesk_domain::{AgentId, OrgId, Status, ViewFilter};
+
+const WORDS: &[&str] =
+    &["order", "ordered", "refund", "the", "ship", "or", "café", "delay", "ana@example.com", "invoice", "thanks"];
+
+/// A small deterministic generator: the data is the same on every run.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % below
+    }
+}
+
+async fn migrated() -> SqliteConnection {
+    let mut conn = SqliteConnection::connect("sqlite::memory:").await.expect("memory");
+    run(&mut conn).await.expect("migrated");
+    conn
+}
+
+/// Two orgs, `n` conversations between them, with 0–4 messages of random words, many
+/// sharing an activity time (the cursor's tie-break is walked too).
+async fn seed(conn: &mut SqliteConnection, n: u64) {
+    let mut rng = Lcg(7);
+    let mut sql = String::from(
+        "INSERT INTO orgs (id, name, created_at) VALUES ('a', 'A', 0), ('b', 'B', 0);
+         INSERT INTO contacts (id, org_id, name, handle, created_at) VALUES
+             ('ka', 'a', 'Kim Ode', 'kim@a.test', 0), ('kb', 'b', 'Kim Ode', 'kim@b.test', 0);",
+    );
+    let mut msg = 0;
+    for i in 0..n {
+        let org = if rng.next(4) == 0 { "b" } else { "a" };
+        let subject = WORDS[usize::try_from(rng.next(WORDS.len() as u64)).unwrap_or(0)];
+        let status = ["open", "pending", "closed"][usize::try_from(rng.next(3)).unwrap_or(0)];
+        let activity = rng.next(40);
+        let (starred, archived) = (rng.next(3) == 0, rng.next(8) == 0);
+        let _ = write!(
+            sql,
+            "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, starred, archived, \
+             activity_at, created_at, updated_at) VALUES ('c{i:04}', '{org}', 'k{org}', 'email', 'about {subject}', \
+             '{status}', {starred}, {archived}, {activity}, 0, 0);"
+        );
+        for _ in 0..rng.next(5) {
+            let body: Vec<&str> =
+                (0..3).map(|_| WORDS[usize::try_from(rng.next(WORDS.len() as u64)).unwrap_or(0)]).collect();
+            let kind = if rng.next(6) == 0 { "event" } else { "reply" };
+            let _ = write!(
+                sql,
+                "INSERT INTO messages (id, org_id, conversation_id, direction, author_kind, author_name, kind, body, \
+                 delivery, created_at) VALUES ('m{msg}', '{org}', 'c{i:04}', 'inbound', 'contact', 'Kim', '{kind}', \
+                 'hello {}', 'delivered', 0);",
+                body.join(" ")
+            );
+            msg += 1;
+        }
+    }
+    sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *conn).await.expect("seeded");
+}
+
+/// Every page of `filter` for org `a`, 7 at a time, as ids.
+async fn pages(
+    conn: &mut SqliteConnection,
+    filter: &ViewFilter,
+    plan: TextPlan,
+    seek_rows: Option<i64>,
+    urgent: bool,
+) -> Vec<String> {
+    let (org, me) = (OrgId::from("a".to_owned()), AgentId::from("ag".to_owned()));
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let spec = ListSpec {
+            org: &org,
+            me: &me,
+            my_team: None,
+            filter,
+            updated_since: None,
+            cursor: cursor.as_deref(),
+            limit: 7,
+            now: Timestamp::UNIX_EPOCH,
+            urgent,
+        };
+        let page = list_as(conn, &spec, Some(plan), seek_rows).await.expect("a page");
+        ids.extend(page.items.iter().map(|c| c.id.as_str().to_owned()));
+        match page.next_cursor {
+            Some(next) if !urgent => cursor = Some(next),
+            _ => return ids,
+        }
+    }
+}
+
+/// The org's conversations whose subject or messages hold `word`, read from the
+/// rows themselves: what every plan must find (words of one token, no accents).
+async fn holding(conn: &mut SqliteConnection, word: &str) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT c.id FROM conversations c WHERE c.org_id = 'a' AND c.archived = 0 AND (c.subject LIKE $1 OR EXISTS \
+         (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.kind = 'reply' AND m.body LIKE $1)) \
+         ORDER BY c.activity_at DESC, c.id DESC",
+    )
+    .bind(format!("% {word}%"))
+    .fetch_all(conn)
+    .await
+    .expect("holding")
+}
+
+#[tokio::test]
+async fn every_plan_finds_the_same_pages_as_the_rows_hold() {
+    let mut conn = migrated().await;
+    seed(&mut conn, 400).await;
+    let views = [
+        ViewFilter::default(),
+        ViewFilter { starred: Some(true), ..ViewFilter::default() },
+        ViewFilter { archived: true, ..ViewFilter::default() },
+        ViewFilter { status: vec![Status::Open], ..ViewFilter::default() },
+    ];
+    let queries = ["order", "or", "the", "refund order", "cafe", "ana@example.com", "zzz", "o", "thanks the"];
+    for view in &views {
+        for q in queries {
+            let filter = ViewFilter { q: Some(q.to_owned()), ..view.clone() };
+            let hits = pages(&mut conn, &filter, TextPlan::Hits, None, false).await;
+            for (plan, reach) in [
+                (TextPlan::Walk, None),
+                (TextPlan::Seek, Some(3)),
+                (TextPlan::Seek, Some(1_000)),
+                (TextPlan::Seek, None),
+            ] {
+                let other = pages(&mut conn, &filter, plan, reach, false).await;
+                assert_eq!(other, hits, "{plan:?} (reach {reach:?}) differs from Hits for {q:?} in {view:?}");
+            }
+            let urgent = pages(&mut conn, &filter, TextPlan::Hits, None, true).await;
+            assert_eq!(urgent, pages(&mut conn, &filter, TextPlan::Walk, None, true).await, "urgent {q:?}");
+            assert!(hits.iter().all(|id| !id.is_empty()));
+        }
+    }
+    // What the rows hold, for single plain words in the default view.
+    for word in ["order", "refund", "the", "ship", "invoice"] {
+        let filter = ViewFilter { q: Some(word.to_owned()), ..ViewFilter::default() };
+        let found = pages(&mut conn, &filter, TextPlan::Hits, None, false).await;
+        let expected = holding(&mut conn, word).await;
+        assert!(expected.len() > 20, "{word} is common in the seed");
+        assert_eq!(found, expected, "{word}");
+    }
+    // Org b's conversations hold the same words and never show for org a.
+    let filter = ViewFilter { q: Some("the".to_owned()), ..ViewFilter::default() };
+    for plan in [TextPlan::Hits, TextPlan::Walk, TextPlan::Seek] {
+        let found = pages(&mut conn, &filter, plan, Some(3), false).await;
+        let orgs: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT DISTINCT org_id FROM conversations WHERE id IN ('{}')",
+            found.join("','")
+        )))
+        .fetch_all(&mut conn)
+        .await
+        .expect("orgs");
+        assert_eq!(orgs, ["a"], "{plan:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_rare_word_is_planned_from_its_hits() {
+    let mut conn = migrated().await;
+    seed(&mut conn, 50).await;
+    let q = text_query("ana@example.com").expect("a query");
+    assert!(!q.short);
+    assert_eq!(plan_text(&mut conn, &q.expr, q.short).await.expect("planned"), TextPlan::Hits);
+    let q = text_query("the or").expect("a query");
+    assert!(q.short, "short words are seekable");
+    assert!(!text_query("order").expect("a query").short);
+}
+
+/// A database from before migration 0004: its conversations get numbers, its search
+/// rows are rebuilt under them, and what comes after is numbered on.
+#[tokio::test]
+async fn search_rows_are_renumbered_and_new_ones_numbered_on() {
+    let mut conn = SqliteConnection::connect("sqlite::memory:").await.expect("memory");
+    let mut setup = String::from(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);",
+    );
+    for (version, name, sql) in &MIGRATIONS[..3] {
+        setup.push_str(sql);
+        let _ = write!(setup, "INSERT INTO schema_migrations VALUES ({version}, '{name}', 0);");
+    }
+    setup.push_str(
+        "INSERT INTO orgs (id, name, created_at) VALUES ('a', 'A', 0);
+         INSERT INTO contacts (id, org_id, name, handle, created_at) VALUES ('k', 'a', 'Zoë Quill', 'zq', 0);
+         INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, activity_at, created_at, updated_at)
+             VALUES ('old1', 'a', 'k', 'email', 'Parcel', 'open', 1, 0, 0),
+                    ('old2', 'a', 'k', 'email', 'Invoice', 'open', 2, 0, 0);
+         INSERT INTO messages (id, org_id, conversation_id, direction, author_kind, author_name, kind, body, delivery, created_at)
+             VALUES ('m1', 'a', 'old1', 'inbound', 'contact', 'Zoë', 'reply', 'crumpled box', 'delivered', 0),
+                    ('m2', 'a', 'old2', 'inbound', 'contact', 'Zoë', 'event', 'assigned lighthouse', 'delivered', 0),
+                    ('m3', 'a', 'old2', 'inbound', 'contact', 'Zoë', 'reply', 'double charge', 'delivered', 0);",
+    );
+    sqlx::raw_sql(AssertSqlSafe(setup)).execute(&mut conn).await.expect("a version 3 database");
+    run(&mut conn).await.expect("migrated");
+    sqlx::raw_sql(
+        "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, activity_at, created_at, updated_at)
+             VALUES ('new1', 'a', 'k', 'email', 'Hinge', 'open', 3, 0, 0);
+         INSERT INTO messages (id, org_id, conversation_id, direction, author_kind, author_name, kind, body, delivery, created_at)
+             VALUES ('m4', 'a', 'new1', 'inbound', 'contact', 'Zoë', 'reply', 'squeaky door', 'delivered', 0),
+                    ('m5', 'a', 'old1', 'inbound', 'contact', 'Zoë', 'note', 'courier photo', 'delivered', 0),
+                    ('m6', 'a', 'new1', 'inbound', 'contact', 'Zoë', 'reply', 'double fixed', 'delivered', 0);",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("written after");
+    let cases: [(&str, &[&str]); 9] = [
+        ("crumpled", &["old1"]),
+        ("courier", &["old1"]),
+        ("charge", &["old2"]),
+        ("lighthouse", &[]),
+        ("squeaky", &["new1"]),
+        ("double", &["new1", "old2"]),
+        ("zoe", &["new1", "old2", "old1"]),
+        ("parcel", &["old1"]),
+        ("hinge", &["new1"]),
+    ];
+    for (word, expected) in cases {
+        let filter = ViewFilter { q: Some(word.to_owned()), ..ViewFilter::default() };
+        for plan in [TextPlan::Hits, TextPlan::Walk, TextPlan::Seek] {
+            assert_eq!(pages(&mut conn, &filter, plan, Some(2), false).await, expected, "{word} {plan:?}");
+        }
+    }
+    let numbers: Vec<(String, i64, i64)> =
+        sqlx::query_as("SELECT id, num, search_rows FROM conversations ORDER BY num")
+            .fetch_all(&mut conn)
+            .await
+            .expect("numbers");
+    assert_eq!(numbers, [("old1".into(), 1, 2), ("old2".into(), 2, 1), ("new1".into(), 3, 2)]);
+}
