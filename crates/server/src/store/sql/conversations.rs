@@ -188,17 +188,12 @@ fn decode_cursor(s: &str) -> ApiResult<Cursor> {
 }
 
 pub async fn list(conn: &mut Conn, spec: &ListSpec<'_>) -> ApiResult<Page<Conversation>> {
-    list_as(conn, spec, None, dialect::SEEK_ROWS).await
+    list_as(conn, spec, None).await
 }
 
-/// [`list`], with the words' plan given (tests hold every plan to the same pages)
-/// instead of estimated, and a seeking walk's reach.
-pub async fn list_as(
-    conn: &mut Conn,
-    spec: &ListSpec<'_>,
-    plan: Option<TextPlan>,
-    seek_rows: Option<i64>,
-) -> ApiResult<Page<Conversation>> {
+/// [`list`], with the words' plan given instead of estimated: tests hold every plan
+/// to the same pages.
+pub async fn list_as(conn: &mut Conn, spec: &ListSpec<'_>, plan: Option<TextPlan>) -> ApiResult<Page<Conversation>> {
     let order = if spec.updated_since.is_some() { Order::Updated } else { Order::Activity };
     let cursor = spec.cursor.map(decode_cursor).transpose()?;
     if spec.urgent && (cursor.is_some() || spec.updated_since.is_some()) {
@@ -209,36 +204,16 @@ pub async fn list_as(
     }
     // The words are planned apart; the rest of the filter applies as usual.
     let filter = ViewFilter { q: None, ..spec.filter.clone() };
-    let mut page = Listing { spec, order, cursor: cursor.as_ref(), filter: &filter, text: None, floor: None };
+    let mut page = Listing { spec, order, cursor: cursor.as_ref(), filter: &filter, text: None };
+    if let Some(text) = spec.filter.q.as_deref().and_then(text_query) {
+        let plan = match plan {
+            Some(plan) => plan,
+            None => dialect::plan_text(&mut *conn, &text).await?,
+        };
+        page.text = Some((text, plan));
+    }
     let limit = spec.limit as usize;
-    let mut rows = match spec.filter.q.as_deref().and_then(text_query) {
-        None => page.fetch(conn).await?,
-        Some(text) => {
-            let mut plan = match plan {
-                Some(plan) => plan,
-                None => dialect::plan_text(&mut *conn, &text.expr, text.short).await?,
-            };
-            if plan == TextPlan::Seek && (order != Order::Activity || spec.urgent) {
-                plan = TextPlan::Walk;
-            }
-            page.text = Some((text.expr, plan));
-            if let (TextPlan::Seek, Some(rows)) = (plan, seek_rows) {
-                // A seeking walk reads no further than the view's `rows`th row from
-                // here. A page found within is the page; else walk testing the hits.
-                page.floor = page.floor(&mut *conn, rows).await?;
-                let found = page.fetch(conn).await?;
-                if found.len() > limit || page.floor.is_none() {
-                    found
-                } else {
-                    page.text = page.text.take().map(|(expr, _)| (expr, TextPlan::Walk));
-                    page.floor = None;
-                    page.fetch(conn).await?
-                }
-            } else {
-                page.fetch(conn).await?
-            }
-        }
-    };
+    let mut rows = page.fetch(conn).await?;
     let more = rows.len() > limit && !spec.urgent;
     rows.truncate(limit);
     let next_cursor = if more {
@@ -263,8 +238,6 @@ struct Listing<'a> {
     /// The filter without its words.
     filter: &'a ViewFilter,
     text: Option<(String, TextPlan)>,
-    /// Rows older than this are not walked (`TextPlan::Seek`).
-    floor: Option<i64>,
 }
 
 impl Listing<'_> {
@@ -280,11 +253,8 @@ impl Listing<'_> {
             _ => QueryBuilder::new(SELECT_CONVERSATION),
         };
         self.push_where(&mut qb);
-        if let Some((expr, plan @ (TextPlan::Walk | TextPlan::Seek))) = &self.text {
-            dialect::push_text_condition(&mut qb, expr.clone(), self.spec.org, *plan);
-        }
-        if let Some(floor) = self.floor {
-            qb.push(" AND c.activity_at >= ").push_bind(floor);
+        if let Some((expr, TextPlan::Walk)) = &self.text {
+            dialect::push_text_condition(&mut qb, expr.clone(), self.spec.org, TextPlan::Walk);
         }
         qb.push(match self.order {
             _ if self.spec.urgent => {
@@ -296,15 +266,6 @@ impl Listing<'_> {
         // One extra row tells whether another page exists without a COUNT.
         qb.push(" LIMIT ").push_bind(i64::from(self.spec.limit) + 1);
         Ok(qb.build_query_as().fetch_all(&mut *conn).await?)
-    }
-
-    /// The activity time of the view's `rows`th row from here (words aside), if it
-    /// has that many.
-    async fn floor(&self, conn: &mut Conn, rows: i64) -> ApiResult<Option<i64>> {
-        let mut qb = QueryBuilder::new("SELECT c.activity_at FROM conversations c");
-        self.push_where(&mut qb);
-        qb.push(" ORDER BY c.activity_at DESC, c.id DESC LIMIT 1 OFFSET ").push_bind(rows - 1);
-        Ok(qb.build_query_scalar().fetch_optional(&mut *conn).await?)
     }
 
     /// ` WHERE` the org, the filter, the change feed's start and the cursor.

@@ -90,7 +90,7 @@ pub fn push_conditions(
         qb.push(" AND c.ai_state = ").push_bind(state.as_str());
     }
     if let Some(q) = filter.q.as_deref().and_then(text_query) {
-        dialect::push_text_condition(qb, q.expr, org, TextPlan::Hits);
+        dialect::push_text_condition(qb, q, org, TextPlan::Hits);
     }
 }
 
@@ -100,26 +100,16 @@ pub fn push_conditions(
 pub enum TextPlan {
     /// Start from the hits: few enough to look each one up and sort them.
     Hits,
-    /// Walk the view in its order, testing each row against the hits, gathered once.
+    /// Walk the view in its order, testing each row against the hits, gathered once:
+    /// for common words, where a page fills within a few hundred rows.
     Walk,
-    /// Walk the view in its order, looking up each row's own search rows: for words
-    /// so common that a page fills within a few dozen rows, and short enough that
-    /// the engine finds them without merging every word they begin.
-    Seek,
-}
-
-/// A user's words as the engine's full-text query.
-pub struct TextQuery {
-    pub expr: String,
-    /// Every word is short enough for the engine's prefix index (`TextPlan::Seek`).
-    pub short: bool,
 }
 
 /// A user's words as the engine's full-text query: every word must match, each as a
 /// prefix, with the engine's syntax characters neutralised. None when nothing
 /// searchable is left.
 #[must_use]
-pub fn text_query(q: &str) -> Option<TextQuery> {
+pub fn text_query(q: &str) -> Option<String> {
     let words: Vec<String> = q
         .split(|c: char| !c.is_alphanumeric() && c != '@' && c != '.' && c != '+' && c != '-' && c != '_')
         .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
@@ -127,7 +117,5 @@ pub fn text_query(q: &str) -> Option<TextQuery> {
         .take(16)
         .map(str::to_owned)
         .collect();
-    let short = dialect::SHORT_WORD_CHARS
-        .is_some_and(|most| words.iter().all(|w| w.chars().all(char::is_alphanumeric) && w.chars().count() <= most));
-    (!words.is_empty()).then(|| TextQuery { expr: dialect::text_query(&words), short })
+    (!words.is_empty()).then(|| dialect::text_query(&words))
 }

@@ -72,13 +72,7 @@ async fn seed(conn: &mut SqliteConnection, n: u64) {
 }
 
 /// Every page of `filter` for org `a`, 7 at a time, as ids.
-async fn pages(
-    conn: &mut SqliteConnection,
-    filter: &ViewFilter,
-    plan: TextPlan,
-    seek_rows: Option<i64>,
-    urgent: bool,
-) -> Vec<String> {
+async fn pages(conn: &mut SqliteConnection, filter: &ViewFilter, plan: TextPlan, urgent: bool) -> Vec<String> {
     let (org, me) = (OrgId::from("a".to_owned()), AgentId::from("ag".to_owned()));
     let mut ids = Vec::new();
     let mut cursor: Option<String> = None;
@@ -94,7 +88,7 @@ async fn pages(
             now: Timestamp::UNIX_EPOCH,
             urgent,
         };
-        let page = list_as(conn, &spec, Some(plan), seek_rows).await.expect("a page");
+        let page = list_as(conn, &spec, Some(plan)).await.expect("a page");
         ids.extend(page.items.iter().map(|c| c.id.as_str().to_owned()));
         match page.next_cursor {
             Some(next) if !urgent => cursor = Some(next),
@@ -131,33 +125,26 @@ async fn every_plan_finds_the_same_pages_as_the_rows_hold() {
     for view in &views {
         for q in queries {
             let filter = ViewFilter { q: Some(q.to_owned()), ..view.clone() };
-            let hits = pages(&mut conn, &filter, TextPlan::Hits, None, false).await;
-            for (plan, reach) in [
-                (TextPlan::Walk, None),
-                (TextPlan::Seek, Some(3)),
-                (TextPlan::Seek, Some(1_000)),
-                (TextPlan::Seek, None),
-            ] {
-                let other = pages(&mut conn, &filter, plan, reach, false).await;
-                assert_eq!(other, hits, "{plan:?} (reach {reach:?}) differs from Hits for {q:?} in {view:?}");
-            }
-            let urgent = pages(&mut conn, &filter, TextPlan::Hits, None, true).await;
-            assert_eq!(urgent, pages(&mut conn, &filter, TextPlan::Walk, None, true).await, "urgent {q:?}");
+            let hits = pages(&mut conn, &filter, TextPlan::Hits, false).await;
+            let walked = pages(&mut conn, &filter, TextPlan::Walk, false).await;
+            assert_eq!(walked, hits, "the walk differs from the hits for {q:?} in {view:?}");
+            let urgent = pages(&mut conn, &filter, TextPlan::Hits, true).await;
+            assert_eq!(urgent, pages(&mut conn, &filter, TextPlan::Walk, true).await, "urgent {q:?}");
             assert!(hits.iter().all(|id| !id.is_empty()));
         }
     }
     // What the rows hold, for single plain words in the default view.
     for word in ["order", "refund", "the", "ship", "invoice"] {
         let filter = ViewFilter { q: Some(word.to_owned()), ..ViewFilter::default() };
-        let found = pages(&mut conn, &filter, TextPlan::Hits, None, false).await;
+        let found = pages(&mut conn, &filter, TextPlan::Hits, false).await;
         let expected = holding(&mut conn, word).await;
         assert!(expected.len() > 20, "{word} is common in the seed");
         assert_eq!(found, expected, "{word}");
     }
     // Org b's conversations hold the same words and never show for org a.
     let filter = ViewFilter { q: Some("the".to_owned()), ..ViewFilter::default() };
-    for plan in [TextPlan::Hits, TextPlan::Walk, TextPlan::Seek] {
-        let found = pages(&mut conn, &filter, plan, Some(3), false).await;
+    for plan in [TextPlan::Hits, TextPlan::Walk] {
+        let found = pages(&mut conn, &filter, plan, false).await;
         let orgs: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
             "SELECT DISTINCT org_id FROM conversations WHERE id IN ('{}')",
             found.join("','")
@@ -174,11 +161,7 @@ async fn a_rare_word_is_planned_from_its_hits() {
     let mut conn = migrated().await;
     seed(&mut conn, 50).await;
     let q = text_query("ana@example.com").expect("a query");
-    assert!(!q.short);
-    assert_eq!(plan_text(&mut conn, &q.expr, q.short).await.expect("planned"), TextPlan::Hits);
-    let q = text_query("the or").expect("a query");
-    assert!(q.short, "short words are seekable");
-    assert!(!text_query("order").expect("a query").short);
+    assert_eq!(plan_text(&mut conn, &q).await.expect("planned"), TextPlan::Hits);
 }
 
 /// A database from before migration 0004: its conversations get numbers, its search
@@ -230,8 +213,8 @@ async fn search_rows_are_renumbered_and_new_ones_numbered_on() {
     ];
     for (word, expected) in cases {
         let filter = ViewFilter { q: Some(word.to_owned()), ..ViewFilter::default() };
-        for plan in [TextPlan::Hits, TextPlan::Walk, TextPlan::Seek] {
-            assert_eq!(pages(&mut conn, &filter, plan, Some(2), false).await, expected, "{word} {plan:?}");
+        for plan in [TextPlan::Hits, TextPlan::Walk] {
+            assert_eq!(pages(&mut conn, &filter, plan, false).await, expected, "{word} {plan:?}");
         }
     }
     let numbers: Vec<(String, i64, i64)> =
