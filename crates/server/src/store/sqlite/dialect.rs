@@ -92,12 +92,21 @@ const FEW_HITS: i64 = 2_000;
 /// left 24 bits (migration 0004), so neither plan reads a row to learn its
 /// conversation.
 pub async fn plan_text(conn: &mut Conn, query: &str) -> Result<TextPlan, sqlx::Error> {
-    let hits: i64 = sqlx::query_scalar("SELECT count(*) FROM (SELECT 1 FROM search WHERE search MATCH $1 LIMIT $2)")
-        .bind(query)
-        .bind(FEW_HITS)
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(if hits < FEW_HITS { TextPlan::Hits } else { TextPlan::Walk })
+    // Whole words first: at least as many rows hold their prefixes, and counting
+    // whole words merges nothing, where `"order"*` merges every word "order" begins.
+    let whole = query.replace("\"*", "\"");
+    for q in [whole.as_str(), query] {
+        let hits: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM (SELECT 1 FROM search WHERE search MATCH $1 LIMIT $2)")
+                .bind(q)
+                .bind(FEW_HITS)
+                .fetch_one(&mut *conn)
+                .await?;
+        if hits >= FEW_HITS {
+            return Ok(TextPlan::Walk);
+        }
+    }
+    Ok(TextPlan::Hits)
 }
 
 /// `FROM` the matching conversations, hits first (`SQLite` keeps the order of a

@@ -164,6 +164,35 @@ async fn a_rare_word_is_planned_from_its_hits() {
     assert_eq!(plan_text(&mut conn, &q).await.expect("planned"), TextPlan::Hits);
 }
 
+/// 2,000 matching rows make a word common, whether as a whole word or only as the
+/// beginning of others.
+#[tokio::test]
+async fn a_common_word_or_prefix_is_walked() {
+    let mut conn = migrated().await;
+    let mut sql = String::from("INSERT INTO search (rowid, body) VALUES ");
+    for i in 0..2_100_i64 {
+        let word = if i < 1_000 { "parcel" } else { "parcels" };
+        let _ = write!(
+            sql,
+            "{}({}, '{word} {}')",
+            if i == 0 { "" } else { ", " },
+            i << 24,
+            if i % 2 == 0 { "lamp" } else { "" }
+        );
+    }
+    sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await.expect("search rows");
+    for (q, plan) in [
+        ("parcel", TextPlan::Walk),
+        ("parcels", TextPlan::Hits),
+        ("lamp", TextPlan::Hits),
+        ("lamp parcel", TextPlan::Hits),
+        ("pa", TextPlan::Walk),
+    ] {
+        let expr = text_query(q).expect("a query");
+        assert_eq!(plan_text(&mut conn, &expr).await.expect("planned"), plan, "{q}");
+    }
+}
+
 /// A database from before migration 0004: its conversations get numbers, its search
 /// rows are rebuilt under them, and what comes after is numbered on.
 #[tokio::test]
