@@ -10,14 +10,14 @@ use serde_json::Value;
 
 use crate::support::TestServer;
 
-struct Shell {
+pub(crate) struct Shell {
     dir: tempfile::TempDir,
     config: PathBuf,
     key: String,
 }
 
 impl Shell {
-    fn new(s: &TestServer) -> Self {
+    pub(crate) fn new(s: &TestServer) -> Self {
         Self::with_key(s, &s.key)
     }
 
@@ -35,7 +35,7 @@ impl Shell {
         Self { dir, config, key: key.to_owned() }
     }
 
-    fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_frontdesk"));
         c.arg("--config")
             .arg(&self.config)

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use reqwest::StatusCode;
 
+use super::script::Shell;
 use super::support::{TestServer, config};
 
 fn fixture(name: &str) -> PathBuf {
@@ -46,6 +47,30 @@ async fn with_a_certificate_the_server_speaks_https_only() {
     // And the server goes on serving after both.
     let again = trusting_client().get(format!("{}/v1/me", s.url)).bearer_auth(&s.key).send().await.expect("again");
     assert_eq!(again.status(), StatusCode::OK);
+}
+
+/// The client checks the server's certificate against what the platform trusts
+/// (`SSL_CERT_FILE` here, the test CA or not), though it reads no certificate
+/// before its first handshake.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_binary_trusts_what_the_platform_trusts() {
+    let mut cfg = config();
+    cfg.server.tls_cert = Some(fixture("cert.pem"));
+    cfg.server.tls_key = Some(fixture("key.pem"));
+    let s = TestServer::start_with(cfg).await;
+    let sh = Shell::new(&s);
+    let list = |roots: PathBuf| {
+        let out = sh.command(&["list", "--json"]).env("SSL_CERT_FILE", roots).env_remove("SSL_CERT_DIR").output();
+        out.expect("the binary runs")
+    };
+    let trusted = list(fixture("ca.pem"));
+    assert!(trusted.status.success(), "{}", String::from_utf8_lossy(&trusted.stderr));
+    assert!(serde_json::from_slice::<serde_json::Value>(&trusted.stdout).is_ok_and(|v| v.is_array()));
+    // The certificate itself is no CA: trusting it alone trusts nothing.
+    let untrusted = list(fixture("cert.pem"));
+    let said = String::from_utf8_lossy(&untrusted.stderr);
+    assert!(!untrusted.status.success(), "an unknown certificate was accepted");
+    assert!(said.contains("certificate"), "{said}");
 }
 
 #[tokio::test]

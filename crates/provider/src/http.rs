@@ -24,9 +24,12 @@ pub fn clients(
     request_timeout: Duration,
     stream_read_timeout: Duration,
 ) -> Result<(reqwest::Client, reqwest::Client), ProviderError> {
+    // One certificate check for both, made on the first handshake (`tls`).
+    let tls = super::tls::config().map_err(|e| ProviderError::Network(format!("cannot set up TLS: {e}")))?;
     let build = |b: reqwest::ClientBuilder| {
         b.connect_timeout(CONNECT_TIMEOUT)
             .user_agent(concat!("frontdesk/", env!("CARGO_PKG_VERSION")))
+            .tls_backend_preconfigured(tls.clone())
             .build()
             .map_err(|e| ProviderError::Network(e.to_string()))
     };

@@ -16,6 +16,7 @@ pub mod json;
 mod loopback;
 pub mod poll;
 pub mod sse;
+mod tls;
 pub mod unified;
 
 use std::time::Duration;
