@@ -80,26 +80,24 @@ pub async fn open(cfg: &Config, name: &str, ascii: bool) -> anyhow::Result<Opene
         settings.account_links = links;
         // Keyed by every member's server, so a changed config starts a fresh cache.
         let servers: Vec<String> = cfg.accounts.iter().map(|a| format!("{}={}", a.name, a.url)).collect();
+        // Opened side by side: each is a file, a lock and a pool of connections,
+        // all before the first screen.
+        let servers = servers.join(" ");
+        let (store, cache) = tokio::try_join!(store(UNIFIED), cache(UNIFIED, &servers))?;
         let account = Account {
             provider: Arc::new(Unified::new(members, activity.watch())),
-            store: store(UNIFIED).await?,
-            cache: cache(UNIFIED, &servers.join(" ")).await?,
+            store,
+            cache,
             poll_every: Account::DEFAULT_POLL,
             activity,
         };
         return Ok(Opened { settings, account });
     }
     let a = account(cfg, Some(name))?;
-    Ok(Opened {
-        settings: settings(cfg, &a.name, &a.url, ascii)?,
-        account: Account {
-            provider: provider(a)?,
-            store: store(&a.name).await?,
-            cache: cache(&a.name, &a.url).await?,
-            poll_every: poll_every(a),
-            activity,
-        },
-    })
+    let settings = settings(cfg, &a.name, &a.url, ascii)?;
+    let provider = provider(a)?;
+    let (store, cache) = tokio::try_join!(store(&a.name), cache(&a.name, &a.url))?;
+    Ok(Opened { settings, account: Account { provider, store, cache, poll_every: poll_every(a), activity } })
 }
 
 /// Opens accounts when the agent switches to them.
