@@ -82,13 +82,13 @@ pub fn text_query(words: &[String]) -> String {
 }
 
 /// Fewer matching search rows than this, and a page starts from the hits: each is a
-/// lookup, and a couple of thousand sort in about a millisecond. More, and a page
+/// lookup (about 1.5 µs), and a couple of thousand take a few milliseconds. More, and a page
 /// walks the view testing each row against the hits gathered once: "order", in a
 /// third of 100,000 conversations, fills a page within some 150 rows.
 const FEW_HITS: i64 = 2_000;
 
-/// Picks the plan from a count of the matching search rows, stopped where the answer
-/// no longer changes. Every search row's rowid is its conversation's number shifted
+/// Picks the plan from a count of the matching search rows (every org's: the index
+/// does not know orgs), stopped where the answer no longer changes. Every search row's rowid is its conversation's number shifted
 /// left 24 bits (migration 0004), so neither plan reads a row to learn its
 /// conversation.
 pub async fn plan_text(conn: &mut Conn, query: &str) -> Result<TextPlan, sqlx::Error> {
