@@ -21,7 +21,11 @@ use anyhow::{Context, Result, bail};
 use frontdesk::config::Config;
 use frontdesk_server::{self as server, Running, admin, demo};
 use futures::StreamExt as _;
-use serde_json::{Value, json};
+use serde_json::json;
+
+/// The words to search the demo's history by.
+#[path = "support/demo.rs"]
+mod demo_words;
 
 /// The tests' own cluster harness; a bench, like a test, stops at its first failure.
 #[path = "../tests/e2e/postgres.rs"]
@@ -95,7 +99,7 @@ async fn measure(name: &'static str, url: &str, instances: usize) -> Result<Colu
         "list page, 50 rows (p50 / p99)".to_owned(),
         latency(&http, &key, &get("/v1/conversations?limit=50"), REQUESTS).await?,
     ));
-    let rare = rare_word(&http, &key, first).await?;
+    let rare = demo_words::rare_word(&http, &key, first).await?;
     cells.push((
         "search, a rare word (one order number)".to_owned(),
         latency(&http, &key, &get(&format!("/v1/conversations?limit=50&q={rare}")), REQUESTS).await?,
@@ -198,24 +202,6 @@ async fn latency(http: &reqwest::Client, key: &str, url: &str, n: usize) -> Resu
     }
     let (p50, p99) = percentiles(&mut lat);
     Ok(format!("{p50} / {p99}"))
-}
-
-/// An order number that one conversation's thread holds.
-async fn rare_word(http: &reqwest::Client, key: &str, url: &str) -> Result<String> {
-    let page: Value =
-        http.get(format!("{url}/v1/conversations?limit=20&q=KH")).bearer_auth(key).send().await?.json().await?;
-    for c in page["items"].as_array().context("items")? {
-        let id = c["id"].as_str().context("id")?;
-        let thread: Value =
-            http.get(format!("{url}/v1/conversations/{id}/messages")).bearer_auth(key).send().await?.json().await?;
-        for m in thread["items"].as_array().context("messages")? {
-            if let Some(at) = m["body"].as_str().and_then(|b| b.find("KH-")) {
-                let body = m["body"].as_str().unwrap_or_default();
-                return Ok(body[at..].chars().take(9).collect());
-            }
-        }
-    }
-    bail!("no order number in the first conversations")
 }
 
 /// A write on the first instance until the second's stream has it, `CROSS_WRITES` times.

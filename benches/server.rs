@@ -2,7 +2,9 @@
 //!
 //! 1. ingestion of inbound customer messages, through `POST /v1/inbound` and through
 //!    the storage path alone (`Db::write` + `messages::ingest`);
-//! 2. list-page latency with 100,000 conversations, per view, plus `/v1/views/counts`;
+//! 2. list-page latency with 100,000 conversations of the demo's history
+//!    (`demo::bulk`, as `frontdesk demo --conversations N` makes them), per view, plus
+//!    full-text search and `/v1/views/counts`;
 //! 3. SSE fan-out: one write, 200 connected `/v1/events` clients, time until the last
 //!    of them has the event.
 //!
@@ -18,17 +20,19 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use frontdesk::config::Config;
-use frontdesk_domain::{AgentId, AgentRole, Channel, ContactId, ConversationId, MessageId, OrgId};
-use frontdesk_server::store::Db;
+use frontdesk_domain::{AgentRole, Channel, OrgId};
 use frontdesk_server::store::Inbound;
-use frontdesk_server::store::rows::{ContactRow, ConversationRow, MessageRow};
-use frontdesk_server::{self as server, Running, admin};
+use frontdesk_server::{self as server, Running, admin, demo};
 use futures::StreamExt;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
+
+/// The words to search the demo's history by.
+#[path = "support/demo.rs"]
+mod demo_words;
 
 // --- budgets -------------------------------------------------------------------------
 
@@ -48,7 +52,6 @@ const DIAG_TIME: Duration = Duration::from_secs(3);
 const BIG_TASKS: usize = 4;
 
 const CONVERSATIONS: usize = 100_000;
-const CONTACTS: usize = 70_000;
 const LIST_REQUESTS: usize = 1_000;
 const LIST_TIME: Duration = Duration::from_secs(5);
 const COUNTS_REQUESTS: usize = 200;
@@ -186,8 +189,6 @@ struct Env {
     running: Running,
     org: OrgId,
     key: String,
-    /// Agents of the org: (id, name, team). The first is the admin whose key we hold.
-    agents: Vec<(AgentId, String, Option<String>)>,
     http: reqwest::Client,
     // Last: the database files go once the server has stopped.
     dir: tempfile::TempDir,
@@ -202,11 +203,11 @@ impl Env {
         let running = server::start(&cfg.server, &db_url, "127.0.0.1:0").await?;
         let db = &running.state.db;
         let made = admin::create_org(db, "Bench Org", "Ada Admin", "ada@bench.test", 3600).await?;
-        let mut agents = vec![(made.admin.id.clone(), made.admin.name.clone(), made.admin.team.clone())];
+        // A team of eight: the history's conversations are assigned among them.
         for i in 0..7_u32 {
             let team = if i.is_multiple_of(2) { "billing" } else { "support" };
             let name = format!("Agent {i}");
-            let (agent, _) = admin::create_agent(
+            admin::create_agent(
                 db,
                 made.org.as_str(),
                 &name,
@@ -215,9 +216,8 @@ impl Env {
                 Some(team),
             )
             .await?;
-            agents.push((agent.id, agent.name, agent.team));
         }
-        Ok(Self { running, org: made.org, key: made.key, agents, http: reqwest::Client::new(), dir })
+        Ok(Self { running, org: made.org, key: made.key, http: reqwest::Client::new(), dir })
     }
 
     fn url(&self, path: &str) -> String {
@@ -252,15 +252,6 @@ const CUSTOMER_SAYS: &[&str] = &[
     "The parcel arrived damaged, the box was crushed. Order #{n}",
     "Thanks, that fixed it!",
     "Hello? Anyone there? I have been waiting for an answer since yesterday",
-];
-
-const AGENT_SAYS: &[&str] = &[
-    "Thanks for reaching out! I've checked order #{n} and it is on its way.",
-    "I'm sorry about that. I've issued a refund; it should show in 3-5 business days.",
-    "Could you send me a photo of the damage so I can open a claim?",
-    "I've updated the address on your order. Anything else I can help with?",
-    "You can pause the subscription under Account > Plan. Let me know if it doesn't show up.",
-    "I've passed this to our engineers and will update you as soon as I hear back.",
 ];
 
 fn say(rng: &mut StdRng, from: &[&str]) -> String {
@@ -493,265 +484,6 @@ async fn ingest_storage(env: &Env, rows: &mut Vec<Row>) -> Result<()> {
     Ok(())
 }
 
-// --- 2. seeding 100k conversations ---------------------------------------------------
-
-const FIRST: &[&str] =
-    &["Ana", "Ben", "Chloe", "Dmitri", "Eva", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kemi", "Liam"];
-const LAST: &[&str] = &["Lopez", "Smith", "Nakamura", "Okafor", "Berg", "Rossi", "Dubois", "Novak", "Khan", "Silva"];
-const COMPANIES: &[&str] = &["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay"];
-const TAGS: &[(&str, f64)] =
-    &[("billing", 0.15), ("shipping", 0.12), ("refund", 0.08), ("returns", 0.06), ("bug", 0.05), ("vip", 0.03)];
-
-struct Contact {
-    id: String,
-    name: String,
-    handle: String,
-    email: Option<String>,
-    phone: Option<String>,
-    company: Option<String>,
-}
-
-fn contact(i: usize, rng: &mut StdRng) -> Contact {
-    let (first, last) = (FIRST[rng.random_range(0..FIRST.len())], LAST[rng.random_range(0..LAST.len())]);
-    let name = format!("{first} {last}");
-    let (handle, email, phone) = if i.is_multiple_of(2) {
-        let e = format!("{}.{}{i}@example.com", first.to_lowercase(), last.to_lowercase());
-        (e.clone(), Some(e), None)
-    } else {
-        let p = format!("+4420{i:07}");
-        (p.clone(), None, Some(p))
-    };
-    let company = rng.random_bool(0.3).then(|| COMPANIES[rng.random_range(0..COMPANIES.len())].to_owned());
-    Contact { id: ContactId::generate().0.to_string(), name, handle, email, phone, company }
-}
-
-struct Msg {
-    id: String,
-    inbound: bool,
-    /// Index into the org's agents, for outbound.
-    agent: usize,
-    body: String,
-    at: i64,
-}
-
-struct Conv {
-    id: String,
-    contact: usize,
-    channel: &'static str,
-    subject: Option<String>,
-    status: &'static str,
-    snoozed_until: Option<i64>,
-    assignee: Option<usize>,
-    tags: String,
-    starred: bool,
-    unread: bool,
-    archived: bool,
-    priority: &'static str,
-    waiting_since: Option<i64>,
-    sla_due_at: Option<i64>,
-    ai_state: &'static str,
-    activity_at: i64,
-    created_at: i64,
-    messages: Vec<Msg>,
-}
-
-const HOUR: i64 = 3_600_000;
-const DAY: i64 = 24 * HOUR;
-
-fn conversation(contacts: usize, agents: usize, now: i64, rng: &mut StdRng) -> Conv {
-    let age = rng.random_range(0..30 * DAY);
-    let activity_at = now - age;
-    // Recent conversations are mostly live; old ones mostly closed.
-    let roll: f64 = rng.random();
-    let status = if age < 2 * DAY {
-        match roll {
-            r if r < 0.60 => "open",
-            r if r < 0.80 => "pending",
-            r if r < 0.90 => "snoozed",
-            _ => "closed",
-        }
-    } else {
-        match roll {
-            r if r < 0.08 => "open",
-            r if r < 0.13 => "pending",
-            r if r < 0.15 => "snoozed",
-            _ => "closed",
-        }
-    };
-    let live = status != "closed";
-    let channel = Channel::ALL[rng.random_range(0..Channel::ALL.len())].as_str();
-    let assignee = rng.random_bool(0.6).then(|| rng.random_range(0..agents));
-    // Customer first, then alternating: 1 or 3 messages end with the customer.
-    let count = rng.random_range(1..=3usize);
-    let mut at = activity_at;
-    let mut messages = Vec::with_capacity(count);
-    for k in (0..count).rev() {
-        let inbound = k.is_multiple_of(2);
-        let body = say(rng, if inbound { CUSTOMER_SAYS } else { AGENT_SAYS });
-        messages.push(Msg { id: MessageId::generate().0.to_string(), inbound, agent: assignee.unwrap_or(0), body, at });
-        at -= rng.random_range(60_000..6 * HOUR);
-    }
-    messages.reverse();
-    let created_at = messages[0].at;
-    let last_inbound = count % 2 == 1;
-    let waiting = live && status != "snoozed" && last_inbound;
-    let waiting_since = waiting.then_some(activity_at);
-    let mut tags: Vec<&str> = TAGS.iter().filter(|(_, p)| rng.random_bool(*p)).map(|(t, _)| *t).collect();
-    tags.truncate(2);
-    Conv {
-        id: ConversationId::generate().0.to_string(),
-        contact: rng.random_range(0..contacts),
-        channel,
-        subject: (channel == "email").then(|| format!("Question about order #{}", rng.random_range(10_000..99_999))),
-        status,
-        snoozed_until: (status == "snoozed").then(|| now + rng.random_range(HOUR..7 * DAY)),
-        assignee,
-        tags: serde_json::to_string(&tags).unwrap_or_else(|_| "[]".to_owned()),
-        starred: rng.random_bool(0.05),
-        unread: live && last_inbound && rng.random_bool(0.7),
-        archived: rng.random_bool(0.03),
-        priority: match rng.random_range(0..20) {
-            0 => "urgent",
-            1 | 2 => "high",
-            3 => "low",
-            _ => "normal",
-        },
-        waiting_since,
-        sla_due_at: waiting_since.map(|w| w + HOUR),
-        ai_state: match rng.random_range(0..50) {
-            0..=3 => "ai_led",
-            4 => "handoff_requested",
-            _ => "human",
-        },
-        activity_at,
-        created_at,
-        messages,
-    }
-}
-
-/// Seeds the org with contacts, conversations and their messages by multi-row INSERTs
-/// on the writer (the search index fills through the schema's triggers). Returns a
-/// handle of one contact, for a selective search.
-async fn seed(env: &Env) -> Result<String> {
-    let mut rng = StdRng::seed_from_u64(42);
-    let now = jiff::Timestamp::now().as_millisecond();
-    let contacts: Vec<Contact> = (0..CONTACTS).map(|i| contact(i, &mut rng)).collect();
-    let convs: Vec<Conv> =
-        (0..CONVERSATIONS).map(|_| conversation(CONTACTS, env.agents.len(), now, &mut rng)).collect();
-    let rare = convs[CONVERSATIONS / 3].contact;
-    let rare_handle = contacts[rare].email.clone().unwrap_or_else(|| contacts[rare].name.clone());
-    let org = env.org.as_str().to_owned();
-    let agents = Arc::new(env.agents.clone());
-    let db = &env.running.state.db;
-
-    let contact_ids: Arc<Vec<(String, String)>> =
-        Arc::new(contacts.iter().map(|c| (c.id.clone(), c.name.clone())).collect());
-    insert_contacts(db, &org, contacts, now).await?;
-    insert_conversations(db, &org, &agents, &contact_ids, convs).await?;
-    Ok(rare_handle)
-}
-
-/// Contacts, loaded in writer jobs of 10,000.
-async fn insert_contacts(db: &Db, org: &str, mut contacts: Vec<Contact>, now: i64) -> Result<()> {
-    let org = OrgId::from(org.to_owned());
-    while !contacts.is_empty() {
-        let rows: Vec<ContactRow> = contacts
-            .drain(..contacts.len().min(10_000))
-            .map(|c| ContactRow {
-                id: c.id,
-                name: c.name,
-                handle: c.handle,
-                email: c.email,
-                phone: c.phone,
-                company: c.company,
-                created_at: now - 60 * DAY,
-            })
-            .collect();
-        let org = org.clone();
-        db.write(move |w| Box::pin(async move { w.load_contacts(&org, &rows).await })).await?;
-    }
-    Ok(())
-}
-
-/// Conversations and their messages, loaded in writer jobs of 10,000 conversations;
-/// the search index fills as they load.
-async fn insert_conversations(
-    db: &Db,
-    org: &str,
-    agents: &Arc<Vec<(AgentId, String, Option<String>)>>,
-    contact_ids: &Arc<Vec<(String, String)>>,
-    mut convs: Vec<Conv>,
-) -> Result<()> {
-    let org = OrgId::from(org.to_owned());
-    while !convs.is_empty() {
-        let chunk: Vec<Conv> = convs.drain(..convs.len().min(10_000)).collect();
-        let mut conversations = Vec::with_capacity(chunk.len());
-        let mut messages = Vec::new();
-        for c in chunk {
-            let last = &c.messages[c.messages.len() - 1];
-            let assignee = c.assignee.map(|a| &agents[a]);
-            conversations.push(ConversationRow {
-                id: c.id.clone(),
-                contact_id: contact_ids[c.contact].0.clone(),
-                channel: c.channel.to_owned(),
-                subject: c.subject.clone(),
-                status: c.status.to_owned(),
-                snoozed_until: c.snoozed_until,
-                assignee_id: assignee.map(|a| a.0.as_str().to_owned()),
-                team: assignee.and_then(|a| a.2.clone()),
-                tags: c.tags.clone(),
-                starred: c.starred,
-                unread: c.unread,
-                archived: c.archived,
-                priority: c.priority.to_owned(),
-                last_preview: Some(last.body.clone()),
-                last_direction: Some(if last.inbound { "inbound" } else { "outbound" }),
-                last_message_at: Some(last.at),
-                waiting_since: c.waiting_since,
-                sla_due_at: c.sla_due_at,
-                ai_state: c.ai_state.to_owned(),
-                ai_agent: (c.ai_state != "human").then(|| "Sunny".to_owned()),
-                message_count: i64::try_from(c.messages.len()).unwrap_or(i64::MAX),
-                activity_at: c.activity_at,
-                created_at: c.created_at,
-                updated_at: c.activity_at,
-            });
-            for m in c.messages {
-                let (author_kind, author_id, author_name) = if m.inbound {
-                    let (id, name) = &contact_ids[c.contact];
-                    ("contact", id.clone(), name.clone())
-                } else {
-                    let a = &agents[m.agent];
-                    ("agent", a.0.as_str().to_owned(), a.1.clone())
-                };
-                messages.push(MessageRow {
-                    id: m.id,
-                    conversation_id: c.id.clone(),
-                    direction: if m.inbound { "inbound" } else { "outbound" },
-                    author_kind,
-                    author_id: Some(author_id),
-                    author_name,
-                    kind: "reply",
-                    body: m.body,
-                    attachments: "[]".to_owned(),
-                    call: None,
-                    delivery: if m.inbound { "delivered" } else { "sent" },
-                    created_at: m.at,
-                });
-            }
-        }
-        let org = org.clone();
-        db.write(move |w| {
-            Box::pin(async move {
-                w.load_conversations(&org, &conversations).await?;
-                w.load_messages(&org, &messages).await
-            })
-        })
-        .await?;
-    }
-    Ok(())
-}
-
 // --- 2. list latency -----------------------------------------------------------------
 
 fn query_string(pairs: &[(&str, &str)]) -> String {
@@ -816,7 +548,7 @@ async fn time_get(env: &Env, path: &str, max: usize, target: Target) -> Result<(
     Ok((row, first))
 }
 
-async fn list_latency(env: &Env, rare_handle: &str, rows: &mut Vec<Row>) -> Result<()> {
+async fn list_latency(env: &Env, rare: &str, rows: &mut Vec<Row>) -> Result<()> {
     // The cursor of a later page: walk the "all" view from the top.
     let mut cursor = String::new();
     for _ in 0..CURSOR_DEPTH {
@@ -836,8 +568,9 @@ async fn list_latency(env: &Env, rare_handle: &str, rows: &mut Vec<Row>) -> Resu
         ("view=overdue".into(), vec![("view", "overdue")]),
         ("tag=refund".into(), vec![("tag", "refund")]),
         (format!("view=all {later}"), vec![("view", "all"), ("cursor", &cursor)]),
-        ("q=invoice (common word)".into(), vec![("q", "invoice")]),
-        ("q=<one contact's email> (rare)".into(), vec![("q", rare_handle)]),
+        ("q=order (common word)".into(), vec![("q", "order")]),
+        ("q=the (commonest word)".into(), vec![("q", "the")]),
+        ("q=<one order number> (rare)".into(), vec![("q", rare)]),
     ];
     for (label, mut params) in queries {
         params.push(("limit", "50"));
@@ -1038,11 +771,11 @@ async fn main() -> Result<()> {
     if want("list") || want("sse") {
         let env = Env::start().await?;
         let t = Instant::now();
-        let rare = seed(&env).await?;
-        println!(
-            "    seeded {CONVERSATIONS} conversations, {CONTACTS} contacts and their messages in {:.1}s",
-            t.elapsed().as_secs_f64()
-        );
+        // The demo's history, as `frontdesk demo --conversations N` makes it.
+        let plan = demo::plan::plan(jiff::Timestamp::now(), 7)?;
+        demo::bulk::seed(&env.running.state, &env.org, &plan, CONVERSATIONS, 7).await?;
+        println!("    seeded {CONVERSATIONS} conversations of the demo's history in {:.1}s", t.elapsed().as_secs_f64());
+        let rare = demo_words::rare_word(&env.http, &env.key, &env.running.url()).await?;
         if want("list") {
             list_latency(&env, &rare, &mut rows).await?;
         }
