@@ -99,6 +99,14 @@ pub fn text_query(words: &[String]) -> String {
     words.iter().map(|w| format!("'{}':*", w.replace('\\', "\\\\").replace('\'', "''"))).collect::<Vec<_>>().join(" & ")
 }
 
+/// The planner reads the Overdue view as its statistics say: no hint.
+pub const SLA_INDEX: Option<&str> = None;
+
+#[allow(clippy::unused_async, reason = "the same call as the engines that hint")]
+pub async fn few_overdue(_: &mut Conn, _: &OrgId, _: i64) -> Result<bool, sqlx::Error> {
+    Ok(false)
+}
+
 /// Every query is written hits first: the planner has the words' statistics
 /// (`ANALYZE`) and picks its own way from there.
 #[allow(clippy::unused_async, reason = "the same call as the engines that estimate")]

@@ -204,13 +204,18 @@ pub async fn list_as(conn: &mut Conn, spec: &ListSpec<'_>, plan: Option<TextPlan
     }
     // The words are planned apart; the rest of the filter applies as usual.
     let filter = ViewFilter { q: None, ..spec.filter.clone() };
-    let mut page = Listing { spec, order, cursor: cursor.as_ref(), filter: &filter, text: None };
+    let mut page = Listing { spec, order, cursor: cursor.as_ref(), filter: &filter, text: None, index: None };
     if let Some(text) = spec.filter.q.as_deref().and_then(text_query) {
         let plan = match plan {
             Some(plan) => plan,
             None => dialect::plan_text(&mut *conn, &text).await?,
         };
         page.text = Some((text, plan));
+    } else if filter.overdue
+        && let Some(hint) = dialect::SLA_INDEX
+        && dialect::few_overdue(&mut *conn, spec.org, to_ms(spec.now)).await?
+    {
+        page.index = Some(hint);
     }
     let limit = spec.limit as usize;
     let mut rows = page.fetch(conn).await?;
@@ -238,6 +243,8 @@ struct Listing<'a> {
     /// The filter without its words.
     filter: &'a ViewFilter,
     text: Option<(String, TextPlan)>,
+    /// How the engine is told to read `conversations c` (`dialect::SLA_INDEX`).
+    index: Option<&'static str>,
 }
 
 impl Listing<'_> {
@@ -250,7 +257,14 @@ impl Listing<'_> {
                 qb.push(" JOIN contacts ct ON ct.id = c.contact_id LEFT JOIN agents a ON a.id = c.assignee_id");
                 qb
             }
-            _ => QueryBuilder::new(SELECT_CONVERSATION),
+            _ => match self.index {
+                Some(hint) => QueryBuilder::new(format!(
+                    "{}FROM conversations c {hint} JOIN contacts ct ON ct.id = c.contact_id \
+                     LEFT JOIN agents a ON a.id = c.assignee_id",
+                    conversation_columns!()
+                )),
+                None => QueryBuilder::new(SELECT_CONVERSATION),
+            },
         };
         self.push_where(&mut qb);
         if let Some((expr, TextPlan::Walk)) = &self.text {

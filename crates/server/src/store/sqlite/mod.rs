@@ -103,6 +103,73 @@ mod tests {
     use super::dialect::{AFTER_BULK_LOAD, MIGRATIONS};
     use super::migrate::run;
 
+    /// The Overdue view, read from the SLA index while few are overdue and by walking
+    /// the list when many are, holds the same rows either way.
+    #[tokio::test]
+    async fn overdue_pages_are_the_overdue_conversations_in_order() {
+        use frontdesk_domain::{AgentId, OrgId, ViewFilter};
+        let mut conn = SqliteConnection::connect("sqlite::memory:").await.expect("memory");
+        run(&mut conn).await.expect("migrated");
+        let org = OrgId::from("a".to_owned());
+        let load = |overdue_every: usize| {
+            let rows: Vec<String> = (0..3_000)
+                .map(|i| {
+                    let sla = if i % overdue_every == 0 {
+                        "5"
+                    } else if i % 7 == 0 {
+                        "50"
+                    } else {
+                        "NULL"
+                    };
+                    let status = if i % 3 == 0 { "closed" } else { "open" };
+                    format!("('c{overdue_every}-{i}', 'a', 'k', 'email', '{status}', {sla}, {i}, 0, 0)")
+                })
+                .collect();
+            format!(
+                "DELETE FROM conversations; INSERT INTO conversations (id, org_id, contact_id, channel, status, \
+                 sla_due_at, activity_at, created_at, updated_at) VALUES {}",
+                rows.join(", ")
+            )
+        };
+        sqlx::raw_sql(
+            "INSERT INTO orgs (id, name, created_at) VALUES ('a', 'A', 0);
+             INSERT INTO contacts (id, org_id, name, handle, created_at) VALUES ('k', 'a', 'Kim', 'kim', 0);",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("an org");
+        for (every, few) in [(500, true), (1, false)] {
+            sqlx::raw_sql(AssertSqlSafe(load(every))).execute(&mut conn).await.expect("a load");
+            assert_eq!(super::dialect::few_overdue(&mut conn, &org, 10).await.expect("counted"), few);
+            let me = AgentId::from("ag".to_owned());
+            let filter = ViewFilter { overdue: true, ..ViewFilter::default() };
+            let mut ids = Vec::new();
+            let mut cursor: Option<String> = None;
+            loop {
+                let spec = crate::store::ListSpec {
+                    org: &org,
+                    me: &me,
+                    my_team: None,
+                    filter: &filter,
+                    updated_since: None,
+                    cursor: cursor.as_deref(),
+                    limit: 50,
+                    now: jiff::Timestamp::from_millisecond(10).expect("a time"),
+                    urgent: false,
+                };
+                let page = super::conversations::list(&mut conn, &spec).await.expect("a page");
+                ids.extend(page.items.into_iter().map(|c| c.id.as_str().to_owned()));
+                match page.next_cursor {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
+            }
+            let expected: Vec<String> =
+                (0..3_000).rev().filter(|i| i % every == 0 && i % 3 != 0).map(|i| format!("c{every}-{i}")).collect();
+            assert_eq!(ids, expected, "one in {every} overdue");
+        }
+    }
+
     /// How `SQLite` would read the Overdue view's first page.
     async fn overdue_plan(conn: &mut SqliteConnection) -> String {
         let sql = "EXPLAIN QUERY PLAN SELECT c.id FROM conversations c WHERE c.org_id = 'a' AND c.archived = 0 \
