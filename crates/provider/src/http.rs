@@ -24,7 +24,7 @@ pub fn clients(
     request_timeout: Duration,
     stream_read_timeout: Duration,
 ) -> Result<(reqwest::Client, reqwest::Client), ProviderError> {
-    // One certificate check for both, made on the first handshake (`tls`).
+    // One certificate check for every client, made on the first handshake (`tls`).
     let tls = super::tls::config().map_err(|e| ProviderError::Network(format!("cannot set up TLS: {e}")))?;
     let build = |b: reqwest::ClientBuilder| {
         b.connect_timeout(CONNECT_TIMEOUT)

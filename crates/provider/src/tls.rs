@@ -4,8 +4,8 @@
 //! Building the platform's verifier reads and parses every certificate the system
 //! trusts (some 140 files in `/etc/ssl/certs` here: 14 ms of a 40 ms start), and
 //! reqwest builds one per client. A client only talking plain HTTP (our own server
-//! on loopback) never needs it; one talking HTTPS builds it once, for both of its
-//! clients, when the first connection is made, after the first screen is drawn.
+//! on loopback) never needs it; one talking HTTPS builds it once, for every client
+//! in the process, when the first connection is made, after the first screen is drawn.
 
 use std::sync::{Arc, OnceLock};
 
@@ -15,18 +15,18 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls_platform_verifier::Verifier;
 
-/// TLS settings for reqwest: the platform's verifier, made when first asked.
+/// TLS settings for reqwest: the platform's verifier, made when first asked, and
+/// one for the whole process (the unified inbox's accounts share it too).
 pub fn config() -> Result<rustls::ClientConfig, rustls::Error> {
-    // What reqwest itself would use: a provider installed by the program, or its own.
-    let provider = CryptoProvider::get_default()
-        .cloned()
-        .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
-    let verifier = Arc::new(Lazy {
-        algorithms: provider.signature_verification_algorithms,
-        provider: Arc::clone(&provider),
-        made: OnceLock::new(),
-    });
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
+    static SHARED: OnceLock<Arc<Lazy>> = OnceLock::new();
+    let verifier = Arc::clone(SHARED.get_or_init(|| {
+        // What reqwest itself would use: a provider installed by the program, or its own.
+        let provider = CryptoProvider::get_default()
+            .cloned()
+            .unwrap_or_else(|| Arc::new(rustls::crypto::aws_lc_rs::default_provider()));
+        Arc::new(Lazy { algorithms: provider.signature_verification_algorithms, provider, made: OnceLock::new() })
+    }));
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::clone(&verifier.provider))
         .with_safe_default_protocol_versions()?
         .dangerous()
         .with_custom_certificate_verifier(verifier)

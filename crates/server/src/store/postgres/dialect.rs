@@ -100,11 +100,9 @@ pub fn text_query(words: &[String]) -> String {
 }
 
 /// The planner reads the Overdue view as its statistics say: no hint.
-pub const SLA_INDEX: Option<&str> = None;
-
 #[allow(clippy::unused_async, reason = "the same call as the engines that hint")]
-pub async fn few_overdue(_: &mut Conn, _: &OrgId, _: i64) -> Result<bool, sqlx::Error> {
-    Ok(false)
+pub async fn overdue_index(_: &mut Conn, _: &OrgId, _: i64) -> Result<Option<&'static str>, sqlx::Error> {
+    Ok(None)
 }
 
 /// Every query is written hits first: the planner has the words' statistics

@@ -211,11 +211,8 @@ pub async fn list_as(conn: &mut Conn, spec: &ListSpec<'_>, plan: Option<TextPlan
             None => dialect::plan_text(&mut *conn, &text).await?,
         };
         page.text = Some((text, plan));
-    } else if filter.overdue
-        && let Some(hint) = dialect::SLA_INDEX
-        && dialect::few_overdue(&mut *conn, spec.org, to_ms(spec.now)).await?
-    {
-        page.index = Some(hint);
+    } else if filter.overdue {
+        page.index = dialect::overdue_index(&mut *conn, spec.org, to_ms(spec.now)).await?;
     }
     let limit = spec.limit as usize;
     let mut rows = page.fetch(conn).await?;
@@ -243,7 +240,7 @@ struct Listing<'a> {
     /// The filter without its words.
     filter: &'a ViewFilter,
     text: Option<(String, TextPlan)>,
-    /// How the engine is told to read `conversations c` (`dialect::SLA_INDEX`).
+    /// How the engine is told to read `conversations c` (`dialect::overdue_index`).
     index: Option<&'static str>,
 }
 

@@ -74,7 +74,7 @@ pub async fn publish_presence(
 ///   or the writes that follow pay for merging the hundreds a load leaves;
 /// - the planner's statistics, sampled (30 ms at that size), for this connection
 ///   and those opened from now on (open ones keep what they read: the SQL's hints,
-///   `BY_CONTACT_INDEX`, `CROSS JOIN`, `SLA_INDEX`, … do not wait for statistics).
+///   `BY_CONTACT_INDEX`, `CROSS JOIN`, `overdue_index`, … do not wait for statistics).
 ///   Housekeeping's `PRAGMA optimize` keeps them current.
 pub const AFTER_BULK_LOAD: Option<&str> =
     Some("INSERT INTO search (search) VALUES ('optimize'); PRAGMA analysis_limit = 400; ANALYZE");
@@ -118,12 +118,10 @@ pub async fn plan_text(conn: &mut Conn, query: &str) -> Result<TextPlan, sqlx::E
 /// for rows that are not there: 110 ms a page with nothing overdue.
 const FEW_OVERDUE: i64 = 2_000;
 
-/// How `FROM conversations c` reads the SLA index (see [`few_overdue`]).
-pub const SLA_INDEX: Option<&str> = Some("INDEXED BY conversations_sla");
-
-/// Whether the org has few enough conversations past their SLA time to read them
-/// from the index (closed and archived ones counted too: an upper bound).
-pub async fn few_overdue(conn: &mut Conn, org: &OrgId, now_ms: i64) -> Result<bool, sqlx::Error> {
+/// How `FROM conversations c` is to read the Overdue view: from the SLA index while
+/// the org has few conversations past their SLA time (closed and archived ones
+/// counted too: an upper bound), else as the planner likes.
+pub async fn overdue_index(conn: &mut Conn, org: &OrgId, now_ms: i64) -> Result<Option<&'static str>, sqlx::Error> {
     let n: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM (SELECT 1 FROM conversations c INDEXED BY conversations_sla \
          WHERE c.sla_due_at <= $1 AND c.org_id = $2 LIMIT $3)",
@@ -133,7 +131,7 @@ pub async fn few_overdue(conn: &mut Conn, org: &OrgId, now_ms: i64) -> Result<bo
     .bind(FEW_OVERDUE)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(n < FEW_OVERDUE)
+    Ok((n < FEW_OVERDUE).then_some("INDEXED BY conversations_sla"))
 }
 
 /// `FROM` the matching conversations, hits first (`SQLite` keeps the order of a
