@@ -348,7 +348,7 @@ fn append() {
         let next_cursor = (page + 1 < PAGES).then(|| format!("p{page}"));
         let event = SyncEvent::List {
             generation: s.list.generation,
-            page: Page { items, next_cursor },
+            page: Page { items, next_cursor, prev_cursor: None },
             append: true,
             cached: false,
         };

@@ -242,7 +242,7 @@ async fn list(
             sort: Sort::default(),
             cursor: cursor.clone(),
             limit: left.min(PAGE),
-            updated_since: None,
+            ..ListQuery::default()
         };
         let page = read("listing conversations", || p.list(q.clone())).await?;
         items.extend(page.items);

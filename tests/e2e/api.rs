@@ -71,6 +71,88 @@ async fn pagination_neither_skips_nor_repeats_under_concurrent_inserts() {
     }
 }
 
+/// Every page from the top, 10 at a time.
+async fn walk_down(s: &TestServer, query: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/v1/conversations?limit=10{query}&cursor={c}"),
+            None => format!("/v1/conversations?limit=10{query}"),
+        };
+        let (status, page) = s.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        seen.extend(ids(&page));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return seen,
+        }
+    }
+}
+
+#[tokio::test]
+async fn from_end_gives_the_last_page_and_prev_cursors_climb_to_the_top() {
+    let s = TestServer::start().await;
+    for i in 0..25 {
+        s.conversation(&format!("+1555700{i:04}")).await;
+    }
+    let down = walk_down(&s, "").await;
+    assert_eq!(down.len(), 25);
+
+    let (status, last) = s.get("/v1/conversations?limit=10&from=end").await;
+    assert_eq!(status, StatusCode::OK, "{last}");
+    assert_eq!(ids(&last), down[15..], "the last page, in the list's own order");
+    assert!(last.get("next_cursor").is_none(), "nothing below the end");
+    let mut up = ids(&last);
+    let mut prev = last["prev_cursor"].as_str().map(str::to_owned);
+    let mut pages = 1;
+    while let Some(c) = prev {
+        let (status, page) = s.get(&format!("/v1/conversations?limit=10&cursor={c}")).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(page["next_cursor"].is_string(), "a page above has rows below it");
+        up.splice(0..0, ids(&page));
+        prev = page["prev_cursor"].as_str().map(str::to_owned);
+        pages += 1;
+        assert!(pages < 10, "climbing does not end");
+    }
+    assert_eq!(up, down, "read up from the end, the same list");
+    assert_eq!(pages, 3);
+
+    // Down from the top, the second page leads back to the first.
+    let (_, first) = s.get("/v1/conversations?limit=10").await;
+    assert!(first.get("prev_cursor").is_none(), "nothing above the top");
+    let next = first["next_cursor"].as_str().expect("a second page");
+    let (_, second) = s.get(&format!("/v1/conversations?limit=10&cursor={next}")).await;
+    assert_eq!(ids(&second), down[10..20]);
+    let prev = second["prev_cursor"].as_str().expect("the page above");
+    let (_, again) = s.get(&format!("/v1/conversations?limit=10&cursor={prev}")).await;
+    assert_eq!(ids(&again), down[..10]);
+    assert!(again.get("prev_cursor").is_none());
+
+    // A view's end is the view's: a filter narrows it as from the top.
+    let closed = &down[3];
+    s.post(&format!("/v1/conversations/{closed}/close"), json!({})).await;
+    let open = walk_down(&s, "&status=open").await;
+    let (_, end) = s.get("/v1/conversations?limit=10&status=open&from=end").await;
+    assert_eq!(ids(&end), open[open.len() - 10..]);
+}
+
+#[tokio::test]
+async fn from_end_refuses_what_it_cannot_start_from() {
+    let s = TestServer::start().await;
+    s.conversation("+15557100001").await;
+    for query in ["from=end&sort=urgency", "from=end&updated_since=2026-01-01T00:00:00Z", "from=sideways"] {
+        let (status, err) = s.get(&format!("/v1/conversations?{query}")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {err}");
+        assert!(err["error"]["message"].as_str().is_some_and(|m| m.contains("from")), "{query}: {err}");
+    }
+    s.conversation("+15557100002").await;
+    let (_, page) = s.get("/v1/conversations?limit=1").await;
+    let next = page["next_cursor"].as_str().expect("a next page");
+    let (status, err) = s.get(&format!("/v1/conversations?from=end&cursor={next}")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+}
+
 #[tokio::test]
 async fn limit_is_capped_and_bad_cursor_is_refused() {
     let s = TestServer::start().await;

@@ -128,6 +128,7 @@ impl ChatCaptainProvider {
                 notes: false,
                 search: true,
                 urgency_sort: false,
+                list_upward: false,
                 presence: false,
                 star: false,
                 read: false,
@@ -458,7 +459,7 @@ impl Provider for ChatCaptainProvider {
     fn list(&self, query: ListQuery) -> ProviderFuture<'_, Page<Conversation>> {
         Box::pin(async move {
             if query.cursor.is_some() {
-                return Ok(Page { items: Vec::new(), next_cursor: None });
+                return Ok(Page { items: Vec::new(), next_cursor: None, prev_cursor: None });
             }
             let view = query
                 .view
@@ -472,7 +473,7 @@ impl Provider for ChatCaptainProvider {
             };
             items.retain(|c| keeps(&query.filter, c));
             items.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
-            Ok(Page { items, next_cursor: None })
+            Ok(Page { items, next_cursor: None, prev_cursor: None })
         })
     }
 

@@ -65,6 +65,7 @@ impl ChatwootProvider {
                 notes: true,
                 search: true,
                 urgency_sort: false,
+                list_upward: false,
                 presence: false,
                 star: false,
                 read: false,
@@ -394,7 +395,7 @@ impl Provider for ChatwootProvider {
                 labels.extend(items.iter().flat_map(|c| c.tags.iter().cloned()));
             }
             items.clean();
-            Ok(Page { items, next_cursor: full.then(|| (page + 1).to_string()) })
+            Ok(Page { items, next_cursor: full.then(|| (page + 1).to_string()), prev_cursor: None })
         })
     }
 
@@ -449,7 +450,7 @@ impl Provider for ChatwootProvider {
                 // beginning. Only a full page may have older messages above it.
                 let full = items.len() >= usize::try_from(limit).unwrap_or(usize::MAX);
                 let next_cursor = items.first().filter(|_| full).map(|m| m.id.to_string());
-                return Ok(Page { items, next_cursor });
+                return Ok(Page { items, next_cursor, prev_cursor: None });
             };
             let req = self.request(Method::GET, &Self::path(&id, "/messages")).query(&[("before", &before)]);
             let page: wire::MessageList = self.call(req).await?;
@@ -462,7 +463,7 @@ impl Provider for ChatwootProvider {
             items.clean();
             // Chatwoot says nothing of "more": an empty page is the beginning.
             let next_cursor = items.first().map(|m| m.id.to_string());
-            Ok(Page { items, next_cursor })
+            Ok(Page { items, next_cursor, prev_cursor: None })
         })
     }
 

@@ -121,6 +121,7 @@ impl CrmProvider {
                 notes: false,
                 search: false,
                 urgency_sort: false,
+                list_upward: false,
                 presence: false,
                 star: true,
                 read: true,
@@ -446,7 +447,7 @@ impl Provider for CrmProvider {
                 .filter(|c| f.channels.is_empty() || f.channels.contains(&c.channel))
                 .collect();
             items.clean();
-            Ok(Page { items, next_cursor: next })
+            Ok(Page { items, next_cursor: next, prev_cursor: None })
         })
     }
 

@@ -134,6 +134,7 @@ impl HelpdeskProvider {
                 notes: false,
                 search: false,
                 urgency_sort: false,
+                list_upward: false,
                 presence: false,
                 star: false,
                 read: false,
@@ -436,7 +437,7 @@ impl Provider for HelpdeskProvider {
     /// parameter and is left to the poller.
     fn list(&self, query: ListQuery) -> ProviderFuture<'_, Page<Conversation>> {
         Box::pin(async move {
-            let empty = Page { items: Vec::new(), next_cursor: None };
+            let empty = Page { items: Vec::new(), next_cursor: None, prev_cursor: None };
             // Nothing is archived in Bancroft.
             if query.filter.archived {
                 return Ok(empty);
@@ -495,7 +496,7 @@ impl Provider for HelpdeskProvider {
             items.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
             items.clean();
             self.remember(&items);
-            Ok(Page { items, next_cursor: more.then(|| offset.saturating_add(raw).to_string()) })
+            Ok(Page { items, next_cursor: more.then(|| offset.saturating_add(raw).to_string()), prev_cursor: None })
         })
     }
 

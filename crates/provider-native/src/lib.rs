@@ -19,7 +19,7 @@ use frontdesk_domain::{
 use frontdesk_provider::http::{answer_body, by_status, network, retry_after, urlencode};
 use frontdesk_provider::sse::{Limits, MAX_SILENCE};
 use frontdesk_provider::{
-    Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Sort, Update,
+    Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Sort, Towards, Update,
 };
 
 /// How long one ordinary request may take.
@@ -311,8 +311,11 @@ impl Provider for NativeProvider {
             if query.sort == Sort::Urgency {
                 params.push(("sort", "urgency".to_owned()));
             }
-            if let Some(c) = &query.cursor {
-                params.push(("cursor", c.clone()));
+            // A `prev_cursor` says itself which way it goes; without one, up starts at the end.
+            match (&query.cursor, query.towards) {
+                (Some(c), _) => params.push(("cursor", c.clone())),
+                (None, Towards::Up) => params.push(("from", "end".to_owned())),
+                (None, Towards::Down) => {}
             }
             if let Some(since) = query.updated_since {
                 params.push(("updated_since", since.to_string()));

@@ -337,7 +337,7 @@ impl AiAgents for OrbitProvider {
                 })
                 .map(WireAgent::into_domain)
                 .collect();
-            Ok(Page { items, next_cursor: e.meta.next() })
+            Ok(Page { items, next_cursor: e.meta.next(), prev_cursor: None })
         })
     }
 
@@ -492,7 +492,7 @@ impl AiAgents for OrbitProvider {
                     last_message_at: c.last_message_at.or(c.updated_at),
                 })
                 .collect();
-            Ok(Page { items, next_cursor: e.meta.next() })
+            Ok(Page { items, next_cursor: e.meta.next(), prev_cursor: None })
         })
     }
 

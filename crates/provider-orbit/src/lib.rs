@@ -100,6 +100,7 @@ impl OrbitProvider {
                 notes: true,
                 search: false,
                 urgency_sort: false,
+                list_upward: false,
                 presence: true,
                 // Kept on this machine: Orbit has neither.
                 star: false,
@@ -220,7 +221,7 @@ impl OrbitProvider {
             }
         }
         items.clean();
-        Ok(Page { items, next_cursor: e.meta.next() })
+        Ok(Page { items, next_cursor: e.meta.next(), prev_cursor: None })
     }
 
     async fn count(&self, filter: &ViewFilter) -> ProviderResult<u64> {

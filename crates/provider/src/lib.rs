@@ -99,6 +99,9 @@ pub struct Capabilities {
     pub search: bool,
     /// A "most urgent first" listing.
     pub urgency_sort: bool,
+    /// A view's last page can be asked for first (`G` without reading every page),
+    /// and the pages above a page by its `prev_cursor` ([`Towards::Up`]).
+    pub list_upward: bool,
     /// Who is viewing or typing, shared with the team.
     pub presence: bool,
     /// A star kept on the server; without it the star is kept on this machine.
@@ -142,6 +145,7 @@ impl Capabilities {
         notes: true,
         search: true,
         urgency_sort: true,
+        list_upward: true,
         presence: true,
         star: true,
         read: true,
@@ -215,10 +219,23 @@ pub struct ListQuery {
     pub filter: ViewFilter,
     pub sort: Sort,
     pub cursor: Option<String>,
+    /// Down from the top (or from `cursor`, a `next_cursor`), or up from the
+    /// bottom (or from `cursor`, a `prev_cursor`): only with [`Capabilities::list_upward`].
+    pub towards: Towards,
     pub limit: u32,
     /// Only what changed after this instant: a poller's watermark. Adapters that
     /// cannot filter by it may ignore it and list freshest first.
     pub updated_since: Option<jiff::Timestamp>,
+}
+
+/// Which way a listing reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Towards {
+    /// The first page, or the one below a `next_cursor`.
+    #[default]
+    Down,
+    /// The last page, or the one above a `prev_cursor`.
+    Up,
 }
 
 /// The result of applying an [`Op`].
@@ -326,9 +343,9 @@ pub trait Provider: Send + Sync {
     fn thread_page(&self, id: ConversationId, cursor: Option<String>, limit: u32) -> ProviderFuture<'_, Page<Message>> {
         Box::pin(async move {
             if cursor.is_some() {
-                return Ok(Page { items: Vec::new(), next_cursor: None });
+                return Ok(Page { items: Vec::new(), next_cursor: None, prev_cursor: None });
             }
-            Ok(Page { items: self.thread(id, limit).await?, next_cursor: None })
+            Ok(Page { items: self.thread(id, limit).await?, next_cursor: None, prev_cursor: None })
         })
     }
     /// Suggestions for the conversation, newest first (none, for backends without

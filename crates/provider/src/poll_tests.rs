@@ -99,7 +99,7 @@ impl Provider for Fake {
             rows.sort_by_key(|c| c.updated_at);
         }
         rows.truncate(query.limit as usize);
-        boxed(Ok(Page { items: rows, next_cursor: None }))
+        boxed(Ok(Page { items: rows, next_cursor: None, prev_cursor: None }))
     }
     fn conversation(&self, _: ConversationId) -> ProviderFuture<'_, Conversation> {
         boxed(Err(ProviderError::Unsupported("conversation")))

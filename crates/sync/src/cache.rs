@@ -191,7 +191,7 @@ pub(super) async fn before(cache: &Cache, command: &super::SyncCommand) -> Vec<s
             match cache.page(view, query.limit.max(1)).await {
                 Ok(items) if !items.is_empty() => vec![SyncEvent::List {
                     generation: *generation,
-                    page: frontdesk_domain::Page { items, next_cursor: None },
+                    page: frontdesk_domain::Page { items, next_cursor: None, prev_cursor: None },
                     append: false,
                     cached: true,
                 }],
@@ -218,9 +218,11 @@ pub(super) async fn before(cache: &Cache, command: &super::SyncCommand) -> Vec<s
     }
 }
 
-/// Plain view pages only: searches and urgency rankings are not kept.
+/// Plain view pages from the top only: searches, urgency rankings and a view's end are not kept.
 fn cacheable(query: &frontdesk_provider::ListQuery) -> bool {
-    query.filter == frontdesk_domain::ViewFilter::default() && query.sort == frontdesk_provider::Sort::Activity
+    query.filter == frontdesk_domain::ViewFilter::default()
+        && query.sort == frontdesk_provider::Sort::Activity
+        && query.towards == frontdesk_provider::Towards::Down
 }
 
 /// Keeps what the server answered.

@@ -536,9 +536,8 @@ async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
                     ..Default::default()
                 },
                 sort: frontdesk_provider::Sort::Urgency,
-                cursor: None,
                 limit: 1,
-                updated_since: None,
+                ..ListQuery::default()
             };
             patiently(|| p.list(query.clone())).await.map_or_else(failed("most urgent"), |page| {
                 vec![SyncEvent::Urgent(page.items.into_iter().next().map(Box::new))]

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use frontdesk_domain::{
     BuiltinView, Change, Conversation, ConversationId, Direction, EventKind, Op, Page, ViewCount, ViewId, ViewWithCount,
 };
-use frontdesk_provider::{Applied, Capabilities, Provider, ProviderError, Update};
+use frontdesk_provider::{Applied, Capabilities, Provider, ProviderError, Towards, Update};
 
 use super::SyncEvent;
 use super::store::{Flags, Store};
@@ -279,12 +279,20 @@ impl Local {
                 self.overlay(c);
             }
             page.items.retain(|c| c.unread);
-            if !page.items.is_empty() || page.next_cursor.is_none() {
+            // Passed over the way the list is read: down by `next_cursor`, up by `prev_cursor`.
+            let on = match query.towards {
+                Towards::Down => page.next_cursor.clone(),
+                Towards::Up => page.prev_cursor.clone(),
+            };
+            if !page.items.is_empty() || on.is_none() {
                 return Ok(page);
             }
-            query.cursor = page.next_cursor;
+            query.cursor = on;
         }
-        Ok(Page { items: Vec::new(), next_cursor: query.cursor })
+        Ok(match query.towards {
+            Towards::Down => Page { items: Vec::new(), next_cursor: query.cursor, prev_cursor: None },
+            Towards::Up => Page { items: Vec::new(), next_cursor: None, prev_cursor: query.cursor },
+        })
     }
 
     /// The starred conversations, each read from the backend (newest activity
@@ -308,7 +316,7 @@ impl Local {
             }
         }
         items.sort_by_key(|c| std::cmp::Reverse(c.last_message.as_ref().map_or(c.updated_at, |m| m.at)));
-        Ok(Page { items, next_cursor: None })
+        Ok(Page { items, next_cursor: None, prev_cursor: None })
     }
 }
 

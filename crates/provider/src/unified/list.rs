@@ -86,7 +86,7 @@ impl Unified {
         }
         let more = query.sort == Sort::Activity && lanes.iter().any(|l| !l.rows.is_empty() || !l.done);
         let next_cursor = more.then(|| self.keep_cursor(lanes));
-        Ok(Page { items: out, next_cursor })
+        Ok(Page { items: out, next_cursor, prev_cursor: None })
     }
 
     /// A member's next page, its ids tagged.
@@ -98,7 +98,7 @@ impl Unified {
         if let Some(AssigneeFilter::Agent(id)) = &mut q.filter.assignee {
             match tag::split(id) {
                 Some((account, raw)) if account == m.name => *id = raw.to_owned(),
-                Some(_) => return Ok(Page { items: Vec::new(), next_cursor: None }),
+                Some(_) => return Ok(Page { items: Vec::new(), next_cursor: None, prev_cursor: None }),
                 None => {}
             }
         }

@@ -65,6 +65,8 @@ impl Unified {
             notes: false,
             search: false,
             urgency_sort: false,
+            // Whose end? Each account's last page is not the merged list's.
+            list_upward: false,
             presence: false,
             // Kept on the server only when every account can; else all here.
             star: true,

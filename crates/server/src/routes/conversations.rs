@@ -48,8 +48,12 @@ pub struct ListParams {
     /// the feed a poller follows.
     #[param(value_type = Option<String>, format = DateTime)]
     pub updated_since: Option<Timestamp>,
-    /// From the previous page's `next_cursor`.
+    /// A page's `next_cursor` (the page below it) or `prev_cursor` (the page above).
     pub cursor: Option<String>,
+    /// `end`: the view's last page (its oldest activity), for a client going to
+    /// the bottom without reading every page; the pages above follow from its
+    /// `prev_cursor`. Not with a cursor, `updated_since` or `sort=urgency`.
+    pub from: Option<String>,
     /// Page size, at most 100 (default 50).
     pub limit: Option<u32>,
     /// `activity` (newest activity first, the default) or `urgency`: SLA breached,
@@ -135,6 +139,11 @@ pub async fn list(
         filter: &filter,
         updated_since: p.updated_since,
         cursor: p.cursor.as_deref(),
+        from_end: match p.from.as_deref() {
+            None | Some("start") => false,
+            Some("end") => true,
+            Some(other) => return Err(ApiError::invalid("from", format!("from: unknown value {other:?} (start or end)"))),
+        },
         limit: page_limit(p.limit, 50),
         now: Timestamp::now(),
         urgent: match p.sort.as_deref() {

@@ -129,6 +129,9 @@ pub struct ListSpec<'a> {
     pub filter: &'a ViewFilter,
     pub updated_since: Option<Timestamp>,
     pub cursor: Option<&'a str>,
+    /// The view's last page (its oldest activity) instead of its first; the pages
+    /// above it follow from `prev_cursor`.
+    pub from_end: bool,
     pub limit: u32,
     pub now: Timestamp,
     /// Most urgent first (SLA breached, then at risk, then oldest unanswered); one

@@ -81,7 +81,7 @@ fn stale_pages_are_dropped() {
     keys(&mut s, "1");
     let old = s.list.generation;
     keys(&mut s, "2");
-    let page = frontdesk_domain::Page { items: crate::testing::conversations(), next_cursor: None };
+    let page = frontdesk_domain::Page { items: crate::testing::conversations(), next_cursor: None, prev_cursor: None };
     update(&mut s, Action::Sync(SyncEvent::List { generation: old, page: page.clone(), append: false, cached: false }));
     assert!(s.list.items.is_empty(), "a reply for the view left behind is ignored");
     let generation = s.list.generation;
@@ -625,6 +625,7 @@ fn g_end_goes_to_the_end_of_the_view_not_of_what_is_loaded() {
             .map(|i| crate::testing::conversation(100 + n * 10 + i, "More", frontdesk_domain::Channel::Sms, "hi"))
             .collect(),
         next_cursor: next.map(str::to_owned),
+        prev_cursor: None,
     };
     let wants = |effects: &[Effect], cursor: &str| {
         effects.iter().any(|e| {

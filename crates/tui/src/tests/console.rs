@@ -78,7 +78,7 @@ fn console(w: u16, h: u16) -> State {
     let effects = keys(&mut s, "gA");
     assert_eq!(asks(&effects), [AgentsCommand::List { status: None, cursor: None }]);
     let effects =
-        console_event(&mut s, AgentsEvent::List { page: Page { items: agents(), next_cursor: None }, append: false });
+        console_event(&mut s, AgentsEvent::List { page: Page { items: agents(), next_cursor: None, prev_cursor: None }, append: false });
     assert_eq!(asks(&effects), [AgentsCommand::Detail { id: "agt_abc123".into() }]);
     console_event(&mut s, AgentsEvent::Detail(detail(&agents()[0])));
     s
@@ -196,7 +196,7 @@ fn conversations_and_their_messages() {
         &mut s,
         AgentsEvent::Conversations {
             id: "agt_abc123".into(),
-            page: Page { items: vec![conv("conv_1"), conv("conv_2")], next_cursor: None },
+            page: Page { items: vec![conv("conv_1"), conv("conv_2")], next_cursor: None, prev_cursor: None },
         },
     );
     let effects = keys(&mut s, "j<Enter>");

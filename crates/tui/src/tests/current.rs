@@ -45,7 +45,7 @@ fn check(s: &State) {
 /// The engine's answer to the list request in flight.
 fn page(s: &mut State, items: Vec<Conversation>) -> Vec<Effect> {
     let generation = s.list.generation;
-    let page = Page { items, next_cursor: None };
+    let page = Page { items, next_cursor: None, prev_cursor: None };
     update(s, Action::Sync(SyncEvent::List { generation, page, append: false, cached: false }))
 }
 

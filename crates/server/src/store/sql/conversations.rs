@@ -168,12 +168,15 @@ enum Order {
     Updated,
 }
 
-/// Where the last page ended. Opaque to clients.
+/// Where a page ends, and which way the next one goes from it. Opaque to clients.
 #[derive(Serialize, Deserialize)]
 struct Cursor {
     o: Order,
     t: i64,
     id: String,
+    /// The page above this row (a `prev_cursor`) rather than below it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    up: bool,
 }
 
 fn encode_cursor(c: &Cursor) -> String {
@@ -199,12 +202,17 @@ pub async fn list_as(conn: &mut Conn, spec: &ListSpec<'_>, plan: Option<TextPlan
     if spec.urgent && (cursor.is_some() || spec.updated_since.is_some()) {
         return Err(ApiError::invalid("sort", "sort=urgency takes neither a cursor nor updated_since"));
     }
-    if cursor.as_ref().is_some_and(|c| c.o != order) {
+    if spec.from_end && (cursor.is_some() || spec.updated_since.is_some() || spec.urgent) {
+        return Err(ApiError::invalid("from", "from=end starts a listing: not with a cursor, updated_since or sort=urgency"));
+    }
+    if cursor.as_ref().is_some_and(|c| c.o != order || (c.up && order == Order::Updated)) {
         return Err(ApiError::bad_request("INVALID_CURSOR", "the cursor belongs to a different kind of listing"));
     }
+    // Upwards, the rows are read in the reverse order and turned back.
+    let up = spec.from_end || cursor.as_ref().is_some_and(|c| c.up);
     // The words are planned apart; the rest of the filter applies as usual.
     let filter = ViewFilter { q: None, ..spec.filter.clone() };
-    let mut page = Listing { spec, order, cursor: cursor.as_ref(), filter: &filter, text: None, index: None };
+    let mut page = Listing { spec, order, cursor: cursor.as_ref(), up, filter: &filter, text: None, index: None };
     if let Some(text) = spec.filter.q.as_deref().and_then(text_query) {
         let plan = match plan {
             Some(plan) => plan,
@@ -218,18 +226,26 @@ pub async fn list_as(conn: &mut Conn, spec: &ListSpec<'_>, plan: Option<TextPlan
     let mut rows = page.fetch(conn).await?;
     let more = rows.len() > limit && !spec.urgent;
     rows.truncate(limit);
-    let next_cursor = if more {
-        rows.last().map(|r| {
+    if up {
+        rows.reverse();
+    }
+    let at = |r: Option<&ConversationRow>, up: bool| {
+        r.map(|r| {
             let t = match order {
                 Order::Activity => r.activity_at,
                 Order::Updated => r.updated_at,
             };
-            encode_cursor(&Cursor { o: order, t, id: r.id.clone() })
+            encode_cursor(&Cursor { o: order, t, id: r.id.clone(), up })
         })
-    } else {
-        None
     };
-    Ok(Page { items: rows.into_iter().map(Conversation::from).collect(), next_cursor })
+    // Below a page read upwards is at least the row its cursor named; above one
+    // read downwards from a cursor, at least that row. The change feed only goes on.
+    let (next_cursor, prev_cursor) = match (up, order) {
+        (true, _) => (if spec.from_end { None } else { at(rows.last(), false) }, if more { at(rows.first(), true) } else { None }),
+        (false, Order::Activity) => (if more { at(rows.last(), false) } else { None }, if cursor.is_some() { at(rows.first(), true) } else { None }),
+        (false, Order::Updated) => (if more { at(rows.last(), false) } else { None }, None),
+    };
+    Ok(Page { items: rows.into_iter().map(Conversation::from).collect(), next_cursor, prev_cursor })
 }
 
 /// One page's query, once its words are planned.
@@ -237,6 +253,8 @@ struct Listing<'a> {
     spec: &'a ListSpec<'a>,
     order: Order,
     cursor: Option<&'a Cursor>,
+    /// Read from the bottom up: `from=end`, or a `prev_cursor`.
+    up: bool,
     /// The filter without its words.
     filter: &'a ViewFilter,
     text: Option<(String, TextPlan)>,
@@ -271,6 +289,7 @@ impl Listing<'_> {
             _ if self.spec.urgent => {
                 " ORDER BY c.sla_due_at IS NULL, c.sla_due_at ASC, c.waiting_since IS NULL, c.waiting_since ASC, c.id ASC"
             }
+            Order::Activity if self.up => " ORDER BY c.activity_at ASC, c.id ASC",
             Order::Activity => " ORDER BY c.activity_at DESC, c.id DESC",
             Order::Updated => " ORDER BY c.updated_at ASC, c.id ASC",
         });
@@ -288,6 +307,15 @@ impl Listing<'_> {
             qb.push(" AND c.updated_at > ").push_bind(to_ms(since));
         }
         match (self.cursor, self.order) {
+            (Some(c), Order::Activity) if c.up => {
+                qb.push(" AND (c.activity_at > ")
+                    .push_bind(c.t)
+                    .push(" OR (c.activity_at = ")
+                    .push_bind(c.t)
+                    .push(" AND c.id > ")
+                    .push_bind(c.id.clone())
+                    .push("))");
+            }
             (Some(c), Order::Activity) => {
                 qb.push(" AND (c.activity_at < ")
                     .push_bind(c.t)
@@ -392,5 +420,5 @@ pub async fn thread(
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next_cursor = more.then(|| rows.last().map(|r| URL_SAFE_NO_PAD.encode(format!("m{}", r.seq)))).flatten();
-    Ok(Page { items: rows.into_iter().map(Message::from).collect(), next_cursor })
+    Ok(Page { items: rows.into_iter().map(Message::from).collect(), next_cursor, prev_cursor: None })
 }

@@ -153,6 +153,7 @@ mod tests {
                     filter: &filter,
                     updated_since: None,
                     cursor: cursor.as_deref(),
+                    from_end: false,
                     limit: 50,
                     now: jiff::Timestamp::from_millisecond(10).expect("a time"),
                     urgent: false,

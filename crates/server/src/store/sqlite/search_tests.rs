@@ -84,6 +84,7 @@ async fn pages(conn: &mut SqliteConnection, filter: &ViewFilter, plan: TextPlan,
             filter,
             updated_since: None,
             cursor: cursor.as_deref(),
+            from_end: false,
             limit: 7,
             now: Timestamp::UNIX_EPOCH,
             urgent,
@@ -93,6 +94,36 @@ async fn pages(conn: &mut SqliteConnection, filter: &ViewFilter, plan: TextPlan,
         match page.next_cursor {
             Some(next) if !urgent => cursor = Some(next),
             _ => return ids,
+        }
+    }
+}
+
+/// Every page of `filter` for org `a` read from the end up (`from=end`, then each
+/// `prev_cursor`), put back in the list's order.
+async fn pages_up(conn: &mut SqliteConnection, filter: &ViewFilter, plan: TextPlan) -> Vec<String> {
+    let (org, me) = (OrgId::from("a".to_owned()), AgentId::from("ag".to_owned()));
+    let mut ids: Vec<String> = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let spec = ListSpec {
+            org: &org,
+            me: &me,
+            my_team: None,
+            filter,
+            updated_since: None,
+            cursor: cursor.as_deref(),
+            from_end: cursor.is_none(),
+            limit: 7,
+            now: Timestamp::UNIX_EPOCH,
+            urgent: false,
+        };
+        let page = list_as(conn, &spec, Some(plan)).await.expect("a page");
+        assert_eq!(page.next_cursor.is_none(), cursor.is_none(), "only the last page has nothing below");
+        let above: Vec<String> = page.items.iter().map(|c| c.id.as_str().to_owned()).collect();
+        ids.splice(0..0, above);
+        match page.prev_cursor {
+            Some(prev) => cursor = Some(prev),
+            None => return ids,
         }
     }
 }
@@ -128,6 +159,10 @@ async fn every_plan_finds_the_same_pages_as_the_rows_hold() {
             let hits = pages(&mut conn, &filter, TextPlan::Hits, false).await;
             let walked = pages(&mut conn, &filter, TextPlan::Walk, false).await;
             assert_eq!(walked, hits, "the walk differs from the hits for {q:?} in {view:?}");
+            for plan in [TextPlan::Hits, TextPlan::Walk] {
+                let up = pages_up(&mut conn, &filter, plan).await;
+                assert_eq!(up, hits, "read from the end, {plan:?} differs for {q:?} in {view:?}");
+            }
             let urgent = pages(&mut conn, &filter, TextPlan::Hits, true).await;
             assert_eq!(urgent, pages(&mut conn, &filter, TextPlan::Walk, true).await, "urgent {q:?}");
             assert!(hits.iter().all(|id| !id.is_empty()));
