@@ -349,7 +349,7 @@ fn append() {
         let event = SyncEvent::List {
             generation: s.list.generation,
             page: Page { items, next_cursor, prev_cursor: None },
-            append: true,
+            at: frontdesk_sync::Place::Below,
             cached: false,
         };
         let start = Instant::now();

@@ -194,3 +194,58 @@ async fn a_corrupt_cache_is_discarded_and_the_sync_starts_fresh() {
     assert_eq!(c.state.list.items.len(), 1);
     assert!(dir.path().join("cache.db.broken").exists());
 }
+
+#[tokio::test]
+async fn g_end_reads_the_views_last_page_and_climbs_from_it() {
+    let s = TestServer::start().await;
+    for i in 0..230 {
+        s.conversation(&format!("+1555800{i:04}")).await;
+    }
+    let mut c = Client::start(&s, 140).await;
+    let view = c.state.view_id();
+    let mut all: Vec<String> = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let (_, page) = s.get(&format!("/v1/conversations?view={view}&limit=100{cursor}")).await;
+        all.extend(crate::api::ids(&page));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(all.len(), 230, "view {view}");
+    assert_eq!(c.state.list.items.len(), 100, "the first page");
+
+    c.keys("G").await;
+    let rows = &c.state.list;
+    let lit = rows.current().map(|x| x.id.to_string());
+    assert_eq!(lit.as_deref(), all.last().map(String::as_str), "the view's true end is lit");
+    assert_eq!(rows.items.len(), 100, "its last page alone: the 30 between were never read");
+    let shown: Vec<String> = rows.items.iter().map(|x| x.id.to_string()).collect();
+    assert!(shown == all[130..], "in the view's order");
+    assert_eq!(c.state.thread.as_ref().map(|t| t.id.to_string()), lit, "the thread is the lit row's");
+
+    // Up to the rows above: they are read and put above, the lit row kept.
+    let position = |c: &Client| {
+        let id = c.state.list.current().map(|x| x.id.to_string());
+        all.iter().position(|x| Some(x) == id.as_ref())
+    };
+    // Half a screen at a time: the first step says how far one goes.
+    let mut half = None;
+    let mut ups = 0;
+    while c.state.list.prev_cursor.is_some() && ups < 30 {
+        let (before, row, len) = (position(&c), c.state.list.selected, c.state.list.items.len());
+        c.keys("<C-u>").await;
+        ups += 1;
+        let came = c.state.list.items.len() - len;
+        let step = *half.get_or_insert_with(|| row - c.state.list.selected);
+        assert_eq!(position(&c), before.map(|p| p - step), "the row half a screen up in the view is lit");
+        assert_eq!(c.state.list.selected + step, row + came, "the rows that came went above it");
+    }
+    assert!(c.state.list.prev_cursor.is_none(), "never climbed to the top");
+    let shown: Vec<String> = c.state.list.items.iter().map(|x| x.id.to_string()).collect();
+    assert!(shown == all, "climbed to the top: {} rows of {}", shown.len(), all.len());
+    c.keys("ggG").await;
+    c.keys("gg").await;
+    assert_eq!(c.state.list.current().map(|x| x.id.to_string()).as_deref(), all.first().map(String::as_str));
+}

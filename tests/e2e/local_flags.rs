@@ -54,7 +54,7 @@ fn list(view: &str, generation: u64) -> SyncCommand {
     SyncCommand::List {
         generation,
         query: ListQuery { view: Some(view.into()), limit: 50, ..ListQuery::default() },
-        append: false,
+        at: frontdesk_sync::Place::Replace,
     }
 }
 

@@ -19,7 +19,8 @@ use frontdesk_domain::{
 use frontdesk_provider::http::{answer_body, by_status, network, retry_after, urlencode};
 use frontdesk_provider::sse::{Limits, MAX_SILENCE};
 use frontdesk_provider::{
-    Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Sort, Towards, Update,
+    Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Sort, Towards,
+    Update,
 };
 
 /// How long one ordinary request may take.

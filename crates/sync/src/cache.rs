@@ -186,13 +186,13 @@ impl Cache {
 pub(super) async fn before(cache: &Cache, command: &super::SyncCommand) -> Vec<super::SyncEvent> {
     use super::{SyncCommand, SyncEvent};
     match command {
-        SyncCommand::List { generation, query, append: false } if cacheable(query) => {
+        SyncCommand::List { generation, query, at: super::Place::Replace } if cacheable(query) => {
             let Some(view) = &query.view else { return Vec::new() };
             match cache.page(view, query.limit.max(1)).await {
                 Ok(items) if !items.is_empty() => vec![SyncEvent::List {
                     generation: *generation,
                     page: frontdesk_domain::Page { items, next_cursor: None, prev_cursor: None },
-                    append: false,
+                    at: super::Place::Replace,
                     cached: true,
                 }],
                 Ok(_) => Vec::new(),
@@ -229,9 +229,9 @@ fn cacheable(query: &frontdesk_provider::ListQuery) -> bool {
 pub(super) async fn after(cache: &Cache, command: &super::SyncCommand, event: &super::SyncEvent) {
     use super::{SyncCommand, SyncEvent};
     let kept = match (command, event) {
-        (SyncCommand::List { query, .. }, SyncEvent::List { page, append, cached: false, .. }) if cacheable(query) => {
+        (SyncCommand::List { query, .. }, SyncEvent::List { page, at, cached: false, .. }) if cacheable(query) => {
             match &query.view {
-                Some(view) => cache.put_page(view, &page.items, *append).await,
+                Some(view) => cache.put_page(view, &page.items, *at == super::Place::Below).await,
                 None => Ok(()),
             }
         }

@@ -34,6 +34,17 @@ use store::{Store, StoredDraft};
 /// How many of a thread's newest messages are loaded when it opens.
 pub const THREAD_PAGE: u32 = 100;
 
+/// Where a page of the list goes in what is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// In place of every row: a view's first page, or its last (`G`).
+    Replace,
+    /// Below the rows (from `next_cursor`).
+    Below,
+    /// Above the rows (from `prev_cursor`), when they were read from the end.
+    Above,
+}
+
 /// What the client asks of the engine.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SyncCommand {
@@ -41,8 +52,8 @@ pub enum SyncCommand {
     Bootstrap,
     /// Reload the views and their counts.
     Views,
-    /// A page of the conversation list.
-    List { generation: u64, query: ListQuery, append: bool },
+    /// A page of the conversation list, and where it goes in what is shown.
+    List { generation: u64, query: ListQuery, at: Place },
     /// A conversation's thread and its pending suggestion.
     Thread { generation: u64, id: ConversationId },
     /// The messages before the loaded ones (`cursor` from the thread's answer).
@@ -82,7 +93,7 @@ pub enum SyncEvent {
     List {
         generation: u64,
         page: Page<Conversation>,
-        append: bool,
+        at: Place,
         /// From the cache, before the server's answer.
         cached: bool,
     },
@@ -382,11 +393,11 @@ impl Engine {
                         tracing::error!(error = %e, "cannot delete a draft");
                     }
                 }
-                SyncCommand::List { generation, query, append } if flags.serves(query.view.as_ref()) => {
+                SyncCommand::List { generation, query, at } if flags.serves(query.view.as_ref()) => {
                     let (provider, events, flags) = (Arc::clone(&self.provider), self.events.clone(), flags.clone());
                     tokio::spawn(async move {
                         let event = match patiently(|| flags.list(&*provider, query.clone())).await {
-                            Ok(page) => SyncEvent::List { generation, page, append, cached: false },
+                            Ok(page) => SyncEvent::List { generation, page, at, cached: false },
                             Err(error) => SyncEvent::Failed { what: "conversations", error },
                         };
                         let _ = events.send(event);
@@ -498,11 +509,9 @@ async fn run(p: &dyn Provider, command: SyncCommand) -> Vec<SyncEvent> {
             })));
             out
         }
-        SyncCommand::List { generation, query, append } => {
-            patiently(|| p.list(query.clone())).await.map_or_else(failed("conversations"), |page| {
-                vec![SyncEvent::List { generation, page, append, cached: false }]
-            })
-        }
+        SyncCommand::List { generation, query, at } => patiently(|| p.list(query.clone()))
+            .await
+            .map_or_else(failed("conversations"), |page| vec![SyncEvent::List { generation, page, at, cached: false }]),
         SyncCommand::Thread { generation, id } => thread(p, generation, id).await,
         SyncCommand::Create(new) => vec![SyncEvent::Created(p.create_conversation(*new).await.map(Box::new))],
         SyncCommand::Bot { conversation, call } => {

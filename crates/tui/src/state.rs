@@ -498,7 +498,8 @@ impl State {
     pub fn view_count(&self, i: usize) -> Option<u64> {
         let entry = self.views.get(i)?;
         let list = &self.list;
-        if i != self.active_view || !list.loaded || list.search.is_some() || list.next_cursor.is_some() {
+        let whole = list.next_cursor.is_none() && list.prev_cursor.is_none();
+        if i != self.active_view || !list.loaded || list.search.is_some() || !whole {
             return entry.count;
         }
         let me = self.me.as_ref().map(|a| &a.id);

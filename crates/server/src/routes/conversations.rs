@@ -142,7 +142,9 @@ pub async fn list(
         from_end: match p.from.as_deref() {
             None | Some("start") => false,
             Some("end") => true,
-            Some(other) => return Err(ApiError::invalid("from", format!("from: unknown value {other:?} (start or end)"))),
+            Some(other) => {
+                return Err(ApiError::invalid("from", format!("from: unknown value {other:?} (start or end)")));
+            }
         },
         limit: page_limit(p.limit, 50),
         now: Timestamp::now(),

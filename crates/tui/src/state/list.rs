@@ -29,10 +29,16 @@ pub struct ConversationList {
     /// First visible row drawn; kept by `update` so the selection stays on screen.
     pub offset: usize,
     pub next_cursor: Option<String>,
+    /// The rows were read from the view's end (`G`) and more wait above them.
+    pub prev_cursor: Option<String>,
     pub loading: bool,
-    /// `G` pressed with more pages to come: each page is loaded and the selection
-    /// follows to the end of the view, not of what was loaded.
+    /// `G` pressed with more pages to come: the selection goes to the end of the
+    /// view, not of what was loaded, once the view's last page is here (asked for
+    /// at once where the backend can, else each page in turn, the selection following).
     pub to_end: bool,
+    /// `g` pressed with rows above the loaded ones: the first page is on its way
+    /// and the selection goes to its top.
+    pub to_top: bool,
     /// A first page has arrived for the current view.
     pub loaded: bool,
     /// What is shown came from the cache; the server's page is on its way.
@@ -116,6 +122,28 @@ impl ConversationList {
             }
         }
         self.ids_of = self.items_key();
+    }
+
+    /// Puts the rows not listed yet above the others (the page above rows read
+    /// from the view's end). The lit row stays on its conversation; how many rows
+    /// came is returned.
+    pub fn prepend_new(&mut self, items: Vec<Conversation>) -> usize {
+        self.sync_ids();
+        let mut above = Vec::with_capacity(items.len());
+        for c in items {
+            if self.ids.insert(c.id.clone()) {
+                above.push(self.share(c));
+            }
+        }
+        let added = above.len();
+        self.items.splice(0..0, above);
+        self.ids_of = self.items_key();
+        match &mut self.visible {
+            // Filtered rows keep naming theirs until the filter is applied again.
+            Some(v) => v.iter_mut().for_each(|i| *i += added),
+            None => self.selected += added,
+        }
+        added
     }
 
     pub fn insert_item(&mut self, at: usize, c: Conversation) {

@@ -44,13 +44,14 @@ fn movement_keys() {
 #[test]
 fn the_list_keeps_the_selection_on_screen_and_loads_more() {
     let mut s = crate::testing::long_inbox(100, 12, 200);
+    s.caps.list_upward = false;
     s.list.next_cursor = Some("next".into());
     keys(&mut s, "<C-d><C-d><C-d>");
     let rows = crate::update::areas(&s).list_rows(&s);
     assert!(s.list.selected >= s.list.offset && s.list.selected < s.list.offset + rows);
     let effects = keys(&mut s, "G");
     assert!(
-        effects.iter().any(|e| matches!(e, Effect::Sync(SyncCommand::List { append: true, query, .. }) if query.cursor.as_deref() == Some("next"))),
+        effects.iter().any(|e| matches!(e, Effect::Sync(SyncCommand::List { at: frontdesk_sync::Place::Below, query, .. }) if query.cursor.as_deref() == Some("next"))),
         "{effects:?}"
     );
     assert!(s.list.loading);
@@ -62,7 +63,7 @@ fn views_switch_by_number_chord_and_brackets() {
     let effects = keys(&mut s, "1");
     assert_eq!(s.view_id().as_str(), "unread");
     assert!(
-        matches!(&effects[..], [Effect::Sync(SyncCommand::List { append: false, query, .. })] if query.view.as_ref().map(frontdesk_domain::ViewId::as_str) == Some("unread"))
+        matches!(&effects[..], [Effect::Sync(SyncCommand::List { at: frontdesk_sync::Place::Replace, query, .. })] if query.view.as_ref().map(frontdesk_domain::ViewId::as_str) == Some("unread"))
     );
     assert!(s.list.items.is_empty() && s.list.loading, "the old view's rows go at once");
     keys(&mut s, "go");
@@ -82,10 +83,21 @@ fn stale_pages_are_dropped() {
     let old = s.list.generation;
     keys(&mut s, "2");
     let page = frontdesk_domain::Page { items: crate::testing::conversations(), next_cursor: None, prev_cursor: None };
-    update(&mut s, Action::Sync(SyncEvent::List { generation: old, page: page.clone(), append: false, cached: false }));
+    update(
+        &mut s,
+        Action::Sync(SyncEvent::List {
+            generation: old,
+            page: page.clone(),
+            at: frontdesk_sync::Place::Replace,
+            cached: false,
+        }),
+    );
     assert!(s.list.items.is_empty(), "a reply for the view left behind is ignored");
     let generation = s.list.generation;
-    update(&mut s, Action::Sync(SyncEvent::List { generation, page, append: false, cached: false }));
+    update(
+        &mut s,
+        Action::Sync(SyncEvent::List { generation, page, at: frontdesk_sync::Place::Replace, cached: false }),
+    );
     assert_eq!(s.list.items.len(), 7);
 }
 
@@ -618,7 +630,9 @@ fn esc_and_a_key_read_together_after_a_prefix_cancel_it_and_act() {
 
 #[test]
 fn g_end_goes_to_the_end_of_the_view_not_of_what_is_loaded() {
+    // A backend that cannot give a view's last page (`list_end` has one that can).
     let mut s = inbox(100, 30);
+    s.caps.list_upward = false;
     s.list.next_cursor = Some("page-2".into());
     let page = |n: usize, next: Option<&str>| frontdesk_domain::Page {
         items: (0..5)
@@ -629,7 +643,7 @@ fn g_end_goes_to_the_end_of_the_view_not_of_what_is_loaded() {
     };
     let wants = |effects: &[Effect], cursor: &str| {
         effects.iter().any(|e| {
-            matches!(e, Effect::Sync(SyncCommand::List { append: true, query, .. }) if query.cursor.as_deref() == Some(cursor))
+            matches!(e, Effect::Sync(SyncCommand::List { at: frontdesk_sync::Place::Below, query, .. }) if query.cursor.as_deref() == Some(cursor))
         })
     };
     let effects = keys(&mut s, "G");
@@ -637,15 +651,29 @@ fn g_end_goes_to_the_end_of_the_view_not_of_what_is_loaded() {
     let generation = s.list.generation;
     let effects = update(
         &mut s,
-        Action::Sync(SyncEvent::List { generation, page: page(1, Some("page-3")), append: true, cached: false }),
+        Action::Sync(SyncEvent::List {
+            generation,
+            page: page(1, Some("page-3")),
+            at: frontdesk_sync::Place::Below,
+            cached: false,
+        }),
     );
     assert_eq!(s.list.selected, s.list.len() - 1, "the selection follows each page");
     assert!(wants(&effects, "page-3"), "and the next is asked: {effects:?}");
-    update(&mut s, Action::Sync(SyncEvent::List { generation, page: page(2, None), append: true, cached: false }));
+    update(
+        &mut s,
+        Action::Sync(SyncEvent::List {
+            generation,
+            page: page(2, None),
+            at: frontdesk_sync::Place::Below,
+            cached: false,
+        }),
+    );
     assert!(!s.list.to_end, "the end of the view");
     assert_eq!(s.list.selected, s.list.len() - 1);
     // Any other move stops the walk.
     let mut s = inbox(100, 30);
+    s.caps.list_upward = false;
     s.list.next_cursor = Some("page-2".into());
     keys(&mut s, "Gk");
     assert!(!s.list.to_end);

@@ -77,8 +77,10 @@ fn console(w: u16, h: u16) -> State {
     let mut s = inbox(w, h);
     let effects = keys(&mut s, "gA");
     assert_eq!(asks(&effects), [AgentsCommand::List { status: None, cursor: None }]);
-    let effects =
-        console_event(&mut s, AgentsEvent::List { page: Page { items: agents(), next_cursor: None, prev_cursor: None }, append: false });
+    let effects = console_event(
+        &mut s,
+        AgentsEvent::List { page: Page { items: agents(), next_cursor: None, prev_cursor: None }, append: false },
+    );
     assert_eq!(asks(&effects), [AgentsCommand::Detail { id: "agt_abc123".into() }]);
     console_event(&mut s, AgentsEvent::Detail(detail(&agents()[0])));
     s

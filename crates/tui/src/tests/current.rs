@@ -46,7 +46,7 @@ fn check(s: &State) {
 fn page(s: &mut State, items: Vec<Conversation>) -> Vec<Effect> {
     let generation = s.list.generation;
     let page = Page { items, next_cursor: None, prev_cursor: None };
-    update(s, Action::Sync(SyncEvent::List { generation, page, append: false, cached: false }))
+    update(s, Action::Sync(SyncEvent::List { generation, page, at: frontdesk_sync::Place::Replace, cached: false }))
 }
 
 fn rachel() -> Conversation {

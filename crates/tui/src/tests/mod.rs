@@ -9,6 +9,7 @@ mod console;
 mod current;
 mod hostile;
 mod list;
+mod list_end;
 mod live;
 mod notify;
 mod presence;

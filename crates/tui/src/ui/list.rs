@@ -35,6 +35,8 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         let _ = match (count, list.visible.is_some()) {
             (Some(n), true) => write!(title, "{} of {n} ", list.len()),
             (Some(n), false) => write!(title, "{n} "),
+            // Read from the end: how many of the last are here, not a total.
+            (None, _) if list.prev_cursor.is_some() => write!(title, "last {}{more} ", list.len()),
             (None, _) => write!(title, "{}{more} ", list.len()),
         };
     }

@@ -9,8 +9,8 @@ use crate::effect::Effect;
 use crate::state::{ConversationList, Focus, Prompt, State, Thread};
 use crate::ui;
 use frontdesk_domain::{Change, ConversationId, MessageKind, ViewFilter};
-use frontdesk_provider::ListQuery;
-use frontdesk_sync::SyncCommand;
+use frontdesk_provider::{ListQuery, Towards};
+use frontdesk_sync::{Place, SyncCommand};
 
 /// Conversations asked for per page.
 pub const PAGE: u32 = 100;
@@ -58,31 +58,47 @@ pub fn keep_visible(state: &mut State) {
 pub fn reload_list(state: &mut State) -> Effect {
     state.list.generation += 1;
     state.list.to_end = false;
+    state.list.to_top = false;
     state.list.loading = true;
-    Effect::Sync(SyncCommand::List { generation: state.list.generation, query: list_query(state, None), append: false })
+    let query = list_query(state, None, Towards::Down);
+    Effect::Sync(SyncCommand::List { generation: state.list.generation, query, at: Place::Replace })
 }
 
-fn list_query(state: &State, cursor: Option<String>) -> ListQuery {
+fn list_query(state: &State, cursor: Option<String>, towards: Towards) -> ListQuery {
     let (view, filter) = match &state.list.search {
         Some(q) => (Some("all".into()), ViewFilter { q: Some(q.clone()), ..ViewFilter::default() }),
         None => (Some(state.view_id()), ViewFilter::default()),
     };
-    ListQuery { view, filter, cursor, limit: PAGE, ..ListQuery::default() }
+    ListQuery { view, filter, cursor, towards, limit: PAGE, ..ListQuery::default() }
 }
 
-/// The next page, when the selection nears the end of what is loaded.
+/// The next page, when the selection nears the end of what is loaded; the page
+/// above, when it nears the top of rows read from the view's end.
 pub fn maybe_load_more(state: &mut State) -> Vec<Effect> {
     let list = &state.list;
-    if list.loading || list.next_cursor.is_none() || list.selected + PREFETCH < list.len() {
+    if list.loading {
         return Vec::new();
     }
+    let (cursor, towards, at) = match (&list.next_cursor, &list.prev_cursor) {
+        (Some(next), _) if list.selected + PREFETCH >= list.len() => (next.clone(), Towards::Down, Place::Below),
+        (_, Some(prev)) if list.selected < PREFETCH => (prev.clone(), Towards::Up, Place::Above),
+        _ => return Vec::new(),
+    };
     state.list.loading = true;
-    let cursor = state.list.next_cursor.clone();
-    vec![Effect::Sync(SyncCommand::List {
-        generation: state.list.generation,
-        query: list_query(state, cursor),
-        append: true,
-    })]
+    let query = list_query(state, Some(cursor), towards);
+    vec![Effect::Sync(SyncCommand::List { generation: state.list.generation, query, at })]
+}
+
+/// `G` where the backend gives a view's last page: asked for at once, in place of
+/// the rows loaded (the pages between are never read). The selection waits on the
+/// last loaded row, the thread with it, until the page is here.
+fn jump_to_end(state: &mut State) -> Effect {
+    state.list.generation += 1;
+    state.list.to_top = false;
+    state.list.to_end = true;
+    state.list.loading = true;
+    let query = list_query(state, None, Towards::Up);
+    Effect::Sync(SyncCommand::List { generation: state.list.generation, query, at: Place::Replace })
 }
 
 /// Loads `id`'s thread into the thread pane. `read` marks it read (an explicit open).
@@ -194,10 +210,23 @@ pub fn movement(state: &mut State, c: Command) -> Vec<Effect> {
                 Command::First => 0,
                 _ => len.saturating_sub(1),
             };
-            // `G` goes to the end of the view: the pages still to come are loaded
-            // one after another, the selection following; any other move stops it.
-            state.list.to_end = c == Command::Last && state.list.next_cursor.is_some();
+            // `G` goes to the end of the view: its last page asked for where the
+            // backend can, else the pages still to come loaded one after another,
+            // the selection following; any other move stops it. `g` over rows read
+            // from the end asks for the view's first page.
+            let last = c == Command::Last && state.list.next_cursor.is_some();
+            let first = c == Command::First && state.list.prev_cursor.is_some();
+            state.list.to_end = last;
+            state.list.to_top = false;
             keep_visible(state);
+            if last && state.caps.list_upward {
+                return vec![jump_to_end(state)];
+            }
+            if first {
+                let effect = reload_list(state);
+                state.list.to_top = true;
+                return vec![effect];
+            }
             let mut effects = maybe_load_more(state);
             if !state.list.to_end {
                 effects.extend(follow_selection(state));

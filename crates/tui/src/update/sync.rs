@@ -9,7 +9,7 @@ use crate::effect::Effect;
 use crate::state::{Connection, Focus, Inflight, ListFailure, State, ViewEntry};
 use frontdesk_domain::{Event, EventKind, Message, ViewKind};
 use frontdesk_provider::{Applied, ProviderError, Update};
-use frontdesk_sync::SyncEvent;
+use frontdesk_sync::{Place, SyncEvent};
 
 pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
     match event {
@@ -30,7 +30,7 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
             set_views(state, views);
             Vec::new()
         }
-        SyncEvent::List { generation, page, append, cached } => list_page(state, generation, page, (append, cached)),
+        SyncEvent::List { generation, page, at, cached } => list_page(state, generation, page, (at, cached)),
         SyncEvent::Older { generation, id, messages, older } => {
             older_messages(state, (generation, &id), messages, older);
             Vec::new()
@@ -90,12 +90,7 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
         }
         SyncEvent::Failed { what, error: e } => {
             if what == "conversations" {
-                state.list.loading = false;
-                state.list.to_end = false;
-                state.list.failed = Some(match &e {
-                    ProviderError::Auth(why) => ListFailure::KeyRefused(why.clone()),
-                    other => ListFailure::Other(other.to_string()),
-                });
+                list_failed(state, &e);
             }
             if what == "thread"
                 && let Some(t) = &mut state.thread
@@ -119,49 +114,76 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
     }
 }
 
-/// A page of the list: the server's replacing the cache's, appended, or stale.
+/// A page of the list: the server's replacing the cache's, appended below or put
+/// above, the view's end in place of its start, or stale.
 fn list_page(
     state: &mut State,
     generation: u64,
     page: frontdesk_domain::Page<frontdesk_domain::Conversation>,
-    (append, cached): (bool, bool),
+    (at, cached): (Place, bool),
 ) -> Vec<Effect> {
     if generation != state.list.generation || (cached && state.list.loaded) {
         // Stale, or the cache arriving after the server: nothing to show.
         return Vec::new();
     }
-    // A page replacing what is shown keeps the agent on the same conversation, even
-    // one the new page lacks (a view switch or a search starts from an empty list).
-    let keep = (!append)
+    // Where the agent asked to go (`G`, `g`) the selection goes; otherwise a page
+    // replacing what is shown keeps the agent on the same conversation, even one
+    // the new page lacks (a view switch or a search starts from an empty list).
+    let jump = at == Place::Replace && !cached && (state.list.to_end || state.list.to_top);
+    let keep = (at == Place::Replace && !jump)
         .then(|| {
             let row = state.list.index(state.list.selected)?;
             Some((row, state.list.items.get(row)?.clone()))
         })
         .flatten();
     let list = &mut state.list;
+    let (selected, offset) = (list.selected, list.offset);
     list.loading = cached;
     list.loaded = true;
     if !cached {
         list.failed = None;
     }
     list.from_cache = cached;
-    list.next_cursor = page.next_cursor;
-    if append {
-        list.append_new(page.items);
-    } else {
-        list.set_items(page.items);
-        list.selected = 0;
-        list.offset = 0;
+    match at {
+        Place::Replace => {
+            list.next_cursor = page.next_cursor;
+            list.prev_cursor = page.prev_cursor;
+            list.set_items(page.items);
+            list.selected = 0;
+            list.offset = 0;
+        }
+        Place::Below => {
+            list.next_cursor = page.next_cursor;
+            list.append_new(page.items);
+        }
+        // The rows below were here already; the lit one stays lit (`apply_filter`).
+        Place::Above => {
+            list.prev_cursor = page.prev_cursor;
+            list.prepend_new(page.items);
+        }
     }
     nav::apply_filter(state);
     current::keep(state, keep);
+    if at == Place::Above {
+        // What was on screen stays where it was: the rows came above it.
+        state.list.offset = offset + state.list.selected.saturating_sub(selected);
+        nav::keep_visible(state);
+    }
     if !cached {
         state.status.last_sync = Some(state.now);
     }
-    // On the way to the end (`G`): the selection follows each page; at the last
-    // one, the thread follows it.
     let mut arrived = Vec::new();
-    if append && state.list.to_end && !cached {
+    if jump {
+        // The view's last page (`G`) or first (`g`): the selection at its edge,
+        // the thread with it.
+        state.list.selected = if state.list.to_end { state.list.len().saturating_sub(1) } else { 0 };
+        state.list.to_end = false;
+        state.list.to_top = false;
+        nav::keep_visible(state);
+        arrived = nav::follow_selection(state);
+    } else if at == Place::Below && state.list.to_end && !cached {
+        // On the way to the end, a page at a time: the selection follows each
+        // page; at the last one, the thread follows it.
         state.list.selected = state.list.len().saturating_sub(1);
         nav::keep_visible(state);
         if state.list.next_cursor.is_none() {
@@ -171,7 +193,7 @@ fn list_page(
     }
     let mut effects = if cached { Vec::new() } else { nav::maybe_load_more(state) };
     effects.extend(arrived);
-    if !append
+    if at == Place::Replace
         && state.width >= crate::ui::WIDE
         && state.thread.is_none()
         && let Some(id) = state.list.current().map(|c| c.id.clone())
@@ -179,6 +201,18 @@ fn list_page(
         effects.extend(nav::open_thread(state, &id, false));
     }
     effects
+}
+
+/// A page of the list did not come: said in the list, and no jump waits for it.
+fn list_failed(state: &mut State, e: &ProviderError) {
+    let list = &mut state.list;
+    list.loading = false;
+    list.to_end = false;
+    list.to_top = false;
+    list.failed = Some(match e {
+        ProviderError::Auth(why) => ListFailure::KeyRefused(why.clone()),
+        other => ListFailure::Other(other.to_string()),
+    });
 }
 
 /// Once a run: a refusal is news the first time, noise after.
@@ -407,8 +441,18 @@ fn apply_event(state: &mut State, e: Event) -> Vec<Effect> {
             if let Some(pos) = state.list.position(&c.id) {
                 let at = |c: &frontdesk_domain::Conversation| c.last_message.as_ref().map(|m| m.at);
                 let newer = at(&c) > at(&state.list.items[pos]);
+                let lit = state.list.current().is_some_and(|x| x.id == c.id);
                 triage::accept(state, c);
-                if newer && pos > 0 && state.list.search.is_none() {
+                if newer && state.list.prev_cursor.is_some() && !lit && state.list.search.is_none() {
+                    // Its new place is above the rows read from the end, where
+                    // its page will show it; the lit row stays on its conversation.
+                    let current = state.list.current().map(|x| x.id.clone());
+                    state.list.remove_item(pos);
+                    nav::apply_filter(state);
+                    if let Some(id) = current {
+                        nav::select_id(state, &id);
+                    }
+                } else if newer && pos > 0 && state.list.prev_cursor.is_none() && state.list.search.is_none() {
                     // New activity goes on top; the selection stays on its conversation.
                     let current = state.list.current().map(|x| x.id.clone());
                     if let Some(row) = state.list.remove_item(pos) {
@@ -427,10 +471,11 @@ fn apply_event(state: &mut State, e: Event) -> Vec<Effect> {
                     .view()
                     .is_some_and(|v| super::local::in_view(&v.filter, &c, state.me.as_ref().map(|a| &a.id), state.now));
                 // It goes where its last activity puts it (on top when new); past
-                // the loaded rows it waits for its page.
+                // the loaded rows, below or above them, it waits for its page.
                 let at = activity(&c);
                 let pos = state.list.items.iter().position(|x| activity(x) <= at);
                 let pos = pos.or_else(|| state.list.next_cursor.is_none().then_some(state.list.items.len()));
+                let pos = pos.filter(|&p| p > 0 || state.list.prev_cursor.is_none());
                 if let Some(pos) = pos.filter(|_| fits && state.list.search.is_none() && state.list.loaded) {
                     let current = state.list.current().map(|x| x.id.clone());
                     state.list.insert_item(pos, c);

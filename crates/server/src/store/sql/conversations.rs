@@ -203,7 +203,10 @@ pub async fn list_as(conn: &mut Conn, spec: &ListSpec<'_>, plan: Option<TextPlan
         return Err(ApiError::invalid("sort", "sort=urgency takes neither a cursor nor updated_since"));
     }
     if spec.from_end && (cursor.is_some() || spec.updated_since.is_some() || spec.urgent) {
-        return Err(ApiError::invalid("from", "from=end starts a listing: not with a cursor, updated_since or sort=urgency"));
+        return Err(ApiError::invalid(
+            "from",
+            "from=end starts a listing: not with a cursor, updated_since or sort=urgency",
+        ));
     }
     if cursor.as_ref().is_some_and(|c| c.o != order || (c.up && order == Order::Updated)) {
         return Err(ApiError::bad_request("INVALID_CURSOR", "the cursor belongs to a different kind of listing"));
@@ -241,8 +244,14 @@ pub async fn list_as(conn: &mut Conn, spec: &ListSpec<'_>, plan: Option<TextPlan
     // Below a page read upwards is at least the row its cursor named; above one
     // read downwards from a cursor, at least that row. The change feed only goes on.
     let (next_cursor, prev_cursor) = match (up, order) {
-        (true, _) => (if spec.from_end { None } else { at(rows.last(), false) }, if more { at(rows.first(), true) } else { None }),
-        (false, Order::Activity) => (if more { at(rows.last(), false) } else { None }, if cursor.is_some() { at(rows.first(), true) } else { None }),
+        (true, _) => (
+            if spec.from_end { None } else { at(rows.last(), false) },
+            if more { at(rows.first(), true) } else { None },
+        ),
+        (false, Order::Activity) => (
+            if more { at(rows.last(), false) } else { None },
+            if cursor.is_some() { at(rows.first(), true) } else { None },
+        ),
         (false, Order::Updated) => (if more { at(rows.last(), false) } else { None }, None),
     };
     Ok(Page { items: rows.into_iter().map(Conversation::from).collect(), next_cursor, prev_cursor })
