@@ -9,7 +9,8 @@
 #                  and list-only (100x40), read from tmux's pipe-pane
 #   CPU / moves    the client's CPU time for 200 moves (from /proc)
 #   RSS            the client's resident memory with the first page, and after `G`
-#                  has loaded every row of the All view
+#   G              from the key to the All view's last row on screen (its last page
+#                  asked for at once), and the RSS after it
 #
 # Usage: cargo build --release && benches/tmux/measure.sh [N]
 # Needs tmux. The seeded inbox is kept in $FRONTDESK_BENCH_DIR (default
@@ -136,19 +137,19 @@ moves() {
 moves wide 200 50
 moves narrow 100 40
 
-# RSS with every row of the All view loaded (`G` loads page after page).
+# `G` in the All view: the server's last page asked for at once (`from=end`), its
+# last row lit. Done when that row's contact shows; the RSS after it.
+last=$(curl -sf -H "Authorization: Bearer $KEY" "$URL/v1/conversations?view=all&limit=1&from=end" \
+    | grep -o '"contact":{"id":"[^"]*","name":"[^"]*"' | head -1 | sed 's/.*"name":"//; s/"$//')
+[ -n "$last" ] || { echo "the server gave no last page" >&2; exit 1; }
 "${T[@]}" new-session -d -s all -x 200 -y 50 "$(client)"
 wait_for all "$ROW" "$(now_ms)" >/dev/null
 pid=$(pane_pid all)
 "${T[@]}" send-keys -t all 4   # the All view
 sleep 2
+screen all | grep -qF -- "$last" && echo "note: '$last' is on screen before G too; the time below is a floor" >&2
 t0=$(now_ms)
 "${T[@]}" send-keys -t all G
-# Loaded when the memory stops growing for 3 s.
-last=0 same=0
-while [ "$same" -lt 6 ]; do
-    sleep 0.5
-    now=$(rss_mb "$pid")
-    if [ "$now" = "$last" ]; then same=$((same + 1)); else same=0; last=$now; fi
-done
-echo "G to the end of All: $(( $(now_ms) - t0 - 3000 )) ms; RSS $(rss_mb "$pid") MB"
+g_ms=$(wait_for all "$last" "$t0")
+sleep 1
+echo "G to the end of All ($last lit): ${g_ms} ms; RSS $(rss_mb "$pid") MB"
