@@ -182,6 +182,10 @@ enum Step {
     /// The engine's answer to `!`.
     Urgent(usize),
     Resize(bool),
+    /// The view's last page, more above it (the answer to `G`).
+    End(Vec<usize>),
+    /// The page above rows read from the end; whether more wait above it.
+    Above(Vec<usize>, bool),
 }
 
 fn pool() -> Vec<Conversation> {
@@ -202,6 +206,8 @@ fn step() -> impl Strategy<Value = Step> {
         1 => (0..9usize, any::<bool>()).prop_map(|(i, newer)| Step::Updated(i, newer)),
         1 => (0..9usize).prop_map(Step::Urgent),
         1 => any::<bool>().prop_map(Step::Resize),
+        1 => prop::collection::vec(0..9usize, 0..9).prop_map(Step::End),
+        1 => (prop::collection::vec(0..9usize, 0..9), any::<bool>()).prop_map(|(rows, more)| Step::Above(rows, more)),
     ]
 }
 
@@ -232,6 +238,17 @@ fn run(s: &mut State, step: &Step) {
             let (w, h) = if *wide { WIDE } else { NARROW };
             update(s, Action::Resize(w, h));
         }
+        Step::End(rows) | Step::Above(rows, _) => {
+            let mut seen = std::collections::HashSet::new();
+            let items = rows.iter().filter(|&&i| seen.insert(i)).map(|&i| pool[i].clone()).collect();
+            let (at, prev) = match step {
+                Step::Above(_, more) => (frontdesk_sync::Place::Above, more.then(|| "above".to_owned())),
+                _ => (frontdesk_sync::Place::Replace, Some("above".to_owned())),
+            };
+            let generation = s.list.generation;
+            let page = Page { items, next_cursor: None, prev_cursor: prev };
+            update(s, Action::Sync(SyncEvent::List { generation, page, at, cached: false }));
+        }
     }
 }
 
@@ -248,7 +265,12 @@ proptest! {
         let (w, h) = if wide { WIDE } else { NARROW };
         let mut s = inbox(w, h);
         for (n, step) in steps.iter().enumerate() {
+            let lit = s.list.current().map(|c| c.id.clone());
             run(&mut s, step);
+            // Rows that come above leave the conversation being read where it is.
+            if matches!(step, Step::Above(..)) && lit.is_some() {
+                prop_assert_eq!(&s.list.current().map(|c| c.id.clone()), &lit, "after step {} {:?}", n, step);
+            }
             // Overlays (pickers, the quit question) wait for an answer that the
             // next step does not give: close them as Esc would.
             s.overlay = None;

@@ -186,3 +186,24 @@ fn a_search_read_from_the_end_says_how_many_of_the_last_are_here() {
     assert!(screen.contains("Search: order last 100"), "{screen}");
     assert!(!screen.contains("Search: order 100"), "not a total it does not know");
 }
+
+#[test]
+fn k_on_the_thread_at_the_top_of_rows_read_from_the_end_reads_above_instead_of_saying_first() {
+    let mut s = at_the_end();
+    // The top of the rows read from the end, the thread open on it.
+    s.list.selected = 0;
+    s.list.offset = 0;
+    s.list.loading = true;
+    keys(&mut s, "<Enter>");
+    s.list.loading = false;
+    let effects = keys(&mut s, "K");
+    let said = s.status.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+    assert_eq!(said, "the conversations above are loading", "not 'the first conversation of the view'");
+    assert_eq!(asked(&effects), [(Place::Above, Towards::Up, Some("above-1".to_owned()))]);
+    // Where the view truly begins, it is said.
+    s.list.prev_cursor = None;
+    s.list.loading = false;
+    keys(&mut s, "K");
+    let said = s.status.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+    assert!(said.contains("the first conversation of the view"), "{said}");
+}

@@ -122,6 +122,13 @@ pub fn step(state: &mut State, down: bool) -> Vec<Effect> {
     let (row, len) = (state.list.selected, state.list.len());
     let next = if down { (row + 1 < len).then_some(row + 1) } else { row.checked_sub(1) };
     let Some(next) = next else {
+        // Past the loaded rows the view may go on: then they are on their way.
+        let more = if down { state.list.next_cursor.is_some() } else { state.list.prev_cursor.is_some() };
+        if more {
+            let side = if down { "below" } else { "above" };
+            super::info(state, format!("the conversations {side} are loading"));
+            return nav::maybe_load_more(state);
+        }
         let end = if down { "the last" } else { "the first" };
         return super::unavailable(state, &format!("this is {end} conversation of the view"));
     };
