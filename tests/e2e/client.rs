@@ -182,6 +182,29 @@ async fn with_a_cache_the_inbox_is_browsable_while_the_server_is_away() {
     );
 }
 
+/// At the end the cache is closed while the engine still runs: its journal is
+/// folded in and removed, not left for the next start to read through (a process
+/// ending with its connections open leaves it, as a hangup could).
+#[tokio::test]
+async fn finishing_closes_the_cache_and_leaves_no_journal() {
+    use frontdesk_sync::cache::Cache;
+    let s = TestServer::start().await;
+    s.conversation("+15551009").await;
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("cache.db");
+    let wal = dir.path().join("cache.db-wal");
+    let mut c = Client::start_on(&s.url, &s.key, 100, Cache::open(&path).await.expect("cache")).await;
+    c.keys("<Enter>").await;
+    assert!(std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0), "the run wrote to the journal");
+    c.sync.flush().await;
+    assert!(wal.exists(), "written, and still open");
+    c.sync.finish().await;
+    assert!(!wal.exists(), "closed: folded in and removed");
+    drop(c);
+    let again = Client::start_on(&s.url, &s.key, 100, Cache::open(&path).await.expect("cache")).await;
+    assert_eq!(again.state.list.items.len(), 1);
+}
+
 #[tokio::test]
 async fn a_corrupt_cache_is_discarded_and_the_sync_starts_fresh() {
     use frontdesk_sync::cache::Cache;

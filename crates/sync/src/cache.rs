@@ -61,6 +61,11 @@ fn parse<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
 }
 
 impl Cache {
+    /// Closes the file (the last connection folds the journal in and removes it).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
     pub async fn memory() -> Result<Self, StoreError> {
         Ok(Self { pool: sqlite::memory(&CACHE).await?, _lock: None })
     }
@@ -289,6 +294,25 @@ mod tests {
         assert_eq!(c.last_event().await.expect("meta").as_deref(), Some("42"));
         c.put_page(&all, &items[..2], false).await.expect("a first page replaces");
         assert_eq!(c.page(&all, 100).await.expect("page").len(), 2);
+    }
+
+    /// What a run wrote waits in the journal until the file is closed; closed at
+    /// the end, the next start has no journal to read through first.
+    #[tokio::test]
+    async fn a_closed_cache_leaves_no_journal_and_keeps_what_it_held() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("c.db");
+        let wal = dir.path().join("c.db-wal");
+        let all = ViewId::from("all");
+        let items = conversations();
+        let c = Cache::open(&path).await.expect("cache");
+        c.put_page(&all, &items, false).await.expect("page");
+        assert!(std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0), "written to the journal first");
+        c.close().await;
+        assert!(!wal.exists(), "folded in and removed");
+        drop(c);
+        let again = Cache::open(&path).await.expect("cache again");
+        assert_eq!(again.page(&all, 50).await.expect("page").len(), items.len());
     }
 
     #[tokio::test]

@@ -175,6 +175,8 @@ pub enum SyncEvent {
 enum Cmd {
     Command(Box<SyncCommand>),
     Flush(tokio::sync::oneshot::Sender<()>),
+    /// The program is ending: everything written, the cache closed.
+    Finish(tokio::sync::oneshot::Sender<()>),
 }
 
 /// The engine's tasks: they stop when the last handle goes, as if the process had.
@@ -227,6 +229,17 @@ impl SyncHandle {
     pub async fn flush(&self) {
         let (done, wait) = tokio::sync::oneshot::channel();
         if self.tx.send(Cmd::Flush(done)).is_ok() {
+            let _ = wait.await;
+        }
+    }
+
+    /// [`Self::flush`], then closes the cache: its journal is folded into the file
+    /// and removed, where a process that just ended left it for the next start to
+    /// read through (a run writes close to a megabyte of it). Called as the program
+    /// exits; the cache answers nothing after it.
+    pub async fn finish(&self) {
+        let (done, wait) = tokio::sync::oneshot::channel();
+        if self.tx.send(Cmd::Finish(done)).is_ok() {
             let _ = wait.await;
         }
     }
@@ -341,6 +354,11 @@ impl Engine {
                 Cmd::Command(c) => *c,
                 Cmd::Flush(done) => {
                     // Writes below are awaited in order, so all before this are done.
+                    let _ = done.send(());
+                    continue;
+                }
+                Cmd::Finish(done) => {
+                    self.cache.close().await;
                     let _ = done.send(());
                     continue;
                 }

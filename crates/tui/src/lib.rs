@@ -123,7 +123,7 @@ pub async fn run(first: Opened, mut open: Opener) -> anyhow::Result<()> {
         if let Some(draft) = s.state.composer.as_ref().and_then(update::compose::stored) {
             s.sync.send(SyncCommand::SaveDraft(draft));
         }
-        s.sync.flush().await;
+        s.sync.finish().await;
     }
     result
 }
