@@ -43,7 +43,7 @@ const COPY_LIMIT: usize = 64 * 1024;
 
 /// The first requests: who am I, the views, the first page of the list.
 pub fn init(state: &mut State) -> Vec<Effect> {
-    vec![Effect::Sync(SyncCommand::Bootstrap), update::nav_reload(state)]
+    update::first_screen(state)
 }
 
 /// An account ready to open: its settings and what its sync engine needs.

@@ -359,6 +359,9 @@ pub struct State {
     pub drafts: HashMap<ConversationId, Draft>,
     /// The account cannot say whose the key is (its "me" endpoint is missing).
     pub identity_unknown: bool,
+    /// Who-am-I and the views are asked and their answer is not here yet: the
+    /// stream connecting meanwhile does not ask again.
+    pub bootstrapping: bool,
     /// The teams conversations can be assigned to (the assign picker lists them).
     pub teams: Vec<String>,
     /// When the composer's text last changed without being kept yet.
@@ -429,6 +432,7 @@ impl State {
             composer: None,
             drafts: HashMap::new(),
             identity_unknown: false,
+            bootstrapping: false,
             teams: Vec::new(),
             draft_dirty: None,
             unsent: HashMap::new(),

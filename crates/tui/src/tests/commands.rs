@@ -485,6 +485,38 @@ fn a_server_that_was_away_at_start_is_loaded_when_it_comes() {
     assert_eq!(s.connection, crate::state::Connection::Live);
 }
 
+/// Issue 23: the stream connecting while the first screen's requests are on their
+/// way asked for them again (a second list of 100 rows, written to the cache twice).
+#[test]
+fn connecting_while_the_first_screen_is_on_its_way_asks_nothing_twice() {
+    let connected = || Action::Sync(SyncEvent::Live(frontdesk_provider::Update::Connected));
+    let mut s = state(100, 30);
+    s.me = None;
+    s.list = crate::state::ConversationList::default();
+    let first = crate::init(&mut s);
+    assert_eq!(first.len(), 2, "{first:?}");
+    assert!(update(&mut s, connected()).is_empty(), "nothing asked twice");
+    // Both failed (the server was away): asked again when it comes.
+    let away = || frontdesk_provider::ProviderError::Network("connection refused".into());
+    update(&mut s, Action::Sync(SyncEvent::Failed { what: "sign-in", error: away() }));
+    update(&mut s, Action::Sync(SyncEvent::Failed { what: "conversations", error: away() }));
+    s.connection = crate::state::Connection::Reconnecting { at: s.now, attempts: 2 };
+    let effects = update(&mut s, connected());
+    assert!(effects.contains(&Effect::Sync(SyncCommand::Bootstrap)), "{effects:?}");
+    assert!(effects.iter().any(|e| matches!(e, Effect::Sync(SyncCommand::List { .. }))), "{effects:?}");
+    // Once answered, a later connection asks neither.
+    let me = frontdesk_provider::Identity { agent: crate::testing::agent("agt_1", "Ada"), org_name: "Acme".into() };
+    update(&mut s, Action::Sync(SyncEvent::Identity(me)));
+    let generation = s.list.generation;
+    let page = frontdesk_domain::Page { items: crate::testing::conversations(), next_cursor: None, prev_cursor: None };
+    update(
+        &mut s,
+        Action::Sync(SyncEvent::List { generation, page, at: frontdesk_sync::Place::Replace, cached: false }),
+    );
+    let effects = update(&mut s, connected());
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Sync(SyncCommand::Bootstrap | SyncCommand::List { .. }))));
+}
+
 #[test]
 fn new_activity_resorts_without_moving_the_selection() {
     let mut s = inbox(100, 30);

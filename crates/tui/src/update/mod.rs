@@ -272,7 +272,13 @@ pub(crate) fn areas(state: &State) -> ui::Areas {
     ui::layout(state, Rect::new(0, 0, state.width, state.height))
 }
 
-/// The first list request (used by `tui::init`).
+/// The first list request.
 pub fn nav_reload(state: &mut State) -> Effect {
     nav::reload_list(state)
+}
+
+/// What the first screen asks for (used by `tui::init`): who-am-I and the views,
+/// and the list.
+pub fn first_screen(state: &mut State) -> Vec<Effect> {
+    vec![nav::bootstrap(state), nav::reload_list(state)]
 }

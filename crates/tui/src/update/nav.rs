@@ -343,8 +343,14 @@ pub fn most_urgent(state: &mut State) -> Vec<Effect> {
     vec![Effect::Sync(SyncCommand::Urgent)]
 }
 
+/// Who-am-I, the team and the views, asked once until answered.
+pub fn bootstrap(state: &mut State) -> Effect {
+    state.bootstrapping = true;
+    Effect::Sync(SyncCommand::Bootstrap)
+}
+
 pub fn refresh(state: &mut State) -> Vec<Effect> {
-    let mut effects = vec![Effect::Sync(SyncCommand::Bootstrap), reload_list(state)];
+    let mut effects = vec![bootstrap(state), reload_list(state)];
     if let Some(t) = &mut state.thread {
         t.generation += 1;
         effects.push(Effect::Sync(SyncCommand::Thread { generation: t.generation, id: t.id.clone() }));

@@ -14,6 +14,7 @@ use frontdesk_sync::{Place, SyncEvent};
 pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
     match event {
         SyncEvent::Identity(id) => {
+            state.bootstrapping = false;
             state.me = Some(id.agent);
             state.org = Some(id.org_name);
             Vec::new()
@@ -84,11 +85,15 @@ pub fn event(state: &mut State, event: SyncEvent) -> Vec<Effect> {
         // An account that does not say who the key is (an optional endpoint it
         // lacks): said once, not as an error, and "to me" says why it cannot.
         SyncEvent::Failed { what: "sign-in", error: ProviderError::Unsupported(why) } => {
+            state.bootstrapping = false;
             state.identity_unknown = true;
             degraded(state, format!("{why} is not supported by this account: assign by name (a)"));
             Vec::new()
         }
         SyncEvent::Failed { what, error: e } => {
+            if what == "sign-in" {
+                state.bootstrapping = false;
+            }
             if what == "conversations" {
                 list_failed(state, &e);
             }
@@ -375,10 +380,19 @@ fn live(state: &mut State, update: Update) -> Vec<Effect> {
             };
             state.status.link_error = None;
             state.status.last_sync = Some(state.now);
-            if state.me.is_none() || !state.list.loaded {
-                // The server was away at start: load what the first screen needs now.
-                let mut effects = vec![Effect::Sync(frontdesk_sync::SyncCommand::Bootstrap), nav::reload_list(state)];
-                if let Some(t) = &mut state.thread {
+            // The server was away at start: what the first screen asked for and did
+            // not get is asked again. What is still on its way is not asked twice.
+            let who = state.me.is_none() && !state.bootstrapping && !state.identity_unknown;
+            let list = !state.list.loading && (!state.list.loaded || state.list.failed.is_some());
+            if who || list {
+                let mut effects = Vec::new();
+                if who {
+                    effects.push(nav::bootstrap(state));
+                }
+                if list {
+                    effects.push(nav::reload_list(state));
+                }
+                if let Some(t) = state.thread.as_mut().filter(|t| t.failed.is_some()) {
                     t.generation += 1;
                     effects.push(Effect::Sync(frontdesk_sync::SyncCommand::Thread {
                         generation: t.generation,
