@@ -322,14 +322,26 @@ async fn run_demo(cfg: &Config, o: &DemoOptions<'_>) -> anyhow::Result<()> {
         temp = tempfile::Builder::new().prefix("frontdesk-demo-").tempdir()?;
         temp.path().to_owned()
     };
-    let demo = demo::start_with(&cfg.server, &dir, bind, interval, o.conversations).await?;
-    if !o.headless {
+    // The client's own files are made while the server seeds: on a fresh demo
+    // each is a new database, its tables and a few fsyncs.
+    let client_files = async {
+        if o.headless {
+            return Ok(None);
+        }
+        let (store, cache) = (dir.join("client.db"), dir.join("client-cache.db"));
+        let (store, cache) = tokio::try_join!(
+            frontdesk_sync::store::Store::open(&store),
+            frontdesk_sync::cache::Cache::open(&cache)
+        )?;
+        anyhow::Ok(Some((store, cache)))
+    };
+    let (demo, files) = tokio::join!(demo::start_with(&cfg.server, &dir, bind, interval, o.conversations), client_files);
+    let demo = demo?;
+    if let Some((store, cache)) = files? {
         let url = demo.running.url();
         let agent = demo.keys.first().context("the demo made no agent keys")?;
         let settings = frontdesk::setup::settings(cfg, &format!("demo · {}", agent.name), &url, o.ascii)?;
         let provider = NativeProvider::new("demo", &url, SecretString::from(agent.key.clone()))?;
-        let store = frontdesk_sync::store::Store::open(&dir.join("client.db")).await?;
-        let cache = frontdesk_sync::cache::Cache::open(&dir.join("client-cache.db")).await?;
         let first = tui::Opened { settings, account: frontdesk_sync::Account::new(Arc::new(provider), store, cache) };
         // The demo is one account: there is nothing to switch to.
         let none: tui::Opener =
