@@ -329,13 +329,12 @@ async fn run_demo(cfg: &Config, o: &DemoOptions<'_>) -> anyhow::Result<()> {
             return Ok(None);
         }
         let (store, cache) = (dir.join("client.db"), dir.join("client-cache.db"));
-        let (store, cache) = tokio::try_join!(
-            frontdesk_sync::store::Store::open(&store),
-            frontdesk_sync::cache::Cache::open(&cache)
-        )?;
+        let (store, cache) =
+            tokio::try_join!(frontdesk_sync::store::Store::open(&store), frontdesk_sync::cache::Cache::open(&cache))?;
         anyhow::Ok(Some((store, cache)))
     };
-    let (demo, files) = tokio::join!(demo::start_with(&cfg.server, &dir, bind, interval, o.conversations), client_files);
+    let (demo, files) =
+        tokio::join!(demo::start_with(&cfg.server, &dir, bind, interval, o.conversations), client_files);
     let demo = demo?;
     if let Some((store, cache)) = files? {
         let url = demo.running.url();
