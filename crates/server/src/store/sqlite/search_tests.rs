@@ -11,7 +11,7 @@ use super::dialect::{MIGRATIONS, plan_text};
 use super::filter::{TextPlan, text_query};
 use super::migrate::run;
 use crate::store::ListSpec;
-use frontdesk_domain::{AgentId, OrgId, Status, ViewFilter};
+use frontdesk_domain::{AgentId, Conversation, OrgId, Page, Status, ViewFilter};
 
 const WORDS: &[&str] =
     &["order", "ordered", "refund", "the", "ship", "or", "café", "delay", "ana@example.com", "invoice", "thanks"];
@@ -71,25 +71,36 @@ async fn seed(conn: &mut SqliteConnection, n: u64) {
     sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *conn).await.expect("seeded");
 }
 
+/// One page of 7 of `filter` for org `a`: from `cursor`, or from the end.
+async fn page_of(
+    conn: &mut SqliteConnection,
+    filter: &ViewFilter,
+    plan: TextPlan,
+    cursor: Option<&str>,
+    (from_end, urgent): (bool, bool),
+) -> Page<Conversation> {
+    let (org, me) = (OrgId::from("a".to_owned()), AgentId::from("ag".to_owned()));
+    let spec = ListSpec {
+        org: &org,
+        me: &me,
+        my_team: None,
+        filter,
+        updated_since: None,
+        cursor,
+        from_end,
+        limit: 7,
+        now: Timestamp::UNIX_EPOCH,
+        urgent,
+    };
+    list_as(conn, &spec, Some(plan)).await.expect("a page")
+}
+
 /// Every page of `filter` for org `a`, 7 at a time, as ids.
 async fn pages(conn: &mut SqliteConnection, filter: &ViewFilter, plan: TextPlan, urgent: bool) -> Vec<String> {
-    let (org, me) = (OrgId::from("a".to_owned()), AgentId::from("ag".to_owned()));
     let mut ids = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let spec = ListSpec {
-            org: &org,
-            me: &me,
-            my_team: None,
-            filter,
-            updated_since: None,
-            cursor: cursor.as_deref(),
-            from_end: false,
-            limit: 7,
-            now: Timestamp::UNIX_EPOCH,
-            urgent,
-        };
-        let page = list_as(conn, &spec, Some(plan)).await.expect("a page");
+        let page = page_of(conn, filter, plan, cursor.as_deref(), (false, urgent)).await;
         ids.extend(page.items.iter().map(|c| c.id.as_str().to_owned()));
         match page.next_cursor {
             Some(next) if !urgent => cursor = Some(next),
@@ -101,23 +112,10 @@ async fn pages(conn: &mut SqliteConnection, filter: &ViewFilter, plan: TextPlan,
 /// Every page of `filter` for org `a` read from the end up (`from=end`, then each
 /// `prev_cursor`), put back in the list's order.
 async fn pages_up(conn: &mut SqliteConnection, filter: &ViewFilter, plan: TextPlan) -> Vec<String> {
-    let (org, me) = (OrgId::from("a".to_owned()), AgentId::from("ag".to_owned()));
     let mut ids: Vec<String> = Vec::new();
     let mut cursor: Option<String> = None;
     loop {
-        let spec = ListSpec {
-            org: &org,
-            me: &me,
-            my_team: None,
-            filter,
-            updated_since: None,
-            cursor: cursor.as_deref(),
-            from_end: cursor.is_none(),
-            limit: 7,
-            now: Timestamp::UNIX_EPOCH,
-            urgent: false,
-        };
-        let page = list_as(conn, &spec, Some(plan)).await.expect("a page");
+        let page = page_of(conn, filter, plan, cursor.as_deref(), (cursor.is_none(), false)).await;
         assert_eq!(page.next_cursor.is_none(), cursor.is_none(), "only the last page has nothing below");
         let above: Vec<String> = page.items.iter().map(|c| c.id.as_str().to_owned()).collect();
         ids.splice(0..0, above);
