@@ -207,3 +207,17 @@ fn k_on_the_thread_at_the_top_of_rows_read_from_the_end_reads_above_instead_of_s
     let said = s.status.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
     assert!(said.contains("the first conversation of the view"), "{said}");
 }
+
+#[test]
+fn g_top_waits_for_the_servers_first_page_not_the_caches() {
+    let mut s = at_the_end();
+    keys(&mut s, "gg");
+    let lit = s.list.current().map(|c| c.id.clone());
+    let generation = s.list.generation;
+    let cached = Page { items: rows(0, 10), next_cursor: None, prev_cursor: None };
+    update(&mut s, Action::Sync(SyncEvent::List { generation, page: cached, at: Place::Replace, cached: true }));
+    assert_eq!(s.list.items.len(), 100, "the rows shown stay until the server answers");
+    assert_eq!(s.list.current().map(|c| c.id.clone()), lit);
+    page(&mut s, Place::Replace, rows(0, 12), None, Some("page-2"));
+    assert_eq!((s.list.selected, s.list.to_top, s.list.items.len()), (0, false, 12));
+}
