@@ -217,11 +217,15 @@ pub async fn list_as(conn: &mut Conn, spec: &ListSpec<'_>, plan: Option<TextPlan
     let filter = ViewFilter { q: None, ..spec.filter.clone() };
     let mut page = Listing { spec, order, cursor: cursor.as_ref(), up, filter: &filter, text: None, index: None };
     if let Some(text) = spec.filter.q.as_deref().and_then(text_query) {
-        let plan = match plan {
-            Some(plan) => plan,
+        page.text = Some(match plan {
+            // Asked for by a test: spelled out where it can be, else walked.
+            Some(TextPlan::Seek) => match dialect::seek_query(&mut *conn, &text).await? {
+                Some(terms) => (terms, TextPlan::Seek),
+                None => (text, TextPlan::Walk),
+            },
+            Some(plan) => (text, plan),
             None => dialect::plan_text(&mut *conn, &text).await?,
-        };
-        page.text = Some((text, plan));
+        });
     } else if filter.overdue {
         page.index = dialect::overdue_index(&mut *conn, spec.org, to_ms(spec.now)).await?;
     }
@@ -291,8 +295,8 @@ impl Listing<'_> {
             },
         };
         self.push_where(&mut qb);
-        if let Some((expr, TextPlan::Walk)) = &self.text {
-            dialect::push_text_condition(&mut qb, expr.clone(), self.spec.org, TextPlan::Walk);
+        if let Some((expr, plan @ (TextPlan::Walk | TextPlan::Seek))) = &self.text {
+            dialect::push_text_condition(&mut qb, expr.clone(), self.spec.org, *plan);
         }
         qb.push(match self.order {
             _ if self.spec.urgent => {
