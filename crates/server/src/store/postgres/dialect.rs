@@ -108,15 +108,18 @@ pub async fn overdue_index(_: &mut Conn, _: &OrgId, _: i64) -> Result<Option<&'s
 /// Every query is written hits first: the planner has the words' statistics
 /// (`ANALYZE`) and picks its own way from there.
 #[allow(clippy::unused_async, reason = "the same call as the engines that estimate")]
-pub async fn plan_text(_: &mut Conn, query: &str) -> Result<(String, TextPlan), sqlx::Error> {
+pub async fn plan_text(_: &mut Conn, query: &str, _: &Terms) -> Result<(String, TextPlan), sqlx::Error> {
     Ok((query.to_owned(), TextPlan::Hits))
 }
 
 /// No query is spelled out word by word here: the one form serves every plan.
 #[allow(clippy::unused_async, reason = "the same call as the engines that spell out prefixes")]
-pub async fn seek_query(_: &mut Conn, _: &str) -> Result<Option<String>, sqlx::Error> {
+pub async fn seek_query(_: &mut Conn, _: &str, _: &Terms) -> Result<Option<String>, sqlx::Error> {
     Ok(None)
 }
+
+/// Nothing spelled out, nothing kept.
+pub struct Terms;
 
 /// `FROM` the org's conversations matching `query` (from [`text_query`]).
 pub fn push_hits(qb: &mut QueryBuilder<Engine>, query: String, org: &OrgId) {

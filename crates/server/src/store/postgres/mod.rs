@@ -92,6 +92,7 @@ impl PgStore {
             })
         };
         let writer = writer::Writer::start(writer_conn, hub.clone(), Some(reconnect));
-        Ok(Self { pool, writer, hub, _background: store::Background(vec![listener.abort_handle()]) })
+        let background = store::Background(vec![listener.abort_handle()]);
+        Ok(Self { pool, writer, hub, terms: dialect::Terms, _background: background })
     }
 }

@@ -190,13 +190,18 @@ fn decode_cursor(s: &str) -> ApiResult<Cursor> {
     serde_json::from_slice(&bytes).map_err(|_| invalid())
 }
 
-pub async fn list(conn: &mut Conn, spec: &ListSpec<'_>) -> ApiResult<Page<Conversation>> {
-    list_as(conn, spec, None).await
+pub async fn list(conn: &mut Conn, spec: &ListSpec<'_>, terms: &dialect::Terms) -> ApiResult<Page<Conversation>> {
+    list_as(conn, spec, None, terms).await
 }
 
 /// [`list`], with the words' plan given instead of estimated: tests hold every plan
 /// to the same pages.
-pub async fn list_as(conn: &mut Conn, spec: &ListSpec<'_>, plan: Option<TextPlan>) -> ApiResult<Page<Conversation>> {
+pub async fn list_as(
+    conn: &mut Conn,
+    spec: &ListSpec<'_>,
+    plan: Option<TextPlan>,
+    terms: &dialect::Terms,
+) -> ApiResult<Page<Conversation>> {
     let order = if spec.updated_since.is_some() { Order::Updated } else { Order::Activity };
     let cursor = spec.cursor.map(decode_cursor).transpose()?;
     if spec.urgent && (cursor.is_some() || spec.updated_since.is_some()) {
@@ -219,12 +224,12 @@ pub async fn list_as(conn: &mut Conn, spec: &ListSpec<'_>, plan: Option<TextPlan
     if let Some(text) = spec.filter.q.as_deref().and_then(text_query) {
         page.text = Some(match plan {
             // Asked for by a test: spelled out where it can be, else walked.
-            Some(TextPlan::Seek) => match dialect::seek_query(&mut *conn, &text).await? {
+            Some(TextPlan::Seek) => match dialect::seek_query(&mut *conn, &text, terms).await? {
                 Some(terms) => (terms, TextPlan::Seek),
                 None => (text, TextPlan::Walk),
             },
             Some(plan) => (text, plan),
-            None => dialect::plan_text(&mut *conn, &text).await?,
+            None => dialect::plan_text(&mut *conn, &text, terms).await?,
         });
     } else if filter.overdue {
         page.index = dialect::overdue_index(&mut *conn, spec.org, to_ms(spec.now)).await?;

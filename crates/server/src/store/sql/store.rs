@@ -22,6 +22,8 @@ pub struct EngineStore {
     pub(super) writer: writer::Writer,
     /// Where this server's streams listen.
     pub(super) hub: Hub,
+    /// What the full-text index's prefixes spell out, kept while the index is unchanged.
+    pub(super) terms: dialect::Terms,
     pub(super) _background: Background,
 }
 
@@ -64,7 +66,7 @@ impl Store for EngineStore {
 
     async fn conversations(&self, spec: &ListSpec<'_>) -> ApiResult<Page<Conversation>> {
         let mut conn = self.pool.acquire().await?;
-        conversations::list(&mut conn, spec).await
+        conversations::list(&mut conn, spec, &self.terms).await
     }
 
     async fn thread(

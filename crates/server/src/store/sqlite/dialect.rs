@@ -3,7 +3,8 @@
 
 use sqlx::QueryBuilder;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, PoisonError};
 
 use super::engine::{Conn, Engine};
 use super::filter::TextPlan;
@@ -105,13 +106,13 @@ const MAX_TERMS: i64 = 64;
 /// query to run with it. Every search row's rowid is its conversation's number
 /// shifted left 24 bits (migration 0004), so no plan reads a row to learn its
 /// conversation.
-pub async fn plan_text(conn: &mut Conn, query: &str) -> Result<(String, TextPlan), sqlx::Error> {
+pub async fn plan_text(conn: &mut Conn, query: &str, known: &Terms) -> Result<(String, TextPlan), sqlx::Error> {
     // Whole words first: at least as many rows hold their prefixes, and counting
     // whole words merges nothing, where `"order"*` merges every word "order" begins.
     let whole = query.replace("\"*", "\"");
     let hits = count_hits(conn, &whole, MANY_HITS).await?;
     if hits >= MANY_HITS
-        && let Some(terms) = seek_query(conn, query).await?
+        && let Some(terms) = seek_query(conn, query, known).await?
     {
         return Ok((terms, TextPlan::Seek));
     }
@@ -135,7 +136,13 @@ async fn count_hits(conn: &mut Conn, query: &str, most: i64) -> Result<i64, sqlx
 /// which FTS5 can test against one conversation's rows without merging anything.
 /// None when a word is not plain ASCII letters and digits (the index folds others
 /// in ways not redone here) or begins more than [`MAX_TERMS`] words.
-pub async fn seek_query(conn: &mut Conn, query: &str) -> Result<Option<String>, sqlx::Error> {
+pub async fn seek_query(conn: &mut Conn, query: &str, known: &Terms) -> Result<Option<String>, sqlx::Error> {
+    // The index's structure record is rewritten by every write to it: while it is
+    // the same, so are the words a prefix begins.
+    let stamp: Vec<u8> = sqlx::query_scalar("SELECT block FROM search_data WHERE id = 10")
+        .fetch_optional(&mut *conn)
+        .await?
+        .unwrap_or_default();
     let mut groups = Vec::new();
     for word in query.split(' ') {
         let Some(word) = word.strip_prefix('"').and_then(|w| w.strip_suffix("\"*")) else { return Ok(None) };
@@ -143,22 +150,69 @@ pub async fn seek_query(conn: &mut Conn, query: &str) -> Result<Option<String>, 
             return Ok(None);
         }
         let word = word.to_ascii_lowercase();
-        // Every term beginning with `word` sorts from it to it followed by the last
-        // character there is.
-        let terms: Vec<String> =
-            sqlx::query_scalar("SELECT term FROM search_terms WHERE term >= $1 AND term < $2 ORDER BY term LIMIT $3")
-                .bind(&word)
-                .bind(format!("{word}{}", char::MAX))
-                .bind(MAX_TERMS + 1)
-                .fetch_all(&mut *conn)
-                .await?;
-        if terms.is_empty() || terms.len() > usize::try_from(MAX_TERMS).unwrap_or(usize::MAX) {
+        let terms = if let Some(terms) = known.get(&stamp, &word) {
+            terms
+        } else {
+            let terms = begun(conn, &word).await?;
+            known.put(&stamp, &word, terms.clone());
+            terms
+        };
+        if terms.is_empty() {
             return Ok(None);
         }
         let terms: Vec<String> = terms.iter().map(|t| format!("\"{}\"", t.replace('"', ""))).collect();
         groups.push(format!("({})", terms.join(" OR ")));
     }
     Ok((!groups.is_empty()).then(|| groups.join(" AND ")))
+}
+
+/// The index's words that begin with `word`; none when there are none or more than
+/// [`MAX_TERMS`]. FTS5 reads each one's list of rows to count them (15 ms for the
+/// words "the" begins at 100,000 conversations), hence [`Terms`].
+async fn begun(conn: &mut Conn, word: &str) -> Result<Vec<String>, sqlx::Error> {
+    // Every term beginning with `word` sorts from it to it followed by the last
+    // character there is.
+    let mut terms: Vec<String> =
+        sqlx::query_scalar("SELECT term FROM search_terms WHERE term >= $1 AND term < $2 ORDER BY term LIMIT $3")
+            .bind(word)
+            .bind(format!("{word}{}", char::MAX))
+            .bind(MAX_TERMS + 1)
+            .fetch_all(&mut *conn)
+            .await?;
+    if terms.len() > usize::try_from(MAX_TERMS).unwrap_or(usize::MAX) {
+        terms.clear();
+    }
+    Ok(terms)
+}
+
+/// Prefixes kept at most; past it the kept ones are dropped and the count starts again.
+const KEPT_PREFIXES: usize = 1_024;
+
+/// What prefixes spelled out to, for one version of the index.
+#[derive(Default)]
+pub struct Terms(Mutex<Kept>);
+
+#[derive(Default)]
+struct Kept {
+    /// The index's structure record when these were read.
+    stamp: Vec<u8>,
+    /// Each prefix's words; empty when it is not spelled out.
+    words: HashMap<String, Vec<String>>,
+}
+
+impl Terms {
+    fn get(&self, stamp: &[u8], word: &str) -> Option<Vec<String>> {
+        let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        (kept.stamp == stamp).then(|| kept.words.get(word).cloned()).flatten()
+    }
+
+    fn put(&self, stamp: &[u8], word: &str, terms: Vec<String>) {
+        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if kept.stamp != stamp || kept.words.len() >= KEPT_PREFIXES {
+            *kept = Kept { stamp: stamp.to_vec(), words: HashMap::new() };
+        }
+        kept.words.insert(word.to_owned(), terms);
+    }
 }
 
 /// Fewer overdue conversations than this, and the Overdue view is read from the SLA

@@ -92,7 +92,7 @@ impl SqliteStore {
             .map_err(|e| open_error(url, &e))?;
         // A file does not go away: no reconnecting.
         let writer = writer::Writer::start(writer_conn, hub.clone(), None);
-        Ok(Self { pool, writer, hub, _background: store::Background(Vec::new()) })
+        Ok(Self { pool, writer, hub, terms: dialect::Terms::default(), _background: store::Background(Vec::new()) })
     }
 }
 
@@ -158,7 +158,9 @@ mod tests {
                     now: jiff::Timestamp::from_millisecond(10).expect("a time"),
                     urgent: false,
                 };
-                let page = super::conversations::list(&mut conn, &spec).await.expect("a page");
+                let page = super::conversations::list(&mut conn, &spec, &super::dialect::Terms::default())
+                    .await
+                    .expect("a page");
                 ids.extend(page.items.into_iter().map(|c| c.id.as_str().to_owned()));
                 match page.next_cursor {
                     Some(next) => cursor = Some(next),

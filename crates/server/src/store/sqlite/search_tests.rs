@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, Connection as _, SqliteConnection};
 
 use super::conversations::list_as;
-use super::dialect::{MIGRATIONS, plan_text, seek_query};
+use super::dialect::{MIGRATIONS, Terms, plan_text, seek_query};
 use super::filter::{TextPlan, text_query};
 use super::migrate::run;
 use crate::store::ListSpec;
@@ -92,7 +92,7 @@ async fn page_of(
         now: Timestamp::UNIX_EPOCH,
         urgent,
     };
-    list_as(conn, &spec, Some(plan)).await.expect("a page")
+    list_as(conn, &spec, Some(plan), &Terms::default()).await.expect("a page")
 }
 
 /// Every page of `filter` for org `a`, 7 at a time, as ids.
@@ -194,9 +194,10 @@ async fn every_plan_finds_the_same_pages_as_the_rows_hold() {
 #[tokio::test]
 async fn a_rare_word_is_planned_from_its_hits() {
     let mut conn = migrated().await;
+    let known = Terms::default();
     seed(&mut conn, 50).await;
     let q = text_query("ana@example.com").expect("a query");
-    assert_eq!(plan_text(&mut conn, &q).await.expect("planned").1, TextPlan::Hits);
+    assert_eq!(plan_text(&mut conn, &q, &known).await.expect("planned").1, TextPlan::Hits);
 }
 
 /// 2,000 matching rows make a word common, whether as a whole word or only as the
@@ -204,6 +205,7 @@ async fn a_rare_word_is_planned_from_its_hits() {
 #[tokio::test]
 async fn a_common_word_or_prefix_is_walked() {
     let mut conn = migrated().await;
+    let known = Terms::default();
     let mut sql = String::from("INSERT INTO search (rowid, body) VALUES ");
     for i in 0..2_100_i64 {
         let word = if i < 1_000 { "parcel" } else { "parcels" };
@@ -224,7 +226,7 @@ async fn a_common_word_or_prefix_is_walked() {
         ("pa", TextPlan::Walk),
     ] {
         let expr = text_query(q).expect("a query");
-        assert_eq!(plan_text(&mut conn, &expr).await.expect("planned").1, plan, "{q}");
+        assert_eq!(plan_text(&mut conn, &expr, &known).await.expect("planned").1, plan, "{q}");
     }
 }
 
@@ -233,30 +235,40 @@ async fn a_common_word_or_prefix_is_walked() {
 #[tokio::test]
 async fn a_very_common_word_is_sought_as_the_whole_words_it_begins() {
     let mut conn = migrated().await;
+    let known = Terms::default();
     let mut sql = String::from("INSERT INTO search (rowid, body) VALUES ");
     for i in 0..21_000_i64 {
         let word = ["", "there", "Them"][usize::try_from(i % 3).unwrap_or(0)];
         let _ = write!(sql, "{}({}, 'the {word} café {}')", if i == 0 { "" } else { ", " }, i << 24, i % 7);
     }
     sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await.expect("search rows");
-    let (terms, plan) = plan_text(&mut conn, &text_query("THE").expect("a query")).await.expect("planned");
+    let (terms, plan) = plan_text(&mut conn, &text_query("THE").expect("a query"), &known).await.expect("planned");
     assert_eq!(plan, TextPlan::Seek);
     assert_eq!(terms, "(\"the\" OR \"them\" OR \"there\")", "folded, whole words of the index, in order");
-    let (terms, plan) = plan_text(&mut conn, &text_query("the cafe").expect("a query")).await.expect("planned");
+    let (terms, plan) = plan_text(&mut conn, &text_query("the cafe").expect("a query"), &known).await.expect("planned");
     assert_eq!((terms.as_str(), plan), ("(\"the\" OR \"them\" OR \"there\") AND (\"cafe\")", TextPlan::Seek));
     // Together the words are rarer: counted together, gathered.
-    let (_, plan) = plan_text(&mut conn, &text_query("the 3").expect("a query")).await.expect("planned");
+    let (_, plan) = plan_text(&mut conn, &text_query("the 3").expect("a query"), &known).await.expect("planned");
     assert_eq!(plan, TextPlan::Walk, "3 thousand rows hold both");
     // A word the index folds in its own way, or that begins too many words, is walked.
-    let (_, plan) = plan_text(&mut conn, &text_query("the café").expect("a query")).await.expect("planned");
+    let (_, plan) = plan_text(&mut conn, &text_query("the café").expect("a query"), &known).await.expect("planned");
     assert_eq!(plan, TextPlan::Walk, "café: not spelled out here");
     let mut many = String::from("INSERT INTO search (rowid, body) VALUES ");
     for i in 0..70_i64 {
         let _ = write!(many, "{}({}, 'thx{i}')", if i == 0 { "" } else { ", " }, (30_000 + i) << 24);
     }
     sqlx::raw_sql(AssertSqlSafe(many)).execute(&mut conn).await.expect("more words");
-    assert!(seek_query(&mut conn, "\"th\"*").await.expect("looked up").is_none(), "th begins 73 words");
-    assert!(seek_query(&mut conn, "\"thx1\"*").await.expect("looked up").is_some(), "thx1 begins 11");
+    assert!(seek_query(&mut conn, "\"th\"*", &known).await.expect("looked up").is_none(), "th begins 73 words");
+    assert!(seek_query(&mut conn, "\"thx1\"*", &known).await.expect("looked up").is_some(), "thx1 begins 11");
+    // Kept while the index is unchanged; a word written after is in the next one.
+    let the = seek_query(&mut conn, "\"the\"*", &known).await.expect("looked up");
+    assert_eq!(the.as_deref(), Some("(\"the\" OR \"them\" OR \"there\")"));
+    sqlx::raw_sql(AssertSqlSafe(format!("INSERT INTO search (rowid, body) VALUES ({}, 'thermal')", 40_000_i64 << 24)))
+        .execute(&mut conn)
+        .await
+        .expect("a new word");
+    let the = seek_query(&mut conn, "\"the\"*", &known).await.expect("looked up");
+    assert_eq!(the.as_deref(), Some("(\"the\" OR \"them\" OR \"there\" OR \"thermal\")"));
 }
 
 /// A database from before migration 0004: its conversations get numbers, its search
