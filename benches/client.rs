@@ -334,7 +334,7 @@ fn append() {
     let mut s = with_thread(200, 60);
     s.focus = frontdesk_tui::state::Focus::List;
     s.list.items.clear();
-    s.list.to_end = true;
+    s.list.going = Some(frontdesk_tui::state::Going::Down);
     let base = conversations();
     let mut samples = Vec::with_capacity(PAGES);
     for page in 0..PAGES {

@@ -32,13 +32,9 @@ pub struct ConversationList {
     /// The rows were read from the view's end (`G`) and more wait above them.
     pub prev_cursor: Option<String>,
     pub loading: bool,
-    /// `G` pressed with more pages to come: the selection goes to the end of the
-    /// view, not of what was loaded, once the view's last page is here (asked for
-    /// at once where the backend can, else each page in turn, the selection following).
-    pub to_end: bool,
-    /// `g` pressed with rows above the loaded ones: the first page is on its way
-    /// and the selection goes to its top.
-    pub to_top: bool,
+    /// Where the agent sent the selection, past what is loaded (`G`, `g g`), until
+    /// it is there.
+    pub going: Option<Going>,
     /// A first page has arrived for the current view.
     pub loaded: bool,
     /// What is shown came from the cache; the server's page is on its way.
@@ -203,6 +199,20 @@ impl ConversationList {
     pub fn get_mut(&mut self, id: &ConversationId) -> Option<&mut Conversation> {
         self.items.iter_mut().find(|c| &c.id == id)
     }
+}
+
+/// Past the loaded rows, to the end of the view or its top.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Going {
+    /// `G` on a backend that cannot give a view's last page: each page in turn, the
+    /// selection following.
+    Down,
+    /// `G`: the view's last page, asked for at once; the lit row stays lit until it
+    /// is here, then the last row is.
+    End,
+    /// `g g` over rows read from the end: the view's first page, asked for anew; the
+    /// lit row stays until it is here, then the first row is.
+    Top,
 }
 
 /// Why the list could not be loaded, by what the agent can do about it.

@@ -4,7 +4,7 @@
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 use jiff::ToSpan as _;
 
-use crate::state::{Focus, Level, Overlay};
+use crate::state::{Focus, Going, Level, Overlay};
 use crate::testing::{inbox, keys, now, state, with_thread};
 use crate::update::update;
 use crate::{Action, Effect, State};
@@ -679,7 +679,7 @@ fn g_end_goes_to_the_end_of_the_view_not_of_what_is_loaded() {
         })
     };
     let effects = keys(&mut s, "G");
-    assert!(s.list.to_end && wants(&effects, "page-2"), "{effects:?}");
+    assert!(s.list.going == Some(Going::Down) && wants(&effects, "page-2"), "{effects:?}");
     let generation = s.list.generation;
     let effects = update(
         &mut s,
@@ -701,12 +701,12 @@ fn g_end_goes_to_the_end_of_the_view_not_of_what_is_loaded() {
             cached: false,
         }),
     );
-    assert!(!s.list.to_end, "the end of the view");
+    assert!(s.list.going.is_none(), "the end of the view");
     assert_eq!(s.list.selected, s.list.len() - 1);
     // Any other move stops the walk.
     let mut s = inbox(100, 30);
     s.caps.list_upward = false;
     s.list.next_cursor = Some("page-2".into());
     keys(&mut s, "Gk");
-    assert!(!s.list.to_end);
+    assert!(s.list.going.is_none());
 }

@@ -5,6 +5,7 @@
 use jiff::ToSpan as _;
 
 use super::id;
+use crate::state::Going;
 use crate::testing::{conversation, inbox, keys, now, render};
 use crate::update::update;
 use crate::{Action, Effect, State};
@@ -57,19 +58,20 @@ fn at_the_end() -> State {
 fn g_end_asks_for_the_last_page_at_once_and_lights_its_last_row() {
     let mut s = inbox(140, 30);
     s.list.next_cursor = Some("page-2".into());
-    let loaded = s.list.len();
+    keys(&mut s, "j");
+    let lit = s.list.current().map(|c| c.id.clone());
     let effects = keys(&mut s, "G");
     assert_eq!(asked(&effects), [(Place::Replace, Towards::Up, None)], "the view's last page, not page 2");
-    assert!(s.list.to_end && s.list.loading);
-    assert_eq!(s.list.selected, loaded - 1, "meanwhile on the last loaded row");
-    assert!(opened(&effects).is_empty(), "the thread waits for the end: {effects:?}");
+    assert!(s.list.going == Some(Going::End) && s.list.loading);
+    assert_eq!(s.list.current().map(|c| c.id.clone()), lit, "meanwhile the lit row stays");
+    assert!(opened(&effects).is_empty(), "and nothing between is opened: {effects:?}");
 
     let effects = page(&mut s, Place::Replace, rows(1000, 1100), Some("above-1"), None);
     assert_eq!(s.list.items.len(), 100, "the pages between are never read");
     assert_eq!(s.list.current().map(|c| c.id.clone()), Some(ConversationId::from("cnv_1099")));
     assert_eq!(opened(&effects), [ConversationId::from("cnv_1099")], "the thread goes with the lit row");
     assert!(asked(&effects).is_empty(), "far from the top, nothing more: {effects:?}");
-    assert!(!s.list.to_end && !s.list.loading);
+    assert!(s.list.going.is_none() && !s.list.loading);
     assert_eq!(s.list.prev_cursor.as_deref(), Some("above-1"));
     assert!(s.list.next_cursor.is_none());
 }
@@ -115,12 +117,13 @@ fn the_page_above_keeps_a_filtered_lit_row() {
 fn g_top_from_the_end_lights_the_first_row_of_the_first_page() {
     let mut s = at_the_end();
     keys(&mut s, "gg");
-    assert!(s.list.to_top);
+    assert_eq!(s.list.going, Some(Going::Top));
+    assert_eq!(s.list.selected, 99, "the lit row stays until the first page is here");
     let effects = page(&mut s, Place::Replace, rows(0, 10), None, Some("page-2"));
     assert_eq!(s.list.selected, 0);
     assert_eq!(id(&s, 0), ConversationId::from("cnv_0000"), "not the old lit row kept on top");
     assert_eq!(opened(&effects), [ConversationId::from("cnv_0000")]);
-    assert!(s.list.prev_cursor.is_none() && !s.list.to_top);
+    assert!(s.list.prev_cursor.is_none() && s.list.going.is_none());
 }
 
 #[test]
@@ -140,7 +143,7 @@ fn the_end_page_failing_says_so_and_leaves_the_rows() {
     keys(&mut s, "G");
     let error = frontdesk_provider::ProviderError::Network("connection refused".into());
     update(&mut s, Action::Sync(SyncEvent::Failed { what: "conversations", error }));
-    assert!(!s.list.to_end && !s.list.loading);
+    assert!(s.list.going.is_none() && !s.list.loading);
     assert_eq!(s.list.items.len(), before, "what was shown stays");
     assert!(render(&s).contains("connection refused"), "{}", render(&s));
 }
@@ -219,5 +222,21 @@ fn g_top_waits_for_the_servers_first_page_not_the_caches() {
     assert_eq!(s.list.items.len(), 100, "the rows shown stay until the server answers");
     assert_eq!(s.list.current().map(|c| c.id.clone()), lit);
     page(&mut s, Place::Replace, rows(0, 12), None, Some("page-2"));
-    assert_eq!((s.list.selected, s.list.to_top, s.list.items.len()), (0, false, 12));
+    assert_eq!((s.list.selected, s.list.going, s.list.items.len()), (0, None, 12));
+}
+
+#[test]
+fn a_move_while_the_end_is_on_its_way_calls_it_off() {
+    let mut s = inbox(140, 30);
+    s.list.next_cursor = Some("page-2".into());
+    keys(&mut s, "G");
+    let asked_for = s.list.generation;
+    let effects = keys(&mut s, "j");
+    assert_eq!(s.list.going, None);
+    assert_eq!(asked(&effects), [(Place::Below, Towards::Down, Some("page-2".to_owned()))], "the rows shown go on");
+    let lit = s.list.current().map(|c| c.id.clone());
+    let page = Page { items: rows(1000, 1100), next_cursor: None, prev_cursor: Some("above-1".into()) };
+    update(&mut s, Action::Sync(SyncEvent::List { generation: asked_for, page, at: Place::Replace, cached: false }));
+    assert_eq!(s.list.current().map(|c| c.id.clone()), lit, "the late page does not take the rows from under the move");
+    assert!(s.list.prev_cursor.is_none());
 }

@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKin
 use super::{areas, error, info, triage, unavailable};
 use crate::command::Command;
 use crate::effect::Effect;
-use crate::state::{ConversationList, Focus, Prompt, State, Thread};
+use crate::state::{ConversationList, Focus, Going, Prompt, State, Thread};
 use crate::ui;
 use frontdesk_domain::{Change, ConversationId, MessageKind, ViewFilter};
 use frontdesk_provider::{ListQuery, Towards};
@@ -57,8 +57,7 @@ pub fn keep_visible(state: &mut State) {
 /// Asks for the first page of the active view (or search).
 pub fn reload_list(state: &mut State) -> Effect {
     state.list.generation += 1;
-    state.list.to_end = false;
-    state.list.to_top = false;
+    state.list.going = None;
     state.list.loading = true;
     let query = list_query(state, None, Towards::Down);
     Effect::Sync(SyncCommand::List { generation: state.list.generation, query, at: Place::Replace })
@@ -90,12 +89,11 @@ pub fn maybe_load_more(state: &mut State) -> Vec<Effect> {
 }
 
 /// `G` where the backend gives a view's last page: asked for at once, in place of
-/// the rows loaded (the pages between are never read). The selection waits on the
-/// last loaded row, the thread with it, until the page is here.
+/// the rows loaded (the pages between are never read). The lit row, and the thread
+/// with it, stay until the page is here: nothing between is opened for nothing.
 fn jump_to_end(state: &mut State) -> Effect {
     state.list.generation += 1;
-    state.list.to_top = false;
-    state.list.to_end = true;
+    state.list.going = Some(Going::End);
     state.list.loading = true;
     let query = list_query(state, None, Towards::Up);
     Effect::Sync(SyncCommand::List { generation: state.list.generation, query, at: Place::Replace })
@@ -199,6 +197,33 @@ pub fn movement(state: &mut State, c: Command) -> Vec<Effect> {
             effects
         }
         Focus::List => {
+            // `G` goes to the end of the view: its last page asked for where the
+            // backend can, else the pages still to come loaded one after another,
+            // the selection following; any other move stops it. `g g` over rows
+            // read from the end asks for the view's first page.
+            let list = &state.list;
+            let was = list.going;
+            state.list.going = match c {
+                Command::Last if list.next_cursor.is_some() && state.caps.list_upward => Some(Going::End),
+                Command::Last if list.next_cursor.is_some() => Some(Going::Down),
+                Command::First if list.prev_cursor.is_some() => Some(Going::Top),
+                _ => None,
+            };
+            match state.list.going {
+                Some(Going::End) => return vec![jump_to_end(state)],
+                Some(Going::Top) => {
+                    let effect = reload_list(state);
+                    state.list.going = Some(Going::Top);
+                    return vec![effect];
+                }
+                Some(Going::Down) | None => {}
+            }
+            // A move while the end or the top is on its way calls it off: its page,
+            // when it comes, would take the rows from under the move.
+            if matches!(was, Some(Going::End | Going::Top)) {
+                state.list.generation += 1;
+                state.list.loading = false;
+            }
             let rows = areas(state).list_rows(state).max(1);
             let len = state.list.len();
             let sel = &mut state.list.selected;
@@ -210,25 +235,9 @@ pub fn movement(state: &mut State, c: Command) -> Vec<Effect> {
                 Command::First => 0,
                 _ => len.saturating_sub(1),
             };
-            // `G` goes to the end of the view: its last page asked for where the
-            // backend can, else the pages still to come loaded one after another,
-            // the selection following; any other move stops it. `g` over rows read
-            // from the end asks for the view's first page.
-            let last = c == Command::Last && state.list.next_cursor.is_some();
-            let first = c == Command::First && state.list.prev_cursor.is_some();
-            state.list.to_end = last;
-            state.list.to_top = false;
             keep_visible(state);
-            if last && state.caps.list_upward {
-                return vec![jump_to_end(state)];
-            }
-            if first {
-                let effect = reload_list(state);
-                state.list.to_top = true;
-                return vec![effect];
-            }
             let mut effects = maybe_load_more(state);
-            if !state.list.to_end {
+            if state.list.going.is_none() {
                 effects.extend(follow_selection(state));
             }
             effects

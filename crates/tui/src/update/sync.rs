@@ -6,7 +6,7 @@ use jiff::ToSpan as _;
 
 use super::{compose, current, error, info, nav, triage};
 use crate::effect::Effect;
-use crate::state::{Connection, Focus, Inflight, ListFailure, State, ViewEntry};
+use crate::state::{Connection, Focus, Going, Inflight, ListFailure, State, ViewEntry};
 use frontdesk_domain::{Event, EventKind, Message, ViewKind};
 use frontdesk_provider::{Applied, ProviderError, Update};
 use frontdesk_sync::{Place, SyncEvent};
@@ -134,8 +134,8 @@ fn list_page(
     // Where the agent asked to go (`G`, `g`) the selection goes; otherwise a page
     // replacing what is shown keeps the agent on the same conversation, even one
     // the new page lacks (a view switch or a search starts from an empty list).
-    let jump = at == Place::Replace && !cached && (state.list.to_end || state.list.to_top);
-    let keep = (at == Place::Replace && !jump)
+    let jump = state.list.going.filter(|g| at == Place::Replace && !cached && *g != Going::Down);
+    let keep = (at == Place::Replace && jump.is_none())
         .then(|| {
             let row = state.list.index(state.list.selected)?;
             Some((row, state.list.items.get(row)?.clone()))
@@ -178,21 +178,20 @@ fn list_page(
         state.status.last_sync = Some(state.now);
     }
     let mut arrived = Vec::new();
-    if jump {
-        // The view's last page (`G`) or first (`g`): the selection at its edge,
+    if let Some(edge) = jump {
+        // The view's last page (`G`) or first (`g g`): the selection at its edge,
         // the thread with it.
-        state.list.selected = if state.list.to_end { state.list.len().saturating_sub(1) } else { 0 };
-        state.list.to_end = false;
-        state.list.to_top = false;
+        state.list.selected = if edge == Going::End { state.list.len().saturating_sub(1) } else { 0 };
+        state.list.going = None;
         nav::keep_visible(state);
         arrived = nav::follow_selection(state);
-    } else if at == Place::Below && state.list.to_end && !cached {
+    } else if at == Place::Below && state.list.going == Some(Going::Down) && !cached {
         // On the way to the end, a page at a time: the selection follows each
         // page; at the last one, the thread follows it.
         state.list.selected = state.list.len().saturating_sub(1);
         nav::keep_visible(state);
         if state.list.next_cursor.is_none() {
-            state.list.to_end = false;
+            state.list.going = None;
             arrived = nav::follow_selection(state);
         }
     }
@@ -212,8 +211,7 @@ fn list_page(
 fn list_failed(state: &mut State, e: &ProviderError) {
     let list = &mut state.list;
     list.loading = false;
-    list.to_end = false;
-    list.to_top = false;
+    list.going = None;
     list.failed = Some(match e {
         ProviderError::Auth(why) => ListFailure::KeyRefused(why.clone()),
         other => ListFailure::Other(other.to_string()),
