@@ -240,3 +240,18 @@ fn a_move_while_the_end_is_on_its_way_calls_it_off() {
     assert_eq!(s.list.current().map(|c| c.id.clone()), lit, "the late page does not take the rows from under the move");
     assert!(s.list.prev_cursor.is_none());
 }
+
+/// A server from before `from=end` ignores it and answers with its first page: that
+/// page is not called the end; the end is walked to instead.
+#[test]
+fn a_server_that_ignores_from_end_is_walked_to_its_end() {
+    let mut s = inbox(140, 30);
+    s.list.next_cursor = Some("page-2".into());
+    keys(&mut s, "G");
+    let effects = page(&mut s, Place::Replace, rows(0, 100), None, Some("page-2"));
+    assert_eq!(s.list.going, Some(Going::Down), "still going");
+    assert_eq!(asked(&effects), [(Place::Below, Towards::Down, Some("page-2".to_owned()))]);
+    page(&mut s, Place::Below, rows(100, 150), None, None);
+    assert_eq!(s.list.going, None);
+    assert_eq!(s.list.current().map(|c| c.id.clone()), Some(ConversationId::from("cnv_0149")), "the true end");
+}

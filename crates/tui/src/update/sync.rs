@@ -178,7 +178,14 @@ fn list_page(
         state.status.last_sync = Some(state.now);
     }
     let mut arrived = Vec::new();
-    if let Some(edge) = jump {
+    if jump == Some(Going::End) && state.list.next_cursor.is_some() {
+        // A server that does not know `from=end` answered with its first page:
+        // the end is walked to, a page at a time, rather than this called the end.
+        tracing::info!("the server gave its first page for from=end; walking to the end instead");
+        state.list.going = Some(Going::Down);
+        state.list.selected = state.list.len().saturating_sub(1);
+        nav::keep_visible(state);
+    } else if let Some(edge) = jump {
         // The view's last page (`G`) or first (`g g`): the selection at its edge,
         // the thread with it.
         state.list.selected = if edge == Going::End { state.list.len().saturating_sub(1) } else { 0 };
