@@ -45,6 +45,9 @@ pub enum Place {
     Above,
 }
 
+/// How long the end waits for the cache's connections to come back.
+const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// What the client asks of the engine.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SyncCommand {
@@ -358,7 +361,11 @@ impl Engine {
                     continue;
                 }
                 Cmd::Finish(done) => {
-                    self.cache.close().await;
+                    // A connection held by a write still under way is waited for, a
+                    // while: quitting never hangs on the cache.
+                    if tokio::time::timeout(CLOSE_WAIT, self.cache.close()).await.is_err() {
+                        tracing::info!("the cache was still busy at the end; left for the next start to settle");
+                    }
                     let _ = done.send(());
                     continue;
                 }
