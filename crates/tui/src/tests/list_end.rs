@@ -255,3 +255,18 @@ fn a_server_that_ignores_from_end_is_walked_to_its_end() {
     assert_eq!(s.list.going, None);
     assert_eq!(s.list.current().map(|c| c.id.clone()), Some(ConversationId::from("cnv_0149")), "the true end");
 }
+
+/// An empty page with more beyond it (the Unread view kept here passes over pages
+/// with nothing unread, a few at a time) is not "all caught up".
+#[test]
+fn an_empty_page_with_more_beyond_it_is_not_all_caught_up() {
+    for (prev, next) in [(Some("above-1"), None), (None, Some("page-2"))] {
+        let mut s = inbox(140, 30);
+        s.list.next_cursor = Some("page-2".into());
+        keys(&mut s, "G");
+        let effects = page(&mut s, Place::Replace, Vec::new(), prev, next);
+        let screen = render(&s);
+        assert!(!screen.contains("All caught up") && screen.contains("Loading"), "{screen}");
+        assert_eq!(asked(&effects).len(), 1, "and the next is asked for: {effects:?}");
+    }
+}

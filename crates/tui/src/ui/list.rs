@@ -129,6 +129,11 @@ fn empty(state: &State, view: &str) -> (String, ratatui::style::Style) {
             None => ("Loading…".to_owned(), theme.dim),
         };
     }
+    // An empty page with more beyond it (a view kept here passes over pages with
+    // nothing for it): the next is on its way, and nothing is caught up yet.
+    if list.next_cursor.is_some() || list.prev_cursor.is_some() {
+        return ("Loading…".to_owned(), theme.dim);
+    }
     if list.filter.is_some() || list.search.is_some() {
         return ("Nothing matches.".to_owned(), theme.dim);
     }
