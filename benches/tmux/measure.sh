@@ -11,9 +11,10 @@
 #   RSS            the client's resident memory with the first page, and after `G`
 #   G              from the key to the All view's last row on screen (its last page
 #                  asked for at once), and the RSS after it
+#   search         a page of 50 for four common words over HTTP (curl), p50 and p99
 #
 # Usage: cargo build --release && benches/tmux/measure.sh [N]
-# Needs tmux. The seeded inbox is kept in $FRONTDESK_BENCH_DIR (default
+# Needs tmux and curl. The seeded inbox is kept in $FRONTDESK_BENCH_DIR (default
 # /tmp/frontdesk-tmux-bench) and reused by later runs. Figures, never a verdict.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -75,6 +76,20 @@ done
 echo "server ready after $(( $(now_ms) - started )) ms ($N conversations asked)"
 URL=$(grep -o 'http://127[^ ]*' "$WORK/server.txt" | head -1)
 KEY=$(grep -o 'fd_[A-Za-z0-9]*' "$WORK/server.txt" | head -1)
+
+# Full-text search over HTTP, a page of 50 from the All view: 100 requests a word
+# after 5 to warm, p50 and p99 (curl's total time, loopback). Paced between words
+# to stay inside the demo's rate limit (50 a second, bursts of 200).
+for q in the your order thanks; do
+    for _ in 1 2 3 4 5; do curl -sf -o /dev/null -H "Authorization: Bearer $KEY" "$URL/v1/conversations?view=all&limit=50&q=$q"; done
+    times=$(for _ in $(seq 100); do
+        curl -sf -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $KEY" "$URL/v1/conversations?view=all&limit=50&q=$q"
+    done | sort -n)
+    [ "$(echo "$times" | wc -l)" -eq 100 ] || { echo "search for '$q' failed" >&2; exit 1; }
+    echo "search '$q': p50 $(echo "$times" | sed -n 50p | awk '{printf "%.1f", $1 * 1000}') ms, p99 $(echo "$times" | sed -n 99p | awk '{printf "%.1f", $1 * 1000}') ms"
+    sleep 3
+done
+
 cat >"$WORK/config.toml" <<EOF
 [[accounts]]
 name = "bench"
