@@ -18,7 +18,7 @@ use frontdesk_domain::{
 use frontdesk_provider::Capabilities;
 
 mod list;
-pub use list::{ConversationList, Going, ListFailure};
+pub use list::{ConversationList, Going, ListFailure, Window};
 
 /// A saved canned reply.
 #[derive(Clone, Debug, PartialEq, Eq)]

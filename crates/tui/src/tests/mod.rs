@@ -10,6 +10,7 @@ mod current;
 mod hostile;
 mod list;
 mod list_end;
+mod list_window;
 mod live;
 mod notify;
 mod presence;

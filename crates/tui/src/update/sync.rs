@@ -157,15 +157,9 @@ fn list_page(
             list.selected = 0;
             list.offset = 0;
         }
-        Place::Below => {
-            list.next_cursor = page.next_cursor;
-            list.append_new(page.items);
-        }
+        Place::Below => list.append_page(page.items, page.prev_cursor, page.next_cursor),
         // The rows below were here already; the lit one stays lit (`apply_filter`).
-        Place::Above => {
-            list.prev_cursor = page.prev_cursor;
-            list.prepend_new(page.items);
-        }
+        Place::Above => list.prepend_page(page.items, page.prev_cursor, page.next_cursor),
     }
     nav::apply_filter(state);
     current::keep(state, keep);
@@ -201,6 +195,9 @@ fn list_page(
             state.list.going = None;
             arrived = nav::follow_selection(state);
         }
+    }
+    if at != Place::Replace && state.list.trim() {
+        nav::keep_visible(state);
     }
     let mut effects = if cached { Vec::new() } else { nav::maybe_load_more(state) };
     effects.extend(arrived);
