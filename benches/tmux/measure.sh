@@ -8,7 +8,8 @@
 #   bytes / move   what the client writes to the terminal per `j`, wide (200x50)
 #                  and list-only (100x40), read from tmux's pipe-pane
 #   CPU / moves    the client's CPU time for 200 moves (from /proc)
-#   RSS            the client's resident memory with the first page, and after `G`
+#   RSS            the client's resident memory with the first page, after `G`, and
+#                  after scrolling through the whole of All with PgDn
 #   G              from the key to the All view's last row on screen (its last page
 #                  asked for at once), and the RSS after it
 #   search         a page of 50 for four common words over HTTP (curl), p50 and p99
@@ -186,3 +187,25 @@ t0=$(now_ms)
 g_ms=$(wait_for all "$last" "$t0")
 sleep 1
 echo "G to the end of All ($last lit): ${g_ms} ms; RSS $(rss_mb "$pid") MB"
+stop all
+
+# Scrolling through the whole of All with PgDn (the list lets go of rows far above
+# the lit one): RSS at its last row, where holding every row took 130 MB. Done when
+# the screen no longer changes over three rounds of keys.
+"${T[@]}" new-session -d -s scroll -x 200 -y 50 "$(client)"
+wait_for scroll "$ROW" "$(now_ms)" >/dev/null
+pid=$(pane_pid scroll)
+"${T[@]}" send-keys -t scroll 4
+sleep 2
+t0=$(now_ms)
+seen="" same=0
+while [ "$same" -lt 3 ]; do
+    for _ in $(seq 100); do "${T[@]}" send-keys -t scroll -N 20 NPage; sleep 0.05; done
+    now=$(screen scroll | md5sum)
+    if [ "$now" = "$seen" ]; then same=$((same + 1)); else same=0; fi
+    seen=$now
+    [ $(( $(now_ms) - t0 )) -lt 600000 ] || { echo "scrolling through All did not end within 10 min" >&2; exit 1; }
+done
+screen scroll | grep -qF -- "$last" || { echo "scrolled to the end, but '$last' is not on screen" >&2; exit 1; }
+echo "PgDn through all of All to its last row: RSS $(rss_mb "$pid") MB ($(( ($(now_ms) - t0) / 1000 )) s)"
+stop scroll
