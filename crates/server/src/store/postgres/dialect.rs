@@ -118,6 +118,22 @@ pub async fn seek_query(_: &mut Conn, _: &str, _: &Terms) -> Result<Option<Strin
     Ok(None)
 }
 
+/// No plan here is bounded: the one form serves every plan.
+pub struct WorkLimit {
+    spent: bool,
+}
+
+impl WorkLimit {
+    pub fn spent(&self) -> bool {
+        self.spent
+    }
+}
+
+#[allow(clippy::unused_async, reason = "the same call as the engines that bound a seek")]
+pub async fn limit_work(_: &mut Conn, _: u64) -> Result<WorkLimit, sqlx::Error> {
+    Ok(WorkLimit { spent: false })
+}
+
 /// Nothing spelled out, nothing kept.
 pub struct Terms;
 

@@ -4,7 +4,8 @@
 use sqlx::QueryBuilder;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use super::engine::{Conn, Engine};
 use super::filter::TextPlan;
@@ -120,6 +121,51 @@ pub async fn plan_text(conn: &mut Conn, query: &str, known: &Terms) -> Result<(S
         return Ok((query.to_owned(), TextPlan::Walk));
     }
     Ok((query.to_owned(), TextPlan::Hits))
+}
+
+/// A bound on the work of the statements run while it is held: past it, the
+/// statement stops (`SQLITE_INTERRUPT`) and [`WorkLimit::spent`] says so. Counted in
+/// the engine's own instructions, not in time, so the bound is the same on a busy
+/// machine. Dropping it lifts the bound (a request given up halfway cannot leave
+/// its connection bounded for the next).
+pub struct WorkLimit {
+    armed: Arc<AtomicBool>,
+    spent: Arc<AtomicBool>,
+}
+
+impl WorkLimit {
+    pub fn spent(&self) -> bool {
+        self.spent.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for WorkLimit {
+    fn drop(&mut self) {
+        self.armed.store(false, Ordering::Relaxed);
+    }
+}
+
+/// Instructions between two looks at the bound.
+const WORK_STEP: i32 = 1_000;
+
+/// Bounds the work of what runs next on `conn` to about `ops` instructions.
+pub async fn limit_work(conn: &mut Conn, ops: u64) -> Result<WorkLimit, sqlx::Error> {
+    let armed = Arc::new(AtomicBool::new(true));
+    let spent = Arc::new(AtomicBool::new(false));
+    let (on, out) = (Arc::clone(&armed), Arc::clone(&spent));
+    let mut left = ops / u64::from(WORK_STEP.unsigned_abs());
+    conn.lock_handle().await?.set_progress_handler(WORK_STEP, move || {
+        if !on.load(Ordering::Relaxed) {
+            return true;
+        }
+        if left == 0 {
+            out.store(true, Ordering::Relaxed);
+            return false;
+        }
+        left -= 1;
+        true
+    });
+    Ok(WorkLimit { armed, spent })
 }
 
 /// How many search rows match `query`, counted up to `most`.

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, Connection as _, SqliteConnection};
 
-use super::conversations::list_as;
-use super::dialect::{MIGRATIONS, Terms, plan_text, seek_query};
+use super::conversations::{SEEKS_GIVEN_WAY, list_as};
+use super::dialect::{MIGRATIONS, Terms, limit_work, plan_text, seek_query};
 use super::filter::{TextPlan, text_query};
 use super::migrate::run;
 use crate::store::ListSpec;
@@ -330,4 +330,65 @@ async fn search_rows_are_renumbered_and_new_ones_numbered_on() {
             .await
             .expect("numbers");
     assert_eq!(numbers, [("old1".into(), 1, 2), ("old2".into(), 2, 1), ("new1".into(), 3, 2)]);
+}
+
+/// A bound on a statement's work stops it past the bound and says so; dropped, it
+/// bounds nothing more on that connection.
+#[tokio::test]
+async fn a_work_limit_stops_a_statement_past_it_and_is_lifted_when_dropped() {
+    let mut conn = migrated().await;
+    let count =
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000) SELECT count(*) FROM n";
+    let bound = limit_work(&mut conn, 50_000).await.expect("bounded");
+    let small: i64 = sqlx::query_scalar("SELECT 7").fetch_one(&mut conn).await.expect("within the bound");
+    assert!(small == 7 && !bound.spent());
+    assert!(sqlx::query_scalar::<_, i64>(count).fetch_one(&mut conn).await.is_err(), "stopped past the bound");
+    assert!(bound.spent());
+    drop(bound);
+    let n: i64 = sqlx::query_scalar(count).fetch_one(&mut conn).await.expect("no bound once dropped");
+    assert_eq!(n, 200_000);
+}
+
+/// A very common word that the newest conversations lack: walking them one seek
+/// each took seconds at 100,000. The seek gives way at its bound to gathering the
+/// hits, and the page is the same.
+#[tokio::test]
+async fn a_seek_through_rows_without_the_word_gives_way_to_the_hits() {
+    let mut conn = migrated().await;
+    let mut sql = String::from(
+        "INSERT INTO orgs (id, name, created_at) VALUES ('a', 'A', 0);
+         INSERT INTO contacts (id, org_id, name, handle, created_at) VALUES ('ka', 'a', 'Kim Ode', 'kim@a.test', 0);",
+    );
+    for i in 0..24_000 {
+        // The newest 3,000 (the top of the view) say "a parcel", the rest "the parcel".
+        let subject = if i < 21_000 { "the parcel" } else { "a parcel" };
+        let _ = write!(
+            sql,
+            "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, activity_at, created_at, \
+             updated_at) VALUES ('c{i:05}', 'a', 'ka', 'email', '{subject}', 'open', {i}, 0, 0);"
+        );
+    }
+    sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await.expect("seeded");
+    let the = text_query("the").expect("a query");
+    assert_eq!(plan_text(&mut conn, &the, &Terms::default()).await.expect("planned").1, TextPlan::Seek);
+    let gave_way = SEEKS_GIVEN_WAY.load(std::sync::atomic::Ordering::Relaxed);
+    let filter = ViewFilter { q: Some("the".into()), ..ViewFilter::default() };
+    let (org, me) = (OrgId::from("a".to_owned()), AgentId::from("ag".to_owned()));
+    let spec = ListSpec {
+        org: &org,
+        me: &me,
+        my_team: None,
+        filter: &filter,
+        updated_since: None,
+        cursor: None,
+        from_end: false,
+        limit: 7,
+        now: Timestamp::UNIX_EPOCH,
+        urgent: false,
+    };
+    let page = list_as(&mut conn, &spec, None, &Terms::default()).await.expect("a page");
+    let ids: Vec<&str> = page.items.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["c20999", "c20998", "c20997", "c20996", "c20995", "c20994", "c20993"]);
+    assert!(page.next_cursor.is_some());
+    assert!(SEEKS_GIVEN_WAY.load(std::sync::atomic::Ordering::Relaxed) > gave_way, "the seek gave way");
 }
