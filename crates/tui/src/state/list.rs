@@ -180,6 +180,8 @@ impl ConversationList {
             return false;
         }
         let Some(lit) = self.index(self.selected) else { return false };
+        // The set is kept with the rows below: made right first if they were assigned.
+        self.sync_ids();
         let at: HashMap<&ConversationId, usize> = self.items.iter().enumerate().map(|(i, c)| (&c.id, i)).collect();
         let reach = window / 2;
         let mut top: Option<(usize, Option<String>)> = None;

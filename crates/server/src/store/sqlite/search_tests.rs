@@ -71,11 +71,12 @@ async fn seed(conn: &mut SqliteConnection, n: u64) {
     sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *conn).await.expect("seeded");
 }
 
-/// One page of 7 of `filter` for org `a`: from `cursor`, or from the end.
+/// One page of 7 of `filter` for org `a`: from `cursor`, or from the end; by
+/// `plan`, or by the plan the planner picks.
 async fn page_of(
     conn: &mut SqliteConnection,
     filter: &ViewFilter,
-    plan: TextPlan,
+    plan: impl Into<Option<TextPlan>>,
     cursor: Option<&str>,
     (from_end, urgent): (bool, bool),
 ) -> Page<Conversation> {
@@ -92,7 +93,7 @@ async fn page_of(
         now: Timestamp::UNIX_EPOCH,
         urgent,
     };
-    list_as(conn, &spec, Some(plan), &Terms::default()).await.expect("a page")
+    list_as(conn, &spec, plan.into(), &Terms::default()).await.expect("a page")
 }
 
 /// Every page of `filter` for org `a`, 7 at a time, as ids.
@@ -373,20 +374,7 @@ async fn a_seek_through_rows_without_the_word_gives_way_to_the_hits() {
     assert_eq!(plan_text(&mut conn, &the, &Terms::default()).await.expect("planned").1, TextPlan::Seek);
     let gave_way = SEEKS_GIVEN_WAY.load(std::sync::atomic::Ordering::Relaxed);
     let filter = ViewFilter { q: Some("the".into()), ..ViewFilter::default() };
-    let (org, me) = (OrgId::from("a".to_owned()), AgentId::from("ag".to_owned()));
-    let spec = ListSpec {
-        org: &org,
-        me: &me,
-        my_team: None,
-        filter: &filter,
-        updated_since: None,
-        cursor: None,
-        from_end: false,
-        limit: 7,
-        now: Timestamp::UNIX_EPOCH,
-        urgent: false,
-    };
-    let page = list_as(&mut conn, &spec, None, &Terms::default()).await.expect("a page");
+    let page = page_of(&mut conn, &filter, None, None, (false, false)).await;
     let ids: Vec<&str> = page.items.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["c20999", "c20998", "c20997", "c20996", "c20995", "c20994", "c20993"]);
     assert!(page.next_cursor.is_some());
