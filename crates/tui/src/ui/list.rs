@@ -35,12 +35,12 @@ pub fn render(state: &State, frame: &mut Frame, area: Rect) {
         let _ = match (count, list.visible.is_some()) {
             (Some(n), true) => write!(title, "{} of {n} ", list.len()),
             (Some(n), false) => write!(title, "{n} "),
-            // Read from the end: how many of the last are here, not a total.
-            // Rows let go above and below (a long way down a search): "…N+".
+            // Rows let go above and more below (a long way down a search): "…N+".
             (None, _) if list.prev_cursor.is_some() && list.next_cursor.is_some() => {
                 write!(title, "…{}+ ", list.len())
             }
-            (None, _) if list.prev_cursor.is_some() => write!(title, "last {}{more} ", list.len()),
+            // Read from the end: how many of the last are here, not a total.
+            (None, _) if list.prev_cursor.is_some() => write!(title, "last {} ", list.len()),
             (None, _) => write!(title, "{}{more} ", list.len()),
         };
     }

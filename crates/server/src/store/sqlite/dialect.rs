@@ -97,6 +97,8 @@ const FEW_HITS: i64 = 2_000;
 /// a page fills within a few dozen conversations: each conversation walked is tested
 /// for them directly ([`TextPlan::Seek`]), where gathering the hits first costs
 /// about 0.15 µs each (313,000 rows hold "the" in the demo's 100,000 conversations).
+/// Where the rows walked first lack them after all, the seek gives way at a bound
+/// on its work (`SEEK_WORK`, in the shared listing) and the hits are gathered.
 const MANY_HITS: i64 = 20_000;
 
 /// A prefix that begins more words than this is not searched as those words.
