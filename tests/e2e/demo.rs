@@ -56,6 +56,9 @@ async fn the_demo_is_a_believable_inbox() {
     assert!(overdue.unwrap_or(0) > 0, "some conversations are overdue: {views}");
     let agents = get(&client, &format!("{base}/v1/agents"), &key).await;
     assert!(agents.as_array().map_or(0, Vec::len) >= 4, "several agents");
+    // The first key printed can do everything.
+    let first = agents.as_array().and_then(|a| a.iter().find(|a| a["email"] == d.keys[0].email.as_str()));
+    assert_eq!(first.map(|a| a["role"].clone()), Some(Value::from("admin")), "{agents}");
     let org = d.org.clone();
     d.stop().await;
 
@@ -64,6 +67,21 @@ async fn the_demo_is_a_believable_inbox() {
     assert_eq!(d.org, org);
     let again = all_conversations(&client, &d.running.url(), &d.keys[0].key).await;
     assert!(again.len() >= 150 && again.len() < 400, "not seeded twice: {}", again.len());
+    d.stop().await;
+}
+
+/// A database file that is there but was never seeded (a first start stopped
+/// halfway) is seeded in full, the copilot's drafts included: they are made then,
+/// not while the database opened.
+#[tokio::test]
+async fn a_database_left_empty_is_seeded_in_full() {
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("demo.db"), b"").expect("an empty database file");
+    let d = demo::start(&Config::default().server, dir.path(), "127.0.0.1:0", None).await.expect("demo starts");
+    let client = reqwest::Client::new();
+    let all = all_conversations(&client, &d.running.url(), &d.keys[0].key).await;
+    assert!(all.len() >= 100, "seeded: {}", all.len());
+    assert!(all.iter().filter(|c| c["has_pending_suggestion"] == true).count() >= 5, "pending suggestions");
     d.stop().await;
 }
 

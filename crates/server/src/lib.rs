@@ -128,10 +128,19 @@ pub async fn stopped(rx: &mut watch::Receiver<bool>) {
 
 /// Opens the database and builds the shared state, without listening.
 pub async fn prepare(cfg: &ServerConfig, database_url: &str) -> Result<AppState, StartError> {
+    prepare_with(cfg, database_url, Arc::new(Copilot::new(&cfg.copilot)?)).await
+}
+
+/// As [`prepare`], with a copilot made already (the demo drafts with it while the
+/// database opens).
+pub async fn prepare_with(
+    cfg: &ServerConfig,
+    database_url: &str,
+    copilot: Arc<Copilot>,
+) -> Result<AppState, StartError> {
     let lock = lock_database(database_url)?;
     let hub = Hub::default();
     let db = Db::open(database_url, hub.clone()).await?;
-    let copilot = Arc::new(Copilot::new(&cfg.copilot)?);
     let (stop, stopping) = watch::channel(false);
     let tls = match (cfg.tls_cert.as_deref(), cfg.tls_key.as_deref()) {
         (None, None) => None,

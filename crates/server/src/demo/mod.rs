@@ -8,9 +8,11 @@ mod seed;
 mod simulator;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::ServerConfig;
+use crate::copilot::Copilot;
 use frontdesk_domain::OrgId;
 
 use super::error::ApiError;
@@ -19,6 +21,9 @@ use super::{Running, StartError};
 /// One seed for the plan and the simulator: the simulator's follow-ups then land in
 /// the seeded conversations, and every demo (and a restarted one) tells the same story.
 const DEMO_SEED: u64 = 2026;
+
+/// Keys made at each start, for the first agents of the demo team.
+const KEYS: usize = 2;
 
 /// A demo agent's login.
 pub struct AgentKey {
@@ -75,28 +80,48 @@ pub async fn start_with(
     interval: Option<f64>,
     conversations: usize,
 ) -> Result<Demo, DemoError> {
-    let url = format!("sqlite://{}", dir.join("demo.db").display());
+    let file = dir.join("demo.db");
+    let url = format!("sqlite://{}", file.display());
+    let copilot = Arc::new(Copilot::new(&cfg.copilot).map_err(StartError::from)?);
+    // The plan, and for a new database the copilot's drafts, are made while the
+    // database opens and migrates: on a fresh demo that is most of its start.
+    let new_file = !file.exists();
+    let early = {
+        let copilot = copilot.clone();
+        tokio::spawn(async move {
+            let plan = plan::plan(jiff::Timestamp::now(), DEMO_SEED)?;
+            let drafts = if new_file { Some(seed::drafts(&copilot, &plan).await) } else { None };
+            Ok::<_, DemoError>((plan, drafts))
+        })
+    };
     // The configured rate limit stays on, so the demo shows what a client does
     // on 429 (`frontdesk demo --rate-limit N` sets it).
-    let state = super::prepare(cfg, &url).await?;
-    let plan = plan::plan(jiff::Timestamp::now(), DEMO_SEED)?;
+    let state = super::prepare_with(cfg, &url, copilot).await?;
+    let (plan, drafts) = early.await.map_err(|e| ApiError::internal(format!("preparing the demo data: {e}")))??;
     let sim = plan::Simulator::from_plan(&plan, DEMO_SEED)?;
     // Finding the demo org in the database means it was seeded on an earlier run.
-    let org = match state.db.find_org(&plan.org_name).await {
-        Ok(org) => org,
+    let (org, keys) = match state.db.find_org(&plan.org_name).await {
+        Ok(org) => {
+            let keys = seed::fresh_keys(&state, &org, KEYS).await?;
+            (org, keys)
+        }
         Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => {
             let extra = conversations.saturating_sub(plan.conversations.len());
-            let org = seed::seed(&state, plan.clone(), i64::from(cfg.first_response_minutes) * 60).await?;
+            let drafts = match drafts {
+                Some(drafts) => drafts,
+                None => seed::drafts(&state.copilot, &plan).await,
+            };
+            let secs = i64::from(cfg.first_response_minutes) * 60;
+            let (org, keys) = seed::seed(&state, plan.clone(), drafts, secs, KEYS).await?;
             let started = std::time::Instant::now();
             let written = bulk::seed(&state, &org, &plan, extra, DEMO_SEED).await?;
             if written > 0 {
                 tracing::info!(conversations = written, secs = started.elapsed().as_secs_f64(), "demo history seeded");
             }
-            org
+            (org, keys)
         }
         Err(e) => return Err(e.into()),
     };
-    let keys = seed::fresh_keys(&state, &org, 2).await?;
     let running = super::serve(state.clone(), bind).await?;
     let simulator = interval.map(|secs| {
         let period = Duration::from_secs_f64(secs.max(0.05));

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 
 use crate::AppState;
-use crate::copilot::{ContextMessage, SuggestContext};
+use crate::copilot::{ContextMessage, Copilot, Draft, SuggestContext};
 use crate::error::ApiResult;
 use crate::store::rows::{ContactRow, ConversationRow, MessageRow};
 use crate::store::{NewSuggestion, PREVIEW_CHARS, Tx, to_ms};
@@ -17,13 +17,31 @@ use frontdesk_domain::{Agent, AuthorKind, ContactId, ConversationId, MessageId, 
 use super::AgentKey;
 use super::plan::{DemoAuthor, DemoConversation, DemoMessage, DemoPlan};
 
-/// Seeds the plan; returns the demo org.
-pub async fn seed(state: &AppState, plan: DemoPlan, first_response_secs: i64) -> ApiResult<OrgId> {
-    let wants: Vec<usize> =
-        plan.conversations.iter().enumerate().filter(|(_, c)| c.wants_suggestion).map(|(i, _)| i).collect();
-    let contexts: Vec<SuggestContext> =
-        wants.iter().filter_map(|i| plan.conversations.get(*i)).map(|c| context(c, &plan)).collect();
-    let (org, ids) = state
+/// The copilot's drafts for the conversations of the plan that want one, by their
+/// place in the plan. A draft the engine cannot make is left out (and logged): the
+/// demo starts without it.
+pub async fn drafts(copilot: &Copilot, plan: &DemoPlan) -> Vec<(usize, Draft)> {
+    let mut drafts = Vec::new();
+    for (i, c) in plan.conversations.iter().enumerate().filter(|(_, c)| c.wants_suggestion) {
+        match copilot.suggest(&context(c, plan)).await {
+            Ok(draft) => drafts.push((i, draft)),
+            Err(err) => tracing::warn!(error = %err, "demo: no suggestion drafted"),
+        }
+    }
+    drafts
+}
+
+/// Seeds the plan and its drafts (see [`drafts`]: made beforehand, as an LLM engine
+/// may take seconds each) in one transaction, with keys for the first `keys`
+/// agents; returns the demo org and those keys.
+pub async fn seed(
+    state: &AppState,
+    plan: DemoPlan,
+    drafts: Vec<(usize, Draft)>,
+    first_response_secs: i64,
+    keys: usize,
+) -> ApiResult<(OrgId, Vec<AgentKey>)> {
+    let (org, made, conversations) = state
         .db
         .write(move |w| {
             Box::pin(async move {
@@ -34,55 +52,41 @@ pub async fn seed(state: &AppState, plan: DemoPlan, first_response_secs: i64) ->
                     agents.insert(a.email.clone(), agent);
                 }
                 let ids = insert_conversations(w, &org, &agents, &plan.conversations, first_response_secs).await?;
-                Ok((org, ids))
-            })
-        })
-        .await?;
-    // Drafting runs outside the writer (an LLM engine may take seconds each).
-    let mut drafts = Vec::new();
-    for (i, ctx) in wants.iter().zip(contexts) {
-        match state.copilot.suggest(&ctx).await {
-            Ok(draft) => drafts.push((ids[*i].clone(), draft)),
-            Err(err) => tracing::warn!(error = %err, "demo: no suggestion drafted"),
-        }
-    }
-    let org_for_drafts = org.clone();
-    state
-        .db
-        .write(move |w| {
-            Box::pin(async move {
-                for (id, d) in drafts {
-                    w.create_suggestion(&org_for_drafts, &id, NewSuggestion::from(d)).await?;
+                for (i, draft) in drafts {
+                    if let Some(id) = ids.get(i) {
+                        w.create_suggestion(&org, id, NewSuggestion::from(draft)).await?;
+                    }
                 }
-                Ok(())
+                let made = make_keys(w, &org, first_agents(agents.into_values().collect(), keys)).await?;
+                Ok((org, made, ids.len()))
             })
         })
         .await?;
-    tracing::info!(org = %org, conversations = ids.len(), "demo seeded");
-    Ok(org)
+    tracing::info!(org = %org, conversations, "demo seeded");
+    Ok((org, made))
 }
 
 /// New keys for the first `n` agents of the org.
 pub async fn fresh_keys(state: &AppState, org: &OrgId, n: usize) -> ApiResult<Vec<AgentKey>> {
-    let agents: Vec<Agent> = state.db.agents(org).await?;
+    let ordered = first_agents(state.db.agents(org).await?, n);
     let org = org.clone();
-    let mut ordered: Vec<Agent> = agents;
-    // Admins first: the first key printed can do everything.
-    ordered.sort_by_key(|a| (a.role != frontdesk_domain::AgentRole::Admin, a.name.clone()));
-    ordered.truncate(n);
-    state
-        .db
-        .write(move |w| {
-            Box::pin(async move {
-                let mut keys = Vec::new();
-                for a in ordered {
-                    let key = w.create_key(&org, &a.id, "demo").await?;
-                    keys.push(AgentKey { name: a.name, email: a.email, key });
-                }
-                Ok(keys)
-            })
-        })
-        .await
+    state.db.write(move |w| Box::pin(async move { make_keys(w, &org, ordered).await })).await
+}
+
+/// The first `n` agents, admins first (the first key printed can do everything), by name.
+fn first_agents(mut agents: Vec<Agent>, n: usize) -> Vec<Agent> {
+    agents.sort_by_key(|a| (a.role != frontdesk_domain::AgentRole::Admin, a.name.clone()));
+    agents.truncate(n);
+    agents
+}
+
+async fn make_keys(w: &mut dyn Tx, org: &OrgId, agents: Vec<Agent>) -> ApiResult<Vec<AgentKey>> {
+    let mut keys = Vec::with_capacity(agents.len());
+    for a in agents {
+        let key = w.create_key(org, &a.id, "demo").await?;
+        keys.push(AgentKey { name: a.name, email: a.email, key });
+    }
+    Ok(keys)
 }
 
 fn context(c: &DemoConversation, plan: &DemoPlan) -> SuggestContext {

@@ -29,11 +29,14 @@ async fn migrate(conn: &mut Conn) -> Result<(), DbError> {
             "the database has schema version {newest}, newer than this frontdesk knows; upgrade frontdesk"
         )));
     }
-    for (version, name, sql) in MIGRATIONS {
-        if applied.contains(version) {
-            continue;
-        }
-        let mut tx = conn.begin().await.map_err(fail)?;
+    let pending: Vec<&(i64, &str, &str)> = MIGRATIONS.iter().filter(|m| !applied.contains(&m.0)).collect();
+    if pending.is_empty() {
+        return Ok(());
+    }
+    // All in one transaction: a new database is made with one commit, not one per
+    // migration, and a failing migration leaves the schema as it found it.
+    let mut tx = conn.begin().await.map_err(fail)?;
+    for (version, name, sql) in &pending {
         sqlx::raw_sql(AssertSqlSafe(*sql))
             .execute(&mut *tx)
             .await
@@ -45,7 +48,9 @@ async fn migrate(conn: &mut Conn) -> Result<(), DbError> {
             .execute(&mut *tx)
             .await
             .map_err(fail)?;
-        tx.commit().await.map_err(fail)?;
+    }
+    tx.commit().await.map_err(fail)?;
+    for (version, name, _) in pending {
         tracing::info!(version, name, "applied migration");
     }
     Ok(())
