@@ -128,19 +128,29 @@ pub async fn stopped(rx: &mut watch::Receiver<bool>) {
 
 /// Opens the database and builds the shared state, without listening.
 pub async fn prepare(cfg: &ServerConfig, database_url: &str) -> Result<AppState, StartError> {
-    prepare_with(cfg, database_url, Arc::new(Copilot::new(&cfg.copilot)?)).await
+    let database = open_database(database_url).await?;
+    assemble(cfg, database, Arc::new(Copilot::new(&cfg.copilot)?))
 }
 
-/// As [`prepare`], with a copilot made already (the demo drafts with it while the
-/// database opens).
-pub async fn prepare_with(
-    cfg: &ServerConfig,
-    database_url: &str,
-    copilot: Arc<Copilot>,
-) -> Result<AppState, StartError> {
+/// The database, locked and opened (migrated, its writer running), before the
+/// state around it is built: the demo makes its copilot and data meanwhile.
+pub struct OpenDatabase {
+    lock: Option<Arc<std::fs::File>>,
+    hub: Hub,
+    db: Db,
+}
+
+/// Locks and opens the database at `database_url`.
+pub async fn open_database(database_url: &str) -> Result<OpenDatabase, StartError> {
     let lock = lock_database(database_url)?;
     let hub = Hub::default();
     let db = Db::open(database_url, hub.clone()).await?;
+    Ok(OpenDatabase { lock, hub, db })
+}
+
+/// Builds the shared state around an open database and starts its background tasks.
+pub fn assemble(cfg: &ServerConfig, database: OpenDatabase, copilot: Arc<Copilot>) -> Result<AppState, StartError> {
+    let OpenDatabase { lock, hub, db } = database;
     let (stop, stopping) = watch::channel(false);
     let tls = match (cfg.tls_cert.as_deref(), cfg.tls_key.as_deref()) {
         (None, None) => None,

@@ -82,22 +82,22 @@ pub async fn start_with(
 ) -> Result<Demo, DemoError> {
     let file = dir.join("demo.db");
     let url = format!("sqlite://{}", file.display());
-    let copilot = Arc::new(Copilot::new(&cfg.copilot).map_err(StartError::from)?);
-    // The plan, and for a new database the copilot's drafts, are made while the
+    // The copilot, the plan and, for a new database, the drafts are made while the
     // database opens and migrates: on a fresh demo that is most of its start.
     let new_file = !file.exists();
-    let early = {
-        let copilot = copilot.clone();
-        tokio::spawn(async move {
-            let plan = plan::plan(jiff::Timestamp::now(), DEMO_SEED)?;
-            let drafts = if new_file { Some(seed::drafts(&copilot, &plan).await) } else { None };
-            Ok::<_, DemoError>((plan, drafts))
-        })
-    };
+    let copilot_cfg = cfg.copilot.clone();
+    let early = tokio::spawn(async move {
+        let copilot = Arc::new(Copilot::new(&copilot_cfg).map_err(StartError::from)?);
+        let plan = plan::plan(jiff::Timestamp::now(), DEMO_SEED)?;
+        let drafts = if new_file { Some(seed::drafts(&copilot, &plan).await) } else { None };
+        Ok::<_, DemoError>((copilot, plan, drafts))
+    });
+    let database = super::open_database(&url).await?;
+    let (copilot, plan, drafts) =
+        early.await.map_err(|e| ApiError::internal(format!("preparing the demo data: {e}")))??;
     // The configured rate limit stays on, so the demo shows what a client does
     // on 429 (`frontdesk demo --rate-limit N` sets it).
-    let state = super::prepare_with(cfg, &url, copilot).await?;
-    let (plan, drafts) = early.await.map_err(|e| ApiError::internal(format!("preparing the demo data: {e}")))??;
+    let state = super::assemble(cfg, database, copilot)?;
     let sim = plan::Simulator::from_plan(&plan, DEMO_SEED)?;
     // Finding the demo org in the database means it was seeded on an earlier run.
     let (org, keys) = match state.db.find_org(&plan.org_name).await {
