@@ -14,7 +14,8 @@
 #                  asked for at once), and the RSS after it
 #   search         a page of 50 for four common words over HTTP (curl), p50 and p99
 #
-# Usage: cargo build --release && benches/tmux/measure.sh [N]
+# Usage: cargo build --release && benches/tmux/measure.sh [N]; ends with anchors.sh
+# (neomutt and aerc over a Maildir of N messages, where installed).
 # Needs tmux and curl. The seeded inbox is kept in $FRONTDESK_BENCH_DIR (default
 # /tmp/frontdesk-tmux-bench) and reused by later runs. Figures, never a verdict.
 set -euo pipefail
@@ -30,31 +31,8 @@ T=(tmux -L frontdesk-bench -f /dev/null)
 command -v tmux >/dev/null || { echo "tmux is needed" >&2; exit 1; }
 mkdir -p "$WORK"
 
-now_ms() { date +%s%3N; }
-screen() { "${T[@]}" capture-pane -p -t "$1" 2>/dev/null || true; }
-# Waits until the pane shows $2 (a grep pattern); prints the ms it took from $3.
-wait_for() {
-    local session=$1 pattern=$2 since=$3 deadline=$(( $(now_ms) + 120000 ))
-    until screen "$session" | grep -q -- "$pattern"; do
-        [ "$(now_ms)" -lt "$deadline" ] || { echo "never saw '$pattern' in $session" >&2; screen "$session" >&2; exit 1; }
-        sleep 0.005
-    done
-    echo $(( $(now_ms) - since ))
-}
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
-pane_pid() { "${T[@]}" list-panes -t "$1" -F '#{pane_pid}'; }
-# Ends a session and waits for its program to be gone: a client still closing
-# holds its account's lock, and the next one would refuse to start.
-stop() {
-    local pid deadline=$(( $(now_ms) + 10000 ))
-    pid=$(pane_pid "$1" 2>/dev/null || true)
-    "${T[@]}" kill-session -t "$1"
-    while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; do
-        [ "$(now_ms)" -lt "$deadline" ] || { echo "$1 did not end within 10 s of its hangup" >&2; exit 1; }
-        sleep 0.01
-    done
-}
+# now_ms, screen, wait_for, cpu_ticks, rss_mb, pane_pid, stop: the harness.
+. benches/tmux/harness.sh
 
 cleanup() {
     "${T[@]}" kill-server 2>/dev/null || true
@@ -145,31 +123,8 @@ done
 echo "fresh demo, first screen: ${fresh[*]} ms (median $(median "${fresh[@]}"))"
 
 # Bytes and CPU per move, in each layout.
-moves() {
-    local name=$1 width=$2 height=$3
-    "${T[@]}" new-session -d -s "$name" -x "$width" -y "$height" "$(client)"
-    wait_for "$name" "$ROW" "$(now_ms)" >/dev/null
-    sleep 2
-    local pid log=$WORK/$name.bytes
-    pid=$(pane_pid "$name")
-    : >"$log"
-    "${T[@]}" pipe-pane -o -t "$name" "cat >>$log"
-    local before_cpu before_bytes
-    before_cpu=$(cpu_ticks "$pid")
-    for _ in $(seq "$MOVES"); do
-        "${T[@]}" send-keys -t "$name" j
-        sleep 0.02
-    done
-    sleep 1
-    "${T[@]}" pipe-pane -t "$name"
-    local bytes cpu_ms
-    bytes=$(stat -c %s "$log")
-    cpu_ms=$(( ($(cpu_ticks "$pid") - before_cpu) * 1000 / $(getconf CLK_TCK) ))
-    echo "$name ${width}x${height}: $(( bytes / MOVES )) bytes per move; ${cpu_ms} ms CPU for $MOVES moves; RSS $(rss_mb "$pid") MB"
-    stop "$name"
-}
-moves wide 200 50
-moves narrow 100 40
+moves wide 200 50 "$(client)" "$ROW"
+moves narrow 100 40 "$(client)" "$ROW"
 
 # `G` in the All view: the server's last page asked for at once (`from=end`), its
 # last row lit. Done when that row's contact shows; the RSS after it.
@@ -209,3 +164,6 @@ done
 screen scroll | grep -qF -- "$last" || { echo "scrolled to the end, but '$last' is not on screen" >&2; exit 1; }
 echo "PgDn through all of All to its last row: RSS $(rss_mb "$pid") MB ($(( ($(now_ms) - t0) / 1000 )) s)"
 stop scroll
+
+# neomutt and aerc beside these figures, where installed, from the same run.
+benches/tmux/anchors.sh "$N"
