@@ -408,6 +408,50 @@ async fn views_are_built_in_and_saved_with_counts() {
     assert_eq!(status, StatusCode::CONFLICT, "{err}");
 }
 
+/// Counts are kept between changes (counting reads the whole org), and every kind of
+/// change is in the next answer at once: a new conversation, a star, a view made,
+/// its filter changed, the view gone.
+#[tokio::test]
+async fn counts_kept_between_changes_follow_every_change_at_once() {
+    let s = TestServer::start().await;
+    let count = |views: &Value, id: &str| {
+        views.as_array().and_then(|a| a.iter().find(|v| v["id"] == id)).and_then(|v| v["count"].as_u64())
+    };
+    s.conversation("+15554650001").await;
+    let (_, views) = s.get("/v1/views").await;
+    assert_eq!((count(&views, "all"), count(&views, "starred")), (Some(1), Some(0)));
+    // Asked again with nothing changed: the same.
+    let (_, again) = s.get("/v1/views").await;
+    assert_eq!(again, views);
+    let b = s.conversation("+15554650002").await;
+    let (_, views) = s.get("/v1/views").await;
+    assert_eq!(count(&views, "all"), Some(2), "a new conversation: {views}");
+    s.post(&format!("/v1/conversations/{b}/star"), json!({})).await;
+    let (_, counts) = s.get("/v1/views/counts").await;
+    let starred =
+        counts.as_array().and_then(|a| a.iter().find(|c| c["view_id"] == "starred")).map(|c| c["count"].clone());
+    assert_eq!(starred, Some(json!(1)), "a star: {counts}");
+    let (_, made) = s.post("/v1/views", json!({"name": "Email", "filter": {"channels": ["email"]}})).await;
+    let vid = made["id"].as_str().expect("view id").to_owned();
+    let (_, views) = s.get("/v1/views").await;
+    assert_eq!(count(&views, &vid), Some(0), "a view made: {views}");
+    let (status, _) = s
+        .call_as(
+            Some(&s.key),
+            Method::PATCH,
+            &format!("/v1/views/{vid}"),
+            Some(json!({"filter": {"channels": ["sms"]}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, views) = s.get("/v1/views").await;
+    assert_eq!(count(&views, &vid), Some(2), "its filter changed: {views}");
+    let (status, _) = s.call_as(Some(&s.key), Method::DELETE, &format!("/v1/views/{vid}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, counts) = s.get("/v1/views/counts").await;
+    assert!(counts.as_array().is_some_and(|a| a.iter().all(|c| c["view_id"] != vid.as_str())), "gone: {counts}");
+}
+
 #[tokio::test]
 async fn sla_marks_waiting_conversations_overdue() {
     let s = TestServer::start().await;

@@ -5,7 +5,7 @@
 //! writer. A subscriber that lags behind the channel is dropped; its client resumes
 //! from the log with `Last-Event-ID`, so lagging never loses an event.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::{Notify, broadcast};
@@ -49,6 +49,11 @@ pub struct Hub {
 struct Inner {
     events: broadcast::Sender<Arc<Published>>,
     dirty: Mutex<HashSet<OrgId>>,
+    /// Per org, how many times its counts may have changed (a write, a deadline):
+    /// counts taken at one number are current while it stays.
+    changes: Mutex<HashMap<OrgId, u64>>,
+    /// The last counts taken per org, with the number they were taken at.
+    counted: Mutex<HashMap<OrgId, (u64, Arc<OrgCounts>)>>,
     counts_wake: Notify,
     schedule_wake: Notify,
 }
@@ -67,6 +72,8 @@ impl Hub {
             inner: Arc::new(Inner {
                 events,
                 dirty: Mutex::new(HashSet::new()),
+                changes: Mutex::new(HashMap::new()),
+                counted: Mutex::new(HashMap::new()),
                 counts_wake: Notify::new(),
                 schedule_wake: Notify::new(),
             }),
@@ -91,6 +98,7 @@ impl Hub {
         let mut any = false;
         if let Ok(mut dirty) = self.inner.dirty.lock() {
             for org in touched {
+                self.changed(&org);
                 dirty.insert(org);
                 any = true;
             }
@@ -105,10 +113,41 @@ impl Hub {
 
     /// Marks an org's counts stale without a write (an SLA deadline passed).
     pub fn mark_dirty(&self, org: OrgId) {
+        self.changed(&org);
         if let Ok(mut dirty) = self.inner.dirty.lock() {
             dirty.insert(org);
         }
         self.inner.counts_wake.notify_one();
+    }
+
+    fn changed(&self, org: &OrgId) {
+        if let Ok(mut changes) = self.inner.changes.lock() {
+            *changes.entry(org.clone()).or_default() += 1;
+        }
+    }
+
+    /// The number of the org's last change: take it before counting, and keep the
+    /// counts with it ([`Self::keep_counts`]).
+    #[must_use]
+    pub fn changes(&self, org: &OrgId) -> u64 {
+        self.inner.changes.lock().map_or(0, |c| c.get(org).copied().unwrap_or(0))
+    }
+
+    /// The org's counts, if taken since its last change.
+    #[must_use]
+    pub fn counted(&self, org: &OrgId) -> Option<Arc<OrgCounts>> {
+        let now = self.changes(org);
+        let counted = self.inner.counted.lock().ok()?;
+        counted.get(org).filter(|(at, _)| *at == now).map(|(_, counts)| Arc::clone(counts))
+    }
+
+    /// Keeps counts taken at change number `at`; older than what is kept, they are not.
+    pub fn keep_counts(&self, org: &OrgId, at: u64, counts: Arc<OrgCounts>) {
+        if let Ok(mut counted) = self.inner.counted.lock()
+            && counted.get(org).is_none_or(|(kept, _)| *kept <= at)
+        {
+            counted.insert(org.clone(), (at, counts));
+        }
     }
 
     /// Waits until some org's counts may have changed, and takes the set.
@@ -136,5 +175,49 @@ impl Hub {
     #[must_use]
     pub fn subscribers(&self) -> usize {
         self.inner.events.receiver_count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(n: u64) -> Arc<OrgCounts> {
+        let all = frontdesk_domain::ViewId::from("all".to_owned());
+        Arc::new(OrgCounts { views: vec![(all, super::super::counts::Count::Total(n))] })
+    }
+
+    /// Counts kept are given back until the org changes: a write, or a deadline
+    /// passing; another org's change leaves them be.
+    #[test]
+    fn counts_kept_are_current_until_the_org_changes() {
+        let hub = Hub::default();
+        let (a, b) = (OrgId::from("a".to_owned()), OrgId::from("b".to_owned()));
+        assert!(hub.counted(&a).is_none(), "nothing kept yet");
+        hub.keep_counts(&a, hub.changes(&a), counts(1));
+        assert_eq!(hub.counted(&a), Some(counts(1)));
+        hub.publish_committed(Vec::new(), std::iter::once(b.clone()), false);
+        assert_eq!(hub.counted(&a), Some(counts(1)), "another org's write");
+        hub.publish_committed(Vec::new(), std::iter::once(a.clone()), false);
+        assert!(hub.counted(&a).is_none(), "a write");
+        hub.keep_counts(&a, hub.changes(&a), counts(2));
+        hub.mark_dirty(a.clone());
+        assert!(hub.counted(&a).is_none(), "a deadline passed");
+    }
+
+    /// Counts taken before a change, kept after it, are not given back; and counts
+    /// that finish late do not replace newer ones.
+    #[test]
+    fn counts_taken_before_a_change_are_not_current() {
+        let hub = Hub::default();
+        let a = OrgId::from("a".to_owned());
+        let before = hub.changes(&a);
+        hub.publish_committed(Vec::new(), std::iter::once(a.clone()), false);
+        hub.keep_counts(&a, before, counts(1));
+        assert!(hub.counted(&a).is_none(), "counted while a write committed");
+        let now = hub.changes(&a);
+        hub.keep_counts(&a, now, counts(2));
+        hub.keep_counts(&a, before, counts(1));
+        assert_eq!(hub.counted(&a), Some(counts(2)), "the older count came last");
     }
 }

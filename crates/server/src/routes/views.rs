@@ -3,12 +3,12 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use jiff::Timestamp;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::auth::Caller;
+use crate::counts;
 use crate::error::{ApiResult, ErrorEnvelope};
 use crate::extract::JsonBody;
 use frontdesk_domain::{View, ViewCount, ViewFilter, ViewWithCount};
@@ -18,7 +18,7 @@ use frontdesk_domain::{View, ViewCount, ViewFilter, ViewWithCount};
     responses((status = 200, body = Vec<ViewWithCount>), (status = 401, body = ErrorEnvelope)))]
 pub async fn list(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<ViewWithCount>>> {
     let all = st.db.views(&caller.org).await?;
-    let counts = st.db.count_views(&caller.org, Timestamp::now()).await?.for_agent(&caller.agent.id);
+    let counts = counts::current(&st.db, &st.hub, &caller.org).await?.for_agent(&caller.agent.id);
     Ok(Json(
         all.into_iter()
             .map(|view| {
@@ -33,7 +33,7 @@ pub async fn list(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<
 #[utoipa::path(get, path = "/v1/views/counts", tag = "views",
     responses((status = 200, body = Vec<ViewCount>), (status = 401, body = ErrorEnvelope)))]
 pub async fn counts(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<ViewCount>>> {
-    Ok(Json(st.db.count_views(&caller.org, Timestamp::now()).await?.for_agent(&caller.agent.id)))
+    Ok(Json(counts::current(&st.db, &st.hub, &caller.org).await?.for_agent(&caller.agent.id)))
 }
 
 #[derive(Deserialize, ToSchema)]
