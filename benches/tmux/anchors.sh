@@ -80,6 +80,15 @@ first_screens() {
     echo "$name first screen: nothing cached ${cold} ms; warm ${firsts[*]} ms (median $(median "${firsts[@]}"))"
 }
 
+# One program's figures: NAME VERSION COMMAND CACHE (what "nothing cached" removes).
+anchor() {
+    local name=$1 version=$2 command=$3 cache=$4
+    echo "$version, $N messages:"
+    first_screens "$name" "$command" "$cache"
+    moves "$name-wide" 200 50 "$command" "$ROW"
+    moves "$name-narrow" 100 40 "$command" "$ROW"
+}
+
 if command -v neomutt >/dev/null; then
     cat >"$ANCHORS/neomuttrc" <<EOF
 set mbox_type = Maildir
@@ -90,11 +99,8 @@ set sort = reverse-date
 set mail_check = 3600
 set sleep_time = 0
 EOF
-    neomutt="exec env TERM=xterm-256color LANG=C.UTF-8 neomutt -n -F $ANCHORS/neomuttrc"
-    echo "$(neomutt -v | head -1), $N messages:"
-    first_screens neomutt "$neomutt" "$ANCHORS/neomutt-hcache"
-    moves neomutt-wide 200 50 "$neomutt" "$ROW"
-    moves neomutt-narrow 100 40 "$neomutt" "$ROW"
+    anchor neomutt "$(neomutt -v | head -1)" \
+        "exec env TERM=xterm-256color LANG=C.UTF-8 neomutt -n -F $ANCHORS/neomuttrc" "$ANCHORS/neomutt-hcache"
 else
     echo "neomutt is not installed: no neomutt figures"
 fi
@@ -108,11 +114,9 @@ default = INBOX
 from = Bench <bench@example.test>
 EOF
     chmod 600 "$ANCHORS/aerc/aerc/accounts.conf"
-    aerc="exec env TERM=xterm-256color LANG=C.UTF-8 XDG_CONFIG_HOME=$ANCHORS/aerc XDG_CACHE_HOME=$ANCHORS/aerc-cache aerc"
-    echo "$(aerc -v 2>&1 | head -1), $N messages:"
-    first_screens aerc "$aerc" "$ANCHORS/aerc-cache"
-    moves aerc-wide 200 50 "$aerc" "$ROW"
-    moves aerc-narrow 100 40 "$aerc" "$ROW"
+    anchor aerc "$(aerc -v 2>&1 | head -1)" \
+        "exec env TERM=xterm-256color LANG=C.UTF-8 XDG_CONFIG_HOME=$ANCHORS/aerc XDG_CACHE_HOME=$ANCHORS/aerc-cache aerc" \
+        "$ANCHORS/aerc-cache"
 else
     echo "aerc is not installed: no aerc figures"
 fi
