@@ -92,7 +92,14 @@ pub async fn start_with(
         let drafts = if new_file { Some(seed::drafts(&copilot, &plan).await) } else { None };
         Ok::<_, DemoError>((copilot, plan, drafts))
     });
-    let database = super::open_database(&url).await?;
+    let database = match super::open_database(&url).await {
+        Ok(database) => database,
+        Err(err) => {
+            // Nothing to draft for (an LLM engine would go on asking).
+            early.abort();
+            return Err(err.into());
+        }
+    };
     let (copilot, plan, drafts) =
         early.await.map_err(|e| ApiError::internal(format!("preparing the demo data: {e}")))??;
     // The configured rate limit stays on, so the demo shows what a client does

@@ -18,18 +18,23 @@ pub async fn run(conn: &mut Conn) -> Result<(), DbError> {
 }
 
 async fn migrate(conn: &mut Conn) -> Result<(), DbError> {
+    migrate_from(conn, MIGRATIONS).await
+}
+
+/// Applies what of `migrations` the database has not had.
+pub(super) async fn migrate_from(conn: &mut Conn, migrations: &[(i64, &str, &str)]) -> Result<(), DbError> {
     let fail = |e: sqlx::Error| DbError::Migrate(e.to_string());
     sqlx::query(dialect::MIGRATIONS_TABLE).execute(&mut *conn).await.map_err(fail)?;
     let applied: Vec<i64> =
         sqlx::query_scalar("SELECT version FROM schema_migrations").fetch_all(&mut *conn).await.map_err(fail)?;
     if let Some(newest) = applied.iter().max()
-        && *newest > MIGRATIONS.last().map_or(0, |m| m.0)
+        && *newest > migrations.last().map_or(0, |m| m.0)
     {
         return Err(DbError::Migrate(format!(
             "the database has schema version {newest}, newer than this frontdesk knows; upgrade frontdesk"
         )));
     }
-    let pending: Vec<&(i64, &str, &str)> = MIGRATIONS.iter().filter(|m| !applied.contains(&m.0)).collect();
+    let pending: Vec<&(i64, &str, &str)> = migrations.iter().filter(|m| !applied.contains(&m.0)).collect();
     if pending.is_empty() {
         return Ok(());
     }

@@ -173,6 +173,27 @@ mod tests {
         }
     }
 
+    /// Pending migrations run in one transaction: one that fails leaves the schema
+    /// as it was, the ones before it included, and says which failed.
+    #[tokio::test]
+    async fn a_failing_migration_leaves_the_schema_as_it_found_it() {
+        let mut conn = SqliteConnection::connect("sqlite::memory:").await.expect("memory");
+        let list: &[(i64, &str, &str)] =
+            &[(1, "init", MIGRATIONS[0].2), (2, "broken", "CREATE TABLE half (a); SELECT nope FROM missing")];
+        let err = super::migrate::migrate_from(&mut conn, list).await.expect_err("the second fails");
+        assert!(err.to_string().contains("2 broken"), "{err}");
+        let tables: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                .fetch_all(&mut conn)
+                .await
+                .expect("tables");
+        assert_eq!(tables, ["schema_migrations"], "nothing of either migration");
+        let applied: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM schema_migrations").fetch_one(&mut conn).await.expect("count");
+        assert_eq!(applied, 0);
+        run(&mut conn).await.expect("the real ones still apply");
+    }
+
     /// How `SQLite` would read the Overdue view's first page.
     async fn overdue_plan(conn: &mut SqliteConnection) -> String {
         let sql = "EXPLAIN QUERY PLAN SELECT c.id FROM conversations c WHERE c.org_id = 'a' AND c.archived = 0 \
