@@ -111,8 +111,13 @@ async fn measure(name: &'static str, url: &str, instances: usize) -> Result<Colu
             latency(&http, &key, &get(&format!("/v1/conversations?limit=50&q={word}")), REQUESTS).await?,
         ));
     }
-    cells
-        .push(("every view's count".to_owned(), latency(&http, &key, &get("/v1/views/counts"), COUNT_REQUESTS).await?));
+    // Counts are kept between changes: asked again, they are the kept ones; after a
+    // write, they are counted.
+    cells.push((
+        "every view's count, kept".to_owned(),
+        latency(&http, &key, &get("/v1/views/counts"), COUNT_REQUESTS).await?,
+    ));
+    cells.push(("every view's count after a write".to_owned(), counted(&http, &key, first).await?));
     if urls.len() > 1 {
         println!("{name}: a write on one instance until a stream on the other has it…");
         cells.push(("write on one, on the other's stream (p50 / p99)".to_owned(), cross(&http, &key, &urls).await?));
@@ -197,6 +202,26 @@ async fn latency(http: &reqwest::Client, key: &str, url: &str, n: usize) -> Resu
     for _ in 0..n {
         let t0 = Instant::now();
         let resp = http.get(url).bearer_auth(key).send().await?.error_for_status()?;
+        resp.bytes().await?;
+        lat.push(t0.elapsed());
+    }
+    let (p50, p99) = percentiles(&mut lat);
+    Ok(format!("{p50} / {p99}"))
+}
+
+/// `GET /v1/views/counts` right after an inbound message each time, `COUNT_REQUESTS`
+/// times: the counts are taken afresh, not kept.
+async fn counted(http: &reqwest::Client, key: &str, url: &str) -> Result<String> {
+    let mut lat = Vec::with_capacity(COUNT_REQUESTS);
+    for i in 0..COUNT_REQUESTS {
+        http.post(format!("{url}/v1/inbound"))
+            .bearer_auth(key)
+            .json(&json!({"channel": "sms", "contact": {"handle": "+17770000002"}, "body": format!("count {i}")}))
+            .send()
+            .await?
+            .error_for_status()?;
+        let t0 = Instant::now();
+        let resp = http.get(format!("{url}/v1/views/counts")).bearer_auth(key).send().await?.error_for_status()?;
         resp.bytes().await?;
         lat.push(t0.elapsed());
     }

@@ -224,15 +224,17 @@ async fn run(mut ctx: WriteCtx, mut rx: mpsc::Receiver<Job>, hub: Hub, reconnect
         };
         match committed {
             Ok(()) => {
-                for finish in finishes {
-                    finish(None);
-                }
                 // Where the engine announces commits, its listener publishes them, in
                 // commit order across instances; here only what no other instance needs.
                 let events = if dialect::PUBLISHES_ON_COMMIT { std::mem::take(&mut ctx.events) } else { Vec::new() };
                 ctx.events.clear();
+                // Before the callers hear back: one that asks again at once (the view
+                // counts, kept between changes) finds its write there.
                 hub.publish_committed(events, ctx.touched.drain(), ctx.reschedule);
                 ctx.reschedule = false;
+                for finish in finishes {
+                    finish(None);
+                }
             }
             Err(err) => {
                 tracing::error!(error = %err, "commit failed");
