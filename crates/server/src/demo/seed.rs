@@ -1,6 +1,7 @@
 //! Writes a [`DemoPlan`] into the database as if it had happened: contacts,
 //! conversations with their summaries and SLA clocks, threads, and pending copilot
-//! suggestions. Seeding is the starting state, so it emits no events.
+//! suggestions. Seeding is the starting state: its rows emit no events (the copilot's
+//! suggestions do, as they always do).
 
 use std::collections::HashMap;
 
