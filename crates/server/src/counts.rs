@@ -51,8 +51,15 @@ impl OrgCounts {
 
 /// The org's counts now: those kept since its last change (a write, a deadline
 /// passed), or counted afresh and kept. Counting reads every conversation of the
-/// org (about 200 ms at 100,000), where a client's start asks for them each time.
+/// org (about 200 ms at 100,000), where a client's start asks for them each time;
+/// callers that arrive while a count is under way wait for it instead of counting
+/// too (a team's clients starting together after a write).
 pub async fn current(db: &Db, hub: &Hub, org: &OrgId) -> ApiResult<Arc<OrgCounts>> {
+    if let Some(counts) = hub.counted(org) {
+        return Ok(counts);
+    }
+    let turn = hub.counting_turn(org);
+    let _turn = turn.lock().await;
     if let Some(counts) = hub.counted(org) {
         return Ok(counts);
     }
@@ -79,20 +86,46 @@ pub async fn run(db: Db, hub: Hub, mut stopping: tokio::sync::watch::Receiver<bo
         // Whatever became dirty while we slept rides along.
         dirty.extend(hub.take_dirty());
         for org in dirty {
-            let at = hub.changes(&org);
-            let counted = db.count_views(&org, Timestamp::now()).await;
-            if let Ok(counts) = &counted {
-                hub.keep_counts(&org, at, Arc::new(counts.clone()));
-            }
-            match counted {
-                Ok(counts) if last.get(&org) != Some(&counts) => {
-                    last.insert(org.clone(), counts.clone());
-                    hub.publish(Published { org_id: org, id: None, payload: Payload::Counts(counts.into()) });
+            match current(&db, &hub, &org).await {
+                Ok(counts) if last.get(&org) != Some(&*counts) => {
+                    last.insert(org.clone(), (*counts).clone());
+                    hub.publish(Published { org_id: org, id: None, payload: Payload::Counts(counts) });
                 }
                 Ok(_) => {}
                 Err(err) => tracing::warn!(org = %org, error = %err, "cannot count views"),
             }
         }
         last_cost = started.elapsed();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Callers that find no counts kept wait for the count under way: eight at once
+    /// read the org once; after a write, once more.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn callers_at_once_share_one_count() {
+        let dir = tempfile::tempdir().expect("dir");
+        let hub = Hub::default();
+        let db = Db::open_path(&dir.path().join("counts.db"), hub.clone()).await.expect("a database");
+        let made = crate::admin::create_org(&db, "Counts", "Ada", "ada@counts.test", 3600).await.expect("an org");
+        let calls: Vec<_> = (0..8)
+            .map(|_| {
+                let (db, hub, org) = (db.clone(), hub.clone(), made.org.clone());
+                tokio::spawn(async move { current(&db, &hub, &org).await })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for call in calls {
+            answers.push(call.await.expect("joined").expect("counts"));
+        }
+        assert!(answers.windows(2).all(|w| w[0] == w[1]), "one answer");
+        assert_eq!(hub.counts_kept(), 1, "eight callers, one count");
+        hub.publish_committed(Vec::new(), std::iter::once(made.org.clone()), false);
+        current(&db, &hub, &made.org).await.expect("counts");
+        current(&db, &hub, &made.org).await.expect("counts");
+        assert_eq!(hub.counts_kept(), 2, "a write, one more count");
     }
 }

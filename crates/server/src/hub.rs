@@ -54,6 +54,12 @@ struct Inner {
     changes: Mutex<HashMap<OrgId, u64>>,
     /// The last counts taken per org, with the number they were taken at.
     counted: Mutex<HashMap<OrgId, (u64, Arc<OrgCounts>)>>,
+    /// One count at a time per org: callers that find none kept wait for the one
+    /// under way rather than each reading the whole org.
+    counting: Mutex<HashMap<OrgId, Arc<tokio::sync::Mutex<()>>>>,
+    /// Counts kept so far (tests: how many times the org was read).
+    #[cfg(test)]
+    kept: std::sync::atomic::AtomicUsize,
     counts_wake: Notify,
     schedule_wake: Notify,
 }
@@ -74,6 +80,9 @@ impl Hub {
                 dirty: Mutex::new(HashSet::new()),
                 changes: Mutex::new(HashMap::new()),
                 counted: Mutex::new(HashMap::new()),
+                counting: Mutex::new(HashMap::new()),
+                #[cfg(test)]
+                kept: std::sync::atomic::AtomicUsize::new(0),
                 counts_wake: Notify::new(),
                 schedule_wake: Notify::new(),
             }),
@@ -141,8 +150,21 @@ impl Hub {
         counted.get(org).filter(|(at, _)| *at == now).map(|(_, counts)| Arc::clone(counts))
     }
 
+    /// The org's turn to count: held while counting, so one count serves every
+    /// caller waiting on it.
+    #[must_use]
+    pub fn counting_turn(&self, org: &OrgId) -> Arc<tokio::sync::Mutex<()>> {
+        self.inner
+            .counting
+            .lock()
+            .map(|mut turns| Arc::clone(turns.entry(org.clone()).or_default()))
+            .unwrap_or_default()
+    }
+
     /// Keeps counts taken at change number `at`; older than what is kept, they are not.
     pub fn keep_counts(&self, org: &OrgId, at: u64, counts: Arc<OrgCounts>) {
+        #[cfg(test)]
+        self.inner.kept.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         if let Ok(mut counted) = self.inner.counted.lock()
             && counted.get(org).is_none_or(|(kept, _)| *kept <= at)
         {
@@ -175,6 +197,14 @@ impl Hub {
     #[must_use]
     pub fn subscribers(&self) -> usize {
         self.inner.events.receiver_count()
+    }
+}
+
+#[cfg(test)]
+impl Hub {
+    /// How many times counts were kept (each one a read of the whole org).
+    pub fn counts_kept(&self) -> usize {
+        self.inner.kept.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
