@@ -72,7 +72,9 @@ pub async fn current(db: &Db, hub: &Hub, org: &OrgId) -> ApiResult<Arc<OrgCounts
 /// The task that keeps counts current: waits for dirty orgs, debounces, counts, and
 /// publishes when something changed.
 pub async fn run(db: Db, hub: Hub, mut stopping: tokio::sync::watch::Receiver<bool>) {
-    let mut last: HashMap<OrgId, OrgCounts> = HashMap::new();
+    // What each org's streams were last told (the hub keeps the newest counts; this,
+    // the ones published, so unchanged counts are not sent again).
+    let mut last: HashMap<OrgId, Arc<OrgCounts>> = HashMap::new();
     let mut last_cost = Duration::ZERO;
     loop {
         let mut dirty = tokio::select! {
@@ -87,8 +89,8 @@ pub async fn run(db: Db, hub: Hub, mut stopping: tokio::sync::watch::Receiver<bo
         dirty.extend(hub.take_dirty());
         for org in dirty {
             match current(&db, &hub, &org).await {
-                Ok(counts) if last.get(&org) != Some(&*counts) => {
-                    last.insert(org.clone(), (*counts).clone());
+                Ok(counts) if last.get(&org) != Some(&counts) => {
+                    last.insert(org.clone(), Arc::clone(&counts));
                     hub.publish(Published { org_id: org, id: None, payload: Payload::Counts(counts) });
                 }
                 Ok(_) => {}
