@@ -28,9 +28,7 @@ use serde_json::json;
 mod demo_words;
 
 /// The tests' own cluster harness; a bench, like a test, stops at its first failure.
-#[path = "../tests/e2e/postgres.rs"]
-#[allow(clippy::expect_used, clippy::panic, clippy::unwrap_used)]
-mod postgres;
+use frontdesk_testpg as postgres;
 
 const CONVERSATIONS: usize = 100_000;
 const SENDERS: usize = 32;

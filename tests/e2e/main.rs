@@ -3,7 +3,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-mod postgres;
+use frontdesk_testpg as postgres;
 mod support;
 mod tls;
 

@@ -15,6 +15,22 @@ mod engine {
 }
 mod dialect;
 mod listen;
+#[cfg(test)]
+mod search_plan_tests;
+#[cfg(test)]
+#[path = "../sql/search_tests.rs"]
+mod search_tests;
+
+/// A migrated database of its own on the test run's cluster, for the shared SQL's
+/// tests.
+#[cfg(test)]
+async fn test_connection() -> engine::Conn {
+    use sqlx::Connection as _;
+    let url = frontdesk_testpg::database().await;
+    let mut conn = engine::Conn::connect(&url).await.expect("the test database");
+    migrate::run(&mut conn).await.expect("migrated");
+    conn
+}
 #[path = "../sql/migrate.rs"]
 pub mod migrate;
 
@@ -93,6 +109,6 @@ impl PgStore {
         };
         let writer = writer::Writer::start(writer_conn, hub.clone(), Some(reconnect));
         let background = store::Background(vec![listener.abort_handle()]);
-        Ok(Self { pool, writer, hub, terms: dialect::Terms, _background: background })
+        Ok(Self { pool, writer, hub, terms: dialect::Terms::default(), _background: background })
     }
 }

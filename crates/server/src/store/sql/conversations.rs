@@ -272,39 +272,28 @@ pub async fn list_as(
     Ok(Page { items: rows.into_iter().map(Conversation::from).collect(), next_cursor, prev_cursor })
 }
 
-/// Work a seek may take before it gives way to gathering the hits, in the engine's
-/// instructions: a page of "order" at 100,000 takes about 56,000, so this is some
-/// 270 conversations walked. Where the rows walked first lack a very common word
-/// (inbound traffic that never says "the", on top of the view), each row walked
-/// costs a seek per word its prefix begins: after 300,000 such messages, "the"
-/// took 4.2 s, 56 million instructions, and now gives way within 100,000.
-const SEEK_WORK: u64 = 100_000;
-
 /// Seeks that gave way, for the test that makes one.
 #[cfg(test)]
 pub static SEEKS_GIVEN_WAY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-/// A page by [`TextPlan::Seek`], bounded; past the bound, by [`TextPlan::Walk`],
-/// whose cost is gathering the hits once (about 80 ms for "the" at 100,000), not
-/// the rows walked.
+/// A page by [`TextPlan::Seek`], bounded (`dialect::bound_seek`); past the bound, by
+/// [`TextPlan::Walk`], whose cost is gathering the hits once (about 80 ms for "the"
+/// at 100,000 on `SQLite`), not the rows walked.
 async fn seek_or_walk(conn: &mut Conn, page: &mut Listing<'_>) -> ApiResult<Vec<ConversationRow>> {
-    let (sought, spent) = {
-        let bound = dialect::limit_work(&mut *conn, SEEK_WORK).await?;
-        let sought = page.fetch(&mut *conn).await;
-        (sought, bound.spent())
-    };
-    match sought {
-        Err(_) if spent => {
-            tracing::debug!("a seek ran past its bound; gathering the hits instead");
-            #[cfg(test)]
-            SEEKS_GIVEN_WAY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if let Some(text) = page.spec.filter.q.as_deref().and_then(text_query) {
-                page.text = Some((text, TextPlan::Walk));
-            }
-            page.fetch(conn).await
-        }
-        other => other,
+    let mut bound = dialect::bound_seek(&mut *conn).await?;
+    let sought = page.fetch(bound.conn()).await;
+    let gave_way = sought.as_ref().is_err_and(|e| bound.gave_way(e));
+    bound.end().await?;
+    if !gave_way {
+        return Ok(sought?);
     }
+    tracing::debug!("a seek ran past its bound; gathering the hits instead");
+    #[cfg(test)]
+    SEEKS_GIVEN_WAY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if let Some(text) = page.spec.filter.q.as_deref().and_then(text_query) {
+        page.text = Some((text, TextPlan::Walk));
+    }
+    Ok(page.fetch(conn).await?)
 }
 
 /// One page's query, once its words are planned.
@@ -323,7 +312,7 @@ struct Listing<'a> {
 
 impl Listing<'_> {
     /// The page's rows, one more than asked when another page follows.
-    async fn fetch(&self, conn: &mut Conn) -> ApiResult<Vec<ConversationRow>> {
+    async fn fetch(&self, conn: &mut Conn) -> Result<Vec<ConversationRow>, sqlx::Error> {
         let mut qb: QueryBuilder<Engine> = match &self.text {
             Some((expr, TextPlan::Hits)) => {
                 let mut qb = QueryBuilder::new(SELECT_CONVERSATION_FROM);
@@ -354,7 +343,7 @@ impl Listing<'_> {
         });
         // One extra row tells whether another page exists without a COUNT.
         qb.push(" LIMIT ").push_bind(i64::from(self.spec.limit) + 1);
-        Ok(qb.build_query_as().fetch_all(&mut *conn).await?)
+        qb.build_query_as().fetch_all(&mut *conn).await
     }
 
     /// ` WHERE` the org, the filter, the change feed's start and the cursor.

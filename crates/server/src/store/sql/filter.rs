@@ -103,10 +103,9 @@ pub enum TextPlan {
     /// Walk the view in its order, testing each row against the hits, gathered once:
     /// for common words, where a page fills within a few hundred rows.
     Walk,
-    /// Walk the view in its order, testing each row's own search rows for the whole
-    /// words the query's prefixes begin: for very common words, whose hits would
-    /// take longer to gather than a page takes to fill (`SQLite` only).
-    #[allow(dead_code, reason = "compiled for PostgreSQL too, which never plans it")]
+    /// Walk the view in its order, testing each row's own search rows (on `SQLite`,
+    /// for the whole words the query's prefixes begin): for very common words, whose
+    /// hits would take longer to gather than a page takes to fill.
     Seek,
 }
 

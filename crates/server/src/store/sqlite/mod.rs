@@ -20,7 +20,19 @@ mod dialect;
 #[path = "../sql/migrate.rs"]
 pub mod migrate;
 #[cfg(test)]
+mod search_plan_tests;
+#[cfg(test)]
+#[path = "../sql/search_tests.rs"]
 mod search_tests;
+
+/// A migrated database in memory, for the shared SQL's tests.
+#[cfg(test)]
+async fn test_connection() -> engine::Conn {
+    use sqlx::Connection as _;
+    let mut conn = engine::Conn::connect("sqlite::memory:").await.expect("an in-memory database");
+    migrate::run(&mut conn).await.expect("migrated");
+    conn
+}
 
 #[path = "../sql/clock.rs"]
 mod clock;

@@ -5,6 +5,15 @@
 //! database of its own. Nothing is skipped: without PostgreSQL's programs the suite
 //! fails, saying what to install (`.ci/run` installs it). `FRONTDESK_TEST_PG_LOG=path`
 //! keeps the cluster's log, with every statement that failed.
+//!
+//! Shared by the end-to-end suite, the server's own PostgreSQL tests and the engines
+//! bench.
+#![allow(
+    clippy::expect_used,
+    clippy::panic,
+    clippy::missing_panics_doc,
+    reason = "test support: a cluster that cannot start fails the run, saying why"
+)]
 
 use std::path::PathBuf;
 use std::process::Command;
