@@ -4,6 +4,7 @@
 use sqlx::QueryBuilder;
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use super::engine::{Conn, Engine};
 use super::filter::TextPlan;
@@ -113,22 +114,32 @@ pub async fn overdue_index(_: &mut Conn, _: &OrgId, _: i64) -> Result<Option<&'s
 const SEEK_SHARE: f64 = 0.012;
 const WALK_SHARE: f64 = 0.003;
 
+/// The most hits a walk gathers. It tests each row against a hash of them, which
+/// PostgreSQL builds only if it expects the hash to fit in `work_mem` (4 MB by
+/// default); past that the test would run the search once per row walked (395 s for
+/// "the" at 100,000). 20,000 conversation ids take about 2 MB.
+const WALK_MAX_ROWS: f64 = 20_000.0;
+
 /// Plans by the planner's own estimate of the rows the words match: its statistics
 /// (`ANALYZE`, autovacuum) know each word's frequency. A table never analysed has no
 /// estimate worth the name, and is started from the hits.
 pub async fn plan_text(conn: &mut Conn, query: &str, _: &Terms) -> Result<(String, TextPlan), sqlx::Error> {
-    let share = estimated_share(conn, query).await?;
-    let plan = match share {
-        Some(s) if s >= SEEK_SHARE => TextPlan::Seek,
-        Some(s) if s >= WALK_SHARE => TextPlan::Walk,
-        _ => TextPlan::Hits,
-    };
-    Ok((query.to_owned(), plan))
+    Ok((query.to_owned(), choose(estimated_share(conn, query).await?)))
 }
 
-/// The share of the search rows the planner expects `query` to match, if the table
-/// has statistics.
-async fn estimated_share(conn: &mut Conn, query: &str) -> Result<Option<f64>, sqlx::Error> {
+/// The plan for words estimated to match a share of the search rows, so many rows.
+fn choose(estimate: Option<(f64, f64)>) -> TextPlan {
+    match estimate {
+        Some((share, _)) if share >= SEEK_SHARE => TextPlan::Seek,
+        Some((share, rows)) if share >= WALK_SHARE && rows <= WALK_MAX_ROWS => TextPlan::Walk,
+        Some((share, _)) if share >= WALK_SHARE => TextPlan::Seek,
+        _ => TextPlan::Hits,
+    }
+}
+
+/// The share of the search rows the planner expects `query` to match, and those
+/// rows, if the table has statistics.
+async fn estimated_share(conn: &mut Conn, query: &str) -> Result<Option<(f64, f64)>, sqlx::Error> {
     // -1 until the table is first analysed.
     let total: Option<f32> = sqlx::query_scalar("SELECT reltuples FROM pg_class WHERE oid = 'search'::regclass")
         .fetch_optional(&mut *conn)
@@ -137,12 +148,17 @@ async fn estimated_share(conn: &mut Conn, query: &str) -> Result<Option<f64>, sq
     if total < 1.0 {
         return Ok(None);
     }
+    Ok(estimated_rows(conn, query).await?.map(|rows| (rows / total, rows)))
+}
+
+/// The search rows the planner expects `query` to match.
+async fn estimated_rows(conn: &mut Conn, query: &str) -> Result<Option<f64>, sqlx::Error> {
     let plan: serde_json::Value =
         sqlx::query_scalar("EXPLAIN (FORMAT JSON) SELECT 1 FROM search WHERE doc @@ to_tsquery('frontdesk', $1)")
             .bind(query)
             .fetch_one(&mut *conn)
             .await?;
-    Ok(plan.pointer("/0/Plan/Plan Rows").and_then(serde_json::Value::as_f64).map(|rows| rows / total))
+    Ok(plan.pointer("/0/Plan/Plan Rows").and_then(serde_json::Value::as_f64))
 }
 
 /// The query every plan runs: `tsquery` needs no spelling out word by word.
@@ -151,12 +167,31 @@ pub async fn seek_query(_: &mut Conn, query: &str, _: &Terms) -> Result<Option<S
     Ok(Some(query.to_owned()))
 }
 
-/// How long a seek may take before it gives way to gathering the hits. On
+/// How long a seek may take before it gives way to gathering the hits, at least. On
 /// PostgreSQL the bound is time: it has no count of the work a statement did. A page
-/// of a word in 2% of 100,000 conversations is sought in about 35 ms here; a seek
-/// through rows that lack a common word would go on for seconds. In tests, short
+/// of a word in 2% of 100,000 conversations is sought in about 15 ms here; a seek
+/// through rows that lack a common word could go on for seconds. In tests, short
 /// enough that a seek through a few thousand rows always gives way.
-const SEEK_TIME: std::time::Duration = std::time::Duration::from_millis(if cfg!(test) { 1 } else { 60 });
+const SEEK_TIME: Duration = Duration::from_millis(if cfg!(test) { 1 } else { 60 });
+
+/// What gathering the hits costs per row the planner expects, about (measured at
+/// 100,000 conversations: "the", 376,000 rows, 650 ms). A seek may take as long as
+/// gathering would: one that gives way then costs at most about twice the cheaper
+/// plan, and one through many rows without a very common word, which finishes
+/// sooner than gathering its hits, is not cut short.
+const GATHER_PER_ROW: Duration = Duration::from_micros(2);
+
+/// What a seek that gave way does instead: look up the hits. Not a walk, whose hash
+/// of every hit of a word common enough to be sought may not fit in memory.
+pub const AFTER_SEEK: TextPlan = TextPlan::Hits;
+
+/// A seek's bound: `least`, or what gathering `rows` hits would take if longer (up
+/// to 10 million rows: 20 s).
+fn seek_time(rows: Option<f64>, least: Duration, per_row: Duration) -> Duration {
+    let rows = rows.unwrap_or(0.0);
+    let rows = if rows.is_finite() { rows.clamp(0.0, 10_000_000.0) } else { 0.0 };
+    least.max(per_row.mul_f64(rows))
+}
 
 /// A statement run under the seek's bound, in a read transaction of its own whose
 /// `statement_timeout` is [`SEEK_TIME`]. Past it the statement is cancelled; the
@@ -166,10 +201,14 @@ pub struct Bounded<'c> {
     tx: sqlx::Transaction<'c, Engine>,
 }
 
-pub async fn bound_seek(conn: &mut Conn) -> Result<Bounded<'_>, sqlx::Error> {
+/// Bounds a seek for `query` by [`SEEK_TIME`], or longer where gathering its hits
+/// would take longer (one more estimate: about 0.3 ms).
+pub async fn bound_seek<'c>(conn: &'c mut Conn, query: &str) -> Result<Bounded<'c>, sqlx::Error> {
+    // In tests the bound stays at its least, for the test that gives way.
+    let rows = if cfg!(test) { None } else { estimated_rows(&mut *conn, query).await? };
     let mut tx = sqlx::Connection::begin(conn).await?;
     sqlx::query("SELECT set_config('statement_timeout', $1, true)")
-        .bind(format!("{}ms", SEEK_TIME.as_millis()))
+        .bind(format!("{}ms", seek_time(rows, SEEK_TIME, GATHER_PER_ROW).as_millis()))
         .execute(&mut *tx)
         .await?;
     Ok(Bounded { tx })
@@ -248,6 +287,29 @@ fn push_search(qb: &mut QueryBuilder<Engine>, query: String, org: &OrgId) {
 #[cfg(test)]
 mod tests {
     use super::super::filter::text_query;
+
+    #[test]
+    fn a_walk_never_gathers_more_hits_than_fit_in_memory() {
+        use super::super::filter::TextPlan;
+        use super::choose;
+        assert_eq!(choose(Some((0.005, 2_900.0))), TextPlan::Walk);
+        assert_eq!(choose(Some((0.005, 60_000.0))), TextPlan::Seek, "0.5% of 12 million rows");
+        assert_eq!(choose(Some((0.02, 11_000.0))), TextPlan::Seek);
+        assert_eq!(choose(Some((0.001, 600.0))), TextPlan::Hits);
+        assert_eq!(choose(None), TextPlan::Hits);
+    }
+
+    #[test]
+    fn a_seek_may_take_as_long_as_gathering_its_hits_would() {
+        use std::time::Duration;
+        let (least, per_row) = (Duration::from_millis(60), Duration::from_micros(2));
+        assert_eq!(super::seek_time(None, least, per_row), least, "no estimate");
+        assert_eq!(super::seek_time(Some(9_000.0), least, per_row), least, "gathering is quicker than the least");
+        assert_eq!(super::seek_time(Some(376_000.0), least, per_row), Duration::from_millis(752), "\"the\" at 100,000");
+        assert_eq!(super::seek_time(Some(1e12), least, per_row), Duration::from_secs(20), "at most 10 million rows");
+        assert_eq!(super::seek_time(Some(f64::NAN), least, per_row), least);
+        assert_eq!(super::seek_time(Some(-5.0), least, per_row), least);
+    }
 
     #[test]
     fn every_word_is_a_required_prefix() {

@@ -277,10 +277,11 @@ pub async fn list_as(
 pub static SEEKS_GIVEN_WAY: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// A page by [`TextPlan::Seek`], bounded (`dialect::bound_seek`); past the bound, by
-/// [`TextPlan::Walk`], whose cost is gathering the hits once (about 80 ms for "the"
-/// at 100,000 on `SQLite`), not the rows walked.
+/// `dialect::AFTER_SEEK`, whose cost is gathering the hits once (about 80 ms for
+/// "the" at 100,000 on `SQLite`), not the rows walked.
 async fn seek_or_walk(conn: &mut Conn, page: &mut Listing<'_>) -> ApiResult<Vec<ConversationRow>> {
-    let mut bound = dialect::bound_seek(&mut *conn).await?;
+    let Some((query, _)) = page.text.clone() else { return Ok(page.fetch(conn).await?) };
+    let mut bound = dialect::bound_seek(&mut *conn, &query).await?;
     let sought = page.fetch(bound.conn()).await;
     let gave_way = sought.as_ref().is_err_and(|e| bound.gave_way(e));
     bound.end().await?;
@@ -291,7 +292,7 @@ async fn seek_or_walk(conn: &mut Conn, page: &mut Listing<'_>) -> ApiResult<Vec<
     #[cfg(test)]
     SEEKS_GIVEN_WAY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     if let Some(text) = page.spec.filter.q.as_deref().and_then(text_query) {
-        page.text = Some((text, TextPlan::Walk));
+        page.text = Some((text, dialect::AFTER_SEEK));
     }
     Ok(page.fetch(conn).await?)
 }

@@ -162,7 +162,12 @@ pub struct Bounded<'c> {
     limit: WorkLimit,
 }
 
-pub async fn bound_seek(conn: &mut Conn) -> Result<Bounded<'_>, sqlx::Error> {
+/// What a seek that gave way does instead: walk, testing each row against the hits
+/// gathered once (`IN` builds them into an index of its own, whatever their number).
+pub const AFTER_SEEK: TextPlan = TextPlan::Walk;
+
+/// Bounds a seek by [`SEEK_WORK`], whatever its words.
+pub async fn bound_seek<'c>(conn: &'c mut Conn, _query: &str) -> Result<Bounded<'c>, sqlx::Error> {
     let limit = limit_work(&mut *conn, SEEK_WORK).await?;
     Ok(Bounded { conn, limit })
 }
