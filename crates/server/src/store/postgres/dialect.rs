@@ -109,8 +109,8 @@ pub async fn overdue_index(_: &mut Conn, _: &OrgId, _: i64) -> Result<Option<&'s
 /// Shares of the search rows a query's words are estimated to match, past which a
 /// page is sought ([`TextPlan::Seek`]) or walked ([`TextPlan::Walk`]) rather than
 /// started from the hits. Measured at 100,000 conversations (PostgreSQL 15, a page of
-/// 51): a word in 1.4% of the rows or more fills a page sooner than its hits are
-/// gathered; from about 0.3% gathering them once and walking beats looking each up.
+/// 51): a word in 1.4% of the rows was sought sooner than walked, one in 1.1% walked
+/// sooner; from about 0.3% gathering the hits once and walking beats looking each up.
 const SEEK_SHARE: f64 = 0.012;
 const WALK_SHARE: f64 = 0.003;
 
@@ -194,7 +194,7 @@ fn seek_time(rows: Option<f64>, least: Duration, per_row: Duration) -> Duration 
 }
 
 /// A statement run under the seek's bound, in a read transaction of its own whose
-/// `statement_timeout` is [`SEEK_TIME`]. Past it the statement is cancelled; the
+/// `statement_timeout` is the bound ([`seek_time`]). Past it the statement is cancelled; the
 /// transaction ends with the bound (or, dropped halfway, when the connection is next
 /// used), so the timeout never outlives it.
 pub struct Bounded<'c> {

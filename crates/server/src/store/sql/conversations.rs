@@ -284,10 +284,14 @@ async fn seek_or_walk(conn: &mut Conn, page: &mut Listing<'_>) -> ApiResult<Vec<
     let mut bound = dialect::bound_seek(&mut *conn, &query).await?;
     let sought = page.fetch(bound.conn()).await;
     let gave_way = sought.as_ref().is_err_and(|e| bound.gave_way(e));
-    bound.end().await?;
+    let ended = bound.end().await;
     if !gave_way {
-        return Ok(sought?);
+        // The statement's own error, if any, says more than ending the bound's.
+        let rows = sought?;
+        ended?;
+        return Ok(rows);
     }
+    ended?;
     tracing::debug!("a seek ran past its bound; gathering the hits instead");
     #[cfg(test)]
     SEEKS_GIVEN_WAY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
