@@ -324,6 +324,7 @@ async fn run_demo(cfg: &Config, o: &DemoOptions<'_>) -> anyhow::Result<()> {
     };
     // The client's own files are made while the server seeds: on a fresh demo
     // each is a new database, its tables and a few fsyncs.
+    let tz = (!o.headless).then(frontdesk::setup::time_zone_soon);
     let client_files = async {
         if o.headless {
             return Ok(None);
@@ -339,7 +340,11 @@ async fn run_demo(cfg: &Config, o: &DemoOptions<'_>) -> anyhow::Result<()> {
     if let Some((store, cache)) = files? {
         let url = demo.running.url();
         let agent = demo.keys.first().context("the demo made no agent keys")?;
-        let settings = frontdesk::setup::settings(cfg, &format!("demo · {}", agent.name), &url, o.ascii)?;
+        let tz = match tz {
+            Some(soon) => frontdesk::setup::time_zone(soon).await,
+            None => jiff::tz::TimeZone::system(),
+        };
+        let settings = frontdesk::setup::settings(cfg, &format!("demo · {}", agent.name), &url, o.ascii, tz)?;
         let provider = NativeProvider::new("demo", &url, SecretString::from(agent.key.clone()))?;
         let first = tui::Opened { settings, account: frontdesk_sync::Account::new(Arc::new(provider), store, cache) };
         // The demo is one account: there is nothing to switch to.
