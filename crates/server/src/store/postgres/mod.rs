@@ -13,6 +13,8 @@ mod engine {
     pub type Conn = sqlx::PgConnection;
     pub type Pool = sqlx::PgPool;
 }
+#[cfg(test)]
+mod dedupe_tests;
 mod dialect;
 mod listen;
 #[cfg(test)]
