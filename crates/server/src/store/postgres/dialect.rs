@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use super::engine::{Conn, Engine};
-use super::filter::TextPlan;
+use super::filter::{Planned, TextPlan};
 use crate::hub::Hub;
 use frontdesk_domain::OrgId;
 
@@ -126,8 +126,9 @@ const WALK_MAX_ROWS: f64 = 20_000.0;
 /// Plans by the planner's own estimate of the rows the words match: its statistics
 /// (`ANALYZE`, autovacuum) know each word's frequency. A table never analysed has no
 /// estimate worth the name, and is started from the hits.
-pub async fn plan_text(conn: &mut Conn, query: &str, _: &Terms) -> Result<(String, TextPlan), sqlx::Error> {
-    Ok((query.to_owned(), choose(estimated_share(conn, query).await?)))
+pub async fn plan_text(conn: &mut Conn, query: &str, _: &Terms) -> Result<Planned, sqlx::Error> {
+    let estimate = estimated_share(conn, query).await?;
+    Ok(Planned { query: query.to_owned(), plan: choose(estimate), rows: estimate.map(|(_, rows)| rows) })
 }
 
 /// The plan for words estimated to match a share of the search rows, so many rows.
@@ -204,11 +205,11 @@ pub struct Bounded<'c> {
     tx: sqlx::Transaction<'c, Engine>,
 }
 
-/// Bounds a seek for `query` by [`SEEK_TIME`], or longer where gathering its hits
-/// would take longer (one more estimate: about 0.3 ms).
-pub async fn bound_seek<'c>(conn: &'c mut Conn, query: &str) -> Result<Bounded<'c>, sqlx::Error> {
+/// Bounds a seek by [`SEEK_TIME`], or longer where gathering the `rows` its words
+/// are estimated to match would take longer.
+pub async fn bound_seek(conn: &mut Conn, rows: Option<f64>) -> Result<Bounded<'_>, sqlx::Error> {
     // In tests the bound stays at its least, for the test that gives way.
-    let rows = if cfg!(test) { None } else { estimated_rows(&mut *conn, query).await? };
+    let rows = if cfg!(test) { None } else { rows };
     let mut tx = sqlx::Connection::begin(conn).await?;
     sqlx::query("SELECT set_config('statement_timeout', $1, true)")
         .bind(format!("{}ms", seek_time(rows, SEEK_TIME, GATHER_PER_ROW).as_millis()))

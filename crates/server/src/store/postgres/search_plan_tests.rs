@@ -47,15 +47,20 @@ async fn each_word_is_planned_by_the_planners_estimate_of_its_rows() {
     let mut conn = test_connection().await;
     let known = Terms::default();
     let plan = async |conn: &mut super::engine::Conn, q: &str| {
-        plan_text(conn, &text_query(q).expect("a query"), &known).await.expect("planned").1
+        plan_text(conn, &text_query(q).expect("a query"), &known).await.expect("planned").plan
     };
     // Never analysed: no estimate to go by, so from the hits.
     assert_eq!(plan(&mut conn, "common").await, TextPlan::Hits);
+    let unknown = plan_text(&mut conn, &text_query("common").expect("a query"), &known).await.expect("planned");
+    assert_eq!(unknown.rows, None);
     sqlx::raw_sql(SEED).execute(&mut conn).await.expect("seeded");
     sqlx::raw_sql(AFTER_BULK_LOAD.expect("PostgreSQL analyses after a load"))
         .execute(&mut conn)
         .await
         .expect("ANALYZE");
+    // The estimate comes with the plan: a seek's bound follows from it.
+    let common = plan_text(&mut conn, &text_query("common").expect("a query"), &known).await.expect("planned");
+    assert!(common.rows.is_some_and(|rows| rows > 15_000.0), "{common:?}");
     for (q, expected) in [
         ("common", TextPlan::Seek),
         ("comm", TextPlan::Seek),
@@ -86,7 +91,7 @@ async fn the_seek_bound_stops_a_statement_and_ends_with_its_transaction() {
         sqlx::query_scalar("SHOW statement_timeout").fetch_one(conn).await.expect("shown")
     };
     let before = timeout(&mut conn).await;
-    let mut bound = bound_seek(&mut conn, "'common':*").await.expect("bounded");
+    let mut bound = bound_seek(&mut conn, None).await.expect("bounded");
     let quick: i32 = sqlx::query_scalar("SELECT 7").fetch_one(bound.conn()).await.expect("within the bound");
     assert_eq!(quick, 7);
     let err = sqlx::query("SELECT pg_sleep(2)").execute(bound.conn()).await.expect_err("stopped past the bound");
@@ -95,7 +100,7 @@ async fn the_seek_bound_stops_a_statement_and_ends_with_its_transaction() {
     assert_eq!(timeout(&mut conn).await, before, "the timeout ended with the bound");
     sqlx::query("SELECT pg_sleep(0.05)").execute(&mut conn).await.expect("no bound once ended");
     // Dropped halfway (a request given up): the next use finds no transaction.
-    let mut bound = bound_seek(&mut conn, "'common':*").await.expect("bounded");
+    let mut bound = bound_seek(&mut conn, None).await.expect("bounded");
     let other = sqlx::query("SELECT 1 / 0").execute(bound.conn()).await.expect_err("division by zero");
     assert!(!bound.gave_way(&other), "another error is not the bound");
     drop(bound);

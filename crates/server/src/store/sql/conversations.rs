@@ -220,7 +220,8 @@ pub async fn list_as(
     let up = spec.from_end || cursor.as_ref().is_some_and(|c| c.up);
     // The words are planned apart; the rest of the filter applies as usual.
     let filter = ViewFilter { q: None, ..spec.filter.clone() };
-    let mut page = Listing { spec, order, cursor: cursor.as_ref(), up, filter: &filter, text: None, index: None };
+    let mut page =
+        Listing { spec, order, cursor: cursor.as_ref(), up, filter: &filter, text: None, rows: None, index: None };
     if let Some(text) = spec.filter.q.as_deref().and_then(text_query) {
         page.text = Some(match plan {
             // Asked for by a test: spelled out where it can be, else walked.
@@ -229,7 +230,11 @@ pub async fn list_as(
                 None => (text, TextPlan::Walk),
             },
             Some(plan) => (text, plan),
-            None => dialect::plan_text(&mut *conn, &text, terms).await?,
+            None => {
+                let planned = dialect::plan_text(&mut *conn, &text, terms).await?;
+                page.rows = planned.rows;
+                (planned.query, planned.plan)
+            }
         });
     } else if filter.overdue {
         page.index = dialect::overdue_index(&mut *conn, spec.org, to_ms(spec.now)).await?;
@@ -280,8 +285,7 @@ pub static SEEKS_GIVEN_WAY: std::sync::atomic::AtomicU64 = std::sync::atomic::At
 /// `dialect::AFTER_SEEK`, whose cost is gathering the hits once (about 80 ms for
 /// "the" at 100,000 on `SQLite`), not the rows walked.
 async fn seek_or_walk(conn: &mut Conn, page: &mut Listing<'_>) -> ApiResult<Vec<ConversationRow>> {
-    let Some((query, _)) = page.text.clone() else { return Ok(page.fetch(conn).await?) };
-    let mut bound = dialect::bound_seek(&mut *conn, &query).await?;
+    let mut bound = dialect::bound_seek(&mut *conn, page.rows).await?;
     let sought = page.fetch(bound.conn()).await;
     let gave_way = sought.as_ref().is_err_and(|e| bound.gave_way(e));
     let ended = bound.end().await;
@@ -311,6 +315,8 @@ struct Listing<'a> {
     /// The filter without its words.
     filter: &'a ViewFilter,
     text: Option<(String, TextPlan)>,
+    /// The search rows the words are estimated to match, where the engine says.
+    rows: Option<f64>,
     /// How the engine is told to read `conversations c` (`dialect::overdue_index`).
     index: Option<&'static str>,
 }

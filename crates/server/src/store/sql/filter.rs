@@ -94,6 +94,16 @@ pub fn push_conditions(
     }
 }
 
+/// The words as the engine runs them, and how (`dialect::plan_text`).
+#[derive(Clone, Debug)]
+pub struct Planned {
+    pub query: String,
+    pub plan: TextPlan,
+    /// The search rows the engine expects the words to match, where it estimates
+    /// them (PostgreSQL): a seek's bound follows from it.
+    pub rows: Option<f64>,
+}
+
 /// How a page of full-text results is found. Which is cheapest depends on how many
 /// search rows the words match, which the engine estimates (`dialect::plan_text`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

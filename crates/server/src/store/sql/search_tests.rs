@@ -211,7 +211,7 @@ async fn a_seek_through_rows_without_the_word_gives_way_to_the_hits() {
         sqlx::raw_sql(analyse).execute(&mut conn).await.expect("statistics");
     }
     let the = text_query("the").expect("a query");
-    assert_eq!(plan_text(&mut conn, &the, &Terms::default()).await.expect("planned").1, TextPlan::Seek);
+    assert_eq!(plan_text(&mut conn, &the, &Terms::default()).await.expect("planned").plan, TextPlan::Seek);
     let gave_way = SEEKS_GIVEN_WAY.load(std::sync::atomic::Ordering::Relaxed);
     let filter = ViewFilter { q: Some("the".into()), ..ViewFilter::default() };
     let page = page_of(&mut conn, &filter, None, None, (false, false)).await;

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::engine::{Conn, Engine};
-use super::filter::TextPlan;
+use super::filter::{Planned, TextPlan};
 use crate::hub::{Hub, Published};
 use frontdesk_domain::OrgId;
 
@@ -98,7 +98,7 @@ const FEW_HITS: i64 = 2_000;
 /// for them directly ([`TextPlan::Seek`]), where gathering the hits first costs
 /// about 0.15 µs each (313,000 rows hold "the" in the demo's 100,000 conversations).
 /// Where the rows walked first lack them after all, the seek gives way at a bound
-/// on its work (`SEEK_WORK`, in the shared listing) and the hits are gathered.
+/// on its work ([`SEEK_WORK`]) and the hits are gathered.
 const MANY_HITS: i64 = 20_000;
 
 /// A prefix that begins more words than this is not searched as those words.
@@ -109,7 +109,8 @@ const MAX_TERMS: i64 = 64;
 /// query to run with it. Every search row's rowid is its conversation's number
 /// shifted left 24 bits (migration 0004), so no plan reads a row to learn its
 /// conversation.
-pub async fn plan_text(conn: &mut Conn, query: &str, known: &Terms) -> Result<(String, TextPlan), sqlx::Error> {
+pub async fn plan_text(conn: &mut Conn, query: &str, known: &Terms) -> Result<Planned, sqlx::Error> {
+    let planned = |query: String, plan| Planned { query, plan, rows: None };
     // Whole words first: at least as many rows hold their prefixes, and counting
     // whole words merges nothing, where `"order"*` merges every word "order" begins.
     let whole = query.replace("\"*", "\"");
@@ -117,12 +118,12 @@ pub async fn plan_text(conn: &mut Conn, query: &str, known: &Terms) -> Result<(S
     if hits >= MANY_HITS
         && let Some(terms) = seek_query(conn, query, known).await?
     {
-        return Ok((terms, TextPlan::Seek));
+        return Ok(planned(terms, TextPlan::Seek));
     }
     if hits >= FEW_HITS || count_hits(conn, query, FEW_HITS).await? >= FEW_HITS {
-        return Ok((query.to_owned(), TextPlan::Walk));
+        return Ok(planned(query.to_owned(), TextPlan::Walk));
     }
-    Ok((query.to_owned(), TextPlan::Hits))
+    Ok(planned(query.to_owned(), TextPlan::Hits))
 }
 
 /// A bound on the work of the statements run while it is held: past it, the
@@ -166,8 +167,8 @@ pub struct Bounded<'c> {
 /// gathered once (`IN` builds them into an index of its own, whatever their number).
 pub const AFTER_SEEK: TextPlan = TextPlan::Walk;
 
-/// Bounds a seek by [`SEEK_WORK`], whatever its words.
-pub async fn bound_seek<'c>(conn: &'c mut Conn, _query: &str) -> Result<Bounded<'c>, sqlx::Error> {
+/// Bounds a seek by [`SEEK_WORK`], whatever its words match.
+pub async fn bound_seek(conn: &mut Conn, _rows: Option<f64>) -> Result<Bounded<'_>, sqlx::Error> {
     let limit = limit_work(&mut *conn, SEEK_WORK).await?;
     Ok(Bounded { conn, limit })
 }

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use sqlx::{AssertSqlSafe, Connection as _, SqliteConnection};
 
 use super::dialect::{MIGRATIONS, Terms, limit_work, plan_text, seek_query};
-use super::filter::{TextPlan, text_query};
+use super::filter::{Planned, TextPlan, text_query};
 use super::migrate::run;
 use super::search_tests::{pages, seed};
 use super::test_connection as migrated;
@@ -19,7 +19,7 @@ async fn a_rare_word_is_planned_from_its_hits() {
     let known = Terms::default();
     seed(&mut conn, 50).await;
     let q = text_query("ana@example.com").expect("a query");
-    assert_eq!(plan_text(&mut conn, &q, &known).await.expect("planned").1, TextPlan::Hits);
+    assert_eq!(plan_text(&mut conn, &q, &known).await.expect("planned").plan, TextPlan::Hits);
 }
 
 /// 2,000 matching rows make a word common, whether as a whole word or only as the
@@ -48,7 +48,7 @@ async fn a_common_word_or_prefix_is_walked() {
         ("pa", TextPlan::Walk),
     ] {
         let expr = text_query(q).expect("a query");
-        assert_eq!(plan_text(&mut conn, &expr, &known).await.expect("planned").1, plan, "{q}");
+        assert_eq!(plan_text(&mut conn, &expr, &known).await.expect("planned").plan, plan, "{q}");
     }
 }
 
@@ -64,16 +64,20 @@ async fn a_very_common_word_is_sought_as_the_whole_words_it_begins() {
         let _ = write!(sql, "{}({}, 'the {word} café {}')", if i == 0 { "" } else { ", " }, i << 24, i % 7);
     }
     sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await.expect("search rows");
-    let (terms, plan) = plan_text(&mut conn, &text_query("THE").expect("a query"), &known).await.expect("planned");
+    let Planned { query: terms, plan, .. } =
+        plan_text(&mut conn, &text_query("THE").expect("a query"), &known).await.expect("planned");
     assert_eq!(plan, TextPlan::Seek);
     assert_eq!(terms, "(\"the\" OR \"them\" OR \"there\")", "folded, whole words of the index, in order");
-    let (terms, plan) = plan_text(&mut conn, &text_query("the cafe").expect("a query"), &known).await.expect("planned");
+    let Planned { query: terms, plan, .. } =
+        plan_text(&mut conn, &text_query("the cafe").expect("a query"), &known).await.expect("planned");
     assert_eq!((terms.as_str(), plan), ("(\"the\" OR \"them\" OR \"there\") AND (\"cafe\")", TextPlan::Seek));
     // Together the words are rarer: counted together, gathered.
-    let (_, plan) = plan_text(&mut conn, &text_query("the 3").expect("a query"), &known).await.expect("planned");
+    let Planned { plan, .. } =
+        plan_text(&mut conn, &text_query("the 3").expect("a query"), &known).await.expect("planned");
     assert_eq!(plan, TextPlan::Walk, "3 thousand rows hold both");
     // A word the index folds in its own way, or that begins too many words, is walked.
-    let (_, plan) = plan_text(&mut conn, &text_query("the café").expect("a query"), &known).await.expect("planned");
+    let Planned { plan, .. } =
+        plan_text(&mut conn, &text_query("the café").expect("a query"), &known).await.expect("planned");
     assert_eq!(plan, TextPlan::Walk, "café: not spelled out here");
     let mut many = String::from("INSERT INTO search (rowid, body) VALUES ");
     for i in 0..70_i64 {
