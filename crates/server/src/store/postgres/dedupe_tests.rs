@@ -4,6 +4,9 @@
 //! any provider id, and a plan chosen from those statistics read every one of the
 //! org's ids on each batch (12 ms a batch after 10,000 messages).
 
+use sqlx::AssertSqlSafe;
+
+use super::ingest::provider_id_lookup;
 use super::test_connection;
 
 #[tokio::test]
@@ -27,18 +30,16 @@ async fn the_provider_id_lookup_reads_only_the_ids_asked_whatever_the_statistics
     .execute(&mut conn)
     .await
     .expect("seeded");
-    // The lookup as `ingest::mark_duplicates` makes it.
-    let plan: serde_json::Value = sqlx::query_scalar(
-        "EXPLAIN (ANALYZE, FORMAT JSON) SELECT provider_message_id, id, conversation_id FROM messages \
-         WHERE org_id = $1 AND provider_message_id IN ($2, $3, $4)",
-    )
-    .bind("a")
-    .bind("load-7")
-    .bind("load-4242")
-    .bind("load-none")
-    .fetch_one(&mut conn)
-    .await
-    .expect("explained");
+    // The lookup `ingest::mark_duplicates` makes.
+    let plan: serde_json::Value =
+        sqlx::query_scalar(AssertSqlSafe(format!("EXPLAIN (ANALYZE, FORMAT JSON) {}", provider_id_lookup(3))))
+            .bind("a")
+            .bind("load-7")
+            .bind("load-4242")
+            .bind("load-none")
+            .fetch_one(&mut conn)
+            .await
+            .expect("explained");
     let top = &plan[0]["Plan"];
     assert_eq!(top["Actual Rows"], 2, "{plan:#}");
     let read = |node: &serde_json::Value| -> u64 {

@@ -190,10 +190,7 @@ async fn mark_duplicates(w: &mut WriteCtx, org: &OrgId, items: &mut [Item]) -> A
         return Ok(());
     }
     let pids: Vec<&String> = first.keys().collect();
-    let sql = format!(
-        "SELECT provider_message_id, id, conversation_id FROM messages WHERE org_id = $1 AND provider_message_id IN {}",
-        placeholders(2, pids.len())
-    );
+    let sql = provider_id_lookup(pids.len());
     let mut q = sqlx::query_as::<_, (String, String, String)>(AssertSqlSafe(sql)).bind(org.as_str());
     for pid in &pids {
         q = q.bind(pid.as_str());
@@ -206,6 +203,15 @@ async fn mark_duplicates(w: &mut WriteCtx, org: &OrgId, items: &mut [Item]) -> A
         }
     }
     Ok(())
+}
+
+/// The stored messages an org already has for `n` provider ids (`$1` the org, then
+/// the ids).
+pub(super) fn provider_id_lookup(n: usize) -> String {
+    format!(
+        "SELECT provider_message_id, id, conversation_id FROM messages WHERE org_id = $1 AND provider_message_id IN {}",
+        placeholders(2, n)
+    )
 }
 
 /// Makes the contacts that are new; returns every handle's contact id.
