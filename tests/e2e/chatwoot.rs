@@ -485,17 +485,23 @@ async fn list_pages_to_the_end_a_full_page_of_25_has_a_next_cursor() {
     let (server, p) = chatwoot().await;
     let first: Vec<Value> = (101..=125).map(|id| conv(id, "open", &[], T0 - id)).collect();
     let last: Vec<Value> = (126..=128).map(|id| conv(id, "open", &[], T0 - id)).collect();
+    // The view's count beside each page is the view's, not the page's.
+    let counted = |rows: &[Value]| {
+        let mut body = list_body(rows);
+        body["data"]["meta"]["all_count"] = json!(28);
+        body
+    };
     Mock::given(method("GET"))
         .and(path(acct("/conversations")))
         .and(query_param("page", "1"))
-        .respond_with(ok(&list_body(&first)))
+        .respond_with(ok(&counted(&first)))
         .expect(1)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path(acct("/conversations")))
         .and(query_param("page", "2"))
-        .respond_with(ok(&list_body(&last)))
+        .respond_with(ok(&counted(&last)))
         .expect(1)
         .mount(&server)
         .await;
@@ -503,7 +509,8 @@ async fn list_pages_to_the_end_a_full_page_of_25_has_a_next_cursor() {
     let one = within(p.list(query("all"))).await.expect("page 1");
     assert_eq!(one.items.len(), 25);
     assert_eq!(one.items.first().map(|c| c.id.as_str()), Some("101"));
-    assert_eq!(one.next_cursor.as_deref(), Some("2"), "a full page means there may be more");
+    assert!(one.next_cursor.is_some(), "a full page means there may be more");
+    assert_eq!(one.prev_cursor, None, "the first page has nothing above it");
     let two = within(p.list(ListQuery { cursor: one.next_cursor, ..query("all") })).await.expect("page 2");
     assert_eq!(ids(&two.items), ["126", "127", "128"]);
     assert_eq!(two.next_cursor, None, "a short page is the last");

@@ -14,6 +14,7 @@ mod bad_input;
 mod chatcaptain;
 mod chatcaptain_bot;
 mod chatwoot;
+mod chatwoot_paging;
 mod chatwoot_prism;
 mod cli;
 mod client;

@@ -4,6 +4,7 @@
 //! who "me" is. Live updates are polled (the list comes freshest first). Chatwoot has
 //! no star and no read marks for an agent: those are kept on this machine.
 
+mod list;
 mod wire;
 
 use std::collections::BTreeSet;
@@ -24,7 +25,7 @@ use frontdesk_provider::http::{answer_body, by_status, network, retry_after, sec
 use frontdesk_provider::{
     Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Update,
 };
-use wire::{Conv, ConversationList, Msg};
+use wire::{Conv, Msg};
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Chatwoot's page size for conversations.
@@ -65,7 +66,8 @@ impl ChatwootProvider {
                 notes: true,
                 search: true,
                 urgency_sort: false,
-                list_upward: false,
+                // The last page by the view's count (`list.rs`).
+                list_upward: true,
                 presence: false,
                 star: false,
                 read: false,
@@ -312,20 +314,18 @@ impl Provider for ChatwootProvider {
             for (i, c) in counted.into_iter().enumerate() {
                 counts[i] = c?;
             }
-            // Counts come as JSON numbers; a negative or fractional one is nonsense.
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            let n = |x: Option<f64>| x.map_or(0, |v| v.max(0.0) as u64);
             let open = counts[0];
             let mut out = Vec::new();
             for v in builtin_views() {
                 let count = match v.id.as_str() {
-                    "mine" => n(open.mine_count),
-                    "unassigned" => n(open.unassigned_count),
-                    "all" => n(open.all_count),
-                    "pending" => n(counts[1].all_count),
-                    "snoozed" => n(counts[2].all_count),
-                    _ => n(counts[3].all_count),
-                };
+                    "mine" => open.of("me"),
+                    "unassigned" => open.of("unassigned"),
+                    "all" => open.of("all"),
+                    "pending" => counts[1].of("all"),
+                    "snoozed" => counts[2].of("all"),
+                    _ => counts[3].of("all"),
+                }
+                .unwrap_or(0);
                 out.push(ViewWithCount { view: v, count });
             }
             for (label, c) in labels.into_iter().zip(by_label) {
@@ -335,7 +335,7 @@ impl Provider for ChatwootProvider {
                     kind: ViewKind::Saved,
                     filter: ViewFilter { tags: vec![label], status: vec![Status::Open], ..ViewFilter::default() },
                 };
-                out.push(ViewWithCount { view, count: n(c.map(|c| c.all_count).unwrap_or_default()) });
+                out.push(ViewWithCount { view, count: c.ok().and_then(|c| c.of("all")).unwrap_or(0) });
             }
             out.clean();
             Ok(out)
@@ -343,60 +343,7 @@ impl Provider for ChatwootProvider {
     }
 
     fn list(&self, query: ListQuery) -> ProviderFuture<'_, Page<Conversation>> {
-        Box::pin(async move {
-            let view = query.view.as_ref().map_or("all", ViewId::as_str);
-            let mut filter = match view.strip_prefix(LABEL) {
-                Some(label) => {
-                    ViewFilter { tags: vec![label.to_owned()], status: vec![Status::Open], ..ViewFilter::default() }
-                }
-                None => builtin_views()
-                    .into_iter()
-                    .find(|v| v.id.as_str() == view)
-                    .map(|v| v.filter)
-                    .ok_or(ProviderError::Unsupported("this view"))?,
-            };
-            if !query.filter.status.is_empty() {
-                filter.status.clone_from(&query.filter.status);
-            }
-            let page: u32 = query.cursor.as_deref().and_then(|c| c.parse().ok()).unwrap_or(1);
-            let assignee = match &filter.assignee {
-                Some(AssigneeFilter::Me) => "me",
-                Some(AssigneeFilter::Unassigned) => "unassigned",
-                _ => "all",
-            };
-            // One status goes to Chatwoot; several are asked as "all" and kept here.
-            let status = match filter.status.as_slice() {
-                [one] => wire::status_name(one),
-                _ => "all",
-            };
-            let mut params =
-                vec![("assignee_type", assignee.to_owned()), ("status", status.to_owned()), ("page", page.to_string())];
-            params.extend(filter.tags.iter().map(|l| ("labels", l.clone())));
-            if let Some(q) = query.filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
-                params.push(("q", q.trim().to_owned()));
-            }
-            let answer: ConversationList =
-                self.call(self.request(Method::GET, "/conversations").query(&params)).await?;
-            let full = answer.data.payload.len() >= PAGE;
-            let mut items: Vec<Conversation> = answer
-                .data
-                .payload
-                .into_iter()
-                .filter_map(|v| match serde_json::from_value::<Conv>(v) {
-                    Ok(c) => c.into_domain(),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "skipped a conversation Chatwoot sent unreadable");
-                        None
-                    }
-                })
-                .filter(|c| filter.takes_status(&c.status))
-                .collect();
-            if let Ok(mut labels) = self.labels.lock() {
-                labels.extend(items.iter().flat_map(|c| c.tags.iter().cloned()));
-            }
-            items.clean();
-            Ok(Page { items, next_cursor: full.then(|| (page + 1).to_string()), prev_cursor: None })
-        })
+        Box::pin(self.list_page(query))
     }
 
     fn conversation(&self, id: ConversationId) -> ProviderFuture<'_, Conversation> {

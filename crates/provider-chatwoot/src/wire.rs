@@ -27,6 +27,9 @@ pub struct ConversationList {
 
 #[derive(Default, Deserialize)]
 pub struct ListData {
+    /// The view's size, for the paging in both directions (`list.rs`).
+    #[serde(default)]
+    pub meta: Counts,
     #[serde(default)]
     pub payload: Vec<Value>,
 }
@@ -41,6 +44,20 @@ pub struct Counts {
     pub unassigned_count: Option<f64>,
     #[serde(default)]
     pub all_count: Option<f64>,
+}
+
+impl Counts {
+    /// The count for one `assignee_type`. Counts come as JSON numbers; a negative
+    /// or fractional one is nonsense.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    pub fn of(&self, assignee: &str) -> Option<u64> {
+        let n = match assignee {
+            "me" => self.mine_count,
+            "unassigned" => self.unassigned_count,
+            _ => self.all_count,
+        };
+        n.map(|v| v.max(0.0) as u64)
+    }
 }
 
 /// `GET /conversations/meta`.
