@@ -38,6 +38,7 @@ mod on_postgres;
 mod openapi;
 mod orbit;
 mod orbit_agents;
+mod orbit_end;
 mod outbox;
 mod oversized;
 mod proxy;

@@ -53,7 +53,7 @@ fn ok(data: Value) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(body)
 }
 
-fn ok_page(data: Value, cursor: Option<&str>, has_more: bool, total: u64) -> ResponseTemplate {
+pub(crate) fn ok_page(data: Value, cursor: Option<&str>, has_more: bool, total: u64) -> ResponseTemplate {
     let mut body = json!({ "meta": paged_meta(cursor, has_more, total) });
     body["data"] = data;
     ResponseTemplate::new(200).set_body_json(body)
@@ -75,7 +75,7 @@ fn orbit_error(status: u16, code: &str, message: &str, details: Option<Value>) -
 /// object's shape, so this is a reading (the fields an inbox row needs, in Orbit's
 /// naming where the pages use it), not a fact; the adapter also reads the other
 /// spellings a real server may send (`assigned_agent`, `assignee` as an id, …).
-fn conv(id: &str) -> Value {
+pub(crate) fn conv(id: &str) -> Value {
     json!({
         "id": id,
         "channel": "whatsapp",
@@ -112,14 +112,14 @@ fn msg(id: &str, direction: &str, sender: &str, body: &str, at: &str) -> Value {
     })
 }
 
-async fn orbit() -> (MockServer, OrbitProvider) {
+pub(crate) async fn orbit() -> (MockServer, OrbitProvider) {
     let server = MockServer::start().await;
     let url = format!("{}/api/v1", server.uri());
     let p = OrbitProvider::new("orbit", &url, SecretString::from(KEY.to_owned())).expect("provider builds");
     (server, p)
 }
 
-async fn requests(server: &MockServer) -> Vec<Request> {
+pub(crate) async fn requests(server: &MockServer) -> Vec<Request> {
     server.received_requests().await.expect("request recording is on")
 }
 
@@ -127,12 +127,12 @@ fn header_of(r: &Request, name: &str) -> Option<String> {
     r.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
 }
 
-fn query_of(r: &Request, key: &str) -> Option<String> {
+pub(crate) fn query_of(r: &Request, key: &str) -> Option<String> {
     r.url.query_pairs().find(|(k, _)| k == key).map(|(_, v)| v.into_owned())
 }
 
 /// A hang guard, not a timing assertion.
-async fn within<F: Future>(f: F) -> F::Output {
+pub(crate) async fn within<F: Future>(f: F) -> F::Output {
     tokio::time::timeout(Duration::from_secs(20), f).await.expect("no answer in 20 s (hang guard)")
 }
 

@@ -32,7 +32,8 @@ use frontdesk_domain::{
 };
 use frontdesk_provider::http::{answer_body, by_status, network, retry_after, secret_header, urlencode};
 use frontdesk_provider::{
-    Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Update,
+    Applied, Capabilities, Identity, ListQuery, Provider, ProviderError, ProviderFuture, ProviderResult, Towards,
+    Update,
 };
 use views::{SAVED, builtin_views, filter_params, saved_filter};
 use wire::{Conv, Envelope, ErrorEnvelope, Msg};
@@ -100,7 +101,8 @@ impl OrbitProvider {
                 notes: true,
                 search: false,
                 urgency_sort: false,
-                list_upward: false,
+                // The list sorted ascending is the view read from its end.
+                list_upward: true,
                 presence: true,
                 // Kept on this machine: Orbit has neither.
                 star: false,
@@ -380,17 +382,37 @@ impl Provider for OrbitProvider {
             }
             let mut params = filter_params(&filter);
             params.push(("limit", query.limit.clamp(1, MAX_PAGE).to_string()));
-            // Freshest first: a poller walks it until what it has seen.
-            let sort = if query.updated_since.is_some() { "-updated_at" } else { "-last_message_at" };
+            // Freshest first: a poller walks it until what it has seen. Read from the
+            // end (`G`, then the pages above), the same order ascending: the oldest
+            // first, turned round here, and Orbit's "more" is the page above.
+            let up = query.towards == Towards::Up && query.updated_since.is_none();
+            let sort = match (query.updated_since.is_some(), up) {
+                (true, _) => "-updated_at",
+                (false, false) => "-last_message_at",
+                (false, true) => "last_message_at",
+            };
             params.push(("sort", sort.to_owned()));
-            let Some(cursor) = &query.cursor else { return self.page(&params).await };
-            let mut with_cursor = params.clone();
-            with_cursor.push(("cursor", cursor.clone()));
-            match self.page(&with_cursor).await {
-                // Orbit's advice: start again without it (the client drops repeats).
-                Err(ProviderError::Permanent { code, .. }) if code == "INVALID_CURSOR" => self.page(&params).await,
-                other => other,
+            let mut page = match &query.cursor {
+                None => self.page(&params).await?,
+                Some(cursor) => {
+                    let mut with_cursor = params.clone();
+                    with_cursor.push(("cursor", cursor.clone()));
+                    match self.page(&with_cursor).await {
+                        // Orbit's advice: start again without it (the client drops repeats).
+                        Err(ProviderError::Permanent { code, .. }) if code == "INVALID_CURSOR" => {
+                            self.page(&params).await?
+                        }
+                        other => other?,
+                    }
+                }
+            };
+            if up {
+                page.items.reverse();
+                // Orbit's cursors are its own: none reads down from this page's
+                // last row, so the rows below are kept rather than read again.
+                page.prev_cursor = page.next_cursor.take();
             }
+            Ok(page)
         })
     }
 
