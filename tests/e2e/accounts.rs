@@ -328,13 +328,13 @@ fn unified(east: (&str, &str), west: (&str, &str)) -> Unified {
 }
 
 /// Two servers with conversations made in turn (so the merge interleaves them).
-struct Two {
+pub(crate) struct Two {
     east: TestServer,
     west: TestServer,
 }
 
 impl Two {
-    async fn start(east_n: usize, west_n: usize) -> Self {
+    pub(crate) async fn start(east_n: usize, west_n: usize) -> Self {
         let (east, west) = tokio::join!(TestServer::start(), TestServer::start());
         for i in 0..east_n.max(west_n) {
             if i < east_n {
@@ -347,7 +347,7 @@ impl Two {
         Self { east, west }
     }
 
-    fn unified(&self) -> Unified {
+    pub(crate) fn unified(&self) -> Unified {
         unified((&self.east.url, &self.east.key), (&self.west.url, &self.west.key))
     }
 
@@ -360,12 +360,12 @@ impl Two {
     }
 }
 
-fn all(limit: u32, cursor: Option<String>) -> ListQuery {
+pub(crate) fn all(limit: u32, cursor: Option<String>) -> ListQuery {
     ListQuery { view: Some("all".into()), limit, cursor, ..ListQuery::default() }
 }
 
 /// Every row of "all" on one provider, in its order.
-async fn everything(p: &dyn Provider, limit: u32) -> Vec<Conversation> {
+pub(crate) async fn everything(p: &dyn Provider, limit: u32) -> Vec<Conversation> {
     let mut rows = Vec::new();
     let mut cursor = None;
     for _ in 0..50 {
@@ -395,7 +395,7 @@ async fn both(two: &Two) -> HashSet<String> {
 }
 
 /// Each conversation of both accounts exactly once; returns the rows in list order.
-async fn assert_once_each(u: &Unified, two: &Two, limit: u32) -> Vec<Conversation> {
+pub(crate) async fn assert_once_each(u: &Unified, two: &Two, limit: u32) -> Vec<Conversation> {
     let merged = everything(u, limit).await;
     let ids: Vec<String> = merged.iter().map(|c| c.id.to_string()).collect();
     let mut twice: Vec<&String> = ids.iter().filter(|id| ids.iter().filter(|x| x == id).count() > 1).collect();

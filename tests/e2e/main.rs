@@ -52,4 +52,5 @@ mod stream_trust;
 mod tmux;
 mod tmux_captain;
 mod tmux_walk;
+mod unified_end;
 mod unified_three;

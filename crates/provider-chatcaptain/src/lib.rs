@@ -128,7 +128,8 @@ impl ChatCaptainProvider {
                 notes: false,
                 search: true,
                 urgency_sort: false,
-                list_upward: false,
+                // Its list comes whole: read from the end it is the same one page.
+                list_upward: true,
                 presence: false,
                 star: false,
                 read: false,

@@ -46,7 +46,7 @@ pub struct Unified {
     /// Each member's latest view counts, to add up when one changes.
     counts: Arc<Mutex<HashMap<String, Vec<ViewCount>>>>,
     activity: Activity,
-    cursors: Mutex<VecDeque<(u64, Vec<list::Lane>)>>,
+    cursors: Mutex<list::Kept>,
     /// Members that failed their last views or list request, with the error.
     down: Mutex<HashMap<String, String>>,
     next_cursor: std::sync::atomic::AtomicU64,
@@ -65,8 +65,8 @@ impl Unified {
             notes: false,
             search: false,
             urgency_sort: false,
-            // Whose end? Each account's last page is not the merged list's.
-            list_upward: false,
+            // The merged list read backwards, where every account reads from its end.
+            list_upward: !members.is_empty(),
             presence: false,
             // Kept on the server only when every account can; else all here.
             star: true,
@@ -106,6 +106,7 @@ impl Unified {
             caps.priority |= c.priority;
             caps.archive |= c.archive;
             caps.star &= c.star;
+            caps.list_upward &= c.list_upward;
             caps.read &= c.read;
         }
         Self {
