@@ -61,8 +61,16 @@ impl Respond for Inbox {
         }
         let page: usize =
             request.url.query_pairs().find(|(k, _)| k == "page").and_then(|(_, v)| v.parse().ok()).unwrap_or(1);
-        let payload: Vec<Value> =
-            rows.iter().skip((page.max(1) - 1) * PAGE).take(PAGE).map(|&id| conv(id, "open", &[], T0 - id)).collect();
+        let payload: Vec<Value> = rows
+            .iter()
+            .skip((page.max(1) - 1) * PAGE)
+            .take(PAGE)
+            .map(|&id| {
+                let mut c = conv(id, "open", &[], T0 - id);
+                c["meta"]["sender"]["name"] = json!(format!("Customer {id:03}"));
+                c
+            })
+            .collect();
         ok(&json!({ "data": { "meta": meta(rows.len()), "payload": payload } }))
     }
 }
@@ -304,4 +312,39 @@ proptest! {
         let original: Vec<i64> = seen.iter().copied().filter(|&id| id <= len && !resolved.contains(&id)).collect();
         prop_assert_eq!(original, stayed, "handed out: {:?}", seen);
     }
+}
+
+/// The real binary in tmux on a Chatwoot of 260 open conversations: `G` shows the
+/// view's last one, and the pages between were never asked for.
+#[tokio::test]
+async fn g_in_the_binary_shows_the_last_conversation_without_reading_the_pages_between() {
+    use super::tmux::Tmux;
+    use super::tmux_walk::{command, get};
+
+    let inbox = Inbox::default();
+    inbox.set((1..=260).collect());
+    let (server, _) = chatwoot(&inbox).await;
+    let profile =
+        json!({ "id": 3, "name": "Ana Álvarez", "available_name": "Ana", "email": "ana@acme.test", "role": "agent" });
+    for m in [get("/api/v1/profile", &profile), get(&acct("/agents"), &json!([])), get(&acct("/teams"), &json!([]))] {
+        m.mount(&server).await;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let account = format!(
+        "name = \"chatwoot\"\nprovider = \"chatwoot\"\nurl = \"{}\"\naccount_id = {ACCOUNT}\n\
+         api_key_env = \"FD_CHATWOOT\"\n",
+        server.uri()
+    );
+    let t = Tmux::start(110, 32, &command(dir.path(), &account, &format!("FD_CHATWOOT={KEY}")));
+    t.send(&["g", "a"]);
+    t.wait_for("Customer 001");
+    t.send(&["G"]);
+    t.wait_for("Customer 260");
+    let screen = t.screen();
+    assert!(screen.contains("Customer 259"), "the rows above the last one, in order:\n{screen}");
+    let pages = asked(&server).await;
+    assert!(pages.contains(&11), "the last page was read: {pages:?}");
+    let between: Vec<usize> = pages.iter().copied().filter(|p| (3..=9).contains(p)).collect();
+    assert!(between.is_empty(), "pages walked through on the way to the end: {pages:?}");
+    t.send(&["q"]);
 }

@@ -62,7 +62,7 @@ fn ok(body: &Value) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(body)
 }
 
-fn get(p: &str, body: &Value) -> Mock {
+pub(crate) fn get(p: &str, body: &Value) -> Mock {
     Mock::given(method("GET")).and(path(p.to_owned())).respond_with(ok(body))
 }
 
@@ -84,7 +84,7 @@ async fn mount(server: &MockServer, mocks: Vec<Mock>) {
 /// The client on one account (`account`: its TOML lines, without `[[accounts]]`),
 /// its files in `dir`, with `vars` in its environment; as `tmux::orbit_command`
 /// and `tmux_captain::command` do it. Polled as often as the config allows.
-fn command(dir: &Path, account: &str, vars: &str) -> String {
+pub(crate) fn command(dir: &Path, account: &str, vars: &str) -> String {
     let config = dir.join("client.toml");
     std::fs::write(&config, format!("[[accounts]]\n{account}poll_secs = 2\n")).expect("config");
     format!(
