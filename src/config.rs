@@ -421,6 +421,11 @@ mod tests {
     }
 
     #[test]
+    fn a_demo_of_the_defaults_starts_from_the_seeds_copy() {
+        assert!(frontdesk_server::demo::snapshot::fits(&Config::default().server));
+    }
+
+    #[test]
     fn a_partial_file_overrides_only_what_it_says() {
         let c = parse("[server]\nbind = \"0.0.0.0:9000\"\n", p()).ok();
         assert_eq!(c.as_ref().map(|c| c.server.bind.as_str()), Some("0.0.0.0:9000"));

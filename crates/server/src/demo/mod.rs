@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod plan;
 mod seed;
 mod simulator;
+pub mod snapshot;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -82,14 +83,21 @@ pub async fn start_with(
 ) -> Result<Demo, DemoError> {
     let file = dir.join("demo.db");
     let url = format!("sqlite://{}", file.display());
-    // The copilot, the plan and, for a new database, the drafts are made while the
-    // database opens and migrates: on a fresh demo that is most of its start.
     let new_file = !file.exists();
+    // A new database of the default configuration starts as the seed's copy.
+    let copied = new_file
+        && snapshot::fits(cfg)
+        && snapshot::write(&file)
+            .inspect_err(|e| tracing::warn!(error = %e, "demo: the seed's copy was not written; seeding instead"))
+            .is_ok();
+    // The copilot, the plan and, for a database to seed, the drafts are made while
+    // the database opens and migrates.
     let copilot_cfg = cfg.copilot.clone();
+    let now = jiff::Timestamp::now();
     let early = tokio::spawn(async move {
         let copilot = Arc::new(Copilot::new(&copilot_cfg).map_err(StartError::from)?);
-        let plan = plan::plan(jiff::Timestamp::now(), DEMO_SEED)?;
-        let drafts = if new_file { Some(seed::drafts(&copilot, &plan).await) } else { None };
+        let plan = plan::plan(now, DEMO_SEED)?;
+        let drafts = if new_file && !copied { Some(seed::drafts(&copilot, &plan).await) } else { None };
         Ok::<_, DemoError>((copilot, plan, drafts))
     });
     let database = match super::open_database(&url).await {
@@ -106,25 +114,27 @@ pub async fn start_with(
     // on 429 (`frontdesk demo --rate-limit N` sets it).
     let state = super::assemble(cfg, database, copilot)?;
     let sim = plan::Simulator::from_plan(&plan, DEMO_SEED)?;
-    // Finding the demo org in the database means it was seeded on an earlier run.
+    let extra = conversations.saturating_sub(plan.conversations.len());
+    // Finding the demo org in the database means it was seeded on an earlier run,
+    // or is the seed's copy.
     let (org, keys) = match state.db.find_org(&plan.org_name).await {
+        Ok(org) if copied => {
+            let keys = seed::settle(&state.db, &org, snapshot::moved_by(now), &plan, KEYS).await?;
+            history(&state, &org, &plan, extra).await?;
+            (org, keys)
+        }
         Ok(org) => {
-            let keys = seed::fresh_keys(&state, &org, KEYS).await?;
+            let keys = seed::fresh_keys(&state.db, &org, KEYS).await?;
             (org, keys)
         }
         Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => {
-            let extra = conversations.saturating_sub(plan.conversations.len());
             let drafts = match drafts {
                 Some(drafts) => drafts,
                 None => seed::drafts(&state.copilot, &plan).await,
             };
             let secs = i64::from(cfg.first_response_minutes) * 60;
-            let (org, keys) = seed::seed(&state, plan.clone(), drafts, secs, KEYS).await?;
-            let started = std::time::Instant::now();
-            let written = bulk::seed(&state, &org, &plan, extra, DEMO_SEED).await?;
-            if written > 0 {
-                tracing::info!(conversations = written, secs = started.elapsed().as_secs_f64(), "demo history seeded");
-            }
+            let (org, keys) = seed::seed(&state.db, plan.clone(), drafts, secs, KEYS).await?;
+            history(&state, &org, &plan, extra).await?;
             (org, keys)
         }
         Err(e) => return Err(e.into()),
@@ -135,4 +145,14 @@ pub async fn start_with(
         tokio::spawn(simulator::run(state, org.clone(), sim, period))
     });
     Ok(Demo { running, org, keys, simulator })
+}
+
+/// `--conversations N`: history beyond the demo's own, on a new database.
+async fn history(state: &super::AppState, org: &OrgId, plan: &plan::DemoPlan, extra: usize) -> Result<(), DemoError> {
+    let started = std::time::Instant::now();
+    let written = bulk::seed(state, org, plan, extra, DEMO_SEED).await?;
+    if written > 0 {
+        tracing::info!(conversations = written, secs = started.elapsed().as_secs_f64(), "demo history seeded");
+    }
+    Ok(())
 }

@@ -7,11 +7,10 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 
-use crate::AppState;
 use crate::copilot::{ContextMessage, Copilot, Draft, SuggestContext};
 use crate::error::ApiResult;
 use crate::store::rows::{ContactRow, ConversationRow, MessageRow};
-use crate::store::{NewSuggestion, PREVIEW_CHARS, Tx, to_ms};
+use crate::store::{Db, NewSuggestion, PREVIEW_CHARS, Tx, to_ms};
 use frontdesk_domain::text::preview;
 use frontdesk_domain::{Agent, AuthorKind, ContactId, ConversationId, MessageId, MessageKind, OrgId, Status};
 
@@ -36,14 +35,13 @@ pub async fn drafts(copilot: &Copilot, plan: &DemoPlan) -> Vec<(usize, Draft)> {
 /// may take seconds each) in one transaction, with keys for the first `keys`
 /// agents; returns the demo org and those keys.
 pub async fn seed(
-    state: &AppState,
+    db: &Db,
     plan: DemoPlan,
     drafts: Vec<(usize, Draft)>,
     first_response_secs: i64,
     keys: usize,
 ) -> ApiResult<(OrgId, Vec<AgentKey>)> {
-    let (org, made, conversations) = state
-        .db
+    let (org, made, conversations) = db
         .write(move |w| {
             Box::pin(async move {
                 let org = w.create_org(&plan.org_name, first_response_secs).await?;
@@ -68,10 +66,43 @@ pub async fn seed(
 }
 
 /// New keys for the first `n` agents of the org.
-pub async fn fresh_keys(state: &AppState, org: &OrgId, n: usize) -> ApiResult<Vec<AgentKey>> {
-    let ordered = first_agents(state.db.agents(org).await?, n);
+pub async fn fresh_keys(db: &Db, org: &OrgId, n: usize) -> ApiResult<Vec<AgentKey>> {
+    let ordered = first_agents(db.agents(org).await?, n);
     let org = org.clone();
-    state.db.write(move |w| Box::pin(async move { make_keys(w, &org, ordered).await })).await
+    db.write(move |w| Box::pin(async move { make_keys(w, &org, ordered).await })).await
+}
+
+/// The seed's copy brought to now, in one transaction: every time moved `by`
+/// milliseconds, the snoozes the plan words by the calendar ("tomorrow 09:00") set
+/// as `plan` (made now) has them, and keys for the first `n` agents. The copy's
+/// conversations are numbered in the plan's order.
+pub async fn settle(db: &Db, org: &OrgId, by: i64, plan: &DemoPlan, n: usize) -> ApiResult<Vec<AgentKey>> {
+    let ordered = first_agents(db.agents(org).await?, n);
+    let org = org.clone();
+    let snoozes: Vec<(i64, Option<i64>, Option<String>)> = (1_i64..)
+        .zip(&plan.conversations)
+        .filter_map(|(num, c)| {
+            let until = c.snoozed_until.filter(|_| c.status == Status::Snoozed).map(to_ms);
+            let line = c
+                .messages
+                .iter()
+                .find(|m| m.kind == MessageKind::Event && m.body.starts_with("Snoozed until "))
+                .map(|m| m.body.clone());
+            (until.is_some() || line.is_some()).then_some((num, until, line))
+        })
+        .collect();
+    db.write(move |w| {
+        Box::pin(async move {
+            w.shift_times(&org, by).await?;
+            for (num, until, line) in &snoozes {
+                w.resnooze(&org, *num, *until, line.as_deref()).await?;
+            }
+            w.touch(&org);
+            w.reschedule();
+            make_keys(w, &org, ordered).await
+        })
+    })
+    .await
 }
 
 /// The first `n` agents, admins first (the first key printed can do everything), by name.

@@ -227,6 +227,13 @@ pub trait Tx: Send {
     async fn load_contacts(&mut self, org: &OrgId, rows: &[rows::ContactRow]) -> ApiResult<()>;
     async fn load_conversations(&mut self, org: &OrgId, rows: &[rows::ConversationRow]) -> ApiResult<()>;
     async fn load_messages(&mut self, org: &OrgId, rows: &[rows::MessageRow]) -> ApiResult<()>;
+    /// Moves every time the org's rows hold by `by` milliseconds: a demo started
+    /// from its snapshot, brought to now.
+    async fn shift_times(&mut self, org: &OrgId, by: i64) -> ApiResult<()>;
+    /// Sets the snooze of the org's conversation number `num` to `until` (unix ms),
+    /// and its thread's "Snoozed until …" line to `line`: a snooze worded by the
+    /// calendar ("tomorrow 09:00") that moving the times cannot carry.
+    async fn resnooze(&mut self, org: &OrgId, num: i64, until: Option<i64>, line: Option<&str>) -> ApiResult<()>;
 }
 
 /// The handle every part of the server holds: cheap to clone.

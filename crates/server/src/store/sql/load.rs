@@ -2,7 +2,7 @@
 //! fresh demo's start. The search index fills through the schema's triggers.
 
 use super::engine::{Conn, Engine};
-use sqlx::QueryBuilder;
+use sqlx::{AssertSqlSafe, QueryBuilder};
 
 use crate::error::ApiResult;
 use crate::store::rows::{ContactRow, ConversationRow, MessageRow};
@@ -94,6 +94,62 @@ pub async fn messages(conn: &mut Conn, org: &OrgId, rows: &[MessageRow]) -> ApiR
                 .push_bind(m.created_at);
         });
         qb.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Every time an org's rows hold (unix milliseconds), by table, and the column
+/// naming the org. The demo snapshot's test seeds afresh and compares: a time
+/// column the schema gains and this list lacks fails it.
+const TIMES: &[(&str, &str, &[&str])] = &[
+    ("orgs", "id", &["created_at"]),
+    ("agents", "org_id", &["created_at"]),
+    ("api_keys", "org_id", &["created_at", "revoked_at"]),
+    ("contacts", "org_id", &["created_at"]),
+    (
+        "conversations",
+        "org_id",
+        &["snoozed_until", "last_message_at", "waiting_since", "sla_due_at", "activity_at", "created_at", "updated_at"],
+    ),
+    ("messages", "org_id", &["created_at"]),
+    ("suggestions", "org_id", &["created_at", "resolved_at"]),
+    ("saved_views", "org_id", &["created_at"]),
+    ("training_pairs", "org_id", &["created_at"]),
+    ("idempotency_keys", "org_id", &["created_at"]),
+    ("events", "org_id", &["created_at"]),
+];
+
+/// Moves every time of the org's rows by `by` milliseconds (a missing time stays
+/// missing). Events keep the times inside their payloads: a snapshot has none.
+pub async fn shift_times(conn: &mut Conn, org: &OrgId, by: i64) -> ApiResult<()> {
+    for (table, key, columns) in TIMES {
+        let set: Vec<String> = columns.iter().map(|c| format!("{c} = {c} + $1")).collect();
+        let sql = format!("UPDATE {table} SET {} WHERE {key} = $2", set.join(", "));
+        sqlx::query(AssertSqlSafe(sql)).bind(by).bind(org.as_str()).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// See [`crate::store::Tx::resnooze`].
+pub async fn resnooze(conn: &mut Conn, org: &OrgId, num: i64, until: Option<i64>, line: Option<&str>) -> ApiResult<()> {
+    if let Some(until) = until {
+        sqlx::query("UPDATE conversations SET snoozed_until = $1 WHERE org_id = $2 AND num = $3")
+            .bind(until)
+            .bind(org.as_str())
+            .bind(num)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if let Some(line) = line {
+        sqlx::query(
+            "UPDATE messages SET body = $1 WHERE org_id = $2 AND kind = 'event' AND body LIKE 'Snoozed until %' \
+             AND conversation_id = (SELECT id FROM conversations WHERE org_id = $2 AND num = $3)",
+        )
+        .bind(line)
+        .bind(org.as_str())
+        .bind(num)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }

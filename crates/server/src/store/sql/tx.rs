@@ -183,4 +183,12 @@ impl Tx for WriteCtx {
     async fn load_messages(&mut self, org: &OrgId, rows: &[MessageRow]) -> ApiResult<()> {
         load::messages(self.conn(), org, rows).await
     }
+
+    async fn shift_times(&mut self, org: &OrgId, by: i64) -> ApiResult<()> {
+        load::shift_times(self.conn(), org, by).await
+    }
+
+    async fn resnooze(&mut self, org: &OrgId, num: i64, until: Option<i64>, line: Option<&str>) -> ApiResult<()> {
+        load::resnooze(self.conn(), org, num, until, line).await
+    }
 }
