@@ -15,7 +15,20 @@ use crossterm::terminal::{
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-pub type Term = Terminal<CrosstermBackend<io::Stdout>>;
+pub type Term = Terminal<CrosstermBackend<Out>>;
+
+/// Where frames go: stdout behind a buffer that holds a whole frame, so each goes
+/// out in one write (ratatui flushes once a frame). Stdout's own buffer is 1 KiB:
+/// a full screen went out in fifteen or more writes, each one waking the terminal
+/// (or tmux, or sshd) to read a piece of it.
+type Out = io::BufWriter<io::Stdout>;
+
+/// Bigger than a full frame at 300x100 with colours.
+const FRAME_BYTES: usize = 256 * 1024;
+
+fn out() -> Out {
+    io::BufWriter::with_capacity(FRAME_BYTES, io::stdout())
+}
 
 static MOUSE: AtomicBool = AtomicBool::new(false);
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -32,7 +45,7 @@ pub fn enter(mouse: bool) -> io::Result<Term> {
         execute!(out, EnableMouseCapture)?;
         MOUSE.store(true, Ordering::SeqCst);
     }
-    Terminal::new(CrosstermBackend::new(out))
+    Terminal::new(CrosstermBackend::new(self::out()))
 }
 
 /// Undoes what `enter` did. Safe to call twice.
@@ -78,7 +91,7 @@ pub fn resume(term: &mut Term) -> io::Result<()> {
     if MOUSE.load(Ordering::SeqCst) {
         execute!(out, EnableMouseCapture)?;
     }
-    *term = Terminal::new(CrosstermBackend::new(out))?;
+    *term = Terminal::new(CrosstermBackend::new(self::out()))?;
     Ok(())
 }
 
