@@ -48,6 +48,11 @@ async fn the_demo_is_a_believable_inbox() {
     assert!(all.iter().any(|c| c["ai_state"] == "ai_led"), "no AI-led conversation");
     assert!(all.iter().filter(|c| c["has_pending_suggestion"] == true).count() >= 5, "pending suggestions");
     assert!(all.iter().any(|c| c["message_count"].as_u64().unwrap_or(0) >= 20), "a long thread");
+    // Started from the seed's copy, its times are today's: the newest is minutes old.
+    let newest =
+        all.iter().filter_map(|c| c["updated_at"].as_str()?.parse::<jiff::Timestamp>().ok()).max().expect("times");
+    let age = jiff::Timestamp::now().duration_since(newest);
+    assert!(age < jiff::SignedDuration::from_hours(1) && age > -jiff::SignedDuration::from_mins(1), "newest {newest}");
     let views = get(&client, &format!("{base}/v1/views"), &key).await;
     let overdue = views
         .as_array()

@@ -110,19 +110,32 @@ pub async fn start_with(
     };
     let (copilot, plan, drafts) =
         early.await.map_err(|e| ApiError::internal(format!("preparing the demo data: {e}")))??;
+    // The copy is brought to now before the server's tasks start: until then its
+    // times are the day it was made, and the scheduler would wake its snoozes.
+    let settled = if copied {
+        match database.db.find_org(&plan.org_name).await {
+            Ok(org) => {
+                let keys = seed::settle(&database.db, &org, snapshot::moved_by(now), &plan, KEYS).await?;
+                Some((org, keys))
+            }
+            // Not the copy after all (an empty one): seeded below.
+            Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => None,
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        None
+    };
     // The configured rate limit stays on, so the demo shows what a client does
     // on 429 (`frontdesk demo --rate-limit N` sets it).
     let state = super::assemble(cfg, database, copilot)?;
     let sim = plan::Simulator::from_plan(&plan, DEMO_SEED)?;
     let extra = conversations.saturating_sub(plan.conversations.len());
-    // Finding the demo org in the database means it was seeded on an earlier run,
-    // or is the seed's copy.
+    if let Some((org, keys)) = settled {
+        history(&state, &org, &plan, extra).await?;
+        return finish(state, bind, interval, org, keys, sim).await;
+    }
+    // Finding the demo org in the database means it was seeded on an earlier run.
     let (org, keys) = match state.db.find_org(&plan.org_name).await {
-        Ok(org) if copied => {
-            let keys = seed::settle(&state.db, &org, snapshot::moved_by(now), &plan, KEYS).await?;
-            history(&state, &org, &plan, extra).await?;
-            (org, keys)
-        }
         Ok(org) => {
             let keys = seed::fresh_keys(&state.db, &org, KEYS).await?;
             (org, keys)
@@ -139,6 +152,18 @@ pub async fn start_with(
         }
         Err(e) => return Err(e.into()),
     };
+    finish(state, bind, interval, org, keys, sim).await
+}
+
+/// Serves the demo, its simulator running when `interval` says so.
+async fn finish(
+    state: super::AppState,
+    bind: &str,
+    interval: Option<f64>,
+    org: OrgId,
+    keys: Vec<AgentKey>,
+    sim: plan::Simulator,
+) -> Result<Demo, DemoError> {
     let running = super::serve(state.clone(), bind).await?;
     let simulator = interval.map(|secs| {
         let period = Duration::from_secs_f64(secs.max(0.05));
