@@ -38,7 +38,9 @@ pub fn fits(cfg: &ServerConfig) -> bool {
         && seeded_at().is_some()
 }
 
-/// Writes the copy as the database `file` (which does not exist yet).
+/// Writes the copy as the database `file`, which must not exist yet. A log left
+/// beside it belonged to a database that is gone: SQLite would replay it into the
+/// copy, so it goes (once the file is known to be new).
 pub fn write(file: &Path) -> std::io::Result<()> {
     write_bytes(file, SEEDED)
 }
@@ -46,6 +48,14 @@ pub fn write(file: &Path) -> std::io::Result<()> {
 fn write_bytes(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
     let mut out = std::fs::OpenOptions::new().write(true).create_new(true).open(file)?;
+    for end in ["-wal", "-shm"] {
+        let mut orphan = file.as_os_str().to_owned();
+        orphan.push(end);
+        match std::fs::remove_file(&orphan) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
     out.write_all(bytes)
 }
 

@@ -209,6 +209,20 @@ fn only_the_configuration_the_copy_was_made_with_starts_from_it() {
 }
 
 #[test]
+fn a_log_left_from_a_database_that_is_gone_is_not_kept_beside_the_copy() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("demo.db");
+    std::fs::write(dir.path().join("demo.db-wal"), b"frames of another database").expect("orphan log");
+    std::fs::write(dir.path().join("demo.db-shm"), b"its index").expect("orphan index");
+    super::write(&file).expect("the copy");
+    assert!(!dir.path().join("demo.db-wal").exists() && !dir.path().join("demo.db-shm").exists());
+    assert_eq!(std::fs::read(&file).expect("read").len(), SEEDED.len());
+    std::fs::write(dir.path().join("demo.db-wal"), b"a live database's log").expect("log");
+    assert!(super::write(&file).is_err(), "never over a database that is there");
+    assert!(dir.path().join("demo.db-wal").exists(), "nor its log");
+}
+
+#[test]
 fn ids_are_told_apart_from_text() {
     assert_eq!(without_ids("cnv_01a24ecdde127787af092a62b8c1939f"), "<id>");
     assert_eq!(without_ids("[\"agt_01a24ecdde1070488bc53fb7831213ad\",\"x\"]"), "[\"<id>\",\"x\"]");
