@@ -48,15 +48,23 @@ pub fn write(file: &Path) -> std::io::Result<()> {
 fn write_bytes(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
     let mut out = std::fs::OpenOptions::new().write(true).create_new(true).open(file)?;
-    for end in ["-wal", "-shm"] {
-        let mut orphan = file.as_os_str().to_owned();
-        orphan.push(end);
-        match std::fs::remove_file(&orphan) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-            _ => {}
-        }
+    let written = ["-wal", "-shm"]
+        .into_iter()
+        .try_for_each(|end| {
+            let mut orphan = file.as_os_str().to_owned();
+            orphan.push(end);
+            match std::fs::remove_file(&orphan) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            }
+        })
+        .and_then(|()| out.write_all(bytes));
+    if written.is_err() {
+        // Half a copy is no database: the demo seeds a new one instead.
+        drop(out);
+        let _ = std::fs::remove_file(file);
     }
-    out.write_all(bytes)
+    written
 }
 
 /// How far the copy's times move to be laid out from `now`.
