@@ -21,31 +21,22 @@ fn up(cursor: Option<String>) -> ListQuery {
 }
 
 async fn mount(server: &MockServer) {
-    // Oldest first: conv_5 is the view's last row, conv_1 its first.
-    Mock::given(method("GET"))
-        .and(path("/api/v1/conversations"))
-        .and(query_param("sort", "last_message_at"))
-        .and(query_param_is_missing("cursor"))
-        .respond_with(ok_page(rows(&["conv_5", "conv_4"]), Some("asc_p2"), true, 5))
-        .expect(1)
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/conversations"))
-        .and(query_param("sort", "last_message_at"))
-        .and(query_param("cursor", "asc_p2"))
-        .respond_with(ok_page(rows(&["conv_3", "conv_2"]), Some("asc_p3"), true, 5))
-        .expect(1)
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/conversations"))
-        .and(query_param("sort", "last_message_at"))
-        .and(query_param("cursor", "asc_p3"))
-        .respond_with(ok_page(rows(&["conv_1"]), Some("asc_tail"), false, 5))
-        .expect(1)
-        .mount(server)
-        .await;
+    // Oldest first: conv_5 is the view's last row, conv_1 its first. Each page:
+    // the cursor it is asked with, its rows, the cursor it hands out, `has_more`.
+    let pages: [(Option<&str>, &[&str], &str, bool); 3] = [
+        (None, &["conv_5", "conv_4"], "asc_p2", true),
+        (Some("asc_p2"), &["conv_3", "conv_2"], "asc_p3", true),
+        (Some("asc_p3"), &["conv_1"], "asc_tail", false),
+    ];
+    for (asked, ids, next, more) in pages {
+        let mock =
+            Mock::given(method("GET")).and(path("/api/v1/conversations")).and(query_param("sort", "last_message_at"));
+        let mock = match asked {
+            None => mock.and(query_param_is_missing("cursor")),
+            Some(c) => mock.and(query_param("cursor", c)),
+        };
+        mock.respond_with(ok_page(rows(ids), Some(next), more, 5)).expect(1).mount(server).await;
+    }
 }
 
 #[tokio::test]
