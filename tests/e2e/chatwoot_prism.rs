@@ -20,7 +20,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use frontdesk_domain::{Change, ConversationId, Op, Priority, ReplyKind};
-use frontdesk_provider::{Applied, ListQuery, Provider};
+use frontdesk_provider::{Applied, ListQuery, Provider, Towards};
 use frontdesk_provider_chatwoot::ChatwootProvider;
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -402,7 +402,11 @@ async fn the_chatwoot_adapters_other_requests_conform_too() {
     failures.check("list a label view", chatwoot.list(query).await);
     let mut search = ListQuery::default();
     search.filter.q = Some("refund".into());
-    failures.check("search", chatwoot.list(search).await);
+    failures.check("search", chatwoot.list(search.clone()).await);
+    // `G`: the view's count, then the page it names; on a search, the same.
+    failures
+        .check("the end of the list", chatwoot.list(ListQuery { towards: Towards::Up, ..ListQuery::default() }).await);
+    failures.check("the end of a search", chatwoot.list(ListQuery { towards: Towards::Up, ..search }).await);
     let note = Op::Send {
         conversation: id.clone(),
         kind: ReplyKind::Note,
