@@ -3,6 +3,7 @@
 
 mod attach;
 mod bot;
+mod bytes;
 mod commands;
 mod compose;
 mod console;

@@ -250,7 +250,7 @@ fn row_line(state: &State, c: &Conversation, selected: bool, width: usize) -> Li
         row_style(if c.unread { base } else { theme.dim }),
     ));
     for b in badges {
-        spans.push(Span::styled(" ", row_style(base)));
+        spans.push(Span::styled(" ", row_style(blank_before(b.style))));
         spans.push(Span::styled(b.content, row_style(b.style)));
     }
     if wide {
@@ -261,9 +261,17 @@ fn row_line(state: &State, c: &Conversation, selected: bool, width: usize) -> Li
     // Pad the selection bar to the full width.
     let used: usize = spans.iter().map(|s| s.content.width()).sum();
     if used < width {
-        spans.push(Span::styled(" ".repeat(width - used), row_style(base)));
+        spans.push(Span::styled(" ".repeat(width - used), row_style(blank_before(theme.dim))));
     }
     Line::from(spans)
+}
+
+/// The style for blanks beside a span: its colour and weight, which a blank does
+/// not show, so the terminal is sent no change of style between them (a row's
+/// bytes are half style changes); never what a blank would show (a background,
+/// reversed or underlined).
+fn blank_before(s: Style) -> Style {
+    Style { bg: None, ..s }.remove_modifier(Modifier::REVERSED | Modifier::UNDERLINED)
 }
 
 /// The row under a mouse click, if any.
