@@ -175,6 +175,7 @@ async fn a_view_without_a_count_says_so_rather_than_guessing_its_end() {
         .expect("provider builds");
     let err = p.list(query(Towards::Up, None)).await.expect_err("no count, no end");
     assert!(err.to_string().contains("count"), "{err}");
+    assert!(err.to_string().contains("all_count"), "names the field it lacked: {err}");
 }
 
 #[tokio::test]

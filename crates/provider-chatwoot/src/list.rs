@@ -330,8 +330,9 @@ impl ChatwootProvider {
             self.call(self.request(Method::GET, "/conversations/meta").query(&asked.params)).await?;
         let count = meta.meta.of(asked.assignee).ok_or_else(|| {
             ProviderError::Malformed(format!(
-                "Chatwoot's conversation counts left out the {} count, so the list's end is unknown",
-                asked.assignee
+                "Chatwoot's /conversations/meta answered without {}, so the list's end is unknown \
+                 (scroll down to reach it)",
+                wire::Counts::field(asked.assignee)
             ))
         })?;
         let mut page = pages(count);

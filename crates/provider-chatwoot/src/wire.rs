@@ -49,6 +49,15 @@ pub struct Counts {
 impl Counts {
     /// The count for one `assignee_type`. Counts come as JSON numbers; a negative
     /// or fractional one is nonsense.
+    /// The name of that count in Chatwoot's answer.
+    pub fn field(assignee: &str) -> &'static str {
+        match assignee {
+            "me" => "mine_count",
+            "unassigned" => "unassigned_count",
+            _ => "all_count",
+        }
+    }
+
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     pub fn of(&self, assignee: &str) -> Option<u64> {
         let n = match assignee {
