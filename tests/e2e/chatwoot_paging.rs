@@ -338,7 +338,9 @@ async fn g_in_the_binary_shows_the_last_conversation_without_reading_the_pages_b
     );
     let t = Tmux::start(110, 32, &command(dir.path(), &account, &format!("FD_CHATWOOT={KEY}")));
     t.send(&["g", "a"]);
-    t.wait_for("Customer 001");
+    // All's title beside the row: the first view may list it too, and the next key
+    // must land on All's rows, not on its list still loading.
+    t.wait_until("All listing Customer 001", |s| s.contains("┌ All ") && s.contains("Customer 001"));
     t.send(&["G"]);
     t.wait_for("Customer 260");
     let screen = t.screen();

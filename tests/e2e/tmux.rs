@@ -56,13 +56,19 @@ impl Tmux {
     }
 
     pub(super) fn wait_for(&self, what: &str) {
+        self.wait_until(&format!("{what:?} on screen"), |screen| screen.contains(what));
+    }
+
+    /// Waits until the screen satisfies `check`: for a step that must have landed
+    /// (a view switched, not just its old rows still showing) before the next key.
+    pub(super) fn wait_until(&self, what: &str, check: impl Fn(&str) -> bool) {
         let start = Instant::now();
         loop {
             let screen = self.screen();
-            if screen.contains(what) {
+            if check(&screen) {
                 return;
             }
-            assert!(start.elapsed() < Duration::from_secs(20), "{what:?} never appeared on screen:\n{screen}");
+            assert!(start.elapsed() < Duration::from_secs(20), "never {what}:\n{screen}");
             std::thread::sleep(Duration::from_millis(50));
         }
     }

@@ -76,3 +76,13 @@ fn an_account_that_cannot_edit_views_says_so() {
     assert!(keys(&mut s, ":save-view<Enter>").is_empty());
     assert_eq!(flash(&s).0, "this account cannot save or delete views");
 }
+
+#[test]
+fn enter_on_a_view_still_loading_says_so_and_opens_nothing() {
+    let mut s = inbox(160, 48);
+    let effects = keys(&mut s, "ga");
+    assert!(effects.iter().any(|e| matches!(e, Effect::Sync(SyncCommand::List { .. }))), "{effects:?}");
+    assert!(keys(&mut s, "<Enter>").is_empty(), "nothing is lit, so nothing opens");
+    assert!(s.thread.is_none());
+    assert_eq!(flash(&s).0, "the list is still loading: nothing is selected yet");
+}

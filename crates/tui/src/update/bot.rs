@@ -2,7 +2,7 @@
 //! (a message as from the customer, a channel event, a custom event, a flow step),
 //! its answer shown in the thread; and finding a conversation by its channel's ids.
 
-use super::{error, info, unavailable};
+use super::{error, info, no_target, unavailable};
 use crate::effect::Effect;
 use crate::state::{PickItem, PickPurpose, PickValue, State};
 use frontdesk_domain::{
@@ -99,7 +99,7 @@ fn find_ids(query: &str) -> Option<(&str, &str)> {
 
 pub fn open(state: &mut State, kind: BotKind) -> Vec<Effect> {
     let Some(conversation) = state.target().map(|c| c.id.clone()) else {
-        return unavailable(state, "no conversation selected");
+        return no_target(state);
     };
     picker(state, kind.title(), PickPurpose::Bot { kind, conversation })
 }

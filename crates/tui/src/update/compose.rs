@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 use ratatui_textarea::{TextArea, WrapMode};
 
-use super::{error, info, nav, ticket, triage, unavailable};
+use super::{error, info, nav, no_target, ticket, triage, unavailable};
 use crate::effect::Effect;
 use crate::state::{Composer, Draft, Focus, Inflight, State};
 use frontdesk_domain::{
@@ -42,7 +42,7 @@ pub fn open(state: &mut State, kind: ReplyKind) -> Vec<Effect> {
         return unavailable(state, "this account has no internal notes");
     }
     let Some(id) = state.target().map(|c| c.id.clone()) else {
-        return unavailable(state, "no conversation selected");
+        return no_target(state);
     };
     open_with(state, id, kind, None, None)
 }

@@ -2,7 +2,7 @@
 //! AI-to-human handoff (take over, hand back). All optimistic, all put back if the server refuses.
 
 use super::compose::{open_with, show_sending};
-use super::{info, ticket, triage, unavailable};
+use super::{info, no_target, ticket, triage, unavailable};
 use crate::effect::Effect;
 use crate::state::{Inflight, State};
 use frontdesk_domain::{AiState, Change, Op, ReplyKind, Suggestion};
@@ -58,7 +58,7 @@ pub fn dismiss(state: &mut State) -> Vec<Effect> {
 }
 
 pub fn ask(state: &mut State) -> Vec<Effect> {
-    let Some(id) = state.target().map(|c| c.id.clone()) else { return unavailable(state, "no conversation selected") };
+    let Some(id) = state.target().map(|c| c.id.clone()) else { return no_target(state) };
     let mut effects = super::nav::open_thread(state, &id, false);
     if let Some(t) = &mut state.thread {
         t.suggesting = true;
@@ -85,7 +85,7 @@ pub fn edit(state: &mut State) -> Vec<Effect> {
 /// Take over (the AI pauses; the conversation is mine if nobody held it) or hand
 /// back (the AI agent leads again), as the server does it.
 fn handoff(state: &mut State, hand_back: bool) -> Vec<Effect> {
-    let Some(c) = state.target().cloned() else { return unavailable(state, "no conversation selected") };
+    let Some(c) = state.target().cloned() else { return no_target(state) };
     let change = match (hand_back, c.ai_state, c.ai_agent.is_some()) {
         (false, AiState::Human, _) => return unavailable(state, "a human already has this conversation"),
         (false, _, _) => Change::Handoff { reason: None },

@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::{error, info, nav, unavailable};
+use super::{error, info, nav, no_target, unavailable};
 use crate::effect::Effect;
 use crate::state::{Deletion, Focus, Overlay, State};
 use frontdesk_domain::{ConversationId, ViewKind};
@@ -11,7 +11,7 @@ use frontdesk_provider::ProviderError;
 use frontdesk_sync::SyncCommand;
 
 pub fn ask_conversation(state: &mut State) -> Vec<Effect> {
-    let Some(c) = state.target() else { return unavailable(state, "no conversation selected") };
+    let Some(c) = state.target() else { return no_target(state) };
     let name = format!("the conversation with {}", c.contact.name);
     state.overlay = Some(Overlay::ConfirmDelete { target: Deletion::Conversation(c.id.clone()), name });
     Vec::new()

@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
-use super::{areas, error, info, triage, unavailable};
+use super::{areas, error, info, no_target, triage, unavailable};
 use crate::command::Command;
 use crate::effect::Effect;
 use crate::state::{ConversationList, Focus, Going, Prompt, State, Thread};
@@ -271,7 +271,7 @@ pub fn open(state: &mut State) -> Vec<Effect> {
         }
         Focus::List => {
             let Some(id) = state.list.current().map(|c| c.id.clone()) else {
-                return unavailable(state, "no conversation selected");
+                return no_target(state);
             };
             let effects = open_thread(state, &id, true);
             state.focus = Focus::Thread;
@@ -530,7 +530,7 @@ pub fn mouse(state: &mut State, m: MouseEvent) -> Vec<Effect> {
 }
 
 pub fn copy_link(state: &mut State) -> Vec<Effect> {
-    let Some(c) = state.target() else { return unavailable(state, "no conversation selected") };
+    let Some(c) = state.target() else { return no_target(state) };
     // In the unified inbox the account's own template takes the account's own id.
     let own = c.origin.as_ref().and_then(|o| {
         state

@@ -9,7 +9,7 @@ use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 use super::local::{parse_when, snooze_presets};
-use super::{command, triage, unavailable};
+use super::{command, no_target, triage, unavailable};
 use crate::command::{Command, Context};
 use crate::effect::Effect;
 use crate::state::{Overlay, PickItem, PickPurpose, PickValue, Picker, State};
@@ -54,7 +54,7 @@ pub fn open_palette(state: &mut State) -> Vec<Effect> {
 pub fn open_assign(state: &mut State) -> Vec<Effect> {
     let ids = state.targets();
     if ids.is_empty() {
-        return unavailable(state, "no conversation selected");
+        return no_target(state);
     }
     let me = state.me.clone();
     let mut items: Vec<PickItem> = Vec::new();
@@ -104,7 +104,7 @@ pub fn open_priority(state: &mut State) -> Vec<Effect> {
     use frontdesk_domain::Priority;
     let ids = state.targets();
     let Some(current) = state.target().map(|c| c.priority.clone()) else {
-        return unavailable(state, "no conversation selected");
+        return no_target(state);
     };
     // The backend's own levels (Chatwoot's "medium") sit between high and normal; a
     // level of its own that is current is offered too, so picking it keeps it.
@@ -134,7 +134,7 @@ pub fn open_priority(state: &mut State) -> Vec<Effect> {
 pub fn open_snooze(state: &mut State) -> Vec<Effect> {
     let ids = state.targets();
     if ids.is_empty() {
-        return unavailable(state, "no conversation selected");
+        return no_target(state);
     }
     let items = snooze_items(state, "");
     open(state, "Snooze until (or type: 2h, fri 14:00, 2026-12-01)", PickPurpose::Snooze(ids), items)
@@ -165,7 +165,7 @@ fn tag_items(tags: &BTreeSet<String>, chosen: &BTreeSet<String>, query: &str) ->
 }
 
 pub fn open_tags(state: &mut State) -> Vec<Effect> {
-    let Some(c) = state.target() else { return unavailable(state, "no conversation selected") };
+    let Some(c) = state.target() else { return no_target(state) };
     let (conversation, chosen): (ConversationId, BTreeSet<String>) = (c.id.clone(), c.tags.iter().cloned().collect());
     let items = tag_items(&known_tags(state), &chosen, "");
     open(state, "Tags", PickPurpose::Tags { conversation, chosen }, items)

@@ -5,7 +5,7 @@
 use jiff::{Timestamp, ToSpan as _};
 
 use super::local::{apply_change, in_view, inverse, moves_out};
-use super::{current, error, nav, ticket, unavailable};
+use super::{current, error, nav, no_target, ticket, unavailable};
 use crate::effect::Effect;
 use crate::state::{Focus, Inflight, Overlay, State, Undo};
 use frontdesk_domain::{Change, Conversation, ConversationId, Op};
@@ -96,7 +96,7 @@ pub fn restore(state: &mut State, before: &[(usize, Conversation)]) {
 /// Sends a change to `ids` optimistically. `undo` leaves an offer to take it back.
 pub fn change(state: &mut State, ids: &[ConversationId], change: &Change, undo: bool) -> Vec<Effect> {
     if ids.is_empty() {
-        return unavailable(state, "no conversation selected");
+        return no_target(state);
     }
     // Many at once is asked first: an 8-second undo is too little for a slip of `*`.
     if ids.len() > CONFIRM_OVER {
@@ -191,7 +191,7 @@ pub fn moves_on(c: &Change) -> bool {
 }
 
 pub fn star(state: &mut State) -> Vec<Effect> {
-    let Some(target) = state.target() else { return unavailable(state, "no conversation selected") };
+    let Some(target) = state.target() else { return no_target(state) };
     let c = if target.starred { Change::Unstar } else { Change::Star };
     let ids = state.targets();
     let effects = change(state, &ids, &c, false);
@@ -203,7 +203,7 @@ pub fn star(state: &mut State) -> Vec<Effect> {
 }
 
 pub fn toggle_read(state: &mut State) -> Vec<Effect> {
-    let Some(target) = state.target() else { return unavailable(state, "no conversation selected") };
+    let Some(target) = state.target() else { return no_target(state) };
     let c = if target.unread { Change::Read } else { Change::Unread };
     let ids = state.targets();
     let effects = change(state, &ids, &c, false);
