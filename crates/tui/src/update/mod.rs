@@ -260,7 +260,7 @@ pub(crate) fn unavailable(state: &mut State, why: &str) -> Vec<Effect> {
 /// A key that needs a conversation, with none lit: while a view's first page is
 /// on its way there is nothing to act on yet, and saying so is truer than "none".
 pub(crate) fn no_target(state: &mut State) -> Vec<Effect> {
-    let why = if state.list.loading && state.list.len() == 0 {
+    let why = if state.list.loading && state.list.is_empty() {
         "the list is still loading: nothing is selected yet"
     } else {
         "no conversation selected"
