@@ -7,6 +7,7 @@
 //! machine (see `sync::local`).
 
 mod dedupe;
+mod list;
 mod wire;
 
 use std::time::Duration;
@@ -134,7 +135,8 @@ impl HelpdeskProvider {
                 notes: false,
                 search: false,
                 urgency_sort: false,
-                list_upward: false,
+                // `G` by the count; the pages above by offset (`list.rs`).
+                list_upward: true,
                 presence: false,
                 star: false,
                 read: false,
@@ -428,76 +430,8 @@ impl Provider for HelpdeskProvider {
         })
     }
 
-    /// A status the API cannot filter alone (All, Resolved, the poller's "every
-    /// status") is asked without one and kept here. `q` filters by the requester
-    /// when it is an email address (`user_email`); Bancroft has no other search.
-    /// The order asked is freshest first (`ordering=-updated_at`, Django REST
-    /// framework's name; not on the page, and ignored by a server that does not know
-    /// it), and each page is sorted so, for the poller; `updated_since` has no
-    /// parameter and is left to the poller.
     fn list(&self, query: ListQuery) -> ProviderFuture<'_, Page<Conversation>> {
-        Box::pin(async move {
-            let empty = Page { items: Vec::new(), next_cursor: None, prev_cursor: None };
-            // Nothing is archived in Bancroft.
-            if query.filter.archived {
-                return Ok(empty);
-            }
-            let view = query.view.as_ref().map_or("all", ViewId::as_str);
-            let mut statuses = builtin_views()
-                .into_iter()
-                .find(|v| v.id.as_str() == view)
-                .map(|v| v.filter.status)
-                .ok_or(ProviderError::Unsupported("this view"))?;
-            if !query.filter.status.is_empty() {
-                statuses.clone_from(&query.filter.status);
-            }
-            let names: Vec<&str> = statuses.iter().flat_map(wire::status_names).collect();
-            if names.is_empty() {
-                return Ok(empty);
-            }
-            let limit = if query.limit == 0 { DEFAULT_PAGE } else { query.limit.min(MAX_PAGE) };
-            let offset: u64 = query.cursor.as_deref().and_then(|c| c.trim().parse().ok()).unwrap_or(0);
-            let mut params = vec![
-                ("limit", limit.to_string()),
-                ("offset", offset.to_string()),
-                ("ordering", "-updated_at".to_owned()),
-            ];
-            if let [one] = names.as_slice() {
-                params.push(("status", (*one).to_owned()));
-            }
-            match query.filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-                Some(q) if is_email(q) => params.push(("user_email", q.to_owned())),
-                Some(_) => {
-                    return Err(ProviderError::Unsupported("search (Bancroft finds conversations by email only)"));
-                }
-                None => {}
-            }
-            let page = self.page(&params).await?;
-            let raw = page.rows.len() as u64;
-            // A `next` link is Bancroft's word, even under a short page (a server may
-            // cap `limit` below what was asked); without one, the count says, and
-            // without that a full page may have more. An empty page ends it all.
-            let more = raw > 0
-                && match (page.next_link(), page.count) {
-                    (Some(_), _) => true,
-                    _ if page.says_last() => false,
-                    (None, Some(total)) => offset.saturating_add(raw) < total,
-                    (None, None) => raw >= u64::from(limit),
-                };
-            let channels = &query.filter.channels;
-            let wanted = ViewFilter { status: statuses, ..ViewFilter::default() };
-            let mut items: Vec<Conversation> = page
-                .rows
-                .into_iter()
-                .filter_map(|v| Conv::read(v)?.into_domain())
-                .filter(|c| wanted.takes_status(&c.status))
-                .filter(|c| channels.is_empty() || channels.contains(&c.channel))
-                .collect();
-            items.sort_by_key(|c| std::cmp::Reverse(c.updated_at));
-            items.clean();
-            self.remember(&items);
-            Ok(Page { items, next_cursor: more.then(|| offset.saturating_add(raw).to_string()), prev_cursor: None })
-        })
+        Box::pin(self.list_page(query))
     }
 
     fn conversation(&self, id: ConversationId) -> ProviderFuture<'_, Conversation> {
