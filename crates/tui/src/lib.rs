@@ -22,6 +22,7 @@ pub mod terminal;
 pub mod testing;
 pub mod ui;
 pub mod update;
+pub mod wire;
 
 use std::time::Duration;
 

@@ -13,9 +13,10 @@ use crossterm::terminal::{
     Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 
-pub type Term = Terminal<CrosstermBackend<Out>>;
+use crate::wire::Wire;
+
+pub type Term = Terminal<Wire<Out>>;
 
 /// Where frames go: stdout behind a buffer that holds a whole frame, so each goes
 /// out in one write (ratatui flushes once a frame). Stdout's own buffer is 1 KiB:
@@ -45,7 +46,7 @@ pub fn enter(mouse: bool) -> io::Result<Term> {
         execute!(out, EnableMouseCapture)?;
         MOUSE.store(true, Ordering::SeqCst);
     }
-    Terminal::new(CrosstermBackend::new(self::out()))
+    Terminal::new(Wire::new(self::out()))
 }
 
 /// Undoes what `enter` did. Safe to call twice.
@@ -91,7 +92,7 @@ pub fn resume(term: &mut Term) -> io::Result<()> {
     if MOUSE.load(Ordering::SeqCst) {
         execute!(out, EnableMouseCapture)?;
     }
-    *term = Terminal::new(CrosstermBackend::new(self::out()))?;
+    *term = Terminal::new(Wire::new(self::out()))?;
     Ok(())
 }
 

@@ -2,7 +2,6 @@
 //! full of escape sequences render with no escape byte in what goes to the terminal.
 
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 
 use crate::testing::with_thread;
 
@@ -17,12 +16,12 @@ const HOSTILE: &[&str] = &[
     "bell\u{7} backspace\u{8} null\u{0} del\u{7f}",
 ];
 
-/// Draws through the real crossterm backend into a byte buffer: exactly what a
+/// Draws through the backend the app draws with into a byte buffer: exactly what a
 /// terminal would receive.
 fn terminal_bytes(state: &crate::State) -> Vec<u8> {
     let mut out = Vec::new();
     {
-        let backend = CrosstermBackend::new(&mut out);
+        let backend = crate::wire::Wire::new(&mut out);
         let mut term = Terminal::with_options(
             backend,
             ratatui::TerminalOptions {
