@@ -17,6 +17,7 @@ mod notify;
 mod presence;
 mod screens;
 mod views;
+mod wire;
 
 use crate::state::Level;
 use crate::update::update;
