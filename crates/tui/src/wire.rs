@@ -101,7 +101,7 @@ impl<W: Write> Wire<W> {
         let wide = surely_wide(prev.symbol());
         let after = if wide {
             x.saturating_add(2)
-        } else if prev.symbol().len() == 1 {
+        } else if surely_narrow(prev.symbol()) {
             x.saturating_add(1)
         } else {
             // Its width is the terminal's to judge: ratatui's move puts it right.
@@ -155,6 +155,16 @@ fn surely_wide(symbol: &str) -> bool {
         | 0x20000..=0x2FFFD    // CJK extensions B and on
         | 0x30000..=0x3FFFD);
     wide && symbol.width() == 2
+}
+
+/// A single character every terminal draws one column wide: ASCII, or one that is
+/// narrow even where East Asian ambiguous characters are drawn wide (so not `●` or `…`,
+/// which some terminals draw in two) and is not an emoji by default.
+fn surely_narrow(symbol: &str) -> bool {
+    use unicode_width::UnicodeWidthChar as _;
+    let mut chars = symbol.chars();
+    let (Some(c), None) = (chars.next(), chars.next()) else { return false };
+    c.is_ascii_graphic() || c == ' ' || (c.width() == Some(1) && c.width_cjk() == Some(1))
 }
 
 impl<W: Write> Backend for Wire<W> {
@@ -249,6 +259,17 @@ mod tests {
         }
         for not in ["a", "é", "😀", "👍🏽", "❤\u{fe0f}", "中文", "", "\u{1f1e8}\u{1f1f3}"] {
             assert!(!surely_wide(not), "{not:?}");
+        }
+    }
+
+    #[test]
+    fn only_characters_every_terminal_draws_narrow_count() {
+        for narrow in ["a", " ", "~", "⚙", "✆", "✦", "é"] {
+            assert!(surely_narrow(narrow), "{narrow}");
+        }
+        // ● and … are East Asian ambiguous: two columns in some terminals.
+        for not in ["●", "…", "中", "😀", "❤\u{fe0f}", "ab", "", "\u{301}"] {
+            assert!(!surely_narrow(not), "{not:?}");
         }
     }
 
