@@ -1,32 +1,32 @@
-//! What goes over the wire to the terminal: ratatui's crossterm backend, told where
-//! the terminal's cursor already is after a wide character.
+//! What goes over the wire to the terminal: ratatui's changed cells, written in
+//! fewer bytes than ratatui's crossterm backend writes them.
 //!
-//! ratatui moves the cursor before every changed cell that is not one column after
-//! the last one drawn. A CJK character takes two columns and its second has no cell
-//! of its own in the diff, so every cell after one cost a cursor move (`ESC[y;xH`,
-//! up to 8 bytes): a list row of Chinese or Japanese text sent a move a character,
-//! over 400 bytes for a selection move where Latin rows send under 300.
-//!
-//! Here the second column is handed to the backend as a cell that prints nothing,
-//! so the next cell follows on with no move. Only after characters every terminal
-//! draws two columns wide (the CJK ideographs, kana, Hangul, fullwidth forms):
-//! emoji and the like, whose width terminals disagree on, keep ratatui's move, which
-//! puts a terminal that drew one narrower back in its place.
-//!
-//! And a short run of unchanged cells between two changed ones on a row is sent
-//! again rather than jumped over, where that is fewer bytes than the move: a page of
-//! the list turning changes most cells but leaves spaces and letters in place here
-//! and there, and each was a move. Only cells this backend knows the terminal
-//! shows (an ASCII character it drew, in the style the pen already has) are sent
-//! again; after a clear it knows the screen is blank.
+//! - The cursor moves only where it is not already. ratatui moves it before every
+//!   cell that is not one column after the last, so each cell after a CJK character
+//!   (two columns, the second with no cell of its own) cost a move (`ESC[y;xH`, up
+//!   to 8 bytes): a row of Chinese names a move a character. Here the cursor is
+//!   followed across characters every terminal draws two columns wide (CJK
+//!   ideographs, kana, Hangul, fullwidth forms) or one (ASCII, and those narrow even
+//!   where East Asian ambiguous ones are wide). After anything else (emoji, `●`,
+//!   `…`, whose width terminals disagree on) the next cell is placed by a move, so
+//!   a terminal that drew it otherwise is put right at once.
+//! - A short run of unchanged cells between two changed ones on a row is sent again
+//!   rather than jumped over, where that is fewer bytes: a page of the list turning
+//!   changes most cells but leaves spaces and letters in place here and there. Only
+//!   cells this backend drew itself (ASCII, in the pen's own style) are sent again;
+//!   after a clear it knows the screen is blank.
+//! - Styles change by the shortest SGR sequence (`sgr.rs`).
+
+mod sgr;
 
 use std::io::{self, Write};
 
 use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
 use ratatui::buffer::Cell;
 use ratatui::layout::{Position, Size};
-use ratatui::style::{Color, Modifier};
 use unicode_width::UnicodeWidthStr as _;
+
+use sgr::Pen;
 
 pub struct Wire<W: Write> {
     inner: CrosstermBackend<W>,
@@ -41,29 +41,6 @@ struct Known {
     pen: Pen,
 }
 
-/// A cell's style, as the backend sets it before printing.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Pen {
-    fg: Color,
-    bg: Color,
-    underline: Color,
-    modifier: Modifier,
-}
-
-impl Pen {
-    fn of(cell: &Cell) -> Self {
-        Self { fg: cell.fg, bg: cell.bg, underline: cell.underline_color, modifier: cell.modifier }
-    }
-}
-
-/// What to draw beside the changed cells, after the `at`th of them.
-struct Extra {
-    at: usize,
-    x: u16,
-    y: u16,
-    cell: Cell,
-}
-
 impl<W: Write> Wire<W> {
     pub const fn new(writer: W) -> Self {
         Self { inner: CrosstermBackend::new(writer), shown: Vec::new() }
@@ -75,16 +52,14 @@ impl<W: Write> Wire<W> {
 
     fn remember(&mut self, x: u16, y: u16, cell: &Cell) {
         let symbol = cell.symbol().as_bytes();
-        let width = usize::from(x) + symbol.len().max(2);
-        let row = usize::from(y);
+        let (row, x) = (usize::from(y), usize::from(x));
         if self.shown.len() <= row {
             self.shown.resize(row + 1, Vec::new());
         }
         let line = &mut self.shown[row];
-        if line.len() < width {
-            line.resize(width, None);
+        if line.len() < x + 2 {
+            line.resize(x + 2, None);
         }
-        let x = usize::from(x);
         match symbol {
             [ch] if (0x20..0x7f).contains(ch) => line[x] = Some(Known { ch: *ch, pen: Pen::of(cell) }),
             // Anything else, and the column a wide one may cover: not known.
@@ -95,41 +70,16 @@ impl<W: Write> Wire<W> {
         }
     }
 
-    /// Cells to draw between a cell at `x` (`prev`) and the next changed one at
-    /// `next_x` on the same row, so that no cursor move is needed between them.
-    fn between(&self, (x, y, prev): (u16, u16, &Cell), next_x: u16, at: usize, out: &mut Vec<Extra>) {
-        let wide = surely_wide(prev.symbol());
-        let after = if wide {
-            x.saturating_add(2)
-        } else if surely_narrow(prev.symbol()) {
-            x.saturating_add(1)
-        } else {
-            // Its width is the terminal's to judge: ratatui's move puts it right.
-            return;
-        };
-        if next_x < after {
-            return;
-        }
-        let gap = next_x - after;
-        let pen = Pen::of(prev);
-        let move_bytes = 4 + digits(y + 1) + digits(next_x + 1);
-        let fill: Option<Vec<Known>> = (gap > 0 && usize::from(gap) < move_bytes)
-            .then(|| (after..next_x).map(|c| self.known(c, y).filter(|k| k.pen == pen)).collect())
-            .flatten();
-        if gap > 0 && fill.is_none() {
-            return;
-        }
-        if wide {
-            let mut blank = prev.clone();
-            blank.set_symbol("");
-            out.push(Extra { at, x: x + 1, y, cell: blank });
-        }
-        for (c, k) in (after..).zip(fill.unwrap_or_default()) {
-            let mut cell = prev.clone();
-            cell.set_char(char::from(k.ch));
-            out.push(Extra { at, x: c, y, cell });
-        }
+    /// The cells `from..to` of row `y` as the terminal shows them, when this
+    /// backend knows them all and they are in the style `pen`.
+    fn again(&self, y: u16, from: u16, to: u16, pen: Pen) -> Option<Vec<u8>> {
+        (from..to).map(|x| self.known(x, y).filter(|k| k.pen == pen).map(|k| k.ch)).collect()
     }
+}
+
+/// Bytes a move to (x, y) takes: `ESC[` row `;` column `H`.
+fn move_bytes(x: u16, y: u16) -> usize {
+    4 + digits(y + 1) + digits(x + 1)
 }
 
 fn digits(n: u16) -> usize {
@@ -175,28 +125,49 @@ impl<W: Write> Backend for Wire<W> {
         I: Iterator<Item = (u16, u16, &'a Cell)>,
     {
         let cells: Vec<(u16, u16, &Cell)> = content.collect();
-        let mut extra: Vec<Extra> = Vec::new();
-        for (i, pair) in cells.windows(2).enumerate() {
-            let [prev, (next_x, next_y, _)] = pair else { continue };
-            if *next_y == prev.1 {
-                self.between(*prev, *next_x, i, &mut extra);
+        let mut out: Vec<u8> = Vec::with_capacity(cells.len() * 4);
+        // As ratatui's: each frame begins with the terminal's default pen and ends
+        // by going back to it.
+        let mut pen = Pen::RESET;
+        // Where the cursor surely is, if anywhere.
+        let mut cursor: Option<(u16, u16)> = None;
+        for &(x, y, cell) in &cells {
+            let filled = match cursor {
+                Some((cx, cy)) if cy == y && cx == x => true,
+                Some((cx, cy)) if cy == y && cx < x && usize::from(x - cx) < move_bytes(x, y) => {
+                    match self.again(y, cx, x, pen) {
+                        Some(bytes) => {
+                            out.extend_from_slice(&bytes);
+                            true
+                        }
+                        None => false,
+                    }
+                }
+                _ => false,
+            };
+            if !filled {
+                write!(out, "\x1b[{};{}H", y + 1, x + 1)?;
             }
+            let want = Pen::of(cell);
+            sgr::write(&mut out, pen, want)?;
+            pen = want;
+            let symbol = cell.symbol();
+            out.extend_from_slice(symbol.as_bytes());
+            cursor = if surely_narrow(symbol) {
+                Some((x + 1, y))
+            } else if surely_wide(symbol) {
+                Some((x + 2, y))
+            } else {
+                None
+            };
         }
-        for (x, y, cell) in &cells {
-            self.remember(*x, *y, cell);
+        for &(x, y, cell) in &cells {
+            self.remember(x, y, cell);
         }
-        if extra.is_empty() {
-            return self.inner.draw(cells.into_iter());
+        if pen != Pen::RESET {
+            out.extend_from_slice(b"\x1b[0m");
         }
-        let mut out: Vec<(u16, u16, &Cell)> = Vec::with_capacity(cells.len() + extra.len());
-        let mut pending = extra.iter().peekable();
-        for (i, (x, y, cell)) in cells.into_iter().enumerate() {
-            out.push((x, y, cell));
-            while let Some(e) = pending.next_if(|e| e.at == i) {
-                out.push((e.x, e.y, &e.cell));
-            }
-        }
-        self.inner.draw(out.into_iter())
+        io::Write::write_all(&mut self.inner, &out)
     }
 
     fn append_lines(&mut self, n: u16) -> io::Result<()> {
@@ -225,10 +196,7 @@ impl<W: Write> Backend for Wire<W> {
 
     fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
         // Blank after a whole clear; after a part of one, not known.
-        let blank = (clear_type == ClearType::All).then_some(Known {
-            ch: b' ',
-            pen: Pen { fg: Color::Reset, bg: Color::Reset, underline: Color::Reset, modifier: Modifier::empty() },
-        });
+        let blank = (clear_type == ClearType::All).then_some(Known { ch: b' ', pen: Pen::RESET });
         for line in &mut self.shown {
             line.fill(blank);
         }

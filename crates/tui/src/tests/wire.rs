@@ -145,8 +145,11 @@ impl Pen {
                 39 => self.fg.clear(),
                 49 => self.bg.clear(),
                 59 => self.underline.clear(),
-                c @ (30..=37 | 90..=97) => self.fg = vec![c],
-                c @ (40..=47 | 100..=107) => self.bg = vec![c],
+                // The palette's first 16 by their own codes are its entries 0-15.
+                c @ 30..=37 => self.fg = vec![5, c - 30],
+                c @ 90..=97 => self.fg = vec![5, c - 90 + 8],
+                c @ 40..=47 => self.bg = vec![5, c - 40],
+                c @ 100..=107 => self.bg = vec![5, c - 100 + 8],
                 22 => {
                     self.attrs.remove(&1);
                     self.attrs.remove(&2);
@@ -262,12 +265,15 @@ fn after_a_clear_what_was_shown_before_is_not_sent_again() {
 }
 
 /// The styles a cell may have: a few, so that neighbours often share one.
-fn styles() -> [Style; 4] {
+fn styles() -> [Style; 7] {
     [
         Style::default(),
         Style::default().fg(Color::Yellow),
         Style::default().fg(Color::Indexed(244)).bg(Color::Indexed(24)).add_modifier(Modifier::BOLD),
         Style::default().fg(Color::Rgb(1, 2, 3)).add_modifier(Modifier::REVERSED),
+        Style::default().fg(Color::LightRed).bg(Color::Blue).add_modifier(Modifier::DIM | Modifier::ITALIC),
+        Style::default().fg(Color::DarkGray).add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+        Style::default().add_modifier(Modifier::BOLD | Modifier::DIM),
     ]
 }
 
@@ -291,7 +297,7 @@ fn text_of(grid: &Grid) -> Text<'static> {
 /// as when a list's selection moves.
 fn frames() -> impl Strategy<Value = Vec<Text<'static>>> {
     let symbols = vec!["a", "b", " ", "x", "中", "あ", "😀", "é", "Ａ"];
-    let cell = (prop::sample::select(symbols), 0..4_usize);
+    let cell = (prop::sample::select(symbols), 0..7_usize);
     let grid = prop::collection::vec(prop::collection::vec(cell.clone(), 14), 5);
     let edit = (0..5_usize, 0..14_usize, cell);
     let edits = prop::collection::vec(prop::collection::vec(edit, 0..8), 1..6);
