@@ -6,10 +6,10 @@
 //!   (two columns, the second with no cell of its own) cost a move (`ESC[y;xH`, up
 //!   to 8 bytes): a row of Chinese names a move a character. Here the cursor is
 //!   followed across characters every terminal draws two columns wide (CJK
-//!   ideographs, kana, Hangul, fullwidth forms) or one (ASCII, and those narrow even
-//!   where East Asian ambiguous ones are wide). After anything else (emoji, `●`,
-//!   `…`, whose width terminals disagree on) the next cell is placed by a move, so
-//!   a terminal that drew it otherwise is put right at once.
+//!   ideographs, kana, Hangul, fullwidth forms) or one (as ratatui lays them out).
+//!   After anything else (emoji, sequences, whose width terminals disagree on) the
+//!   next cell is placed by a move, so a terminal that drew it otherwise is put
+//!   right at once.
 //! - A short run of unchanged cells between two changed ones on a row is sent again
 //!   rather than jumped over, where that is fewer bytes: a page of the list turning
 //!   changes most cells but leaves spaces and letters in place here and there. Only
@@ -107,14 +107,15 @@ fn surely_wide(symbol: &str) -> bool {
     wide && symbol.width() == 2
 }
 
-/// A single character every terminal draws one column wide: ASCII, or one that is
-/// narrow even where East Asian ambiguous characters are drawn wide (so not `●` or `…`,
-/// which some terminals draw in two) and is not an emoji by default.
+/// A single character one column wide, as ratatui lays it out (unicode-width). East
+/// Asian ambiguous ones (`─`, `●`, `…`) count: where a terminal draws those in two
+/// columns, ratatui's borders and columns are out of line already, and a move after
+/// each line-drawing character would cost a page of borders a move a cell.
 fn surely_narrow(symbol: &str) -> bool {
     use unicode_width::UnicodeWidthChar as _;
     let mut chars = symbol.chars();
     let (Some(c), None) = (chars.next(), chars.next()) else { return false };
-    c.is_ascii_graphic() || c == ' ' || (c.width() == Some(1) && c.width_cjk() == Some(1))
+    c.width() == Some(1)
 }
 
 impl<W: Write> Backend for Wire<W> {
@@ -232,11 +233,11 @@ mod tests {
 
     #[test]
     fn only_characters_every_terminal_draws_narrow_count() {
-        for narrow in ["a", " ", "~", "⚙", "✆", "✦", "é"] {
+        for narrow in ["a", " ", "~", "⚙", "✆", "✦", "é", "●", "…", "─", "│"] {
             assert!(surely_narrow(narrow), "{narrow}");
         }
-        // ● and … are East Asian ambiguous: two columns in some terminals.
-        for not in ["●", "…", "中", "😀", "❤\u{fe0f}", "ab", "", "\u{301}"] {
+        // Emoji and sequences, whose widths terminals disagree on, are placed by a move.
+        for not in ["中", "😀", "❤\u{fe0f}", "ab", "", "\u{301}", "\u{1b}"] {
             assert!(!surely_narrow(not), "{not:?}");
         }
     }
