@@ -28,6 +28,9 @@ impl Pen {
 
 /// Writes what takes the terminal from `from` to `to` (nothing when they are equal).
 pub(super) fn write(out: &mut impl Write, from: Pen, to: Pen) -> io::Result<()> {
+    if from == to {
+        return Ok(());
+    }
     let mut params: Vec<u8> = Vec::with_capacity(32);
     let mut push = |p: &[u8]| {
         if !params.is_empty() {
