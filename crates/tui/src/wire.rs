@@ -41,6 +41,15 @@ struct Known {
     pen: Pen,
 }
 
+impl Known {
+    /// Whether this cell sent again in `pen` looks as it does now: in its own
+    /// style; or, a space, in any style that paints the cell's background alike
+    /// (its text colour, weight and slant show on no glyph).
+    fn looks_same_in(self, pen: Pen) -> bool {
+        self.pen == pen || (self.ch == b' ' && sgr::blank_alike(self.pen, pen))
+    }
+}
+
 impl<W: Write> Wire<W> {
     pub const fn new(writer: W) -> Self {
         Self { inner: CrosstermBackend::new(writer), shown: Vec::new() }
@@ -71,9 +80,9 @@ impl<W: Write> Wire<W> {
     }
 
     /// The cells `from..to` of row `y` as the terminal shows them, when this
-    /// backend knows them all and they are in the style `pen`.
+    /// backend knows them all and each looks the same sent again in `pen`.
     fn again(&self, y: u16, from: u16, to: u16, pen: Pen) -> Option<Vec<u8>> {
-        (from..to).map(|x| self.known(x, y).filter(|k| k.pen == pen).map(|k| k.ch)).collect()
+        (from..to).map(|x| self.known(x, y).filter(|k| k.looks_same_in(pen)).map(|k| k.ch)).collect()
     }
 }
 

@@ -26,6 +26,19 @@ impl Pen {
     }
 }
 
+/// Whether a space looks the same in `a` as in `b`: the same background, and the
+/// same of what paints more than the background (reverse video, which paints it in
+/// the text colour; underline and strike-through, drawn in the text or underline
+/// colour). Text colour, weight, slant and blinking show on no glyph.
+pub(super) fn blank_alike(a: Pen, b: Pen) -> bool {
+    let painted = Modifier::REVERSED | Modifier::UNDERLINED | Modifier::CROSSED_OUT;
+    let (pa, pb) = (a.modifier & painted, b.modifier & painted);
+    if pa != pb {
+        return false;
+    }
+    if pa.is_empty() { a.bg == b.bg } else { a.fg == b.fg && a.bg == b.bg && a.underline == b.underline }
+}
+
 /// Writes what takes the terminal from `from` to `to` (nothing when they are equal).
 pub(super) fn write(out: &mut impl Write, from: Pen, to: Pen) -> io::Result<()> {
     if from == to {
@@ -168,6 +181,18 @@ mod tests {
         assert_eq!(sgr(plain, pen(Color::LightCyan, Color::Blue, Modifier::empty())), "\x1b[96;44m");
         assert_eq!(sgr(plain, pen(Color::Rgb(1, 2, 3), Color::Reset, Modifier::REVERSED)), "\x1b[7;38;2;1;2;3m");
         assert_eq!(sgr(pen(Color::Reset, Color::Indexed(24), Modifier::REVERSED), plain), "\x1b[27;49m");
+    }
+
+    #[test]
+    fn a_space_looks_the_same_whatever_its_text_colour_but_not_its_background() {
+        let grey = pen(Color::Indexed(244), Color::Reset, Modifier::BOLD);
+        assert!(blank_alike(grey, Pen::RESET));
+        assert!(!blank_alike(grey, pen(Color::Indexed(244), Color::Indexed(24), Modifier::BOLD)));
+        let reversed = pen(Color::Indexed(244), Color::Reset, Modifier::REVERSED);
+        assert!(!blank_alike(reversed, pen(Color::Indexed(231), Color::Reset, Modifier::REVERSED)));
+        assert!(!blank_alike(reversed, grey));
+        let underlined = pen(Color::Red, Color::Reset, Modifier::UNDERLINED);
+        assert!(!blank_alike(underlined, pen(Color::Blue, Color::Reset, Modifier::UNDERLINED)));
     }
 
     #[test]
