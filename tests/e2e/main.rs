@@ -51,6 +51,7 @@ mod stream;
 mod stream_trust;
 mod tmux;
 mod tmux_captain;
+mod tmux_text;
 mod tmux_walk;
 mod unified_end;
 mod unified_three;

@@ -21,7 +21,7 @@ pub(super) fn tmux() -> Command {
 }
 
 pub(super) struct Tmux {
-    session: String,
+    pub(super) session: String,
 }
 
 impl Tmux {
@@ -93,7 +93,7 @@ async fn until(s: &TestServer, path: &str, what: &str, check: impl Fn(&Value) ->
     }
 }
 
-fn client_command(s: &TestServer, dir: &Path, after: &str) -> String {
+pub(super) fn client_command(s: &TestServer, dir: &Path, after: &str) -> String {
     let config = dir.join("client.toml");
     std::fs::write(
         &config,
