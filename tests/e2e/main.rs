@@ -55,3 +55,5 @@ mod tmux_text;
 mod tmux_walk;
 mod unified_end;
 mod unified_three;
+/// The paging tests' walk through a list that changes between reads.
+mod walks;
