@@ -26,8 +26,11 @@ const END_TRIES: usize = 3;
 /// Windows passed over when none of their rows is in the view (a view of several
 /// statuses is asked without one and picked here), before an empty page is handed out.
 const PASS_OVER: usize = 5;
-/// Reads that make up one span of rows, at most.
-const SPAN_READS: usize = 4;
+/// Reads that make up one span of rows, at most: a span is at most `MAX_PAGE`
+/// rows, so a server that caps `limit` at 10 is read through whole. Short of the
+/// span, the cursor's row may lie just past what was read, and the page taken
+/// from its old place would skip the rows it moved by.
+const SPAN_READS: usize = 12;
 /// Windows read to find where the cursor's row went, at most.
 const LOOK_AROUND: usize = 4;
 
