@@ -11,16 +11,19 @@ use serde_json::{Value, json};
 
 use crate::support::TestServer;
 
-/// The tests' own tmux server: its own socket, and `-f /dev/null` so its options
-/// are tmux's defaults (`set-clipboard external`, `allow-passthrough off`), whatever
-/// the machine's `~/.tmux.conf` says.
-pub(super) fn tmux() -> Command {
+/// A test's own tmux server: its own socket (tests run side by side, and a server
+/// shared by all of them ends with its last session, under a `new-session` of
+/// another test that is connecting at that moment), and `-f /dev/null` so its
+/// options are tmux's defaults (`set-clipboard external`, `allow-passthrough off`),
+/// whatever the machine's `~/.tmux.conf` says.
+fn tmux_on(socket: &str) -> Command {
     let mut c = Command::new("tmux");
-    c.args(["-L", "frontdesk-e2e", "-f", "/dev/null"]);
+    c.args(["-L", socket, "-f", "/dev/null"]);
     c
 }
 
 pub(super) struct Tmux {
+    socket: String,
     pub(super) session: String,
 }
 
@@ -31,28 +34,36 @@ impl Tmux {
             found.is_ok_and(|o| o.status.success()),
             "tmux is needed for this test: apt-get install tmux (.ci/run does)"
         );
-        let session = format!("fd{}", uuid::Uuid::now_v7().simple());
-        let status = tmux()
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        let (socket, session) = (format!("frontdesk-e2e-{id}"), format!("fd{id}"));
+        let status = tmux_on(&socket)
             .args(["new-session", "-d", "-s", &session, "-x", &width.to_string(), "-y", &height.to_string(), command])
             .status()
             .expect("tmux runs");
         assert!(status.success());
-        Self { session }
+        Self { socket, session }
+    }
+
+    /// A tmux command to this test's server.
+    pub(super) fn command(&self) -> Command {
+        tmux_on(&self.socket)
     }
 
     pub(super) fn screen(&self) -> String {
-        let out = tmux().args(["capture-pane", "-p", "-t", &self.session]).output().expect("capture");
+        let out = self.command().args(["capture-pane", "-p", "-t", &self.session]).output().expect("capture");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     pub(super) fn send(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", self.session.as_str()];
         args.extend_from_slice(keys);
-        assert!(tmux().args(args).status().expect("send-keys").success());
+        assert!(self.command().args(args).status().expect("send-keys").success());
     }
 
     pub(super) fn type_text(&self, text: &str) {
-        assert!(tmux().args(["send-keys", "-t", &self.session, "-l", text]).status().expect("send-keys").success());
+        assert!(
+            self.command().args(["send-keys", "-t", &self.session, "-l", text]).status().expect("send-keys").success()
+        );
     }
 
     pub(super) fn wait_for(&self, what: &str) {
@@ -76,7 +87,8 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = tmux().args(["kill-session", "-t", &self.session]).status();
+        // The session's programs get their hangup, and the test's server goes with it.
+        let _ = self.command().args(["kill-server"]).status();
     }
 }
 
@@ -179,7 +191,7 @@ async fn sigterm_restores_the_terminal() {
         &client_command(&s, dir.path(), &format!("stty -a > {}; echo RESTORED; sleep 30", stty.display())),
     );
     t.wait_for("I need help with my order");
-    let shell = tmux().args(["display", "-p", "-t", &t.session, "#{pane_pid}"]).output().expect("pane pid");
+    let shell = t.command().args(["display", "-p", "-t", &t.session, "#{pane_pid}"]).output().expect("pane pid");
     let shell = String::from_utf8_lossy(&shell.stdout).trim().to_owned();
     let pid = Command::new("pgrep").args(["-P", &shell]).output().expect("pgrep");
     let pid = String::from_utf8_lossy(&pid.stdout).lines().next().unwrap_or_default().trim().to_owned();
@@ -232,7 +244,7 @@ async fn a_hangup_cleans_up_as_quitting_does() {
     t.wait_for("Unread");
     let made = || std::fs::read_dir(&tmp).map_or(0, Iterator::count);
     assert_eq!(made(), 1, "the demo keeps its data in a temporary directory");
-    drop(t); // kill-session: SIGHUP to everything in the pane
+    drop(t); // kill-server: SIGHUP to everything in the pane
     let start = Instant::now();
     while made() > 0 {
         assert!(start.elapsed() < Duration::from_secs(20), "the demo's temporary data is left behind");
@@ -281,7 +293,7 @@ async fn a_copy_inside_tmux_lands_in_the_tmux_buffer() {
     t.wait_for("◀ Customer +15552003");
     t.send(&["C"]);
     t.wait_for("to the tmux buffer");
-    let buffer = tmux().args(["show-buffer"]).output().expect("show-buffer");
+    let buffer = t.command().args(["show-buffer"]).output().expect("show-buffer");
     let buffer = String::from_utf8_lossy(&buffer.stdout);
     assert!(buffer.contains("Parcel 7731-XK never came"), "the tmux buffer holds {buffer:?}");
 }
@@ -296,7 +308,8 @@ async fn a_notification_inside_tmux_rings_tmuxs_bell() {
     let t = Tmux::start(100, 30, &client_command(&s, dir.path(), "sleep 30"));
     t.wait_for("First one");
     let flag = || {
-        let out = tmux().args(["display", "-p", "-t", &t.session, "#{window_bell_flag}"]).output().expect("display");
+        let out =
+            t.command().args(["display", "-p", "-t", &t.session, "#{window_bell_flag}"]).output().expect("display");
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     };
     assert_eq!(flag(), "0");
@@ -443,9 +456,12 @@ async fn orbit_whatsapp_window_closed_keeps_the_draft() {
     t.send(&["y"]);
     t.wait_for("24-hour window is closed");
     t.wait_for("not sent");
-    // The text waits in the draft.
+    // The text waits in the draft: the composer open again, holding it (the thread
+    // shows it too, as the message not sent).
     t.send(&["r"]);
-    t.wait_for("Your parcel left today");
+    t.wait_until("the composer holding the draft", |s| {
+        s.contains("Reply to the customer") && s.matches("Your parcel left today").count() >= 2
+    });
     let sent: Vec<_> = orbit
         .received_requests()
         .await

@@ -181,15 +181,19 @@ async fn walk(w: Walk) {
     // newcomer shows up; opened from the top, their thread shows what they wrote.
     t.send(&["Escape"]);
     t.wait_for(NEWCOMER);
-    // The conversation read and closed here is not news: the poll that saw it
-    // change (by our own close) brings none of its old messages back as unread.
-    let list = t.screen();
-    let row = list.lines().find(|l| l.contains(w.contact)).unwrap_or_default();
-    assert!(!row.contains('●'), "read and closed here, yet unread again:\n{list}");
     t.send(&["g", "g"]);
     t.send(&["Enter"]);
     t.wait_for(NEWS_BEFORE);
     t.wait_for(NEWS);
+    // The conversation read and closed here is not news: the poll that saw it
+    // change (by our own close) brings none of its old messages back as unread.
+    // Looked at after the newcomer's thread, so the whole poll has landed (where
+    // All lists only open conversations, the closed one is not there at all).
+    t.send(&["Escape"]);
+    t.wait_until("the list with the newcomer", |s| s.contains("┌ All ") && s.contains(NEWCOMER));
+    let list = t.screen();
+    let row = list.lines().find(|l| l.contains(w.contact)).unwrap_or_default();
+    assert!(!row.contains('●'), "read and closed here, yet unread again:\n{list}");
     let replies = received(&w.server)
         .await
         .iter()
