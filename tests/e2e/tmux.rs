@@ -87,8 +87,16 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        // The session's programs get their hangup, and the test's server goes with it.
+        // The session's programs get their hangup, and the test's server goes with
+        // it, socket and all (tmux leaves the file behind).
+        let socket = self.command().args(["display", "-p", "#{socket_path}"]).output();
         let _ = self.command().args(["kill-server"]).status();
+        if let Ok(out) = socket {
+            let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+            if path.ends_with(&self.socket) {
+                let _ = std::fs::remove_file(path);
+            }
+        }
     }
 }
 
