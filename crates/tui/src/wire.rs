@@ -13,8 +13,9 @@
 //! - A short run of unchanged cells between two changed ones on a row is sent again
 //!   rather than jumped over, where that is fewer bytes: a page of the list turning
 //!   changes most cells but leaves spaces and letters in place here and there. Only
-//!   cells this backend drew itself (ASCII, in the pen's own style) are sent again;
-//!   after a clear it knows the screen is blank.
+//!   cells this backend drew itself (ASCII, in the pen's own style; a space in any
+//!   style that paints it alike) are sent again; after a clear it knows the screen
+//!   is blank.
 //! - Styles change by the shortest SGR sequence (`sgr.rs`).
 
 mod sgr;
@@ -88,7 +89,7 @@ impl<W: Write> Wire<W> {
 
 /// Bytes a move to (x, y) takes: `ESC[` row `;` column `H`.
 fn move_bytes(x: u16, y: u16) -> usize {
-    4 + digits(y + 1) + digits(x + 1)
+    4 + digits(y.saturating_add(1)) + digits(x.saturating_add(1))
 }
 
 fn digits(n: u16) -> usize {
@@ -156,7 +157,7 @@ impl<W: Write> Backend for Wire<W> {
                 _ => false,
             };
             if !filled {
-                write!(out, "\x1b[{};{}H", y + 1, x + 1)?;
+                write!(out, "\x1b[{};{}H", u32::from(y) + 1, u32::from(x) + 1)?;
             }
             let want = Pen::of(cell);
             sgr::write(&mut out, pen, want)?;
@@ -164,9 +165,9 @@ impl<W: Write> Backend for Wire<W> {
             let symbol = cell.symbol();
             out.extend_from_slice(symbol.as_bytes());
             cursor = if surely_narrow(symbol) {
-                Some((x + 1, y))
+                Some((x.saturating_add(1), y))
             } else if surely_wide(symbol) {
-                Some((x + 2, y))
+                Some((x.saturating_add(2), y))
             } else {
                 None
             };
