@@ -323,6 +323,68 @@ pub fn found<T>(row: Option<T>, what: &str) -> ApiResult<T> {
 #[cfg(test)]
 mod tests {
     use super::redact;
+    use super::{Db, Inbound};
+    use crate::error::ApiError;
+    use crate::hub::Hub;
+    use frontdesk_domain::Channel;
+
+    fn message(handle: &str) -> Inbound {
+        Inbound {
+            channel: Channel::Sms,
+            handle: handle.to_owned(),
+            name: None,
+            email: None,
+            phone: None,
+            subject: None,
+            body: "Where is my order?".to_owned(),
+            attachments: Vec::new(),
+            provider_message_id: None,
+            received_at: None,
+            ai_agent: None,
+        }
+    }
+
+    /// A write alone in its batch is the whole transaction (no savepoint): failed,
+    /// nothing of it is kept or announced, and the writer goes on.
+    #[tokio::test]
+    async fn a_write_that_fails_alone_leaves_nothing_and_the_next_one_lands() {
+        let dir = tempfile::tempdir().expect("dir");
+        let hub = Hub::default();
+        let db = Db::open_path(&dir.path().join("writer.db"), hub.clone()).await.expect("a database");
+        let org = crate::admin::create_org(&db, "Writer", "Ada", "ada@writer.test", 3600).await.expect("an org").org;
+        let mut events = hub.subscribe();
+        let failed = {
+            let org = org.clone();
+            db.write(move |tx| {
+                Box::pin(async move {
+                    tx.ingest(&org, vec![message("+15550001")]).await?;
+                    Err::<(), _>(ApiError::bad_request("TEST", "refused after its statements ran"))
+                })
+            })
+            .await
+        };
+        assert!(failed.is_err_and(|e| e.to_string().contains("refused after")), "the job's own error");
+        let kept = {
+            let org = org.clone();
+            db.write(move |tx| Box::pin(async move { tx.ingest(&org, vec![message("+15550002")]).await })).await
+        };
+        let kept = kept.expect("the next write lands");
+        let stored = db.conversation(&org, &kept[0].conversation.id).await.expect("stored");
+        assert_eq!(stored.contact.handle, "+15550002");
+        let all = frontdesk_domain::ViewFilter::default();
+        let me = frontdesk_domain::AgentId::from("nobody".to_owned());
+        let n = db.count_matching(&org, &all, &me, jiff::Timestamp::now()).await.expect("counted");
+        assert_eq!(n, 1, "only the second write's conversation is stored");
+        // Only the second write's events reach the streams.
+        let mut published = Vec::new();
+        while let Ok(e) = events.try_recv() {
+            if let crate::hub::Payload::Json { data, .. } = &e.payload {
+                published.push(data.to_string());
+            }
+        }
+        assert!(!published.is_empty(), "the kept write is announced");
+        assert!(published.iter().all(|e| !e.contains("+15550001")), "nothing of the failed write: {published:?}");
+    }
 
     #[test]
     fn a_password_in_a_database_url_is_never_printed() {
