@@ -344,8 +344,8 @@ mod tests {
         }
     }
 
-    /// A write alone in its batch is the whole transaction (no savepoint): failed,
-    /// nothing of it is kept or announced, and the writer goes on.
+    /// A write that fails after its statements ran: nothing of it is kept or
+    /// announced, and the writer goes on.
     #[tokio::test]
     async fn a_write_that_fails_alone_leaves_nothing_and_the_next_one_lands() {
         let dir = tempfile::tempdir().expect("dir");

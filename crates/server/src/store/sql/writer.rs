@@ -194,25 +194,6 @@ async fn run(mut ctx: WriteCtx, mut rx: mpsc::Receiver<Job>, hub: Hub, reconnect
         // transaction unfit to commit (PostgreSQL would turn the COMMIT into a silent
         // rollback): the whole batch is rolled back and every caller told.
         let mut broken: Option<sqlx::Error> = None;
-        if let [_] = batch.as_slice()
-            && let Some(job) = batch.pop()
-        {
-            // A job alone is the transaction: no savepoint to open and close (two
-            // round trips of the dozen a batch of inbound messages takes). Failed, it
-            // is rolled back whole; its caller hears its own error.
-            let (ok, finish) = job(&mut ctx).await;
-            if !ok {
-                ctx.events.clear();
-                ctx.touched.clear();
-                ctx.reschedule = false;
-                if let Err(err) = exec(&mut ctx.conn, "ROLLBACK").await {
-                    tracing::error!(error = %err, "cannot roll back a failed write");
-                }
-                finish(None);
-                continue;
-            }
-            finishes.push(finish);
-        }
         for job in batch.drain(..) {
             let mark = ctx.events.len();
             if let Err(err) = exec(&mut ctx.conn, "SAVEPOINT job").await {
