@@ -70,14 +70,17 @@ impl Tmux {
         self.wait_until(&format!("{what:?} on screen"), |screen| screen.contains(what));
     }
 
-    /// Waits until the screen satisfies `check`: for a step that must have landed
-    /// (a view switched, not just its old rows still showing) before the next key.
-    pub(super) fn wait_until(&self, what: &str, check: impl Fn(&str) -> bool) {
+    /// Waits until the screen satisfies `check`, and returns that screen: for a
+    /// step that must have landed (a view switched, not just its old rows still
+    /// showing) before the next key, and for what a test then reads off the screen.
+    /// A capture may catch a frame half drawn, so what is asserted belongs in
+    /// `check`, not in a second capture.
+    pub(super) fn wait_until(&self, what: &str, check: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let screen = self.screen();
             if check(&screen) {
-                return;
+                return screen;
             }
             assert!(start.elapsed() < Duration::from_secs(20), "never {what}:\n{screen}");
             std::thread::sleep(Duration::from_millis(50));
@@ -370,9 +373,9 @@ async fn two_accounts_switch_and_merge_into_one_inbox() {
     t.wait_for("Switch to");
     t.type_text("west");
     t.send(&["Enter"]);
-    t.wait_for("West lost a parcel");
-    t.wait_for("polling 2s");
-    assert!(!t.screen().contains("East needs a refund"), "{}", t.screen());
+    t.wait_until("west's list alone, polled", |s| {
+        s.contains("West lost a parcel") && s.contains("polling 2s") && !s.contains("East needs a refund")
+    });
 
     // A customer writes on west: the poller brings it.
     west.inbound_on("sms", "+15550001111", "Polled message arrives", None).await;
@@ -383,12 +386,10 @@ async fn two_accounts_switch_and_merge_into_one_inbox() {
     t.type_text("All");
     t.send(&["Enter"]);
     t.wait_for("East needs a refund");
-    t.wait_for("West lost a parcel");
-    t.wait_for("[east]");
-    t.wait_for("[west]");
-
     // Star the west conversation from the merged list: only west hears of it.
-    let screen = t.screen();
+    let screen = t.wait_until("both accounts' rows, badged", |s| {
+        ["East needs a refund", "West lost a parcel", "[east]", "[west]"].iter().all(|w| s.contains(w))
+    });
     let rows: Vec<&str> = screen.lines().filter(|l| l.contains("[east]") || l.contains("[west]")).collect();
     let west_row = rows.iter().position(|l| l.contains("West lost a parcel")).expect("west row");
     t.send(&["g", "g"]);

@@ -53,12 +53,11 @@ async fn rows_of_wide_characters_line_up_and_moves_leave_what_a_redraw_draws() {
         t.send(&["j"]);
     }
     t.send(&["k"]);
-    t.wait_until("the selection on the fourth row", |screen| {
-        // Let the moves land: the screen stops changing.
+    // Let the moves land: the screen stops changing.
+    let moved = t.wait_until("the moves landed", |screen| {
         std::thread::sleep(std::time::Duration::from_millis(300));
         screen == t.screen()
     });
-    let moved = t.screen();
 
     let listed = rows(&moved);
     assert_eq!(listed.len(), NAMES.len(), "one row a conversation:\n{moved}");

@@ -134,8 +134,7 @@ async fn walk(w: Walk) {
     t.send(&["g", "a"]);
     // The first view lists the contact too: wait for All's title beside it, so
     // Enter lands on All's rows and not on the empty list of a view still loading.
-    t.wait_until("All listing the contact", |s| s.contains("┌ All ") && s.contains(w.contact));
-    let list = t.screen();
+    let list = t.wait_until("All listing the contact", |s| s.contains("┌ All ") && s.contains(w.contact));
     assert!(!list.contains(w.thread_only), "the thread is not open yet:\n{list}");
 
     t.send(&["Enter"]);
@@ -190,8 +189,7 @@ async fn walk(w: Walk) {
     // Looked at after the newcomer's thread, so the whole poll has landed (where
     // All lists only open conversations, the closed one is not there at all).
     t.send(&["Escape"]);
-    t.wait_until("the list with the newcomer", |s| s.contains("┌ All ") && s.contains(NEWCOMER));
-    let list = t.screen();
+    let list = t.wait_until("the list with the newcomer", |s| s.contains("┌ All ") && s.contains(NEWCOMER));
     let row = list.lines().find(|l| l.contains(w.contact)).unwrap_or_default();
     assert!(!row.contains('●'), "read and closed here, yet unread again:\n{list}");
     let replies = received(&w.server)
