@@ -225,8 +225,8 @@ impl HelpdeskProvider {
     }
 
     /// Rows `offset..offset + len`, in as many reads as a server that caps `limit`
-    /// below what was asked needs (a few at most): the rows around a cursor's row
-    /// are only of use whole.
+    /// below what was asked needs (`SPAN_READS` at most): the rows around a
+    /// cursor's row are only of use whole.
     async fn span(&self, asked: &Asked, offset: u64, len: u64) -> ProviderResult<Window> {
         let mut window = self.window(asked, offset, len).await?;
         for _ in 1..SPAN_READS {
