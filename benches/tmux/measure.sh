@@ -12,6 +12,7 @@
 #                  after scrolling through the whole of All with PgDn
 #   G              from the key to the All view's last row on screen (its last page
 #                  asked for at once), and the RSS after it
+#   event to screen  a message posted over HTTP until its text is on screen
 #   search         a page of 50 for four common words over HTTP (curl), p50 and p99
 #
 # Usage: cargo build --release && benches/tmux/measure.sh [N]; ends with anchors.sh
@@ -164,6 +165,31 @@ done
 screen scroll | grep -qF -- "$last" || { echo "scrolled to the end, but '$last' is not on screen" >&2; exit 1; }
 echo "PgDn through all of All to its last row: RSS $(rss_mb "$pid") MB ($(( ($(now_ms) - t0) / 1000 )) s)"
 stop scroll
+
+# Event to screen: a customer message posted over HTTP (curl) until its text is on
+# the client's screen (the live link: posted, committed, streamed, drawn), 30 times,
+# a new conversation each, spaced; beside it, curl's own time for the POST, which
+# returns once the message is committed, and the harness floor (above), which is
+# in the figures too.
+"${T[@]}" new-session -d -s events -x 200 -y 50 "$(client)"
+wait_for events "$ROW" "$(now_ms)" >/dev/null
+wait_for events "live" "$(now_ms)" >/dev/null
+sleep 1
+e2s=(); posts=()
+run=$(date +%s)
+for i in $(seq 30); do
+    marker="ping-$run-$i"
+    t0=$(now_ms)
+    post=$(curl -sf -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+        -d "{\"channel\":\"sms\",\"contact\":{\"handle\":\"+1999$run$i\"},\"body\":\"$marker\"}" "$URL/v1/inbound") \
+        || { echo "posting an inbound message failed" >&2; exit 1; }
+    e2s+=("$(wait_for events "$marker" "$t0")")
+    posts+=("$(echo "$post" | awk '{printf "%.0f", $1 * 1000}')")
+    sleep 0.3
+done
+stop events
+worst=$(printf '%s\n' "${e2s[@]}" | sort -n | tail -1)
+echo "event to screen (the POST to its text on screen), 30 events: median $(median "${e2s[@]}") ms, worst ${worst} ms; the POST alone median $(median "${posts[@]}") ms; harness floor ${floor} ms"
 
 # neomutt and aerc beside these figures, where installed, from the same run.
 benches/tmux/anchors.sh "$N"
