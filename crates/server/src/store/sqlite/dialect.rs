@@ -116,9 +116,11 @@ pub async fn plan_text(conn: &mut Conn, query: &str, known: &Terms) -> Result<Pl
     let whole = query.replace("\"*", "\"");
     let hits = count_hits(conn, &whole, MANY_HITS).await?;
     if hits >= MANY_HITS
-        && let Some(terms) = seek_query(conn, query, known).await?
+        && let Some((terms, rows)) = spelled(conn, query, known).await?
     {
-        return Ok(planned(terms, TextPlan::Seek));
+        // What gathering the hits would read: the seek's bound follows from it.
+        #[allow(clippy::cast_precision_loss, reason = "an estimate")]
+        return Ok(Planned { query: terms, plan: TextPlan::Seek, rows: Some(rows as f64) });
     }
     if hits >= FEW_HITS || count_hits(conn, query, FEW_HITS).await? >= FEW_HITS {
         return Ok(planned(query.to_owned(), TextPlan::Walk));
@@ -156,6 +158,19 @@ impl Drop for WorkLimit {
 /// took 4.2 s, 56 million instructions, and now gives way within 100,000.
 const SEEK_WORK: u64 = 100_000;
 
+/// The seek's bound grows with what gathering the hits would cost instead: one of
+/// the engine's instructions of seeking a search row gathering would read (a seek
+/// does some 13,000 a millisecond; gathering the 313,000 rows "the" begins takes
+/// 67–80 ms at 100,000 conversations, so it may seek for some 24 ms). Before, a
+/// few dozen new conversations without "the" on top of the view (a seek per word it
+/// begins, some 3,000 instructions each) made every search for it gather: 70 ms
+/// against 15. Where thousands lack it, a page costs the seek and then the
+/// gathering (about 1.5 times the gathering alone); at 2 a row, twice.
+const SEEK_WORK_PER_ROW: f64 = 1.0;
+
+/// The most a seek may work, whatever its words match (about 150 ms of seeking).
+const SEEK_WORK_MAX: u64 = 2_000_000;
+
 /// A statement run under the seek's bound ([`SEEK_WORK`]), on the caller's
 /// connection; the bound is lifted when this is dropped.
 pub struct Bounded<'c> {
@@ -167,10 +182,17 @@ pub struct Bounded<'c> {
 /// gathered once (`IN` builds them into an index of its own, whatever their number).
 pub const AFTER_SEEK: TextPlan = TextPlan::Walk;
 
-/// Bounds a seek by [`SEEK_WORK`], whatever its words match.
-pub async fn bound_seek(conn: &mut Conn, _rows: Option<f64>) -> Result<Bounded<'_>, sqlx::Error> {
-    let limit = limit_work(&mut *conn, SEEK_WORK).await?;
+/// Bounds a seek by [`SEEK_WORK`], or by what gathering the `rows` its words
+/// match would cost ([`SEEK_WORK_PER_ROW`]) where that is more.
+pub async fn bound_seek(conn: &mut Conn, rows: Option<f64>) -> Result<Bounded<'_>, sqlx::Error> {
+    let limit = limit_work(&mut *conn, seek_bound(rows)).await?;
     Ok(Bounded { conn, limit })
+}
+
+/// The instructions a seek may take for words that match `rows` search rows.
+pub(super) fn seek_bound(rows: Option<f64>) -> u64 {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "clamped to a bound")]
+    rows.map_or(SEEK_WORK, |r| ((r * SEEK_WORK_PER_ROW).max(0.0) as u64).clamp(SEEK_WORK, SEEK_WORK_MAX))
 }
 
 impl Bounded<'_> {
@@ -228,6 +250,12 @@ async fn count_hits(conn: &mut Conn, query: &str, most: i64) -> Result<i64, sqlx
 /// None when a word is not plain ASCII letters and digits (the index folds others
 /// in ways not redone here) or begins more than [`MAX_TERMS`] words.
 pub async fn seek_query(conn: &mut Conn, query: &str, known: &Terms) -> Result<Option<String>, sqlx::Error> {
+    Ok(spelled(conn, query, known).await?.map(|(terms, _)| terms))
+}
+
+/// [`seek_query`]'s query, with the search rows its words hold (summed over the
+/// words: what gathering the hits would read).
+async fn spelled(conn: &mut Conn, query: &str, known: &Terms) -> Result<Option<(String, i64)>, sqlx::Error> {
     // The index's structure record is rewritten by every write to it: while it is
     // the same, so are the words a prefix begins.
     let stamp: Vec<u8> = sqlx::query_scalar("SELECT block FROM search_data WHERE id = 10")
@@ -235,6 +263,7 @@ pub async fn seek_query(conn: &mut Conn, query: &str, known: &Terms) -> Result<O
         .await?
         .unwrap_or_default();
     let mut groups = Vec::new();
+    let mut rows = 0_i64;
     for word in query.split(' ') {
         let Some(word) = word.strip_prefix('"').and_then(|w| w.strip_suffix("\"*")) else { return Ok(None) };
         if word.is_empty() || !word.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -251,20 +280,22 @@ pub async fn seek_query(conn: &mut Conn, query: &str, known: &Terms) -> Result<O
         if terms.is_empty() {
             return Ok(None);
         }
-        let terms: Vec<String> = terms.iter().map(|t| format!("\"{}\"", t.replace('"', ""))).collect();
+        rows = rows.saturating_add(terms.iter().map(|(_, n)| *n).sum());
+        let terms: Vec<String> = terms.iter().map(|(t, _)| format!("\"{}\"", t.replace('"', ""))).collect();
         groups.push(format!("({})", terms.join(" OR ")));
     }
-    Ok((!groups.is_empty()).then(|| groups.join(" AND ")))
+    Ok((!groups.is_empty()).then(|| (groups.join(" AND "), rows)))
 }
 
-/// The index's words that begin with `word`; none when there are none or more than
+/// The index's words that begin with `word`, each with the search rows holding it;
+/// none when there are none or more than
 /// [`MAX_TERMS`]. FTS5 reads each one's list of rows to count them (15 ms for the
 /// words "the" begins at 100,000 conversations), hence [`Terms`].
-async fn begun(conn: &mut Conn, word: &str) -> Result<Vec<String>, sqlx::Error> {
+async fn begun(conn: &mut Conn, word: &str) -> Result<Vec<(String, i64)>, sqlx::Error> {
     // Every term beginning with `word` sorts from it to it followed by the last
-    // character there is.
-    let mut terms: Vec<String> =
-        sqlx::query_scalar("SELECT term FROM search_terms WHERE term >= $1 AND term < $2 ORDER BY term LIMIT $3")
+    // character there is. `doc` is how many search rows hold it.
+    let mut terms: Vec<(String, i64)> =
+        sqlx::query_as("SELECT term, doc FROM search_terms WHERE term >= $1 AND term < $2 ORDER BY term LIMIT $3")
             .bind(word)
             .bind(format!("{word}{}", char::MAX))
             .bind(MAX_TERMS + 1)
@@ -287,17 +318,17 @@ pub struct Terms(Mutex<Kept>);
 struct Kept {
     /// The index's structure record when these were read.
     stamp: Vec<u8>,
-    /// Each prefix's words; empty when it is not spelled out.
-    words: HashMap<String, Vec<String>>,
+    /// Each prefix's words with their rows; empty when it is not spelled out.
+    words: HashMap<String, Vec<(String, i64)>>,
 }
 
 impl Terms {
-    fn get(&self, stamp: &[u8], word: &str) -> Option<Vec<String>> {
+    fn get(&self, stamp: &[u8], word: &str) -> Option<Vec<(String, i64)>> {
         let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         (kept.stamp == stamp).then(|| kept.words.get(word).cloned()).flatten()
     }
 
-    fn put(&self, stamp: &[u8], word: &str, terms: Vec<String>) {
+    fn put(&self, stamp: &[u8], word: &str, terms: Vec<(String, i64)>) {
         let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if kept.stamp != stamp || kept.words.len() >= KEPT_PREFIXES {
             *kept = Kept { stamp: stamp.to_vec(), words: HashMap::new() };

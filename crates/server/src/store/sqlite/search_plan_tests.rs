@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use sqlx::{AssertSqlSafe, Connection as _, SqliteConnection};
 
-use super::dialect::{MIGRATIONS, Terms, limit_work, plan_text, seek_query};
+use super::dialect::{MIGRATIONS, Terms, limit_work, plan_text, seek_bound, seek_query};
 use super::filter::{Planned, TextPlan, text_query};
 use super::migrate::run;
 use super::search_tests::{pages, seed};
@@ -64,13 +64,15 @@ async fn a_very_common_word_is_sought_as_the_whole_words_it_begins() {
         let _ = write!(sql, "{}({}, 'the {word} café {}')", if i == 0 { "" } else { ", " }, i << 24, i % 7);
     }
     sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await.expect("search rows");
-    let Planned { query: terms, plan, .. } =
+    let Planned { query: terms, plan, rows } =
         plan_text(&mut conn, &text_query("THE").expect("a query"), &known).await.expect("planned");
     assert_eq!(plan, TextPlan::Seek);
     assert_eq!(terms, "(\"the\" OR \"them\" OR \"there\")", "folded, whole words of the index, in order");
-    let Planned { query: terms, plan, .. } =
+    assert_eq!(rows, Some(35_000.0), "what gathering would read: 21,000 rows hold the, 7,000 them, 7,000 there");
+    let Planned { query: terms, plan, rows } =
         plan_text(&mut conn, &text_query("the cafe").expect("a query"), &known).await.expect("planned");
     assert_eq!((terms.as_str(), plan), ("(\"the\" OR \"them\" OR \"there\") AND (\"cafe\")", TextPlan::Seek));
+    assert_eq!(rows, Some(56_000.0), "and 21,000 cafe");
     // Together the words are rarer: counted together, gathered.
     let Planned { plan, .. } =
         plan_text(&mut conn, &text_query("the 3").expect("a query"), &known).await.expect("planned");
@@ -173,4 +175,15 @@ async fn a_work_limit_stops_a_statement_past_it_and_is_lifted_when_dropped() {
     drop(bound);
     let n: i64 = sqlx::query_scalar(count).fetch_one(&mut conn).await.expect("no bound once dropped");
     assert_eq!(n, 200_000);
+}
+
+/// A seek works as long as gathering the hits would take, and never less than the
+/// floor or more than the ceiling.
+#[test]
+fn a_seek_may_work_as_long_as_gathering_would_take() {
+    assert_eq!(seek_bound(None), 100_000);
+    assert_eq!(seek_bound(Some(35_000.0)), 100_000);
+    assert_eq!(seek_bound(Some(313_763.0)), 313_763);
+    assert_eq!(seek_bound(Some(50_000_000.0)), 2_000_000);
+    assert_eq!(seek_bound(Some(f64::NAN)), 100_000);
 }
