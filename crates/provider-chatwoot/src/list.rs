@@ -13,9 +13,9 @@
 //! removes leaves the count as it was and is not seen; nor is a row that is gone.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use frontdesk_domain::{AssigneeFilter, Clean, Conversation, Page, Status, ViewFilter};
+use frontdesk_provider::anchor::Anchor;
 use frontdesk_provider::{ListQuery, ProviderError, ProviderResult, Towards};
 use reqwest::Method;
 
@@ -30,30 +30,11 @@ const LOOK_AROUND: usize = 4;
 /// Where the next read begins: the page, the view's count when the cursor was
 /// made, and the row on the near side of the page (above it going down, below
 /// it going up). A bare page number (an older cursor) reads just that page.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Cursor {
-    page: u32,
-    count: Option<u64>,
-    beside: Option<String>,
-}
+type Cursor = Anchor<u32>;
 
-impl Cursor {
-    /// `page` or `page.count.row`; anything else starts over.
-    fn parse(text: &str) -> Option<Self> {
-        let mut parts = text.splitn(3, '.');
-        let page = parts.next()?.parse().ok().filter(|&p| p > 0)?;
-        let count = parts.next().and_then(|c| c.parse().ok());
-        let beside = parts.next().filter(|r| !r.is_empty()).map(str::to_owned);
-        Some(Self { page, count, beside })
-    }
-
-    fn encode(&self) -> String {
-        let mut out = self.page.to_string();
-        if let Some(beside) = &self.beside {
-            let _ = write!(out, ".{}.{beside}", self.count.map(|c| c.to_string()).unwrap_or_default());
-        }
-        out
-    }
+/// The cursor `text` names: pages count from 1.
+fn cursor(text: &str) -> Option<Cursor> {
+    Cursor::parse(text).filter(|c| c.at > 0)
 }
 
 /// The last page's number for a view of `count` conversations (1 when empty).
@@ -149,7 +130,7 @@ impl Taken {
 impl ChatwootProvider {
     pub(crate) async fn list_page(&self, query: ListQuery) -> ProviderResult<Page<Conversation>> {
         let asked = Self::asked(&query)?;
-        let cursor = query.cursor.as_deref().and_then(Cursor::parse);
+        let cursor = query.cursor.as_deref().and_then(cursor);
         let mut reads = Reads { provider: self, asked: &asked, got: BTreeMap::new() };
         let (taken, count) = match (query.towards, &cursor) {
             (Towards::Down, None) => {
@@ -164,13 +145,13 @@ impl ChatwootProvider {
                 (Taken::whole(page, read, false), count)
             }
             (towards, Some(c)) => {
-                let count = reads.page(c.page).await?.count;
+                let count = reads.page(c.at).await?.count;
                 let taken = if let Some(beside) = &c.beside {
                     Self::beside(&mut reads, towards, c, beside, count).await?
                 } else {
-                    let read = reads.take(c.page);
+                    let read = reads.take(c.at);
                     let below = towards == Towards::Up || read.full;
-                    Taken::whole(c.page, read, below)
+                    Taken::whole(c.at, read, below)
                 };
                 (taken, count)
             }
@@ -180,8 +161,8 @@ impl ChatwootProvider {
         let first_id = taken.rows.first().map(|c| c.id.to_string()).or_else(|| beside.clone());
         let last_id = taken.rows.last().map(|c| c.id.to_string()).or(beside);
         let next_cursor = (taken.below && taken.last < u32::MAX)
-            .then(|| Cursor { page: taken.last + 1, count, beside: last_id }.encode());
-        let prev_cursor = (taken.first > 1).then(|| Cursor { page: taken.first - 1, count, beside: first_id }.encode());
+            .then(|| Cursor { at: taken.last + 1, count, beside: last_id }.encode());
+        let prev_cursor = (taken.first > 1).then(|| Cursor { at: taken.first - 1, count, beside: first_id }.encode());
         let mut items: Vec<Conversation> =
             taken.rows.into_iter().filter(|c| asked.filter.takes_status(&c.status)).collect();
         if let Ok(mut labels) = self.labels.lock() {
@@ -192,7 +173,7 @@ impl ChatwootProvider {
     }
 
     /// The rows next to the cursor's row, the way the list is read: below it
-    /// going down, above it going up. Page `c.page` is read already. When the
+    /// going down, above it going up. Page `c.at` is read already. When the
     /// view's count is as it was and the row is not on that page, the rows did
     /// not move: the page is the answer. Otherwise the row is looked for where the
     /// count says it went (it was the last row above the page, or the first below).
@@ -203,26 +184,23 @@ impl ChatwootProvider {
         beside: &str,
         count: Option<u64>,
     ) -> ProviderResult<Taken> {
-        let shift = match (c.count, count) {
-            (Some(then), Some(now)) => i64::try_from(now).unwrap_or(i64::MAX) - i64::try_from(then).unwrap_or(0),
-            _ => 0,
-        };
+        let shift = c.shift(count);
         let up = towards == Towards::Up;
         if shift == 0 && reads.find(beside).is_none() {
-            let read = reads.take(c.page);
+            let read = reads.take(c.at);
             let below = up || read.full;
-            return Ok(Taken::whole(c.page, read, below));
+            return Ok(Taken::whole(c.at, read, below));
         }
         let per = PAGE as u64;
-        let was = if up { u64::from(c.page) * per } else { (u64::from(c.page) - 1) * per };
+        let was = if up { u64::from(c.at) * per } else { (u64::from(c.at) - 1) * per };
         // Going down the row was the one before `was`.
         let spot = reads.locate(beside, if up { was } else { was.saturating_sub(1) }, shift).await?;
         let Some((page, i)) = spot else {
             // It moved on its own (new activity takes it to the top) or went:
             // the page as it is now.
-            let read = reads.take(c.page);
+            let read = reads.take(c.at);
             let below = up || read.full;
-            return Ok(Taken::whole(c.page, read, below));
+            return Ok(Taken::whole(c.at, read, below));
         };
         Ok(if up {
             match i {
@@ -354,13 +332,13 @@ mod tests {
 
     #[test]
     fn cursors_read_back_as_written_and_a_bare_page_number_is_one() {
-        let c = Cursor { page: 4, count: Some(103), beside: Some("8812".into()) };
+        let c = Cursor { at: 4, count: Some(103), beside: Some("8812".into()) };
         assert_eq!(c.encode(), "4.103.8812");
-        assert_eq!(Cursor::parse("4.103.8812"), Some(c));
-        assert_eq!(Cursor::parse("3"), Some(Cursor { page: 3, count: None, beside: None }));
-        assert_eq!(Cursor::parse("2..77"), Some(Cursor { page: 2, count: None, beside: Some("77".into()) }));
-        assert_eq!(Cursor::parse("0"), None);
-        assert_eq!(Cursor::parse("x.1.2"), None);
+        assert_eq!(cursor("4.103.8812"), Some(c));
+        assert_eq!(cursor("3"), Some(Cursor { at: 3, count: None, beside: None }));
+        assert_eq!(cursor("2..77"), Some(Cursor { at: 2, count: None, beside: Some("77".into()) }));
+        assert_eq!(cursor("0"), None);
+        assert_eq!(cursor("x.1.2"), None);
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! went), the rows at its old place are, as a bare offset would give.
 
 use frontdesk_domain::{Clean, Conversation, Page, ViewFilter, ViewId};
+use frontdesk_provider::anchor::Anchor;
 use frontdesk_provider::{ListQuery, ProviderError, ProviderResult, Towards};
 use serde_json::Value;
 
@@ -35,43 +36,8 @@ const SPAN_READS: usize = 12;
 const LOOK_AROUND: usize = 4;
 
 /// Where the next read begins: the offset (the first row to read going down; the
-/// row after the last to read going up), the view's count when the cursor was
-/// made, and the id of the row beside it. A bare offset (an older cursor) reads
-/// from just that place.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Cursor {
-    offset: u64,
-    count: Option<u64>,
-    beside: Option<String>,
-}
-
-impl Cursor {
-    /// `offset` or `offset.count.row` (the count may be empty; the row, an id,
-    /// may hold dots); anything else starts over.
-    fn parse(text: &str) -> Option<Self> {
-        let mut parts = text.trim().splitn(3, '.');
-        let offset = parts.next()?.parse().ok()?;
-        let count = parts.next().and_then(|c| c.parse().ok());
-        let beside = parts.next().filter(|r| !r.is_empty()).map(str::to_owned);
-        Some(Self { offset, count, beside })
-    }
-
-    fn encode(&self) -> String {
-        match &self.beside {
-            Some(row) => format!("{}.{}.{row}", self.offset, self.count.map(|c| c.to_string()).unwrap_or_default()),
-            None => self.offset.to_string(),
-        }
-    }
-
-    /// How far the rows moved since the cursor was made, by the count: arrivals
-    /// push rows down, departures pull them up (0 when either count is unknown).
-    fn shift(&self, now: Option<u64>) -> i64 {
-        match (self.count, now) {
-            (Some(then), Some(now)) => i64::try_from(now).unwrap_or(i64::MAX) - i64::try_from(then).unwrap_or(0),
-            _ => 0,
-        }
-    }
-}
+/// row after the last to read going up), the view's count then, and the row beside.
+type Cursor = Anchor<u64>;
 
 /// What a listing asks of Bancroft, whichever window, and what it keeps.
 struct Asked {
@@ -270,10 +236,10 @@ impl HelpdeskProvider {
     async fn below(&self, asked: &Asked, c: &Cursor) -> ProviderResult<Cut> {
         let limit = asked.limit;
         let Some(beside) = &c.beside else {
-            return Ok(self.window(asked, c.offset, limit).await?.cut(0, usize::MAX));
+            return Ok(self.window(asked, c.at, limit).await?.cut(0, usize::MAX));
         };
         // The row was at `offset - 1`.
-        let was = c.offset.saturating_sub(1);
+        let was = c.at.saturating_sub(1);
         let start = was.saturating_sub(OVERLAP);
         let want = (was - start + 1 + limit + OVERLAP).min(u64::from(MAX_PAGE));
         let window = self.span(asked, start, want).await?;
@@ -284,7 +250,7 @@ impl HelpdeskProvider {
         if let Some(now) = self.locate(asked, beside, was, c.shift(window.count)).await? {
             return Ok(self.window(asked, now + 1, limit).await?.cut(0, usize::MAX));
         }
-        let at = usize::try_from(c.offset - start).unwrap_or(usize::MAX);
+        let at = usize::try_from(c.at - start).unwrap_or(usize::MAX);
         Ok(window.cut(at, at.saturating_add(page)))
     }
 
@@ -295,19 +261,19 @@ impl HelpdeskProvider {
         let limit = asked.limit;
         let page = usize::try_from(limit).unwrap_or(usize::MAX);
         let Some(beside) = &c.beside else {
-            return self.rows_before(asked, c.offset).await;
+            return self.rows_before(asked, c.at).await;
         };
         // The row was at `offset`; the window ends `OVERLAP` rows past it.
-        let end = c.offset.saturating_add(1 + OVERLAP);
-        let start = c.offset.saturating_sub(limit + OVERLAP).max(end.saturating_sub(u64::from(MAX_PAGE)));
+        let end = c.at.saturating_add(1 + OVERLAP);
+        let start = c.at.saturating_sub(limit + OVERLAP).max(end.saturating_sub(u64::from(MAX_PAGE)));
         let window = self.span(asked, start, end - start).await?;
         if let Some(i) = window.find(beside) {
             return Ok(Cut { below: true, ..window.cut(i.saturating_sub(page), i) });
         }
-        if let Some(now) = self.locate(asked, beside, c.offset, c.shift(window.count)).await? {
+        if let Some(now) = self.locate(asked, beside, c.at, c.shift(window.count)).await? {
             return self.rows_before(asked, now).await;
         }
-        let to = usize::try_from(c.offset - start).unwrap_or(usize::MAX);
+        let to = usize::try_from(c.at - start).unwrap_or(usize::MAX);
         Ok(Cut { below: true, ..window.cut(to.saturating_sub(page), to) })
     }
 
@@ -375,8 +341,8 @@ impl HelpdeskProvider {
         let first_id = cut.rows.first().and_then(|r| r.id.clone()).or_else(|| beside.clone());
         let last_id = cut.rows.last().and_then(|r| r.id.clone()).or(beside);
         let (len, count) = (cut.rows.len() as u64, cut.count.or_else(|| cursor.and_then(|c| c.count)));
-        let next_cursor = cut.below.then(|| Cursor { offset: cut.first + len, count, beside: last_id }.encode());
-        let prev_cursor = (cut.first > 0).then(|| Cursor { offset: cut.first, count, beside: first_id }.encode());
+        let next_cursor = cut.below.then(|| Cursor { at: cut.first + len, count, beside: last_id }.encode());
+        let prev_cursor = (cut.first > 0).then(|| Cursor { at: cut.first, count, beside: first_id }.encode());
         let mut items: Vec<Conversation> = cut
             .rows
             .into_iter()
@@ -396,18 +362,18 @@ mod tests {
 
     #[test]
     fn cursors_read_back_as_written_and_a_bare_offset_is_one() {
-        let c = Cursor { offset: 40, count: Some(113), beside: Some("a1b2c3d4-...".into()) };
+        let c = Cursor { at: 40, count: Some(113), beside: Some("a1b2c3d4-...".into()) };
         assert_eq!(c.encode(), "40.113.a1b2c3d4-...");
         assert_eq!(Cursor::parse("40.113.a1b2c3d4-..."), Some(c));
-        assert_eq!(Cursor::parse("25"), Some(Cursor { offset: 25, count: None, beside: None }));
-        assert_eq!(Cursor::parse("25..r7"), Some(Cursor { offset: 25, count: None, beside: Some("r7".into()) }));
+        assert_eq!(Cursor::parse("25"), Some(Cursor { at: 25, count: None, beside: None }));
+        assert_eq!(Cursor::parse("25..r7"), Some(Cursor { at: 25, count: None, beside: Some("r7".into()) }));
         assert_eq!(Cursor::parse("x.1.r7"), None);
         assert_eq!(Cursor::parse(""), None);
     }
 
     #[test]
     fn the_count_says_how_far_the_rows_moved() {
-        let c = Cursor { offset: 40, count: Some(100), beside: None };
+        let c = Cursor { at: 40, count: Some(100), beside: None };
         assert_eq!([Some(103), Some(90), None].map(|n| c.shift(n)), [3, -10, 0]);
         assert_eq!(Cursor { count: None, ..c }.shift(Some(5)), 0);
     }

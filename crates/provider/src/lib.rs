@@ -8,6 +8,7 @@
 //! [`Capabilities`] honestly, and wire it in the binary's `setup`.
 
 pub mod agents;
+pub mod anchor;
 pub mod bot;
 pub mod dedupe;
 pub mod http;
