@@ -268,17 +268,9 @@ fn inbound(run: &str, n: usize, rng: &mut StdRng) -> Inbound {
         (format!("{run}-{n}@example.com"), Channel::ALL[rng.random_range(0..Channel::ALL.len())].clone())
     };
     Inbound {
-        channel,
         name: Some(format!("Customer {handle}")),
-        handle,
-        email: None,
-        phone: None,
-        subject: None,
-        body: say(rng, CUSTOMER_SAYS),
-        attachments: Vec::new(),
         provider_message_id: Some(format!("{run}-{n}")),
-        received_at: None,
-        ai_agent: None,
+        ..Inbound::text(channel, &handle, &say(rng, CUSTOMER_SAYS))
     }
 }
 

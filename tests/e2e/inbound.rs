@@ -402,17 +402,8 @@ async fn one_batch_threads_dedupes_and_answers_in_order() {
     let (_, me) = s.get("/v1/me").await;
     let org = OrgId::from(me["org_id"].as_str().expect("org").to_owned());
     let msg = |handle: &str, body: &str, pid: &str| Inbound {
-        channel: Channel::Sms,
-        handle: handle.to_owned(),
-        name: None,
-        email: None,
-        phone: None,
-        subject: None,
-        body: body.to_owned(),
-        attachments: Vec::new(),
         provider_message_id: Some(pid.to_owned()),
-        received_at: None,
-        ai_agent: None,
+        ..Inbound::text(Channel::Sms, handle, body)
     };
     let batch = vec![
         msg("+15559990101", "first", "p1"),

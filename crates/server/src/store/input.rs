@@ -28,6 +28,24 @@ pub struct Inbound {
 }
 
 impl Inbound {
+    /// A plain text message from `handle` on `channel`: nothing else said of it.
+    #[must_use]
+    pub fn text(channel: Channel, handle: &str, body: &str) -> Self {
+        Self {
+            channel,
+            handle: handle.to_owned(),
+            name: None,
+            email: None,
+            phone: None,
+            subject: None,
+            body: body.to_owned(),
+            attachments: Vec::new(),
+            provider_message_id: None,
+            received_at: None,
+            ai_agent: None,
+        }
+    }
+
     /// Refuses what cannot be stored, naming the field.
     pub fn validate(&self) -> ApiResult<()> {
         if sanitize_line(&self.handle).is_empty() {

@@ -329,19 +329,7 @@ mod tests {
     use frontdesk_domain::Channel;
 
     fn message(handle: &str) -> Inbound {
-        Inbound {
-            channel: Channel::Sms,
-            handle: handle.to_owned(),
-            name: None,
-            email: None,
-            phone: None,
-            subject: None,
-            body: "Where is my order?".to_owned(),
-            attachments: Vec::new(),
-            provider_message_id: None,
-            received_at: None,
-            ai_agent: None,
-        }
+        Inbound::text(Channel::Sms, handle, "Where is my order?")
     }
 
     /// A write that fails after its statements ran: nothing of it is kept or
