@@ -99,8 +99,9 @@ pub fn push_conditions(
 pub struct Planned {
     pub query: String,
     pub plan: TextPlan,
-    /// The search rows the engine expects the words to match, where it estimates
-    /// them (PostgreSQL): a seek's bound follows from it.
+    /// The search rows the words match, where the engine tells: PostgreSQL's
+    /// planner estimates them, SQLite's index counts them for a seek. A seek's
+    /// bound follows from it.
     pub rows: Option<f64>,
 }
 
