@@ -85,8 +85,13 @@ async fn mount(server: &MockServer, mocks: Vec<Mock>) {
 /// its files in `dir`, with `vars` in its environment; as `tmux::orbit_command`
 /// and `tmux_captain::command` do it. Polled as often as the config allows.
 pub(crate) fn command(dir: &Path, account: &str, vars: &str) -> String {
+    command_polling(dir, account, vars, 2)
+}
+
+/// [`command`] with the account polled every `secs`.
+pub(crate) fn command_polling(dir: &Path, account: &str, vars: &str, secs: u64) -> String {
     let config = dir.join("client.toml");
-    std::fs::write(&config, format!("[[accounts]]\n{account}poll_secs = 2\n")).expect("config");
+    std::fs::write(&config, format!("[[accounts]]\n{account}poll_secs = {secs}\n")).expect("config");
     format!(
         "env {vars} XDG_STATE_HOME={d} XDG_CACHE_HOME={d} LANG=C.UTF-8 TERM=xterm-256color {} --config {}; sleep 30",
         env!("CARGO_BIN_EXE_frontdesk"),

@@ -185,7 +185,7 @@ proptest! {
 #[tokio::test]
 async fn g_in_the_binary_shows_the_last_conversation_without_reading_the_rows_between() {
     use crate::tmux::Tmux;
-    use crate::tmux_walk::command;
+    use crate::tmux_walk::command_polling;
 
     let d = Desk::new(260, None);
     let (server, _) = desk(&d).await;
@@ -195,12 +195,25 @@ async fn g_in_the_binary_shows_the_last_conversation_without_reading_the_rows_be
          api_key_env = \"FD_BANCROFT\"\n",
         server.uri()
     );
-    let t = Tmux::start(110, 32, &command(dir.path(), &account, &format!("FD_BANCROFT={SERVER_KEY}")));
+    // Polled once an hour: the poller's own pages down the list would read like a
+    // walk to the end.
+    let t = Tmux::start(110, 32, &command_polling(dir.path(), &account, &format!("FD_BANCROFT={SERVER_KEY}"), 3600));
     t.send(&["g", "a"]);
     // All's title beside the row: the next key must land on All's rows.
     t.wait_until("All listing Question 1", |s| s.contains("┌ All ") && s.contains("Question 1 "));
-    // The poller reads the first pages too: what counts is what G asked.
-    let before = requests(&server).await.len();
+    // What the client read on its way in (its first poll among it) is done: from
+    // here on, every read is G's.
+    let mut before = requests(&server).await.len();
+    let settling = std::time::Instant::now();
+    loop {
+        assert!(settling.elapsed() < std::time::Duration::from_secs(20), "the client never stopped reading");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let now = requests(&server).await.len();
+        if now == before {
+            break;
+        }
+        before = now;
+    }
     t.send(&["G"]);
     // The last one, and the rows above it.
     t.wait_until("the view's last rows", |s| s.contains("Question 260") && s.contains("Question 259"));
