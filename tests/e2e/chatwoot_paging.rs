@@ -273,7 +273,7 @@ proptest! {
 #[tokio::test]
 async fn g_in_the_binary_shows_the_last_conversation_without_reading_the_pages_between() {
     use super::tmux::Tmux;
-    use super::tmux_walk::{command, get};
+    use super::tmux_walk::{command_polling, get};
 
     let inbox = Inbox::default();
     inbox.set((1..=260).collect());
@@ -289,7 +289,8 @@ async fn g_in_the_binary_shows_the_last_conversation_without_reading_the_pages_b
          api_key_env = \"FD_CHATWOOT\"\n",
         server.uri()
     );
-    let t = Tmux::start(110, 32, &command(dir.path(), &account, &format!("FD_CHATWOOT={KEY}")));
+    // Polled once an hour: a poll's pages would count among those read.
+    let t = Tmux::start(110, 32, &command_polling(dir.path(), &account, &format!("FD_CHATWOOT={KEY}"), 3600));
     t.send(&["g", "a"]);
     // All's title beside the row: the first view may list it too, and the next key
     // must land on All's rows, not on its list still loading.
