@@ -18,6 +18,7 @@ pub mod postgres;
 pub mod rows;
 #[allow(clippy::duplicate_mod)]
 pub mod sqlite;
+pub mod words;
 
 use std::any::Any;
 use std::fmt;

@@ -15,6 +15,7 @@ use frontdesk_domain::OrgId;
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../../../migrations/postgres/0001_init.sql")),
     (2, "provider_id_first", include_str!("../../../migrations/postgres/0002_provider_id_first.sql")),
+    (3, "common_words", include_str!("../../../migrations/postgres/0003_common_words.sql")),
 ];
 
 pub const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \
@@ -128,7 +129,7 @@ const WALK_MAX_ROWS: f64 = 20_000.0;
 /// estimate worth the name, and is started from the hits.
 pub async fn plan_text(conn: &mut Conn, query: &str, _: &Terms) -> Result<Planned, sqlx::Error> {
     let estimate = estimated_share(conn, query).await?;
-    Ok(Planned { query: query.to_owned(), plan: choose(estimate), rows: estimate.map(|(_, rows)| rows) })
+    Ok(Planned { query: query.to_owned(), plan: choose(estimate), rows: estimate.map(|(_, rows)| rows), marks: None })
 }
 
 /// The plan for words estimated to match a share of the search rows, so many rows.
@@ -167,8 +168,17 @@ async fn estimated_rows(conn: &mut Conn, query: &str) -> Result<Option<f64>, sql
 
 /// The query every plan runs: `tsquery` needs no spelling out word by word.
 #[allow(clippy::unused_async, reason = "the same call as the engines that spell out prefixes")]
-pub async fn seek_query(_: &mut Conn, query: &str, _: &Terms) -> Result<Option<String>, sqlx::Error> {
-    Ok(Some(query.to_owned()))
+pub async fn seek_query(_: &mut Conn, query: &str, _: &Terms) -> Result<Option<(String, Option<Marks>)>, sqlx::Error> {
+    Ok(Some((query.to_owned(), None)))
+}
+
+/// The common words' bits (SQLite's `migrations/sqlite/0006`) are not kept here yet:
+/// no search is marked.
+#[derive(Clone, Debug)]
+pub enum Marks {}
+
+pub fn push_marked_seek(_: &mut QueryBuilder<Engine>, _: String, marks: &Marks) {
+    match *marks {}
 }
 
 /// How long a seek may take before it gives way to gathering the hits, at least. On

@@ -220,19 +220,32 @@ pub async fn list_as(
     let up = spec.from_end || cursor.as_ref().is_some_and(|c| c.up);
     // The words are planned apart; the rest of the filter applies as usual.
     let filter = ViewFilter { q: None, ..spec.filter.clone() };
-    let mut page =
-        Listing { spec, order, cursor: cursor.as_ref(), up, filter: &filter, text: None, rows: None, index: None };
+    let mut page = Listing {
+        spec,
+        order,
+        cursor: cursor.as_ref(),
+        up,
+        filter: &filter,
+        text: None,
+        rows: None,
+        marks: None,
+        index: None,
+    };
     if let Some(text) = spec.filter.q.as_deref().and_then(text_query) {
         page.text = Some(match plan {
             // Asked for by a test: spelled out where it can be, else walked.
             Some(TextPlan::Seek) => match dialect::seek_query(&mut *conn, &text, terms).await? {
-                Some(terms) => (terms, TextPlan::Seek),
+                Some((terms, marks)) => {
+                    page.marks = marks;
+                    (terms, TextPlan::Seek)
+                }
                 None => (text, TextPlan::Walk),
             },
             Some(plan) => (text, plan),
             None => {
                 let planned = dialect::plan_text(&mut *conn, &text, terms).await?;
                 page.rows = planned.rows;
+                page.marks = planned.marks;
                 (planned.query, planned.plan)
             }
         });
@@ -301,6 +314,7 @@ async fn seek_or_walk(conn: &mut Conn, page: &mut Listing<'_>) -> ApiResult<Vec<
     SEEKS_GIVEN_WAY.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     if let Some(text) = page.spec.filter.q.as_deref().and_then(text_query) {
         page.text = Some((text, dialect::AFTER_SEEK));
+        page.marks = None;
     }
     Ok(page.fetch(conn).await?)
 }
@@ -317,6 +331,8 @@ struct Listing<'a> {
     text: Option<(String, TextPlan)>,
     /// The search rows the words are estimated to match, where the engine says.
     rows: Option<f64>,
+    /// A seek's words tested by their bits first (`dialect::Marks`).
+    marks: Option<dialect::Marks>,
     /// How the engine is told to read `conversations c` (`dialect::overdue_index`).
     index: Option<&'static str>,
 }
@@ -341,8 +357,12 @@ impl Listing<'_> {
             },
         };
         self.push_where(&mut qb);
-        if let Some((expr, plan @ (TextPlan::Walk | TextPlan::Seek))) = &self.text {
-            dialect::push_text_condition(&mut qb, expr.clone(), self.spec.org, *plan);
+        match (&self.text, &self.marks) {
+            (Some((expr, TextPlan::Seek)), Some(marks)) => dialect::push_marked_seek(&mut qb, expr.clone(), marks),
+            (Some((expr, plan @ (TextPlan::Walk | TextPlan::Seek))), _) => {
+                dialect::push_text_condition(&mut qb, expr.clone(), self.spec.org, *plan);
+            }
+            _ => {}
         }
         qb.push(match self.order {
             _ if self.spec.urgent => {

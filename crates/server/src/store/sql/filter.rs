@@ -103,6 +103,8 @@ pub struct Planned {
     /// planner estimates them, SQLite's index counts them for a seek. A seek's
     /// bound follows from it.
     pub rows: Option<f64>,
+    /// How a seek tests the words by their bits first, where they have them.
+    pub marks: Option<dialect::Marks>,
 }
 
 /// How a page of full-text results is found. Which is cheapest depends on how many

@@ -347,15 +347,16 @@ async fn insert_messages(
     if fresh.is_empty() {
         return Ok(());
     }
+    let common = w.common().await?;
     let mut rows = Vec::with_capacity(fresh.len());
     for item in fresh {
-        rows.push((item, serde_json::to_string(&item.attachments)?));
+        rows.push((item, serde_json::to_string(&item.attachments)?, common.mask([item.body.as_str()])));
     }
     let mut qb: QueryBuilder<Engine> = QueryBuilder::new(
         "INSERT INTO messages (id, org_id, conversation_id, direction, author_kind, author_id, author_name, kind, body, \
-         attachments, delivery, provider_message_id, created_at) ",
+         attachments, delivery, provider_message_id, created_at, words) ",
     );
-    qb.push_values(&rows, |mut b, (item, attachments)| {
+    qb.push_values(&rows, |mut b, (item, attachments, words)| {
         b.push_bind(item.message_id.0.to_string())
             .push_bind(org.as_str().to_owned())
             .push_bind(item.conversation.as_ref().map(|c| c.0.to_string()))
@@ -368,7 +369,8 @@ async fn insert_messages(
             .push_bind(attachments.clone())
             .push_bind(Delivery::Delivered.as_str())
             .push_bind(item.pid.clone())
-            .push_bind(to_ms(item.at));
+            .push_bind(to_ms(item.at))
+            .push_bind(*words);
     });
     qb.build().execute(w.conn()).await?;
     Ok(())

@@ -26,10 +26,12 @@ pub async fn insert(w: &mut WriteCtx, org: &OrgId, m: NewMessage) -> ApiResult<M
     let call = m.call.as_ref().map(serde_json::to_string).transpose()?;
 
     let delivery = if m.kind == MessageKind::Reply { Delivery::Sent } else { Delivery::Delivered };
+    let summary = m.call.as_ref().and_then(|c| c.summary.as_deref()).unwrap_or_default();
+    let words = w.common().await?.mask([m.body.as_str(), summary]);
     sqlx::query(
         "INSERT INTO messages (id, org_id, conversation_id, direction, author_kind, author_id, author_name, kind, body, \
-         attachments, call, delivery, provider_message_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         attachments, call, delivery, provider_message_id, created_at, words) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(id.as_str())
     .bind(org.as_str())
@@ -45,6 +47,7 @@ pub async fn insert(w: &mut WriteCtx, org: &OrgId, m: NewMessage) -> ApiResult<M
     .bind(delivery.as_str())
     .bind(m.provider_message_id.as_deref())
     .bind(to_ms(m.at))
+    .bind(words)
     .execute(w.conn())
     .await?;
     summarise(w.conn(), org, &m).await?;

@@ -6,6 +6,7 @@ use sqlx::AssertSqlSafe;
 use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use super::dialect;
 use super::engine::Conn;
@@ -14,6 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{ApiError, ApiResult};
 use crate::hub::{Hub, Published};
+use crate::store::words::Common;
 use frontdesk_domain::{Event, EventKind, OrgId};
 
 /// The future a write job returns; it borrows the context for the job's duration.
@@ -34,11 +36,34 @@ pub struct WriteCtx {
     events: Vec<Published>,
     touched: HashSet<OrgId>,
     reschedule: bool,
+    /// The words with a bit (`store/words.rs`), as committed; read at first use.
+    common: Option<Arc<Common>>,
+    /// Words given bits in this batch: they count once it commits.
+    common_given: Option<Arc<Common>>,
 }
 
 impl WriteCtx {
     pub fn conn(&mut self) -> &mut Conn {
         &mut self.conn
+    }
+
+    /// The words with a bit, as committed. Until a batch that gives more commits, its
+    /// own writes use the words before: a bit no word has is set, so that is safe.
+    pub async fn common(&mut self) -> ApiResult<Arc<Common>> {
+        if let Some(common) = &self.common {
+            return Ok(Arc::clone(common));
+        }
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT bit, word FROM common_words").fetch_all(&mut self.conn).await?;
+        let common = Arc::new(Common::new(rows));
+        self.common = Some(Arc::clone(&common));
+        Ok(common)
+    }
+
+    /// Words given bits by this job: in use once the batch commits.
+    #[allow(dead_code, reason = "PostgreSQL gives no bits yet")]
+    pub fn give_common(&mut self, common: Common) {
+        self.common_given = Some(Arc::new(common));
     }
 
     /// Records an event in the durable log; it is published after commit.
@@ -133,7 +158,14 @@ impl Writer {
     /// can go away and come back, opens a new connection when the old one is lost.
     pub fn start(conn: Conn, hub: Hub, reconnect: Option<Reconnect>) -> Self {
         let (tx, rx) = mpsc::channel(4096);
-        let ctx = WriteCtx { conn, events: Vec::new(), touched: HashSet::new(), reschedule: false };
+        let ctx = WriteCtx {
+            conn,
+            events: Vec::new(),
+            touched: HashSet::new(),
+            reschedule: false,
+            common: None,
+            common_given: None,
+        };
         tokio::spawn(run(ctx, rx, hub, reconnect));
         Self { tx }
     }
@@ -201,10 +233,12 @@ async fn run(mut ctx: WriteCtx, mut rx: mpsc::Receiver<Job>, hub: Hub, reconnect
                 broken.get_or_insert(err);
                 continue;
             }
+            let given = ctx.common_given.clone();
             let (ok, finish) = job(&mut ctx).await;
             let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
             if !ok {
                 ctx.events.truncate(mark);
+                ctx.common_given = given;
             }
             if let Err(err) = sqlx::raw_sql(AssertSqlSafe(end)).execute(&mut ctx.conn).await {
                 tracing::error!(error = %err, "cannot close a savepoint");
@@ -232,6 +266,9 @@ async fn run(mut ctx: WriteCtx, mut rx: mpsc::Receiver<Job>, hub: Hub, reconnect
                 // counts, kept between changes) finds its write there.
                 hub.publish_committed(events, ctx.touched.drain(), ctx.reschedule);
                 ctx.reschedule = false;
+                if let Some(given) = ctx.common_given.take() {
+                    ctx.common = Some(given);
+                }
                 for finish in finishes {
                     finish(None);
                 }
@@ -245,6 +282,7 @@ async fn run(mut ctx: WriteCtx, mut rx: mpsc::Receiver<Job>, hub: Hub, reconnect
                 }
                 ctx.events.clear();
                 ctx.touched.clear();
+                ctx.common_given = None;
             }
         }
     }

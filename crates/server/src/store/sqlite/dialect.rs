@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::engine::{Conn, Engine};
 use super::filter::{Planned, TextPlan};
 use crate::hub::{Hub, Published};
+use crate::store::words::Common;
 use frontdesk_domain::OrgId;
 
 /// The migrations, in order: (version, name, SQL).
@@ -19,6 +20,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "copilot_quality", include_str!("../../../migrations/sqlite/0003_copilot_quality.sql")),
     (4, "search_by_number", include_str!("../../../migrations/sqlite/0004_search_by_number.sql")),
     (5, "search_terms", include_str!("../../../migrations/sqlite/0005_search_terms.sql")),
+    (6, "common_words", include_str!("../../../migrations/sqlite/0006_common_words.sql")),
 ];
 
 pub const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \
@@ -110,17 +112,18 @@ const MAX_TERMS: i64 = 64;
 /// shifted left 24 bits (migration 0004), so no plan reads a row to learn its
 /// conversation.
 pub async fn plan_text(conn: &mut Conn, query: &str, known: &Terms) -> Result<Planned, sqlx::Error> {
-    let planned = |query: String, plan| Planned { query, plan, rows: None };
+    let planned = |query: String, plan| Planned { query, plan, rows: None, marks: None };
     // Whole words first: at least as many rows hold their prefixes, and counting
     // whole words merges nothing, where `"order"*` merges every word "order" begins.
     let whole = query.replace("\"*", "\"");
     let hits = count_hits(conn, &whole, MANY_HITS).await?;
     if hits >= MANY_HITS
-        && let Some((terms, rows)) = spelled(conn, query, known).await?
+        && let Some(spelled) = spelled(conn, query, known).await?
     {
+        let marks = marks(conn, &spelled.words).await?;
         // What gathering the hits would read: the seek's bound follows from it.
         #[allow(clippy::cast_precision_loss, reason = "an estimate")]
-        return Ok(Planned { query: terms, plan: TextPlan::Seek, rows: Some(rows as f64) });
+        return Ok(Planned { query: spelled.query(), plan: TextPlan::Seek, rows: Some(spelled.rows as f64), marks });
     }
     if hits >= FEW_HITS || count_hits(conn, query, FEW_HITS).await? >= FEW_HITS {
         return Ok(planned(query.to_owned(), TextPlan::Walk));
@@ -249,20 +252,131 @@ async fn count_hits(conn: &mut Conn, query: &str, most: i64) -> Result<i64, sqlx
 /// which FTS5 can test against one conversation's rows without merging anything.
 /// None when a word is not plain ASCII letters and digits (the index folds others
 /// in ways not redone here) or begins more than [`MAX_TERMS`] words.
-pub async fn seek_query(conn: &mut Conn, query: &str, known: &Terms) -> Result<Option<String>, sqlx::Error> {
-    Ok(spelled(conn, query, known).await?.map(|(terms, _)| terms))
+pub async fn seek_query(
+    conn: &mut Conn,
+    query: &str,
+    known: &Terms,
+) -> Result<Option<(String, Option<Marks>)>, sqlx::Error> {
+    let Some(spelled) = spelled(conn, query, known).await? else { return Ok(None) };
+    let marks = marks(conn, &spelled.words).await?;
+    Ok(Some((spelled.query(), marks)))
 }
 
-/// [`seek_query`]'s query, with the search rows its words hold (summed over the
-/// words: what gathering the hits would read).
-async fn spelled(conn: &mut Conn, query: &str, known: &Terms) -> Result<Option<(String, i64)>, sqlx::Error> {
+/// Each of a query's words as the index's whole words it begins, each with the
+/// search rows holding it.
+struct Spelled {
+    words: Vec<Vec<(String, i64)>>,
+    /// The search rows the words hold, summed: what gathering the hits would read.
+    rows: i64,
+}
+
+impl Spelled {
+    /// As [`seek_query`] says.
+    fn query(&self) -> String {
+        self.words.iter().map(|terms| format!("({})", either(terms))).collect::<Vec<_>>().join(" AND ")
+    }
+}
+
+/// Any of `terms`, as an FTS5 query.
+fn either<'a>(terms: impl IntoIterator<Item = &'a (String, i64)>) -> String {
+    terms.into_iter().map(|(t, _)| format!("\"{}\"", t.replace('"', ""))).collect::<Vec<_>>().join(" OR ")
+}
+
+/// Where the rest of a word's terms (those without a bit) are in more search rows
+/// than this, the word is not marked: gathering them would cost what the bits save.
+const FEW_UNMARKED: i64 = 2_000;
+
+/// How a seek tests the words that have bits (`migrations/sqlite/0006`): a
+/// conversation whose bits for a word are all clear lacks it, unless it holds one of
+/// the word's rarer terms, gathered once.
+#[derive(Clone, Debug)]
+pub struct Marks {
+    words: Vec<Mark>,
+    /// Every word of the query is marked.
+    all: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Mark {
+    /// The bits of the word's terms that have one.
+    bits: i64,
+    /// Those terms, as an FTS5 query.
+    marked: String,
+    /// The word's other terms, as an FTS5 query; none when every term has a bit.
+    rest: Option<String>,
+}
+
+/// The marks of a query's spelled words; none when no word can be marked.
+async fn marks(conn: &mut Conn, words: &[Vec<(String, i64)>]) -> Result<Option<Marks>, sqlx::Error> {
+    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT bit, word FROM common_words").fetch_all(&mut *conn).await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let common = Common::new(rows);
+    let mut marks = Vec::new();
+    for terms in words {
+        let (marked, rest): (Vec<_>, Vec<_>) = terms.iter().partition(|(t, _)| common.bit(t).is_some());
+        let bits = marked.iter().filter_map(|(t, _)| common.bit(t)).fold(0_u64, |m, b| m | 1 << b);
+        if bits == 0 || rest.iter().map(|(_, n)| *n).sum::<i64>() > FEW_UNMARKED {
+            continue;
+        }
+        marks.push(Mark {
+            bits: i64::from_ne_bytes(bits.to_ne_bytes()),
+            marked: either(marked),
+            rest: (!rest.is_empty()).then(|| either(rest)),
+        });
+    }
+    let all = marks.len() == words.len();
+    Ok((!marks.is_empty()).then_some(Marks { words: marks, all }))
+}
+
+/// ` AND` the conversation `c` holds the seek's words (`query`, spelled), its marked
+/// words tested by their bits first. Where the query is one word, a conversation with
+/// its bits set is sought for the marked terms alone: a few seeks where the whole
+/// word's spelling ("the", "them", "there", … and every rarer one) is dozens.
+pub fn push_marked_seek(qb: &mut QueryBuilder<Engine>, query: String, marks: &Marks) {
+    let push_rest = |qb: &mut QueryBuilder<Engine>, rest: &Option<String>| {
+        if let Some(rest) = rest {
+            qb.push(" OR c.num IN (SELECT rowid >> 24 FROM search WHERE search MATCH ")
+                .push_bind(rest.clone())
+                .push(")");
+        }
+    };
+    if let [mark] = marks.words.as_slice()
+        && marks.all
+    {
+        qb.push(" AND (((c.words & ").push_bind(mark.bits).push(") <> 0");
+        push_seek(qb, mark.marked.clone());
+        qb.push(")");
+        push_rest(qb, &mark.rest);
+        qb.push(")");
+        return;
+    }
+    for mark in &marks.words {
+        qb.push(" AND ((c.words & ").push_bind(mark.bits).push(") <> 0");
+        push_rest(qb, &mark.rest);
+        qb.push(")");
+    }
+    push_seek(qb, query);
+}
+
+/// ` AND` the conversation `c` has a search row matching `query`: a seek in each of
+/// its words' lists.
+fn push_seek(qb: &mut QueryBuilder<Engine>, query: String) {
+    qb.push(" AND EXISTS (SELECT 1 FROM search WHERE search MATCH ")
+        .push_bind(query)
+        .push(" AND search.rowid BETWEEN c.num << 24 AND (c.num << 24) + 16777215)");
+}
+
+/// [`seek_query`]'s words, with the search rows each holds.
+async fn spelled(conn: &mut Conn, query: &str, known: &Terms) -> Result<Option<Spelled>, sqlx::Error> {
     // The index's structure record is rewritten by every write to it: while it is
     // the same, so are the words a prefix begins.
     let stamp: Vec<u8> = sqlx::query_scalar("SELECT block FROM search_data WHERE id = 10")
         .fetch_optional(&mut *conn)
         .await?
         .unwrap_or_default();
-    let mut groups = Vec::new();
+    let mut words = Vec::new();
     let mut rows = 0_i64;
     for word in query.split(' ') {
         let Some(word) = word.strip_prefix('"').and_then(|w| w.strip_suffix("\"*")) else { return Ok(None) };
@@ -281,10 +395,9 @@ async fn spelled(conn: &mut Conn, query: &str, known: &Terms) -> Result<Option<(
             return Ok(None);
         }
         rows = rows.saturating_add(terms.iter().map(|(_, n)| *n).sum());
-        let terms: Vec<String> = terms.iter().map(|(t, _)| format!("\"{}\"", t.replace('"', ""))).collect();
-        groups.push(format!("({})", terms.join(" OR ")));
+        words.push(terms);
     }
-    Ok((!groups.is_empty()).then(|| (groups.join(" AND "), rows)))
+    Ok((!words.is_empty()).then_some(Spelled { words, rows }))
 }
 
 /// The index's words that begin with `word`, each with the search rows holding it;
@@ -379,10 +492,10 @@ pub fn push_text_condition(qb: &mut QueryBuilder<Engine>, query: String, _org: &
             qb.push(" AND +c.num IN (SELECT rowid >> 24 FROM search WHERE search MATCH ").push_bind(query)
         }
         // The conversation's own search rows: a seek in each word's list.
-        TextPlan::Seek => qb
-            .push(" AND EXISTS (SELECT 1 FROM search WHERE search MATCH ")
-            .push_bind(query)
-            .push(" AND search.rowid BETWEEN c.num << 24 AND (c.num << 24) + 16777215"),
+        TextPlan::Seek => {
+            push_seek(qb, query);
+            return;
+        }
     };
     qb.push(")");
 }

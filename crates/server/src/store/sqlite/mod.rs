@@ -66,6 +66,7 @@ mod suggestions;
 mod tx;
 #[path = "../sql/views.rs"]
 mod views;
+mod word_bits;
 #[path = "../sql/writer.rs"]
 mod writer;
 
@@ -104,7 +105,8 @@ impl SqliteStore {
             .map_err(|e| open_error(url, &e))?;
         // A file does not go away: no reconnecting.
         let writer = writer::Writer::start(writer_conn, hub.clone(), None);
-        Ok(Self { pool, writer, hub, terms: dialect::Terms::default(), _background: store::Background(Vec::new()) })
+        let background = store::Background(vec![word_bits::start(writer.clone())]);
+        Ok(Self { pool, writer, hub, terms: dialect::Terms::default(), _background: background })
     }
 }
 

@@ -1,0 +1,240 @@
+//! Keeps each conversation's bits of the most common words (`store/words.rs`): gives
+//! the words their bits from a sample of conversations, then reads every
+//! conversation's text for its bits, a chunk per write, so the writer takes inbound
+//! traffic between. New conversations start at -1 ("may hold any word") and are read
+//! the same way a few seconds later; their messages add their own bits as they come.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use rand::Rng as _;
+use sqlx::QueryBuilder;
+use tokio::task::AbortHandle;
+
+use super::engine::{Conn, Engine};
+use super::writer::{WriteCtx, Writer};
+use crate::error::ApiResult;
+use crate::store::words::{Common, words};
+
+/// Conversations sampled for the words to give bits to.
+const SAMPLE: usize = 1_000;
+
+/// Fewer conversations than this, and no word is given a bit yet: a search walks them
+/// all within a few milliseconds anyway, and a sample that small says little.
+const FEWEST: usize = 200;
+
+/// A word takes a bit where at least this share of the sampled conversations hold it.
+const MIN_SHARE: usize = 20;
+
+/// Conversations read per write.
+const CHUNK: i64 = 500;
+
+/// After the server starts, how long before the first look: not during a demo's
+/// first screen.
+const START_AFTER: Duration = Duration::from_secs(5);
+
+/// How often new conversations are read.
+const CATCH_UP: Duration = Duration::from_secs(5);
+
+/// How often the sample is taken again while bits are free.
+const RESAMPLE: Duration = Duration::from_secs(3600);
+
+/// The number of the last conversation read with the words as they are now.
+const READ_UPTO: &str = "words_read_upto";
+
+/// Starts keeping the bits in the background, through `writer`.
+pub fn start(writer: Writer) -> AbortHandle {
+    tokio::spawn(async move {
+        tokio::time::sleep(START_AFTER).await;
+        let mut next_sample = tokio::time::Instant::now();
+        loop {
+            if tokio::time::Instant::now() >= next_sample {
+                next_sample += RESAMPLE;
+                match writer.submit(|w| Box::pin(give_bits(w))).await {
+                    Ok(0) => {}
+                    Ok(given) => tracing::info!(given, "common words given bits"),
+                    Err(err) => tracing::warn!(error = %err, "cannot sample the common words"),
+                }
+            }
+            loop {
+                match writer.submit(|w| Box::pin(read_some(w, CHUNK))).await {
+                    Ok(true) => tokio::task::yield_now().await,
+                    Ok(false) => break,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "cannot read conversations' common words");
+                        break;
+                    }
+                }
+            }
+            tokio::time::sleep(CATCH_UP).await;
+        }
+    })
+    .abort_handle()
+}
+
+/// Gives free bits to the words most of a sample of conversations hold; returns how
+/// many. They count for the writer's own writes once the batch commits.
+pub async fn give_bits(w: &mut WriteCtx) -> ApiResult<usize> {
+    let common = w.common().await?;
+    let Some(given) = give_bits_on(w.conn(), &common).await? else { return Ok(0) };
+    let n = given.len() - common.len();
+    w.give_common(given);
+    Ok(n)
+}
+
+/// [`give_bits`] on `conn`, the words having bits being `common`: the words with
+/// bits after, if any were given. Every conversation is then read again.
+pub(super) async fn give_bits_on(conn: &mut Conn, common: &Common) -> ApiResult<Option<Common>> {
+    let free: Vec<u8> = common.free().collect();
+    if free.is_empty() {
+        return Ok(None);
+    }
+    let last: Option<i64> = sqlx::query_scalar("SELECT max(num) FROM conversations").fetch_one(&mut *conn).await?;
+    let last = last.unwrap_or(0);
+    let wanted = usize::try_from(last).unwrap_or(0).min(SAMPLE);
+    if wanted < FEWEST {
+        return Ok(None);
+    }
+    let mut nums = HashSet::with_capacity(wanted);
+    {
+        let mut rng = rand::rng();
+        while nums.len() < wanted {
+            nums.insert(rng.random_range(1..=last));
+        }
+    }
+    let mut qb = QueryBuilder::new(format!("{CONVERSATION_TEXT} WHERE c.num IN ("));
+    let mut sep = qb.separated(", ");
+    for num in &nums {
+        sep.push_bind(*num);
+    }
+    qb.push(")");
+    let sampled = texts(&mut *conn, qb).await?;
+    let mut held: HashMap<String, usize> = HashMap::new();
+    let mut seen = HashSet::new();
+    for (_, texts) in &sampled {
+        seen.clear();
+        for text in texts {
+            words(text, |word| {
+                if word.len() > 1 && common.bit(word).is_none() && !seen.contains(word) {
+                    seen.insert(word.to_owned());
+                }
+            });
+        }
+        for word in seen.drain() {
+            *held.entry(word).or_default() += 1;
+        }
+    }
+    let mut most: Vec<(String, usize)> = held.into_iter().filter(|(_, n)| n * MIN_SHARE >= sampled.len()).collect();
+    most.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    most.truncate(free.len());
+    if most.is_empty() {
+        return Ok(None);
+    }
+    let mut given = common.clone();
+    let mut qb: QueryBuilder<Engine> = QueryBuilder::new("INSERT INTO common_words (bit, word) ");
+    qb.push_values(free.iter().zip(&most), |mut b, (bit, (word, _))| {
+        b.push_bind(i64::from(*bit)).push_bind(word.clone());
+    });
+    qb.build().execute(&mut *conn).await?;
+    for (bit, (word, _)) in free.iter().zip(&most) {
+        given.give(*bit, word.clone());
+    }
+    set_read_upto(&mut *conn, 0).await?;
+    Ok(Some(given))
+}
+
+/// Reads the bits of up to `n` conversations not yet read with the words as they are;
+/// true when more are left.
+pub async fn read_some(w: &mut WriteCtx, n: i64) -> ApiResult<bool> {
+    let common = w.common().await?;
+    read_some_on(w.conn(), &common, n).await
+}
+
+/// [`read_some`] on `conn`, the words having bits being `common`.
+pub(super) async fn read_some_on(conn: &mut Conn, common: &Common, n: i64) -> ApiResult<bool> {
+    if common.is_empty() {
+        return Ok(false);
+    }
+    let upto: i64 = sqlx::query_scalar("SELECT CAST(value AS INTEGER) FROM meta WHERE key = $1")
+        .bind(READ_UPTO)
+        .fetch_optional(&mut *conn)
+        .await?
+        .unwrap_or(0);
+    let mut qb = QueryBuilder::new(format!("{CONVERSATION_TEXT} WHERE c.num > "));
+    qb.push_bind(upto).push(" ORDER BY c.num LIMIT ").push_bind(n);
+    let read = texts(&mut *conn, qb).await?;
+    let Some(last) = read.iter().map(|(c, _)| c.num).max() else { return Ok(false) };
+    let masks: Vec<(String, i64)> =
+        read.iter().map(|(c, texts)| (c.id.clone(), common.mask(texts.iter().map(String::as_str)))).collect();
+    for chunk in masks.chunks(400) {
+        let mut qb: QueryBuilder<Engine> = QueryBuilder::new("WITH v (id, words) AS (");
+        qb.push_values(chunk, |mut b, (id, mask)| {
+            b.push_bind(id.clone()).push_bind(*mask);
+        });
+        qb.push(") UPDATE conversations SET words = v.words FROM v WHERE conversations.id = v.id");
+        qb.build().execute(&mut *conn).await?;
+    }
+    set_read_upto(&mut *conn, last).await?;
+    Ok(i64::try_from(read.len()).unwrap_or(i64::MAX) >= n)
+}
+
+async fn set_read_upto(conn: &mut Conn, num: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(READ_UPTO)
+        .bind(num.to_string())
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// A conversation's own search row (`migrations/sqlite/0004`): its subject and contact.
+const CONVERSATION_TEXT: &str = "SELECT c.id, c.num, coalesce(c.subject, '') AS subject, ct.name, ct.handle, \
+     coalesce(ct.email, '') AS email, coalesce(ct.company, '') AS company \
+     FROM conversations c JOIN contacts ct ON ct.id = c.contact_id";
+
+#[derive(sqlx::FromRow)]
+struct Read {
+    id: String,
+    num: i64,
+    subject: String,
+    name: String,
+    handle: String,
+    email: String,
+    company: String,
+}
+
+/// The conversations `query` selects, each with every text its search rows hold: its
+/// subject and contact, then each reply, note and call with the call's summary.
+async fn texts(conn: &mut Conn, mut query: QueryBuilder<Engine>) -> Result<Vec<(Read, Vec<String>)>, sqlx::Error> {
+    let read: Vec<Read> = query.build_query_as().fetch_all(&mut *conn).await?;
+    let mut by_id: HashMap<String, usize> = HashMap::with_capacity(read.len());
+    let mut out: Vec<(Read, Vec<String>)> = Vec::with_capacity(read.len());
+    for (i, r) in read.into_iter().enumerate() {
+        by_id.insert(r.id.clone(), i);
+        let texts = vec![r.subject.clone(), r.name.clone(), r.handle.clone(), r.email.clone(), r.company.clone()];
+        out.push((r, texts));
+    }
+    for chunk in out.iter().map(|(r, _)| r.id.clone()).collect::<Vec<_>>().chunks(400) {
+        let mut qb: QueryBuilder<Engine> = QueryBuilder::new(
+            "SELECT conversation_id, body, coalesce(json_extract(call, '$.summary'), '') FROM messages \
+             WHERE kind IN ('reply', 'note', 'call') AND conversation_id IN (",
+        );
+        let mut sep = qb.separated(", ");
+        for id in chunk {
+            sep.push_bind(id.clone());
+        }
+        qb.push(")");
+        let rows: Vec<(String, String, String)> = qb.build_query_as().fetch_all(&mut *conn).await?;
+        for (id, body, summary) in rows {
+            if let Some(i) = by_id.get(&id) {
+                out[*i].1.push(body);
+                out[*i].1.push(summary);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+#[path = "word_bits_tests.rs"]
+mod tests;
