@@ -1,11 +1,13 @@
 -- The most common words, one bit each, and beside every conversation the bits of the
--- words it may hold (`store/words.rs`). A search for "the" walks the view testing this
--- column, where it seeked each conversation's rows for the dozens of words "the"
--- begins: thousands of conversations without the word on top of a view took 100 ms.
+-- words it may hold a word beginning with (`store/words.rs`). A search for "the" walks
+-- the view testing this column, where it seeked each conversation's rows for the
+-- dozens of words "the" begins: thousands of conversations without the word on top of
+-- a view took 100 ms.
 --
--- A bit is set wherever the word may be: -1 (every bit) until the conversation's text
--- is read (`sqlite/words.rs` reads it in the background), and a bit no word has yet
--- stays set. A search still tests the index for the rows whose bit is set.
+-- A bit is set wherever such a word may be: -1 (every bit) until the conversation's
+-- text is read (`sqlite/word_bits.rs` reads it in the background), and a bit no word
+-- has yet stays set. Bit 63 says some text was read unsure (an accent, another
+-- script): where it is clear, the bits are what the index holds.
 
 CREATE TABLE common_words (
     bit  INTEGER PRIMARY KEY,

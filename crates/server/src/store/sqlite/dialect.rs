@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::engine::{Conn, Engine};
 use super::filter::{Planned, TextPlan};
 use crate::hub::{Hub, Published};
-use crate::store::words::Common;
+use crate::store::words::{Common, UNSURE_MASK};
 use frontdesk_domain::OrgId;
 
 /// The migrations, in order: (version, name, SQL).
@@ -265,7 +265,8 @@ pub async fn seek_query(
 /// Each of a query's words as the index's whole words it begins, each with the
 /// search rows holding it.
 struct Spelled {
-    words: Vec<Vec<(String, i64)>>,
+    /// Each word (lower case), with the index's words it begins.
+    words: Vec<(String, Vec<(String, i64)>)>,
     /// The search rows the words hold, summed: what gathering the hits would read.
     rows: i64,
 }
@@ -273,7 +274,7 @@ struct Spelled {
 impl Spelled {
     /// As [`seek_query`] says.
     fn query(&self) -> String {
-        self.words.iter().map(|terms| format!("({})", either(terms))).collect::<Vec<_>>().join(" AND ")
+        self.words.iter().map(|(_, terms)| format!("({})", either(terms))).collect::<Vec<_>>().join(" AND ")
     }
 }
 
@@ -282,90 +283,49 @@ fn either<'a>(terms: impl IntoIterator<Item = &'a (String, i64)>) -> String {
     terms.into_iter().map(|(t, _)| format!("\"{}\"", t.replace('"', ""))).collect::<Vec<_>>().join(" OR ")
 }
 
-/// Where the rest of a word's terms (those without a bit) are in more search rows
-/// than this, the word is not marked: gathering them would cost what the bits save.
-const FEW_UNMARKED: i64 = 2_000;
-
 /// How a seek tests the words that have bits (`migrations/sqlite/0006`): a
-/// conversation whose bits for a word are all clear lacks it, unless it holds one of
-/// the word's rarer terms, gathered once.
+/// conversation whose bit for a word is clear holds no word beginning with it.
 #[derive(Clone, Debug)]
 pub struct Marks {
-    words: Vec<Mark>,
-    /// Every word of the query is marked.
-    all: bool,
+    /// Each marked word's bit, as a mask.
+    bits: Vec<i64>,
+    /// The query is one word, and it has a bit.
+    alone: bool,
 }
 
-#[derive(Clone, Debug)]
-struct Mark {
-    /// The bits of the word's terms that have one.
-    bits: i64,
-    /// Those terms, as an FTS5 query.
-    marked: String,
-    /// The word's other terms, as an FTS5 query; none when every term has a bit.
-    rest: Option<String>,
-}
-
-/// The marks of a query's spelled words; none when no word can be marked.
-async fn marks(conn: &mut Conn, words: &[Vec<(String, i64)>]) -> Result<Option<Marks>, sqlx::Error> {
+/// The marks of a query's words; none when no word has a bit.
+async fn marks(conn: &mut Conn, words: &[(String, Vec<(String, i64)>)]) -> Result<Option<Marks>, sqlx::Error> {
     let rows: Vec<(i64, String)> = sqlx::query_as("SELECT bit, word FROM common_words").fetch_all(&mut *conn).await?;
-    if rows.is_empty() {
-        return Ok(None);
-    }
     let common = Common::new(rows);
-    let mut marks = Vec::new();
-    for terms in words {
-        let (marked, rest): (Vec<_>, Vec<_>) = terms.iter().partition(|(t, _)| common.bit(t).is_some());
-        let bits = marked.iter().filter_map(|(t, _)| common.bit(t)).fold(0_u64, |m, b| m | 1 << b);
-        if bits == 0 || rest.iter().map(|(_, n)| *n).sum::<i64>() > FEW_UNMARKED {
-            continue;
-        }
-        marks.push(Mark {
-            bits: i64::from_ne_bytes(bits.to_ne_bytes()),
-            marked: either(marked),
-            rest: (!rest.is_empty()).then(|| either(rest)),
-        });
-    }
-    let all = marks.len() == words.len();
-    Ok((!marks.is_empty()).then_some(Marks { words: marks, all }))
+    let bits: Vec<i64> = words.iter().filter_map(|(word, _)| common.bit(word)).map(|b| 1_i64 << b).collect();
+    let alone = words.len() == 1 && bits.len() == 1;
+    Ok((!bits.is_empty()).then_some(Marks { bits, alone }))
 }
 
-/// ` AND` the conversation `c` holds the seek's words (`query`, spelled), its marked
-/// words tested by their bits first. Where the query is one word, a conversation with
-/// its bits set is sought for the marked terms alone: a few seeks where the whole
-/// word's spelling ("the", "them", "there", … and every rarer one) is dozens.
+/// ` AND` the conversation `c` holds the seek's words (`query`, spelled), each
+/// marked word tested by its bit first. A query of one word is then taken at the
+/// bits' word where the conversation's text was read plain: the bits are what the
+/// index holds. Else, and for several words (which one search row must hold
+/// together), the index is sought.
 pub fn push_marked_seek(qb: &mut QueryBuilder<Engine>, query: String, marks: &Marks) {
-    let push_rest = |qb: &mut QueryBuilder<Engine>, rest: &Option<String>| {
-        if let Some(rest) = rest {
-            qb.push(" OR c.num IN (SELECT rowid >> 24 FROM search WHERE search MATCH ")
-                .push_bind(rest.clone())
-                .push(")");
-        }
-    };
-    if let [mark] = marks.words.as_slice()
-        && marks.all
-    {
-        qb.push(" AND (((c.words & ").push_bind(mark.bits).push(") <> 0");
-        push_seek(qb, mark.marked.clone());
-        qb.push(")");
-        push_rest(qb, &mark.rest);
-        qb.push(")");
-        return;
+    for bits in &marks.bits {
+        qb.push(" AND (c.words & ").push_bind(*bits).push(") <> 0");
     }
-    for mark in &marks.words {
-        qb.push(" AND ((c.words & ").push_bind(mark.bits).push(") <> 0");
-        push_rest(qb, &mark.rest);
-        qb.push(")");
+    if marks.alone {
+        qb.push(" AND ((c.words & ").push_bind(UNSURE_MASK).push(") = 0");
+        qb.push(" OR EXISTS (SELECT 1 FROM search WHERE search MATCH ").push_bind(query).push(SEEK_ROWS).push(")");
+        return;
     }
     push_seek(qb, query);
 }
 
+/// The search rows of conversation `c`, as a condition on `search.rowid`.
+const SEEK_ROWS: &str = " AND search.rowid BETWEEN c.num << 24 AND (c.num << 24) + 16777215)";
+
 /// ` AND` the conversation `c` has a search row matching `query`: a seek in each of
 /// its words' lists.
 fn push_seek(qb: &mut QueryBuilder<Engine>, query: String) {
-    qb.push(" AND EXISTS (SELECT 1 FROM search WHERE search MATCH ")
-        .push_bind(query)
-        .push(" AND search.rowid BETWEEN c.num << 24 AND (c.num << 24) + 16777215)");
+    qb.push(" AND EXISTS (SELECT 1 FROM search WHERE search MATCH ").push_bind(query).push(SEEK_ROWS);
 }
 
 /// [`seek_query`]'s words, with the search rows each holds.
@@ -395,7 +355,7 @@ async fn spelled(conn: &mut Conn, query: &str, known: &Terms) -> Result<Option<S
             return Ok(None);
         }
         rows = rows.saturating_add(terms.iter().map(|(_, n)| *n).sum());
-        words.push(terms);
+        words.push((word, terms));
     }
     Ok((!words.is_empty()).then_some(Spelled { words, rows }))
 }

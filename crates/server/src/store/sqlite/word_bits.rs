@@ -23,8 +23,13 @@ const SAMPLE: usize = 1_000;
 /// all within a few milliseconds anyway, and a sample that small says little.
 const FEWEST: usize = 200;
 
-/// A word takes a bit where at least this share of the sampled conversations hold it.
+/// A word takes a bit where at least this share of the sampled conversations hold
+/// it, or a word it begins.
 const MIN_SHARE: usize = 20;
+
+/// Words shorter than this take no bit: a search for one or two letters is a prefix
+/// of too much to be sought (`sqlite/dialect.rs`'s `MAX_TERMS`).
+const SHORTEST: usize = 3;
 
 /// Conversations read per write.
 const CHUNK: i64 = 500;
@@ -109,22 +114,38 @@ pub(super) async fn give_bits_on(conn: &mut Conn, common: &Common) -> ApiResult<
     }
     qb.push(")");
     let sampled = texts(&mut *conn, qb).await?;
+    // Per conversation, the words it holds and what they begin with; a word's share
+    // is of the conversations holding a word it begins, as a search for it asks.
+    let mut whole: HashSet<String> = HashSet::new();
     let mut held: HashMap<String, usize> = HashMap::new();
-    let mut seen = HashSet::new();
+    let mut begun = HashSet::new();
     for (_, texts) in &sampled {
-        seen.clear();
+        begun.clear();
         for text in texts {
             words(text, |word| {
-                if word.len() > 1 && common.bit(word).is_none() && !seen.contains(word) {
-                    seen.insert(word.to_owned());
+                if word.len() < SHORTEST {
+                    return;
+                }
+                if !whole.contains(word) {
+                    whole.insert(word.to_owned());
+                }
+                for end in SHORTEST..=word.len() {
+                    if let Some(prefix) = word.get(..end)
+                        && !begun.contains(prefix)
+                    {
+                        begun.insert(prefix.to_owned());
+                    }
                 }
             });
         }
-        for word in seen.drain() {
-            *held.entry(word).or_default() += 1;
+        for prefix in begun.drain() {
+            *held.entry(prefix).or_default() += 1;
         }
     }
-    let mut most: Vec<(String, usize)> = held.into_iter().filter(|(_, n)| n * MIN_SHARE >= sampled.len()).collect();
+    let mut most: Vec<(String, usize)> = held
+        .into_iter()
+        .filter(|(word, n)| whole.contains(word) && common.bit(word).is_none() && n * MIN_SHARE >= sampled.len())
+        .collect();
     most.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     most.truncate(free.len());
     if most.is_empty() {
