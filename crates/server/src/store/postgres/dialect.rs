@@ -217,7 +217,7 @@ pub struct Bounded<'c> {
 
 /// Bounds a seek by [`SEEK_TIME`], or longer where gathering the `rows` its words
 /// are estimated to match would take longer.
-pub async fn bound_seek(conn: &mut Conn, rows: Option<f64>) -> Result<Bounded<'_>, sqlx::Error> {
+pub async fn bound_seek(conn: &mut Conn, rows: Option<f64>, _marked: bool) -> Result<Bounded<'_>, sqlx::Error> {
     // In tests the bound stays at its least, for the test that gives way.
     let rows = if cfg!(test) { None } else { rows };
     let mut tx = sqlx::Connection::begin(conn).await?;

@@ -91,7 +91,7 @@ async fn the_seek_bound_stops_a_statement_and_ends_with_its_transaction() {
         sqlx::query_scalar("SHOW statement_timeout").fetch_one(conn).await.expect("shown")
     };
     let before = timeout(&mut conn).await;
-    let mut bound = bound_seek(&mut conn, None).await.expect("bounded");
+    let mut bound = bound_seek(&mut conn, None, false).await.expect("bounded");
     let quick: i32 = sqlx::query_scalar("SELECT 7").fetch_one(bound.conn()).await.expect("within the bound");
     assert_eq!(quick, 7);
     let err = sqlx::query("SELECT pg_sleep(2)").execute(bound.conn()).await.expect_err("stopped past the bound");
@@ -100,7 +100,7 @@ async fn the_seek_bound_stops_a_statement_and_ends_with_its_transaction() {
     assert_eq!(timeout(&mut conn).await, before, "the timeout ended with the bound");
     sqlx::query("SELECT pg_sleep(0.05)").execute(&mut conn).await.expect("no bound once ended");
     // Dropped halfway (a request given up): the next use finds no transaction.
-    let mut bound = bound_seek(&mut conn, None).await.expect("bounded");
+    let mut bound = bound_seek(&mut conn, None, false).await.expect("bounded");
     let other = sqlx::query("SELECT 1 / 0").execute(bound.conn()).await.expect_err("division by zero");
     assert!(!bound.gave_way(&other), "another error is not the bound");
     drop(bound);

@@ -298,7 +298,7 @@ pub static SEEKS_GIVEN_WAY: std::sync::atomic::AtomicU64 = std::sync::atomic::At
 /// `dialect::AFTER_SEEK`, whose cost is gathering the hits once (about 80 ms for
 /// "the" at 100,000 on `SQLite`), not the rows walked.
 async fn seek_or_walk(conn: &mut Conn, page: &mut Listing<'_>) -> ApiResult<Vec<ConversationRow>> {
-    let mut bound = dialect::bound_seek(&mut *conn, page.rows).await?;
+    let mut bound = dialect::bound_seek(&mut *conn, page.rows, page.marks.is_some()).await?;
     let sought = page.fetch(bound.conn()).await;
     let gave_way = sought.as_ref().is_err_and(|e| bound.gave_way(e));
     let ended = bound.end().await;

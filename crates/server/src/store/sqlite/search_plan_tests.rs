@@ -181,9 +181,12 @@ async fn a_work_limit_stops_a_statement_past_it_and_is_lifted_when_dropped() {
 /// floor or more than the ceiling.
 #[test]
 fn a_seek_may_work_as_long_as_gathering_would_take() {
-    assert_eq!(seek_bound(None), 100_000);
-    assert_eq!(seek_bound(Some(35_000.0)), 100_000);
-    assert_eq!(seek_bound(Some(313_763.0)), 313_763);
-    assert_eq!(seek_bound(Some(50_000_000.0)), 2_000_000);
-    assert_eq!(seek_bound(Some(f64::NAN)), 100_000);
+    assert_eq!(seek_bound(None, false), 100_000);
+    assert_eq!(seek_bound(Some(35_000.0), false), 100_000);
+    assert_eq!(seek_bound(Some(313_763.0), false), 313_763);
+    assert_eq!(seek_bound(Some(50_000_000.0), false), 2_000_000);
+    assert_eq!(seek_bound(Some(f64::NAN), false), 100_000);
+    // Tested by the bits first, a walk's instructions are quicker.
+    assert_eq!(seek_bound(Some(91_000.0), true), 400_000);
+    assert_eq!(seek_bound(Some(313_763.0), true), 1_255_052);
 }
