@@ -1,6 +1,5 @@
 -- The columns of SQLite's common words (its migration 0006), so the shared SQL writes
--- both engines alike. PostgreSQL does not keep them yet: no word has a bit, and every
--- conversation's bits stay -1 ("may hold any word"), which no search reads.
+-- both engines alike; 0004 keeps them.
 
 CREATE TABLE common_words (
     bit  BIGINT PRIMARY KEY,

@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::engine::{Conn, Engine};
 use super::filter::{Planned, TextPlan};
 use crate::hub::Hub;
+use crate::store::words::Common;
 use frontdesk_domain::OrgId;
 
 /// The migrations, in order: (version, name, SQL).
@@ -16,6 +17,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../../../migrations/postgres/0001_init.sql")),
     (2, "provider_id_first", include_str!("../../../migrations/postgres/0002_provider_id_first.sql")),
     (3, "common_words", include_str!("../../../migrations/postgres/0003_common_words.sql")),
+    (4, "common_words_kept", include_str!("../../../migrations/postgres/0004_common_words_kept.sql")),
 ];
 
 pub const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \
@@ -129,7 +131,9 @@ const WALK_MAX_ROWS: f64 = 20_000.0;
 /// estimate worth the name, and is started from the hits.
 pub async fn plan_text(conn: &mut Conn, query: &str, _: &Terms) -> Result<Planned, sqlx::Error> {
     let estimate = estimated_share(conn, query).await?;
-    Ok(Planned { query: query.to_owned(), plan: choose(estimate), rows: estimate.map(|(_, rows)| rows), marks: None })
+    let plan = choose(estimate);
+    let marks = if plan == TextPlan::Seek { marks(conn, query).await? } else { None };
+    Ok(Planned { query: query.to_owned(), plan, rows: estimate.map(|(_, rows)| rows), marks })
 }
 
 /// The plan for words estimated to match a share of the search rows, so many rows.
@@ -168,17 +172,59 @@ async fn estimated_rows(conn: &mut Conn, query: &str) -> Result<Option<f64>, sql
 
 /// The query every plan runs: `tsquery` needs no spelling out word by word.
 #[allow(clippy::unused_async, reason = "the same call as the engines that spell out prefixes")]
-pub async fn seek_query(_: &mut Conn, query: &str, _: &Terms) -> Result<Option<(String, Option<Marks>)>, sqlx::Error> {
-    Ok(Some((query.to_owned(), None)))
+pub async fn seek_query(
+    conn: &mut Conn,
+    query: &str,
+    _: &Terms,
+) -> Result<Option<(String, Option<Marks>)>, sqlx::Error> {
+    let marks = marks(conn, query).await?;
+    Ok(Some((query.to_owned(), marks)))
 }
 
-/// The common words' bits (SQLite's `migrations/sqlite/0006`) are not kept here yet:
-/// no search is marked.
+/// How a seek tests the words that have bits (`store/words.rs`): a conversation read
+/// plain whose bit for a word is clear holds no word beginning with it. The bits are
+/// read as `SQLite`'s tokenizer reads; PostgreSQL's `unaccent` spells out more
+/// characters (`¼` as `1/4`), so a conversation read unsure (bit 63, the sign) is
+/// sought whatever its bits. Where a bit is set, the conversation's search rows are
+/// still sought too: PostgreSQL's parser makes words of its own (an address, a host,
+/// a hyphenated word whole) that the bits do not read.
 #[derive(Clone, Debug)]
-pub enum Marks {}
+pub struct Marks {
+    /// Each marked word's bit, as a mask.
+    bits: Vec<i64>,
+}
 
-pub fn push_marked_seek(_: &mut QueryBuilder<Engine>, _: String, marks: &Marks) {
-    match *marks {}
+/// The marks of `query`'s words (from [`text_query`]); none when no word has a bit.
+async fn marks(conn: &mut Conn, query: &str) -> Result<Option<Marks>, sqlx::Error> {
+    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT bit, word FROM common_words").fetch_all(&mut *conn).await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let common = Common::new(rows);
+    let bits: Vec<i64> = query
+        .split(" & ")
+        .filter_map(|w| w.strip_prefix('\'')?.strip_suffix("':*"))
+        .filter_map(|w| common.bit(&w.to_lowercase()))
+        .map(|b| 1_i64 << b)
+        .collect();
+    Ok((!bits.is_empty()).then_some(Marks { bits }))
+}
+
+/// ` AND` the conversation `c` holds the seek's words, each marked word tested by its
+/// bit first.
+pub fn push_marked_seek(qb: &mut QueryBuilder<Engine>, query: String, marks: &Marks) {
+    for bits in &marks.bits {
+        qb.push(" AND ((c.words & ").push_bind(*bits).push(") <> 0 OR c.words < 0)");
+    }
+    push_seek(qb, query);
+}
+
+/// ` AND` the conversation's own search rows match `query`, by `search_conversation`;
+/// `LIMIT` keeps it a test run per row walked.
+fn push_seek(qb: &mut QueryBuilder<Engine>, query: String) {
+    qb.push(" AND (SELECT TRUE FROM search s WHERE s.conversation_id = c.id AND s.doc @@ to_tsquery('frontdesk', ")
+        .push_bind(query)
+        .push(") LIMIT 1)");
 }
 
 /// How long a seek may take before it gives way to gathering the hits, at least. On
@@ -245,6 +291,39 @@ impl Bounded<'_> {
     }
 }
 
+/// How the keeper of the common words' bits (`word_bits`) reads conversations in
+/// order: by id, which sorts by creation (UUID v7). An id made on another instance
+/// whose clock is behind may sort before the keeper's place: that conversation keeps
+/// -1 ("any word"), which is slower to search, never wrong.
+pub const WORDS_ORDER: &str = "c.id";
+
+/// [`WORDS_ORDER`] as the text the keeper keeps.
+pub const WORDS_AT: &str = "c.id";
+
+/// The conversation `c` comes after `at` ([`WORDS_AT`]; empty: any).
+pub fn push_words_after(qb: &mut QueryBuilder<Engine>, at: String) {
+    qb.push("c.id > ").push_bind(at);
+}
+
+/// The rows read are locked until the bits are written: a message another instance
+/// adds meanwhile waits, then adds its bits to the ones written (its trigger's
+/// `UPDATE`), or was there to be read.
+/// Rows another instance holds are passed over (keeping the bits they have, never
+/// wrong), so the keeper never waits on a lock and no two writers wait on each other.
+pub const LOCK_WORDS_READ: &str = " FOR UPDATE OF c SKIP LOCKED";
+
+/// A call's summary, from a message's `call` column.
+pub const CALL_SUMMARY: &str = "(call::jsonb ->> 'summary')";
+
+/// The advisory lock the instances take turns keeping the bits under ("words").
+const WORDS_LOCK: i64 = 0x0077_6f72_6473;
+
+/// Whether this writer keeps the bits now: one instance at a time, for the rest of
+/// its transaction.
+pub async fn words_turn(conn: &mut Conn) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)").bind(WORDS_LOCK).fetch_one(conn).await
+}
+
 /// Nothing spelled out, nothing kept (a field, so it is made as the other engines'
 /// `Terms` are: `Terms::default()`).
 #[derive(Default)]
@@ -278,15 +357,8 @@ pub fn push_text_condition(qb: &mut QueryBuilder<Engine>, query: String, org: &O
             push_search(qb, query, org);
             qb.push(")) IS TRUE");
         }
-        // The conversation's own search rows, by `search_conversation`; `LIMIT`
-        // keeps it a test run per row walked.
-        TextPlan::Seek => {
-            qb.push(
-                " AND (SELECT TRUE FROM search s WHERE s.conversation_id = c.id AND s.doc @@ to_tsquery('frontdesk', ",
-            )
-            .push_bind(query)
-            .push(") LIMIT 1)");
-        }
+        // The conversation's own search rows.
+        TextPlan::Seek => push_seek(qb, query),
     }
 }
 

@@ -68,6 +68,10 @@ mod suggestions;
 mod tx;
 #[path = "../sql/views.rs"]
 mod views;
+#[path = "../sql/word_bits.rs"]
+mod word_bits;
+#[cfg(test)]
+mod word_bits_tests;
 #[path = "../sql/writer.rs"]
 mod writer;
 
@@ -110,7 +114,7 @@ impl PgStore {
             })
         };
         let writer = writer::Writer::start(writer_conn, hub.clone(), Some(reconnect));
-        let background = store::Background(vec![listener.abort_handle()]);
+        let background = store::Background(vec![listener.abort_handle(), word_bits::start(writer.clone())]);
         Ok(Self { pool, writer, hub, terms: dialect::Terms::default(), _background: background })
     }
 }

@@ -61,7 +61,6 @@ impl WriteCtx {
     }
 
     /// Words given bits by this job: in use once the batch commits.
-    #[allow(dead_code, reason = "PostgreSQL gives no bits yet")]
     pub fn give_common(&mut self, common: Common) {
         self.common_given = Some(Arc::new(common));
     }

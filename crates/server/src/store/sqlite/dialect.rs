@@ -419,6 +419,30 @@ impl Terms {
     }
 }
 
+/// How the keeper of the common words' bits (`word_bits`) reads conversations in
+/// order: by number, which a new conversation takes next.
+pub const WORDS_ORDER: &str = "c.num";
+
+/// [`WORDS_ORDER`] as the text the keeper keeps.
+pub const WORDS_AT: &str = "CAST(c.num AS TEXT)";
+
+/// The conversation `c` comes after `at` ([`WORDS_AT`]; empty: any).
+pub fn push_words_after(qb: &mut QueryBuilder<Engine>, at: String) {
+    qb.push("c.num > CAST(").push_bind(at).push(" AS INTEGER)");
+}
+
+/// One writer: its reads need no lock.
+pub const LOCK_WORDS_READ: &str = "";
+
+/// A call's summary, from a message's `call` column.
+pub const CALL_SUMMARY: &str = "json_extract(call, '$.summary')";
+
+/// Whether this writer keeps the bits now: the only one.
+#[allow(clippy::unused_async, reason = "the same call as the engines whose instances take turns")]
+pub async fn words_turn(_: &mut Conn) -> Result<bool, sqlx::Error> {
+    Ok(true)
+}
+
 /// Fewer overdue conversations than this, and the Overdue view is read from the SLA
 /// index and sorted; more, and the list is walked (a page fills at once). Without
 /// statistics, or with an open reader's stale ones, `SQLite` walks the whole list

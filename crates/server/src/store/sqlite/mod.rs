@@ -66,7 +66,10 @@ mod suggestions;
 mod tx;
 #[path = "../sql/views.rs"]
 mod views;
+#[path = "../sql/word_bits.rs"]
 mod word_bits;
+#[cfg(test)]
+mod word_bits_tests;
 #[path = "../sql/writer.rs"]
 mod writer;
 

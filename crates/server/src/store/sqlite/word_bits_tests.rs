@@ -3,14 +3,14 @@ use std::collections::HashSet;
 use jiff::Timestamp;
 use sqlx::{AssertSqlSafe, Connection as _};
 
-use super::super::conversations::list_as;
-use super::super::dialect::{Terms, limit_work, seek_query};
-use super::super::engine::Conn;
-use super::super::filter::{TextPlan, text_query};
-use super::super::search_tests::{pages, seed};
-use super::super::test_connection;
-use super::super::writer::Writer;
-use super::{give_bits_on, read_some_on};
+use super::conversations::list_as;
+use super::dialect::{Terms, limit_work, seek_query};
+use super::engine::Conn;
+use super::filter::{TextPlan, text_query};
+use super::search_tests::{pages, seed};
+use super::test_connection;
+use super::word_bits::{give_bits_on, read_some_on};
+use super::writer::Writer;
 use crate::error::ApiError;
 use crate::hub::Hub;
 use crate::store::ListSpec;
@@ -225,7 +225,7 @@ async fn bits_given_count_once_their_batch_commits() {
     let dir = tempfile::tempdir().expect("a directory");
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
     let mut conn = Conn::connect(&url).await.expect("a database");
-    super::super::migrate::run(&mut conn).await.expect("migrated");
+    super::migrate::run(&mut conn).await.expect("migrated");
     let writer = Writer::start(conn, Hub::default(), None);
     let the = || Common::new([(0, "the".to_owned())]);
     let failed: Result<(), ApiError> = writer

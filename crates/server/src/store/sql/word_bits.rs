@@ -3,14 +3,15 @@
 //! conversation's text for its bits, a chunk per write, so the writer takes inbound
 //! traffic between. New conversations start at -1 ("may hold any word") and are read
 //! the same way a few seconds later; their messages add their own bits as they come.
+//! Conversations are read in the order `dialect::WORDS_ORDER` gives.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use rand::Rng as _;
 use sqlx::QueryBuilder;
 use tokio::task::AbortHandle;
 
+use super::dialect;
 use super::engine::{Conn, Engine};
 use super::writer::{WriteCtx, Writer};
 use crate::error::ApiResult;
@@ -44,7 +45,8 @@ const CATCH_UP: Duration = Duration::from_secs(5);
 /// How often the sample is taken again while bits are free.
 const RESAMPLE: Duration = Duration::from_secs(3600);
 
-/// The number of the last conversation read with the words as they are now.
+/// Where the last conversation read with the words as they are now is, in
+/// `dialect::WORDS_ORDER` (empty: none yet).
 const READ_UPTO: &str = "words_read_upto";
 
 /// Starts keeping the bits in the background, through `writer`.
@@ -80,6 +82,9 @@ pub fn start(writer: Writer) -> AbortHandle {
 /// Gives free bits to the words most of a sample of conversations hold; returns how
 /// many. They count for the writer's own writes once the batch commits.
 pub async fn give_bits(w: &mut WriteCtx) -> ApiResult<usize> {
+    if !dialect::words_turn(w.conn()).await? {
+        return Ok(0);
+    }
     let common = w.common().await?;
     let Some(given) = give_bits_on(w.conn(), &common).await? else { return Ok(0) };
     let n = given.len() - common.len();
@@ -94,26 +99,15 @@ pub(super) async fn give_bits_on(conn: &mut Conn, common: &Common) -> ApiResult<
     if free.is_empty() {
         return Ok(None);
     }
-    let last: Option<i64> = sqlx::query_scalar("SELECT max(num) FROM conversations").fetch_one(&mut *conn).await?;
-    let last = last.unwrap_or(0);
-    let wanted = usize::try_from(last).unwrap_or(0).min(SAMPLE);
-    if wanted < FEWEST {
+    let mut qb = QueryBuilder::new(format!(
+        "{} WHERE c.id IN (SELECT id FROM conversations ORDER BY random() LIMIT ",
+        conversation_text()
+    ));
+    qb.push_bind(i64::try_from(SAMPLE).unwrap_or(i64::MAX)).push(")");
+    let sampled = texts(&mut *conn, qb).await?;
+    if sampled.len() < FEWEST {
         return Ok(None);
     }
-    let mut nums = HashSet::with_capacity(wanted);
-    {
-        let mut rng = rand::rng();
-        while nums.len() < wanted {
-            nums.insert(rng.random_range(1..=last));
-        }
-    }
-    let mut qb = QueryBuilder::new(format!("{CONVERSATION_TEXT} WHERE c.num IN ("));
-    let mut sep = qb.separated(", ");
-    for num in &nums {
-        sep.push_bind(*num);
-    }
-    qb.push(")");
-    let sampled = texts(&mut *conn, qb).await?;
     // Per conversation, the words it holds and what they begin with; a word's share
     // is of the conversations holding a word it begins, as a search for it asks.
     let mut whole: HashSet<String> = HashSet::new();
@@ -160,15 +154,25 @@ pub(super) async fn give_bits_on(conn: &mut Conn, common: &Common) -> ApiResult<
     for (bit, (word, _)) in free.iter().zip(&most) {
         given.give(*bit, word.clone());
     }
-    set_read_upto(&mut *conn, 0).await?;
+    set_read_upto(&mut *conn, "").await?;
     Ok(Some(given))
 }
 
 /// Reads the bits of up to `n` conversations not yet read with the words as they are;
 /// true when more are left.
 pub async fn read_some(w: &mut WriteCtx, n: i64) -> ApiResult<bool> {
-    let common = w.common().await?;
-    read_some_on(w.conn(), &common, n).await
+    if !dialect::words_turn(w.conn()).await? {
+        return Ok(false);
+    }
+    // Another instance may have given bits since: the writer's own writes use them
+    // once this batch commits.
+    let stored = Common::new(
+        sqlx::query_as::<_, (i64, String)>("SELECT bit, word FROM common_words").fetch_all(w.conn()).await?,
+    );
+    if stored != *w.common().await? {
+        w.give_common(stored.clone());
+    }
+    read_some_on(w.conn(), &stored, n).await
 }
 
 /// [`read_some`] on `conn`, the words having bits being `common`.
@@ -176,15 +180,16 @@ pub(super) async fn read_some_on(conn: &mut Conn, common: &Common, n: i64) -> Ap
     if common.is_empty() {
         return Ok(false);
     }
-    let upto: i64 = sqlx::query_scalar("SELECT CAST(value AS INTEGER) FROM meta WHERE key = $1")
+    let upto: String = sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
         .bind(READ_UPTO)
         .fetch_optional(&mut *conn)
         .await?
-        .unwrap_or(0);
-    let mut qb = QueryBuilder::new(format!("{CONVERSATION_TEXT} WHERE c.num > "));
-    qb.push_bind(upto).push(" ORDER BY c.num LIMIT ").push_bind(n);
+        .unwrap_or_default();
+    let mut qb = QueryBuilder::new(format!("{} WHERE ", conversation_text()));
+    dialect::push_words_after(&mut qb, upto);
+    qb.push(format!(" ORDER BY {} LIMIT ", dialect::WORDS_ORDER)).push_bind(n).push(dialect::LOCK_WORDS_READ);
     let read = texts(&mut *conn, qb).await?;
-    let Some(last) = read.iter().map(|(c, _)| c.num).max() else { return Ok(false) };
+    let Some(last) = read.last().map(|(c, _)| c.at.clone()) else { return Ok(false) };
     let masks: Vec<(String, i64)> =
         read.iter().map(|(c, texts)| (c.id.clone(), common.mask(texts.iter().map(String::as_str)))).collect();
     for chunk in masks.chunks(400) {
@@ -195,28 +200,34 @@ pub(super) async fn read_some_on(conn: &mut Conn, common: &Common, n: i64) -> Ap
         qb.push(") UPDATE conversations SET words = v.words FROM v WHERE conversations.id = v.id");
         qb.build().execute(&mut *conn).await?;
     }
-    set_read_upto(&mut *conn, last).await?;
+    set_read_upto(&mut *conn, &last).await?;
     Ok(i64::try_from(read.len()).unwrap_or(i64::MAX) >= n)
 }
 
-async fn set_read_upto(conn: &mut Conn, num: i64) -> Result<(), sqlx::Error> {
+async fn set_read_upto(conn: &mut Conn, at: &str) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
         .bind(READ_UPTO)
-        .bind(num.to_string())
+        .bind(at)
         .execute(conn)
         .await
         .map(|_| ())
 }
 
-/// A conversation's own search row (`migrations/sqlite/0004`): its subject and contact.
-const CONVERSATION_TEXT: &str = "SELECT c.id, c.num, coalesce(c.subject, '') AS subject, ct.name, ct.handle, \
-     coalesce(ct.email, '') AS email, coalesce(ct.company, '') AS company \
-     FROM conversations c JOIN contacts ct ON ct.id = c.contact_id";
+/// A conversation's own search row: its subject and contact; and where it is in
+/// the keeper's order.
+fn conversation_text() -> String {
+    format!(
+        "SELECT c.id, {} AS at, coalesce(c.subject, '') AS subject, ct.name, ct.handle, \
+         coalesce(ct.email, '') AS email, coalesce(ct.company, '') AS company \
+         FROM conversations c JOIN contacts ct ON ct.id = c.contact_id",
+        dialect::WORDS_AT
+    )
+}
 
 #[derive(sqlx::FromRow)]
 struct Read {
     id: String,
-    num: i64,
+    at: String,
     subject: String,
     name: String,
     handle: String,
@@ -236,10 +247,11 @@ async fn texts(conn: &mut Conn, mut query: QueryBuilder<Engine>) -> Result<Vec<(
         out.push((r, texts));
     }
     for chunk in out.iter().map(|(r, _)| r.id.clone()).collect::<Vec<_>>().chunks(400) {
-        let mut qb: QueryBuilder<Engine> = QueryBuilder::new(
-            "SELECT conversation_id, body, coalesce(json_extract(call, '$.summary'), '') FROM messages \
+        let mut qb: QueryBuilder<Engine> = QueryBuilder::new(format!(
+            "SELECT conversation_id, body, coalesce({}, '') FROM messages \
              WHERE kind IN ('reply', 'note', 'call') AND conversation_id IN (",
-        );
+            dialect::CALL_SUMMARY
+        ));
         let mut sep = qb.separated(", ");
         for id in chunk {
             sep.push_bind(id.clone());
@@ -255,7 +267,3 @@ async fn texts(conn: &mut Conn, mut query: QueryBuilder<Engine>) -> Result<Vec<(
     }
     Ok(out)
 }
-
-#[cfg(test)]
-#[path = "word_bits_tests.rs"]
-mod tests;
