@@ -85,11 +85,23 @@ pub async fn give_bits(w: &mut WriteCtx) -> ApiResult<usize> {
     if !dialect::words_turn(w.conn()).await? {
         return Ok(0);
     }
-    let common = w.common().await?;
+    let common = stored(w).await?;
     let Some(given) = give_bits_on(w.conn(), &common).await? else { return Ok(0) };
     let n = given.len() - common.len();
     w.give_common(given);
     Ok(n)
+}
+
+/// The words with bits as stored. Another instance may have given bits since this
+/// writer read them: its own writes use them too once this batch commits.
+async fn stored(w: &mut WriteCtx) -> ApiResult<Common> {
+    let stored = Common::new(
+        sqlx::query_as::<_, (i64, String)>("SELECT bit, word FROM common_words").fetch_all(w.conn()).await?,
+    );
+    if stored != *w.common().await? {
+        w.give_common(stored.clone());
+    }
+    Ok(stored)
 }
 
 /// [`give_bits`] on `conn`, the words having bits being `common`: the words with
@@ -164,15 +176,8 @@ pub async fn read_some(w: &mut WriteCtx, n: i64) -> ApiResult<bool> {
     if !dialect::words_turn(w.conn()).await? {
         return Ok(false);
     }
-    // Another instance may have given bits since: the writer's own writes use them
-    // once this batch commits.
-    let stored = Common::new(
-        sqlx::query_as::<_, (i64, String)>("SELECT bit, word FROM common_words").fetch_all(w.conn()).await?,
-    );
-    if stored != *w.common().await? {
-        w.give_common(stored.clone());
-    }
-    read_some_on(w.conn(), &stored, n).await
+    let common = stored(w).await?;
+    read_some_on(w.conn(), &common, n).await
 }
 
 /// [`read_some`] on `conn`, the words having bits being `common`.
