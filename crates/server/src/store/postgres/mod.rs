@@ -71,6 +71,9 @@ mod views;
 #[path = "../sql/word_bits.rs"]
 mod word_bits;
 #[cfg(test)]
+mod word_bits_parser_tests;
+#[cfg(test)]
+#[path = "../sql/word_bits_tests.rs"]
 mod word_bits_tests;
 #[path = "../sql/writer.rs"]
 mod writer;

@@ -69,6 +69,9 @@ mod views;
 #[path = "../sql/word_bits.rs"]
 mod word_bits;
 #[cfg(test)]
+mod word_bits_index_tests;
+#[cfg(test)]
+#[path = "../sql/word_bits_tests.rs"]
 mod word_bits_tests;
 #[path = "../sql/writer.rs"]
 mod writer;

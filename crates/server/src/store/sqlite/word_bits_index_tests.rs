@@ -1,28 +1,26 @@
+//! The common words' bits on SQLite only: a clear bit means the index holds no word
+//! beginning with it, a marked seek passes conversations without the word within its
+//! bound, and bits given count for the writer only once committed.
+
 use std::collections::HashSet;
 
 use jiff::Timestamp;
-use sqlx::{AssertSqlSafe, Connection as _};
+use sqlx::Connection as _;
 
 use super::conversations::list_as;
-use super::dialect::{Terms, limit_work, seek_query};
+use super::dialect::{Terms, limit_work};
 use super::engine::Conn;
-use super::filter::{TextPlan, text_query};
-use super::search_tests::{pages, seed};
+use super::filter::TextPlan;
+use super::search_tests::seed;
 use super::test_connection;
 use super::word_bits::{give_bits_on, read_some_on};
+use super::word_bits_tests::keep;
 use super::writer::Writer;
 use crate::error::ApiError;
 use crate::hub::Hub;
 use crate::store::ListSpec;
 use crate::store::words::Common;
-use frontdesk_domain::{AgentId, OrgId, Status, ViewFilter};
-
-/// Gives the bits and reads every conversation, as the keeper does.
-async fn keep(conn: &mut Conn) -> Common {
-    let common = give_bits_on(conn, &Common::default()).await.expect("sampled").expect("bits given");
-    while read_some_on(conn, &common, 97).await.expect("read") {}
-    common
-}
+use frontdesk_domain::{AgentId, OrgId, ViewFilter};
 
 /// The conversations (by number) whose search rows hold a word beginning with `word`.
 async fn holding(conn: &mut Conn, word: &str) -> HashSet<i64> {
@@ -75,34 +73,10 @@ async fn the_most_common_words_get_bits_and_each_conversation_its_own() {
 }
 
 #[tokio::test]
-async fn a_new_message_adds_its_bits_and_a_new_conversation_may_hold_any_word() {
+async fn a_new_conversation_may_hold_any_word_until_it_is_read() {
     let mut conn = test_connection().await;
     seed(&mut conn, 400).await;
     let common = keep(&mut conn).await;
-    let refund = common.bit("refund").expect("refund has a bit");
-    let (num, id): (i64, String) = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT num, id FROM conversations WHERE words & {} = 0 ORDER BY num LIMIT 1",
-        1_i64 << refund
-    )))
-    .fetch_one(&mut conn)
-    .await
-    .expect("a conversation without refund");
-    sqlx::query(
-        "INSERT INTO messages (id, org_id, conversation_id, direction, author_kind, author_name, kind, body, \
-         delivery, created_at, words) VALUES ('new', 'a', $1, 'inbound', 'contact', 'Kim', 'reply', $2, 'delivered', 0, $3)",
-    )
-    .bind(&id)
-    .bind("a REFUND please")
-    .bind(common.mask(["a REFUND please"]))
-    .execute(&mut conn)
-    .await
-    .expect("a message");
-    let mask: i64 = sqlx::query_scalar("SELECT words FROM conversations WHERE num = $1")
-        .bind(num)
-        .fetch_one(&mut conn)
-        .await
-        .expect("bits");
-    assert_ne!(mask & (1 << refund), 0);
     sqlx::raw_sql(
         "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, activity_at, created_at, updated_at) \
          VALUES ('fresh', 'a', 'ka', 'email', 'a refund', 'open', 99, 0, 0)",
@@ -117,58 +91,11 @@ async fn a_new_message_adds_its_bits_and_a_new_conversation_may_hold_any_word() 
     assert_eq!(fresh, -1, "unread: any word");
     assert!(!read_some_on(&mut conn, &common, 10).await.expect("read"));
     assert_bits_hold(&mut conn, &common, &["refund", "the", "order"]).await;
-}
-
-#[tokio::test]
-async fn marked_seeks_find_the_same_pages_as_the_hits() {
-    let mut conn = test_connection().await;
-    seed(&mut conn, 400).await;
-    // Accented and oddly written words, where readings differ.
-    sqlx::raw_sql(
-        "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, activity_at, created_at, updated_at)
-         VALUES ('odd1', 'a', 'ka', 'email', 'Thé ORDER’s', 'open', 7, 0, 0),
-                ('odd2', 'a', 'ka', 'email', 'the\u{301}re', 'open', 8, 0, 0);
-         INSERT INTO messages (id, org_id, conversation_id, direction, author_kind, author_name, kind, body, delivery,
-                               created_at)
-         VALUES ('odd', 'a', 'odd1', 'inbound', 'contact', 'Kim', 'reply', 'ｔｈｅ 订单the', 'delivered', 0);",
-    )
-    .execute(&mut conn)
-    .await
-    .expect("odd words");
-    let common = keep(&mut conn).await;
-    // Conversations after the read: bits of any word.
-    seed_more(&mut conn).await;
-    let the = text_query("the").expect("a query");
-    let (_, marks) = seek_query(&mut conn, &the, &Terms::default()).await.expect("spelled").expect("a seek");
-    assert!(marks.is_some(), "the is sought by its bits");
-    let views = [
-        ViewFilter::default(),
-        ViewFilter { starred: Some(true), ..ViewFilter::default() },
-        ViewFilter { archived: true, ..ViewFilter::default() },
-        ViewFilter { status: vec![Status::Open], ..ViewFilter::default() },
-    ];
-    let queries = ["order", "the", "refund order", "thanks the", "hello", "kim", "ship", "there", "th"];
-    for view in &views {
-        for q in queries {
-            let filter = ViewFilter { q: Some(q.to_owned()), ..view.clone() };
-            let hits = pages(&mut conn, &filter, TextPlan::Hits, false).await;
-            let sought = pages(&mut conn, &filter, TextPlan::Seek, false).await;
-            assert_eq!(sought, hits, "the marked seek differs from the hits for {q:?} in {view:?}");
-        }
-    }
-    assert!(common.bit("the").is_some());
-}
-
-/// Conversations added after the read, their bits -1 as the migration leaves them.
-async fn seed_more(conn: &mut Conn) {
-    sqlx::raw_sql(
-        "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, activity_at, created_at, updated_at)
-         VALUES ('late1', 'a', 'ka', 'email', 'the late one', 'open', 41, 0, 0),
-                ('late2', 'a', 'ka', 'email', 'no such word', 'open', 42, 0, 0);",
-    )
-    .execute(&mut *conn)
-    .await
-    .expect("late conversations");
+    let fresh: i64 = sqlx::query_scalar("SELECT words FROM conversations WHERE id = 'fresh'")
+        .fetch_one(&mut conn)
+        .await
+        .expect("bits");
+    assert_ne!(fresh, -1, "read");
 }
 
 /// A page of "the" for org `a` by the seek, under a bound of `ops` of the engine's

@@ -1,8 +1,6 @@
-//! The common words' bits on PostgreSQL: the keeper reads them, a message adds its
-//! own through its trigger, a marked seek finds what the hits find, and every prefix
-//! PostgreSQL's parser makes of any character is read.
-
-use std::collections::BTreeSet;
+//! The common words' bits, on each engine (compiled once per engine, as `../sql`
+//! is): the keeper reads them, a message adds its own through its trigger, and a
+//! marked seek finds the pages the hits find.
 
 use super::dialect::{Terms, seek_query};
 use super::engine::Conn;
@@ -10,11 +8,11 @@ use super::filter::{TextPlan, text_query};
 use super::search_tests::{pages, seed};
 use super::test_connection;
 use super::word_bits::{give_bits_on, read_some_on};
-use crate::store::words::{Common, Read, words};
+use crate::store::words::Common;
 use frontdesk_domain::{Status, ViewFilter};
 
 /// Gives the bits and reads every conversation, as the keeper does.
-async fn keep(conn: &mut Conn) -> Common {
+pub(super) async fn keep(conn: &mut Conn) -> Common {
     let common = give_bits_on(conn, &Common::default()).await.expect("sampled").expect("bits given");
     while read_some_on(conn, &common, 97).await.expect("read") {}
     common
@@ -27,7 +25,10 @@ async fn marked_seeks_find_the_same_pages_as_the_hits() {
     sqlx::raw_sql(
         "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, activity_at, created_at, updated_at)
          VALUES ('odd1', 'a', 'ka', 'email', 'Thé ORDER’s the-end', 'open', 7, 0, 0),
-                ('odd2', 'a', 'ka', 'email', 'the\u{301}re www.the.example', 'open', 8, 0, 0);",
+                ('odd2', 'a', 'ka', 'email', 'the\u{301}re www.the.example', 'open', 8, 0, 0);
+         INSERT INTO messages (id, org_id, conversation_id, direction, author_kind, author_name, kind, body, delivery,
+                               created_at)
+         VALUES ('odd', 'a', 'odd1', 'inbound', 'contact', 'Kim', 'reply', 'ｔｈｅ 订单the 🙂ok', 'delivered', 0);",
     )
     .execute(&mut conn)
     .await
@@ -93,46 +94,4 @@ async fn a_new_message_adds_its_bits_to_its_conversation() {
         .await
         .expect("bits");
     assert_ne!(words & refund, 0);
-}
-
-/// Every character beside ASCII letters and alone, through PostgreSQL's parser and
-/// dictionaries (`frontdesk`: unaccent, then simple): where the text reads plain,
-/// whatever ASCII a word PostgreSQL makes begins with, a word read from the text
-/// begins with it too. (A text read unsure is sought whatever its bits; a character
-/// read plain wrongly here is a search that would miss a conversation.)
-#[tokio::test]
-async fn every_prefix_postgresql_makes_of_any_character_is_read() {
-    let mut conn = test_connection().await;
-    let chars: Vec<char> = (0x80_u32..=0x3_134F).chain(0xE_0000..=0xE_01EF).filter_map(char::from_u32).collect();
-    let mut missed = BTreeSet::new();
-    for chunk in chars.chunks(20_000) {
-        let texts: Vec<String> =
-            chunk.iter().map(|c| format!("a{c}b Q{c} {c}x {c}{c}t k{c}{c}e {c}.the the-{c}")).collect();
-        let rows: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT t.i, w.lexeme FROM unnest($1::text[]) WITH ORDINALITY AS t(text, i), \
-             unnest(tsvector_to_array(to_tsvector('frontdesk', t.text))) AS w(lexeme)",
-        )
-        .bind(&texts)
-        .fetch_all(&mut conn)
-        .await
-        .expect("parsed");
-        for (i, lexeme) in rows {
-            let text = &texts[usize::try_from(i - 1).expect("a row")];
-            let start: String = lexeme.chars().take_while(char::is_ascii_alphanumeric).collect();
-            if start.is_empty() {
-                continue;
-            }
-            let mut ours = BTreeSet::new();
-            if words(text, |w| {
-                ours.insert(w.to_owned());
-            }) != Read::Plain
-            {
-                continue;
-            }
-            if !ours.iter().any(|w| w.starts_with(&start)) {
-                missed.insert(format!("U+{:04X} ({lexeme:?})", chunk[usize::try_from(i - 1).expect("a row")] as u32));
-            }
-        }
-    }
-    assert!(missed.is_empty(), "read plain, but PostgreSQL begins a word with ASCII not read: {missed:?}");
 }
