@@ -102,8 +102,8 @@ pub async fn ingest_many(w: &mut WriteCtx, org: &OrgId, inbound: Vec<Inbound>) -
     let now = Timestamp::now();
     let mut items: Vec<Item> = inbound.into_iter().map(|i| Item::new(i, now)).collect();
     mark_duplicates(w, org, &mut items).await?;
-    let contacts = upsert_contacts(w, org, &items, now).await?;
-    let woken = thread_or_open(w, org, &mut items, &contacts).await?;
+    let (contacts, contact_texts) = upsert_contacts(w, org, &items, now).await?;
+    let woken = thread_or_open(w, org, &mut items, &contacts, &contact_texts).await?;
     insert_messages(w, org, &items, &contacts).await?;
     summarise(w, org, &items, now).await?;
     for id in &woken {
@@ -215,12 +215,18 @@ pub(super) fn provider_id_lookup(n: usize) -> String {
 }
 
 /// Makes the contacts that are new; returns every handle's contact id.
+/// A contact's text as stored, which its conversations' own search rows hold: its
+/// name, email and company (the handle is the key beside it).
+type ContactText = [String; 3];
+
+/// Upserts the batch's contacts (an existing one keeps what it has); returns each
+/// handle's contact, and its text as stored.
 async fn upsert_contacts(
     w: &mut WriteCtx,
     org: &OrgId,
     items: &[Item],
     now: Timestamp,
-) -> ApiResult<HashMap<String, ContactId>> {
+) -> ApiResult<(HashMap<String, ContactId>, HashMap<String, ContactText>)> {
     let mut fresh: Vec<&Item> = Vec::new();
     for item in items.iter().filter(|i| i.is_new()) {
         if !fresh.iter().any(|f| f.handle == item.handle) {
@@ -228,7 +234,7 @@ async fn upsert_contacts(
         }
     }
     if fresh.is_empty() {
-        return Ok(HashMap::new());
+        return Ok((HashMap::new(), HashMap::new()));
     }
     let mut qb: QueryBuilder<Engine> =
         QueryBuilder::new("INSERT INTO contacts (id, org_id, name, handle, email, phone, created_at) ");
@@ -243,13 +249,22 @@ async fn upsert_contacts(
     });
     qb.push(" ON CONFLICT (org_id, handle) DO NOTHING");
     qb.build().execute(w.conn()).await?;
-    let sql =
-        format!("SELECT handle, id FROM contacts WHERE org_id = $1 AND handle IN {}", placeholders(2, fresh.len()));
-    let mut q = sqlx::query_as::<_, (String, String)>(AssertSqlSafe(sql)).bind(org.as_str());
+    let sql = format!(
+        "SELECT handle, id, name, coalesce(email, ''), coalesce(company, '') FROM contacts \
+         WHERE org_id = $1 AND handle IN {}",
+        placeholders(2, fresh.len())
+    );
+    let mut q = sqlx::query_as::<_, (String, String, String, String, String)>(AssertSqlSafe(sql)).bind(org.as_str());
     for item in &fresh {
         q = q.bind(item.handle.as_str());
     }
-    Ok(q.fetch_all(w.conn()).await?.into_iter().map(|(h, id)| (h, ContactId::from(id))).collect())
+    let mut ids = HashMap::with_capacity(fresh.len());
+    let mut texts = HashMap::with_capacity(fresh.len());
+    for (handle, id, name, email, company) in q.fetch_all(w.conn()).await? {
+        ids.insert(handle.clone(), ContactId::from(id));
+        texts.insert(handle, [name, email, company]);
+    }
+    Ok((ids, texts))
 }
 
 /// A conversation the batch opens.
@@ -260,6 +275,8 @@ struct Opening {
     subject: Option<String>,
     ai_agent: Option<String>,
     at: i64,
+    /// The common words its own search row holds (`store/words.rs`).
+    words: i64,
 }
 
 /// Finds each new message's live conversation or opens one; returns the snoozed
@@ -269,6 +286,7 @@ async fn thread_or_open(
     org: &OrgId,
     items: &mut [Item],
     contacts: &HashMap<String, ContactId>,
+    contact_texts: &HashMap<String, ContactText>,
 ) -> ApiResult<Vec<ConversationId>> {
     let ids: Vec<&ContactId> = contacts.values().collect();
     if ids.is_empty() {
@@ -289,6 +307,7 @@ async fn thread_or_open(
         // Newest first: the first seen per (contact, channel) is the live one.
         live.entry((contact, channel)).or_insert((ConversationId::from(id), status == Status::Snoozed.as_str()));
     }
+    let common = w.common().await?;
     let mut woken = Vec::new();
     let mut opening: Vec<Opening> = Vec::new();
     for item in items.iter_mut().filter(|i| i.is_new()) {
@@ -303,6 +322,15 @@ async fn thread_or_open(
         }
         let id = ConversationId::generate();
         live.insert(key, (id.clone(), false));
+        // Its search row is its subject and its contact as stored: read now, the
+        // conversation is searched by its bits from its first message on.
+        let words = match contact_texts.get(&item.handle) {
+            Some([name, email, company]) => {
+                let subject = item.subject.as_deref().unwrap_or_default();
+                common.mask([subject, name.as_str(), item.handle.as_str(), email.as_str(), company.as_str()])
+            }
+            None => -1,
+        };
         opening.push(Opening {
             id: id.clone(),
             contact: contact.clone(),
@@ -310,6 +338,7 @@ async fn thread_or_open(
             subject: item.subject.clone(),
             ai_agent: item.ai_agent.clone(),
             at: to_ms(item.at),
+            words,
         });
         item.conversation = Some(id);
         item.opened = true;
@@ -317,7 +346,7 @@ async fn thread_or_open(
     if !opening.is_empty() {
         let mut qb: QueryBuilder<Engine> = QueryBuilder::new(
             "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, ai_state, ai_agent, \
-             activity_at, created_at, updated_at) ",
+             activity_at, created_at, updated_at, words) ",
         );
         qb.push_values(&opening, |mut b, o| {
             b.push_bind(o.id.0.to_string())
@@ -330,7 +359,8 @@ async fn thread_or_open(
                 .push_bind(o.ai_agent.clone())
                 .push_bind(o.at)
                 .push_bind(o.at)
-                .push_bind(o.at);
+                .push_bind(o.at)
+                .push_bind(o.words);
         });
         qb.build().execute(w.conn()).await?;
     }

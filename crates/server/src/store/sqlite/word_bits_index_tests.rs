@@ -18,9 +18,10 @@ use super::word_bits_tests::keep;
 use super::writer::Writer;
 use crate::error::ApiError;
 use crate::hub::Hub;
+use crate::store::Inbound;
 use crate::store::ListSpec;
-use crate::store::words::Common;
-use frontdesk_domain::{AgentId, OrgId, ViewFilter};
+use crate::store::words::{Common, UNSURE_MASK};
+use frontdesk_domain::{AgentId, Channel, OrgId, ViewFilter};
 
 /// The conversations (by number) whose search rows hold a word beginning with `word`.
 async fn holding(conn: &mut Conn, word: &str) -> HashSet<i64> {
@@ -177,4 +178,52 @@ async fn bits_given_count_once_their_batch_commits() {
         .expect("given");
     let common = writer.submit(|w| Box::pin(async move { w.common().await })).await.expect("the words");
     assert_eq!(common.bit("the"), Some(0));
+}
+
+/// A conversation inbound traffic opens has its bits from the start: its subject and
+/// its contact as stored (an existing contact keeps its name), then its message's.
+#[tokio::test]
+async fn a_conversation_the_ingest_opens_has_its_bits_at_once() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+    let mut conn = Conn::connect(&url).await.expect("a database");
+    super::migrate::run(&mut conn).await.expect("migrated");
+    sqlx::raw_sql(
+        "INSERT INTO orgs (id, name, created_at) VALUES ('a', 'A', 0);
+         INSERT INTO contacts (id, org_id, name, handle, created_at) VALUES ('kt', 'a', 'Theodore', '+100', 0);",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("an org");
+    let writer = Writer::start(conn, Hub::default(), None);
+    let common = Common::new([(0, "the".to_owned()), (1, "refund".to_owned()), (2, "order".to_owned())]);
+    let given = common.clone();
+    writer
+        .submit(move |w| {
+            Box::pin(async move {
+                w.give_common(given);
+                Ok(())
+            })
+        })
+        .await
+        .expect("given");
+    let org = OrgId::from("a".to_owned());
+    let inbound = vec![
+        Inbound::text(Channel::Sms, "+100", "a refund please"),
+        Inbound { name: Some("Ted".to_owned()), ..Inbound::text(Channel::Sms, "+200", "where is my order") },
+    ];
+    writer
+        .submit(move |w| Box::pin(async move { super::ingest::ingest_many(w, &org, inbound).await }))
+        .await
+        .expect("ingested");
+    let mut reader = Conn::connect(&url).await.expect("a reader");
+    let words: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT ct.handle, c.words FROM conversations c JOIN contacts ct ON ct.id = c.contact_id ORDER BY ct.handle",
+    )
+    .fetch_all(&mut reader)
+    .await
+    .expect("bits");
+    let others = !0b111_i64 & !UNSURE_MASK;
+    // The stored contact's name, Theodore, begins with "the"; the message says refund.
+    assert_eq!(words, [("+100".to_owned(), others | 0b011), ("+200".to_owned(), others | 0b100)]);
 }
