@@ -5,7 +5,7 @@
 -- a view took 100 ms.
 --
 -- A bit is set wherever such a word may be: -1 (every bit) until the conversation's
--- text is read (`sqlite/word_bits.rs` reads it in the background), and a bit no word
+-- text is read (`sql/word_bits.rs` reads it in the background), and a bit no word
 -- has yet stays set. Bit 63 says some text was read unsure (an accent, another
 -- script): where it is clear, the bits are what the index holds.
 

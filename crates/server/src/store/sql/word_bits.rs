@@ -1,9 +1,10 @@
 //! Keeps each conversation's bits of the most common words (`store/words.rs`): gives
 //! the words their bits from a sample of conversations, then reads every
 //! conversation's text for its bits, a chunk per write, so the writer takes inbound
-//! traffic between. New conversations start at -1 ("may hold any word") and are read
-//! the same way a few seconds later; their messages add their own bits as they come.
-//! Conversations are read in the order `dialect::WORDS_ORDER` gives.
+//! traffic between. A conversation inbound traffic opens gets its bits as it opens
+//! (`ingest`); one made another way (a bulk load) starts at -1 ("may hold any word")
+//! and is read a few seconds later. Messages add their own bits as they come (the
+//! search trigger). Conversations are read in the order `dialect::WORDS_ORDER` gives.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
