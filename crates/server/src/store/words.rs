@@ -12,7 +12,6 @@
 
 use std::collections::HashMap;
 
-use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
 /// Bits words are given: the conversation's 64 but [`UNSURE`].
@@ -119,8 +118,9 @@ pub enum Read {
 /// How one character may be read: what it may become within a word.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Reading {
-    /// It ends the word (or is a letter the index keeps as it is, never part of an
-    /// ASCII word: for these words, the same).
+    /// It ends the word. For a character read several ways this also stands for
+    /// its staying in the word: every word the index could begin is then read, and
+    /// more.
     Apart,
     /// It is dropped, joining what is either side (a combining accent).
     Dropped,
@@ -238,39 +238,38 @@ fn read_run(run: &[Option<char>], unsure: &[Vec<Reading>], word: &mut String, fo
 /// The ways a character outside ASCII may be read, and whether the index is known to
 /// read it so (one way only, held to the index by the test over every character).
 fn readings(c: char) -> (Vec<Reading>, bool) {
+    // The two sure readings most text outside ASCII takes, before any folding: a
+    // message in Japanese reads every character here.
     if ends_a_word(c) {
         return (vec![Reading::Apart], true);
     }
+    if is_kept(c) {
+        return (vec![Reading::Kept], true);
+    }
     // Its base letter, accents dropped (`é`), before and after lower-casing (`İ`, `K`
     // the kelvin sign).
-    let base: String = c.to_string().nfd().filter(|c| !is_combining_mark(*c)).collect();
-    let lower: String = c.to_lowercase().collect::<String>().nfd().filter(|c| !is_combining_mark(*c)).collect();
+    let base = ascii_base(std::iter::once(c));
+    let lower = ascii_base(c.to_lowercase());
     // Latin letters an accent-stripping dictionary spells out (`ß`, `ø`, `æ`, `ﬁ`).
-    let spelled = if is_latin(c) { deunicode::deunicode_char(c).unwrap_or_default() } else { "" };
-    let ascii = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric());
-    let decomposes = ascii(&base);
-    let folds: Vec<String> = [base, lower, spelled.to_owned()]
-        .into_iter()
-        .filter(|s| ascii(s))
-        .map(|s| s.to_ascii_lowercase())
-        .fold(Vec::new(), |mut folds, s| {
-            if !folds.contains(&s) {
-                folds.push(s);
-            }
-            folds
-        });
+    let spelled = is_latin(c)
+        .then(|| deunicode::deunicode_char(c))
+        .flatten()
+        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .map(str::to_ascii_lowercase);
+    let mut folds: Vec<String> = Vec::new();
+    for fold in [base.map(String::from), lower.map(String::from), spelled].into_iter().flatten() {
+        if !folds.contains(&fold) {
+            folds.push(fold);
+        }
+    }
     // An accented letter of Latin-1 and Latin Extended-A, a base letter and accents,
     // whose spellings agree: the index strips its accent.
     if let [fold] = folds.as_slice()
-        && decomposes
-        && fold.len() == 1
+        && base.is_some()
         && matches!(c, '\u{C0}'..='\u{17F}')
         && c.is_alphabetic()
     {
         return (vec![Reading::Folded(fold.clone())], true);
-    }
-    if folds.is_empty() && is_kept(c) {
-        return (vec![Reading::Kept], true);
     }
     let mut readings = vec![Reading::Apart];
     if is_combining_mark(c) {
@@ -278,6 +277,26 @@ fn readings(c: char) -> (Vec<Reading>, bool) {
     }
     readings.extend(folds.into_iter().map(Reading::Folded));
     (readings, false)
+}
+
+/// The one ASCII letter or digit (lower case) that `chars` decompose to once their
+/// accents are dropped, if that is what they make.
+fn ascii_base(chars: impl Iterator<Item = char>) -> Option<char> {
+    let mut base = None;
+    let mut other = false;
+    for c in chars {
+        unicode_normalization::char::decompose_canonical(c, |d| {
+            if is_combining_mark(d) {
+                return;
+            }
+            if base.is_none() && d.is_ascii_alphanumeric() {
+                base = Some(d.to_ascii_lowercase());
+            } else {
+                other = true;
+            }
+        });
+    }
+    base.filter(|_| !other)
 }
 
 /// Whether `c` ends a word in the index, surely: the spaces, punctuation and symbols
