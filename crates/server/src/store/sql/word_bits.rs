@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use sqlx::QueryBuilder;
+use sqlx::{AssertSqlSafe, QueryBuilder};
 use tokio::task::AbortHandle;
 
 use super::dialect;
@@ -49,6 +49,11 @@ const RESAMPLE: Duration = Duration::from_secs(3600);
 /// Where the last conversation read with the words as they are now is, in
 /// `dialect::WORDS_ORDER` (empty: none yet).
 const READ_UPTO: &str = "words_read_upto";
+
+/// Where the last conversation was when the words last took bits: those up to it are
+/// all read again; those after it were opened with the words as they are (`ingest`)
+/// and are read only where they hold -1 (a bulk load's).
+const GIVEN_AT: &str = "words_given_at";
 
 /// Starts keeping the bits in the background, through `writer`.
 pub fn start(writer: Writer) -> AbortHandle {
@@ -167,7 +172,9 @@ pub(super) async fn give_bits_on(conn: &mut Conn, common: &Common) -> ApiResult<
     for (bit, (word, _)) in free.iter().zip(&most) {
         given.give(*bit, word.clone());
     }
-    set_read_upto(&mut *conn, "").await?;
+    let newest = newest(&mut *conn).await?;
+    set_meta(&mut *conn, GIVEN_AT, &newest).await?;
+    set_meta(&mut *conn, READ_UPTO, "").await?;
     Ok(Some(given))
 }
 
@@ -186,16 +193,20 @@ pub(super) async fn read_some_on(conn: &mut Conn, common: &Common, n: i64) -> Ap
     if common.is_empty() {
         return Ok(false);
     }
-    let upto: String = sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
-        .bind(READ_UPTO)
-        .fetch_optional(&mut *conn)
-        .await?
-        .unwrap_or_default();
+    let upto = meta(&mut *conn, READ_UPTO).await?;
+    let given_at = meta(&mut *conn, GIVEN_AT).await?;
     let mut qb = QueryBuilder::new(format!("{} WHERE ", conversation_text()));
-    dialect::push_words_after(&mut qb, upto);
-    qb.push(format!(" ORDER BY {} LIMIT ", dialect::WORDS_ORDER)).push_bind(n).push(dialect::LOCK_WORDS_READ);
+    dialect::push_words_after(&mut qb, upto.clone());
+    qb.push(" AND (c.words = -1 OR NOT ");
+    dialect::push_words_after(&mut qb, given_at);
+    qb.push(format!(") ORDER BY {} LIMIT ", dialect::WORDS_ORDER)).push_bind(n).push(dialect::LOCK_WORDS_READ);
     let read = texts(&mut *conn, qb).await?;
-    let Some(last) = read.last().map(|(c, _)| c.at.clone()) else { return Ok(false) };
+    let more = i64::try_from(read.len()).unwrap_or(i64::MAX) >= n;
+    // Read to the end: past the conversations passed over too, or each look would
+    // pass over them again.
+    let last = if more { read.last().map(|(c, _)| c.at.clone()) } else { Some(newest(&mut *conn).await?) };
+    // Nothing new: nothing written either (this runs every few seconds).
+    let Some(last) = last.filter(|l| !l.is_empty() && *l != upto) else { return Ok(false) };
     let masks: Vec<(String, i64)> =
         read.iter().map(|(c, texts)| (c.id.clone(), common.mask(texts.iter().map(String::as_str)))).collect();
     for chunk in masks.chunks(400) {
@@ -206,14 +217,26 @@ pub(super) async fn read_some_on(conn: &mut Conn, common: &Common, n: i64) -> Ap
         qb.push(") UPDATE conversations SET words = v.words FROM v WHERE conversations.id = v.id");
         qb.build().execute(&mut *conn).await?;
     }
-    set_read_upto(&mut *conn, &last).await?;
-    Ok(i64::try_from(read.len()).unwrap_or(i64::MAX) >= n)
+    set_meta(&mut *conn, READ_UPTO, &last).await?;
+    Ok(more)
 }
 
-async fn set_read_upto(conn: &mut Conn, at: &str) -> Result<(), sqlx::Error> {
+/// Where the newest conversation is, in the keeper's order (empty: none).
+async fn newest(conn: &mut Conn) -> Result<String, sqlx::Error> {
+    let sql =
+        format!("SELECT {} FROM conversations c ORDER BY {} DESC LIMIT 1", dialect::WORDS_AT, dialect::WORDS_ORDER);
+    Ok(sqlx::query_scalar(AssertSqlSafe(sql)).fetch_optional(conn).await?.unwrap_or_default())
+}
+
+async fn meta(conn: &mut Conn, key: &str) -> Result<String, sqlx::Error> {
+    let value = sqlx::query_scalar("SELECT value FROM meta WHERE key = $1").bind(key).fetch_optional(conn).await?;
+    Ok(value.unwrap_or_default())
+}
+
+async fn set_meta(conn: &mut Conn, key: &str, value: &str) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-        .bind(READ_UPTO)
-        .bind(at)
+        .bind(key)
+        .bind(value)
         .execute(conn)
         .await
         .map(|_| ())

@@ -227,3 +227,33 @@ async fn a_conversation_the_ingest_opens_has_its_bits_at_once() {
     // The stored contact's name, Theodore, begins with "the"; the message says refund.
     assert_eq!(words, [("+100".to_owned(), others | 0b011), ("+200".to_owned(), others | 0b100)]);
 }
+
+/// After the reading, a conversation opened with the words as they are is not read
+/// again (the ingest gave it its bits); one a bulk load made, at -1, is.
+#[tokio::test]
+async fn the_keeper_reads_again_only_what_was_opened_without_its_bits() {
+    let mut conn = test_connection().await;
+    seed(&mut conn, 400).await;
+    let common = keep(&mut conn).await;
+    // Bits no text would give: read again, they would change.
+    let opened = !0b1010_i64 & !UNSURE_MASK;
+    sqlx::query(
+        "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, activity_at, created_at, \
+         updated_at, words) VALUES ('opened', 'a', 'ka', 'email', 'the refund', 'open', 99, 0, 0, $1), \
+         ('bulk', 'a', 'ka', 'email', 'the refund', 'open', 98, 0, 0, -1)",
+    )
+    .bind(opened)
+    .execute(&mut conn)
+    .await
+    .expect("two conversations");
+    assert!(!read_some_on(&mut conn, &common, 10).await.expect("read"));
+    let words: Vec<(String, i64)> =
+        sqlx::query_as("SELECT id, words FROM conversations WHERE id IN ('opened', 'bulk') ORDER BY id")
+            .fetch_all(&mut conn)
+            .await
+            .expect("bits");
+    assert_eq!(words[1], ("opened".to_owned(), opened), "not read again");
+    assert_eq!(words[0].1, common.mask(["the refund", "Kim Ode", "kim@a.test", "", ""]), "read");
+    // Nothing new: nothing read, nothing written.
+    assert!(!read_some_on(&mut conn, &common, 10).await.expect("read"));
+}
