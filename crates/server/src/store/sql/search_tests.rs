@@ -13,6 +13,7 @@ use super::dialect::{AFTER_BULK_LOAD, Terms, plan_text};
 use super::engine::Conn;
 use super::filter::{TextPlan, text_query};
 use super::test_connection;
+use crate::error::ApiResult;
 use crate::store::ListSpec;
 use frontdesk_domain::{AgentId, Conversation, OrgId, Page, Status, ViewFilter};
 
@@ -75,8 +76,19 @@ async fn page_of(
     filter: &ViewFilter,
     plan: impl Into<Option<TextPlan>>,
     cursor: Option<&str>,
-    (from_end, urgent): (bool, bool),
+    ends: (bool, bool),
 ) -> Page<Conversation> {
+    try_page_of(conn, filter, plan, cursor, ends).await.expect("a page")
+}
+
+/// [`page_of`], its error as it came.
+pub(super) async fn try_page_of(
+    conn: &mut Conn,
+    filter: &ViewFilter,
+    plan: impl Into<Option<TextPlan>>,
+    cursor: Option<&str>,
+    (from_end, urgent): (bool, bool),
+) -> ApiResult<Page<Conversation>> {
     let (org, me) = (OrgId::from("a".to_owned()), AgentId::from("ag".to_owned()));
     let spec = ListSpec {
         org: &org,
@@ -90,7 +102,7 @@ async fn page_of(
         now: Timestamp::UNIX_EPOCH,
         urgent,
     };
-    list_as(conn, &spec, plan.into(), &Terms::default()).await.expect("a page")
+    list_as(conn, &spec, plan.into(), &Terms::default()).await
 }
 
 /// Every page of `filter` for org `a`, 7 at a time, as ids.

@@ -4,14 +4,12 @@
 
 use std::collections::HashSet;
 
-use jiff::Timestamp;
-use sqlx::Connection as _;
+use sqlx::{AssertSqlSafe, Connection as _};
 
-use super::conversations::list_as;
-use super::dialect::{Terms, limit_work};
+use super::dialect::limit_work;
 use super::engine::Conn;
 use super::filter::TextPlan;
-use super::search_tests::seed;
+use super::search_tests::{seed, try_page_of};
 use super::test_connection;
 use super::word_bits::{give_bits_on, read_some_on};
 use super::word_bits_tests::keep;
@@ -19,9 +17,8 @@ use super::writer::Writer;
 use crate::error::ApiError;
 use crate::hub::Hub;
 use crate::store::Inbound;
-use crate::store::ListSpec;
 use crate::store::words::{Common, UNSURE_MASK};
-use frontdesk_domain::{AgentId, Channel, OrgId, ViewFilter};
+use frontdesk_domain::{Channel, OrgId, ViewFilter};
 
 /// The conversations (by number) whose search rows hold a word beginning with `word`.
 async fn holding(conn: &mut Conn, word: &str) -> HashSet<i64> {
@@ -102,24 +99,21 @@ async fn a_new_conversation_may_hold_any_word_until_it_is_read() {
 /// A page of "the" for org `a` by the seek, under a bound of `ops` of the engine's
 /// instructions.
 async fn bounded_page(conn: &mut Conn, ops: u64) -> Result<Vec<String>, ApiError> {
-    let (org, me) = (OrgId::from("a".to_owned()), AgentId::from("ag".to_owned()));
     let filter = ViewFilter { q: Some("the".to_owned()), ..ViewFilter::default() };
-    let spec = ListSpec {
-        org: &org,
-        me: &me,
-        my_team: None,
-        filter: &filter,
-        updated_since: None,
-        cursor: None,
-        from_end: false,
-        limit: 7,
-        now: Timestamp::UNIX_EPOCH,
-        urgent: false,
-    };
     let limit = limit_work(conn, ops).await.expect("bounded");
-    let page = list_as(conn, &spec, Some(TextPlan::Seek), &Terms::default()).await;
+    let page = try_page_of(conn, &filter, TextPlan::Seek, None, (false, false)).await;
     drop(limit);
     page.map(|p| p.items.iter().map(|c| c.id.as_str().to_owned()).collect())
+}
+
+/// A writer on a migrated database file of its own (in `dir`), and the file's URL
+/// for a reader.
+async fn writer_on_file(dir: &tempfile::TempDir, first: &str) -> (Writer, String) {
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+    let mut conn = Conn::connect(&url).await.expect("a database");
+    super::migrate::run(&mut conn).await.expect("migrated");
+    sqlx::raw_sql(AssertSqlSafe(first.to_owned())).execute(&mut conn).await.expect("the first rows");
+    (Writer::start(conn, Hub::default(), None), url)
 }
 
 /// Thousands of conversations without "the" on top of the view: the bits pass them
@@ -151,10 +145,7 @@ async fn a_marked_seek_passes_conversations_without_the_word_by_their_bits() {
 #[tokio::test]
 async fn bits_given_count_once_their_batch_commits() {
     let dir = tempfile::tempdir().expect("a directory");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
-    let mut conn = Conn::connect(&url).await.expect("a database");
-    super::migrate::run(&mut conn).await.expect("migrated");
-    let writer = Writer::start(conn, Hub::default(), None);
+    let (writer, _) = writer_on_file(&dir, "").await;
     let the = || Common::new([(0, "the".to_owned())]);
     let failed: Result<(), ApiError> = writer
         .submit(move |w| {
@@ -185,17 +176,12 @@ async fn bits_given_count_once_their_batch_commits() {
 #[tokio::test]
 async fn a_conversation_the_ingest_opens_has_its_bits_at_once() {
     let dir = tempfile::tempdir().expect("a directory");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
-    let mut conn = Conn::connect(&url).await.expect("a database");
-    super::migrate::run(&mut conn).await.expect("migrated");
-    sqlx::raw_sql(
+    let (writer, url) = writer_on_file(
+        &dir,
         "INSERT INTO orgs (id, name, created_at) VALUES ('a', 'A', 0);
          INSERT INTO contacts (id, org_id, name, handle, created_at) VALUES ('kt', 'a', 'Theodore', '+100', 0);",
     )
-    .execute(&mut conn)
-    .await
-    .expect("an org");
-    let writer = Writer::start(conn, Hub::default(), None);
+    .await;
     let common = Common::new([(0, "the".to_owned()), (1, "refund".to_owned()), (2, "order".to_owned())]);
     let given = common.clone();
     writer
