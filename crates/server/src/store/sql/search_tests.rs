@@ -200,6 +200,30 @@ async fn every_plan_finds_the_same_pages_as_the_rows_hold() {
     }
 }
 
+/// Org `a` with `n` conversations, `c10000` on, one newer than the last: the oldest
+/// `below` about `subject`, the rest (the top of the view) about "a parcel".
+pub(super) async fn seed_parcels(conn: &mut Conn, n: u32, below: u32, subject: &str) {
+    sqlx::raw_sql(
+        "INSERT INTO orgs (id, name, created_at) VALUES ('a', 'A', 0);
+         INSERT INTO contacts (id, org_id, name, handle, created_at) VALUES ('ka', 'a', 'Kim Ode', 'kim@a.test', 0);",
+    )
+    .execute(&mut *conn)
+    .await
+    .expect("an org");
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $1 - 1)
+         INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, activity_at, created_at, updated_at)
+         SELECT 'c' || (10000 + i), 'a', 'ka', 'email', CASE WHEN i < $2 THEN $3 ELSE 'a parcel' END,
+                'open', i, 0, 0 FROM n",
+    )
+    .bind(i64::from(n))
+    .bind(i64::from(below))
+    .bind(subject)
+    .execute(&mut *conn)
+    .await
+    .expect("seeded");
+}
+
 /// A very common word that the newest conversations lack: walking them one seek
 /// each took seconds at 100,000. The seek gives way at its bound to gathering the
 /// hits, and the page is the same.
@@ -208,17 +232,7 @@ async fn a_seek_through_rows_without_the_word_gives_way_to_the_hits() {
     let mut conn = test_connection().await;
     // The newest 3,000 (the top of the view) say "a parcel", the 21,000 before them
     // "the parcel".
-    sqlx::raw_sql(
-        "INSERT INTO orgs (id, name, created_at) VALUES ('a', 'A', 0);
-         INSERT INTO contacts (id, org_id, name, handle, created_at) VALUES ('ka', 'a', 'Kim Ode', 'kim@a.test', 0);
-         WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 23999)
-         INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, activity_at, created_at, updated_at)
-         SELECT 'c' || (10000 + i), 'a', 'ka', 'email', CASE WHEN i < 21000 THEN 'the parcel' ELSE 'a parcel' END,
-                'open', i, 0, 0 FROM n;",
-    )
-    .execute(&mut conn)
-    .await
-    .expect("seeded");
+    seed_parcels(&mut conn, 24_000, 21_000, "the parcel").await;
     if let Some(analyse) = AFTER_BULK_LOAD {
         sqlx::raw_sql(analyse).execute(&mut conn).await.expect("statistics");
     }

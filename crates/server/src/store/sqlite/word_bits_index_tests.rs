@@ -9,7 +9,7 @@ use sqlx::{AssertSqlSafe, Connection as _};
 use super::dialect::limit_work;
 use super::engine::Conn;
 use super::filter::TextPlan;
-use super::search_tests::{seed, try_page_of};
+use super::search_tests::{seed, seed_parcels, try_page_of};
 use super::test_connection;
 use super::word_bits::{give_bits_on, read_some_on};
 use super::word_bits_tests::keep;
@@ -121,17 +121,7 @@ async fn writer_on_file(dir: &tempfile::TempDir, first: &str) -> (Writer, String
 #[tokio::test]
 async fn a_marked_seek_passes_conversations_without_the_word_by_their_bits() {
     let mut conn = test_connection().await;
-    sqlx::raw_sql(
-        "INSERT INTO orgs (id, name, created_at) VALUES ('a', 'A', 0);
-         INSERT INTO contacts (id, org_id, name, handle, created_at) VALUES ('ka', 'a', 'Kim Ode', 'kim@a.test', 0);
-         WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 5999)
-         INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, activity_at, created_at, updated_at)
-         SELECT 'c' || (10000 + i), 'a', 'ka', 'email',
-                CASE WHEN i < 3000 THEN 'the parcel their thermos' ELSE 'a parcel' END, 'open', i, 0, 0 FROM n;",
-    )
-    .execute(&mut conn)
-    .await
-    .expect("seeded");
+    seed_parcels(&mut conn, 6_000, 3_000, "the parcel their thermos").await;
     keep(&mut conn).await;
     let expected = ["c12999", "c12998", "c12997", "c12996", "c12995", "c12994", "c12993"];
     assert_eq!(bounded_page(&mut conn, 100_000).await.expect("within the bound"), expected);
