@@ -87,6 +87,12 @@ use writer::WriteCtx;
 use super::{DbError, found, from_ms, open_error, to_ms};
 use crate::hub::Hub;
 
+/// How much of the file every connection reads through a memory map: a 100,000-conversation
+/// inbox (some 600 MB) with room. A page read there is the OS's own, not copied into each
+/// of nine connections' caches: under the load generator the server's memory went from
+/// 287 to 123 MB and its p99 per message from 31–41 to 18–20 ms (README, Benchmarks).
+const MMAP_BYTES: i64 = 1 << 30;
+
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` (`sqlite://path` or
     /// `sqlite::memory:`), runs the migrations and starts the writer.
@@ -100,7 +106,8 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .pragma("temp_store", "memory")
-            .pragma("cache_size", "-32000");
+            .pragma("cache_size", "-32000")
+            .pragma("mmap_size", MMAP_BYTES.to_string());
         let mut writer_conn = sqlx::ConnectOptions::connect(&options).await.map_err(|e| open_error(url, &e))?;
         migrate::run(&mut writer_conn).await?;
         let pool = SqlitePoolOptions::new()
@@ -191,6 +198,21 @@ mod tests {
                 (0..3_000).rev().filter(|i| i % every == 0 && i % 3 != 0).map(|i| format!("c{every}-{i}")).collect();
             assert_eq!(ids, expected, "one in {every} overdue");
         }
+    }
+
+    /// The writer and the readers all read the file through the memory map.
+    #[tokio::test]
+    async fn every_connection_reads_the_file_through_a_memory_map() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let url = format!("sqlite://{}", dir.path().join("mapped.db").display());
+        let store = super::SqliteStore::open(&url, crate::hub::Hub::default()).await.expect("opened");
+        let reader: i64 = sqlx::query_scalar("PRAGMA mmap_size").fetch_one(&store.pool).await.expect("a reader's");
+        let writer: i64 = store
+            .writer
+            .submit(|w| Box::pin(async move { Ok(sqlx::query_scalar("PRAGMA mmap_size").fetch_one(w.conn()).await?) }))
+            .await
+            .expect("the writer's");
+        assert_eq!((reader, writer), (super::MMAP_BYTES, super::MMAP_BYTES));
     }
 
     /// Pending migrations run in one transaction: one that fails leaves the schema
