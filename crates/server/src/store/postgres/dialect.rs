@@ -44,6 +44,9 @@ pub const BY_CONTACT_INDEX: &str = "";
 /// Nor for reading conversations back by id.
 pub const ORG_NOT_BY_INDEX: &str = "c.org_id";
 
+/// The order the index wants rows written in: any (a GIN index takes them as they come).
+pub const SEARCH_ORDER: &str = "0::bigint";
+
 /// A conversation's tags as rows with a `value` column, named as `SQLite` names them.
 pub const TAG_VALUES: &str = "jsonb_array_elements_text(c.tags::jsonb) AS json_each(value)";
 

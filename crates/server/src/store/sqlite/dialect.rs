@@ -44,6 +44,10 @@ pub const BEGIN: &str = "BEGIN IMMEDIATE";
 /// live-conversation lookup and walks the whole org.
 pub const BY_CONTACT_INDEX: &str = "INDEXED BY conversations_contact";
 
+/// A conversation's place among the full-text index's rows: its rows are numbered
+/// from `num << 24` (migration 0004).
+pub const SEARCH_ORDER: &str = "coalesce(num, 0)";
+
 /// `+c.org_id`: without it `SQLite` may walk an org index instead of the id lookups.
 pub const ORG_NOT_BY_INDEX: &str = "+c.org_id";
 

@@ -48,6 +48,8 @@ mod filter;
 mod idempotency;
 #[path = "../sql/ingest.rs"]
 mod ingest;
+#[cfg(test)]
+mod ingest_order_tests;
 #[path = "../sql/load.rs"]
 mod load;
 #[path = "../sql/messages.rs"]
