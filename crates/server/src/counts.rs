@@ -1,5 +1,6 @@
 //! View counts: computed per org after writes (debounced, so a burst of inbound
-//! messages costs one count), published on the stream as `view_counts_changed`.
+//! messages costs one count), published on the stream as `view_counts_changed` where
+//! some stream of the org is open.
 //! Views that depend on who asks ("Mine") are counted for every agent at once, and
 //! each stream picks its agent's numbers.
 
@@ -87,7 +88,9 @@ pub async fn run(db: Db, hub: Hub, mut stopping: tokio::sync::watch::Receiver<bo
         let started = std::time::Instant::now();
         // Whatever became dirty while we slept rides along.
         dirty.extend(hub.take_dirty());
-        for org in dirty {
+        // Only for orgs with a stream open here: a client that opens one later asks for
+        // the counts as it starts, and its stream has them taken (`Hub::listen`).
+        for org in dirty.into_iter().filter(|org| hub.worth_counting(org)) {
             match current(&db, &hub, &org).await {
                 Ok(counts) if last.get(&org) != Some(&counts) => {
                     last.insert(org.clone(), Arc::clone(&counts));
@@ -104,6 +107,38 @@ pub async fn run(db: Db, hub: Hub, mut stopping: tokio::sync::watch::Receiver<bo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Writes to an org no stream listens to are not counted; the first stream to
+    /// open after them has the counts taken and sent.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn views_are_counted_for_orgs_someone_listens_to() {
+        let dir = tempfile::tempdir().expect("dir");
+        let hub = Hub::default();
+        let db = Db::open_path(&dir.path().join("heard.db"), hub.clone()).await.expect("a database");
+        let org = crate::admin::create_org(&db, "Heard", "Ada", "ada@heard.test", 3600).await.expect("an org").org;
+        let (_stop, stopping) = tokio::sync::watch::channel(false);
+        tokio::spawn(run(db.clone(), hub.clone(), stopping));
+        let mut events = hub.subscribe();
+        hub.publish_committed(Vec::new(), std::iter::once(org.clone()), false);
+        // Past the debounce, twice over: nothing counted.
+        tokio::time::sleep(DEBOUNCE * 3).await;
+        assert_eq!(hub.counts_kept(), 0, "no stream open: not counted");
+
+        let _listening = hub.listen(&org);
+        let sent = tokio::time::timeout(Duration::from_secs(30), async {
+            loop {
+                match events.recv().await {
+                    Ok(e) if matches!(e.payload, Payload::Counts(_)) => return e.org_id.clone(),
+                    Ok(_) => {}
+                    Err(err) => panic!("the hub closed: {err}"),
+                }
+            }
+        })
+        .await
+        .expect("counts sent to the stream that opened");
+        assert_eq!(sent, org);
+        assert_eq!(hub.counts_kept(), 1);
+    }
 
     /// Callers that find no counts kept wait for the count under way: eight at once
     /// read the org once; after a write, once more.

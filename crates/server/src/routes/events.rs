@@ -89,10 +89,13 @@ pub async fn stream(
     let resume = header_id.or(p.last_event_id);
     // Subscribe before reading anything, so nothing falls between replay and live.
     let mut live = st.hub.subscribe();
+    let listening = st.hub.listen(&caller.org);
     let (newest, pruned) = st.db.event_bounds(&caller.org).await?;
     let mut stopping = st.stopping.clone();
     let keep_alive = st.keep_alive;
     let stream = async_stream::stream! {
+        // Counts are taken for the org while it has a stream open.
+        let _listening = listening;
         let mut cursor = match resume {
             Some(id) if id >= pruned && id <= newest => id,
             Some(_) => {
