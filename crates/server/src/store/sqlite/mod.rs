@@ -92,7 +92,7 @@ use crate::hub::Hub;
 /// How much of the file every connection reads through a memory map: a 100,000-conversation
 /// inbox (some 600 MB) with room. A page read there is the OS's own, not copied into each
 /// of nine connections' caches: under the load generator the server's memory went from
-/// 287 to 123 MB and its p99 per message from 31–41 to 18–20 ms (README, Benchmarks).
+/// 287 to 123 MB and its p99 per message from 31–41 to 17.5–19.8 ms (README, Benchmarks).
 const MMAP_BYTES: i64 = 1 << 30;
 
 impl SqliteStore {
