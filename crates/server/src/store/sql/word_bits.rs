@@ -14,7 +14,7 @@ use tokio::task::AbortHandle;
 
 use super::dialect;
 use super::engine::{Conn, Engine};
-use super::writer::{WriteCtx, Writer};
+use super::writer::{WriteCtx, Writer, stored_common};
 use crate::error::ApiResult;
 use crate::store::words::{Common, words};
 
@@ -101,9 +101,7 @@ pub async fn give_bits(w: &mut WriteCtx) -> ApiResult<usize> {
 /// The words with bits as stored. Another instance may have given bits since this
 /// writer read them: its own writes use them too once this batch commits.
 async fn stored(w: &mut WriteCtx) -> ApiResult<Common> {
-    let stored = Common::new(
-        sqlx::query_as::<_, (i64, String)>("SELECT bit, word FROM common_words").fetch_all(w.conn()).await?,
-    );
+    let stored = stored_common(w.conn()).await?;
     if stored != *w.common().await? {
         w.give_common(stored.clone());
     }

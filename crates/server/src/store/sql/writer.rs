@@ -29,6 +29,12 @@ type Job =
 /// Jobs per transaction at most: bounds the latency one batch adds to the next.
 const MAX_BATCH: usize = 512;
 
+/// The words with a bit, as stored now.
+pub async fn stored_common(conn: &mut Conn) -> ApiResult<Common> {
+    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT bit, word FROM common_words").fetch_all(conn).await?;
+    Ok(Common::new(rows))
+}
+
 /// What a job sees: the connection (inside the batch's transaction) and the outbox of
 /// events that will be published if the batch commits.
 pub struct WriteCtx {
@@ -53,9 +59,7 @@ impl WriteCtx {
         if let Some(common) = &self.common {
             return Ok(Arc::clone(common));
         }
-        let rows: Vec<(i64, String)> =
-            sqlx::query_as("SELECT bit, word FROM common_words").fetch_all(&mut self.conn).await?;
-        let common = Arc::new(Common::new(rows));
+        let common = Arc::new(stored_common(&mut self.conn).await?);
         self.common = Some(Arc::clone(&common));
         Ok(common)
     }
