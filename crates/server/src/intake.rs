@@ -75,7 +75,7 @@ async fn gather<T>(rx: &mut mpsc::Receiver<T>, batch: &mut Vec<T>, last: usize, 
         return batch.len();
     }
     let until = first + GATHER;
-    while batch.len() < last.min(MAX_BATCH) {
+    while batch.len() < last {
         let room = MAX_BATCH - batch.len();
         match tokio::time::timeout_at(until, rx.recv_many(batch, room)).await {
             Ok(n) if n > 0 => {}
