@@ -430,3 +430,85 @@ async fn one_batch_threads_dedupes_and_answers_in_order() {
     let (_, c) = s.get(&format!("/v1/conversations/{existing}")).await;
     assert_eq!(c["message_count"], 2);
 }
+
+/// One batch sums up each conversation by what it was: one it opens (two messages
+/// received out of order), one already waiting, one an agent answered, one pending
+/// and one snoozed. Each is set from the batch's messages, its clock started only
+/// where none runs, its status and wake time changed only where they were set.
+#[tokio::test]
+async fn one_batch_sums_up_each_conversation_by_its_state() {
+    use frontdesk_domain::{Channel, OrgId};
+    use frontdesk_server::store::Inbound;
+    let s = TestServer::start().await;
+    let waiting = s.conversation("+15559990201").await;
+    let answered = s.conversation("+15559990202").await;
+    let (status, _) = s.post(&format!("/v1/conversations/{answered}/messages"), json!({"body": "Done."})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let pending = s.conversation("+15559990203").await;
+    s.post(&format!("/v1/conversations/{pending}/pending"), json!({})).await;
+    let snoozed = s.conversation("+15559990204").await;
+    let until = (Timestamp::now() + SignedDuration::from_secs(3600)).to_string();
+    s.post(&format!("/v1/conversations/{snoozed}/snooze"), json!({ "until": until })).await;
+    let was_waiting = conversation(&s, &waiting).await;
+    let was_pending = conversation(&s, &pending).await;
+
+    let (_, me) = s.get("/v1/me").await;
+    let org = OrgId::from(me["org_id"].as_str().expect("org").to_owned());
+    let now = Timestamp::from_millisecond(Timestamp::now().as_millisecond()).expect("a time");
+    let at = |secs_ago: i64| now - SignedDuration::from_secs(secs_ago);
+    let msg = |handle: &str, body: &str, received: Timestamp| Inbound {
+        received_at: Some(received),
+        ..Inbound::text(Channel::Sms, handle, body)
+    };
+    let batch = vec![
+        msg("+15559990205", "newest, first to come", at(10)),
+        msg("+15559990205", "oldest, last to come", at(20)),
+        // Received now, after what the others hold.
+        Inbound::text(Channel::Sms, "+15559990201", "still waiting"),
+        Inbound::text(Channel::Sms, "+15559990202", "one more thing"),
+        Inbound::text(Channel::Sms, "+15559990203", "any news?"),
+        Inbound::text(Channel::Sms, "+15559990204", "hello?"),
+    ];
+    let out = s
+        .running
+        .state
+        .db
+        .write(move |w| Box::pin(async move { w.ingest(&org, batch).await }))
+        .await
+        .expect("batch ingested");
+    let hour = SignedDuration::from_secs(3600);
+
+    let opened = conversation(&s, out[0].conversation.id.as_str()).await;
+    assert!(out[0].opened && !out[1].opened && out[0].conversation.id == out[1].conversation.id);
+    assert_eq!(opened["message_count"], 2, "{opened}");
+    assert_eq!(opened["unread"], true, "{opened}");
+    assert_eq!(opened["status"], "open", "{opened}");
+    assert_eq!(opened["last_message"]["preview"], "newest, first to come", "{opened}");
+    assert_eq!(ts(&opened["last_message"], "at"), Some(at(10)), "{opened}");
+    assert_eq!(ts(&opened, "waiting_since"), Some(at(20)), "the clock starts at the oldest: {opened}");
+    assert_eq!(ts(&opened, "sla_due_at"), Some(at(20) + hour), "{opened}");
+    assert_eq!(out[0].conversation.message_count, 2, "the answer is the conversation as stored");
+
+    let still = conversation(&s, &waiting).await;
+    assert_eq!(still["message_count"], 2, "{still}");
+    assert_eq!(still["last_message"]["preview"], "still waiting", "{still}");
+    assert_eq!(ts(&still, "waiting_since"), ts(&was_waiting, "waiting_since"), "a running clock moved: {still}");
+    assert_eq!(ts(&still, "sla_due_at"), ts(&was_waiting, "sla_due_at"), "a running clock moved: {still}");
+
+    let again = conversation(&s, &answered).await;
+    let restarted = ts(&again, "waiting_since").unwrap_or_else(|| panic!("the clock did not restart: {again}"));
+    assert!(restarted >= now, "the clock restarts at the message, not before: {again}");
+    assert_eq!(ts(&again, "sla_due_at"), Some(restarted + hour), "{again}");
+    assert_eq!(again["last_message"]["preview"], "one more thing", "{again}");
+    assert_eq!(again["unread"], true, "{again}");
+
+    let reopened = conversation(&s, &pending).await;
+    assert_eq!(reopened["status"], "open", "a pending conversation is open again: {reopened}");
+    assert_eq!(ts(&reopened, "waiting_since"), ts(&was_pending, "waiting_since"), "{reopened}");
+    assert!(ts(&was_pending, "waiting_since").is_some(), "marking it pending stopped its clock: {was_pending}");
+
+    let woken = conversation(&s, &snoozed).await;
+    assert_eq!(woken["status"], "open", "{woken}");
+    assert_eq!(woken["snoozed_until"], Value::Null, "{woken}");
+    assert_eq!(woken["last_message"]["preview"], "hello?", "{woken}");
+}

@@ -106,9 +106,11 @@ pub async fn ingest_many(w: &mut WriteCtx, org: &OrgId, inbound: Vec<Inbound>) -
     let mut items: Vec<Item> = inbound.into_iter().map(|i| Item::new(i, now)).collect();
     mark_duplicates(w, org, &mut items).await?;
     let (contacts, contact_texts) = upsert_contacts(w, org, &items, now).await?;
-    let woken = thread_or_open(w, org, &mut items, &contacts, &contact_texts).await?;
+    let Threads { woken, opening, live } = thread_or_open(w, org, &mut items, &contacts, &contact_texts).await?;
+    let summaries = summaries(&items);
+    open_conversations(w, org, &opening, &summaries, now).await?;
     insert_messages(w, org, &items, &contacts).await?;
-    summarise(w, org, &items, now).await?;
+    summarise(w, org, &summaries, &live, now).await?;
     for id in &woken {
         event_line(w, org, id, None, "Woken from snooze by a new message".to_owned()).await?;
     }
@@ -277,8 +279,34 @@ type SearchOrder = (bool, i64);
 /// A contact's live conversation on a channel.
 struct Live {
     id: ConversationId,
+    /// Snoozed: the batch wakes it.
     snoozed: bool,
+    /// What its summary update must change beyond the usual (`summarise`).
+    shape: Shape,
     order: SearchOrder,
+}
+
+/// The columns a conversation's summary update sets beyond activity, preview and
+/// count. Each column set is an index entry rewritten, changed or not: a status or a
+/// clock only where it moves.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+struct Shape {
+    /// Snoozed or pending: back to open.
+    reopen: bool,
+    /// A wake time set: it goes.
+    clear_snooze: bool,
+    /// No first-response clock running: it starts.
+    start_clock: bool,
+}
+
+/// What `thread_or_open` decided for the batch.
+struct Threads {
+    /// Snoozed conversations the batch wakes.
+    woken: Vec<ConversationId>,
+    /// Conversations the batch opens.
+    opening: Vec<Opening>,
+    /// Conversations that were there, by id.
+    live: HashMap<ConversationId, Shape>,
 }
 
 /// A conversation the batch opens.
@@ -293,57 +321,67 @@ struct Opening {
     words: i64,
 }
 
-/// Finds each new message's live conversation or opens one; returns the snoozed
-/// conversations this batch wakes.
+/// Finds each new message's live conversation or decides to open one.
 async fn thread_or_open(
     w: &mut WriteCtx,
     org: &OrgId,
     items: &mut [Item],
     contacts: &HashMap<String, ContactId>,
     contact_texts: &HashMap<String, ContactText>,
-) -> ApiResult<Vec<ConversationId>> {
+) -> ApiResult<Threads> {
+    let mut threads = Threads { woken: Vec::new(), opening: Vec::new(), live: HashMap::new() };
     let ids: Vec<&ContactId> = contacts.values().collect();
     if ids.is_empty() {
-        return Ok(Vec::new());
+        return Ok(threads);
     }
     let sql = format!(
-        "SELECT contact_id, channel, id, status, {} FROM conversations {} \
+        "SELECT contact_id, channel, id, status, snoozed_until IS NOT NULL, \
+         (waiting_since IS NULL OR sla_due_at IS NULL), {} \
+         FROM conversations {} \
          WHERE contact_id IN {} AND status != 'closed' AND org_id = $1 AND archived = FALSE ORDER BY activity_at DESC",
         dialect::SEARCH_ORDER,
         dialect::BY_CONTACT_INDEX,
         placeholders(2, ids.len())
     );
-    let mut q = sqlx::query_as::<_, (String, String, String, String, i64)>(AssertSqlSafe(sql)).bind(org.as_str());
+    let mut q =
+        sqlx::query_as::<_, (String, String, String, String, bool, bool, i64)>(AssertSqlSafe(sql)).bind(org.as_str());
     for id in &ids {
         q = q.bind(id.as_str());
     }
     let mut live: HashMap<(String, String), Live> = HashMap::new();
-    for (contact, channel, id, status, order) in q.fetch_all(w.conn()).await? {
+    for (contact, channel, id, status, wake_set, clock_stopped, order) in q.fetch_all(w.conn()).await? {
+        let snoozed = status == Status::Snoozed.as_str();
+        let reopen = snoozed || status == Status::Pending.as_str();
+        let shape = Shape { reopen, clear_snooze: wake_set, start_clock: clock_stopped };
         // Newest first: the first seen per (contact, channel) is the live one.
         live.entry((contact, channel)).or_insert(Live {
             id: ConversationId::from(id),
-            snoozed: status == Status::Snoozed.as_str(),
+            snoozed,
+            shape,
             order: (false, order),
         });
     }
     let common = w.common().await?;
-    let mut woken = Vec::new();
-    let mut opening: Vec<Opening> = Vec::new();
+    let Threads { woken, opening, live: shapes } = &mut threads;
     for item in items.iter_mut().filter(|i| i.is_new()) {
         let contact = contacts.get(&item.handle).ok_or_else(|| ApiError::internal("contact missing after upsert"))?;
         let key = (contact.0.to_string(), item.channel.as_str().to_owned());
-        if let Some(Live { id, snoozed, order }) = live.get(&key) {
+        if let Some(Live { id, snoozed, shape, order }) = live.get(&key) {
             item.conversation = Some(id.clone());
             item.search_order = *order;
-            if *snoozed && !woken.contains(id) {
-                woken.push(id.clone());
+            // One the batch opens has no shape: its summary goes in with it.
+            if !order.0 {
+                if *snoozed && !woken.contains(id) {
+                    woken.push(id.clone());
+                }
+                shapes.insert(id.clone(), *shape);
             }
             continue;
         }
         let id = ConversationId::generate();
         // Opened in this order after every conversation there is: its rows sort last.
         let order = i64::try_from(opening.len()).unwrap_or(i64::MAX);
-        live.insert(key, Live { id: id.clone(), snoozed: false, order: (true, order) });
+        live.insert(key, Live { id: id.clone(), snoozed: false, shape: Shape::default(), order: (true, order) });
         item.search_order = (true, order);
         // Its search row is its subject and its contact as stored: read now, the
         // conversation is searched by its bits from its first message on.
@@ -366,28 +404,59 @@ async fn thread_or_open(
         item.conversation = Some(id);
         item.opened = true;
     }
-    if !opening.is_empty() {
-        let mut qb: QueryBuilder<Engine> = QueryBuilder::new(
-            "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, ai_state, ai_agent, \
-             activity_at, created_at, updated_at, words) ",
-        );
-        qb.push_values(&opening, |mut b, o| {
-            b.push_bind(o.id.0.to_string())
-                .push_bind(org.as_str().to_owned())
-                .push_bind(o.contact.0.to_string())
-                .push_bind(o.channel.as_str())
-                .push_bind(o.subject.clone())
-                .push_bind("open")
-                .push_bind(if o.ai_agent.is_some() { "ai_led" } else { "human" })
-                .push_bind(o.ai_agent.clone())
-                .push_bind(o.at)
-                .push_bind(o.at)
-                .push_bind(o.at)
-                .push_bind(o.words);
-        });
-        qb.build().execute(w.conn()).await?;
+    Ok(threads)
+}
+
+/// Inserts the conversations the batch opens, each with its summary of the batch's
+/// messages (written once, not inserted and then updated) and its first-response
+/// clock started.
+async fn open_conversations(
+    w: &mut WriteCtx,
+    org: &OrgId,
+    opening: &[Opening],
+    summaries: &Summaries,
+    now: Timestamp,
+) -> ApiResult<()> {
+    if opening.is_empty() {
+        return Ok(());
     }
-    Ok(woken)
+    let first_response_secs: i64 = sqlx::query_scalar("SELECT first_response_secs FROM orgs WHERE id = $1")
+        .bind(org.as_str())
+        .fetch_one(w.conn())
+        .await?;
+    let mut rows = Vec::with_capacity(opening.len());
+    for o in opening {
+        let s = summaries.get(&o.id).ok_or_else(|| ApiError::internal("a conversation opened with no message"))?;
+        rows.push((o, s));
+    }
+    let mut qb: QueryBuilder<Engine> = QueryBuilder::new(
+        "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, ai_state, ai_agent, \
+         activity_at, created_at, updated_at, words, message_count, last_preview, last_direction, last_message_at, \
+         unread, waiting_since, sla_due_at) ",
+    );
+    qb.push_values(&rows, |mut b, (o, s)| {
+        b.push_bind(o.id.0.to_string())
+            .push_bind(org.as_str().to_owned())
+            .push_bind(o.contact.0.to_string())
+            .push_bind(o.channel.as_str())
+            .push_bind(o.subject.clone())
+            .push_bind("open")
+            .push_bind(if o.ai_agent.is_some() { "ai_led" } else { "human" })
+            .push_bind(o.ai_agent.clone())
+            .push_bind(s.last_at.max(o.at))
+            .push_bind(o.at)
+            .push_bind(to_ms(now))
+            .push_bind(o.words)
+            .push_bind(s.count)
+            .push_bind(s.preview.clone())
+            .push_bind("inbound")
+            .push_bind(s.last_at)
+            .push_bind(true)
+            .push_bind(s.first_at)
+            .push_bind(s.first_at.saturating_add(first_response_secs.saturating_mul(1000)));
+    });
+    qb.build().execute(w.conn()).await?;
+    Ok(())
 }
 
 async fn insert_messages(
@@ -442,16 +511,26 @@ struct Summary {
     count: i64,
 }
 
-/// Brings each conversation's summary up to date in one statement: preview, unread,
-/// the first-response clock (started if it was not running), and a snoozed or
-/// pending conversation back to open.
-async fn summarise(w: &mut WriteCtx, org: &OrgId, items: &[Item], now: Timestamp) -> ApiResult<()> {
-    let mut by_conversation: Vec<(ConversationId, Summary)> = Vec::new();
+/// Each conversation's summary of the batch's new messages, in the order the
+/// conversations first appear.
+struct Summaries {
+    list: Vec<(ConversationId, Summary)>,
+    at: HashMap<ConversationId, usize>,
+}
+
+impl Summaries {
+    fn get(&self, id: &ConversationId) -> Option<&Summary> {
+        self.at.get(id).and_then(|n| self.list.get(*n)).map(|(_, s)| s)
+    }
+}
+
+fn summaries(items: &[Item]) -> Summaries {
+    let mut out = Summaries { list: Vec::new(), at: HashMap::new() };
     for item in items.iter().filter(|i| i.is_new()) {
         let Some(cid) = &item.conversation else { continue };
         let at = to_ms(item.at);
         let text = preview(&item.body, PREVIEW_CHARS);
-        match by_conversation.iter_mut().find(|(id, _)| id == cid) {
+        match out.at.get(cid).and_then(|n| out.list.get_mut(*n)) {
             Some((_, s)) => {
                 s.count += 1;
                 s.first_at = s.first_at.min(at);
@@ -460,12 +539,45 @@ async fn summarise(w: &mut WriteCtx, org: &OrgId, items: &[Item], now: Timestamp
                     s.preview = text;
                 }
             }
-            None => by_conversation.push((cid.clone(), Summary { preview: text, last_at: at, first_at: at, count: 1 })),
+            None => {
+                out.at.insert(cid.clone(), out.list.len());
+                out.list.push((cid.clone(), Summary { preview: text, last_at: at, first_at: at, count: 1 }));
+            }
         }
     }
-    if by_conversation.is_empty() {
-        return Ok(());
+    out
+}
+
+/// Brings the summaries of the conversations that were there up to date: preview,
+/// unread, the first-response clock (started if it was not running), and a snoozed
+/// or pending conversation back to open. One statement per shape (`Shape`), most
+/// batches one.
+async fn summarise(
+    w: &mut WriteCtx,
+    org: &OrgId,
+    summaries: &Summaries,
+    live: &HashMap<ConversationId, Shape>,
+    now: Timestamp,
+) -> ApiResult<()> {
+    let mut by_shape: HashMap<Shape, Vec<(&ConversationId, &Summary)>> = HashMap::new();
+    for (id, s) in &summaries.list {
+        if let Some(shape) = live.get(id) {
+            by_shape.entry(*shape).or_default().push((id, s));
+        }
     }
+    for (shape, rows) in by_shape {
+        summarise_shape(w, org, shape, &rows, now).await?;
+    }
+    Ok(())
+}
+
+async fn summarise_shape(
+    w: &mut WriteCtx,
+    org: &OrgId,
+    shape: Shape,
+    rows: &[(&ConversationId, &Summary)],
+    now: Timestamp,
+) -> ApiResult<()> {
     let mut qb: QueryBuilder<Engine> = QueryBuilder::new(
         "UPDATE conversations SET activity_at = CASE WHEN activity_at > v.last_at THEN activity_at ELSE v.last_at END, \
          updated_at = ",
@@ -475,15 +587,25 @@ async fn summarise(w: &mut WriteCtx, org: &OrgId, items: &[Item], now: Timestamp
          last_preview = CASE WHEN v.last_at >= coalesce(last_message_at, 0) THEN v.preview ELSE last_preview END, \
          last_direction = CASE WHEN v.last_at >= coalesce(last_message_at, 0) THEN 'inbound' ELSE last_direction END, \
          last_message_at = CASE WHEN v.last_at >= coalesce(last_message_at, 0) THEN v.last_at ELSE last_message_at END, \
-         unread = TRUE, \
-         waiting_since = coalesce(waiting_since, v.first_at), \
-         sla_due_at = coalesce(sla_due_at, coalesce(waiting_since, v.first_at) \
-           + (SELECT first_response_secs * 1000 FROM orgs WHERE orgs.id = conversations.org_id)), \
-         status = CASE WHEN status IN ('snoozed', 'pending') THEN 'open' ELSE status END, \
-         snoozed_until = NULL \
-         FROM (SELECT column1 AS id, column2 AS preview, column3 AS last_at, column4 AS first_at, column5 AS n FROM (",
+         unread = TRUE",
     );
-    qb.push_values(&by_conversation, |mut b, (id, s)| {
+    if shape.start_clock {
+        qb.push(
+            ", waiting_since = coalesce(waiting_since, v.first_at), \
+             sla_due_at = coalesce(sla_due_at, coalesce(waiting_since, v.first_at) \
+               + (SELECT first_response_secs * 1000 FROM orgs WHERE orgs.id = conversations.org_id))",
+        );
+    }
+    if shape.reopen {
+        qb.push(", status = CASE WHEN status IN ('snoozed', 'pending') THEN 'open' ELSE status END");
+    }
+    if shape.clear_snooze {
+        qb.push(", snoozed_until = NULL");
+    }
+    qb.push(
+        " FROM (SELECT column1 AS id, column2 AS preview, column3 AS last_at, column4 AS first_at, column5 AS n FROM (",
+    );
+    qb.push_values(rows, |mut b, (id, s)| {
         b.push_bind(id.0.to_string())
             .push_bind(s.preview.clone())
             .push_bind(s.last_at)
