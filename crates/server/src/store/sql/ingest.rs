@@ -530,19 +530,16 @@ fn summaries(items: &[Item]) -> Summaries {
         let Some(cid) = &item.conversation else { continue };
         let at = to_ms(item.at);
         let text = preview(&item.body, PREVIEW_CHARS);
-        match out.at.get(cid).and_then(|n| out.list.get_mut(*n)) {
-            Some((_, s)) => {
-                s.count += 1;
-                s.first_at = s.first_at.min(at);
-                if at >= s.last_at {
-                    s.last_at = at;
-                    s.preview = text;
-                }
+        if let Some((_, s)) = out.at.get(cid).and_then(|n| out.list.get_mut(*n)) {
+            s.count += 1;
+            s.first_at = s.first_at.min(at);
+            if at >= s.last_at {
+                s.last_at = at;
+                s.preview = text;
             }
-            None => {
-                out.at.insert(cid.clone(), out.list.len());
-                out.list.push((cid.clone(), Summary { preview: text, last_at: at, first_at: at, count: 1 }));
-            }
+        } else {
+            out.at.insert(cid.clone(), out.list.len());
+            out.list.push((cid.clone(), Summary { preview: text, last_at: at, first_at: at, count: 1 }));
         }
     }
     out
