@@ -47,6 +47,12 @@ pub const ORG_NOT_BY_INDEX: &str = "c.org_id";
 /// The order the index wants rows written in: any (a GIN index takes them as they come).
 pub const SEARCH_ORDER: &str = "0::bigint";
 
+/// A message's search row is made by its trigger, from its text alone.
+pub const PLACES_SEARCH_ROWS: bool = false;
+
+/// Nothing to count (see `PLACES_SEARCH_ROWS`).
+pub const SEARCH_ROWS: &str = "0::bigint";
+
 /// A conversation's tags as rows with a `value` column, named as `SQLite` names them.
 pub const TAG_VALUES: &str = "jsonb_array_elements_text(c.tags::jsonb) AS json_each(value)";
 

@@ -23,6 +23,7 @@ use super::conversations::{SELECT_CONVERSATION, get, message};
 use super::messages::event_line;
 use super::{WriteCtx, dialect, to_ms};
 use crate::store::PREVIEW_CHARS;
+use crate::store::words::Common;
 use crate::store::{Inbound, Ingested};
 
 /// One message, cleaned, with what the batch decided for it.
@@ -47,6 +48,11 @@ struct Item {
     message_id: MessageId,
     /// Where its conversation's search rows sort (see `insert_messages`).
     search_order: SearchOrder,
+    /// The common words its text holds (`store/words.rs`).
+    words: i64,
+    /// Its row in the full-text index, where the engine has ingestion place it
+    /// (`dialect::PLACES_SEARCH_ROWS`).
+    search_row: Option<i64>,
 }
 
 impl Item {
@@ -72,6 +78,8 @@ impl Item {
             opened: false,
             message_id: MessageId::generate(),
             search_order: (false, 0),
+            words: -1,
+            search_row: None,
         }
     }
 
@@ -105,8 +113,13 @@ pub async fn ingest_many(w: &mut WriteCtx, org: &OrgId, inbound: Vec<Inbound>) -
     let now = Timestamp::now();
     let mut items: Vec<Item> = inbound.into_iter().map(|i| Item::new(i, now)).collect();
     mark_duplicates(w, org, &mut items).await?;
+    let common = w.common().await?;
+    for item in items.iter_mut().filter(|i| i.is_new()) {
+        item.words = common.mask([item.body.as_str()]);
+    }
     let (contacts, contact_texts) = upsert_contacts(w, org, &items, now).await?;
-    let Threads { woken, opening, live } = thread_or_open(w, org, &mut items, &contacts, &contact_texts).await?;
+    let Threads { woken, opening, live } =
+        thread_or_open(w, org, &mut items, &contacts, &contact_texts, &common).await?;
     let summaries = summaries(&items);
     open_conversations(w, org, &opening, &summaries, now).await?;
     insert_messages(w, org, &items, &contacts).await?;
@@ -284,6 +297,8 @@ struct Live {
     /// What its summary update must change beyond the usual (`summarise`).
     shape: Shape,
     order: SearchOrder,
+    /// Its next message's place among its rows in the full-text index.
+    next_place: i64,
 }
 
 /// The columns a conversation's summary update sets beyond activity, preview and
@@ -319,6 +334,8 @@ struct Opening {
     at: i64,
     /// The common words its own search row holds (`store/words.rs`).
     words: i64,
+    /// Its number, where ingestion numbers what it opens (`dialect::PLACES_SEARCH_ROWS`).
+    num: Option<i64>,
 }
 
 /// Finds each new message's live conversation or decides to open one.
@@ -328,6 +345,7 @@ async fn thread_or_open(
     items: &mut [Item],
     contacts: &HashMap<String, ContactId>,
     contact_texts: &HashMap<String, ContactText>,
+    common: &Common,
 ) -> ApiResult<Threads> {
     let mut threads = Threads { woken: Vec::new(), opening: Vec::new(), live: HashMap::new() };
     let ids: Vec<&ContactId> = contacts.values().collect();
@@ -336,20 +354,21 @@ async fn thread_or_open(
     }
     let sql = format!(
         "SELECT contact_id, channel, id, status, snoozed_until IS NOT NULL, \
-         (waiting_since IS NULL OR sla_due_at IS NULL), {} \
+         (waiting_since IS NULL OR sla_due_at IS NULL), {}, {} \
          FROM conversations {} \
          WHERE contact_id IN {} AND status != 'closed' AND org_id = $1 AND archived = FALSE ORDER BY activity_at DESC",
         dialect::SEARCH_ORDER,
+        dialect::SEARCH_ROWS,
         dialect::BY_CONTACT_INDEX,
         placeholders(2, ids.len())
     );
-    let mut q =
-        sqlx::query_as::<_, (String, String, String, String, bool, bool, i64)>(AssertSqlSafe(sql)).bind(org.as_str());
+    let mut q = sqlx::query_as::<_, (String, String, String, String, bool, bool, i64, i64)>(AssertSqlSafe(sql))
+        .bind(org.as_str());
     for id in &ids {
         q = q.bind(id.as_str());
     }
     let mut live: HashMap<(String, String), Live> = HashMap::new();
-    for (contact, channel, id, status, wake_set, clock_stopped, order) in q.fetch_all(w.conn()).await? {
+    for (contact, channel, id, status, wake_set, clock_stopped, order, rows) in q.fetch_all(w.conn()).await? {
         let snoozed = status == Status::Snoozed.as_str();
         let reopen = snoozed || status == Status::Pending.as_str();
         let shape = Shape { reopen, clear_snooze: wake_set, start_clock: clock_stopped };
@@ -359,16 +378,19 @@ async fn thread_or_open(
             snoozed,
             shape,
             order: (false, order),
+            next_place: rows.saturating_add(1),
         });
     }
-    let common = w.common().await?;
+    // Where ingestion numbers the conversations it opens: after the last one there is.
+    let mut last_num: Option<i64> = None;
     let Threads { woken, opening, live: shapes } = &mut threads;
     for item in items.iter_mut().filter(|i| i.is_new()) {
         let contact = contacts.get(&item.handle).ok_or_else(|| ApiError::internal("contact missing after upsert"))?;
         let key = (contact.0.to_string(), item.channel.as_str().to_owned());
-        if let Some(Live { id, snoozed, shape, order }) = live.get(&key) {
+        if let Some(Live { id, snoozed, shape, order, next_place }) = live.get_mut(&key) {
             item.conversation = Some(id.clone());
             item.search_order = *order;
+            item.search_row = place(opening, order, next_place);
             // One the batch opens has no shape: its summary goes in with it.
             if !order.0 {
                 if *snoozed && !woken.contains(id) {
@@ -381,7 +403,19 @@ async fn thread_or_open(
         let id = ConversationId::generate();
         // Opened in this order after every conversation there is: its rows sort last.
         let order = i64::try_from(opening.len()).unwrap_or(i64::MAX);
-        live.insert(key, Live { id: id.clone(), snoozed: false, shape: Shape::default(), order: (true, order) });
+        let num = if dialect::PLACES_SEARCH_ROWS {
+            let last = match last_num {
+                Some(n) => n,
+                None => {
+                    sqlx::query_scalar("SELECT coalesce(max(num), 0) FROM conversations").fetch_one(w.conn()).await?
+                }
+            };
+            last_num = Some(last + 1);
+            Some(last + 1)
+        } else {
+            None
+        };
+        let mut next_place = 1;
         item.search_order = (true, order);
         // Its search row is its subject and its contact as stored: read now, the
         // conversation is searched by its bits from its first message on.
@@ -393,6 +427,7 @@ async fn thread_or_open(
             None => -1,
         };
         opening.push(Opening {
+            num,
             id: id.clone(),
             contact: contact.clone(),
             channel: item.channel.clone(),
@@ -401,10 +436,34 @@ async fn thread_or_open(
             at: to_ms(item.at),
             words,
         });
+        item.search_row = place(opening, &(true, order), &mut next_place);
+        live.insert(
+            key,
+            Live { id: id.clone(), snoozed: false, shape: Shape::default(), order: (true, order), next_place },
+        );
         item.conversation = Some(id);
         item.opened = true;
     }
     Ok(threads)
+}
+
+/// The next message's row in the full-text index, where ingestion places it: the
+/// conversation's number shifted left 24 bits, plus its place (migration 0004). Past
+/// the last place there is none, and the trigger stores the message unsearchable.
+fn place(opening: &[Opening], order: &SearchOrder, next_place: &mut i64) -> Option<i64> {
+    if !dialect::PLACES_SEARCH_ROWS || *next_place >= 1 << 24 {
+        return None;
+    }
+    // A conversation that was there sorts by its number (`dialect::SEARCH_ORDER`); one
+    // with none yet (never, past its trigger) is left to the trigger.
+    let num = match order {
+        (false, num) if *num > 0 => *num,
+        (false, _) => return None,
+        (true, n) => opening.get(usize::try_from(*n).ok()?)?.num?,
+    };
+    let row = (num << 24) + *next_place;
+    *next_place += 1;
+    Some(row)
 }
 
 /// Inserts the conversations the batch opens, each with its summary of the batch's
@@ -432,8 +491,9 @@ async fn open_conversations(
     let mut qb: QueryBuilder<Engine> = QueryBuilder::new(
         "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, ai_state, ai_agent, \
          activity_at, created_at, updated_at, words, message_count, last_preview, last_direction, last_message_at, \
-         unread, waiting_since, sla_due_at) ",
+         unread, waiting_since, sla_due_at",
     );
+    qb.push(if dialect::PLACES_SEARCH_ROWS { ", num, search_rows) " } else { ") " });
     qb.push_values(&rows, |mut b, (o, s)| {
         b.push_bind(o.id.0.to_string())
             .push_bind(org.as_str().to_owned())
@@ -446,7 +506,8 @@ async fn open_conversations(
             .push_bind(s.last_at.max(o.at))
             .push_bind(o.at)
             .push_bind(to_ms(now))
-            .push_bind(o.words)
+            // Its messages' bits too: an engine whose trigger adds them finds them there.
+            .push_bind(o.words | s.words)
             .push_bind(s.count)
             .push_bind(s.preview.clone())
             .push_bind("inbound")
@@ -454,6 +515,9 @@ async fn open_conversations(
             .push_bind(true)
             .push_bind(s.first_at)
             .push_bind(s.first_at.saturating_add(first_response_secs.saturating_mul(1000)));
+        if dialect::PLACES_SEARCH_ROWS {
+            b.push_bind(o.num).push_bind(s.rows);
+        }
     });
     qb.build().execute(w.conn()).await?;
     Ok(())
@@ -474,16 +538,18 @@ async fn insert_messages(
     // one, which in arrival order is most rows (a fifth of the instructions of the
     // insert and its commit, counted with callgrind; `dialect::SEARCH_ORDER`).
     fresh.sort_by_key(|i| i.search_order);
-    let common = w.common().await?;
     let mut rows = Vec::with_capacity(fresh.len());
     for item in fresh {
-        rows.push((item, serde_json::to_string(&item.attachments)?, common.mask([item.body.as_str()])));
+        rows.push((item, serde_json::to_string(&item.attachments)?));
     }
-    let mut qb: QueryBuilder<Engine> = QueryBuilder::new(
+    let mut qb: QueryBuilder<Engine> = QueryBuilder::new(if dialect::PLACES_SEARCH_ROWS {
         "INSERT INTO messages (id, org_id, conversation_id, direction, author_kind, author_id, author_name, kind, body, \
-         attachments, delivery, provider_message_id, created_at, words) ",
-    );
-    qb.push_values(&rows, |mut b, (item, attachments, words)| {
+         attachments, delivery, provider_message_id, created_at, words, search_row) "
+    } else {
+        "INSERT INTO messages (id, org_id, conversation_id, direction, author_kind, author_id, author_name, kind, body, \
+         attachments, delivery, provider_message_id, created_at, words) "
+    });
+    qb.push_values(&rows, |mut b, (item, attachments)| {
         b.push_bind(item.message_id.0.to_string())
             .push_bind(org.as_str().to_owned())
             .push_bind(item.conversation.as_ref().map(|c| c.0.to_string()))
@@ -497,7 +563,10 @@ async fn insert_messages(
             .push_bind(Delivery::Delivered.as_str())
             .push_bind(item.pid.clone())
             .push_bind(to_ms(item.at))
-            .push_bind(*words);
+            .push_bind(item.words);
+        if dialect::PLACES_SEARCH_ROWS {
+            b.push_bind(item.search_row);
+        }
     });
     qb.build().execute(w.conn()).await?;
     Ok(())
@@ -509,6 +578,10 @@ struct Summary {
     last_at: i64,
     first_at: i64,
     count: i64,
+    /// The bits of its messages' common words.
+    words: i64,
+    /// How many of its messages the batch placed in the full-text index.
+    rows: i64,
 }
 
 /// Each conversation's summary of the batch's new messages, in the order the
@@ -530,8 +603,11 @@ fn summaries(items: &[Item]) -> Summaries {
         let Some(cid) = &item.conversation else { continue };
         let at = to_ms(item.at);
         let text = preview(&item.body, PREVIEW_CHARS);
+        let placed = i64::from(item.search_row.is_some());
         if let Some((_, s)) = out.at.get(cid).and_then(|n| out.list.get_mut(*n)) {
             s.count += 1;
+            s.words |= item.words;
+            s.rows += placed;
             s.first_at = s.first_at.min(at);
             if at >= s.last_at {
                 s.last_at = at;
@@ -539,7 +615,9 @@ fn summaries(items: &[Item]) -> Summaries {
             }
         } else {
             out.at.insert(cid.clone(), out.list.len());
-            out.list.push((cid.clone(), Summary { preview: text, last_at: at, first_at: at, count: 1 }));
+            let summary =
+                Summary { preview: text, last_at: at, first_at: at, count: 1, words: item.words, rows: placed };
+            out.list.push((cid.clone(), summary));
         }
     }
     out
@@ -586,6 +664,9 @@ async fn summarise_shape(
          last_message_at = CASE WHEN v.last_at >= coalesce(last_message_at, 0) THEN v.last_at ELSE last_message_at END, \
          unread = TRUE",
     );
+    if dialect::PLACES_SEARCH_ROWS {
+        qb.push(", search_rows = conversations.search_rows + v.rows, words = conversations.words | v.words");
+    }
     if shape.start_clock {
         qb.push(
             ", waiting_since = coalesce(waiting_since, v.first_at), \
@@ -600,14 +681,17 @@ async fn summarise_shape(
         qb.push(", snoozed_until = NULL");
     }
     qb.push(
-        " FROM (SELECT column1 AS id, column2 AS preview, column3 AS last_at, column4 AS first_at, column5 AS n FROM (",
+        " FROM (SELECT column1 AS id, column2 AS preview, column3 AS last_at, column4 AS first_at, column5 AS n, \
+         column6 AS words, column7 AS rows FROM (",
     );
     qb.push_values(rows, |mut b, (id, s)| {
         b.push_bind(id.0.to_string())
             .push_bind(s.preview.clone())
             .push_bind(s.last_at)
             .push_bind(s.first_at)
-            .push_bind(s.count);
+            .push_bind(s.count)
+            .push_bind(s.words)
+            .push_bind(s.rows);
     });
     qb.push(") AS r) AS v WHERE conversations.id = v.id AND conversations.org_id = ")
         .push_bind(org.as_str().to_owned());

@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "search_by_number", include_str!("../../../migrations/sqlite/0004_search_by_number.sql")),
     (5, "search_terms", include_str!("../../../migrations/sqlite/0005_search_terms.sql")),
     (6, "common_words", include_str!("../../../migrations/sqlite/0006_common_words.sql")),
+    (7, "ingest_places_search_rows", include_str!("../../../migrations/sqlite/0007_ingest_places_search_rows.sql")),
 ];
 
 pub const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \
@@ -47,6 +48,14 @@ pub const BY_CONTACT_INDEX: &str = "INDEXED BY conversations_contact";
 /// A conversation's place among the full-text index's rows: its rows are numbered
 /// from `num << 24` (migration 0004).
 pub const SEARCH_ORDER: &str = "coalesce(num, 0)";
+
+/// Ingestion numbers the conversations it opens and places its messages' rows in the
+/// full-text index itself, counting them into each conversation's summary (migration
+/// 0007), where the triggers would update the conversation once a message.
+pub const PLACES_SEARCH_ROWS: bool = true;
+
+/// How many of a conversation's messages have rows in the full-text index.
+pub const SEARCH_ROWS: &str = "search_rows";
 
 /// `+c.org_id`: without it `SQLite` may walk an org index instead of the id lookups.
 pub const ORG_NOT_BY_INDEX: &str = "+c.org_id";

@@ -1,12 +1,17 @@
 //! A batch of inbound messages goes into the full-text index in the order of its
-//! rows, each conversation's messages in the order they came.
+//! rows, each conversation's messages in the order they came; ingestion numbers and
+//! places those rows itself, as the triggers would have.
 
 use frontdesk_domain::{Channel, OrgId};
 
+use frontdesk_domain::{Author, AuthorKind, ConversationId, MessageKind};
+use jiff::Timestamp;
+
 use super::SqliteStore;
 use super::ingest::ingest_many;
+use super::messages::insert;
 use crate::hub::Hub;
-use crate::store::Inbound;
+use crate::store::{Inbound, NewMessage};
 
 /// Conversations, each opened by a message of its own, before the batch.
 const CONVERSATIONS: usize = 40;
@@ -18,6 +23,110 @@ async fn ingest(store: &SqliteStore, org: &OrgId, inbound: Vec<Inbound>) {
 
 async fn index_rows(store: &SqliteStore) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM search_data").fetch_one(&store.pool).await.expect("counted")
+}
+
+async fn store_with_org(dir: &tempfile::TempDir) -> (SqliteStore, OrgId) {
+    let url = format!("sqlite://{}", dir.path().join("order.db").display());
+    let store = SqliteStore::open(&url, Hub::default()).await.expect("opened");
+    store
+        .writer
+        .submit(|w| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO orgs (id, name, created_at) VALUES ('o', 'Order', 0)")
+                    .execute(w.conn())
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+        .expect("an org");
+    (store, OrgId::from("o".to_owned()))
+}
+
+/// Every conversation's rows as the triggers alone would have made them: its number
+/// unique and after the ones before, its subject at row 0 and its messages at 1, 2, …
+/// in the order they were stored, its count of rows and its bits its messages'.
+async fn assert_placed_as_the_triggers_would(store: &SqliteStore) {
+    let conversations: Vec<(String, i64, i64, i64)> =
+        sqlx::query_as("SELECT id, num, search_rows, words FROM conversations ORDER BY rowid")
+            .fetch_all(&store.pool)
+            .await
+            .expect("conversations");
+    let mut last = 0;
+    for (id, num, rows, words) in conversations {
+        assert!(num > last, "{id} numbered {num} after {last}");
+        last = num;
+        let messages: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT coalesce(search_row, -1), words FROM messages \
+             WHERE conversation_id = $1 AND kind IN ('reply', 'note', 'call') ORDER BY seq",
+        )
+        .bind(&id)
+        .fetch_all(&store.pool)
+        .await
+        .expect("messages");
+        assert_eq!(rows, i64::try_from(messages.len()).expect("few"), "{id} counts its rows");
+        let mut bits = 0;
+        for (place, (row, word_bits)) in (1..).zip(&messages) {
+            bits |= word_bits;
+            if *row >= 0 {
+                assert_eq!(*row, (num << 24) + place, "{id}'s message {place} is out of place");
+            }
+        }
+        assert_eq!(words & bits, bits, "{id} lacks its messages' bits");
+        // Its rows are in the index: subject and contact at row 0, then each message.
+        let indexed: i64 = sqlx::query_scalar("SELECT count(*) FROM search WHERE rowid >> 24 = $1 AND search MATCH 'order OR again OR opening OR note OR new OR first'")
+            .bind(num)
+            .fetch_one(&store.pool)
+            .await
+            .expect("indexed");
+        assert!(indexed >= 1, "{id} has no rows in the index");
+    }
+}
+
+/// Ingestion numbers what it opens and places its messages' rows itself (migration
+/// 0007); a single message written after is placed by its trigger, after them.
+#[tokio::test]
+async fn ingestion_places_its_rows_where_the_triggers_would() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let (store, org) = store_with_org(&dir).await;
+    let handle = |n: usize| format!("+1555100{n:04}");
+    ingest(&store, &org, (0..5).map(|n| Inbound::text(Channel::Sms, &handle(n), &format!("opening {n}"))).collect())
+        .await;
+    // Existing ones, new ones, and a new one twice.
+    let mut batch: Vec<Inbound> =
+        (0..8).rev().map(|n| Inbound::text(Channel::Sms, &handle(n), &format!("again {n}"))).collect();
+    batch.push(Inbound::text(Channel::Sms, &handle(6), "first of the new one's two"));
+    ingest(&store, &org, batch).await;
+    assert_placed_as_the_triggers_would(&store).await;
+
+    let id: String = sqlx::query_scalar(
+        "SELECT c.id FROM conversations c JOIN contacts ct ON ct.id = c.contact_id WHERE ct.handle = $1",
+    )
+    .bind(handle(6))
+    .fetch_one(&store.pool)
+    .await
+    .expect("the new one");
+    let note = NewMessage {
+        conversation_id: ConversationId::from(id.clone()),
+        author: Author { kind: AuthorKind::Agent, id: None, name: "Ana".to_owned() },
+        kind: MessageKind::Note,
+        body: "a note after".to_owned(),
+        attachments: Vec::new(),
+        call: None,
+        at: Timestamp::now(),
+        provider_message_id: None,
+    };
+    let org2 = org.clone();
+    store.writer.submit(move |w| Box::pin(async move { insert(w, &org2, note).await })).await.expect("a note");
+    ingest(&store, &org, vec![Inbound::text(Channel::Sms, &handle(6), "and again after the note")]).await;
+    assert_placed_as_the_triggers_would(&store).await;
+    let found: Vec<i64> =
+        sqlx::query_scalar("SELECT rowid & 16777215 FROM search WHERE search MATCH $1 ORDER BY rowid")
+            .bind("note OR \"after the note\" OR \"new one's two\" OR \"again 6\"")
+            .fetch_all(&store.pool)
+            .await
+            .expect("searched");
+    assert_eq!(found, [1, 2, 3, 4], "the new one's messages, in order: {found:?}");
 }
 
 /// Messages arriving newest conversation first (the search rows' order backwards):
