@@ -129,6 +129,55 @@ async fn ingestion_places_its_rows_where_the_triggers_would() {
     assert_eq!(found, [1, 2, 3, 4], "the new one's messages, in order: {found:?}");
 }
 
+/// The scheduler is asked to look again for its next wake only where a batch starts
+/// a clock (a new conversation, or one an agent had answered) or ends a snooze.
+#[tokio::test]
+async fn a_batch_reschedules_only_where_a_clock_starts_or_a_snooze_ends() {
+    use futures::FutureExt as _;
+    let dir = tempfile::tempdir().expect("a directory");
+    let url = format!("sqlite://{}", dir.path().join("wake.db").display());
+    let hub = Hub::default();
+    let store = SqliteStore::open(&url, hub.clone()).await.expect("opened");
+    store
+        .writer
+        .submit(|w| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO orgs (id, name, created_at) VALUES ('o', 'Wake', 0)")
+                    .execute(w.conn())
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+        .expect("an org");
+    let org = OrgId::from("o".to_owned());
+    let asked = || hub.schedule_changed().now_or_never().is_some();
+    let _ = asked();
+
+    ingest(&store, &org, vec![Inbound::text(Channel::Sms, "+15552000001", "a new one")]).await;
+    assert!(asked(), "a new conversation's clock starts");
+    ingest(&store, &org, vec![Inbound::text(Channel::Sms, "+15552000001", "still waiting")]).await;
+    assert!(!asked(), "its clock runs already: the next wake did not move");
+
+    let stop = "UPDATE conversations SET waiting_since = NULL, sla_due_at = NULL";
+    let snooze = "UPDATE conversations SET status = 'snoozed', snoozed_until = 9999999999999";
+    for (change, what) in [(stop, "an answered conversation's clock starts again"), (snooze, "a snooze ends")] {
+        store
+            .writer
+            .submit(move |w| {
+                Box::pin(async move {
+                    sqlx::query(change).execute(w.conn()).await?;
+                    Ok(())
+                })
+            })
+            .await
+            .expect("changed");
+        let _ = asked();
+        ingest(&store, &org, vec![Inbound::text(Channel::Sms, "+15552000001", "hello?")]).await;
+        assert!(asked(), "{what}");
+    }
+}
+
 /// Messages arriving newest conversation first (the search rows' order backwards):
 /// the index writes them out once, at commit, not once a message.
 #[tokio::test]
