@@ -16,6 +16,7 @@ mod engine {
     pub type Conn = sqlx::SqliteConnection;
     pub type Pool = sqlx::SqlitePool;
 }
+mod checkpoint;
 mod dialect;
 #[path = "../sql/migrate.rs"]
 pub mod migrate;
@@ -110,8 +111,10 @@ impl SqliteStore {
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-32000")
             .pragma("mmap_size", MMAP_BYTES.to_string());
-        let mut writer_conn = sqlx::ConnectOptions::connect(&options).await.map_err(|e| open_error(url, &e))?;
+        let writer_options = options.clone().pragma("wal_autocheckpoint", checkpoint::WRITER_PAGES);
+        let mut writer_conn = sqlx::ConnectOptions::connect(&writer_options).await.map_err(|e| open_error(url, &e))?;
         migrate::run(&mut writer_conn).await?;
+        let checkpoint_conn = sqlx::ConnectOptions::connect(&options).await.map_err(|e| open_error(url, &e))?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)
@@ -120,7 +123,7 @@ impl SqliteStore {
             .map_err(|e| open_error(url, &e))?;
         // A file does not go away: no reconnecting.
         let writer = writer::Writer::start(writer_conn, hub.clone(), None);
-        let background = store::Background(vec![word_bits::start(writer.clone())]);
+        let background = store::Background(vec![word_bits::start(writer.clone()), checkpoint::start(checkpoint_conn)]);
         Ok(Self { pool, writer, hub, terms: dialect::Terms::default(), _background: background })
     }
 }

@@ -1,0 +1,102 @@
+//! Copies the write-ahead log into the database file off the writer's path.
+//!
+//! `SQLite` checkpoints on the connection that commits once the log passes its
+//! threshold: under inbound load that was the writer, some 5% of its time (perf) and
+//! an fsync of the database file, while the batch's senders waited for their answer.
+//! A connection of its own does it here, on another thread: a PASSIVE checkpoint takes
+//! no lock the writer waits on. The writer keeps a higher threshold of its own, for
+//! when this one falls behind.
+
+use std::time::Duration;
+
+use sqlx::sqlite::SqliteConnection;
+use tokio::task::AbortHandle;
+
+/// How soon the log is looked at again after it grew.
+const GROWING: Duration = Duration::from_millis(50);
+/// At most this long between looks while nothing is written.
+const QUIET: Duration = Duration::from_secs(1);
+
+/// The writer's own threshold, in pages: four times `SQLite`'s default of 1,000, which
+/// this keeps the log under while it keeps up.
+pub const WRITER_PAGES: &str = "4000";
+
+/// Starts checkpointing on `conn`, a read-write connection of its own.
+pub fn start(mut conn: SqliteConnection) -> AbortHandle {
+    tokio::spawn(async move {
+        let mut wait = GROWING;
+        let mut last_log = 0;
+        loop {
+            tokio::time::sleep(wait).await;
+            // (busy, frames in the log, frames copied into the file)
+            match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&mut conn).await {
+                Ok((_, log, _)) => {
+                    wait = if log == last_log { (wait * 2).min(QUIET) } else { GROWING };
+                    last_log = log;
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot checkpoint the write-ahead log");
+                    wait = QUIET;
+                }
+            }
+        }
+    })
+    .abort_handle()
+}
+
+#[cfg(test)]
+mod tests {
+    use frontdesk_domain::{Channel, OrgId};
+
+    use super::super::SqliteStore;
+    use super::super::ingest::ingest_many;
+    use crate::hub::Hub;
+    use crate::store::Inbound;
+
+    /// The database file alone (no log beside it): what a checkpoint has copied there.
+    async fn conversations_in_the_file(dir: &std::path::Path) -> i64 {
+        let copy = dir.join("copy.db");
+        std::fs::copy(dir.join("ck.db"), &copy).expect("copied");
+        let url = format!("sqlite://{}?mode=ro", copy.display());
+        let pool = sqlx::SqlitePool::connect(&url).await.expect("the copy");
+        let n = sqlx::query_scalar("SELECT count(*) FROM conversations").fetch_one(&pool).await.unwrap_or(0);
+        pool.close().await;
+        std::fs::remove_file(&copy).expect("removed");
+        n
+    }
+
+    /// Writes far below the writer's own threshold reach the file: the checkpointer
+    /// copied them.
+    #[tokio::test]
+    async fn the_log_is_copied_into_the_file_without_the_writer() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let url = format!("sqlite://{}", dir.path().join("ck.db").display());
+        let store = SqliteStore::open(&url, Hub::default()).await.expect("opened");
+        store
+            .writer
+            .submit(|w| {
+                Box::pin(async move {
+                    sqlx::query("INSERT INTO orgs (id, name, created_at) VALUES ('o', 'Log', 0)")
+                        .execute(w.conn())
+                        .await?;
+                    Ok(())
+                })
+            })
+            .await
+            .expect("an org");
+        let org = OrgId::from("o".to_owned());
+        let inbound: Vec<Inbound> =
+            (0..20).map(|n| Inbound::text(Channel::Sms, &format!("+1555300{n:04}"), "hello")).collect();
+        store.writer.submit(move |w| Box::pin(async move { ingest_many(w, &org, inbound).await })).await.expect("in");
+        // Waits for the background task, not for a speed: it looks every 50 ms.
+        let mut found = 0;
+        for _ in 0..200 {
+            found = conversations_in_the_file(dir.path()).await;
+            if found == 20 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(found, 20, "the file holds {found} of the 20 conversations the log does");
+    }
+}
