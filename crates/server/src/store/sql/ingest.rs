@@ -238,31 +238,33 @@ pub(super) fn provider_id_lookup(n: usize) -> String {
     )
 }
 
-/// Makes the contacts that are new; returns every handle's contact id.
 /// A contact's text as stored, which its conversations' own search rows hold: its
 /// name, email and company (the handle is the key beside it).
 type ContactText = [String; 3];
 
-/// Upserts the batch's contacts (an existing one keeps what it has); returns each
-/// handle's contact, and its text as stored.
-async fn upsert_contacts(
-    w: &mut WriteCtx,
-    org: &OrgId,
-    items: &[Item],
-    now: Timestamp,
-) -> ApiResult<(HashMap<String, ContactId>, HashMap<String, ContactText>)> {
+/// Each handle's contact and its text as stored.
+type Contacts = (HashMap<String, ContactId>, HashMap<String, ContactText>);
+
+/// Makes the batch's new contacts (an existing one keeps what it has); returns each
+/// handle's contact, and its text as stored. Read first: most messages come from
+/// contacts there already, and an insert that does nothing still probes its unique
+/// index (the insert and the read were 580 µs of a batch's 3.9 ms, timed in the server).
+async fn upsert_contacts(w: &mut WriteCtx, org: &OrgId, items: &[Item], now: Timestamp) -> ApiResult<Contacts> {
     let mut fresh: Vec<&Item> = Vec::new();
     for item in items.iter().filter(|i| i.is_new()) {
         if !fresh.iter().any(|f| f.handle == item.handle) {
             fresh.push(item);
         }
     }
-    if fresh.is_empty() {
-        return Ok((HashMap::new(), HashMap::new()));
+    let mut found = (HashMap::with_capacity(fresh.len()), HashMap::with_capacity(fresh.len()));
+    read_contacts(w, org, &fresh, &mut found).await?;
+    let missing: Vec<&Item> = fresh.into_iter().filter(|i| !found.0.contains_key(&i.handle)).collect();
+    if missing.is_empty() {
+        return Ok(found);
     }
     let mut qb: QueryBuilder<Engine> =
         QueryBuilder::new("INSERT INTO contacts (id, org_id, name, handle, email, phone, created_at) ");
-    qb.push_values(&fresh, |mut b, item| {
+    qb.push_values(&missing, |mut b, item| {
         b.push_bind(ContactId::generate().0.to_string())
             .push_bind(org.as_str().to_owned())
             .push_bind(item.name.clone())
@@ -271,24 +273,32 @@ async fn upsert_contacts(
             .push_bind(item.phone.clone())
             .push_bind(to_ms(now));
     });
+    // Another instance (PostgreSQL) may have made one since the read.
     qb.push(" ON CONFLICT (org_id, handle) DO NOTHING");
     qb.build().execute(w.conn()).await?;
+    read_contacts(w, org, &missing, &mut found).await?;
+    Ok(found)
+}
+
+/// Adds the stored contacts of `items`' handles to `found`.
+async fn read_contacts(w: &mut WriteCtx, org: &OrgId, items: &[&Item], found: &mut Contacts) -> ApiResult<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
     let sql = format!(
         "SELECT handle, id, name, coalesce(email, ''), coalesce(company, '') FROM contacts \
          WHERE org_id = $1 AND handle IN {}",
-        placeholders(2, fresh.len())
+        placeholders(2, items.len())
     );
     let mut q = sqlx::query_as::<_, (String, String, String, String, String)>(AssertSqlSafe(sql)).bind(org.as_str());
-    for item in &fresh {
+    for item in items {
         q = q.bind(item.handle.as_str());
     }
-    let mut ids = HashMap::with_capacity(fresh.len());
-    let mut texts = HashMap::with_capacity(fresh.len());
     for (handle, id, name, email, company) in q.fetch_all(w.conn()).await? {
-        ids.insert(handle.clone(), ContactId::from(id));
-        texts.insert(handle, [name, email, company]);
+        found.0.insert(handle.clone(), ContactId::from(id));
+        found.1.insert(handle, [name, email, company]);
     }
-    Ok((ids, texts))
+    Ok(())
 }
 
 /// Where a conversation's rows sort in the full-text index: after every other if the
