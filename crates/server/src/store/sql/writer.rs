@@ -1,6 +1,7 @@
 //! The writer: one task per store (per instance, on PostgreSQL) runs the queued
-//! jobs in one transaction, each in its own savepoint, commits once, then answers
-//! the callers and has the batch's events published (see the engines' module docs).
+//! jobs in one transaction, each in its own savepoint (a job alone in none), commits
+//! once, then answers the callers and has the batch's events published (see the
+//! engines' module docs).
 
 use sqlx::AssertSqlSafe;
 use std::collections::HashSet;
@@ -229,25 +230,45 @@ async fn run(mut ctx: WriteCtx, mut rx: mpsc::Receiver<Job>, hub: Hub, reconnect
         // transaction unfit to commit (PostgreSQL would turn the COMMIT into a silent
         // rollback): the whole batch is rolled back and every caller told.
         let mut broken: Option<sqlx::Error> = None;
+        // A job alone needs no savepoint (two statements, and every page it writes
+        // journalled once more): if it fails, the transaction is rolled back whole.
+        let alone = batch.len() == 1;
+        let mut failed_alone = false;
         for job in batch.drain(..) {
             let mark = ctx.events.len();
-            if let Err(err) = exec(&mut ctx.conn, "SAVEPOINT job").await {
+            if !alone && let Err(err) = exec(&mut ctx.conn, "SAVEPOINT job").await {
                 tracing::error!(error = %err, "cannot open a savepoint");
                 broken.get_or_insert(err);
                 continue;
             }
             let given = ctx.common_given.clone();
             let (ok, finish) = job(&mut ctx).await;
-            let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
             if !ok {
                 ctx.events.truncate(mark);
                 ctx.common_given = given;
             }
+            finishes.push(finish);
+            if alone {
+                failed_alone = !ok;
+                continue;
+            }
+            let end = if ok { "RELEASE job" } else { "ROLLBACK TO job; RELEASE job" };
             if let Err(err) = sqlx::raw_sql(AssertSqlSafe(end)).execute(&mut ctx.conn).await {
                 tracing::error!(error = %err, "cannot close a savepoint");
                 broken.get_or_insert(err);
             }
-            finishes.push(finish);
+        }
+        if failed_alone && broken.is_none() {
+            // Nothing to commit: the job hears its own error.
+            if let Err(err) = exec(&mut ctx.conn, "ROLLBACK").await {
+                tracing::error!(error = %err, "cannot roll back a failed job");
+            }
+            ctx.touched.clear();
+            ctx.reschedule = false;
+            for finish in finishes {
+                finish(None);
+            }
+            continue;
         }
         if broken.is_none()
             && let Err(err) = dialect::announce(&mut ctx.conn, &ctx.touched, ctx.reschedule).await

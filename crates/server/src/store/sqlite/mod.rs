@@ -78,6 +78,8 @@ mod word_bits_index_tests;
 mod word_bits_tests;
 #[path = "../sql/writer.rs"]
 mod writer;
+#[cfg(test)]
+mod writer_tests;
 
 use std::str::FromStr;
 use std::time::Duration;
