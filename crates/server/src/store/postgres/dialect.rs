@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "provider_id_first", include_str!("../../../migrations/postgres/0002_provider_id_first.sql")),
     (3, "common_words", include_str!("../../../migrations/postgres/0003_common_words.sql")),
     (4, "common_words_kept", include_str!("../../../migrations/postgres/0004_common_words_kept.sql")),
+    (5, "events_without_id_index", include_str!("../../../migrations/postgres/0005_events_without_id_index.sql")),
 ];
 
 pub const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \
