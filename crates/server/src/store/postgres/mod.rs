@@ -64,6 +64,8 @@ mod outbound;
 mod store;
 #[path = "../sql/suggestions.rs"]
 mod suggestions;
+#[path = "../sql/summaries.rs"]
+mod summaries;
 #[path = "../sql/tx.rs"]
 mod tx;
 #[path = "../sql/views.rs"]

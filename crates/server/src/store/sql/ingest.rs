@@ -21,6 +21,7 @@ use frontdesk_domain::{
 
 use super::conversations::{SELECT_CONVERSATION, get, message};
 use super::messages::event_line;
+use super::summaries::{Opening, Shape, Summaries, open_conversations, summarise};
 use super::{WriteCtx, dialect, to_ms};
 use crate::store::PREVIEW_CHARS;
 use crate::store::words::Common;
@@ -317,19 +318,6 @@ struct Live {
     next_place: i64,
 }
 
-/// The columns a conversation's summary update sets beyond activity, preview and
-/// count. Each column set is an index entry rewritten, changed or not: a status or a
-/// clock only where it moves.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-struct Shape {
-    /// Snoozed or pending: back to open.
-    reopen: bool,
-    /// A wake time set: it goes.
-    clear_snooze: bool,
-    /// No first-response clock running: it starts.
-    start_clock: bool,
-}
-
 /// What `thread_or_open` decided for the batch.
 struct Threads {
     /// Snoozed conversations the batch wakes.
@@ -338,20 +326,6 @@ struct Threads {
     opening: Vec<Opening>,
     /// Conversations that were there, by id.
     live: HashMap<ConversationId, Shape>,
-}
-
-/// A conversation the batch opens.
-struct Opening {
-    id: ConversationId,
-    contact: ContactId,
-    channel: Channel,
-    subject: Option<String>,
-    ai_agent: Option<String>,
-    at: i64,
-    /// The common words its own search row holds (`store/words.rs`).
-    words: i64,
-    /// Its number, where ingestion numbers what it opens (`dialect::PLACES_SEARCH_ROWS`).
-    num: Option<i64>,
 }
 
 /// Finds each new message's live conversation or decides to open one.
@@ -482,63 +456,6 @@ fn place(opening: &[Opening], order: &SearchOrder, next_place: &mut i64) -> Opti
     Some(row)
 }
 
-/// Inserts the conversations the batch opens, each with its summary of the batch's
-/// messages (written once, not inserted and then updated) and its first-response
-/// clock started.
-async fn open_conversations(
-    w: &mut WriteCtx,
-    org: &OrgId,
-    opening: &[Opening],
-    summaries: &Summaries,
-    now: Timestamp,
-) -> ApiResult<()> {
-    if opening.is_empty() {
-        return Ok(());
-    }
-    let first_response_secs: i64 = sqlx::query_scalar("SELECT first_response_secs FROM orgs WHERE id = $1")
-        .bind(org.as_str())
-        .fetch_one(w.conn())
-        .await?;
-    let mut rows = Vec::with_capacity(opening.len());
-    for o in opening {
-        let s = summaries.get(&o.id).ok_or_else(|| ApiError::internal("a conversation opened with no message"))?;
-        rows.push((o, s));
-    }
-    let mut qb: QueryBuilder<Engine> = QueryBuilder::new(
-        "INSERT INTO conversations (id, org_id, contact_id, channel, subject, status, ai_state, ai_agent, \
-         activity_at, created_at, updated_at, words, message_count, last_preview, last_direction, last_message_at, \
-         unread, waiting_since, sla_due_at",
-    );
-    qb.push(if dialect::PLACES_SEARCH_ROWS { ", num, search_rows) " } else { ") " });
-    qb.push_values(&rows, |mut b, (o, s)| {
-        b.push_bind(o.id.0.to_string())
-            .push_bind(org.as_str().to_owned())
-            .push_bind(o.contact.0.to_string())
-            .push_bind(o.channel.as_str())
-            .push_bind(o.subject.clone())
-            .push_bind("open")
-            .push_bind(if o.ai_agent.is_some() { "ai_led" } else { "human" })
-            .push_bind(o.ai_agent.clone())
-            .push_bind(s.last_at.max(o.at))
-            .push_bind(o.at)
-            .push_bind(to_ms(now))
-            // Its messages' bits too: an engine whose trigger adds them finds them there.
-            .push_bind(o.words | s.words)
-            .push_bind(s.count)
-            .push_bind(s.preview.clone())
-            .push_bind("inbound")
-            .push_bind(s.last_at)
-            .push_bind(true)
-            .push_bind(s.first_at)
-            .push_bind(s.first_at.saturating_add(first_response_secs.saturating_mul(1000)));
-        if dialect::PLACES_SEARCH_ROWS {
-            b.push_bind(o.num).push_bind(s.rows);
-        }
-    });
-    qb.build().execute(w.conn()).await?;
-    Ok(())
-}
-
 async fn insert_messages(
     w: &mut WriteCtx,
     org: &OrgId,
@@ -588,131 +505,15 @@ async fn insert_messages(
     Ok(())
 }
 
-/// Per conversation, what the batch adds to its summary.
-struct Summary {
-    preview: String,
-    last_at: i64,
-    first_at: i64,
-    count: i64,
-    /// The bits of its messages' common words.
-    words: i64,
-    /// How many of its messages the batch placed in the full-text index.
-    rows: i64,
-}
-
-/// Each conversation's summary of the batch's new messages, in the order the
-/// conversations first appear.
-struct Summaries {
-    list: Vec<(ConversationId, Summary)>,
-    at: HashMap<ConversationId, usize>,
-}
-
-impl Summaries {
-    fn get(&self, id: &ConversationId) -> Option<&Summary> {
-        self.at.get(id).and_then(|n| self.list.get(*n)).map(|(_, s)| s)
-    }
-}
-
 fn summaries(items: &[Item]) -> Summaries {
-    let mut out = Summaries { list: Vec::new(), at: HashMap::new() };
+    let mut out = Summaries::default();
     for item in items.iter().filter(|i| i.is_new()) {
-        let Some(cid) = &item.conversation else { continue };
-        let at = to_ms(item.at);
-        let text = preview(&item.body, PREVIEW_CHARS);
-        let placed = i64::from(item.search_row.is_some());
-        if let Some((_, s)) = out.at.get(cid).and_then(|n| out.list.get_mut(*n)) {
-            s.count += 1;
-            s.words |= item.words;
-            s.rows += placed;
-            s.first_at = s.first_at.min(at);
-            if at >= s.last_at {
-                s.last_at = at;
-                s.preview = text;
-            }
-        } else {
-            out.at.insert(cid.clone(), out.list.len());
-            let summary =
-                Summary { preview: text, last_at: at, first_at: at, count: 1, words: item.words, rows: placed };
-            out.list.push((cid.clone(), summary));
+        if let Some(cid) = &item.conversation {
+            let text = preview(&item.body, PREVIEW_CHARS);
+            out.add(cid, to_ms(item.at), text, item.words, item.search_row.is_some());
         }
     }
     out
-}
-
-/// Brings the summaries of the conversations that were there up to date: preview,
-/// unread, the first-response clock (started if it was not running), and a snoozed
-/// or pending conversation back to open. One statement per shape (`Shape`), most
-/// batches one.
-async fn summarise(
-    w: &mut WriteCtx,
-    org: &OrgId,
-    summaries: &Summaries,
-    live: &HashMap<ConversationId, Shape>,
-    now: Timestamp,
-) -> ApiResult<()> {
-    let mut by_shape: HashMap<Shape, Vec<(&ConversationId, &Summary)>> = HashMap::new();
-    for (id, s) in &summaries.list {
-        if let Some(shape) = live.get(id) {
-            by_shape.entry(*shape).or_default().push((id, s));
-        }
-    }
-    for (shape, rows) in by_shape {
-        summarise_shape(w, org, shape, &rows, now).await?;
-    }
-    Ok(())
-}
-
-async fn summarise_shape(
-    w: &mut WriteCtx,
-    org: &OrgId,
-    shape: Shape,
-    rows: &[(&ConversationId, &Summary)],
-    now: Timestamp,
-) -> ApiResult<()> {
-    let mut qb: QueryBuilder<Engine> = QueryBuilder::new(
-        "UPDATE conversations SET activity_at = CASE WHEN activity_at > v.last_at THEN activity_at ELSE v.last_at END, \
-         updated_at = ",
-    );
-    qb.push_bind(to_ms(now)).push(
-        ", message_count = message_count + v.n, \
-         last_preview = CASE WHEN v.last_at >= coalesce(last_message_at, 0) THEN v.preview ELSE last_preview END, \
-         last_direction = CASE WHEN v.last_at >= coalesce(last_message_at, 0) THEN 'inbound' ELSE last_direction END, \
-         last_message_at = CASE WHEN v.last_at >= coalesce(last_message_at, 0) THEN v.last_at ELSE last_message_at END, \
-         unread = TRUE",
-    );
-    if dialect::PLACES_SEARCH_ROWS {
-        qb.push(", search_rows = conversations.search_rows + v.rows, words = conversations.words | v.words");
-    }
-    if shape.start_clock {
-        qb.push(
-            ", waiting_since = coalesce(waiting_since, v.first_at), \
-             sla_due_at = coalesce(sla_due_at, coalesce(waiting_since, v.first_at) \
-               + (SELECT first_response_secs * 1000 FROM orgs WHERE orgs.id = conversations.org_id))",
-        );
-    }
-    if shape.reopen {
-        qb.push(", status = CASE WHEN status IN ('snoozed', 'pending') THEN 'open' ELSE status END");
-    }
-    if shape.clear_snooze {
-        qb.push(", snoozed_until = NULL");
-    }
-    qb.push(
-        " FROM (SELECT column1 AS id, column2 AS preview, column3 AS last_at, column4 AS first_at, column5 AS n, \
-         column6 AS words, column7 AS rows FROM (",
-    );
-    qb.push_values(rows, |mut b, (id, s)| {
-        b.push_bind(id.0.to_string())
-            .push_bind(s.preview.clone())
-            .push_bind(s.last_at)
-            .push_bind(s.first_at)
-            .push_bind(s.count)
-            .push_bind(s.words)
-            .push_bind(s.rows);
-    });
-    qb.push(") AS r) AS v WHERE conversations.id = v.id AND conversations.org_id = ")
-        .push_bind(org.as_str().to_owned());
-    qb.build().execute(w.conn()).await?;
-    Ok(())
 }
 
 async fn read_conversations(
