@@ -391,16 +391,29 @@ async fn a_burst_from_one_new_contact_opens_one_conversation_and_dedupes() {
     assert_eq!(thread["items"].as_array().map(Vec::len), Some(10));
 }
 
+/// Writes `batch` as one batch for the harness's org, as the intake does.
+async fn ingest_batch(
+    s: &TestServer,
+    batch: Vec<frontdesk_server::store::Inbound>,
+) -> Vec<frontdesk_server::store::Ingested> {
+    let (_, me) = s.get("/v1/me").await;
+    let org = frontdesk_domain::OrgId::from(me["org_id"].as_str().expect("org").to_owned());
+    s.running
+        .state
+        .db
+        .write(move |w| Box::pin(async move { w.ingest(&org, batch).await }))
+        .await
+        .expect("batch ingested")
+}
+
 /// The same, without leaving batching to timing: one call with a batch holding a new
 /// contact twice, a repeated provider id, and a message for an existing conversation.
 #[tokio::test]
 async fn one_batch_threads_dedupes_and_answers_in_order() {
-    use frontdesk_domain::{Channel, OrgId};
+    use frontdesk_domain::Channel;
     use frontdesk_server::store::Inbound;
     let s = TestServer::start().await;
     let existing = s.conversation("+15559990100").await;
-    let (_, me) = s.get("/v1/me").await;
-    let org = OrgId::from(me["org_id"].as_str().expect("org").to_owned());
     let msg = |handle: &str, body: &str, pid: &str| Inbound {
         provider_message_id: Some(pid.to_owned()),
         ..Inbound::text(Channel::Sms, handle, body)
@@ -411,13 +424,7 @@ async fn one_batch_threads_dedupes_and_answers_in_order() {
         msg("+15559990101", "first again", "p1"),
         msg("+15559990100", "follow-up", "p3"),
     ];
-    let out = s
-        .running
-        .state
-        .db
-        .write(move |w| Box::pin(async move { w.ingest(&org, batch).await }))
-        .await
-        .expect("batch ingested");
+    let out = ingest_batch(&s, batch).await;
     assert_eq!(out.len(), 4);
     assert!(out[0].opened && !out[0].duplicate);
     assert!(!out[1].opened && !out[1].duplicate);
@@ -437,7 +444,7 @@ async fn one_batch_threads_dedupes_and_answers_in_order() {
 /// where none runs, its status and wake time changed only where they were set.
 #[tokio::test]
 async fn one_batch_sums_up_each_conversation_by_its_state() {
-    use frontdesk_domain::{Channel, OrgId};
+    use frontdesk_domain::Channel;
     use frontdesk_server::store::Inbound;
     let s = TestServer::start().await;
     let waiting = s.conversation("+15559990201").await;
@@ -452,8 +459,6 @@ async fn one_batch_sums_up_each_conversation_by_its_state() {
     let was_waiting = conversation(&s, &waiting).await;
     let was_pending = conversation(&s, &pending).await;
 
-    let (_, me) = s.get("/v1/me").await;
-    let org = OrgId::from(me["org_id"].as_str().expect("org").to_owned());
     let now = Timestamp::from_millisecond(Timestamp::now().as_millisecond()).expect("a time");
     let at = |secs_ago: i64| now - SignedDuration::from_secs(secs_ago);
     let msg = |handle: &str, body: &str, received: Timestamp| Inbound {
@@ -469,13 +474,7 @@ async fn one_batch_sums_up_each_conversation_by_its_state() {
         Inbound::text(Channel::Sms, "+15559990203", "any news?"),
         Inbound::text(Channel::Sms, "+15559990204", "hello?"),
     ];
-    let out = s
-        .running
-        .state
-        .db
-        .write(move |w| Box::pin(async move { w.ingest(&org, batch).await }))
-        .await
-        .expect("batch ingested");
+    let out = ingest_batch(&s, batch).await;
     let hour = SignedDuration::from_secs(3600);
 
     let opened = conversation(&s, out[0].conversation.id.as_str()).await;

@@ -46,10 +46,9 @@ pub fn start(mut conn: SqliteConnection) -> AbortHandle {
 
 #[cfg(test)]
 mod tests {
-    use frontdesk_domain::{Channel, OrgId};
+    use frontdesk_domain::Channel;
 
-    use super::super::SqliteStore;
-    use super::super::ingest::ingest_many;
+    use super::super::ingest_order_tests::{ingest, store_with_org};
     use crate::hub::Hub;
     use crate::store::Inbound;
 
@@ -70,24 +69,10 @@ mod tests {
     #[tokio::test]
     async fn the_log_is_copied_into_the_file_without_the_writer() {
         let dir = tempfile::tempdir().expect("a directory");
-        let url = format!("sqlite://{}", dir.path().join("ck.db").display());
-        let store = SqliteStore::open(&url, Hub::default()).await.expect("opened");
-        store
-            .writer
-            .submit(|w| {
-                Box::pin(async move {
-                    sqlx::query("INSERT INTO orgs (id, name, created_at) VALUES ('o', 'Log', 0)")
-                        .execute(w.conn())
-                        .await?;
-                    Ok(())
-                })
-            })
-            .await
-            .expect("an org");
-        let org = OrgId::from("o".to_owned());
+        let (store, org) = store_with_org(&dir, "ck.db", Hub::default()).await;
         let inbound: Vec<Inbound> =
             (0..20).map(|n| Inbound::text(Channel::Sms, &format!("+1555300{n:04}"), "hello")).collect();
-        store.writer.submit(move |w| Box::pin(async move { ingest_many(w, &org, inbound).await })).await.expect("in");
+        ingest(&store, &org, inbound).await;
         // Waits for the background task, not for a speed: it looks every 50 ms.
         let mut found = 0;
         for _ in 0..200 {

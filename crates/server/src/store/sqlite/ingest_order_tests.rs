@@ -2,9 +2,7 @@
 //! rows, each conversation's messages in the order they came; ingestion numbers and
 //! places those rows itself, as the triggers would have.
 
-use frontdesk_domain::{Channel, OrgId};
-
-use frontdesk_domain::{Author, AuthorKind, ConversationId, MessageKind};
+use frontdesk_domain::{Author, AuthorKind, Channel, ConversationId, MessageKind, OrgId};
 use jiff::Timestamp;
 
 use super::SqliteStore;
@@ -16,7 +14,7 @@ use crate::store::{Inbound, NewMessage};
 /// Conversations, each opened by a message of its own, before the batch.
 const CONVERSATIONS: usize = 40;
 
-async fn ingest(store: &SqliteStore, org: &OrgId, inbound: Vec<Inbound>) {
+pub(super) async fn ingest(store: &SqliteStore, org: &OrgId, inbound: Vec<Inbound>) {
     let org = org.clone();
     store.writer.submit(move |w| Box::pin(async move { ingest_many(w, &org, inbound).await })).await.expect("ingested");
 }
@@ -25,9 +23,10 @@ async fn index_rows(store: &SqliteStore) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM search_data").fetch_one(&store.pool).await.expect("counted")
 }
 
-async fn store_with_org(dir: &tempfile::TempDir) -> (SqliteStore, OrgId) {
-    let url = format!("sqlite://{}", dir.path().join("order.db").display());
-    let store = SqliteStore::open(&url, Hub::default()).await.expect("opened");
+/// A store on `file` in `dir`, with an org of its own, its events published to `hub`.
+pub(super) async fn store_with_org(dir: &tempfile::TempDir, file: &str, hub: Hub) -> (SqliteStore, OrgId) {
+    let url = format!("sqlite://{}", dir.path().join(file).display());
+    let store = SqliteStore::open(&url, hub).await.expect("opened");
     store
         .writer
         .submit(|w| {
@@ -88,7 +87,7 @@ async fn assert_placed_as_the_triggers_would(store: &SqliteStore) {
 #[tokio::test]
 async fn ingestion_places_its_rows_where_the_triggers_would() {
     let dir = tempfile::tempdir().expect("a directory");
-    let (store, org) = store_with_org(&dir).await;
+    let (store, org) = store_with_org(&dir, "order.db", Hub::default()).await;
     let handle = |n: usize| format!("+1555100{n:04}");
     ingest(&store, &org, (0..5).map(|n| Inbound::text(Channel::Sms, &handle(n), &format!("opening {n}"))).collect())
         .await;
@@ -135,22 +134,8 @@ async fn ingestion_places_its_rows_where_the_triggers_would() {
 async fn a_batch_reschedules_only_where_a_clock_starts_or_a_snooze_ends() {
     use futures::FutureExt as _;
     let dir = tempfile::tempdir().expect("a directory");
-    let url = format!("sqlite://{}", dir.path().join("wake.db").display());
     let hub = Hub::default();
-    let store = SqliteStore::open(&url, hub.clone()).await.expect("opened");
-    store
-        .writer
-        .submit(|w| {
-            Box::pin(async move {
-                sqlx::query("INSERT INTO orgs (id, name, created_at) VALUES ('o', 'Wake', 0)")
-                    .execute(w.conn())
-                    .await?;
-                Ok(())
-            })
-        })
-        .await
-        .expect("an org");
-    let org = OrgId::from("o".to_owned());
+    let (store, org) = store_with_org(&dir, "wake.db", hub.clone()).await;
     let asked = || hub.schedule_changed().now_or_never().is_some();
     let _ = asked();
 
@@ -183,21 +168,7 @@ async fn a_batch_reschedules_only_where_a_clock_starts_or_a_snooze_ends() {
 #[tokio::test]
 async fn a_batch_arriving_against_the_index_order_is_written_out_once() {
     let dir = tempfile::tempdir().expect("a directory");
-    let url = format!("sqlite://{}", dir.path().join("order.db").display());
-    let store = SqliteStore::open(&url, Hub::default()).await.expect("opened");
-    store
-        .writer
-        .submit(|w| {
-            Box::pin(async move {
-                sqlx::query("INSERT INTO orgs (id, name, created_at) VALUES ('o', 'Order', 0)")
-                    .execute(w.conn())
-                    .await?;
-                Ok(())
-            })
-        })
-        .await
-        .expect("an org");
-    let org = OrgId::from("o".to_owned());
+    let (store, org) = store_with_org(&dir, "order.db", Hub::default()).await;
     let handle = |n: usize| format!("+1555000{n:04}");
     for n in 0..CONVERSATIONS {
         ingest(&store, &org, vec![Inbound::text(Channel::Sms, &handle(n), &format!("opening {n}"))]).await;
