@@ -3,7 +3,7 @@
 //! conversations the batch opens, updated in those it threads into, each in as few
 //! statements as their shapes allow (`sql/ingest.rs` decides which is which).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::Timestamp;
 use sqlx::QueryBuilder;
@@ -16,7 +16,7 @@ use frontdesk_domain::{Channel, ContactId, ConversationId, OrgId};
 /// The columns a conversation's summary update sets beyond activity, preview and
 /// count. Each column set is an index entry rewritten, changed or not: a status or a
 /// clock only where it moves.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub(super) struct Shape {
     /// Snoozed or pending: back to open.
     pub reopen: bool,
@@ -154,7 +154,9 @@ pub(super) async fn summarise(
     live: &HashMap<ConversationId, Shape>,
     now: Timestamp,
 ) -> ApiResult<()> {
-    let mut by_shape: HashMap<Shape, Vec<(&ConversationId, &Summary)>> = HashMap::new();
+    // In one order whatever the batch: instances sharing a database take the rows'
+    // locks statement by statement.
+    let mut by_shape: BTreeMap<Shape, Vec<(&ConversationId, &Summary)>> = BTreeMap::new();
     for (id, s) in &summaries.list {
         if let Some(shape) = live.get(id) {
             by_shape.entry(*shape).or_default().push((id, s));

@@ -258,7 +258,7 @@ async fn run(mut ctx: WriteCtx, mut rx: mpsc::Receiver<Job>, hub: Hub, reconnect
                 broken.get_or_insert(err);
             }
         }
-        if failed_alone && broken.is_none() {
+        if failed_alone {
             // Nothing to commit: the job hears its own error.
             if let Err(err) = exec(&mut ctx.conn, "ROLLBACK").await {
                 tracing::error!(error = %err, "cannot roll back a failed job");
