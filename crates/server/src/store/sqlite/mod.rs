@@ -51,6 +51,8 @@ mod idempotency;
 mod ingest;
 #[cfg(test)]
 mod ingest_order_tests;
+#[cfg(test)]
+mod ingest_prop_tests;
 #[path = "../sql/load.rs"]
 mod load;
 #[path = "../sql/messages.rs"]
