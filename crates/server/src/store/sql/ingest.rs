@@ -314,7 +314,10 @@ struct Live {
     /// What its summary update must change beyond the usual (`summarise`).
     shape: Shape,
     order: SearchOrder,
-    /// Its next message's place among its rows in the full-text index.
+    /// Its number, where ingestion places its rows in the full-text index
+    /// (`dialect::PLACES_SEARCH_ROWS`); one with none yet is left to the trigger.
+    num: Option<i64>,
+    /// Its next message's place among those rows.
     next_place: i64,
 }
 
@@ -368,6 +371,8 @@ async fn thread_or_open(
             snoozed,
             shape,
             order: (false, order),
+            // A conversation that was there sorts by its number (`dialect::SEARCH_ORDER`).
+            num: (dialect::PLACES_SEARCH_ROWS && order > 0).then_some(order),
             next_place: rows.saturating_add(1),
         });
     }
@@ -377,10 +382,10 @@ async fn thread_or_open(
     for item in items.iter_mut().filter(|i| i.is_new()) {
         let contact = contacts.get(&item.handle).ok_or_else(|| ApiError::internal("contact missing after upsert"))?;
         let key = (contact.0.to_string(), item.channel.as_str().to_owned());
-        if let Some(Live { id, snoozed, shape, order, next_place }) = live.get_mut(&key) {
+        if let Some(Live { id, snoozed, shape, order, num, next_place }) = live.get_mut(&key) {
             item.conversation = Some(id.clone());
             item.search_order = *order;
-            item.search_row = place(opening, order, next_place);
+            item.search_row = place(*num, next_place);
             // One the batch opens has no shape: its summary goes in with it.
             if !order.0 {
                 if *snoozed && !woken.contains(id) {
@@ -426,10 +431,10 @@ async fn thread_or_open(
             at: to_ms(item.at),
             words,
         });
-        item.search_row = place(opening, &(true, order), &mut next_place);
+        item.search_row = place(num, &mut next_place);
         live.insert(
             key,
-            Live { id: id.clone(), snoozed: false, shape: Shape::default(), order: (true, order), next_place },
+            Live { id: id.clone(), snoozed: false, shape: Shape::default(), order: (true, order), num, next_place },
         );
         item.conversation = Some(id);
         item.opened = true;
@@ -437,20 +442,12 @@ async fn thread_or_open(
     Ok(threads)
 }
 
-/// The next message's row in the full-text index, where ingestion places it: the
-/// conversation's number shifted left 24 bits, plus its place (migration 0004). Past
-/// the last place there is none, and the trigger stores the message unsearchable.
-fn place(opening: &[Opening], order: &SearchOrder, next_place: &mut i64) -> Option<i64> {
-    if !dialect::PLACES_SEARCH_ROWS || *next_place >= 1 << 24 {
-        return None;
-    }
-    // A conversation that was there sorts by its number (`dialect::SEARCH_ORDER`); one
-    // with none yet (never, past its trigger) is left to the trigger.
-    let num = match order {
-        (false, num) if *num > 0 => *num,
-        (false, _) => return None,
-        (true, n) => opening.get(usize::try_from(*n).ok()?)?.num?,
-    };
+/// The next message's row in the full-text index, where ingestion places it (its
+/// conversation has a `num`): the number shifted left 24 bits, plus its place
+/// (migration 0004). Past the last place there is none, and the trigger stores the
+/// message unsearchable.
+fn place(num: Option<i64>, next_place: &mut i64) -> Option<i64> {
+    let num = num.filter(|_| *next_place < 1 << 24)?;
     let row = (num << 24) + *next_place;
     *next_place += 1;
     Some(row)

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use sqlx::QueryBuilder;
 
 use super::engine::Engine;
-use super::{WriteCtx, dialect, to_ms};
+use super::{WriteCtx, dialect, orgs, to_ms};
 use crate::error::{ApiError, ApiResult};
 use frontdesk_domain::{Channel, ContactId, ConversationId, OrgId};
 
@@ -53,10 +53,7 @@ pub(super) async fn open_conversations(
     if opening.is_empty() {
         return Ok(());
     }
-    let first_response_secs: i64 = sqlx::query_scalar("SELECT first_response_secs FROM orgs WHERE id = $1")
-        .bind(org.as_str())
-        .fetch_one(w.conn())
-        .await?;
+    let first_response_secs = orgs::first_response_secs(w.conn(), org).await?;
     let mut rows = Vec::with_capacity(opening.len());
     for o in opening {
         let s = summaries.get(&o.id).ok_or_else(|| ApiError::internal("a conversation opened with no message"))?;
