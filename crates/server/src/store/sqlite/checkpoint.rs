@@ -21,21 +21,32 @@ const QUIET: Duration = Duration::from_secs(1);
 /// this keeps the log under while it keeps up.
 pub const WRITER_PAGES: &str = "4000";
 
-/// Starts checkpointing on `conn`, a read-write connection of its own.
+/// Starts checkpointing on `conn`, a read-write connection of its own. A database
+/// with no log (in memory) is left alone.
 pub fn start(mut conn: SqliteConnection) -> AbortHandle {
     tokio::spawn(async move {
         let mut wait = GROWING;
         let mut last_log = 0;
+        // Failures in a row: the first is logged, and the recovery with their count.
+        let mut failed = 0_u32;
         loop {
             tokio::time::sleep(wait).await;
-            // (busy, frames in the log, frames copied into the file)
+            // (busy, frames in the log or -1 where there is none, frames copied)
             match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&mut conn).await {
+                Ok((_, -1, _)) => return,
                 Ok((_, log, _)) => {
+                    if failed > 0 {
+                        tracing::info!(failed, "checkpointing the write-ahead log again");
+                        failed = 0;
+                    }
                     wait = if log == last_log { (wait * 2).min(QUIET) } else { GROWING };
                     last_log = log;
                 }
                 Err(err) => {
-                    tracing::warn!(error = %err, "cannot checkpoint the write-ahead log");
+                    if failed == 0 {
+                        tracing::warn!(error = %err, "cannot checkpoint the write-ahead log; the writer's own threshold still does");
+                    }
+                    failed = failed.saturating_add(1);
                     wait = QUIET;
                 }
             }
@@ -83,5 +94,21 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         assert_eq!(found, 20, "the file holds {found} of the 20 conversations the log does");
+    }
+
+    /// A database in memory has no log: the task ends rather than wake for nothing.
+    #[tokio::test]
+    async fn a_database_without_a_log_is_left_alone() {
+        use sqlx::Connection as _;
+        let conn = sqlx::SqliteConnection::connect("sqlite::memory:").await.expect("a database");
+        let task = super::start(conn);
+        // Waits for the task's first look, not for a speed.
+        for _ in 0..200 {
+            if task.is_finished() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(task.is_finished(), "still checkpointing a database that has no log");
     }
 }
