@@ -230,8 +230,9 @@ async fn run(mut ctx: WriteCtx, mut rx: mpsc::Receiver<Job>, hub: Hub, reconnect
         // transaction unfit to commit (PostgreSQL would turn the COMMIT into a silent
         // rollback): the whole batch is rolled back and every caller told.
         let mut broken: Option<sqlx::Error> = None;
-        // A job alone needs no savepoint (two statements, and every page it writes
-        // journalled once more): if it fails, the transaction is rolled back whole.
+        // A job alone needs no savepoint (two statements, and the copies of pages a
+        // savepoint keeps to roll back to): if it fails, the transaction is rolled
+        // back whole.
         let alone = batch.len() == 1;
         let mut failed_alone = false;
         for job in batch.drain(..) {

@@ -108,7 +108,7 @@ async fn bounded_page(conn: &mut Conn, ops: u64) -> Result<Vec<String>, ApiError
 
 /// A writer on a migrated database file of its own (in `dir`), and the file's URL
 /// for a reader.
-async fn writer_on_file(dir: &tempfile::TempDir, first: &str) -> (Writer, String) {
+pub(super) async fn writer_on_file(dir: &tempfile::TempDir, first: &str) -> (Writer, String) {
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
     let mut conn = Conn::connect(&url).await.expect("a database");
     super::migrate::run(&mut conn).await.expect("migrated");

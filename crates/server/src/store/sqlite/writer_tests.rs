@@ -5,16 +5,9 @@ use sqlx::Connection as _;
 use tokio::sync::oneshot;
 
 use super::engine::Conn;
+use super::word_bits_index_tests::writer_on_file;
 use super::writer::Writer;
 use crate::error::ApiError;
-use crate::hub::Hub;
-
-async fn writer(dir: &tempfile::TempDir) -> (Writer, String) {
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
-    let mut conn = Conn::connect(&url).await.expect("a database");
-    super::migrate::run(&mut conn).await.expect("migrated");
-    (Writer::start(conn, Hub::default(), None), url)
-}
 
 /// An org named `name`, then `fail` or not.
 async fn org(writer: &Writer, name: &'static str, fail: bool) -> Result<(), ApiError> {
@@ -39,7 +32,7 @@ async fn orgs(url: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_job_alone_that_fails_leaves_nothing_and_hears_its_own_error() {
     let dir = tempfile::tempdir().expect("a directory");
-    let (writer, url) = writer(&dir).await;
+    let (writer, url) = writer_on_file(&dir, "").await;
     let err = org(&writer, "failed", true).await.expect_err("it failed");
     assert_eq!(err.status, 422, "its own error, not the batch's: {err:?}");
     org(&writer, "next", false).await.expect("the next job commits");
@@ -49,7 +42,7 @@ async fn a_job_alone_that_fails_leaves_nothing_and_hears_its_own_error() {
 #[tokio::test]
 async fn a_failing_job_among_others_rolls_back_alone() {
     let dir = tempfile::tempdir().expect("a directory");
-    let (writer, url) = writer(&dir).await;
+    let (writer, url) = writer_on_file(&dir, "").await;
     // Holds the writer in a job of its own while the three queue up behind it, so
     // they run as one batch.
     let (release, held) = oneshot::channel::<()>();
