@@ -9,14 +9,15 @@ use super::SqliteStore;
 use super::ingest::ingest_many;
 use super::messages::insert;
 use crate::hub::Hub;
-use crate::store::{Inbound, NewMessage};
+use crate::store::{Inbound, Ingested, NewMessage};
 
 /// Conversations, each opened by a message of its own, before the batch.
 const CONVERSATIONS: usize = 40;
 
-pub(super) async fn ingest(store: &SqliteStore, org: &OrgId, inbound: Vec<Inbound>) {
+/// Writes `inbound` as one batch; returns its answers.
+pub(super) async fn ingest(store: &SqliteStore, org: &OrgId, inbound: Vec<Inbound>) -> Vec<Ingested> {
     let org = org.clone();
-    store.writer.submit(move |w| Box::pin(async move { ingest_many(w, &org, inbound).await })).await.expect("ingested");
+    store.writer.submit(move |w| Box::pin(async move { ingest_many(w, &org, inbound).await })).await.expect("ingested")
 }
 
 async fn index_rows(store: &SqliteStore) -> i64 {

@@ -8,10 +8,9 @@ use proptest::prelude::*;
 
 use super::SqliteStore;
 use super::conversations::get;
-use super::ingest::ingest_many;
-use super::ingest_order_tests::{assert_placed_as_the_triggers_would, store_with_org};
+use super::ingest_order_tests::{assert_placed_as_the_triggers_would, ingest, store_with_org};
 use crate::hub::Hub;
-use crate::store::{Inbound, Ingested};
+use crate::store::Inbound;
 
 /// One inbound message: whose (of a few handles), on which channel, with which
 /// provider id (of a few, so some repeat), received how long ago (or now).
@@ -67,12 +66,7 @@ async fn run(steps: Vec<Step>) {
                         )
                     })
                     .collect();
-                let o = org.clone();
-                let answers: Vec<Ingested> = store
-                    .writer
-                    .submit(move |w| Box::pin(async move { ingest_many(w, &o, inbound).await }))
-                    .await
-                    .expect("ingested");
+                let answers = ingest(&store, &org, inbound).await;
                 assert_eq!(answers.len(), msgs.len());
                 for answer in &answers {
                     let c = &answer.conversation;
