@@ -102,6 +102,17 @@ use crate::hub::Hub;
 /// 287 to 123 MB and its p99 per message from 31–41 to 17.5–19.8 ms (README, Benchmarks).
 const MMAP_BYTES: i64 = 1 << 30;
 
+/// Each reader's page cache, in KiB.
+const READER_CACHE_KIB: i64 = 32_000;
+
+/// The writer's page cache, in KiB. A commit walks the whole of
+/// its cache's hash table whenever the transaction split a page: SQLite parks a page
+/// at the lock page's number while it reorders the split, which marks the cache as
+/// holding pages past the end of the file. Under the load generator that walk over a
+/// 32 MB cache was 3% of the server's CPU; with 4 MB it is gone, and the writer's reads
+/// mostly come from the memory map (README, Benchmarks).
+const WRITER_CACHE_KIB: i64 = 4_000;
+
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` (`sqlite://path` or
     /// `sqlite::memory:`), runs the migrations and starts the writer.
@@ -115,9 +126,12 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .pragma("temp_store", "memory")
-            .pragma("cache_size", "-32000")
+            .pragma("cache_size", format!("-{READER_CACHE_KIB}"))
             .pragma("mmap_size", MMAP_BYTES.to_string());
-        let writer_options = options.clone().pragma("wal_autocheckpoint", checkpoint::WRITER_PAGES);
+        let writer_options = options
+            .clone()
+            .pragma("wal_autocheckpoint", checkpoint::WRITER_PAGES)
+            .pragma("cache_size", format!("-{WRITER_CACHE_KIB}"));
         let mut writer_conn = sqlx::ConnectOptions::connect(&writer_options).await.map_err(|e| open_error(url, &e))?;
         migrate::run(&mut writer_conn).await?;
         let checkpoint_conn = sqlx::ConnectOptions::connect(&options).await.map_err(|e| open_error(url, &e))?;
@@ -224,6 +238,31 @@ mod tests {
             .await
             .expect("the writer's");
         assert_eq!((reader, writer), (super::MMAP_BYTES, super::MMAP_BYTES));
+    }
+
+    /// The writer's page cache is the small one (`WRITER_CACHE_KIB`); the readers keep theirs.
+    #[tokio::test]
+    async fn the_writer_keeps_a_small_page_cache() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let url = format!("sqlite://{}", dir.path().join("cached.db").display());
+        let store = super::SqliteStore::open(&url, crate::hub::Hub::default()).await.expect("opened");
+        let reader: i64 = sqlx::query_scalar("PRAGMA cache_size").fetch_one(&store.pool).await.expect("a reader's");
+        let writer: i64 = store
+            .writer
+            .submit(|w| Box::pin(async move { Ok(sqlx::query_scalar("PRAGMA cache_size").fetch_one(w.conn()).await?) }))
+            .await
+            .expect("the writer's");
+        assert_eq!((reader, writer), (-super::READER_CACHE_KIB, -super::WRITER_CACHE_KIB));
+    }
+
+    /// The bundled SQLite keeps no memory statistics (`.cargo/config.toml`): with them,
+    /// every allocation and free in every connection took one process-wide lock.
+    #[tokio::test]
+    async fn sqlite_is_built_without_memory_statistics() {
+        let mut conn = SqliteConnection::connect("sqlite::memory:").await.expect("memory");
+        let options: Vec<String> =
+            sqlx::query_scalar("PRAGMA compile_options").fetch_all(&mut conn).await.expect("options");
+        assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
     }
 
     /// Pending migrations run in one transaction: one that fails leaves the schema
