@@ -32,9 +32,21 @@ use self::copilot::Copilot;
 use self::hub::Hub;
 use self::store::Db;
 
-/// What every handler can reach.
+/// What every handler can reach. Cloned for every request (axum hands each handler
+/// and middleware its own), so it is one shared pointer, not a dozen.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The server's parts, shared by every request (`AppState`).
+pub struct Shared {
     pub db: Db,
     pub hub: Hub,
     pub copilot: Arc<Copilot>,
@@ -52,7 +64,7 @@ pub struct AppState {
     pub tls: Option<tokio_rustls::TlsAcceptor>,
     /// Flips to true when the server stops: open event streams end on it.
     pub stopping: watch::Receiver<bool>,
-    stop: Arc<watch::Sender<bool>>,
+    stop: watch::Sender<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -157,11 +169,11 @@ pub fn assemble(cfg: &ServerConfig, database: OpenDatabase, copilot: Arc<Copilot
         (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
         _ => return Err(tls::TlsError::Half.into()),
     };
-    let state = AppState {
+    let state = AppState(Arc::new(Shared {
         tls,
         _lock: lock,
         stopping,
-        stop: Arc::new(stop),
+        stop,
         db: db.clone(),
         hub: hub.clone(),
         copilot,
@@ -171,7 +183,7 @@ pub fn assemble(cfg: &ServerConfig, database: OpenDatabase, copilot: Arc<Copilot
         limiter: auth::limiter(cfg.rate_limit_per_second, cfg.rate_limit_burst),
         body_limit: cfg.body_limit_bytes,
         keep_alive: std::time::Duration::from_secs(u64::from(cfg.event_keep_alive_secs)),
-    };
+    }));
     tokio::spawn(counts::run(db.clone(), hub.clone(), state.stopping.clone()));
     let retention = SignedDuration::from_hours(i64::from(cfg.event_retention_hours));
     tokio::spawn(scheduler::run(db, hub, retention, state.stopping.clone()));
