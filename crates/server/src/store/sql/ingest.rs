@@ -347,7 +347,7 @@ async fn thread_or_open(
     }
     let sql = format!(
         "SELECT contact_id, channel, id, status, snoozed_until IS NOT NULL, \
-         (waiting_since IS NULL OR sla_due_at IS NULL), {}, {} \
+         (waiting_since IS NULL OR sla_due_at IS NULL), NOT unread, {}, {} \
          FROM conversations {} \
          WHERE contact_id IN {} AND status != 'closed' AND org_id = $1 AND archived = FALSE ORDER BY activity_at DESC",
         dialect::SEARCH_ORDER,
@@ -355,16 +355,16 @@ async fn thread_or_open(
         dialect::BY_CONTACT_INDEX,
         placeholders(2, ids.len())
     );
-    let mut q = sqlx::query_as::<_, (String, String, String, String, bool, bool, i64, i64)>(AssertSqlSafe(sql))
+    let mut q = sqlx::query_as::<_, (String, String, String, String, bool, bool, bool, i64, i64)>(AssertSqlSafe(sql))
         .bind(org.as_str());
     for id in &ids {
         q = q.bind(id.as_str());
     }
     let mut live: HashMap<(String, String), Live> = HashMap::new();
-    for (contact, channel, id, status, wake_set, clock_stopped, order, rows) in q.fetch_all(w.conn()).await? {
+    for (contact, channel, id, status, wake_set, clock_stopped, read, order, rows) in q.fetch_all(w.conn()).await? {
         let snoozed = status == Status::Snoozed.as_str();
         let reopen = snoozed || status == Status::Pending.as_str();
-        let shape = Shape { reopen, clear_snooze: wake_set, start_clock: clock_stopped };
+        let shape = Shape { reopen, clear_snooze: wake_set, start_clock: clock_stopped, mark_unread: read };
         // Newest first: the first seen per (contact, channel) is the live one.
         live.entry((contact, channel)).or_insert(Live {
             id: ConversationId::from(id),

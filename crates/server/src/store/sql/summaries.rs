@@ -24,6 +24,9 @@ pub(super) struct Shape {
     pub clear_snooze: bool,
     /// No first-response clock running: it starts.
     pub start_clock: bool,
+    /// Read: unread again. Most messages go to a conversation still unread, and leave
+    /// the view counts' index alone (SQLite's `conversations_counts`).
+    pub mark_unread: bool,
 }
 
 /// A conversation the batch opens.
@@ -180,9 +183,11 @@ async fn summarise_shape(
         ", message_count = message_count + v.n, \
          last_preview = CASE WHEN v.last_at >= coalesce(last_message_at, 0) THEN v.preview ELSE last_preview END, \
          last_direction = CASE WHEN v.last_at >= coalesce(last_message_at, 0) THEN 'inbound' ELSE last_direction END, \
-         last_message_at = CASE WHEN v.last_at >= coalesce(last_message_at, 0) THEN v.last_at ELSE last_message_at END, \
-         unread = TRUE",
+         last_message_at = CASE WHEN v.last_at >= coalesce(last_message_at, 0) THEN v.last_at ELSE last_message_at END",
     );
+    if shape.mark_unread {
+        qb.push(", unread = TRUE");
+    }
     if dialect::PLACES_SEARCH_ROWS {
         qb.push(", search_rows = conversations.search_rows + v.rows, words = conversations.words | v.words");
     }

@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "common_words", include_str!("../../../migrations/sqlite/0006_common_words.sql")),
     (7, "ingest_places_search_rows", include_str!("../../../migrations/sqlite/0007_ingest_places_search_rows.sql")),
     (8, "events_without_id_index", include_str!("../../../migrations/sqlite/0008_events_without_id_index.sql")),
+    (9, "counts_index", include_str!("../../../migrations/sqlite/0009_counts_index.sql")),
 ];
 
 pub const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \

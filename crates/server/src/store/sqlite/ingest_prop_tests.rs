@@ -1,5 +1,5 @@
-//! Any sequence of batches, over conversations an agent answered, marked pending,
-//! snoozed or closed between them: each answer is its conversation as a read gives it,
+//! Any sequence of batches, over conversations an agent answered, read, marked
+//! pending, snoozed or closed between them: each answer is its conversation as a read gives it,
 //! and each conversation's summary is what its messages say.
 
 use frontdesk_domain::{Channel, ConversationId, Status};
@@ -30,8 +30,9 @@ enum Step {
     Change(u8, &'static str),
 }
 
-const CHANGES: [&str; 4] = [
+const CHANGES: [&str; 5] = [
     "waiting_since = NULL, sla_due_at = NULL",
+    "unread = FALSE",
     "status = 'pending'",
     "status = 'snoozed', snoozed_until = 9999999999999",
     "status = 'closed', snoozed_until = NULL",

@@ -17,6 +17,8 @@ mod engine {
     pub type Pool = sqlx::SqlitePool;
 }
 mod checkpoint;
+#[cfg(test)]
+mod counts_plan_tests;
 mod dialect;
 #[path = "../sql/migrate.rs"]
 pub mod migrate;
