@@ -19,7 +19,6 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "common_words", include_str!("../../../migrations/postgres/0003_common_words.sql")),
     (4, "common_words_kept", include_str!("../../../migrations/postgres/0004_common_words_kept.sql")),
     (5, "events_without_id_index", include_str!("../../../migrations/postgres/0005_events_without_id_index.sql")),
-    (6, "counts_index", include_str!("../../../migrations/postgres/0006_counts_index.sql")),
 ];
 
 pub const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \

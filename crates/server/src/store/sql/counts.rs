@@ -54,9 +54,9 @@ pub async fn count_views(pool: &Pool, org: &OrgId, now: Timestamp) -> ApiResult<
     Ok(OrgCounts { views })
 }
 
-/// The count of every view in `all`, per assignee. It reads only columns an index
-/// holds, which answers it alone (SQLite's `conversations_counts`, 0009; PostgreSQL's
-/// `conversations_assignee`, 0006); a filter on words sends each row to the table.
+/// The count of every view in `all`, per assignee. On SQLite it reads only columns
+/// `conversations_counts` holds, which answers it alone (migration 0009); a filter on
+/// words sends each row to the table.
 pub(super) fn push_count(qb: &mut QueryBuilder<Engine>, org: &OrgId, all: &[View], now: Timestamp) {
     qb.push("SELECT c.assignee_id");
     for view in all {
