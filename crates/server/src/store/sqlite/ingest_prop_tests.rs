@@ -1,6 +1,6 @@
 //! Any sequence of batches, over conversations an agent answered, read, marked
-//! pending, snoozed or closed between them: each answer is its conversation as a read gives it,
-//! and each conversation's summary is what its messages say.
+//! pending, snoozed or closed between them: each answer is its conversation as a read
+//! gives it, and each conversation's summary is what its messages say.
 
 use frontdesk_domain::{Channel, ConversationId, Status};
 use jiff::{SignedDuration, Timestamp};

@@ -107,12 +107,12 @@ const MMAP_BYTES: i64 = 1 << 30;
 /// Each reader's page cache, in KiB.
 const READER_CACHE_KIB: i64 = 32_000;
 
-/// The writer's page cache, in KiB. A commit walks the whole of
-/// its cache's hash table whenever the transaction split a page: SQLite parks a page
-/// at the lock page's number while it reorders the split, which marks the cache as
-/// holding pages past the end of the file. Under the load generator that walk over a
-/// 32 MB cache was 3% of the server's CPU; with 4 MB it is gone, and the writer's reads
-/// mostly come from the memory map (README, Benchmarks).
+/// The writer's page cache, in KiB. A commit walks the whole of its cache's hash
+/// table whenever the transaction split a page: SQLite parks a page at the lock page's
+/// number while it reorders the split, which marks the cache as holding pages past the
+/// end of the file. Under the load generator that walk over a 32 MB cache was 3% of
+/// the server's CPU, over 4 MB a fifth of that; the writer's reads mostly come from the
+/// memory map (README, Benchmarks).
 const WRITER_CACHE_KIB: i64 = 4_000;
 
 impl SqliteStore {
