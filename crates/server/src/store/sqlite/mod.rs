@@ -227,34 +227,30 @@ mod tests {
         }
     }
 
+    /// A pragma's value on a reader and on the writer of a store on a file.
+    async fn reader_and_writer(pragma: &'static str) -> (i64, i64) {
+        let dir = tempfile::tempdir().expect("a directory");
+        let url = format!("sqlite://{}", dir.path().join("pragmas.db").display());
+        let store = super::SqliteStore::open(&url, crate::hub::Hub::default()).await.expect("opened");
+        let reader: i64 = sqlx::query_scalar(pragma).fetch_one(&store.pool).await.expect("a reader's");
+        let writer: i64 = store
+            .writer
+            .submit(move |w| Box::pin(async move { Ok(sqlx::query_scalar(pragma).fetch_one(w.conn()).await?) }))
+            .await
+            .expect("the writer's");
+        (reader, writer)
+    }
+
     /// The writer and the readers all read the file through the memory map.
     #[tokio::test]
     async fn every_connection_reads_the_file_through_a_memory_map() {
-        let dir = tempfile::tempdir().expect("a directory");
-        let url = format!("sqlite://{}", dir.path().join("mapped.db").display());
-        let store = super::SqliteStore::open(&url, crate::hub::Hub::default()).await.expect("opened");
-        let reader: i64 = sqlx::query_scalar("PRAGMA mmap_size").fetch_one(&store.pool).await.expect("a reader's");
-        let writer: i64 = store
-            .writer
-            .submit(|w| Box::pin(async move { Ok(sqlx::query_scalar("PRAGMA mmap_size").fetch_one(w.conn()).await?) }))
-            .await
-            .expect("the writer's");
-        assert_eq!((reader, writer), (super::MMAP_BYTES, super::MMAP_BYTES));
+        assert_eq!(reader_and_writer("PRAGMA mmap_size").await, (super::MMAP_BYTES, super::MMAP_BYTES));
     }
 
     /// The writer's page cache is the small one (`WRITER_CACHE_KIB`); the readers keep theirs.
     #[tokio::test]
     async fn the_writer_keeps_a_small_page_cache() {
-        let dir = tempfile::tempdir().expect("a directory");
-        let url = format!("sqlite://{}", dir.path().join("cached.db").display());
-        let store = super::SqliteStore::open(&url, crate::hub::Hub::default()).await.expect("opened");
-        let reader: i64 = sqlx::query_scalar("PRAGMA cache_size").fetch_one(&store.pool).await.expect("a reader's");
-        let writer: i64 = store
-            .writer
-            .submit(|w| Box::pin(async move { Ok(sqlx::query_scalar("PRAGMA cache_size").fetch_one(w.conn()).await?) }))
-            .await
-            .expect("the writer's");
-        assert_eq!((reader, writer), (-super::READER_CACHE_KIB, -super::WRITER_CACHE_KIB));
+        assert_eq!(reader_and_writer("PRAGMA cache_size").await, (-super::READER_CACHE_KIB, -super::WRITER_CACHE_KIB));
     }
 
     /// The bundled SQLite keeps no memory statistics (`.cargo/config.toml`): with them,
