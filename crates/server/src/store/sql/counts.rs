@@ -17,8 +17,8 @@ fn to_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
-/// A `CASE` per view, grouped by assignee so that views meaning "mine" come out per
-/// agent.
+/// A filtered count per view, grouped by assignee so that views meaning "mine" come
+/// out per agent.
 pub async fn count_views(pool: &Pool, org: &OrgId, now: Timestamp) -> ApiResult<OrgCounts> {
     let mut conn = pool.acquire().await?;
     let all = views::all(&mut *conn, org).await?;
@@ -60,10 +60,12 @@ pub async fn count_views(pool: &Pool, org: &OrgId, now: Timestamp) -> ApiResult<
 pub(super) fn push_count(qb: &mut QueryBuilder<Engine>, org: &OrgId, all: &[View], now: Timestamp) {
     qb.push("SELECT c.assignee_id");
     for view in all {
-        qb.push(", sum(CASE WHEN 1 = 1");
+        // A filtered count, not a sum of `CASE`s: 28 ms against 39 on SQLite over
+        // 100,000 conversations (README).
+        qb.push(", count(*) FILTER (WHERE 1 = 1");
         // `scope=team` in saved views is resolved per request, not here.
         push_conditions(qb, org, &view.filter, Me::GroupByAssignee, None, now);
-        qb.push(" THEN 1 ELSE 0 END)");
+        qb.push(")");
     }
     qb.push(" FROM conversations c WHERE c.org_id = ").push_bind(org.as_str()).push(" GROUP BY c.assignee_id");
 }
