@@ -17,13 +17,14 @@
 #
 # Usage: cargo build --release && benches/tmux/measure.sh [N]; ends with anchors.sh
 # (neomutt and aerc over a Maildir of N messages, where installed).
+# FRONTDESK_BIN=path measures another build (one kept from before a change, say).
 # Needs tmux and curl. The seeded inbox is kept in $FRONTDESK_BENCH_DIR (default
 # /tmp/frontdesk-tmux-bench) and reused by later runs. Figures, never a verdict.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 N=${1:-100000}
-BIN=$PWD/target/release/frontdesk
+BIN=${FRONTDESK_BIN:-$PWD/target/release/frontdesk}
 WORK=${FRONTDESK_BENCH_DIR:-/tmp/frontdesk-tmux-bench}
 MOVES=200
 T=(tmux -L frontdesk-bench -f /dev/null)

@@ -8,6 +8,8 @@ mod support;
 mod tls;
 
 mod accounts;
+#[cfg(not(target_env = "msvc"))]
+mod allocator;
 mod api;
 mod auth;
 mod bad_input;
