@@ -106,6 +106,9 @@ pub async fn publish_presence(
         .map(|_| ())
 }
 
+/// Around a load's messages: nothing (PostgreSQL's search index has no merges to put off).
+pub const LOADING_MESSAGES: Option<(&str, &str)> = None;
+
 /// After a bulk load: statistics for the tables a load fills, at once.
 pub const AFTER_BULK_LOAD: Option<&str> = Some("ANALYZE contacts, conversations, messages, search");
 

@@ -1,6 +1,7 @@
 //! Loading rows as stored, many a statement: one statement per row cost most of a
 //! fresh demo's start. The search index fills through the schema's triggers.
 
+use super::dialect;
 use super::engine::{Conn, Engine};
 use sqlx::{AssertSqlSafe, QueryBuilder};
 
@@ -73,6 +74,9 @@ pub async fn conversations(conn: &mut Conn, org: &OrgId, rows: &[ConversationRow
 }
 
 pub async fn messages(conn: &mut Conn, org: &OrgId, rows: &[MessageRow]) -> ApiResult<()> {
+    if let Some((before, _)) = dialect::LOADING_MESSAGES {
+        sqlx::query(before).execute(&mut *conn).await?;
+    }
     for chunk in rows.chunks(MESSAGES) {
         let mut qb: QueryBuilder<Engine> = QueryBuilder::new(
             "INSERT INTO messages (id, org_id, conversation_id, direction, author_kind, author_id, author_name, kind, \
@@ -94,6 +98,9 @@ pub async fn messages(conn: &mut Conn, org: &OrgId, rows: &[MessageRow]) -> ApiR
                 .push_bind(m.created_at);
         });
         qb.build().execute(&mut *conn).await?;
+    }
+    if let Some((_, after)) = dialect::LOADING_MESSAGES {
+        sqlx::query(after).execute(&mut *conn).await?;
     }
     Ok(())
 }

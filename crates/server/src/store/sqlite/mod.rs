@@ -57,6 +57,8 @@ mod ingest_order_tests;
 mod ingest_prop_tests;
 #[path = "../sql/load.rs"]
 mod load;
+#[cfg(test)]
+mod load_tests;
 #[path = "../sql/messages.rs"]
 mod messages;
 #[path = "../sql/mutations.rs"]
