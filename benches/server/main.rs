@@ -30,43 +30,15 @@ mod ingestion;
 mod list;
 mod sse;
 
-use ingestion::{Load, ingest_http, ingest_storage, storage_row};
+use ingestion::{
+    BIG_TASKS, DIAG_TIME, HTTP_CLIENTS, HTTP_CLIENTS_HEAVY, Load, ingest_http, ingest_storage, storage_row,
+};
 use list::list_latency;
 use sse::sse_fanout;
 
-// --- budgets -------------------------------------------------------------------------
-
-const INGEST_TIME: Duration = Duration::from_secs(10);
-const INGEST_MAX: usize = 50_000;
-const HTTP_CLIENTS: usize = 32;
-const STORAGE_TASKS: usize = 64;
-/// Ingestion capacity: with ~15 ms per batch, 64 senders cap throughput at ~4,000/s
-/// (Little's law), so a heavier load shows what one batch per turn can carry.
-const HTTP_CLIENTS_HEAVY: usize = 128;
-const STORAGE_TASKS_HEAVY: usize = 256;
-/// Contacts known before an ingestion run starts: half the traffic writes to them.
-const KNOWN_CONTACTS: usize = 1_000;
-/// The diagnostic runs that split the storage path's cost.
-const DIAG_TIME: Duration = Duration::from_secs(3);
-/// Tasks ingesting into the 100k-conversation database.
-const BIG_TASKS: usize = 4;
-
+/// Conversations of the demo's history the list and SSE sections run over (and the
+/// ingestion diagnostic at that size). Each section keeps its own budgets.
 const CONVERSATIONS: usize = 100_000;
-const LIST_REQUESTS: usize = 1_000;
-const LIST_TIME: Duration = Duration::from_secs(5);
-const COUNTS_REQUESTS: usize = 200;
-const WARMUP: usize = 20;
-/// How deep the "later page" row starts: this many pages of 50 in.
-const CURSOR_DEPTH: usize = 100;
-
-const SSE_CLIENTS: usize = 200;
-const SSE_ROUNDS: usize = 50;
-const SSE_WARMUP_ROUNDS: usize = 3;
-const SSE_ROUND_TIMEOUT: Duration = Duration::from_secs(5);
-
-const INGEST_TARGET: f64 = 5_000.0;
-const LIST_TARGET: Duration = Duration::from_millis(10);
-const SSE_TARGET: Duration = Duration::from_millis(50);
 
 // --- results -------------------------------------------------------------------------
 

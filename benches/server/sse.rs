@@ -8,10 +8,14 @@ use futures::StreamExt;
 use reqwest::StatusCode;
 use tokio::sync::mpsc;
 
-use super::{
-    Env, Row, SSE_CLIENTS, SSE_ROUND_TIMEOUT, SSE_ROUNDS, SSE_TARGET, SSE_WARMUP_ROUNDS, Target, get_json, ms, report,
-    stats,
-};
+use super::{Env, Row, Target, get_json, ms, report, stats};
+
+// Budgets and targets.
+const SSE_CLIENTS: usize = 200;
+const SSE_ROUNDS: usize = 50;
+const SSE_WARMUP_ROUNDS: usize = 3;
+const SSE_ROUND_TIMEOUT: Duration = Duration::from_secs(5);
+const SSE_TARGET: Duration = Duration::from_millis(50);
 
 enum Heard {
     Ready,
